@@ -1,0 +1,117 @@
+/* bench_opts.c: command-line value parsers and the loopback URL check (see bench_opts.h). */
+#include "bench_opts.h"
+
+#include "zd_checked.h"
+#include "zd_error.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* Digits only, no sign or space; *end points past the last digit. */
+static int parse_digits(const char *s, uint64_t *out, const char **end)
+{
+    if (!s || !isdigit((unsigned char)*s)) return ZD_EINVAL;
+    uint64_t v = 0;
+    while (isdigit((unsigned char)*s)) {
+        if (!zd_mul_u64(v, 10, &v) || !zd_add_u64(v, (uint64_t)(*s - '0'), &v)) return ZD_ERANGE;
+        s++;
+    }
+    *out = v;
+    *end = s;
+    return 0;
+}
+
+int zb_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+    const char *end;
+    uint64_t v;
+    int rc = parse_digits(s, &v, &end);
+    if (rc) return rc;
+    if (*end) return ZD_EINVAL;
+    if (v < min || v > max) return ZD_ERANGE;
+    *out = v;
+    return 0;
+}
+
+int zb_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+    const char *end;
+    uint64_t v;
+    int rc = parse_digits(s, &v, &end);
+    if (rc) return rc;
+    uint64_t mult = 1;
+    if (*end) {
+        switch (*end) {
+        case 'k':
+        case 'K':
+            mult = 1ull << 10;
+            break;
+        case 'm':
+        case 'M':
+            mult = 1ull << 20;
+            break;
+        case 'g':
+        case 'G':
+            mult = 1ull << 30;
+            break;
+        default:
+            return ZD_EINVAL;
+        }
+        end++;
+        if (*end == 'i' || *end == 'I') /* accept KiB / MiB spelling */
+            end++;
+        if (*end == 'b' || *end == 'B') end++;
+        if (*end) return ZD_EINVAL;
+    }
+    if (!zd_mul_u64(v, mult, &v)) return ZD_ERANGE;
+    if (v < min || v > max) return ZD_ERANGE;
+    *out = v;
+    return 0;
+}
+
+int zb_parse_double(const char *s, double min, double max, double *out)
+{
+    if (!s || !(isdigit((unsigned char)*s) || *s == '.')) return ZD_EINVAL;
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end || errno == ERANGE || !isfinite(v)) return ZD_EINVAL;
+    if (v < min || v > max) return ZD_ERANGE;
+    *out = v;
+    return 0;
+}
+
+bool zb_url_is_loopback(const char *url)
+{
+    static const char scheme[] = "http://";
+    if (!url || strncasecmp(url, scheme, sizeof(scheme) - 1) != 0) return false;
+    const char *host = url + sizeof(scheme) - 1;
+    const char *at = host + strcspn(host, "/");
+    const char *cred = memchr(host, '@', (size_t)(at - host));
+    if (cred) /* userinfo: the host follows it */
+        host = cred + 1;
+    char buf[64];
+    size_t n;
+    if (*host == '[') {
+        const char *close = strchr(host, ']');
+        if (!close) return false;
+        n = (size_t)(close - host - 1);
+        if (n >= sizeof(buf)) return false;
+        memcpy(buf, host + 1, n);
+        buf[n] = 0;
+        struct in6_addr a6;
+        return inet_pton(AF_INET6, buf, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
+    }
+    n = strcspn(host, ":/?#");
+    if (n >= sizeof(buf)) return false;
+    memcpy(buf, host, n);
+    buf[n] = 0;
+    if (strcasecmp(buf, "localhost") == 0) return true;
+    struct in_addr a4;
+    return inet_pton(AF_INET, buf, &a4) == 1 && (ntohl(a4.s_addr) >> 24) == 127;
+}

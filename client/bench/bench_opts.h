@@ -1,0 +1,22 @@
+/* bench_opts.h: strict parsers for zarrd-bench's command-line values (counts, byte sizes with
+ * K/M/G suffixes, seconds) and the loopback check that keeps load off other machines. Every
+ * parser rejects trailing garbage, signs, overflow and values outside [min, max]. */
+#ifndef BENCH_OPTS_H
+#define BENCH_OPTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* A decimal unsigned integer in [min, max]. 0 or ZD_EINVAL / ZD_ERANGE. */
+int zb_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+
+/* A byte size: decimal digits with an optional binary suffix K, M, G (KiB, MiB, GiB). */
+int zb_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+
+/* A finite non-negative decimal number in [min, max] (seconds, rates). */
+int zb_parse_double(const char *s, double min, double max, double *out);
+
+/* True if the URL's host is a loopback address: localhost, 127.0.0.0/8 or [::1]. */
+bool zb_url_is_loopback(const char *url);
+
+#endif
