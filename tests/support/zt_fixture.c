@@ -1,0 +1,97 @@
+/* zt_fixture.c: Criterion fixture and assertion helpers for integration tests (see
+ * zt_fixture.h). One server per test process: Criterion runs each test in its own process. */
+#include "zt_fixture.h"
+
+#include <cjson/cJSON.h>
+#include <criterion/criterion.h>
+#include <string.h>
+#include <strings.h>
+
+static zt_server server;
+
+zt_server *zt_srv(void)
+{
+    return &server;
+}
+
+void zt_fixture_start_args(const char *const *extra_args)
+{
+    zt_server_opts opts = {.extra_args = extra_args};
+    cr_assert_eq(zt_server_start(&server, &opts), 0, "zarrd did not start (store %s)", zt_store());
+}
+
+void zt_fixture_start(void)
+{
+    zt_fixture_start_args(NULL);
+}
+
+void zt_fixture_stop(void)
+{
+    if (server.dir[0] == '\0') return; /* the test stopped it itself, or start failed */
+    int wstatus = 0;
+    cr_assert_eq(zt_server_stop(&server, &wstatus), 0,
+                 "zarrd did not exit cleanly on SIGTERM (wait status %d)", wstatus);
+}
+
+bool zt_store_is_fs(void)
+{
+    return strcmp(server.store, "fs") == 0;
+}
+
+void zt_do(const char *method, const char *target, const char *headers, const void *body,
+           size_t len, zt_response *r)
+{
+    cr_assert_eq(zt_request(&server, method, target, headers, body, len, r), 0,
+                 "%s %s: no well-formed response", method, target);
+}
+
+int zt_status(const char *method, const char *target, const char *headers, const void *body,
+              size_t len)
+{
+    zt_response r;
+    zt_do(method, target, headers, body, len, &r);
+    int status = r.status;
+    zt_response_free(&r);
+    return status;
+}
+
+void zt_put_str(const char *target, const char *value)
+{
+    int status = zt_status("PUT", target, NULL, value, strlen(value));
+    cr_assert(status == 201 || status == 204, "PUT %s: status %d", target, status);
+}
+
+void zt_expect_value(const char *target, const void *data, size_t len)
+{
+    zt_response r;
+    zt_do("GET", target, NULL, NULL, 0, &r);
+    cr_assert_eq(r.status, 200, "GET %s: status %d", target, r.status);
+    cr_assert_eq(r.body.len, len, "GET %s: %zu bytes, expected %zu", target, r.body.len, len);
+    cr_assert(len == 0 || memcmp(r.body.data, data, len) == 0, "GET %s: wrong bytes", target);
+    zt_response_free(&r);
+}
+
+void zt_expect_error(const zt_response *r, int status)
+{
+    cr_assert_eq(r->status, status, "status %d, expected %d; body: %.*s", r->status, status,
+                 (int)(r->body.len > 300 ? 300 : r->body.len), (const char *)r->body.data);
+    const char *ct = zt_header(r, "Content-Type");
+    cr_assert(ct && strncasecmp(ct, "application/json", 16) == 0,
+              "error %d has Content-Type %s, expected application/json", status,
+              ct ? ct : "(none)");
+    cJSON *json = cJSON_ParseWithLength((const char *)r->body.data, r->body.len);
+    cr_assert(json && cJSON_IsObject(json), "error %d body is not a JSON object: %.*s", status,
+              (int)r->body.len, (const char *)r->body.data);
+    cr_assert(cJSON_IsString(cJSON_GetObjectItemCaseSensitive(json, "error")),
+              "error %d body has no string \"error\"", status);
+    cJSON_Delete(json);
+}
+
+void zt_expect_error_for(const char *method, const char *target, const char *headers,
+                         const void *body, size_t len, int status)
+{
+    zt_response r;
+    zt_do(method, target, headers, body, len, &r);
+    zt_expect_error(&r, status);
+    zt_response_free(&r);
+}

@@ -1,0 +1,50 @@
+/* zt_fixture.h: Criterion glue shared by the integration tests. A test suite declares
+ *     TestSuite(name, .init = zt_fixture_start, .fini = zt_fixture_stop);
+ * and every test then gets its own zarrd (store from $ZT_STORE) in a fresh directory; the
+ * fini asserts that the server shut down cleanly with exit status 0 — which also catches
+ * sanitizer reports in the ASan leg. Helpers below assert on transport errors so a test body
+ * only states what it expects of the server. */
+#ifndef ZT_FIXTURE_H
+#define ZT_FIXTURE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "zt_http.h"
+#include "zt_server.h"
+
+/* The running test's server. */
+zt_server *zt_srv(void);
+
+/* Criterion .init / .fini: start the test's server with default options / stop it. */
+void zt_fixture_start(void);
+void zt_fixture_stop(void);
+
+/* Start the test's server with extra zarrd arguments (NULL-terminated). */
+void zt_fixture_start_args(const char *const *extra_args);
+
+/* True when the test runs against the fs store. */
+bool zt_store_is_fs(void);
+
+/* One request on a new connection to the test's server; asserts a well-formed response. */
+void zt_do(const char *method, const char *target, const char *headers, const void *body,
+           size_t len, zt_response *r);
+
+/* The status of such a request (response discarded). */
+int zt_status(const char *method, const char *target, const char *headers, const void *body,
+              size_t len);
+
+/* PUT a NUL-terminated string as the whole value of target; asserts 201 or 204. */
+void zt_put_str(const char *target, const char *value);
+
+/* GET target; asserts 200 and that the body equals len bytes of data. */
+void zt_expect_value(const char *target, const void *data, size_t len);
+
+/* Assert r has the given status and a JSON object body with a string member "error". */
+void zt_expect_error(const zt_response *r, int status);
+
+/* Run `method target` and assert zt_expect_error(status) on the answer. */
+void zt_expect_error_for(const char *method, const char *target, const char *headers,
+                         const void *body, size_t len, int status);
+
+#endif
