@@ -52,4 +52,22 @@ int zd_shard_index_decode(const zd_shard_layout *l, const uint8_t *buf, size_t l
 /* Encode entries[nchunks] into out[zd_shard_index_size()]. */
 void zd_shard_index_encode(const zd_shard_layout *l, const zd_shard_entry *entries, uint8_t *out);
 
+/* Byte offset of the encoded index in a shard of `shard_size` bytes (0 with index "start").
+ * The caller has checked shard_size >= zd_shard_index_size(). */
+uint64_t zd_shard_index_offset(const zd_shard_layout *l, uint64_t shard_size);
+
+/* Encode one entry into its 16 bytes (as zd_shard_index_encode would place them). */
+void zd_shard_entry_encode(const zd_shard_layout *l, const zd_shard_entry *e, uint8_t out[16]);
+
+/* The index crc32c after entry `i` changed from `before` to `after`, given the crc before;
+ * O(log nchunks), no pass over the index. Only meaningful with l->index_crc32c. */
+uint32_t zd_shard_index_crc_update(const zd_shard_layout *l, uint32_t crc, uint64_t i,
+                                   const zd_shard_entry *before, const zd_shard_entry *after);
+
+/* The crc32c over the encoded entries (what the trailer holds), for entries[nchunks]. */
+uint32_t zd_shard_index_crc(const zd_shard_layout *l, const zd_shard_entry *entries);
+
+/* True when two layouts describe the same shard format. */
+bool zd_shard_layout_equal(const zd_shard_layout *a, const zd_shard_layout *b);
+
 #endif
