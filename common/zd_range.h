@@ -16,7 +16,7 @@
 
 #define ZD_MAX_RANGES        64         /* ranges in one Range header or multipart body */
 #define ZD_LENGTH_UNKNOWN    UINT64_MAX /* complete-length "*" in Content-Range */
-#define ZD_CONTENT_RANGE_MAX 64         /* bytes needed by zd_content_range_format, with NUL */
+#define ZD_CONTENT_RANGE_MAX 80         /* bytes needed by zd_content_range_format, with NUL */
 
 typedef struct zd_range {
     uint64_t first; /* inclusive */
