@@ -1,0 +1,123 @@
+/* zarrd/client.h: the public C API of libzarrd-client, the client of the zarrd Zarr v3 storage
+ * service.
+ *
+ * A zc_client is an opaque handle on one server base URL (`http://host:port[/prefix]`). It owns
+ * keep-alive HTTP/1.1 connections and a pool of worker threads that run the codec pipeline.
+ * Every function is thread-safe: any number of threads may share one client.
+ *
+ * Errors: every fallible function returns 0 or a negative ZC_E* code. zc_errmsg() returns the
+ * message of the last failing call made by the calling thread; for server errors it carries the
+ * HTTP status and the server's JSON "error"/"detail". Memory the library returns (zc_get
+ * buffers, listings) is released with zc_free / zc_entries_free.
+ *
+ * Retries: GET, HEAD, PUT and DELETE are retried with exponential backoff when the connection
+ * fails, times out, or the server answers 502/503/504; PATCH and POST never are (they are not
+ * idempotent), except when the request provably never reached the server (it could not be
+ * sent completely). */
+#ifndef ZARRD_CLIENT_H
+#define ZARRD_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Error codes. The first ten equal common/zd_error.h's ZD_E* codes. */
+enum {
+    ZC_OK = 0,
+    ZC_ENOMEM = -1,       /* allocation failed */
+    ZC_EINVAL = -2,       /* invalid argument or request (HTTP 400) */
+    ZC_ERANGE = -3,       /* out of range; range not satisfiable (HTTP 416) */
+    ZC_ECORRUPT = -4,     /* stored data fails validation (checksum, framing, metadata) */
+    ZC_EUNSUPPORTED = -5, /* valid but not supported (HTTP 415, unknown codec...) */
+    ZC_EOVERFLOW = -6,    /* a size is too large (HTTP 413) */
+    ZC_EIO = -7,          /* connection lost, malformed response, local file error */
+    ZC_ENOTFOUND = -8,    /* no such key (HTTP 404) */
+    ZC_ECONFLICT = -9,    /* request contradicts stored state (HTTP 409, 412) */
+    ZC_ECONNECT = -20,    /* cannot connect to the server (refused, unreachable, DNS) */
+    ZC_ETIMEDOUT = -21,   /* connect or I/O timeout */
+    ZC_EDENIED = -22,     /* authentication or authorisation refused (HTTP 401, 403) */
+    ZC_ESERVER = -23,     /* the server failed (HTTP 5xx) */
+    ZC_EHTTP = -24,       /* any other unexpected HTTP status */
+};
+
+/* Short fixed description of a code, e.g. "cannot connect". */
+const char *zc_strerror(int code);
+
+/* The message of the last failing zc_* call made by this thread ("" if none). */
+const char *zc_errmsg(void);
+
+/* How partial writes of sharded arrays reach the server (see client/README.md). */
+typedef enum zc_shard_write_mode {
+    ZC_SHARD_WRITE_SERVER = 0, /* encoded inner chunks to the shard endpoints (default) */
+    ZC_SHARD_WRITE_RANGE = 1,  /* client-side sharding, fixed-size slots, byte-range PATCH */
+    ZC_SHARD_WRITE_WHOLE = 2,  /* read the shard, merge, PUT the whole shard */
+} zc_shard_write_mode;
+
+typedef struct zc_options {
+    int max_workers;        /* pipeline threads; 0 = number of online cores */
+    int connect_timeout_ms; /* 0 = 5000 */
+    int io_timeout_ms;      /* per send/receive wait; 0 = 60000 */
+    int retries;            /* extra attempts for idempotent requests; -1 = none, 0 = 3 */
+    const char *token;      /* bearer token sent as Authorization, or NULL */
+    int write_empty_chunks; /* nonzero: store chunks equal to the fill value too */
+    zc_shard_write_mode shard_write_mode;
+} zc_options;
+
+/* Set every option to its default. */
+void zc_options_init(zc_options *opts);
+
+typedef struct zc_client zc_client;
+
+/* Open a client for `url` (http://host[:port][/prefix]); opts may be NULL for the defaults.
+ * No connection is made yet: a server that is down shows up on the first request. */
+int zc_client_open(const char *url, const zc_options *opts, zc_client **out);
+
+/* Stop the workers, close the connections, free the client. NULL is a no-op. */
+void zc_client_close(zc_client *c);
+
+/* Free memory returned by zc_get / zc_get_range. */
+void zc_free(void *p);
+
+/* ---- Raw key/value operations. Keys are '/'-separated, relative to the URL's prefix. ---- */
+
+#define ZC_TO_END UINT64_MAX
+
+/* Whole value into a new buffer (*data, *len; free with zc_free). ZC_ENOTFOUND if absent. */
+int zc_get(zc_client *c, const char *key, void **data, size_t *len);
+
+/* Bytes [offset, offset + length) (length ZC_TO_END: to the end); a range that ends past the
+ * value is clipped; ZC_ERANGE if offset is at or past the end. */
+int zc_get_range(zc_client *c, const char *key, uint64_t offset, uint64_t length, void **data,
+                 size_t *len);
+
+/* Size of a value without fetching it. ZC_ENOTFOUND if absent. */
+int zc_head(zc_client *c, const char *key, uint64_t *size);
+
+/* Atomically create or replace a value. */
+int zc_put(zc_client *c, const char *key, const void *data, size_t len);
+
+/* Write `len` bytes at `offset` of an existing value (offset <= its size; may extend it). */
+int zc_patch(zc_client *c, const char *key, uint64_t offset, const void *data, size_t len);
+
+/* Delete a value; deleting an absent key succeeds. */
+int zc_delete(zc_client *c, const char *key);
+
+typedef struct zc_entry {
+    char *name;    /* relative to the listed prefix; directories end in '/' */
+    uint64_t size; /* bytes; 0 for directories */
+    int is_dir;
+} zc_entry;
+
+/* List the keys under `prefix` ("" = everything); recursive: every key below, else one level.
+ * *entries is an array of *n entries, freed with zc_entries_free. */
+int zc_list(zc_client *c, const char *prefix, int recursive, zc_entry **entries, size_t *n);
+void zc_entries_free(zc_entry *entries, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

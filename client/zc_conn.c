@@ -1,0 +1,352 @@
+/* zc_conn.c: keep-alive HTTP/1.1 connection and request/response exchange (see zc_conn.h). */
+#include "zc_conn.h"
+
+#include "zarrd/client.h"
+#include "zd_checked.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* ---- response parsing (llhttp callbacks) ---- */
+
+static zc_conn *conn_of(llhttp_t *p)
+{
+    return p->data;
+}
+
+static void store_header(zc_conn *c)
+{
+    zc_response *rs = c->resp;
+    if (c->value_truncated) return;
+    c->field[c->field_len] = '\0';
+    c->value[c->value_len] = '\0';
+    char *dst = NULL;
+    size_t cap = 0;
+    if (strcasecmp(c->field, "content-range") == 0) {
+        dst = rs->content_range;
+        cap = sizeof rs->content_range;
+    } else if (strcasecmp(c->field, "content-type") == 0) {
+        dst = rs->content_type;
+        cap = sizeof rs->content_type;
+    } else if (strcasecmp(c->field, "etag") == 0) {
+        dst = rs->etag;
+        cap = sizeof rs->etag;
+    } else if (strcasecmp(c->field, "content-length") == 0) {
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(c->value, &end, 10);
+        if (errno == 0 && end != c->value && *end == '\0') rs->content_length = v;
+        return;
+    }
+    if (dst && c->value_len < cap) memcpy(dst, c->value, c->value_len + 1);
+}
+
+static int on_header_field(llhttp_t *p, const char *at, size_t n)
+{
+    zc_conn *c = conn_of(p);
+    if (c->in_value) {
+        store_header(c);
+        c->in_value = false;
+        c->field_len = 0;
+    }
+    size_t room = sizeof c->field - 1 - c->field_len;
+    size_t k = n < room ? n : room;
+    memcpy(c->field + c->field_len, at, k);
+    c->field_len += k;
+    return 0;
+}
+
+static int on_header_value(llhttp_t *p, const char *at, size_t n)
+{
+    zc_conn *c = conn_of(p);
+    if (!c->in_value) {
+        c->in_value = true;
+        c->value_len = 0;
+        c->value_truncated = false;
+    }
+    size_t room = sizeof c->value - 1 - c->value_len;
+    if (n > room) {
+        c->value_truncated = true;
+        n = room;
+    }
+    memcpy(c->value + c->value_len, at, n);
+    c->value_len += n;
+    return 0;
+}
+
+static int on_headers_complete(llhttp_t *p)
+{
+    zc_conn *c = conn_of(p);
+    if (c->in_value) {
+        store_header(c);
+        c->in_value = false;
+    }
+    c->resp->status = llhttp_get_status_code(p);
+    if (c->head_request || c->resp->status == 204 || c->resp->status == 304) return 1; /* no body */
+    uint64_t cl = c->resp->content_length;
+    if (cl != UINT64_MAX) {
+        if (cl > ZC_MAX_RESPONSE_BODY) {
+            c->body_error = ZD_EOVERFLOW;
+            return -1;
+        }
+        if (zd_buf_reserve(&c->resp->body, (size_t)cl) < 0) {
+            c->body_error = ZD_ENOMEM;
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int on_body(llhttp_t *p, const char *at, size_t n)
+{
+    zc_conn *c = conn_of(p);
+    uint64_t total;
+    if (!zd_add_u64(c->resp->body.len, n, &total) || total > ZC_MAX_RESPONSE_BODY) {
+        c->body_error = ZD_EOVERFLOW;
+        return -1;
+    }
+    if (zd_buf_append(&c->resp->body, at, n) < 0) {
+        c->body_error = ZD_ENOMEM;
+        return -1;
+    }
+    return 0;
+}
+
+static int on_message_complete(llhttp_t *p)
+{
+    conn_of(p)->complete = true;
+    return HPE_PAUSED;
+}
+
+void zc_response_init(zc_response *rs)
+{
+    memset(rs, 0, sizeof *rs);
+    rs->content_length = UINT64_MAX;
+}
+
+void zc_response_free(zc_response *rs)
+{
+    zd_buf_free(&rs->body);
+    zc_response_init(rs);
+}
+
+void zc_conn_init(zc_conn *c, const zc_conn_cfg *cfg)
+{
+    memset(c, 0, sizeof *c);
+    c->cfg = cfg;
+    c->fd = -1;
+    llhttp_settings_init(&c->settings);
+    c->settings.on_header_field = on_header_field;
+    c->settings.on_header_value = on_header_value;
+    c->settings.on_headers_complete = on_headers_complete;
+    c->settings.on_body = on_body;
+    c->settings.on_message_complete = on_message_complete;
+}
+
+void zc_conn_close(zc_conn *c)
+{
+    if (c->fd >= 0) close(c->fd);
+    c->fd = -1;
+    c->reused = false;
+}
+
+void zc_conn_free(zc_conn *c)
+{
+    zc_conn_close(c);
+    zd_buf_free(&c->tx);
+}
+
+/* ---- socket helpers ---- */
+
+/* poll one fd for `events`; 0 ready, ZC_ETIMEDOUT, ZD_EIO */
+static int wait_fd(int fd, short events, int timeout_ms)
+{
+    struct pollfd pfd = {.fd = fd, .events = events};
+    for (;;) {
+        int n = poll(&pfd, 1, timeout_ms);
+        if (n > 0) return 0;
+        if (n == 0) return ZC_ETIMEDOUT;
+        if (errno != EINTR) return ZD_EIO;
+    }
+}
+
+static int connect_addr(const struct addrinfo *ai, int timeout_ms, int *fd_out, int *why)
+{
+    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+    if (fd < 0) {
+        *why = errno;
+        return ZC_ECONNECT;
+    }
+    int rc = 0;
+    if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+        if (errno != EINPROGRESS) {
+            *why = errno;
+            rc = ZC_ECONNECT;
+        } else if ((rc = wait_fd(fd, POLLOUT, timeout_ms)) == 0) {
+            int soerr = 0;
+            socklen_t sl = sizeof soerr;
+            if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0 || soerr != 0) {
+                *why = soerr ? soerr : errno;
+                rc = ZC_ECONNECT;
+            }
+        } else {
+            *why = rc == ZC_ETIMEDOUT ? ETIMEDOUT : errno;
+        }
+    }
+    if (rc < 0) {
+        close(fd);
+        return rc;
+    }
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    *fd_out = fd;
+    return 0;
+}
+
+static int open_socket(zc_conn *c, zd_error *err)
+{
+    const zc_url *u = &c->cfg->url;
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
+    struct addrinfo *res = NULL;
+    int g = getaddrinfo(u->host, u->port, &hints, &res);
+    if (g != 0)
+        return zd_error_set(err, ZC_ECONNECT, "cannot resolve %s: %s", u->host, gai_strerror(g));
+    int rc = ZC_ECONNECT, why = 0;
+    for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+        rc = connect_addr(ai, c->cfg->connect_timeout_ms, &c->fd, &why);
+        if (rc == 0) break;
+    }
+    freeaddrinfo(res);
+    if (rc < 0)
+        return zd_error_set(err, rc, "cannot connect to %s:%s: %s", u->host, u->port,
+                            rc == ZC_ETIMEDOUT ? "connect timed out" : strerror(why));
+    c->reused = false;
+    return 0;
+}
+
+/* A kept-alive socket the server has closed (or that holds unexpected bytes) is unusable. */
+static bool socket_is_stale(int fd)
+{
+    struct pollfd pfd = {.fd = fd, .events = POLLIN};
+    return poll(&pfd, 1, 0) != 0;
+}
+
+static int send_all(zc_conn *c, const zc_request *rq, bool *sent_fully, zd_error *err)
+{
+    struct iovec iov[2] = {{c->tx.data, c->tx.len}, {(void *)rq->body, rq->body_len}};
+    int niov = rq->body_len ? 2 : 1;
+    struct iovec *v = iov;
+    while (niov > 0) {
+        struct msghdr mh = {.msg_iov = v, .msg_iovlen = (size_t)niov};
+        ssize_t n = sendmsg(c->fd, &mh, MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                int rc = wait_fd(c->fd, POLLOUT, c->cfg->io_timeout_ms);
+                if (rc < 0)
+                    return zd_error_set(err, rc, "sending %s %s: %s", rq->method, rq->target,
+                                        rc == ZC_ETIMEDOUT ? "timed out" : "poll failed");
+                continue;
+            }
+            return zd_error_set(err, ZD_EIO, "sending %s %s: %s", rq->method, rq->target,
+                                strerror(errno));
+        }
+        size_t done = (size_t)n;
+        while (niov > 0 && done >= v->iov_len) {
+            done -= v->iov_len;
+            v++;
+            niov--;
+        }
+        if (niov > 0) {
+            v->iov_base = (char *)v->iov_base + done;
+            v->iov_len -= done;
+        }
+    }
+    *sent_fully = true;
+    return 0;
+}
+
+static int build_head(zc_conn *c, const zc_request *rq)
+{
+    zd_buf_reset(&c->tx);
+    int rc = zd_buf_appendf(&c->tx, "%s %s HTTP/1.1\r\nHost: %s\r\n%s", rq->method, rq->target,
+                            c->cfg->url.hostport, c->cfg->auth_header);
+    if (rc == 0 && (rq->body_len || strcmp(rq->method, "PUT") == 0 ||
+                    strcmp(rq->method, "PATCH") == 0 || strcmp(rq->method, "POST") == 0))
+        rc = zd_buf_appendf(&c->tx, "Content-Length: %zu\r\n", rq->body_len);
+    if (rc == 0 && rq->headers) rc = zd_buf_append_str(&c->tx, rq->headers);
+    if (rc == 0) rc = zd_buf_append(&c->tx, "\r\n", 2);
+    return rc;
+}
+
+static int receive(zc_conn *c, const zc_request *rq, zd_error *err)
+{
+    char chunk[65536];
+    for (;;) {
+        ssize_t n = recv(c->fd, chunk, sizeof chunk, 0);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                int rc = wait_fd(c->fd, POLLIN, c->cfg->io_timeout_ms);
+                if (rc < 0)
+                    return zd_error_set(err, rc, "waiting for the answer to %s %s: %s", rq->method,
+                                        rq->target,
+                                        rc == ZC_ETIMEDOUT ? "timed out" : "poll failed");
+                continue;
+            }
+            return zd_error_set(err, ZD_EIO, "reading the answer to %s %s: %s", rq->method,
+                                rq->target, strerror(errno));
+        }
+        llhttp_errno_t e =
+            n == 0 ? llhttp_finish(&c->parser) : llhttp_execute(&c->parser, chunk, (size_t)n);
+        if (c->complete) return 0;
+        if (c->body_error)
+            return zd_error_set(err, c->body_error, "answer to %s %s: body too large", rq->method,
+                                rq->target);
+        if (e != HPE_OK)
+            return zd_error_set(err, ZD_EIO, "malformed answer to %s %s: %s", rq->method,
+                                rq->target, llhttp_errno_name(e));
+        if (n == 0)
+            return zd_error_set(err, ZD_EIO, "server closed the connection during %s %s",
+                                rq->method, rq->target);
+    }
+}
+
+int zc_conn_exchange(zc_conn *c, const zc_request *rq, zc_response *rs, bool *sent_fully,
+                     zd_error *err)
+{
+    *sent_fully = false;
+    zc_response_free(rs);
+    if (c->fd >= 0 && socket_is_stale(c->fd)) zc_conn_close(c);
+    int rc;
+    if (c->fd < 0 && (rc = open_socket(c, err)) < 0) return rc;
+    if (build_head(c, rq) < 0) return zd_error_set(err, ZD_ENOMEM, "out of memory");
+
+    llhttp_init(&c->parser, HTTP_RESPONSE, &c->settings);
+    c->parser.data = c;
+    c->resp = rs;
+    c->head_request = strcmp(rq->method, "HEAD") == 0;
+    c->complete = false;
+    c->in_value = false;
+    c->field_len = 0;
+    c->body_error = 0;
+
+    rc = send_all(c, rq, sent_fully, err);
+    if (rc == 0) rc = receive(c, rq, err);
+    c->resp = NULL;
+    if (rc < 0 || !llhttp_should_keep_alive(&c->parser))
+        zc_conn_close(c);
+    else
+        c->reused = true;
+    return rc;
+}

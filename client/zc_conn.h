@@ -1,0 +1,88 @@
+/* zc_conn.h: one keep-alive HTTP/1.1 connection to the server and one request/response
+ * exchange over it. Blocking style over a non-blocking socket: every wait is a poll() bounded
+ * by the configured timeouts. Responses are parsed with llhttp (HTTP_RESPONSE mode).
+ *
+ * A connection found closed by the server before a request is sent is reopened transparently;
+ * zc_conn_exchange() itself never retries a request that may have reached the server (that is
+ * zc_request's job, for idempotent methods only). */
+#ifndef ZC_CONN_H
+#define ZC_CONN_H
+
+#include "zc_url.h"
+#include "zd_buf.h"
+#include "zd_error.h"
+
+#include <llhttp.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Largest response body the client accepts (a whole shard can be large; bounded anyway). */
+#define ZC_MAX_RESPONSE_BODY ((uint64_t)1 << 36)
+
+/* What every connection of one client shares (read-only after zc_client_open). */
+typedef struct zc_conn_cfg {
+    zc_url url;
+    int connect_timeout_ms;
+    int io_timeout_ms;
+    int retries;
+    char auth_header[512]; /* "Authorization: Bearer T\r\n" or "" */
+} zc_conn_cfg;
+
+typedef struct zc_request {
+    const char *method;  /* "GET", "HEAD", "PUT", "PATCH", "DELETE", "POST" */
+    const char *target;  /* encoded path and query (zc_url_target) */
+    const char *headers; /* extra header lines each ending in "\r\n", or NULL */
+    const void *body;
+    size_t body_len;
+} zc_request;
+
+typedef struct zc_response {
+    int status;
+    zd_buf body;
+    uint64_t content_length; /* from the header; UINT64_MAX when absent */
+    char content_range[96];
+    char content_type[128];
+    char etag[96];
+} zc_response;
+
+typedef struct zc_conn {
+    const zc_conn_cfg *cfg;
+    int fd; /* -1 when closed */
+    llhttp_t parser;
+    llhttp_settings_t settings;
+    zd_buf tx;         /* request head under construction */
+    zc_response *resp; /* response being parsed */
+    bool head_request; /* the response has no body */
+    bool complete;     /* message complete */
+    bool reused;       /* a request already went over this socket */
+    bool in_value;     /* header parsing state */
+    char field[32];
+    size_t field_len;
+    char value[128];
+    size_t value_len;
+    bool value_truncated;
+    int body_error;
+    struct zc_conn *next; /* idle list link (zc_client) */
+} zc_conn;
+
+/* Prepare a closed connection. */
+void zc_conn_init(zc_conn *c, const zc_conn_cfg *cfg);
+
+/* Close the socket and free buffers. */
+void zc_conn_free(zc_conn *c);
+
+/* Close the socket (the connection stays usable; the next exchange reconnects). */
+void zc_conn_close(zc_conn *c);
+
+/* Send `rq` and read the whole response into `rs` (reset first; free with
+ * zc_response_free). Returns 0 when a response arrived, whatever its status. On failure,
+ * *sent_fully tells whether the whole request had been handed to the kernel.
+ * Codes: ZC_ECONNECT, ZC_ETIMEDOUT, ZD_EIO (connection lost, malformed response),
+ * ZD_EOVERFLOW (response too large), ZD_ENOMEM. */
+int zc_conn_exchange(zc_conn *c, const zc_request *rq, zc_response *rs, bool *sent_fully,
+                     zd_error *err);
+
+void zc_response_init(zc_response *rs);
+void zc_response_free(zc_response *rs);
+
+#endif

@@ -1,0 +1,157 @@
+/* zc_raw.c: the raw key/value operations of the public API: zc_get, zc_get_range, zc_head,
+ * zc_put, zc_patch, zc_delete. */
+#include "zc_client_impl.h"
+
+#include "zc_errmsg.h"
+#include "zc_request.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Run method on key; on success the answer stays in rs. */
+static int key_request(zc_client *c, const char *method, const char *key, const char *headers,
+                       const void *body, size_t len, zc_response *rs, zd_error *err)
+{
+    zd_buf target = {0};
+    int rc = zc_url_target(&c->cfg.url, key, 0, NULL, &target, err);
+    if (rc == 0 && (rc = zd_buf_append(&target, "", 1)) < 0) zd_error_set(err, rc, "out of memory");
+    if (rc == 0) {
+        zc_request rq = {method, (const char *)target.data, headers, body, len};
+        rc = zc_client_request(c, &rq, rs, err);
+    }
+    zd_buf_free(&target);
+    return rc;
+}
+
+/* Hand the body over as a caller-owned buffer (never NULL on success). */
+static int take_body(zc_response *rs, size_t skip, size_t n, void **data, size_t *len)
+{
+    uint8_t *p = malloc(n ? n : 1);
+    if (!p) return ZD_ENOMEM;
+    if (n) memcpy(p, rs->body.data + skip, n);
+    *data = p;
+    *len = n;
+    return 0;
+}
+
+int zc_get(zc_client *c, const char *key, void **data, size_t *len)
+{
+    zd_error err = {0};
+    zc_response rs;
+    zc_response_init(&rs);
+    *data = NULL;
+    *len = 0;
+    int rc = key_request(c, "GET", key, NULL, NULL, 0, &rs, &err);
+    if (rc == 0) {
+        size_t n;
+        uint8_t *p = zd_buf_steal(&rs.body, &n);
+        if (p) {
+            *data = p;
+            *len = n;
+        } else {
+            rc = take_body(&rs, 0, 0, data, len);
+        }
+    }
+    zc_response_free(&rs);
+    return zc_report(rc, &err);
+}
+
+/* Parse "bytes A-B/..." into first/last. */
+static int parse_content_range(const char *s, uint64_t *first, uint64_t *last)
+{
+    unsigned long long a, b;
+    int used = 0;
+    if (sscanf(s, "bytes %llu-%llu/%n", &a, &b, &used) != 2 || used == 0 || a > b) return ZD_EIO;
+    *first = a;
+    *last = b;
+    return 0;
+}
+
+int zc_get_range(zc_client *c, const char *key, uint64_t offset, uint64_t length, void **data,
+                 size_t *len)
+{
+    zd_error err = {0};
+    *data = NULL;
+    *len = 0;
+    if (length == 0) return zc_report(take_body(NULL, 0, 0, data, len), NULL);
+    char hdr[96];
+    if (length == ZC_TO_END || length - 1 > UINT64_MAX - offset)
+        snprintf(hdr, sizeof hdr, "Range: bytes=%" PRIu64 "-\r\n", offset);
+    else
+        snprintf(hdr, sizeof hdr, "Range: bytes=%" PRIu64 "-%" PRIu64 "\r\n", offset,
+                 offset + length - 1);
+    zc_response rs;
+    zc_response_init(&rs);
+    int rc = key_request(c, "GET", key, hdr, NULL, 0, &rs, &err);
+    if (rc == 0 && rs.status == 206) {
+        uint64_t first, last;
+        if (parse_content_range(rs.content_range, &first, &last) < 0 || first != offset ||
+            last - first + 1 != rs.body.len)
+            rc = zd_error_set(&err, ZD_EIO, "GET %s: bad Content-Range '%s' for %zu bytes", key,
+                              rs.content_range, rs.body.len);
+        else
+            rc = take_body(&rs, 0, rs.body.len, data, len);
+    } else if (rc == 0) { /* a whole-value answer: cut the range out ourselves */
+        if (offset >= rs.body.len) {
+            rc = zd_error_set(&err, ZD_ERANGE, "GET %s: offset %" PRIu64 " past the end (%zu)", key,
+                              offset, rs.body.len);
+        } else {
+            size_t avail = rs.body.len - (size_t)offset;
+            size_t n = length < avail ? (size_t)length : avail;
+            rc = take_body(&rs, (size_t)offset, n, data, len);
+        }
+    }
+    zc_response_free(&rs);
+    return zc_report(rc, &err);
+}
+
+int zc_head(zc_client *c, const char *key, uint64_t *size)
+{
+    zd_error err = {0};
+    zc_response rs;
+    zc_response_init(&rs);
+    int rc = key_request(c, "HEAD", key, NULL, NULL, 0, &rs, &err);
+    if (rc == 0 && rs.content_length == UINT64_MAX)
+        rc = zd_error_set(&err, ZD_EIO, "HEAD %s: no Content-Length in the answer", key);
+    if (rc == 0) *size = rs.content_length;
+    zc_response_free(&rs);
+    return zc_report(rc, &err);
+}
+
+int zc_put(zc_client *c, const char *key, const void *data, size_t len)
+{
+    zd_error err = {0};
+    zc_response rs;
+    zc_response_init(&rs);
+    int rc = key_request(c, "PUT", key, NULL, data, len, &rs, &err);
+    zc_response_free(&rs);
+    return zc_report(rc, &err);
+}
+
+int zc_patch(zc_client *c, const char *key, uint64_t offset, const void *data, size_t len)
+{
+    zd_error err = {0};
+    if (len == 0 || len - 1 > UINT64_MAX - offset)
+        return zc_report(zd_error_set(&err, ZD_EINVAL, "PATCH %s: empty or overflowing range", key),
+                         &err);
+    char hdr[128];
+    snprintf(hdr, sizeof hdr, "Content-Range: bytes %" PRIu64 "-%" PRIu64 "/*\r\n", offset,
+             offset + len - 1);
+    zc_response rs;
+    zc_response_init(&rs);
+    int rc = key_request(c, "PATCH", key, hdr, data, len, &rs, &err);
+    zc_response_free(&rs);
+    return zc_report(rc, &err);
+}
+
+int zc_delete(zc_client *c, const char *key)
+{
+    zd_error err = {0};
+    zc_response rs;
+    zc_response_init(&rs);
+    int rc = key_request(c, "DELETE", key, NULL, NULL, 0, &rs, &err);
+    zc_response_free(&rs);
+    return zc_report(rc, &err);
+}

@@ -1,0 +1,21 @@
+/* zc_request.h: one HTTP request with the client's retry policy and status mapping.
+ *
+ * Idempotent methods (GET, HEAD, PUT, DELETE) are retried up to cfg->retries times with
+ * exponential backoff (50 ms doubling, capped at 2 s, with jitter) on connection failures,
+ * timeouts and 502/503/504 answers. PATCH and POST are retried only when the request could not
+ * be sent completely. A failure on a reused keep-alive socket is retried once at once for
+ * every method when nothing reached the server. Non-2xx answers become error codes whose
+ * message names the request, the status and the server's JSON "error"/"detail". */
+#ifndef ZC_REQUEST_H
+#define ZC_REQUEST_H
+
+#include "zc_conn.h"
+
+/* Run `rq` on `c`; 0 for a 2xx answer (in rs), else a negative code (rs still holds the
+ * answer when there was one, rs->status 0 otherwise). */
+int zc_request_run(zc_conn *c, const zc_request *rq, zc_response *rs, zd_error *err);
+
+/* The error code for an HTTP status (0 for 2xx). */
+int zc_status_code(int status);
+
+#endif
