@@ -1,0 +1,385 @@
+/* bench_load.c: the load generator's run: populate the key space, drive N worker threads
+ * (each with its own zc_client, so its own keep-alive connection) closed- or open-loop until
+ * the time or request bound, show progress on a terminal, then delete what it wrote.
+ *
+ * Every value holds the same byte pattern (byte i = pattern(i)); PUTs write the whole pattern
+ * and PATCHes write pattern[off, off+len) at off, so a value's content never changes and every
+ * GET and range GET is verified against the pattern: a wrong byte counts as bad_data. */
+#include "bench_load.h"
+
+#include "bench_clock.h"
+#include "zd_error.h"
+
+#include <zarrd/client.h>
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct load_shared {
+    const zb_load_cfg *cfg;
+    const uint8_t *pattern; /* cfg->value_size bytes */
+    uint64_t start_ns, end_ns;
+    atomic_uint_fast64_t claimed; /* requests handed out (for --requests) */
+    atomic_uint_fast64_t done;
+    atomic_uint_fast64_t failed;
+    atomic_uint_fast64_t *per_second;
+    uint32_t seconds;
+} load_shared;
+
+typedef enum { PHASE_POPULATE, PHASE_RUN, PHASE_CLEANUP } load_phase;
+
+typedef struct load_worker {
+    load_shared *sh;
+    unsigned idx;
+    load_phase phase;
+    zc_client *client;
+    pthread_t tid;
+    uint64_t rng;
+    int rc;        /* populate/cleanup: first error */
+    char key[256]; /* scratch for key names */
+    zb_hist all;
+    zb_hist per_op[ZB_OP_COUNT];
+    uint64_t ops[ZB_OP_COUNT];
+    uint64_t outcomes[ZB_OUT_COUNT];
+    uint64_t missed, bytes_in, bytes_out;
+} load_worker;
+
+static const char *const outcome_names[ZB_OUT_COUNT] = {
+    "ok",  "400",  "404",     "409/412", "413", "415",      "416",   "401/403",
+    "5xx", "http", "connect", "timeout", "io",  "bad_data", "other",
+};
+
+const char *zb_load_outcome_name(int outcome)
+{
+    return outcome >= 0 && outcome < ZB_OUT_COUNT ? outcome_names[outcome] : "?";
+}
+
+int zb_load_outcome_of(int rc)
+{
+    switch (rc) {
+    case ZC_OK:
+        return ZB_OUT_OK;
+    case ZC_EINVAL:
+        return ZB_OUT_400;
+    case ZC_ENOTFOUND:
+        return ZB_OUT_404;
+    case ZC_ECONFLICT:
+        return ZB_OUT_409;
+    case ZC_EOVERFLOW:
+        return ZB_OUT_413;
+    case ZC_EUNSUPPORTED:
+        return ZB_OUT_415;
+    case ZC_ERANGE:
+        return ZB_OUT_416;
+    case ZC_EDENIED:
+        return ZB_OUT_DENIED;
+    case ZC_ESERVER:
+        return ZB_OUT_5XX;
+    case ZC_EHTTP:
+        return ZB_OUT_HTTP_OTHER;
+    case ZC_ECONNECT:
+        return ZB_OUT_CONNECT;
+    case ZC_ETIMEDOUT:
+        return ZB_OUT_TIMEOUT;
+    case ZC_EIO:
+        return ZB_OUT_IO;
+    case ZC_ECORRUPT:
+        return ZB_OUT_BAD_DATA;
+    default:
+        return ZB_OUT_OTHER;
+    }
+}
+
+static uint8_t pattern_byte(uint64_t i)
+{
+    return (uint8_t)(i * 131u + (i >> 8) * 7u + 17u);
+}
+
+/* xorshift64*: fast, good enough to pick ops and keys. */
+static uint64_t rng_next(uint64_t *s)
+{
+    uint64_t x = *s;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    *s = x;
+    return x * 2685821657736338717ull;
+}
+
+static const char *key_name(load_worker *w, uint64_t k)
+{
+    snprintf(w->key, sizeof(w->key), "%s/k%llu", w->sh->cfg->prefix, (unsigned long long)k);
+    return w->key;
+}
+
+/* One operation; returns its outcome class. */
+static int run_op(load_worker *w, zb_op op)
+{
+    const zb_load_cfg *cfg = w->sh->cfg;
+    const uint8_t *pat = w->sh->pattern;
+    const char *key = key_name(w, rng_next(&w->rng) % cfg->keys);
+    uint64_t span = cfg->value_size - cfg->range_size;
+    uint64_t off = span ? rng_next(&w->rng) % (span + 1) : 0;
+    void *data = NULL;
+    size_t len = 0;
+    int rc, out;
+    switch (op) {
+    case ZB_OP_GET:
+        rc = zc_get(w->client, key, &data, &len);
+        out = zb_load_outcome_of(rc);
+        if (!rc && (len != cfg->value_size || memcmp(data, pat, len) != 0)) out = ZB_OUT_BAD_DATA;
+        w->bytes_in += len;
+        zc_free(data);
+        return out;
+    case ZB_OP_RANGE:
+        rc = zc_get_range(w->client, key, off, cfg->range_size, &data, &len);
+        out = zb_load_outcome_of(rc);
+        if (!rc && (len != cfg->range_size || memcmp(data, pat + off, len) != 0))
+            out = ZB_OUT_BAD_DATA;
+        w->bytes_in += len;
+        zc_free(data);
+        return out;
+    case ZB_OP_PUT:
+        rc = zc_put(w->client, key, pat, cfg->value_size);
+        if (!rc) w->bytes_out += cfg->value_size;
+        return zb_load_outcome_of(rc);
+    case ZB_OP_PATCH:
+        rc = zc_patch(w->client, key, off, pat + off, cfg->range_size);
+        if (!rc) w->bytes_out += cfg->range_size;
+        return zb_load_outcome_of(rc);
+    default:
+        return ZB_OUT_OTHER;
+    }
+}
+
+static void record(load_worker *w, zb_op op, int out, uint64_t t0, uint64_t t1)
+{
+    load_shared *sh = w->sh;
+    uint64_t lat = t1 > t0 ? t1 - t0 : 0;
+    zb_hist_record(&w->all, lat);
+    zb_hist_record(&w->per_op[op], lat);
+    w->ops[op]++;
+    w->outcomes[out]++;
+    uint64_t sec = (t1 - sh->start_ns) / 1000000000ull;
+    if (sec < sh->seconds) atomic_fetch_add_explicit(&sh->per_second[sec], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&sh->done, 1, memory_order_relaxed);
+    if (out != ZB_OUT_OK) atomic_fetch_add_explicit(&sh->failed, 1, memory_order_relaxed);
+}
+
+static void run_loop(load_worker *w)
+{
+    load_shared *sh = w->sh;
+    const zb_load_cfg *cfg = sh->cfg;
+    uint64_t interval = 0, next = sh->start_ns;
+    if (cfg->rate > 0) {
+        interval = (uint64_t)((double)cfg->connections * 1e9 / cfg->rate);
+        if (interval == 0) interval = 1;
+        next += interval * w->idx / cfg->connections; /* spread the threads' phases */
+    }
+    for (;;) {
+        if (cfg->max_requests &&
+            atomic_fetch_add_explicit(&sh->claimed, 1, memory_order_relaxed) >= cfg->max_requests)
+            break;
+        uint64_t now = zb_now_ns(), t0;
+        if (now >= sh->end_ns) {
+            if (interval && next < sh->end_ns)
+                w->missed += (sh->end_ns - next + interval - 1) / interval;
+            break;
+        }
+        if (interval) {
+            if (next >= sh->end_ns) break;
+            if (now < next) zb_sleep_until(next);
+            t0 = next; /* latency counts from the scheduled time */
+            next += interval;
+        } else {
+            t0 = now;
+        }
+        zb_op op = zb_mix_pick(&cfg->mix, rng_next(&w->rng));
+        int out = run_op(w, op);
+        record(w, op, out, t0, zb_now_ns());
+    }
+}
+
+static void populate(load_worker *w)
+{
+    const zb_load_cfg *cfg = w->sh->cfg;
+    for (uint64_t k = w->idx; k < cfg->keys && !w->rc; k += cfg->connections) {
+        int rc = zc_put(w->client, key_name(w, k), w->sh->pattern, cfg->value_size);
+        if (rc) {
+            fprintf(stderr, "zarrd-bench load: PUT %s: %s\n", w->key, zc_errmsg());
+            w->rc = rc;
+        }
+    }
+}
+
+static void cleanup(load_worker *w)
+{
+    const zb_load_cfg *cfg = w->sh->cfg;
+    for (uint64_t k = w->idx; k < cfg->keys; k += cfg->connections) {
+        int rc = zc_delete(w->client, key_name(w, k));
+        if (rc && !w->rc) w->rc = rc;
+    }
+}
+
+static void *worker_main(void *arg)
+{
+    load_worker *w = arg;
+    switch (w->phase) {
+    case PHASE_POPULATE:
+        populate(w);
+        break;
+    case PHASE_RUN:
+        run_loop(w);
+        break;
+    case PHASE_CLEANUP:
+        cleanup(w);
+        break;
+    }
+    return NULL;
+}
+
+/* Run `phase` on every worker; with show_progress, print a live line until they finish. */
+static int run_phase(load_worker *ws, unsigned n, load_phase phase, bool show_progress)
+{
+    unsigned started = 0;
+    int rc = 0;
+    for (; started < n; started++) {
+        ws[started].phase = phase;
+        ws[started].rc = 0;
+        if (pthread_create(&ws[started].tid, NULL, worker_main, &ws[started]) != 0) {
+            rc = ZD_ENOMEM;
+            break;
+        }
+    }
+    if (show_progress && started == n) {
+        load_shared *sh = ws[0].sh;
+        uint64_t last_done = 0, last_t = sh->start_ns;
+        for (;;) {
+            uint64_t now = zb_now_ns();
+            uint64_t wake = now + 250000000ull;
+            bool finished = now >= sh->end_ns || (sh->cfg->max_requests &&
+                                                  atomic_load(&sh->done) >= sh->cfg->max_requests);
+            if (finished) break;
+            zb_sleep_until(wake < sh->end_ns ? wake : sh->end_ns);
+            now = zb_now_ns();
+            uint64_t done = atomic_load(&sh->done);
+            double rate = (double)(done - last_done) * 1e9 / (double)(now - last_t + 1);
+            printf("\r  %6.1f s  %10llu requests  %10.0f req/s  %llu errors   ",
+                   (double)(now - sh->start_ns) / 1e9, (unsigned long long)done, rate,
+                   (unsigned long long)atomic_load(&sh->failed));
+            fflush(stdout);
+            last_done = done;
+            last_t = now;
+        }
+        printf("\r%72s\r", "");
+        fflush(stdout);
+    }
+    for (unsigned i = 0; i < started; i++) {
+        pthread_join(ws[i].tid, NULL);
+        if (!rc && ws[i].rc) rc = ws[i].rc;
+    }
+    return rc;
+}
+
+static void collect(const load_shared *sh, load_worker *ws, unsigned n, zb_load_result *res)
+{
+    for (unsigned i = 0; i < n; i++) {
+        load_worker *w = &ws[i];
+        zb_hist_merge(&res->all, &w->all);
+        for (int op = 0; op < ZB_OP_COUNT; op++) {
+            zb_hist_merge(&res->per_op[op], &w->per_op[op]);
+            res->ops[op] += w->ops[op];
+        }
+        for (int o = 0; o < ZB_OUT_COUNT; o++)
+            res->outcomes[o] += w->outcomes[o];
+        res->missed += w->missed;
+        res->bytes_in += w->bytes_in;
+        res->bytes_out += w->bytes_out;
+    }
+    res->requests = res->all.total;
+    for (uint32_t s = 0; s < sh->seconds; s++)
+        res->per_second[s] = atomic_load(&sh->per_second[s]);
+}
+
+static int open_workers(const zb_load_cfg *cfg, load_shared *sh, load_worker *ws)
+{
+    zc_options opts;
+    zc_options_init(&opts);
+    opts.max_workers = 1; /* raw ops run on the calling thread; keep the pool minimal */
+    opts.retries = -1;    /* a load test reports failures instead of hiding them */
+    for (unsigned i = 0; i < cfg->connections; i++) {
+        ws[i].sh = sh;
+        ws[i].idx = i;
+        ws[i].rng = (cfg->seed + 1) * 0x9E3779B97F4A7C15ull + i * 0xBF58476D1CE4E5B9ull;
+        if (ws[i].rng == 0) ws[i].rng = 1;
+        zb_hist_init(&ws[i].all);
+        for (int op = 0; op < ZB_OP_COUNT; op++)
+            zb_hist_init(&ws[i].per_op[op]);
+        int rc = zc_client_open(cfg->url, &opts, &ws[i].client);
+        if (rc) {
+            fprintf(stderr, "zarrd-bench load: cannot open client for %s: %s\n", cfg->url,
+                    zc_errmsg());
+            return rc;
+        }
+    }
+    return 0;
+}
+
+int zb_load_run(const zb_load_cfg *cfg, zb_load_result *res)
+{
+    memset(res, 0, sizeof(*res));
+    zb_hist_init(&res->all);
+    for (int op = 0; op < ZB_OP_COUNT; op++)
+        zb_hist_init(&res->per_op[op]);
+    if (cfg->mix.weight[ZB_OP_SHARD] || cfg->mix.weight[ZB_OP_BATCH]) {
+        fprintf(stderr, "zarrd-bench load: shard and batch ops need the client's array API\n");
+        return ZD_EUNSUPPORTED;
+    }
+    load_shared sh = {.cfg = cfg};
+    sh.seconds = (uint32_t)cfg->duration_s + 2;
+    uint8_t *pattern = malloc(cfg->value_size);
+    load_worker *ws = calloc(cfg->connections, sizeof(*ws));
+    sh.per_second = calloc(sh.seconds, sizeof(*sh.per_second));
+    res->per_second = calloc(sh.seconds, sizeof(*res->per_second));
+    int rc = ZD_ENOMEM;
+    if (!pattern || !ws || !sh.per_second || !res->per_second) goto out;
+    res->seconds = sh.seconds;
+    for (uint64_t i = 0; i < cfg->value_size; i++)
+        pattern[i] = pattern_byte(i);
+    sh.pattern = pattern;
+    rc = open_workers(cfg, &sh, ws);
+    if (rc) goto out;
+    rc = run_phase(ws, cfg->connections, PHASE_POPULATE, false);
+    if (rc) {
+        fprintf(stderr, "zarrd-bench load: populating %llu keys under %s failed: %s\n",
+                (unsigned long long)cfg->keys, cfg->prefix, zc_strerror(rc));
+        goto out;
+    }
+    sh.start_ns = zb_now_ns();
+    sh.end_ns = sh.start_ns + (uint64_t)(cfg->duration_s * 1e9);
+    rc = run_phase(ws, cfg->connections, PHASE_RUN, isatty(STDOUT_FILENO));
+    res->elapsed_s = (double)(zb_now_ns() - sh.start_ns) / 1e9;
+    if (rc) goto out;
+    collect(&sh, ws, cfg->connections, res);
+    if (!cfg->keep && run_phase(ws, cfg->connections, PHASE_CLEANUP, false) != 0)
+        fprintf(stderr, "zarrd-bench load: warning: could not delete every key under %s\n",
+                cfg->prefix);
+out:
+    if (ws)
+        for (unsigned i = 0; i < cfg->connections; i++)
+            zc_client_close(ws[i].client);
+    free(ws);
+    free(sh.per_second);
+    free(pattern);
+    return rc;
+}
+
+void zb_load_result_free(zb_load_result *res)
+{
+    free(res->per_second);
+    res->per_second = NULL;
+}

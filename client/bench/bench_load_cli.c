@@ -1,0 +1,176 @@
+/* bench_load_cli.c: the `zarrd-bench URL load` command: its options, and the run that prints
+ * the table and writes --json / --plot (see bench_load.h). */
+#include "bench_load.h"
+
+#include "bench_opts.h"
+#include "bench_report.h"
+#include "zd_checked.h"
+#include "zd_error.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#define DEFAULT_MIX "get=60,range=10,put=20,patch=10"
+
+static const char usage[] =
+    "usage: zarrd-bench URL load [options]\n"
+    "  -c, --connections N   threads, each with its own connection (default 4, max 256)\n"
+    "  -d, --duration S      run for S seconds (default 10; max 3600)\n"
+    "  -n, --requests K      stop after K requests (then -d defaults to its maximum)\n"
+    "      --mix SPEC        op weights, ops get range put patch shard batch\n"
+    "                        (default " DEFAULT_MIX ")\n"
+    "      --value-size N    bytes per value / shard inner chunk (default 4K; K M G suffixes)\n"
+    "      --range-size N    bytes per range GET and PATCH (default 512)\n"
+    "      --keys N          number of keys (default 1000)\n"
+    "      --rate R          open loop: R requests/s in total, latency from scheduled time\n"
+    "      --prefix P        key prefix (default bench/load-PID)\n"
+    "      --json FILE       write the results as JSON\n"
+    "      --plot FILE.svg   draw latency percentiles and throughput over time\n"
+    "      --seed N          random seed (default 1)\n"
+    "      --keep            leave the keys on the server\n"
+    "      --allow-remote    permit a non-loopback URL\n";
+
+static int bad(const char *opt, const char *val)
+{
+    fprintf(stderr, "zarrd-bench load: invalid value for %s: '%s'\n%s", opt, val, usage);
+    return ZD_EINVAL;
+}
+
+int zb_load_parse_args(const char *url, int argc, char **argv, zb_load_cfg *cfg)
+{
+    static char default_prefix[64];
+    static const struct option longopts[] = {
+        {"connections", required_argument, NULL, 'c'},
+        {"duration", required_argument, NULL, 'd'},
+        {"requests", required_argument, NULL, 'n'},
+        {"mix", required_argument, NULL, 'm'},
+        {"value-size", required_argument, NULL, 'v'},
+        {"range-size", required_argument, NULL, 'r'},
+        {"keys", required_argument, NULL, 'k'},
+        {"rate", required_argument, NULL, 'R'},
+        {"prefix", required_argument, NULL, 'p'},
+        {"json", required_argument, NULL, 'j'},
+        {"plot", required_argument, NULL, 'P'},
+        {"seed", required_argument, NULL, 's'},
+        {"keep", no_argument, NULL, 'K'},
+        {"allow-remote", no_argument, NULL, 'A'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->url = url;
+    cfg->connections = 4;
+    cfg->value_size = 4096;
+    cfg->range_size = 512;
+    cfg->keys = 1000;
+    cfg->seed = 1;
+    snprintf(default_prefix, sizeof(default_prefix), "bench/load-%ld", (long)getpid());
+    cfg->prefix = default_prefix;
+    zb_mix_parse(DEFAULT_MIX, &cfg->mix);
+    bool have_duration = false;
+    uint64_t u;
+    int opt;
+    optind = 0; /* glibc: full re-initialisation */
+    while ((opt = getopt_long(argc, argv, "+c:d:n:h", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'c':
+            if (zb_parse_u64(optarg, 1, ZB_LOAD_MAX_CONNECTIONS, &u))
+                return bad("--connections", optarg);
+            cfg->connections = (unsigned)u;
+            break;
+        case 'd':
+            if (zb_parse_double(optarg, 0.001, ZB_LOAD_MAX_SECONDS, &cfg->duration_s))
+                return bad("--duration", optarg);
+            have_duration = true;
+            break;
+        case 'n':
+            if (zb_parse_u64(optarg, 1, ZB_LOAD_MAX_REQUESTS, &cfg->max_requests))
+                return bad("--requests", optarg);
+            break;
+        case 'm':
+            if (zb_mix_parse(optarg, &cfg->mix)) return bad("--mix", optarg);
+            break;
+        case 'v':
+            if (zb_parse_size(optarg, 1, ZB_LOAD_MAX_VALUE, &cfg->value_size))
+                return bad("--value-size", optarg);
+            break;
+        case 'r':
+            if (zb_parse_size(optarg, 1, ZB_LOAD_MAX_VALUE, &cfg->range_size))
+                return bad("--range-size", optarg);
+            break;
+        case 'k':
+            if (zb_parse_u64(optarg, 1, ZB_LOAD_MAX_KEYS, &cfg->keys)) return bad("--keys", optarg);
+            break;
+        case 'R':
+            if (zb_parse_double(optarg, 0.001, 1e7, &cfg->rate)) return bad("--rate", optarg);
+            break;
+        case 'p':
+            if (!*optarg || strlen(optarg) > 200 || optarg[0] == '/' ||
+                optarg[strlen(optarg) - 1] == '/')
+                return bad("--prefix", optarg);
+            cfg->prefix = optarg;
+            break;
+        case 'j':
+            cfg->json_path = optarg;
+            break;
+        case 'P':
+            cfg->plot_path = optarg;
+            break;
+        case 's':
+            if (zb_parse_u64(optarg, 0, UINT64_MAX, &cfg->seed)) return bad("--seed", optarg);
+            break;
+        case 'K':
+            cfg->keep = true;
+            break;
+        case 'A':
+            cfg->allow_remote = true;
+            break;
+        case 'h':
+            fputs(usage, stdout);
+            return 1;
+        default:
+            fputs(usage, stderr);
+            return ZD_EINVAL;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "zarrd-bench load: unexpected argument '%s'\n%s", argv[optind], usage);
+        return ZD_EINVAL;
+    }
+    if (!have_duration) cfg->duration_s = cfg->max_requests ? ZB_LOAD_MAX_SECONDS : 10.0;
+    if (cfg->range_size > cfg->value_size) cfg->range_size = cfg->value_size;
+    uint64_t dataset;
+    if (!zd_mul_u64(cfg->keys, cfg->value_size, &dataset) || dataset > ZB_LOAD_MAX_DATASET) {
+        fprintf(stderr, "zarrd-bench load: --keys x --value-size exceeds %llu bytes\n",
+                (unsigned long long)ZB_LOAD_MAX_DATASET);
+        return ZD_EINVAL;
+    }
+    if (!cfg->allow_remote && !zb_url_is_loopback(url)) {
+        fprintf(stderr, "zarrd-bench load: refusing non-loopback URL %s (use --allow-remote)\n",
+                url);
+        return ZD_EINVAL;
+    }
+    return 0;
+}
+
+int zb_load_cmd(const char *url, int argc, char **argv)
+{
+    zb_load_cfg cfg;
+    int rc = zb_load_parse_args(url, argc, argv, &cfg);
+    if (rc) return rc > 0 ? 0 : 2;
+    zb_load_result res;
+    rc = zb_load_run(&cfg, &res);
+    if (rc) {
+        zb_load_result_free(&res);
+        return 1;
+    }
+    zb_report_load_text(stdout, &cfg, &res);
+    if (cfg.json_path && zb_report_load_json(cfg.json_path, &cfg, &res)) rc = 1;
+    if (cfg.plot_path && zb_report_load_svg(cfg.plot_path, &cfg, &res)) rc = 1;
+    /* a run where nothing succeeded is a failed run */
+    if (res.outcomes[ZB_OUT_OK] == 0) rc = 1;
+    zb_load_result_free(&res);
+    return rc ? 1 : 0;
+}
