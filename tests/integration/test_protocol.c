@@ -1,0 +1,163 @@
+/* test_protocol.c: HTTP/1.1 connection behaviour: keep-alive reuse, pipelining (several
+ * requests in one write, answers in order), a request trickled one byte at a time, chunked
+ * request bodies, `Expect: 100-continue`, `Connection: close` and HTTP/1.0. */
+#include <criterion/criterion.h>
+
+#include "zt_fixture.h"
+
+#include <string.h>
+
+TestSuite(protocol, .init = zt_fixture_start, .fini = zt_fixture_stop, .timeout = 60);
+
+static void read_expect(zt_conn *c, bool head, int status, const char *body)
+{
+    zt_response r;
+    cr_assert_eq(zt_read_response(c, &r, head), 0, "no response (expected %d)", status);
+    cr_assert_eq(r.status, status, "status %d, expected %d", r.status, status);
+    if (body) {
+        cr_assert_eq(r.body.len, strlen(body));
+        cr_assert_eq(memcmp(r.body.data, body, r.body.len), 0);
+    }
+    zt_response_free(&r);
+}
+
+Test(protocol, keep_alive_serves_many_requests_on_one_connection)
+{
+    zt_conn c;
+    cr_assert_eq(zt_conn_open_server(&c, zt_srv()), 0);
+    for (int i = 0; i < 20; i++) {
+        cr_assert_eq(zt_send_request(&c, "PUT", "/ka", NULL, "abc", 3), 0);
+        read_expect(&c, false, i == 0 ? 201 : 204, NULL);
+        cr_assert_eq(zt_send_request(&c, "GET", "/ka", NULL, NULL, 0), 0);
+        read_expect(&c, false, 200, "abc");
+        cr_assert_eq(zt_send_request(&c, "HEAD", "/ka", NULL, NULL, 0), 0);
+        read_expect(&c, true, 200, NULL);
+        cr_assert_eq(zt_send_request(&c, "GET", "/missing", NULL, NULL, 0), 0);
+        read_expect(&c, false, 404, NULL);
+    }
+    zt_conn_close(&c);
+}
+
+Test(protocol, pipelined_requests_answered_in_order)
+{
+    const char batch[] = "PUT /p1 HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello"
+                         "PUT /p2 HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc"
+                         "GET /p1 HTTP/1.1\r\nHost: t\r\n\r\n"
+                         "HEAD /p2 HTTP/1.1\r\nHost: t\r\n\r\n"
+                         "GET /nope HTTP/1.1\r\nHost: t\r\n\r\n"
+                         "PATCH /p2 HTTP/1.1\r\nHost: t\r\nContent-Range: bytes 3-4/*\r\n"
+                         "Content-Length: 2\r\n\r\nde"
+                         "GET /p2 HTTP/1.1\r\nHost: t\r\nRange: bytes=1-3\r\n\r\n"
+                         "DELETE /p1 HTTP/1.1\r\nHost: t\r\n\r\n"
+                         "GET /p1 HTTP/1.1\r\nHost: t\r\n\r\n";
+    zt_conn c;
+    cr_assert_eq(zt_conn_open_server(&c, zt_srv()), 0);
+    cr_assert_eq(zt_send(&c, batch, sizeof batch - 1), 0);
+    read_expect(&c, false, 201, NULL);
+    read_expect(&c, false, 201, NULL);
+    read_expect(&c, false, 200, "hello");
+    read_expect(&c, true, 200, NULL);
+    read_expect(&c, false, 404, NULL);
+    read_expect(&c, false, 204, NULL);
+    read_expect(&c, false, 206, "bcd");
+    read_expect(&c, false, 204, NULL);
+    read_expect(&c, false, 404, NULL);
+    zt_conn_close(&c);
+}
+
+Test(protocol, many_pipelined_gets)
+{
+    zt_put_str("/m", "0123456789");
+    zd_buf batch = {0};
+    for (int i = 0; i < 200; i++)
+        cr_assert_eq(zd_buf_appendf(&batch,
+                                    "GET /m HTTP/1.1\r\nHost: t\r\nRange: bytes=%d-%d\r\n\r\n",
+                                    i % 10, i % 10),
+                     0);
+    zt_conn c;
+    cr_assert_eq(zt_conn_open_server(&c, zt_srv()), 0);
+    cr_assert_eq(zt_send(&c, batch.data, batch.len), 0);
+    for (int i = 0; i < 200; i++) {
+        char want[2] = {(char)('0' + i % 10), '\0'};
+        read_expect(&c, false, 206, want);
+    }
+    zt_conn_close(&c);
+    zd_buf_free(&batch);
+}
+
+Test(protocol, request_trickled_byte_by_byte)
+{
+    const char req[] = "PUT /slow HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\n\r\nslow";
+    zt_conn c;
+    cr_assert_eq(zt_conn_open_server(&c, zt_srv()), 0);
+    for (size_t i = 0; i < sizeof req - 1; i++)
+        cr_assert_eq(zt_send(&c, req + i, 1), 0);
+    read_expect(&c, false, 201, NULL);
+    zt_conn_close(&c);
+    zt_expect_value("/slow", "slow", 4);
+}
+
+Test(protocol, chunked_request_body)
+{
+    zt_conn c;
+    cr_assert_eq(zt_conn_open_server(&c, zt_srv()), 0);
+    cr_assert_eq(zt_sendf(&c, "PUT /ch HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+                              "5\r\nhello\r\n"
+                              "1;ext=1\r\n \r\n"
+                              "A\r\n0123456789\r\n"
+                              "0\r\nX-Trailer: t\r\n\r\n"),
+                 0);
+    read_expect(&c, false, 201, NULL);
+    /* the connection stays usable after a chunked body */
+    cr_assert_eq(zt_send_request(&c, "GET", "/ch", NULL, NULL, 0), 0);
+    read_expect(&c, false, 200, "hello 0123456789");
+    zt_conn_close(&c);
+}
+
+Test(protocol, chunked_empty_body)
+{
+    zt_conn c;
+    cr_assert_eq(zt_conn_open_server(&c, zt_srv()), 0);
+    cr_assert_eq(
+        zt_sendf(&c, "PUT /e HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
+        0);
+    read_expect(&c, false, 201, NULL);
+    zt_conn_close(&c);
+    zt_expect_value("/e", "", 0);
+}
+
+Test(protocol, expect_100_continue)
+{
+    zt_conn c;
+    cr_assert_eq(zt_conn_open_server(&c, zt_srv()), 0);
+    cr_assert_eq(zt_sendf(&c, "PUT /x HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n"
+                              "Expect: 100-continue\r\n\r\n"),
+                 0);
+    read_expect(&c, false, 100, NULL);
+    cr_assert_eq(zt_send(&c, "12345", 5), 0);
+    read_expect(&c, false, 201, NULL);
+    zt_conn_close(&c);
+    zt_expect_value("/x", "12345", 5);
+}
+
+Test(protocol, connection_close_is_honoured)
+{
+    zt_put_str("/cc", "v");
+    zt_conn c;
+    cr_assert_eq(zt_conn_open_server(&c, zt_srv()), 0);
+    cr_assert_eq(zt_send_request(&c, "GET", "/cc", "Connection: close\r\n", NULL, 0), 0);
+    read_expect(&c, false, 200, "v");
+    cr_assert(zt_conn_closed_by_peer(&c), "connection left open after Connection: close");
+    zt_conn_close(&c);
+}
+
+Test(protocol, http_1_0_closes_after_response)
+{
+    zt_put_str("/old", "v");
+    zt_conn c;
+    cr_assert_eq(zt_conn_open_server(&c, zt_srv()), 0);
+    cr_assert_eq(zt_sendf(&c, "GET /old HTTP/1.0\r\n\r\n"), 0);
+    read_expect(&c, false, 200, "v");
+    cr_assert(zt_conn_closed_by_peer(&c), "HTTP/1.0 connection left open");
+    zt_conn_close(&c);
+}

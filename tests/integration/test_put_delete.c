@@ -1,0 +1,95 @@
+/* test_put_delete.c: PUT (201 new, 204 replaced, parents made, empty values, the fs store is a
+ * plain directory store with no temporary files left behind) and DELETE (204, idempotent). */
+#include <criterion/criterion.h>
+
+#include "zt_fixture.h"
+#include "zt_tmpdir.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+TestSuite(put_delete, .init = zt_fixture_start, .fini = zt_fixture_stop, .timeout = 60);
+
+/* fs store: the file under the root holding key must contain exactly value. */
+static void expect_file(const char *key, const char *value)
+{
+    if (!zt_store_is_fs()) return;
+    char path[PATH_MAX + 64];
+    snprintf(path, sizeof path, "%s/%s", zt_srv()->root, key);
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f, "fs store: no file %s", path);
+    char buf[256];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    cr_assert_eq(n, strlen(value), "fs store: %s holds %zu bytes", path, n);
+    cr_assert_eq(memcmp(buf, value, n), 0, "fs store: %s has wrong bytes", path);
+}
+
+Test(put_delete, new_key_201_then_replace_204)
+{
+    cr_assert_eq(zt_status("PUT", "/k", NULL, "first", 5), 201);
+    zt_expect_value("/k", "first", 5);
+    cr_assert_eq(zt_status("PUT", "/k", NULL, "second value", 12), 204);
+    zt_expect_value("/k", "second value", 12);
+    cr_assert_eq(zt_status("PUT", "/k", NULL, "3", 1), 204);
+    zt_expect_value("/k", "3", 1);
+    expect_file("k", "3");
+}
+
+Test(put_delete, put_makes_parent_directories)
+{
+    cr_assert_eq(zt_status("PUT", "/a/b/c/zarr.json", NULL, "{}", 2), 201);
+    cr_assert_eq(zt_status("PUT", "/a/b/c/0/1/2", NULL, "xyz", 3), 201);
+    zt_expect_value("/a/b/c/zarr.json", "{}", 2);
+    zt_expect_value("/a/b/c/0/1/2", "xyz", 3);
+    expect_file("a/b/c/zarr.json", "{}");
+    expect_file("a/b/c/0/1/2", "xyz");
+}
+
+Test(put_delete, empty_value)
+{
+    cr_assert_eq(zt_status("PUT", "/empty", NULL, "", 0), 201);
+    zt_expect_value("/empty", "", 0);
+    expect_file("empty", "");
+}
+
+Test(put_delete, percent_encoded_key_is_decoded)
+{
+    cr_assert_eq(zt_status("PUT", "/sp%20ace/x%41", NULL, "v", 1), 201);
+    zt_expect_value("/sp ace/xA", "v", 1);
+    expect_file("sp ace/xA", "v");
+}
+
+Test(put_delete, fs_store_leaves_only_the_keys)
+{
+    cr_assert_eq(zt_status("PUT", "/d/one", NULL, "1", 1), 201);
+    cr_assert_eq(zt_status("PUT", "/d/one", NULL, "11", 2), 204);
+    cr_assert_eq(zt_status("PUT", "/two", NULL, "2", 1), 201);
+    if (!zt_store_is_fs()) return;
+    /* d/, d/one, two: no temporary files left next to replaced keys */
+    cr_assert_eq(zt_tmpdir_count(zt_srv()->root), 3);
+}
+
+Test(put_delete, delete_is_idempotent_204)
+{
+    zt_put_str("/gone", "bye");
+    cr_assert_eq(zt_status("DELETE", "/gone", NULL, NULL, 0), 204);
+    zt_expect_error_for("GET", "/gone", NULL, NULL, 0, 404);
+    cr_assert_eq(zt_status("DELETE", "/gone", NULL, NULL, 0), 204);
+    cr_assert_eq(zt_status("DELETE", "/never/existed", NULL, NULL, 0), 204);
+    if (zt_store_is_fs()) {
+        char path[PATH_MAX + 8];
+        struct stat st;
+        snprintf(path, sizeof path, "%s/gone", zt_srv()->root);
+        cr_assert_neq(stat(path, &st), 0, "fs store: the file is still there");
+    }
+}
+
+Test(put_delete, delete_then_put_is_new_again)
+{
+    zt_put_str("/x/y", "1");
+    cr_assert_eq(zt_status("DELETE", "/x/y", NULL, NULL, 0), 204);
+    cr_assert_eq(zt_status("PUT", "/x/y", NULL, "2", 1), 201);
+    zt_expect_value("/x/y", "2", 1);
+}

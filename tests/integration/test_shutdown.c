@@ -1,0 +1,88 @@
+/* test_shutdown.c: graceful shutdown. SIGTERM while a PUT body is still arriving, or while a
+ * large GET is still being sent: the request completes normally and the server then exits 0.
+ * SIGTERM with an idle keep-alive connection open: the server does not wait for it. */
+#include <criterion/criterion.h>
+
+#include "zt_fixture.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+
+TestSuite(shutdown, .init = zt_fixture_start, .fini = zt_fixture_stop, .timeout = 60);
+
+static void expect_exit_0(void)
+{
+    int wstatus = 0;
+    cr_assert_eq(zt_server_wait(zt_srv(), 20000, &wstatus), 0, "zarrd did not exit after SIGTERM");
+    cr_assert(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0, "wait status %d", wstatus);
+}
+
+/* Give the server a moment to handle the signal first; nothing below depends on how long. */
+static void pause_briefly(void)
+{
+    struct timespec ts = {0, 100 * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+Test(shutdown, in_flight_put_completes_then_exit_0)
+{
+    size_t n = 1 << 20;
+    char *body = malloc(n);
+    memset(body, 'p', n);
+    zt_conn c;
+    cr_assert_eq(zt_conn_open_server(&c, zt_srv()), 0);
+    cr_assert_eq(
+        zt_sendf(&c, "PUT /inflight HTTP/1.1\r\nHost: t\r\nContent-Length: %zu\r\n\r\n", n), 0);
+    cr_assert_eq(zt_send(&c, body, n / 2), 0);
+    cr_assert_eq(zt_server_signal(zt_srv(), SIGTERM), 0);
+    pause_briefly();
+    cr_assert_eq(zt_send(&c, body + n / 2, n - n / 2), 0, "connection cut during drain");
+    zt_response r;
+    cr_assert_eq(zt_read_response(&c, &r, false), 0, "no response during drain");
+    cr_assert_eq(r.status, 201);
+    zt_response_free(&r);
+    zt_conn_close(&c);
+    free(body);
+    expect_exit_0();
+}
+
+Test(shutdown, in_flight_get_completes_then_exit_0)
+{
+    size_t n = 32 << 20;
+    char *v = malloc(n);
+    for (size_t i = 0; i < n; i++)
+        v[i] = (char)(i * 131);
+    cr_assert_eq(zt_status("PUT", "/big", NULL, v, n), 201);
+    zt_conn c;
+    zt_response r;
+    cr_assert_eq(zt_conn_open_server(&c, zt_srv()), 0);
+    cr_assert_eq(zt_send_request(&c, "GET", "/big", NULL, NULL, 0), 0);
+    cr_assert_eq(zt_read_head(&c, &r), 0);
+    cr_assert_eq(r.status, 200);
+    cr_assert_eq(zt_server_signal(zt_srv(), SIGTERM), 0);
+    pause_briefly();
+    cr_assert_eq(zt_read_body(&c, &r, false), 0, "body cut during drain");
+    cr_assert_eq(r.body.len, n);
+    cr_assert_eq(memcmp(r.body.data, v, n), 0);
+    zt_response_free(&r);
+    zt_conn_close(&c);
+    free(v);
+    expect_exit_0();
+}
+
+Test(shutdown, idle_keep_alive_connection_does_not_block_exit)
+{
+    zt_conn c;
+    cr_assert_eq(zt_conn_open_server(&c, zt_srv()), 0);
+    cr_assert_eq(zt_send_request(&c, "GET", "/_zarrd/health", NULL, NULL, 0), 0);
+    zt_response r;
+    cr_assert_eq(zt_read_response(&c, &r, false), 0);
+    cr_assert_eq(r.status, 200);
+    zt_response_free(&r);
+    cr_assert_eq(zt_server_signal(zt_srv(), SIGTERM), 0);
+    expect_exit_0();
+    zt_conn_close(&c);
+}
