@@ -58,6 +58,7 @@ int zd_etag_list_match(const char *hdr, size_t len, const char *cur, bool weak_c
 {
     etag current;
     size_t pos = 0, tags = 0;
+    bool found = false;
     *match = false;
     if (cur) {
         size_t cur_len = strlen(cur);
@@ -84,8 +85,9 @@ int zd_etag_list_match(const char *hdr, size_t len, const char *cur, bool weak_c
         if (pos < len && hdr[pos] != ',')
             return zd_error_set(err, ZD_EINVAL, "expected ',' after entity-tag at byte %zu", pos);
         tags++;
-        if (cur && etag_equal(&t, &current, weak_compare)) *match = true;
+        if (cur && etag_equal(&t, &current, weak_compare)) found = true;
     }
     if (tags == 0) return zd_error_set(err, ZD_EINVAL, "empty entity-tag list");
+    *match = found;
     return 0;
 }

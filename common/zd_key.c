@@ -67,21 +67,9 @@ int zd_key_validate(const char *key, size_t len, zd_error *err)
     return 0;
 }
 
-int zd_key_from_path(const char *path, size_t len, zd_key *out, zd_error *err)
+/* Percent-decode path[1..end) into out->key, refusing encoded '/' and NUL. */
+static int decode_path(const char *path, size_t end, zd_key *out, zd_error *err)
 {
-    out->len = 0;
-    out->key[0] = '\0';
-    out->is_prefix = false;
-    if (len == 0 || path[0] != '/') return zd_error_set(err, ZD_EINVAL, "path must start with '/'");
-    if (len == 1) {
-        out->is_prefix = true;
-        return 0;
-    }
-    size_t end = len;
-    if (path[len - 1] == '/') {
-        out->is_prefix = true;
-        end--;
-    }
     for (size_t i = 1; i < end; i++) {
         unsigned char c = (unsigned char)path[i];
         if (c == '%') {
@@ -104,12 +92,29 @@ int zd_key_from_path(const char *path, size_t len, zd_key *out, zd_error *err)
         out->key[out->len++] = (char)c;
     }
     out->key[out->len] = '\0';
-    int rc = zd_key_validate(out->key, out->len, err);
+    return 0;
+}
+
+int zd_key_from_path(const char *path, size_t len, zd_key *out, zd_error *err)
+{
+    out->len = 0;
+    out->key[0] = '\0';
+    out->is_prefix = false;
+    if (len == 0 || path[0] != '/') return zd_error_set(err, ZD_EINVAL, "path must start with '/'");
+    if (len == 1) {
+        out->is_prefix = true;
+        return 0;
+    }
+    bool prefix = path[len - 1] == '/';
+    int rc = decode_path(path, prefix ? len - 1 : len, out, err);
+    if (rc == 0) rc = zd_key_validate(out->key, out->len, err);
     if (rc < 0) {
         out->len = 0;
         out->key[0] = '\0';
+        return rc;
     }
-    return rc;
+    out->is_prefix = prefix;
+    return 0;
 }
 
 static bool is_unreserved(unsigned char c)
