@@ -1,6 +1,7 @@
 /* zd_ctype.h: locale-independent character classes and small lexing helpers shared by the
  * HTTP-facing parsers (RFC 9110 tokens, OWS, hex digits, case-insensitive compare, strict
- * decimal numbers). All static inline; none of them looks at the C locale. */
+ * decimal numbers, bounded quoting of input in error messages). All static inline; none of
+ * them looks at the C locale. */
 #ifndef ZD_CTYPE_H
 #define ZD_CTYPE_H
 
@@ -75,6 +76,13 @@ static inline bool zd_parse_u64(const char *s, size_t len, uint64_t *out)
     }
     *out = v;
     return true;
+}
+
+/* Precision for quoting untrusted input in an error message ("%.*s"): at most 40 bytes, so a
+ * huge length can never become a negative (unbounded) precision. */
+static inline int zd_quote_len(size_t len)
+{
+    return len < 40 ? (int)len : 40;
 }
 
 #endif

@@ -123,7 +123,7 @@ int zd_parse_u64_list(const char *s, size_t len, uint64_t *out, size_t max, size
             return zd_error_set(err, ZD_EINVAL, "more than %zu integers in list", max);
         if (!zd_parse_u64(s + pos, end - pos, &out[count]))
             return zd_error_set(err, ZD_EINVAL, "'%.*s' is not a non-negative 64-bit integer",
-                                (int)(end - pos), s + pos);
+                                zd_quote_len(end - pos), s + pos);
         count++;
         pos = end + 1;
     }

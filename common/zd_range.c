@@ -62,21 +62,23 @@ static int resolve_spec(const char *s, size_t len, uint64_t size, zd_range *r, z
     if (s[0] == '-') {
         pos = 1;
         if (!read_num(s, len, &pos, &b) || pos != len)
-            return zd_error_set(err, ZD_EINVAL, "malformed suffix range '%.*s'", (int)len, s);
+            return zd_error_set(err, ZD_EINVAL, "malformed suffix range '%.*s'", zd_quote_len(len),
+                                s);
         if (b.value == 0 || size == 0) return 0;
         r->first = b.value >= size ? 0 : size - b.value;
         r->last = size - 1;
         return 1;
     }
     if (!read_num(s, len, &pos, &a) || pos == len || s[pos] != '-')
-        return zd_error_set(err, ZD_EINVAL, "malformed range '%.*s'", (int)len, s);
+        return zd_error_set(err, ZD_EINVAL, "malformed range '%.*s'", zd_quote_len(len), s);
     pos++;
     bool open = pos == len;
     if (!open) {
         if (!read_num(s, len, &pos, &b) || pos != len)
-            return zd_error_set(err, ZD_EINVAL, "malformed range '%.*s'", (int)len, s);
+            return zd_error_set(err, ZD_EINVAL, "malformed range '%.*s'", zd_quote_len(len), s);
         if (num_greater(&a, &b))
-            return zd_error_set(err, ZD_EINVAL, "range '%.*s' ends before it starts", (int)len, s);
+            return zd_error_set(err, ZD_EINVAL, "range '%.*s' ends before it starts",
+                                zd_quote_len(len), s);
     }
     if (a.saturated || a.value >= size) return 0;
     r->first = a.value;
@@ -177,7 +179,8 @@ int zd_content_range_parse(const char *hdr, size_t len, zd_content_range *out, z
         return 0;
     }
     if (!take_u64(hdr, len, &pos, '-', &out->first) || !take_u64(hdr, len, &pos, '/', &out->last))
-        return zd_error_set(err, ZD_EINVAL, "malformed Content-Range '%.*s'", (int)len, hdr);
+        return zd_error_set(err, ZD_EINVAL, "malformed Content-Range '%.*s'", zd_quote_len(len),
+                            hdr);
     if (pos + 1 == len && hdr[pos] == '*')
         out->complete_length = ZD_LENGTH_UNKNOWN;
     else if (!take_u64(hdr, len, &pos, 0, &out->complete_length))
