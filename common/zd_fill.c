@@ -120,17 +120,31 @@ static bool float_overflows(zd_dtype t, double d)
     return false;
 }
 
+/* A JSON number, or raw number text as written by float_to_json. */
+static bool json_number(const cJSON *json, double *out)
+{
+    if (cJSON_IsNumber(json)) {
+        *out = json->valuedouble;
+        return true;
+    }
+    if (!cJSON_IsRaw(json) || !json->valuestring[0]) return false;
+    char *end;
+    *out = strtod(json->valuestring, &end);
+    return *end == '\0';
+}
+
 /* One float scalar of type t (float16/32/64) into `out`. `what` names the field in errors. */
 static int parse_float(const cJSON *json, zd_dtype t, uint8_t *out, const char *what, zd_error *err)
 {
     size_t size = zd_dtype_size(t);
     const char *name = zd_dtype_name(t);
     uint64_t bits;
-    if (cJSON_IsNumber(json)) {
-        if (float_overflows(t, json->valuedouble))
-            return zd_error_set(err, ZD_ERANGE, "%s: %g is out of range for %s", what,
-                                json->valuedouble, name);
-        bits = float_bits_from_double(t, json->valuedouble);
+    double number;
+    if (json_number(json, &number)) {
+        if (float_overflows(t, number))
+            return zd_error_set(err, ZD_ERANGE, "%s: %g is out of range for %s", what, number,
+                                name);
+        bits = float_bits_from_double(t, number);
     } else if (cJSON_IsString(json)) {
         const char *s = json->valuestring;
         if (strcmp(s, "NaN") == 0)
@@ -291,7 +305,14 @@ static cJSON *float_to_json(zd_dtype t, const uint8_t *in)
     if (isinf(d)) return cJSON_CreateString(d > 0 ? "Infinity" : "-Infinity");
     if (d == 0 && signbit(d)) /* cJSON would print -0.0 as "0" */
         return hex_json(bits, size);
-    return cJSON_CreateNumber(d);
+    /* cJSON prints doubles with 15 digits when that is merely close, so write the shortest
+     * decimal text that converts back to exactly these bits as a raw item. */
+    char text[40];
+    for (int digits = 1; digits <= 17; digits++) {
+        snprintf(text, sizeof text, "%.*g", digits, d);
+        if (float_bits_from_double(t, strtod(text, NULL)) == bits) break;
+    }
+    return cJSON_CreateRaw(text);
 }
 
 static cJSON *integer_to_json(zd_dtype t, const uint8_t *in)

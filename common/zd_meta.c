@@ -6,6 +6,7 @@
 #include "zd_meta.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -274,15 +275,124 @@ int zd_meta_from_json(const cJSON *doc, zd_meta **out, zd_error *err)
     return 0;
 }
 
+/* Minimal scanning of text cJSON has already accepted, to recover the exact text of one
+ * top-level member: cJSON keeps numbers only as doubles, which cannot hold every 64-bit
+ * integer fill value. Every step is bounded by `end`. */
+static const char *skip_space(const char *p, const char *end)
+{
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+        p++;
+    return p;
+}
+
+static const char *skip_string(const char *p, const char *end)
+{
+    for (p++; p < end && *p != '"'; p++)
+        if (*p == '\\') p++;
+    return p < end ? p + 1 : end;
+}
+
+static bool ends_scalar(char c)
+{
+    return c == ',' || c == '}' || c == ']' || c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static const char *skip_value(const char *p, const char *end)
+{
+    if (p < end && *p == '"') return skip_string(p, end);
+    if (p < end && (*p == '{' || *p == '[')) {
+        int depth = 0;
+        while (p < end) {
+            if (*p == '"') {
+                p = skip_string(p, end);
+                continue;
+            }
+            if (*p == '{' || *p == '[')
+                depth++;
+            else if ((*p == '}' || *p == ']') && --depth == 0)
+                return p + 1;
+            p++;
+        }
+        return end;
+    }
+    while (p < end && !ends_scalar(*p))
+        p++;
+    return p;
+}
+
+static bool is_integer_token(const char *p, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (!(p[i] >= '0' && p[i] <= '9') && !(i == 0 && p[i] == '-')) return false;
+    return len > 0;
+}
+
+/* The text of top-level member `name` (a key written without escapes); false if absent. */
+static bool find_member(const char *text, size_t len, const char *name, const char **value,
+                        size_t *value_len)
+{
+    const char *end = text + len, *p = skip_space(text, end);
+    size_t name_len = strlen(name);
+    if (p == end || *p != '{') return false;
+    for (p = skip_space(p + 1, end); p < end && *p == '"';) {
+        const char *key = p + 1;
+        p = skip_string(p, end);
+        bool match = (size_t)(p - 1 - key) == name_len && memcmp(key, name, name_len) == 0;
+        p = skip_space(p, end);
+        if (p == end || *p != ':') return false;
+        p = skip_space(p + 1, end);
+        const char *v = p;
+        p = skip_value(p, end);
+        if (match) {
+            *value = v;
+            *value_len = (size_t)(p - v);
+            return true;
+        }
+        p = skip_space(p, end);
+        if (p == end || *p != ',') return false;
+        p = skip_space(p + 1, end);
+    }
+    return false;
+}
+
+/* Replace a fill_value number too large for a double to hold exactly by its exact text. */
+static int keep_exact_fill_integer(cJSON *doc, const char *text, size_t len)
+{
+    const cJSON *fill = field(doc, "fill_value");
+    const char *token;
+    size_t token_len;
+    char exact[32];
+    if (!cJSON_IsNumber(fill) || fabs(fill->valuedouble) < 0x1p53 ||
+        !find_member(text, len, "fill_value", &token, &token_len) || token_len >= sizeof exact ||
+        !is_integer_token(token, token_len))
+        return 0;
+    memcpy(exact, token, token_len);
+    exact[token_len] = '\0';
+    cJSON *raw = cJSON_CreateRaw(exact);
+    if (!raw || !cJSON_ReplaceItemInObjectCaseSensitive(doc, "fill_value", raw)) {
+        cJSON_Delete(raw);
+        return ZD_ENOMEM;
+    }
+    return 0;
+}
+
 int zd_meta_parse(const char *text, size_t len, zd_meta **out, zd_error *err)
 {
     const char *end = NULL;
     cJSON *doc = cJSON_ParseWithLengthOpts(text, len, &end, false);
-    if (!doc) {
-        size_t at = end && end >= text ? (size_t)(end - text) : 0;
-        return zd_error_set(err, ZD_EINVAL, "zarr.json: not valid JSON (near byte %zu)", at);
+    size_t at = end && end >= text ? (size_t)(end - text) : 0;
+    while (doc && at < len && strchr(" \t\r\n", text[at]) && text[at])
+        at++;
+    if (doc && at < len) {
+        cJSON_Delete(doc);
+        return zd_error_set(err, ZD_EINVAL, "zarr.json: text after the document (byte %zu)", at);
     }
-    int rc = zd_meta_from_json(doc, out, err);
+    if (!doc) return zd_error_set(err, ZD_EINVAL, "zarr.json: not valid JSON (near byte %zu)", at);
+    int rc = keep_exact_fill_integer(doc, text, len);
+    if (rc != 0)
+        rc = zd_error_set(err, rc, "fill_value: out of memory");
+    else
+        rc = zd_meta_from_json(doc, out, err);
     cJSON_Delete(doc);
     return rc;
 }
