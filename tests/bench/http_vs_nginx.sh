@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# tests/bench/http_vs_nginx.sh: zarrd against nginx over loopback, driven by wrk in one run.
+# Installs nginx and wrk (Debian packages) if missing, builds a release zarrd in build-bench/,
+# serves the same files from both (nginx: static root for GET, dav module for PUT), gives both
+# the same number of workers (zarrd --threads N, nginx worker_processes N), and runs wrk with
+# the same threads, connections and duration against each: GET 4 KiB, GET 1 MiB, PUT 4 KiB,
+# keep-alive. Prints a markdown report: machine, command, req/s, payload MB/s, p99 latency,
+# non-2xx count, and the zarrd/nginx ratio per case. Not part of the test suite.
+# Usage: tests/bench/http_vs_nginx.sh [-d SECONDS] [-c CONNECTIONS] [-t WRK_THREADS] [-w WORKERS]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+duration=10
+conns=64
+wrk_threads=2
+workers=$(nproc)
+while getopts "d:c:t:w:" opt; do
+    case $opt in
+    d) duration=$OPTARG ;;
+    c) conns=$OPTARG ;;
+    t) wrk_threads=$OPTARG ;;
+    w) workers=$OPTARG ;;
+    *) echo "usage: $0 [-d SECONDS] [-c CONNECTIONS] [-t WRK_THREADS] [-w WORKERS]" >&2; exit 2 ;;
+    esac
+done
+
+need=()
+command -v nginx >/dev/null || need+=(nginx)
+command -v wrk >/dev/null || need+=(wrk)
+if [ ${#need[@]} -gt 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+    # The package may start its system service; the benchmark runs its own nginx.
+    if [[ " ${need[*]} " == *" nginx "* ]]; then
+        service nginx stop >/dev/null 2>&1 || true
+    fi
+fi
+nginx -V 2>&1 | grep -q with-http_dav_module || { echo "nginx lacks the dav module" >&2; exit 1; }
+
+[ -f build-bench/build.ninja ] || meson setup build-bench --buildtype=release -Dtests=false >/dev/null
+ninja -C build-bench server/zarrd >/dev/null
+
+tmp=$(mktemp -d /tmp/zarrd-bench.XXXXXX)
+chmod 755 "$tmp"
+zarrd_pid=
+nginx_pid=
+cleanup() {
+    [ -n "$zarrd_pid" ] && kill "$zarrd_pid" 2>/dev/null && wait "$zarrd_pid" 2>/dev/null
+    [ -n "$nginx_pid" ] && kill "$nginx_pid" 2>/dev/null && wait "$nginx_pid" 2>/dev/null
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# The same data for both servers.
+mkdir -p "$tmp/zarrd-root" "$tmp/nginx-root"
+head -c 4096 /dev/urandom >"$tmp/zarrd-root/get4k"
+head -c 1048576 /dev/urandom >"$tmp/zarrd-root/get1m"
+cp "$tmp/zarrd-root/get4k" "$tmp/zarrd-root/get1m" "$tmp/nginx-root/"
+chmod -R a+rwX "$tmp/nginx-root"
+head -c 4096 /dev/urandom >"$tmp/put-body"
+
+build-bench/server/zarrd --listen 127.0.0.1:0 --root "$tmp/zarrd-root" --store fs \
+    --threads "$workers" --fsync none --max-body 67108864 >"$tmp/zarrd.out" 2>"$tmp/zarrd.err" &
+zarrd_pid=$!
+for _ in $(seq 200); do
+    grep -q 'listening on http://' "$tmp/zarrd.out" && break
+    sleep 0.05
+done
+zarrd_url=$(sed -n 's/^listening on \(http:\/\/[0-9.:]*\).*/\1/p' "$tmp/zarrd.out" | head -1)
+[ -n "$zarrd_url" ] || { cat "$tmp/zarrd.err" >&2; echo "zarrd did not start" >&2; exit 1; }
+
+nginx_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+mkdir -p "$tmp/nginx-tmp"
+chmod 777 "$tmp/nginx-tmp"
+cat >"$tmp/nginx.conf" <<CONF
+worker_processes $workers;
+daemon off;
+pid $tmp/nginx.pid;
+error_log $tmp/nginx-error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    tcp_nodelay on;
+    keepalive_requests 100000000;
+    keepalive_timeout 60;
+    default_type application/octet-stream;
+    client_max_body_size 64m;
+    client_body_temp_path $tmp/nginx-tmp/body;
+    proxy_temp_path $tmp/nginx-tmp/proxy;
+    fastcgi_temp_path $tmp/nginx-tmp/fastcgi;
+    uwsgi_temp_path $tmp/nginx-tmp/uwsgi;
+    scgi_temp_path $tmp/nginx-tmp/scgi;
+    server {
+        listen 127.0.0.1:$nginx_port;
+        root $tmp/nginx-root;
+        location / {
+            dav_methods PUT;
+            create_full_put_path on;
+            dav_access user:rw group:r all:r;
+        }
+    }
+}
+CONF
+nginx -c "$tmp/nginx.conf" -p "$tmp" 2>"$tmp/nginx.err" &
+nginx_pid=$!
+for _ in $(seq 200); do
+    curl -fs -o /dev/null "http://127.0.0.1:$nginx_port/get4k" && break
+    sleep 0.05
+done
+nginx_url="http://127.0.0.1:$nginx_port"
+curl -fs -o /dev/null "$nginx_url/get4k" || { cat "$tmp/nginx.err" >&2; exit 1; }
+
+cat >"$tmp/put.lua" <<LUA
+local f = io.open("$tmp/put-body", "rb")
+wrk.method = "PUT"
+wrk.body = f:read("*a")
+f:close()
+wrk.headers["Content-Type"] = "application/octet-stream"
+LUA
+
+# run URL PATH [LUA] -> "req/s p99_ms non2xx"
+run() {
+    local out
+    out=$(wrk -t"$wrk_threads" -c"$conns" -d"${duration}s" --latency ${3:+-s "$3"} "$1$2")
+    echo "$out" >>"$tmp/wrk.log"
+    awk '
+        /^Requests\/sec:/ { rps = $2 }
+        /^ +99%/ { v = $2; u = v; sub(/[a-z]+$/, "", v); sub(/^[0-9.]+/, "", u);
+                   p99 = (u == "us") ? v / 1000 : (u == "s") ? v * 1000 : v }
+        /Non-2xx or 3xx responses:/ { bad = $NF }
+        END { printf "%s %s %d\n", rps, p99, bad }' <<<"$out"
+}
+
+cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
+echo "## zarrd vs nginx, loopback, $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo
+echo "- machine: $(nproc) cores, $cpu; $(uname -sr)"
+echo "- command: tests/bench/http_vs_nginx.sh -d $duration -c $conns -t $wrk_threads -w $workers"
+echo "- wrk $wrk_threads threads, $conns keep-alive connections, ${duration} s per case;" \
+    "zarrd --threads $workers --store fs --fsync none; nginx worker_processes $workers, sendfile on"
+echo "- $(nginx -v 2>&1), zarrd $(build-bench/server/zarrd --version | head -1)"
+echo
+echo "| case | server | req/s | MB/s (payload) | p99 ms | non-2xx | zarrd/nginx req/s |"
+echo "|---|---|---:|---:|---:|---:|---:|"
+cases=("GET 4 KiB|/get4k||4096" "GET 1 MiB|/get1m||1048576" "PUT 4 KiB|/put4k|$tmp/put.lua|4096")
+for c in "${cases[@]}"; do
+    IFS='|' read -r name path lua bytes <<<"$c"
+    read -r z_rps z_p99 z_bad <<<"$(run "$zarrd_url" "$path" "$lua")"
+    read -r n_rps n_p99 n_bad <<<"$(run "$nginx_url" "$path" "$lua")"
+    ratio=$(awk -v a="$z_rps" -v b="$n_rps" 'BEGIN { printf "%.2f", b > 0 ? a / b : 0 }')
+    for s in zarrd nginx; do
+        if [ $s = zarrd ]; then rps=$z_rps p99=$z_p99 bad=$z_bad; else rps=$n_rps p99=$n_p99 bad=$n_bad; fi
+        mbs=$(awk -v r="$rps" -v b="$bytes" 'BEGIN { printf "%.1f", r * b / 1e6 }')
+        printf "| %s | %s | %.0f | %s | %.2f | %s | %s |\n" "$name" "$s" "$rps" "$mbs" "$p99" "$bad" \
+            "$([ $s = zarrd ] && echo "$ratio" || echo "")"
+    done
+done

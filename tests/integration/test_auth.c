@@ -1,0 +1,82 @@
+/* test_auth.c: bearer tokens (--token-file, lines `TOKEN rw|ro [PREFIX]`): no or unknown token
+ * → 401, a read-only token writing or a token outside its prefix → 403 (JSON errors, nothing
+ * changed), and allowed requests work as usual. */
+#include <criterion/criterion.h>
+
+#include "zt_fixture.h"
+#include "zt_tmpdir.h"
+
+#include <stdio.h>
+
+static char token_dir[PATH_MAX];
+
+static void start_with_tokens(void)
+{
+    char path[PATH_MAX + 16];
+    cr_assert_eq(zt_tmpdir_create(token_dir, sizeof token_dir), 0);
+    snprintf(path, sizeof path, "%s/tokens", token_dir);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs("# test tokens\n"
+          "writer-token rw\n"
+          "reader-token ro\n"
+          "arr-token rw arr\n",
+          f);
+    fclose(f);
+    zt_fixture_start_args((const char *[]){"--token-file", path, NULL});
+}
+
+static void stop_and_clean(void)
+{
+    zt_fixture_stop();
+    zt_tmpdir_remove(token_dir);
+}
+
+TestSuite(auth, .init = start_with_tokens, .fini = stop_and_clean, .timeout = 60);
+
+#define WRITER "Authorization: Bearer writer-token\r\n"
+#define READER "Authorization: Bearer reader-token\r\n"
+#define ARR    "Authorization: Bearer arr-token\r\n"
+
+Test(auth, no_or_unknown_token_401)
+{
+    zt_expect_error_for("GET", "/k", NULL, NULL, 0, 401);
+    zt_expect_error_for("PUT", "/k", NULL, "v", 1, 401);
+    zt_expect_error_for("GET", "/k", "Authorization: Bearer wrong-token\r\n", NULL, 0, 401);
+    zt_expect_error_for("GET", "/k", "Authorization: Basic d3JpdGVyLXRva2Vu\r\n", NULL, 0, 401);
+    zt_expect_error_for("GET", "/", NULL, NULL, 0, 401);
+}
+
+Test(auth, read_write_token_reads_and_writes)
+{
+    cr_assert_eq(zt_status("PUT", "/k", WRITER, "v", 1), 201);
+    cr_assert_eq(zt_status("GET", "/k", WRITER, NULL, 0), 200);
+    cr_assert_eq(zt_status("DELETE", "/k", WRITER, NULL, 0), 204);
+}
+
+Test(auth, read_only_token_cannot_write_403)
+{
+    cr_assert_eq(zt_status("PUT", "/k", WRITER, "v", 1), 201);
+    cr_assert_eq(zt_status("GET", "/k", READER, NULL, 0), 200);
+    cr_assert_eq(zt_status("GET", "/", READER, NULL, 0), 200);
+    zt_expect_error_for("PUT", "/k", READER, "w", 1, 403);
+    zt_expect_error_for("PATCH", "/k", READER "Content-Range: bytes 0-0/*\r\n", "w", 1, 403);
+    zt_expect_error_for("DELETE", "/k", READER, NULL, 0, 403);
+    zt_response r;
+    zt_do("GET", "/k", WRITER, NULL, 0, &r);
+    cr_assert_eq(r.status, 200);
+    cr_assert(r.body.len == 1 && r.body.data[0] == 'v', "a refused write changed the value");
+    zt_response_free(&r);
+}
+
+Test(auth, prefix_token_stays_inside_its_prefix)
+{
+    cr_assert_eq(zt_status("PUT", "/arr/zarr.json", ARR, "{}", 2), 201);
+    cr_assert_eq(zt_status("GET", "/arr/zarr.json", ARR, NULL, 0), 200);
+    cr_assert_eq(zt_status("PUT", "/arr/c/0", ARR, "x", 1), 201);
+    zt_expect_error_for("PUT", "/other", ARR, "x", 1, 403);
+    zt_expect_error_for("PUT", "/arrow", ARR, "x", 1, 403);
+    zt_expect_error_for("GET", "/other", ARR, NULL, 0, 403);
+    cr_assert_eq(zt_status("GET", "/other", WRITER, NULL, 0), 404,
+                 "the refused PUT stored a value");
+}
