@@ -63,27 +63,6 @@ __attribute__((target("sse4.2"))) static uint32_t crc_hw(uint32_t crc, const voi
 }
 #endif
 
-static uint32_t (*crc_impl)(uint32_t, const void *, size_t) = zd_crc32c_portable;
-
-__attribute__((constructor)) static void crc_init(void)
-{
-    for (uint32_t i = 0; i < 256; i++) {
-        uint32_t reg = i;
-        for (int bit = 0; bit < 8; bit++)
-            reg = (reg & 1u) ? (reg >> 1) ^ CRC32C_POLY : reg >> 1;
-        crc_table[i] = reg;
-    }
-#ifdef ZD_CRC32C_X86
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("sse4.2")) crc_impl = crc_hw;
-#endif
-}
-
-uint32_t zd_crc32c(uint32_t crc, const void *data, size_t len)
-{
-    return crc_impl(crc, data, len);
-}
-
 /* a * b mod P, both in reflected order. */
 static uint32_t gf2_mulmod(uint32_t a, uint32_t b)
 {
@@ -98,15 +77,38 @@ static uint32_t gf2_mulmod(uint32_t a, uint32_t b)
     return product;
 }
 
-/* x^(8 n) mod P by square-and-multiply on x^8. */
+static uint32_t x8_pow2[64]; /* x^(8 * 2^k) mod P */
+
+static uint32_t (*crc_impl)(uint32_t, const void *, size_t) = zd_crc32c_portable;
+
+__attribute__((constructor)) static void crc_init(void)
+{
+    for (uint32_t i = 0; i < 256; i++) {
+        uint32_t reg = i;
+        for (int bit = 0; bit < 8; bit++)
+            reg = (reg & 1u) ? (reg >> 1) ^ CRC32C_POLY : reg >> 1;
+        crc_table[i] = reg;
+    }
+    x8_pow2[0] = 0x00800000u; /* x^8 */
+    for (int k = 1; k < 64; k++)
+        x8_pow2[k] = gf2_mulmod(x8_pow2[k - 1], x8_pow2[k - 1]);
+#ifdef ZD_CRC32C_X86
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("sse4.2")) crc_impl = crc_hw;
+#endif
+}
+
+uint32_t zd_crc32c(uint32_t crc, const void *data, size_t len)
+{
+    return crc_impl(crc, data, len);
+}
+
+/* x^(8 n) mod P as a product of the precomputed x^(8 * 2^k) for the set bits k of n. */
 static uint32_t x_pow_8n(uint64_t n)
 {
     uint32_t result = 0x80000000u; /* x^0 */
-    uint32_t base = 0x00800000u;   /* x^8 */
-    for (; n != 0; n >>= 1) {
-        if (n & 1u) result = gf2_mulmod(result, base);
-        base = gf2_mulmod(base, base);
-    }
+    for (int k = 0; n != 0; n >>= 1, k++)
+        if (n & 1u) result = gf2_mulmod(result, x8_pow2[k]);
     return result;
 }
 

@@ -1,0 +1,200 @@
+/* shard_cache.c: LRU cache of loaded shards (see shard_cache.h). A chained hash table finds
+ * entries; a doubly linked list orders them from most to least recently used. One mutex
+ * guards both; loading from disk happens outside it. */
+#include "shard_cache.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct sh_cache_entry {
+    char *key;
+    uint64_t hash;
+    sh_file *file;
+    int refs;
+    bool detached; /* no longer in the table: freed by its last user */
+    sh_cache_entry *hnext;
+    sh_cache_entry *prev, *next; /* LRU: head is most recent */
+};
+
+struct sh_cache {
+    int root_fd;
+    size_t capacity, count;
+    size_t nbuckets;
+    sh_cache_entry **buckets;
+    sh_cache_entry *head, *tail;
+    pthread_mutex_t mu;
+};
+
+static uint64_t hash_key(const char *key)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+        h = (h ^ *p) * 1099511628211ull;
+    return h;
+}
+
+int sh_cache_new(sh_cache **out, int root_fd, size_t capacity)
+{
+    sh_cache *c = calloc(1, sizeof *c);
+    if (!c) return ZD_ENOMEM;
+    c->root_fd = root_fd;
+    c->capacity = capacity ? capacity : 1;
+    c->nbuckets = 1;
+    while (c->nbuckets < c->capacity * 2)
+        c->nbuckets *= 2;
+    c->buckets = calloc(c->nbuckets, sizeof *c->buckets);
+    if (!c->buckets) {
+        free(c);
+        return ZD_ENOMEM;
+    }
+    pthread_mutex_init(&c->mu, NULL);
+    *out = c;
+    return 0;
+}
+
+static void entry_free(sh_cache_entry *e)
+{
+    sh_file_free(e->file);
+    free(e->key);
+    free(e);
+}
+
+static void lru_unlink(sh_cache *c, sh_cache_entry *e)
+{
+    if (e->prev)
+        e->prev->next = e->next;
+    else
+        c->head = e->next;
+    if (e->next)
+        e->next->prev = e->prev;
+    else
+        c->tail = e->prev;
+    e->prev = e->next = NULL;
+}
+
+static void lru_push_front(sh_cache *c, sh_cache_entry *e)
+{
+    e->prev = NULL;
+    e->next = c->head;
+    if (c->head) c->head->prev = e;
+    c->head = e;
+    if (!c->tail) c->tail = e;
+}
+
+static sh_cache_entry *find(sh_cache *c, const char *key, uint64_t h)
+{
+    for (sh_cache_entry *e = c->buckets[h & (c->nbuckets - 1)]; e; e = e->hnext)
+        if (e->hash == h && strcmp(e->key, key) == 0) return e;
+    return NULL;
+}
+
+/* Take e out of the table and the LRU; free it unless in use. Caller holds mu. */
+static void detach(sh_cache *c, sh_cache_entry *e)
+{
+    sh_cache_entry **pp = &c->buckets[e->hash & (c->nbuckets - 1)];
+    while (*pp != e)
+        pp = &(*pp)->hnext;
+    *pp = e->hnext;
+    lru_unlink(c, e);
+    c->count--;
+    e->detached = true;
+    if (e->refs == 0) entry_free(e);
+}
+
+static void evict(sh_cache *c)
+{
+    for (sh_cache_entry *e = c->tail; e && c->count > c->capacity;) {
+        sh_cache_entry *prev = e->prev;
+        if (e->refs == 0) detach(c, e);
+        e = prev;
+    }
+}
+
+static void insert(sh_cache *c, sh_cache_entry *e)
+{
+    sh_cache_entry **b = &c->buckets[e->hash & (c->nbuckets - 1)];
+    e->hnext = *b;
+    *b = e;
+    lru_push_front(c, e);
+    c->count++;
+}
+
+int sh_cache_acquire(sh_cache *c, const char *key, const zd_shard_layout *l, sh_cache_entry **entry,
+                     sh_file **file, zd_error *err)
+{
+    uint64_t h = hash_key(key);
+    pthread_mutex_lock(&c->mu);
+    sh_cache_entry *e = find(c, key, h);
+    if (e && !zd_shard_layout_equal(&e->file->layout, l)) {
+        detach(c, e);
+        e = NULL;
+    }
+    if (e) {
+        e->refs++;
+        lru_unlink(c, e);
+        lru_push_front(c, e);
+        pthread_mutex_unlock(&c->mu);
+        *entry = e;
+        *file = e->file;
+        return 0;
+    }
+    pthread_mutex_unlock(&c->mu);
+
+    sh_cache_entry *fresh = calloc(1, sizeof *fresh);
+    if (!fresh || !(fresh->key = strdup(key))) {
+        free(fresh);
+        return zd_error_set(err, ZD_ENOMEM, "no memory for a cached shard");
+    }
+    fresh->hash = h;
+    int rc = sh_file_load(c->root_fd, key, l, &fresh->file, err);
+    if (rc) {
+        free(fresh->key);
+        free(fresh);
+        return rc;
+    }
+    pthread_mutex_lock(&c->mu);
+    e = find(c, key, h); /* a concurrent reader may have loaded it meanwhile */
+    if (e && zd_shard_layout_equal(&e->file->layout, l)) {
+        entry_free(fresh);
+    } else {
+        if (e) detach(c, e);
+        e = fresh;
+        insert(c, e);
+    }
+    e->refs++;
+    evict(c);
+    pthread_mutex_unlock(&c->mu);
+    *entry = e;
+    *file = e->file;
+    return 0;
+}
+
+void sh_cache_release(sh_cache *c, sh_cache_entry *e)
+{
+    pthread_mutex_lock(&c->mu);
+    if (--e->refs == 0 && e->detached)
+        entry_free(e);
+    else if (e->refs == 0)
+        evict(c);
+    pthread_mutex_unlock(&c->mu);
+}
+
+void sh_cache_drop(sh_cache *c, const char *key)
+{
+    pthread_mutex_lock(&c->mu);
+    sh_cache_entry *e = find(c, key, hash_key(key));
+    if (e) detach(c, e);
+    pthread_mutex_unlock(&c->mu);
+}
+
+void sh_cache_free(sh_cache *c)
+{
+    if (!c) return;
+    while (c->head)
+        detach(c, c->head);
+    free(c->buckets);
+    pthread_mutex_destroy(&c->mu);
+    free(c);
+}

@@ -1,0 +1,30 @@
+/* shard_cache.h: a bounded LRU cache of loaded shards (open descriptor, decoded index, free
+ * space), keyed by shard key, so a patch costs a few small writes instead of an index read.
+ *
+ * The cache only hands out entries; callers serialise use of one key with the engine's
+ * per-key locks. An entry is reference counted: eviction skips entries in use, and an entry
+ * dropped while in use (layout change, plain write) is freed by its last user. */
+#ifndef SHARD_CACHE_H
+#define SHARD_CACHE_H
+
+#include "shard_file.h"
+
+#include <stddef.h>
+
+typedef struct sh_cache sh_cache;
+typedef struct sh_cache_entry sh_cache_entry;
+
+int sh_cache_new(sh_cache **out, int root_fd, size_t capacity);
+void sh_cache_free(sh_cache *c);
+
+/* The shard at key loaded with layout l: from the cache, or loaded from disk (an entry cached
+ * under another layout is dropped and the file validated again). *file is the entry's shard;
+ * release it with sh_cache_release. Errors as sh_file_load. */
+int sh_cache_acquire(sh_cache *c, const char *key, const zd_shard_layout *l, sh_cache_entry **entry,
+                     sh_file **file, zd_error *err);
+void sh_cache_release(sh_cache *c, sh_cache_entry *entry);
+
+/* Forget key (its file was replaced, or its state is unknown after a failure). */
+void sh_cache_drop(sh_cache *c, const char *key);
+
+#endif

@@ -1,0 +1,58 @@
+/* shard_check.c: the shard checker (see shard_check.h). */
+#include "shard_check.h"
+
+#include "zd_buf.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int sh_check_buffer(const zd_shard_layout *l, const uint8_t *shard, size_t len,
+                    sh_check_chunk_fn chunk_ok, void *ctx, sh_check_report *report, zd_error *err)
+{
+    size_t isz = zd_shard_index_size(l);
+    if (len < isz)
+        return zd_error_set(err, ZD_ECORRUPT,
+                            "shard of %zu bytes is smaller than its %zu-byte "
+                            "index",
+                            len, isz);
+    zd_shard_entry *entries = malloc((size_t)l->nchunks * sizeof *entries);
+    if (!entries) return zd_error_set(err, ZD_ENOMEM, "no memory to check a shard");
+    const uint8_t *index = shard + (l->index_at_end ? len - isz : 0);
+    int rc = zd_shard_index_decode(l, index, isz, len, entries, err);
+    sh_check_report r = {len, 0, 0};
+    for (uint64_t i = 0; i < l->nchunks && rc == 0; i++) {
+        if (entries[i].offset == ZD_SHARD_EMPTY) continue;
+        r.live_chunks++;
+        r.live_bytes += entries[i].nbytes;
+        if (chunk_ok)
+            rc = chunk_ok(ctx, i, shard + entries[i].offset, (size_t)entries[i].nbytes, err);
+    }
+    free(entries);
+    if (rc == 0 && report) *report = r;
+    return rc;
+}
+
+int sh_check_file(const char *path, const zd_shard_layout *l, sh_check_chunk_fn chunk_ok, void *ctx,
+                  sh_check_report *report, zd_error *err)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return errno == ENOENT ? zd_error_set(err, ZD_ENOTFOUND, "%s: no such shard", path)
+                               : zd_error_set(err, ZD_EIO, "%s: %s", path, strerror(errno));
+    zd_buf b = {0};
+    uint8_t chunk[65536];
+    size_t n;
+    int rc = 0;
+    while (rc == 0 && (n = fread(chunk, 1, sizeof chunk, fp)) > 0)
+        rc = zd_buf_append(&b, chunk, n);
+    if (rc == 0 && ferror(fp))
+        rc = zd_error_set(err, ZD_EIO, "%s: read failed", path);
+    else if (rc)
+        rc = zd_error_set(err, rc, "no memory to read %s", path);
+    fclose(fp);
+    if (rc == 0) rc = sh_check_buffer(l, b.data, b.len, chunk_ok, ctx, report, err);
+    zd_buf_free(&b);
+    return rc;
+}

@@ -1,0 +1,102 @@
+/* shard_compact.c: shard compaction (see shard_compact.h). */
+#include "shard_compact.h"
+
+#include "shard_io.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define COPY_BUF (1u << 20)
+
+bool sh_compact_due(const sh_file *f, unsigned percent, uint64_t min_dead)
+{
+    uint64_t dead = f->space.free_bytes;
+    return f->fd >= 0 && dead > min_dead && dead > f->size / 100 * percent;
+}
+
+/* Copy the live chunks of f in C order into fd; fills entries with their new places and
+ * *size with the new file size. */
+static int write_compacted(const sh_file *f, int fd, zd_shard_entry *entries, uint64_t *size,
+                           zd_error *err)
+{
+    const zd_shard_layout *l = &f->layout;
+    size_t isz = zd_shard_index_size(l);
+    uint8_t *buf = malloc(COPY_BUF);
+    if (!buf) return zd_error_set(err, ZD_ENOMEM, "no memory to compact a shard");
+    uint64_t pos = l->index_at_end ? 0 : isz;
+    int rc = 0;
+    for (uint64_t i = 0; i < l->nchunks && rc == 0; i++) {
+        zd_shard_entry e = f->entries[i];
+        entries[i] = e;
+        if (e.offset == ZD_SHARD_EMPTY) continue;
+        entries[i].offset = pos;
+        for (uint64_t done = 0; done < e.nbytes && rc == 0;) {
+            size_t n = e.nbytes - done < COPY_BUF ? (size_t)(e.nbytes - done) : COPY_BUF;
+            rc = sh_io_pread_all(f->fd, buf, n, e.offset + done, err);
+            if (rc == 0) rc = sh_io_pwrite_all(fd, buf, n, pos + done, err);
+            done += n;
+        }
+        pos += e.nbytes;
+    }
+    free(buf);
+    if (rc) return rc;
+    uint8_t *index = malloc(isz);
+    if (!index) return zd_error_set(err, ZD_ENOMEM, "no memory to compact a shard");
+    zd_shard_index_encode(l, entries, index);
+    rc = sh_io_pwrite_all(fd, index, isz, l->index_at_end ? pos : 0, err);
+    free(index);
+    *size = l->index_at_end ? pos + isz : pos;
+    return rc;
+}
+
+/* Make the new file durable, then the barrier (after the old file is durable too: a crash
+ * before the rename keeps the old file, which replay no longer patches), then the rename. */
+static int replace_shard(int root_fd, const char *key, const char *tmp, int old_fd, int new_fd,
+                         sh_wal *w, zd_error *err)
+{
+    bool sync = sh_wal_mode(w) != SH_FSYNC_NONE;
+    if (sync && (fdatasync(new_fd) != 0 || fdatasync(old_fd) != 0))
+        return zd_error_set(err, ZD_EIO, "fsync during compaction failed: %s", strerror(errno));
+    int rc = sh_wal_log_barrier(w, key, err);
+    if (rc) return rc;
+    if (renameat(root_fd, tmp, root_fd, key) != 0)
+        return zd_error_set(err, ZD_EIO, "rename during compaction failed: %s", strerror(errno));
+    return sync ? sh_io_sync_parent(root_fd, key, err) : 0;
+}
+
+int sh_compact(int root_fd, const char *key, sh_file *f, sh_wal *w, zd_error *err)
+{
+    static unsigned long counter;
+    char tmp[64];
+    snprintf(tmp, sizeof tmp, "%s/compact.%d.%lu", SH_PRIVATE_DIR, (int)getpid(),
+             __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED));
+    int fd = openat(root_fd, tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return zd_error_set(err, ZD_EIO, "cannot create %s: %s", tmp, strerror(errno));
+    zd_shard_entry *entries = malloc((size_t)f->layout.nchunks * sizeof *entries);
+    uint64_t size = 0;
+    int rc = entries ? write_compacted(f, fd, entries, &size, err)
+                     : zd_error_set(err, ZD_ENOMEM, "no memory to compact a shard");
+    if (rc == 0) rc = replace_shard(root_fd, key, tmp, f->fd, fd, w, err);
+    if (rc) {
+        unlinkat(root_fd, tmp, 0);
+        close(fd);
+        free(entries);
+        return rc;
+    }
+    close(f->fd);
+    free(f->entries);
+    f->fd = fd;
+    f->entries = entries;
+    f->size = size;
+    size_t isz = zd_shard_index_size(&f->layout);
+    f->data_start = f->layout.index_at_end ? 0 : isz;
+    f->data_end = f->layout.index_at_end ? size - isz : size;
+    f->space.ngaps = 0;
+    f->space.free_bytes = 0;
+    if (f->layout.index_crc32c) f->crc = zd_shard_index_crc(&f->layout, f->entries);
+    return 0;
+}

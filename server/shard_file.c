@@ -1,0 +1,113 @@
+/* shard_file.c: loading a shard and its free space into memory (see shard_file.h). */
+#include "shard_file.h"
+
+#include "shard_io.h"
+#include "zd_crc32c.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void set_empty_entries(sh_file *f)
+{
+    for (uint64_t i = 0; i < f->layout.nchunks; i++)
+        f->entries[i] = (zd_shard_entry){ZD_SHARD_EMPTY, ZD_SHARD_EMPTY};
+    f->live_chunks = 0;
+    f->crc = f->layout.index_crc32c ? zd_shard_index_crc(&f->layout, f->entries) : 0;
+}
+
+void sh_file_reset_absent(sh_file *f)
+{
+    if (f->fd >= 0) close(f->fd);
+    f->fd = -1;
+    f->size = 0;
+    f->data_start = f->data_end = f->layout.index_at_end ? 0 : zd_shard_index_size(&f->layout);
+    set_empty_entries(f);
+    f->space.ngaps = 0;
+    f->space.free_bytes = 0;
+}
+
+uint64_t sh_file_index_offset(const sh_file *f)
+{
+    return f->layout.index_at_end ? f->data_end : 0;
+}
+
+static int load_index(sh_file *f, zd_error *err)
+{
+    struct stat st;
+    if (fstat(f->fd, &st) != 0)
+        return zd_error_set(err, ZD_EIO, "cannot stat shard: %s", strerror(errno));
+    size_t isz = zd_shard_index_size(&f->layout);
+    f->size = (uint64_t)st.st_size;
+    if (f->size < isz)
+        return zd_error_set(err, ZD_ECONFLICT,
+                            "shard of %llu bytes cannot hold the %zu-byte index of this layout",
+                            (unsigned long long)f->size, isz);
+    uint8_t *buf = malloc(isz);
+    if (!buf) return zd_error_set(err, ZD_ENOMEM, "no memory for a shard index");
+    f->data_start = f->layout.index_at_end ? 0 : isz;
+    f->data_end = f->layout.index_at_end ? f->size - isz : f->size;
+    int rc = sh_io_pread_all(f->fd, buf, isz, zd_shard_index_offset(&f->layout, f->size), err);
+    if (rc == 0) {
+        rc = zd_shard_index_decode(&f->layout, buf, isz, f->size, f->entries, err);
+        if (rc == ZD_ECORRUPT && err) {
+            char why[ZD_ERRMSG_MAX];
+            snprintf(why, sizeof why, "%s", err->msg);
+            rc = zd_error_set(err, ZD_ECONFLICT, "shard does not match the layout: %s", why);
+        } else if (rc == ZD_ECORRUPT) {
+            rc = ZD_ECONFLICT;
+        }
+    }
+    if (rc == 0 && f->layout.index_crc32c) f->crc = zd_crc32c(0, buf, isz - 4);
+    free(buf);
+    if (rc) return rc;
+    f->live_chunks = 0;
+    for (uint64_t i = 0; i < f->layout.nchunks; i++)
+        f->live_chunks += f->entries[i].offset != ZD_SHARD_EMPTY;
+    if (sh_space_build(&f->space, &f->layout, f->entries, f->data_start, f->data_end))
+        return zd_error_set(err, ZD_ENOMEM, "no memory for a shard's free space");
+    return 0;
+}
+
+int sh_file_load(int root_fd, const char *key, const zd_shard_layout *l, sh_file **out,
+                 zd_error *err)
+{
+    sh_file *f = calloc(1, sizeof *f);
+    if (!f) return zd_error_set(err, ZD_ENOMEM, "no memory for a shard");
+    f->layout = *l;
+    f->fd = -1;
+    f->entries = malloc((size_t)l->nchunks * sizeof *f->entries);
+    if (!f->entries) {
+        free(f);
+        return zd_error_set(err, ZD_ENOMEM, "no memory for a shard index");
+    }
+    int fd = sh_io_open(root_fd, key, 0, err);
+    int rc = 0;
+    if (fd == ZD_ENOTFOUND) {
+        sh_file_reset_absent(f);
+        zd_error_clear(err);
+    } else if (fd < 0) {
+        rc = fd;
+    } else {
+        f->fd = fd;
+        rc = load_index(f, err);
+    }
+    if (rc) {
+        sh_file_free(f);
+        return rc;
+    }
+    *out = f;
+    return 0;
+}
+
+void sh_file_free(sh_file *f)
+{
+    if (!f) return;
+    if (f->fd >= 0) close(f->fd);
+    free(f->entries);
+    sh_space_dispose(&f->space);
+    free(f);
+}

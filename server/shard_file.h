@@ -1,0 +1,42 @@
+/* shard_file.h: one shard as the engine keeps it in memory while it is in use: the open file,
+ * its decoded index, the crc32c of the encoded entries and the free gaps of its data region.
+ *
+ * Data region: [data_start, data_end) holds the inner chunks and gaps; the index sits right
+ * before it (index "start": data_start = index size) or right after it (index "end": the file
+ * is data_end + index size bytes). A shard that does not exist yet has fd -1, size 0 and an
+ * empty index. All changes go through a plan (shard_plan.h). */
+#ifndef SHARD_FILE_H
+#define SHARD_FILE_H
+
+#include "shard_space.h"
+#include "zd_shard_index.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct sh_file {
+    zd_shard_layout layout;
+    int fd;        /* -1: no file */
+    uint64_t size; /* file size; 0 when there is no file */
+    uint64_t data_start, data_end;
+    zd_shard_entry *entries; /* layout.nchunks */
+    uint64_t live_chunks;
+    uint32_t crc; /* crc32c of the encoded entries (with layout.index_crc32c) */
+    sh_space space;
+} sh_file;
+
+/* Load the shard at root-relative `key` for layout l: an absent file gives an empty shard.
+ * A file that cannot be a shard of this layout (too small, index crc32c or bounds wrong) is
+ * ZD_ECONFLICT with the reason; I/O problems ZD_EIO. */
+int sh_file_load(int root_fd, const char *key, const zd_shard_layout *l, sh_file **out,
+                 zd_error *err);
+
+/* Forget the file (after it was deleted): the shard is empty and absent. */
+void sh_file_reset_absent(sh_file *f);
+
+/* Byte offset of the encoded index in the file. */
+uint64_t sh_file_index_offset(const sh_file *f);
+
+void sh_file_free(sh_file *f);
+
+#endif

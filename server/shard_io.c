@@ -1,0 +1,105 @@
+/* shard_io.c: positional I/O and directory helpers (see shard_io.h). */
+#include "shard_io.h"
+
+#include "zd_limits.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int sh_io_pwrite_all(int fd, const void *data, size_t len, uint64_t offset, zd_error *err)
+{
+    const uint8_t *p = data;
+    while (len > 0) {
+        ssize_t n = pwrite(fd, p, len, (off_t)offset);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return zd_error_set(err, ZD_EIO, "write failed: %s", strerror(errno));
+        }
+        p += n;
+        len -= (size_t)n;
+        offset += (uint64_t)n;
+    }
+    return 0;
+}
+
+int sh_io_pread_all(int fd, void *data, size_t len, uint64_t offset, zd_error *err)
+{
+    uint8_t *p = data;
+    while (len > 0) {
+        ssize_t n = pread(fd, p, len, (off_t)offset);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return zd_error_set(err, ZD_EIO, "read failed: %s", strerror(errno));
+        }
+        if (n == 0)
+            return zd_error_set(err, ZD_ECORRUPT, "file ends before offset %llu",
+                                (unsigned long long)offset);
+        p += n;
+        len -= (size_t)n;
+        offset += (uint64_t)n;
+    }
+    return 0;
+}
+
+int sh_io_apply(int fd, const sh_write *writes, size_t n, uint64_t new_size, zd_error *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        int rc = sh_io_pwrite_all(fd, writes[i].data, writes[i].len, writes[i].offset, err);
+        if (rc) return rc;
+    }
+    if (ftruncate(fd, (off_t)new_size) != 0)
+        return zd_error_set(err, ZD_EIO, "resize failed: %s", strerror(errno));
+    return 0;
+}
+
+int sh_io_make_parents(int root_fd, const char *path, zd_error *err)
+{
+    char dir[ZD_MAX_KEY + 1];
+    size_t len = strlen(path);
+    if (len > ZD_MAX_KEY) return zd_error_set(err, ZD_EINVAL, "path too long");
+    memcpy(dir, path, len + 1);
+    for (char *slash = strchr(dir, '/'); slash; slash = strchr(slash + 1, '/')) {
+        *slash = '\0';
+        if (mkdirat(root_fd, dir, 0755) != 0 && errno != EEXIST)
+            return zd_error_set(err, ZD_EIO, "cannot create directory %s: %s", dir,
+                                strerror(errno));
+        *slash = '/';
+    }
+    return 0;
+}
+
+int sh_io_open(int root_fd, const char *path, int create, zd_error *err)
+{
+    int fd = openat(root_fd, path, O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0644);
+    if (fd < 0 && create && errno == ENOENT) {
+        int rc = sh_io_make_parents(root_fd, path, err);
+        if (rc) return rc;
+        fd = openat(root_fd, path, O_RDWR | O_CLOEXEC | O_CREAT, 0644);
+    }
+    if (fd >= 0) return fd;
+    if (errno == ENOENT) return zd_error_set(err, ZD_ENOTFOUND, "no such shard");
+    if (errno == EISDIR || errno == ENOTDIR)
+        return zd_error_set(err, ZD_ECONFLICT, "%s is or lies below a directory", path);
+    return zd_error_set(err, ZD_EIO, "cannot open %s: %s", path, strerror(errno));
+}
+
+int sh_io_sync_parent(int root_fd, const char *path, zd_error *err)
+{
+    const char *slash = strrchr(path, '/');
+    char dir[ZD_MAX_KEY + 1] = ".";
+    if (slash) {
+        size_t n = (size_t)(slash - path);
+        if (n > ZD_MAX_KEY) return zd_error_set(err, ZD_EINVAL, "path too long");
+        memcpy(dir, path, n);
+        dir[n] = '\0';
+    }
+    int fd = openat(root_fd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return zd_error_set(err, ZD_EIO, "cannot open directory %s: %s", dir, strerror(errno));
+    int rc = fsync(fd) == 0 ? 0 : zd_error_set(err, ZD_EIO, "fsync failed: %s", strerror(errno));
+    close(fd);
+    return rc;
+}

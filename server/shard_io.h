@@ -1,0 +1,38 @@
+/* shard_io.h: whole-buffer positional I/O and directory helpers for the shard engine, relative
+ * to the store's root directory descriptor. Every function retries short transfers and EINTR
+ * and maps failures to ZD_EIO with the errno text in the message. */
+#ifndef SHARD_IO_H
+#define SHARD_IO_H
+
+#include "zd_error.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* One positional write of a plan: data[0..len) at offset. */
+typedef struct sh_write {
+    uint64_t offset;
+    const uint8_t *data;
+    size_t len;
+} sh_write;
+
+int sh_io_pwrite_all(int fd, const void *data, size_t len, uint64_t offset, zd_error *err);
+
+/* Read exactly len bytes at offset; ZD_ECORRUPT if the file ends first. */
+int sh_io_pread_all(int fd, void *data, size_t len, uint64_t offset, zd_error *err);
+
+/* Apply writes in order, then set the file size to new_size. */
+int sh_io_apply(int fd, const sh_write *writes, size_t n, uint64_t new_size, zd_error *err);
+
+/* Open root-relative `path` for reading and writing, creating it (and its parent directories)
+ * when `create`. Returns the descriptor, or a negative ZD_E* code (ZD_ENOTFOUND when absent
+ * and not creating). */
+int sh_io_open(int root_fd, const char *path, int create, zd_error *err);
+
+/* Create the parent directories of root-relative `path`. */
+int sh_io_make_parents(int root_fd, const char *path, zd_error *err);
+
+/* fsync the directory that holds root-relative `path`. */
+int sh_io_sync_parent(int root_fd, const char *path, zd_error *err);
+
+#endif

@@ -1,0 +1,472 @@
+/* shard_wal.c: the shard engine's redo journal (see shard_wal.h).
+ *
+ * Record: "ZDWL" | body length u64 | body | crc32c(body) u32, all little endian. Body: type u8
+ * (1 write, 2 delete, 3 barrier) | key length u16 | key | for writes: new file size u64 |
+ * count u32 | count x (offset u64 | length u64 | bytes). Replay stops at the first record that
+ * is incomplete or fails its crc: that record was never acknowledged.
+ *
+ * Group commit: appends go to the end of the log under a mutex; a thread that needs its
+ * record on disk either finds it already covered by a finished fdatasync, joins the one in
+ * flight, or becomes the leader that syncs everything appended so far (in batch mode after a
+ * short wait, so that more records share the sync). */
+#include "shard_wal.h"
+
+#include "zd_checked.h"
+#include "zd_crc32c.h"
+#include "zd_key.h"
+#include "zd_limits.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define WAL_PATH       SH_PRIVATE_DIR "/shard.wal"
+#define WAL_MAGIC      0x4C57445Au /* "ZDWL" */
+#define WAL_HEAD       12u         /* magic + body length */
+#define WAL_BATCH_WAIT 500000L     /* ns a batch-mode leader waits for more records */
+
+enum { REC_WRITE = 1, REC_DELETE = 2, REC_BARRIER = 3 };
+
+struct sh_wal {
+    int root_fd;
+    int fd;
+    sh_fsync_mode mode;
+    uint64_t checkpoint_bytes;
+    pthread_rwlock_t gate; /* shared: log + apply in progress; exclusive: checkpoint */
+    pthread_mutex_t mu;    /* guards everything below */
+    pthread_cond_t synced_cv;
+    uint64_t end;    /* bytes appended */
+    uint64_t synced; /* bytes known to be on disk */
+    bool syncing;    /* a leader's fdatasync is in flight */
+    uint64_t *keys;  /* open-addressing set of key hashes logged since the last checkpoint */
+    size_t nkeys, keys_cap;
+};
+
+static void put_le(uint8_t *p, uint64_t v, int nbytes)
+{
+    for (int i = 0; i < nbytes; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint64_t get_le(const uint8_t *p, int nbytes)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < nbytes; i++)
+        v |= (uint64_t)p[i] << (8 * i);
+    return v;
+}
+
+static uint64_t key_hash(const char *key)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+        h = (h ^ *p) * 1099511628211ull;
+    return h ? h : 1;
+}
+
+/* ---- the key set (caller holds mu) ---- */
+
+static int keyset_add(sh_wal *w, uint64_t h)
+{
+    if ((w->nkeys + 1) * 2 > w->keys_cap) {
+        size_t cap = w->keys_cap ? w->keys_cap * 2 : 1024;
+        uint64_t *keys = calloc(cap, sizeof *keys);
+        if (!keys) return ZD_ENOMEM;
+        for (size_t i = 0; i < w->keys_cap; i++) {
+            if (!w->keys[i]) continue;
+            size_t j = w->keys[i] & (cap - 1);
+            while (keys[j])
+                j = (j + 1) & (cap - 1);
+            keys[j] = w->keys[i];
+        }
+        free(w->keys);
+        w->keys = keys;
+        w->keys_cap = cap;
+    }
+    size_t j = h & (w->keys_cap - 1);
+    while (w->keys[j] && w->keys[j] != h)
+        j = (j + 1) & (w->keys_cap - 1);
+    if (!w->keys[j]) {
+        w->keys[j] = h;
+        w->nkeys++;
+    }
+    return 0;
+}
+
+static bool keyset_has(const sh_wal *w, uint64_t h)
+{
+    if (!w->keys_cap) return false;
+    for (size_t j = h & (w->keys_cap - 1); w->keys[j]; j = (j + 1) & (w->keys_cap - 1))
+        if (w->keys[j] == h) return true;
+    return false;
+}
+
+bool sh_wal_mentions(sh_wal *w, const char *key)
+{
+    pthread_mutex_lock(&w->mu);
+    bool has = keyset_has(w, key_hash(key));
+    pthread_mutex_unlock(&w->mu);
+    return has;
+}
+
+/* ---- appending and group commit ---- */
+
+static int wal_sync_to(sh_wal *w, uint64_t lsn, zd_error *err)
+{
+    if (w->mode == SH_FSYNC_NONE) return 0;
+    int rc = 0;
+    pthread_mutex_lock(&w->mu);
+    while (w->synced < lsn && rc == 0) {
+        if (w->syncing) {
+            pthread_cond_wait(&w->synced_cv, &w->mu);
+            continue;
+        }
+        w->syncing = true;
+        if (w->mode == SH_FSYNC_BATCH) {
+            pthread_mutex_unlock(&w->mu);
+            nanosleep(&(struct timespec){0, WAL_BATCH_WAIT}, NULL);
+            pthread_mutex_lock(&w->mu);
+        }
+        uint64_t target = w->end;
+        pthread_mutex_unlock(&w->mu);
+        if (fdatasync(w->fd) != 0)
+            rc = zd_error_set(err, ZD_EIO, "journal fsync failed: %s", strerror(errno));
+        pthread_mutex_lock(&w->mu);
+        if (rc == 0 && target > w->synced) w->synced = target;
+        w->syncing = false;
+        pthread_cond_broadcast(&w->synced_cv);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return rc;
+}
+
+/* Append one framed record whose body is body[0..len) and wait for it per the mode. */
+static int wal_append(sh_wal *w, const char *key, zd_buf *rec, zd_error *err)
+{
+    uint64_t body_len = rec->len - WAL_HEAD;
+    put_le(rec->data, WAL_MAGIC, 4);
+    put_le(rec->data + 4, body_len, 8);
+    uint8_t crc[4];
+    put_le(crc, zd_crc32c(0, rec->data + WAL_HEAD, body_len), 4);
+    int rc = zd_buf_append(rec, crc, 4);
+    if (rc) return zd_error_set(err, rc, "no memory for a journal record");
+    pthread_mutex_lock(&w->mu);
+    rc = keyset_add(w, key_hash(key));
+    if (rc == 0) rc = sh_io_pwrite_all(w->fd, rec->data, rec->len, w->end, err);
+    if (rc) {
+        /* Whatever part was written lies beyond `end` and is overwritten by the next record;
+         * replay stops there because its crc cannot match. */
+        pthread_mutex_unlock(&w->mu);
+        return rc == ZD_ENOMEM ? zd_error_set(err, rc, "no memory for the journal") : rc;
+    }
+    w->end += rec->len;
+    uint64_t lsn = w->end;
+    pthread_mutex_unlock(&w->mu);
+    return wal_sync_to(w, lsn, err);
+}
+
+static int record_start(zd_buf *rec, int type, const char *key)
+{
+    size_t klen = strlen(key);
+    uint8_t head[WAL_HEAD + 3] = {0};
+    head[WAL_HEAD] = (uint8_t)type;
+    put_le(head + WAL_HEAD + 1, klen, 2);
+    int rc = zd_buf_append(rec, head, sizeof head);
+    return rc ? rc : zd_buf_append(rec, key, klen);
+}
+
+int sh_wal_log_write(sh_wal *w, const char *key, uint64_t new_size, const sh_write *writes,
+                     size_t n, zd_error *err)
+{
+    zd_buf rec = {0};
+    uint8_t word[16];
+    int rc = record_start(&rec, REC_WRITE, key);
+    put_le(word, new_size, 8);
+    put_le(word + 8, n, 4);
+    if (rc == 0) rc = zd_buf_append(&rec, word, 12);
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        put_le(word, writes[i].offset, 8);
+        put_le(word + 8, writes[i].len, 8);
+        rc = zd_buf_append(&rec, word, 16);
+        if (rc == 0) rc = zd_buf_append(&rec, writes[i].data, writes[i].len);
+    }
+    rc = rc ? zd_error_set(err, rc, "no memory for a journal record")
+            : wal_append(w, key, &rec, err);
+    zd_buf_free(&rec);
+    return rc;
+}
+
+static int log_simple(sh_wal *w, int type, const char *key, zd_error *err)
+{
+    zd_buf rec = {0};
+    int rc = record_start(&rec, type, key);
+    rc = rc ? zd_error_set(err, rc, "no memory for a journal record")
+            : wal_append(w, key, &rec, err);
+    zd_buf_free(&rec);
+    return rc;
+}
+
+int sh_wal_log_delete(sh_wal *w, const char *key, zd_error *err)
+{
+    return log_simple(w, REC_DELETE, key, err);
+}
+
+int sh_wal_log_barrier(sh_wal *w, const char *key, zd_error *err)
+{
+    return log_simple(w, REC_BARRIER, key, err);
+}
+
+/* ---- checkpoint ---- */
+
+void sh_wal_enter(sh_wal *w)
+{
+    pthread_rwlock_rdlock(&w->gate);
+}
+
+void sh_wal_leave(sh_wal *w)
+{
+    pthread_rwlock_unlock(&w->gate);
+}
+
+sh_fsync_mode sh_wal_mode(const sh_wal *w)
+{
+    return w->mode;
+}
+
+/* Flush what the log covers, then empty it. Caller holds the gate exclusively. */
+static int checkpoint(sh_wal *w, zd_error *err)
+{
+    if (w->mode != SH_FSYNC_NONE && syncfs(w->root_fd) != 0)
+        return zd_error_set(err, ZD_EIO, "syncfs failed: %s", strerror(errno));
+    if (ftruncate(w->fd, 0) != 0)
+        return zd_error_set(err, ZD_EIO, "journal truncate failed: %s", strerror(errno));
+    if (w->mode != SH_FSYNC_NONE && fdatasync(w->fd) != 0)
+        return zd_error_set(err, ZD_EIO, "journal fsync failed: %s", strerror(errno));
+    pthread_mutex_lock(&w->mu);
+    w->end = w->synced = 0;
+    if (w->keys) memset(w->keys, 0, w->keys_cap * sizeof *w->keys);
+    w->nkeys = 0;
+    pthread_mutex_unlock(&w->mu);
+    return 0;
+}
+
+int sh_wal_checkpoint_if_due(sh_wal *w, zd_error *err)
+{
+    if (__atomic_load_n(&w->end, __ATOMIC_RELAXED) < w->checkpoint_bytes) return 0;
+    pthread_rwlock_wrlock(&w->gate);
+    int rc = w->end >= w->checkpoint_bytes ? checkpoint(w, err) : 0;
+    pthread_rwlock_unlock(&w->gate);
+    return rc;
+}
+
+/* ---- replay ---- */
+
+typedef struct wal_rec {
+    int type;
+    const char *key; /* not NUL-terminated */
+    size_t klen;
+    const uint8_t *rest; /* after the key */
+    size_t rest_len;
+} wal_rec;
+
+typedef struct barrier {
+    const char *key;
+    size_t klen;
+    size_t seq;
+} barrier;
+
+/* Parse the record at log[*pos]; false at the end of the valid records. */
+static bool next_record(const uint8_t *log, size_t len, size_t *pos, wal_rec *r)
+{
+    size_t p = *pos;
+    if (len - p < WAL_HEAD || get_le(log + p, 4) != WAL_MAGIC) return false;
+    uint64_t body_len = get_le(log + p + 4, 8);
+    if (body_len < 3 || body_len > len - p - WAL_HEAD || len - p - WAL_HEAD - body_len < 4)
+        return false;
+    const uint8_t *body = log + p + WAL_HEAD;
+    if (zd_crc32c(0, body, body_len) != (uint32_t)get_le(body + body_len, 4)) return false;
+    r->type = body[0];
+    r->klen = get_le(body + 1, 2);
+    if (r->klen > body_len - 3) return false;
+    r->key = (const char *)body + 3;
+    r->rest = body + 3 + r->klen;
+    r->rest_len = body_len - 3 - r->klen;
+    *pos = p + WAL_HEAD + body_len + 4;
+    return true;
+}
+
+static int cmp_barrier(const void *pa, const void *pb)
+{
+    const barrier *a = pa, *b = pb;
+    size_t n = a->klen < b->klen ? a->klen : b->klen;
+    int c = memcmp(a->key, b->key, n);
+    if (c) return c;
+    if (a->klen != b->klen) return a->klen < b->klen ? -1 : 1;
+    return (a->seq > b->seq) - (a->seq < b->seq);
+}
+
+/* The sequence number of key's last barrier, or 0 (sequence numbers start at 1). */
+static size_t last_barrier(const barrier *bs, size_t n, const char *key, size_t klen)
+{
+    size_t found = 0;
+    size_t lo = 0, hi = n;
+    barrier probe = {key, klen, SIZE_MAX};
+    while (lo < hi) { /* first element > probe, i.e. past key's last barrier */
+        size_t mid = lo + (hi - lo) / 2;
+        if (cmp_barrier(&bs[mid], &probe) <= 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo > 0 && bs[lo - 1].klen == klen && memcmp(bs[lo - 1].key, key, klen) == 0)
+        found = bs[lo - 1].seq;
+    return found;
+}
+
+static int replay_write(int root_fd, const char *key, const wal_rec *r, zd_error *err)
+{
+    if (r->rest_len < 12) return zd_error_set(err, ZD_ECORRUPT, "journal record too short");
+    uint64_t new_size = get_le(r->rest, 8);
+    uint64_t n = get_le(r->rest + 8, 4);
+    int fd = sh_io_open(root_fd, key, 1, err);
+    if (fd < 0) return fd;
+    int rc = 0;
+    size_t p = 12;
+    for (uint64_t i = 0; i < n && rc == 0; i++) {
+        if (r->rest_len - p < 16) {
+            rc = zd_error_set(err, ZD_ECORRUPT, "journal record truncated");
+            break;
+        }
+        uint64_t off = get_le(r->rest + p, 8), wlen = get_le(r->rest + p + 8, 8);
+        p += 16;
+        uint64_t wend;
+        if (wlen > r->rest_len - p || !zd_add_u64(off, wlen, &wend) || wend > new_size) {
+            rc = zd_error_set(err, ZD_ECORRUPT, "journal write out of bounds");
+            break;
+        }
+        rc = sh_io_pwrite_all(fd, r->rest + p, wlen, off, err);
+        p += wlen;
+    }
+    if (rc == 0 && ftruncate(fd, (off_t)new_size) != 0)
+        rc = zd_error_set(err, ZD_EIO, "resize of %s failed: %s", key, strerror(errno));
+    close(fd);
+    return rc;
+}
+
+static int replay_one(int root_fd, const wal_rec *r, zd_error *err)
+{
+    char key[ZD_MAX_KEY + 1];
+    if (r->klen == 0 || r->klen > ZD_MAX_KEY || zd_key_validate(r->key, r->klen, NULL) != 0)
+        return zd_error_set(err, ZD_ECORRUPT, "journal record with an invalid key");
+    memcpy(key, r->key, r->klen);
+    key[r->klen] = '\0';
+    if (r->type == REC_WRITE) return replay_write(root_fd, key, r, err);
+    if (r->type == REC_DELETE && unlinkat(root_fd, key, 0) != 0 && errno != ENOENT)
+        return zd_error_set(err, ZD_EIO, "cannot delete %s: %s", key, strerror(errno));
+    return 0;
+}
+
+static int replay(sh_wal *w, const uint8_t *log, size_t len, zd_error *err)
+{
+    size_t pos = 0, nrec = 0, nbar = 0;
+    wal_rec r;
+    while (next_record(log, len, &pos, &r)) {
+        nrec++;
+        nbar += r.type == REC_BARRIER;
+    }
+    barrier *bs = malloc((nbar ? nbar : 1) * sizeof *bs);
+    if (!bs) return zd_error_set(err, ZD_ENOMEM, "no memory to replay the journal");
+    pos = 0;
+    nbar = 0;
+    for (size_t seq = 1; next_record(log, len, &pos, &r); seq++)
+        if (r.type == REC_BARRIER) bs[nbar++] = (barrier){r.key, r.klen, seq};
+    qsort(bs, nbar, sizeof *bs, cmp_barrier);
+    int rc = 0;
+    pos = 0;
+    for (size_t seq = 1; rc == 0 && next_record(log, len, &pos, &r); seq++)
+        if (r.type != REC_BARRIER && seq > last_barrier(bs, nbar, r.key, r.klen))
+            rc = replay_one(w->root_fd, &r, err);
+    free(bs);
+    return rc;
+}
+
+static void wal_free(sh_wal *w);
+
+static int read_log(int fd, zd_buf *out, zd_error *err)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0)
+        return zd_error_set(err, ZD_EIO, "cannot stat the journal: %s", strerror(errno));
+    if (st.st_size == 0) return 0;
+    if (zd_buf_reserve(out, (size_t)st.st_size))
+        return zd_error_set(err, ZD_ENOMEM, "no memory to read the journal");
+    int rc = sh_io_pread_all(fd, out->data, (size_t)st.st_size, 0, err);
+    if (rc == 0) out->len = (size_t)st.st_size;
+    return rc;
+}
+
+int sh_wal_open(sh_wal **out, int root_fd, sh_fsync_mode mode, uint64_t checkpoint_bytes,
+                zd_error *err)
+{
+    if (mkdirat(root_fd, SH_PRIVATE_DIR, 0755) != 0 && errno != EEXIST)
+        return zd_error_set(err, ZD_EIO, "cannot create %s: %s", SH_PRIVATE_DIR, strerror(errno));
+    sh_wal *w = calloc(1, sizeof *w);
+    if (!w) return zd_error_set(err, ZD_ENOMEM, "no memory for the journal");
+    w->root_fd = root_fd;
+    w->mode = mode;
+    w->checkpoint_bytes = checkpoint_bytes;
+    pthread_rwlockattr_t attr;
+    pthread_rwlockattr_init(&attr);
+    pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    pthread_rwlock_init(&w->gate, &attr);
+    pthread_rwlockattr_destroy(&attr);
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->synced_cv, NULL);
+    w->fd = openat(root_fd, WAL_PATH, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (w->fd < 0) {
+        int rc = zd_error_set(err, ZD_EIO, "cannot open %s: %s", WAL_PATH, strerror(errno));
+        wal_free(w);
+        return rc;
+    }
+    zd_buf log = {0};
+    int rc = read_log(w->fd, &log, err);
+    if (rc == 0 && log.len) rc = replay(w, log.data, log.len, err);
+    zd_buf_free(&log);
+    if (rc == 0) {
+        /* The replayed files must be durable before the log that recreates them is gone. */
+        if (syncfs(root_fd) != 0)
+            rc = zd_error_set(err, ZD_EIO, "syncfs failed: %s", strerror(errno));
+        else
+            rc = checkpoint(w, err);
+    }
+    if (rc) {
+        wal_free(w); /* the log stays as it is for the next start */
+        return rc;
+    }
+    *out = w;
+    return 0;
+}
+
+void sh_wal_close(sh_wal *w)
+{
+    if (!w) return;
+    pthread_rwlock_wrlock(&w->gate);
+    checkpoint(w, NULL);
+    pthread_rwlock_unlock(&w->gate);
+    wal_free(w);
+}
+
+static void wal_free(sh_wal *w)
+{
+    if (w->fd >= 0) close(w->fd);
+    pthread_rwlock_destroy(&w->gate);
+    pthread_mutex_destroy(&w->mu);
+    pthread_cond_destroy(&w->synced_cv);
+    free(w->keys);
+    free(w);
+}

@@ -1,0 +1,60 @@
+/* shard_wal.h: the shard engine's redo journal (write-ahead log).
+ *
+ * Every shard change is first appended as one record holding the exact bytes to write (the
+ * chunk bytes, the changed index entries and the crc trailer, the new file size), or "delete
+ * this shard", or a barrier ("the file at this key was replaced outside the journal: forget its
+ * earlier records"). Only once the record is in the log (and, per the fsync mode, on disk) are
+ * the shard files touched. Replaying the log at startup redoes every complete record in order,
+ * so a shard is always either before or after each change, never in between. The log is
+ * emptied at startup and whenever it grows past a threshold (checkpoint: everything it covers
+ * is first flushed to disk). See server/SHARDS.md. */
+#ifndef SHARD_WAL_H
+#define SHARD_WAL_H
+
+#include "shard_io.h"
+#include "zd_error.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum sh_fsync_mode {
+    SH_FSYNC_NONE,   /* page cache only: survives kill -9, not power loss */
+    SH_FSYNC_BATCH,  /* acknowledged after an fsync shared by a group of requests */
+    SH_FSYNC_ALWAYS, /* acknowledged after an fsync, issued at once */
+} sh_fsync_mode;
+
+/* Directory (under the store root) holding the log and compaction temporaries. */
+#define SH_PRIVATE_DIR ".zarrd"
+
+typedef struct sh_wal sh_wal;
+
+/* Open <root>/.zarrd/shard.wal, replay it into the shard files below root_fd, flush and empty
+ * it. checkpoint_bytes: size past which the log is checkpointed. */
+int sh_wal_open(sh_wal **out, int root_fd, sh_fsync_mode mode, uint64_t checkpoint_bytes,
+                zd_error *err);
+
+/* Checkpoint and close. */
+void sh_wal_close(sh_wal *w);
+
+sh_fsync_mode sh_wal_mode(const sh_wal *w);
+
+/* Bracket "log a record, then apply it to the shard file": a checkpoint waits until no thread
+ * is inside. Never call sh_wal_checkpoint_if_due while inside. */
+void sh_wal_enter(sh_wal *w);
+void sh_wal_leave(sh_wal *w);
+
+/* Append a record and wait until it is as durable as the fsync mode promises. */
+int sh_wal_log_write(sh_wal *w, const char *key, uint64_t new_size, const sh_write *writes,
+                     size_t n, zd_error *err);
+int sh_wal_log_delete(sh_wal *w, const char *key, zd_error *err);
+int sh_wal_log_barrier(sh_wal *w, const char *key, zd_error *err);
+
+/* Whether the log may hold records for key since the last checkpoint (false positives
+ * possible, false negatives not). */
+bool sh_wal_mentions(sh_wal *w, const char *key);
+
+/* Checkpoint when the log is past its threshold. */
+int sh_wal_checkpoint_if_due(sh_wal *w, zd_error *err);
+
+#endif

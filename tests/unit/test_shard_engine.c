@@ -1,0 +1,553 @@
+/* test_shard_engine.c: the shard engine on real files: placement (in place, first fit,
+ * append), deletes, atomic batches, refusals that leave the shard untouched, compaction,
+ * plain-write invalidation, parallel writers of one shard, and kill -9 of a writer process at
+ * random moments followed by journal replay. The checker runs after every scenario and a
+ * model of the expected chunks is compared with what the engine returns. */
+#include <criterion/criterion.h>
+
+#include "shard_check.h"
+#include "shard_engine.h"
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static char root[64];
+
+static void make_root(void)
+{
+    strcpy(root, "/tmp/zd-shard-XXXXXX");
+    cr_assert_not_null(mkdtemp(root));
+}
+
+static void remove_root(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", root);
+    cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(shard_engine, .init = make_root, .fini = remove_root);
+
+static zd_shard_layout layout3(bool end, bool crc)
+{
+    zd_shard_layout l;
+    uint64_t chunks[3] = {4, 4, 2};
+    cr_assert_eq(zd_shard_layout_init(&l, 3, chunks, end, crc, false, NULL), 0);
+    return l;
+}
+
+static sh_engine *open_engine(sh_engine_opts *opts)
+{
+    sh_engine *e;
+    zd_error err = {0};
+    cr_assert_eq(sh_engine_open(&e, root, opts, &err), 0, "%s", err.msg);
+    return e;
+}
+
+static void path_of(const char *key, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s/%s", root, key);
+}
+
+static uint64_t file_size(const char *key)
+{
+    char p[256];
+    struct stat st;
+    path_of(key, p, sizeof p);
+    return stat(p, &st) == 0 ? (uint64_t)st.st_size : 0;
+}
+
+static bool file_exists(const char *key)
+{
+    char p[256];
+    path_of(key, p, sizeof p);
+    return access(p, F_OK) == 0;
+}
+
+static void check_shard(const char *key, const zd_shard_layout *l, sh_check_report *rep)
+{
+    char p[256];
+    zd_error err = {0};
+    path_of(key, p, sizeof p);
+    cr_assert_eq(sh_check_file(p, l, NULL, NULL, rep, &err), 0, "%s: %s", key, err.msg);
+}
+
+/* Model: expected content of each chunk of a 32-chunk shard (len 0 = empty). */
+typedef struct model {
+    uint8_t data[32][300];
+    size_t len[32];
+} model;
+
+static void coords_of(uint64_t pos, uint64_t c[3])
+{
+    c[0] = pos / 8;
+    c[1] = pos / 2 % 4;
+    c[2] = pos % 2;
+}
+
+static void expect_model(sh_engine *e, const char *key, const zd_shard_layout *l, const model *m)
+{
+    zd_buf b = {0};
+    for (uint64_t pos = 0; pos < 32; pos++) {
+        uint64_t c[3];
+        coords_of(pos, c);
+        zd_error err = {0};
+        int rc = sh_engine_get(e, key, l, c, &b, &err);
+        if (m->len[pos] == 0) {
+            cr_assert_eq(rc, ZD_ENOTFOUND, "chunk %llu should be empty", (unsigned long long)pos);
+        } else {
+            cr_assert_eq(rc, 0, "chunk %llu: %s", (unsigned long long)pos, err.msg);
+            cr_assert_eq(b.len, m->len[pos]);
+            cr_assert_eq(memcmp(b.data, m->data[pos], b.len), 0);
+        }
+    }
+    zd_buf_free(&b);
+}
+
+static void model_put(sh_engine *e, const char *key, const zd_shard_layout *l, model *m,
+                      uint64_t pos, size_t len, uint8_t fill)
+{
+    uint64_t c[3];
+    coords_of(pos, c);
+    memset(m->data[pos], fill, len);
+    m->len[pos] = len;
+    zd_error err = {0};
+    cr_assert_eq(sh_engine_put(e, key, l, c, m->data[pos], len, &err), 0, "%s", err.msg);
+}
+
+Test(shard_engine, put_get_and_in_place_overwrite)
+{
+    for (int variant = 0; variant < 4; variant++) {
+        zd_shard_layout l = layout3(variant & 1, variant & 2);
+        sh_engine *e = open_engine(NULL);
+        model m = {0};
+        char key[32];
+        snprintf(key, sizeof key, "arr/c/%d/0/0", variant);
+        model_put(e, key, &l, &m, 5, 100, 'a');
+        model_put(e, key, &l, &m, 31, 50, 'b');
+        expect_model(e, key, &l, &m);
+        uint64_t size = file_size(key);
+        if (!(variant & 1))
+            cr_assert_eq(size, 150 + zd_shard_index_size(&l)); /* index at start: packed */
+        else
+            cr_assert_geq(size, 150 + zd_shard_index_size(&l));
+        model_put(e, key, &l, &m, 5, 100, 'c'); /* same size: in place */
+        cr_assert_eq(file_size(key), size);
+        expect_model(e, key, &l, &m);
+        sh_check_report rep;
+        check_shard(key, &l, &rep);
+        cr_assert_eq(rep.live_chunks, 2);
+        cr_assert_eq(rep.live_bytes, 150);
+        sh_engine_close(e);
+        /* a fresh engine reads the same shard from disk */
+        e = open_engine(NULL);
+        expect_model(e, key, &l, &m);
+        sh_engine_close(e);
+    }
+}
+
+Test(shard_engine, first_fit_reuses_gaps_and_appends_otherwise)
+{
+    zd_shard_layout l = layout3(false, true); /* index at start: no growth slack */
+    sh_engine *e = open_engine(NULL);
+    model m = {0};
+    const char *key = "s";
+    size_t isz = zd_shard_index_size(&l);
+    model_put(e, key, &l, &m, 0, 100, 1);
+    model_put(e, key, &l, &m, 1, 100, 2);
+    model_put(e, key, &l, &m, 2, 100, 3);
+    cr_assert_eq(file_size(key), isz + 300);
+    uint64_t c1[3];
+    coords_of(1, c1);
+    cr_assert_eq(sh_engine_delete(e, key, &l, c1, NULL), 0);
+    m.len[1] = 0;
+    model_put(e, key, &l, &m, 3, 60, 4); /* fits the 100-byte gap */
+    cr_assert_eq(file_size(key), isz + 300);
+    model_put(e, key, &l, &m, 4, 41, 5); /* 40 left in the gap: append */
+    cr_assert_eq(file_size(key), isz + 341);
+    model_put(e, key, &l, &m, 0, 120, 6); /* grows: old slot freed, appended */
+    cr_assert_eq(file_size(key), isz + 461);
+    expect_model(e, key, &l, &m);
+    check_shard(key, &l, NULL);
+    sh_engine_close(e);
+}
+
+Test(shard_engine, deleting_last_chunk_removes_shard)
+{
+    zd_shard_layout l = layout3(true, true);
+    sh_engine *e = open_engine(NULL);
+    uint64_t c[3] = {1, 2, 1};
+    cr_assert_eq(sh_engine_put(e, "a/b/c", &l, c, "xyz", 3, NULL), 0);
+    cr_assert(file_exists("a/b/c"));
+    cr_assert_eq(sh_engine_delete(e, "a/b/c", &l, c, NULL), 0);
+    cr_assert_not(file_exists("a/b/c"));
+    zd_buf b = {0};
+    cr_assert_eq(sh_engine_get(e, "a/b/c", &l, c, &b, NULL), ZD_ENOTFOUND);
+    cr_assert_eq(sh_engine_delete(e, "a/b/c", &l, c, NULL), 0); /* idempotent */
+    cr_assert_eq(sh_engine_put(e, "a/b/c", &l, c, "q", 1, NULL), 0);
+    cr_assert_eq(sh_engine_get(e, "a/b/c", &l, c, &b, NULL), 0);
+    cr_assert_eq(b.len, 1);
+    zd_buf_free(&b);
+    sh_engine_close(e);
+}
+
+static void read_file(const char *key, zd_buf *out)
+{
+    char p[256];
+    path_of(key, p, sizeof p);
+    FILE *fp = fopen(p, "rb");
+    cr_assert_not_null(fp);
+    uint8_t buf[4096];
+    size_t n;
+    zd_buf_reset(out);
+    while ((n = fread(buf, 1, sizeof buf, fp)) > 0)
+        zd_buf_append(out, buf, n);
+    fclose(fp);
+}
+
+Test(shard_engine, batch_is_atomic_and_refusals_change_nothing)
+{
+    zd_shard_layout l = layout3(true, true);
+    sh_engine *e = open_engine(NULL);
+    model m = {0};
+    model_put(e, "s", &l, &m, 7, 30, 9);
+    zd_buf before = {0}, after = {0};
+    read_file("s", &before);
+
+    sh_op ops[3] = {
+        {.kind = SH_OP_PUT, .coords = {0, 0, 0}, .data = (const uint8_t *)"aa", .len = 2},
+        {.kind = SH_OP_DELETE, .coords = {0, 3, 1}},
+        {.kind = SH_OP_PUT, .coords = {0, 4, 0}, .data = (const uint8_t *)"b", .len = 1}};
+    zd_error err = {0};
+    cr_assert_eq(sh_engine_apply(e, "s", &l, ops, 3, &err), ZD_ERANGE);
+    cr_assert_neq(err.msg[0], '\0');
+    ops[2].coords[1] = 1;
+    ops[2].len = 0;
+    cr_assert_eq(sh_engine_apply(e, "s", &l, ops, 3, NULL), ZD_EINVAL);
+    read_file("s", &after);
+    cr_assert_eq(after.len, before.len);
+    cr_assert_eq(memcmp(after.data, before.data, before.len), 0);
+
+    /* the same shard read with a layout of another index size: conflict, untouched */
+    zd_shard_layout other;
+    uint64_t chunks[2] = {4, 4};
+    cr_assert_eq(zd_shard_layout_init(&other, 2, chunks, true, true, false, NULL), 0);
+    uint64_t c2[2] = {0, 0};
+    cr_assert_eq(sh_engine_put(e, "s", &other, c2, "x", 1, &err), ZD_ECONFLICT);
+    /* same index size, crc32c expected but absent: conflict */
+    zd_shard_layout nocrc = layout3(true, false);
+    uint64_t c3[3] = {0, 0, 0};
+    cr_assert_eq(sh_engine_put(e, "s", &nocrc, c3, "x", 1, &err), ZD_ECONFLICT);
+    read_file("s", &after);
+    cr_assert_eq(after.len, before.len);
+    cr_assert_eq(memcmp(after.data, before.data, before.len), 0);
+
+    /* a valid batch applies entirely */
+    ops[1].coords[1] = 3;
+    ops[2].len = 1;
+    cr_assert_eq(sh_engine_apply(e, "s", &l, ops, 3, &err), 0, "%s", err.msg);
+    m.len[0] = 2;
+    memcpy(m.data[0], "aa", 2);
+    m.len[2] = 1;
+    m.data[2][0] = 'b';
+    m.len[7] = 0; /* (0,3,1) */
+    expect_model(e, "s", &l, &m);
+    check_shard("s", &l, NULL);
+    zd_buf_free(&before);
+    zd_buf_free(&after);
+    sh_engine_close(e);
+}
+
+Test(shard_engine, corrupt_index_is_a_conflict)
+{
+    zd_shard_layout l = layout3(true, true);
+    sh_engine *e = open_engine(NULL);
+    uint64_t c[3] = {0, 0, 0};
+    cr_assert_eq(sh_engine_put(e, "s", &l, c, "hello", 5, NULL), 0);
+    sh_engine_close(e);
+    char p[256];
+    path_of("s", p, sizeof p);
+    int fd = open(p, O_RDWR);
+    cr_assert_eq(pwrite(fd, "\x7f", 1, (off_t)file_size("s") - 1), 1); /* crc byte */
+    close(fd);
+    e = open_engine(NULL);
+    zd_buf b = {0};
+    cr_assert_eq(sh_engine_get(e, "s", &l, c, &b, NULL), ZD_ECONFLICT);
+    cr_assert_eq(sh_engine_put(e, "s", &l, c, "x", 1, NULL), ZD_ECONFLICT);
+    zd_buf_free(&b);
+    sh_engine_close(e);
+}
+
+Test(shard_engine, compaction_keeps_chunks_and_drops_dead_bytes)
+{
+    zd_shard_layout l = layout3(true, true);
+    sh_engine_opts opts = {.compact_min_dead = 1000, .compact_percent = 50};
+    sh_engine *e = open_engine(&opts);
+    model m = {0};
+    for (int round = 0; round < 20; round++)
+        for (uint64_t pos = 0; pos < 32; pos += 3)
+            model_put(e, "s", &l, &m, pos, (size_t)(50 + (round * 37 + pos * 11) % 250),
+                      (uint8_t)(round + pos));
+    expect_model(e, "s", &l, &m);
+    sh_check_report rep;
+    check_shard("s", &l, &rep);
+    /* never more than half dead past the threshold */
+    uint64_t dead = rep.size - rep.live_bytes - zd_shard_index_size(&l);
+    cr_assert(dead <= 1000 || dead <= rep.size / 2 + 100, "size %llu dead %llu",
+              (unsigned long long)rep.size, (unsigned long long)dead);
+    sh_engine_close(e);
+    e = open_engine(NULL);
+    expect_model(e, "s", &l, &m);
+    sh_engine_close(e);
+}
+
+Test(shard_engine, compaction_happens_past_the_threshold)
+{
+    zd_shard_layout l = layout3(false, true);
+    sh_engine_opts opts = {.compact_min_dead = 1000, .compact_percent = 50};
+    sh_engine *e = open_engine(&opts);
+    model m = {0};
+    size_t isz = zd_shard_index_size(&l);
+    for (uint64_t pos = 0; pos < 10; pos++)
+        model_put(e, "s", &l, &m, pos, 200, (uint8_t)pos);
+    cr_assert_eq(file_size("s"), isz + 2000);
+    for (uint64_t pos = 0; pos < 9; pos++) {
+        uint64_t c[3];
+        coords_of(pos, c);
+        cr_assert_eq(sh_engine_delete(e, "s", &l, c, NULL), 0);
+        m.len[pos] = 0;
+    }
+    /* the 7th delete left 1400 dead bytes of 2516: compacted to 600 live, then 2 more
+     * deletes left 400 dead bytes, under the threshold */
+    cr_assert_eq(file_size("s"), isz + 600);
+    expect_model(e, "s", &l, &m);
+    check_shard("s", &l, NULL);
+    sh_engine_close(e);
+    e = open_engine(NULL);
+    expect_model(e, "s", &l, &m);
+    sh_engine_close(e);
+}
+
+Test(shard_engine, plain_write_invalidates_cache)
+{
+    zd_shard_layout l = layout3(true, true);
+    sh_engine *e = open_engine(NULL);
+    model m = {0};
+    model_put(e, "s", &l, &m, 3, 10, 'a');
+    zd_buf old = {0};
+    read_file("s", &old);
+    model_put(e, "s", &l, &m, 3, 20, 'b');
+    /* replace the shard by its older content, as a plain PUT would */
+    zd_error err = {0};
+    cr_assert_eq(sh_engine_write_begin(e, "s", &err), 0, "%s", err.msg);
+    char p[256], tmp[300];
+    path_of("s", p, sizeof p);
+    snprintf(tmp, sizeof tmp, "%s.tmp", p);
+    FILE *fp = fopen(tmp, "wb");
+    fwrite(old.data, 1, old.len, fp);
+    fclose(fp);
+    cr_assert_eq(rename(tmp, p), 0);
+    sh_engine_write_end(e, "s");
+    m.len[3] = 10;
+    memset(m.data[3], 'a', 10);
+    expect_model(e, "s", &l, &m);
+    sh_engine_close(e);
+    /* the journal barrier keeps replay from re-applying the older patch */
+    e = open_engine(NULL);
+    expect_model(e, "s", &l, &m);
+    sh_engine_close(e);
+    zd_buf_free(&old);
+}
+
+Test(shard_engine, reserved_and_invalid_keys_are_refused)
+{
+    zd_shard_layout l = layout3(true, true);
+    sh_engine *e = open_engine(NULL);
+    uint64_t c[3] = {0, 0, 0};
+    cr_assert_eq(sh_engine_put(e, ".zarrd/shard.wal", &l, c, "x", 1, NULL), ZD_EINVAL);
+    cr_assert_eq(sh_engine_put(e, "a/../b", &l, c, "x", 1, NULL), ZD_EINVAL);
+    cr_assert_eq(sh_engine_put(e, "", &l, c, "x", 1, NULL), ZD_EINVAL);
+    sh_engine_close(e);
+}
+
+typedef struct writer_arg {
+    sh_engine *e;
+    const zd_shard_layout *l;
+    int id; /* writes chunks id, id + 8, id + 16, id + 24 */
+} writer_arg;
+
+static void *writer(void *p)
+{
+    writer_arg *a = p;
+    uint8_t buf[200];
+    for (int round = 0; round < 50; round++) {
+        for (uint64_t pos = (uint64_t)a->id; pos < 32; pos += 8) {
+            uint64_t c[3];
+            coords_of(pos, c);
+            size_t len = 1 + (size_t)(round * 13 + pos) % 199;
+            memset(buf, (int)(pos * 7 + (uint64_t)round), len);
+            if (sh_engine_put(a->e, "conc", a->l, c, buf, len, NULL) != 0) return (void *)1;
+        }
+    }
+    return NULL;
+}
+
+Test(shard_engine, parallel_writers_lose_nothing)
+{
+    zd_shard_layout l = layout3(true, true);
+    sh_engine_opts opts = {.compact_min_dead = 2000, .fsync = SH_FSYNC_BATCH};
+    sh_engine *e = open_engine(&opts);
+    pthread_t t[8];
+    writer_arg args[8];
+    for (int i = 0; i < 8; i++) {
+        args[i] = (writer_arg){e, &l, i};
+        pthread_create(&t[i], NULL, writer, &args[i]);
+    }
+    for (int i = 0; i < 8; i++) {
+        void *res;
+        pthread_join(t[i], &res);
+        cr_assert_null(res);
+    }
+    model m = {0};
+    for (uint64_t pos = 0; pos < 32; pos++) {
+        m.len[pos] = 1 + (size_t)(49 * 13 + pos) % 199;
+        memset(m.data[pos], (int)(pos * 7 + 49), m.len[pos]);
+    }
+    expect_model(e, "conc", &l, &m);
+    check_shard("conc", &l, NULL);
+    sh_engine_close(e);
+}
+
+/* Child: patch forever, reporting each acknowledged (pos, round) on the pipe. */
+static void crash_child(int wfd, int seed)
+{
+    zd_shard_layout l = layout3(seed & 1, true);
+    sh_engine_opts opts = {.compact_min_dead = 500};
+    sh_engine *e;
+    if (sh_engine_open(&e, root, &opts, NULL) != 0) _exit(3);
+    uint8_t buf[300];
+    for (uint32_t round = 1;; round++) {
+        uint64_t pos = (uint64_t)(round * 7 + (uint32_t)seed) % 32;
+        uint64_t c[3];
+        coords_of(pos, c);
+        size_t len = 4 + (round * 31) % 280;
+        memset(buf, (int)round, len);
+        memcpy(buf, &round, 4);
+        if (sh_engine_put(e, "crash", &l, c, buf, len, NULL) != 0) _exit(4);
+        uint32_t msg[2] = {(uint32_t)pos, round};
+        if (write(wfd, msg, sizeof msg) != sizeof msg) _exit(5);
+    }
+}
+
+Test(shard_engine, kill_9_at_random_moments_loses_no_acknowledged_write)
+{
+    uint32_t last_round[32] = {0};
+    unsigned long acknowledged = 0;
+    srand(1234);
+    for (int run = 0; run < 24; run++) {
+        int fds[2];
+        cr_assert_eq(pipe(fds), 0);
+        pid_t pid = fork();
+        if (pid == 0) {
+            close(fds[0]);
+            crash_child(fds[1], run);
+        }
+        close(fds[1]);
+        struct timespec ts = {0, (long)(rand() % 30000) * 1000};
+        nanosleep(&ts, NULL);
+        kill(pid, SIGKILL);
+        int status;
+        waitpid(pid, &status, 0);
+        cr_assert(WIFSIGNALED(status), "child exited with %d", WEXITSTATUS(status));
+        uint32_t msg[2];
+        while (read(fds[0], msg, sizeof msg) == sizeof msg) {
+            last_round[msg[0]] = msg[1];
+            acknowledged++;
+        }
+        close(fds[0]);
+
+        zd_shard_layout l = layout3(run & 1, true);
+        sh_engine *e = open_engine(NULL);
+        if (file_exists("crash")) check_shard("crash", &l, NULL);
+        zd_buf b = {0};
+        for (uint64_t pos = 0; pos < 32; pos++) {
+            if (!last_round[pos]) continue;
+            uint64_t c[3];
+            coords_of(pos, c);
+            cr_assert_eq(sh_engine_get(e, "crash", &l, c, &b, NULL), 0);
+            uint32_t round;
+            memcpy(&round, b.data, 4);
+            /* the acknowledged write or a later one (written, not yet acknowledged) */
+            cr_assert(round >= last_round[pos], "chunk %llu: round %u < acknowledged %u",
+                      (unsigned long long)pos, round, last_round[pos]);
+        }
+        zd_buf_free(&b);
+        sh_engine_close(e);
+        /* next run flips the index location: start from scratch */
+        unlink(strcat(strcpy((char[256]){0}, root), "/crash"));
+        memset(last_round, 0, sizeof last_round);
+    }
+    cr_assert_gt(acknowledged, 100, "the writers got too little done to test anything");
+}
+
+static void copy_file(const char *from, const char *to, long drop_tail)
+{
+    zd_buf b = {0};
+    FILE *fp = fopen(from, "rb");
+    cr_assert_not_null(fp);
+    uint8_t buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, fp)) > 0)
+        zd_buf_append(&b, buf, n);
+    fclose(fp);
+    fp = fopen(to, "wb");
+    cr_assert_not_null(fp);
+    fwrite(b.data, 1, b.len - (size_t)drop_tail, fp);
+    fclose(fp);
+    zd_buf_free(&b);
+}
+
+Test(shard_engine, replay_redoes_journaled_changes_and_ignores_a_torn_tail)
+{
+    zd_shard_layout l = layout3(true, true);
+    char wal[256], saved[300];
+    snprintf(wal, sizeof wal, "%s/.zarrd/shard.wal", root);
+    snprintf(saved, sizeof saved, "%s.saved", wal);
+    for (int torn = 0; torn < 2; torn++) {
+        sh_engine *e = open_engine(NULL);
+        uint64_t c0[3] = {0, 0, 0}, c1[3] = {3, 3, 1};
+        cr_assert_eq(sh_engine_put(e, "r", &l, c0, "first", 5, NULL), 0);
+        cr_assert_eq(sh_engine_put(e, "r", &l, c1, "second", 6, NULL), 0);
+        copy_file(wal, saved, 0); /* the journal as a crash would leave it */
+        sh_engine_close(e);
+        /* the shard files lost the changes (as if never applied); the journal has them */
+        char p[256];
+        path_of("r", p, sizeof p);
+        unlink(p);
+        copy_file(saved, wal, torn ? 3 : 0);
+        e = open_engine(NULL);
+        zd_buf b = {0};
+        cr_assert_eq(sh_engine_get(e, "r", &l, c0, &b, NULL), 0);
+        cr_assert_eq(memcmp(b.data, "first", 5), 0);
+        int rc = sh_engine_get(e, "r", &l, c1, &b, NULL);
+        if (torn) {
+            cr_assert_eq(rc, ZD_ENOTFOUND); /* the torn record was never acknowledged */
+        } else {
+            cr_assert_eq(rc, 0);
+            cr_assert_eq(memcmp(b.data, "second", 6), 0);
+        }
+        check_shard("r", &l, NULL);
+        cr_assert_eq(file_size(".zarrd/shard.wal"), 0); /* emptied after replay */
+        zd_buf_free(&b);
+        sh_engine_close(e);
+        unlink(p);
+    }
+}
