@@ -2,8 +2,10 @@
  *
  * cJSON keeps numbers as doubles, so integer fill values are checked to be integral and in the
  * type's range as doubles; integers beyond ±2^53 are exact only when written as text by
- * zd_fill_to_json (a cJSON raw item), which zd_fill_parse reads back exactly. float16 has no C
- * type: it is converted to and from double here with round-to-nearest-even. */
+ * zd_fill_to_json (a cJSON raw item), which zd_fill_parse reads back exactly. Finite floats are
+ * written as raw items too, with the fewest digits that convert back to the same bits (cJSON's
+ * own printing settles for 15 digits when they are merely close). float16 has no C type: it is
+ * converted to and from double here with round-to-nearest-even. */
 #include "zd_fill.h"
 
 #include <errno.h>
@@ -130,7 +132,7 @@ static bool json_number(const cJSON *json, double *out)
     if (!cJSON_IsRaw(json) || !json->valuestring[0]) return false;
     char *end;
     *out = strtod(json->valuestring, &end);
-    return *end == '\0';
+    return *end == '\0' && isfinite(*out);
 }
 
 /* One float scalar of type t (float16/32/64) into `out`. `what` names the field in errors. */

@@ -25,8 +25,9 @@
 int zd_fill_parse(const cJSON *json, zd_dtype t, uint8_t out[ZD_FILL_BYTES], zd_error *err);
 
 /* A new cJSON value for the fill value (caller deletes it); NULL when out of memory. Integers
- * outside the int32 range are written as exact decimal text, special floats as their names,
- * NaNs other than the canonical one and -0.0 as hex strings, so the bits survive a round trip. */
+ * outside the int32 range and finite floats are written as exact decimal text (raw items),
+ * special floats as their names, NaNs other than the canonical one and -0.0 as hex strings, so
+ * the bits survive a round trip through JSON text. */
 cJSON *zd_fill_to_json(zd_dtype t, const uint8_t fill[ZD_FILL_BYTES]);
 
 /* Write `n` copies of the element `fill` into buf (n * zd_dtype_size(t) bytes). */
