@@ -10,18 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Run method on key; on success the answer stays in rs. */
+/* Run method on key with a connection borrowed for the call; the answer stays in rs. */
 static int key_request(zc_client *c, const char *method, const char *key, const char *headers,
                        const void *body, size_t len, zc_response *rs, zd_error *err)
 {
-    zd_buf target = {0};
-    int rc = zc_url_target(&c->cfg.url, key, 0, NULL, &target, err);
-    if (rc == 0 && (rc = zd_buf_append(&target, "", 1)) < 0) zd_error_set(err, rc, "out of memory");
-    if (rc == 0) {
-        zc_request rq = {method, (const char *)target.data, headers, body, len};
-        rc = zc_client_request(c, &rq, rs, err);
-    }
-    zd_buf_free(&target);
+    zc_conn *conn = zc_client_conn_get(c);
+    if (!conn) return zd_error_set(err, ZD_ENOMEM, "out of memory");
+    int rc = zc_key_request(conn, method, key, NULL, headers, body, len, rs, err);
+    zc_client_conn_put(c, conn);
     return rc;
 }
 

@@ -100,3 +100,18 @@ int zc_request_run(zc_conn *c, const zc_request *rq, zc_response *rs, zd_error *
         backoff(attempt);
     }
 }
+
+int zc_key_request(zc_conn *c, const char *method, const char *key, const char *query,
+                   const char *headers, const void *body, size_t len, zc_response *rs,
+                   zd_error *err)
+{
+    zd_buf target = {0};
+    int rc = zc_url_target(&c->cfg->url, key, 0, query, &target, err);
+    if (rc == 0 && (rc = zd_buf_append(&target, "", 1)) < 0) zd_error_set(err, rc, "out of memory");
+    if (rc == 0) {
+        zc_request rq = {method, (const char *)target.data, headers, body, len};
+        rc = zc_request_run(c, &rq, rs, err);
+    }
+    zd_buf_free(&target);
+    return rc;
+}

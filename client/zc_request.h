@@ -15,6 +15,11 @@
  * answer when there was one, rs->status 0 otherwise). */
 int zc_request_run(zc_conn *c, const zc_request *rq, zc_response *rs, zd_error *err);
 
+/* zc_request_run for `method` on a key (relative to the URL prefix) with an optional query. */
+int zc_key_request(zc_conn *c, const char *method, const char *key, const char *query,
+                   const char *headers, const void *body, size_t len, zc_response *rs,
+                   zd_error *err);
+
 /* The error code for an HTTP status (0 for 2xx). */
 int zc_status_code(int status);
 

@@ -116,6 +116,59 @@ typedef struct zc_entry {
 int zc_list(zc_client *c, const char *prefix, int recursive, zc_entry **entries, size_t *n);
 void zc_entries_free(zc_entry *entries, size_t n);
 
+/* ---- Arrays and groups (Zarr v3). Paths are keys of the node ("" = the root). ---- */
+
+typedef struct zc_array zc_array;
+
+/* A simple array description for zc_array_create. */
+typedef struct zc_array_spec {
+    int ndim;               /* 1..32 */
+    const uint64_t *shape;  /* ndim extents */
+    const uint64_t *chunks; /* ndim chunk extents (inner chunks when sharded) */
+    const uint64_t *shards; /* ndim shard extents (multiples of chunks), or NULL */
+    const char *dtype;      /* Zarr v3 name: "uint8", "float32", ... */
+    const char *codec;      /* "none" (or NULL), "gzip", "zstd" */
+    int level;              /* compression level (gzip 1..9, zstd); 0 = the codec's default */
+    const char *fill_json;  /* fill_value as JSON text ("0", "NaN", "true"), NULL = zero */
+} zc_array_spec;
+
+/* Create (or replace) an array at `path` by writing its zarr.json. */
+int zc_array_create(zc_client *c, const char *path, const zc_array_spec *spec, zc_array **out);
+
+/* The same from a complete zarr.json document (validated before it is written). */
+int zc_array_create_json(zc_client *c, const char *path, const char *zarr_json, zc_array **out);
+
+/* Open an existing array (reads and validates its zarr.json). */
+int zc_array_open(zc_client *c, const char *path, zc_array **out);
+
+/* Free the handle (the array is untouched). NULL is a no-op. */
+void zc_array_close(zc_array *a);
+
+/* Write a group's zarr.json; attributes_json is a JSON object or NULL. */
+int zc_group_create(zc_client *c, const char *path, const char *attributes_json);
+
+/* Shape of the array: zc_array_ndim() values. */
+int zc_array_ndim(const zc_array *a);
+const uint64_t *zc_array_shape(const zc_array *a);
+/* Extents of the chunk grid's chunks (the shards for a sharded array). */
+const uint64_t *zc_array_chunk_shape(const zc_array *a);
+/* Element size in bytes and Zarr v3 data type name. */
+size_t zc_array_elem_size(const zc_array *a);
+const char *zc_array_dtype(const zc_array *a);
+/* The array's zarr.json as text (free with zc_free). */
+int zc_array_metadata(const zc_array *a, char **json);
+
+/* Write the C-order block `buf` of `shape` elements at `start` (elements in native
+ * little-endian byte order). Chunks the block covers are replaced; partially covered chunks
+ * are read, merged and re-encoded. Unless write_empty_chunks is set, chunks left equal to the
+ * fill value are deleted instead of stored. */
+int zc_array_write(zc_array *a, const uint64_t *start, const uint64_t *shape, const void *buf);
+
+/* Read into the C-order block `buf` of `shape` elements the elements start + i * step (step
+ * NULL = all 1). Missing chunks read as the fill value. */
+int zc_array_read(zc_array *a, const uint64_t *start, const uint64_t *shape, const uint64_t *step,
+                  void *buf);
+
 #ifdef __cplusplus
 }
 #endif

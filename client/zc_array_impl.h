@@ -1,0 +1,42 @@
+/* zc_array_impl.h: the inside of a zc_array handle — the parsed zarr.json, chunk grid, codec
+ * chain and, for sharded arrays, the shard layout — and the helpers the read and write
+ * pipelines share. */
+#ifndef ZC_ARRAY_IMPL_H
+#define ZC_ARRAY_IMPL_H
+
+#include "zc_client_impl.h"
+#include "zc_pool.h"
+#include "zd_codec.h"
+#include "zd_grid.h"
+#include "zd_meta.h"
+#include "zd_select.h"
+
+struct zc_array {
+    zc_client *client;
+    char path[ZD_MAX_KEY + 1]; /* "" for the root, else no trailing '/' */
+    zd_meta *meta;
+    zd_grid grid; /* the chunk grid (shards for a sharded array) */
+    zd_chunk_spec spec;
+    zd_codec_chain *chain;
+    size_t elem_size;
+    size_t chunk_bytes; /* decoded bytes of one grid chunk */
+    /* Sharded arrays (chain is a lone sharding_indexed codec): */
+    const zd_shard_layout *shard;
+    const zd_codec_chain *inner;
+    size_t inner_bytes;                /* decoded bytes of one inner chunk */
+    uint64_t inner_shape[ZD_MAX_DIMS]; /* inner chunk extents */
+};
+
+/* The key of grid chunk `coords` (path + "/" + encoded chunk key) into out[ZD_MAX_KEY + 1]. */
+int zc_array_chunk_key(const zc_array *a, const uint64_t *coords, char *out, zd_error *err);
+
+/* The client's worker pool, started on first use. */
+int zc_array_pool(zc_array *a, zc_pool **out, zd_error *err);
+
+/* Selection of the block start/shape/step (step may be NULL) and the coordinates of the
+ * chunks it touches, ndim values per chunk (malloc'd, *n chunks). */
+int zc_array_plan(const zc_array *a, const uint64_t *start, const uint64_t *shape,
+                  const uint64_t *step, zd_selection *sel, uint64_t **coords, size_t *n,
+                  zd_error *err);
+
+#endif

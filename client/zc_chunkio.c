@@ -1,0 +1,81 @@
+/* zc_chunkio.c: chunk fetch/decode and encode/store for one worker (see zc_chunkio.h). */
+#include "zc_chunkio.h"
+
+#include "zc_request.h"
+#include "zd_fill.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+
+int zc_fetch_decode(zc_worker *w, const zc_array *a, const zd_codec_chain *chain, const char *key,
+                    const char *query, const char *headers, void *out, bool *found, zd_error *err)
+{
+    const zd_chunk_spec *spec = zd_codec_chain_spec(chain);
+    size_t n = zd_codec_chain_decoded_size(chain);
+    zc_response rs;
+    zc_response_init(&rs);
+    int rc = zc_key_request(&w->conn, "GET", key, query, headers, NULL, 0, &rs, err);
+    if (found) *found = rc == 0;
+    if (rc == ZD_ENOTFOUND) {
+        zd_fill_buffer(out, n / a->elem_size, spec->dtype, spec->fill);
+        rc = 0;
+    } else if (rc == 0) {
+        rc = zd_codec_chain_decode(chain, w->ctx, rs.body.data, rs.body.len, out, n, err);
+        if (rc < 0) {
+            zd_error e = *err;
+            zd_error_set(err, rc, "%s%s%s: %s", key, query ? "?" : "", query ? query : "", e.msg);
+        }
+    }
+    zc_response_free(&rs);
+    return rc;
+}
+
+int zc_store_chunk(zc_worker *w, const zc_array *a, const char *key, const void *chunk,
+                   zd_error *err)
+{
+    zc_response rs;
+    zc_response_init(&rs);
+    zd_buf *enc = &w->scratch[1];
+    int rc = 0;
+    bool empty =
+        !a->client->opts.write_empty_chunks &&
+        zd_fill_is_uniform(chunk, a->chunk_bytes / a->elem_size, a->spec.dtype, a->spec.fill);
+    if (!empty) {
+        rc = zd_codec_chain_encode(a->chain, w->ctx, chunk, a->chunk_bytes, enc, err);
+        empty = rc == 0 && enc->len == 0;
+    }
+    if (rc == 0)
+        rc = empty
+                 ? zc_key_request(&w->conn, "DELETE", key, NULL, NULL, NULL, 0, &rs, err)
+                 : zc_key_request(&w->conn, "PUT", key, NULL, NULL, enc->data, enc->len, &rs, err);
+    zc_response_free(&rs);
+    return rc;
+}
+
+int zc_shard_header(const zc_array *a, char *out, size_t cap)
+{
+    const zd_shard_layout *l = a->shard;
+    size_t n = 0;
+    int k = snprintf(out, cap, "Zarr-Shard: chunks=");
+    for (int d = 0; k >= 0 && (size_t)k < cap - n && d < l->ndim; d++) {
+        n += (size_t)k;
+        k = snprintf(out + n, cap - n, "%s%" PRIu64, d ? "," : "", l->chunks[d]);
+    }
+    if (k >= 0 && (size_t)k < cap - n) {
+        n += (size_t)k;
+        k = snprintf(out + n, cap - n, "; index=%s; crc32c=%d\r\n",
+                     l->index_at_end ? "end" : "start", l->index_crc32c ? 1 : 0);
+    }
+    return k < 0 || (size_t)k >= cap - n ? ZD_EOVERFLOW : 0;
+}
+
+int zc_chunk_query(int ndim, const uint64_t *coords, char *out, size_t cap)
+{
+    size_t n = 0;
+    int k = snprintf(out, cap, "chunk=");
+    for (int d = 0; k >= 0 && (size_t)k < cap - n && d < ndim; d++) {
+        n += (size_t)k;
+        k = snprintf(out + n, cap - n, "%s%" PRIu64, d ? "," : "", coords[d]);
+    }
+    return k < 0 || (size_t)k >= cap - n ? ZD_EOVERFLOW : 0;
+}

@@ -1,0 +1,30 @@
+/* zc_chunkio.h: one worker's chunk-level requests shared by the read and write pipelines:
+ * fetch-and-decode (a missing chunk is the fill value), encode-and-store (a chunk equal to the
+ * fill value is deleted unless write_empty_chunks), and the Zarr-Shard header that makes
+ * shard-endpoint requests self-contained. */
+#ifndef ZC_CHUNKIO_H
+#define ZC_CHUNKIO_H
+
+#include "zc_array_impl.h"
+
+#include <stdbool.h>
+
+/* GET key (with query, e.g. "chunk=1,2", and extra headers; both may be NULL) and decode it
+ * with `chain` into out (the chain's decoded size). 404 fills out with the fill value and sets
+ * *found = false (found may be NULL). */
+int zc_fetch_decode(zc_worker *w, const zc_array *a, const zd_codec_chain *chain, const char *key,
+                    const char *query, const char *headers, void *out, bool *found, zd_error *err);
+
+/* Store a whole decoded grid chunk at key: DELETE when it equals the fill value (unless the
+ * client writes empty chunks) or when the chain encodes it to nothing (an all-empty shard),
+ * PUT the encoded bytes otherwise. */
+int zc_store_chunk(zc_worker *w, const zc_array *a, const char *key, const void *chunk,
+                   zd_error *err);
+
+/* "Zarr-Shard: chunks=A,B; index=end; crc32c=1\r\n" for a sharded array into out[cap]. */
+int zc_shard_header(const zc_array *a, char *out, size_t cap);
+
+/* "chunk=A,B" for inner chunk `coords` into out[cap]. */
+int zc_chunk_query(int ndim, const uint64_t *coords, char *out, size_t cap);
+
+#endif

@@ -1,0 +1,40 @@
+/* zc_pool.h: the client's worker pool. `max_workers` threads, each with its own keep-alive
+ * connection and its own codec context, run jobs: a job is `nitems` independent items (one
+ * chunk's whole life each) and a function applied to each. Workers claim items in batches
+ * from a shared counter (guided self-scheduling: a batch is a share of what is left, so the
+ * per-claim cost — one mutex round trip — stays negligible next to a chunk's network round
+ * trip, and the tail stays balanced). Several jobs (from several calling threads) queue up
+ * and are served in order. After the first failing item the rest of the job is skipped. */
+#ifndef ZC_POOL_H
+#define ZC_POOL_H
+
+#include "zc_conn.h"
+#include "zd_codec.h"
+
+#include <stddef.h>
+
+typedef struct zc_worker {
+    zc_conn conn;
+    zd_codec_ctx *ctx;
+    zd_buf scratch[3]; /* per-worker buffers the job functions may use freely */
+} zc_worker;
+
+typedef struct zc_pool zc_pool;
+
+/* The function run for each item; 0 or a negative code with err filled. */
+typedef int (*zc_item_fn)(zc_worker *w, size_t item, void *arg, zd_error *err);
+
+/* Start n >= 1 workers whose connections use cfg (which must outlive the pool). */
+int zc_pool_new(const zc_conn_cfg *cfg, int n, zc_pool **out, zd_error *err);
+
+/* Stop and join the workers (after the queued jobs are finished) and free the pool. */
+void zc_pool_free(zc_pool *p);
+
+/* Run fn(worker, i, arg) for every i in [0, nitems) on the workers and wait. Returns 0 or the
+ * first failure's code, with its message in err. */
+int zc_pool_run(zc_pool *p, size_t nitems, zc_item_fn fn, void *arg, zd_error *err);
+
+/* Number of workers. */
+int zc_pool_size(const zc_pool *p);
+
+#endif

@@ -1,0 +1,195 @@
+/* zc_shard_read.c: partial shard reads (see zc_shard_read.h). */
+#include "zc_shard_read.h"
+
+#include "zc_chunkio.h"
+#include "zc_request.h"
+#include "zd_checked.h"
+#include "zd_fill.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int zc_inner_sel_init(zc_inner_sel *is, const zc_array *a, const zd_selection *outer,
+                      const zd_chunk_part *part, zd_error *err)
+{
+    zd_grid g;
+    int nd = a->grid.ndim;
+    int rc = zd_grid_init(&g, nd, a->spec.shape, a->inner_shape, err);
+    if (rc == 0) rc = zd_selection_init(&is->sel, &g, part->region, err);
+    if (rc < 0) return rc;
+    is->place = is->sel;
+    memcpy(is->place.out_shape, outer->out_shape, sizeof is->place.out_shape);
+    memcpy(is->base, part->out_start, sizeof is->base);
+    return 0;
+}
+
+void zc_inner_part_place(const zc_inner_sel *is, zd_chunk_part *p)
+{
+    for (int d = 0; d < is->sel.grid.ndim; d++)
+        p->out_start[d] += is->base[d];
+}
+
+/* Content-Range "bytes A-B/SIZE" → SIZE. */
+static int total_size(const zc_response *rs, uint64_t *size)
+{
+    const char *slash = strchr(rs->content_range, '/');
+    char *end;
+    if (!slash || slash[1] < '0' || slash[1] > '9') return ZD_EIO;
+    unsigned long long v = strtoull(slash + 1, &end, 10);
+    if (*end != '\0') return ZD_EIO;
+    *size = v;
+    return 0;
+}
+
+/* GET a byte range of key into rs; checks the answer is that range. */
+static int get_range(zc_worker *w, const char *key, const char *range, uint64_t expect_len,
+                     zc_response *rs, zd_error *err)
+{
+    char hdr[96];
+    snprintf(hdr, sizeof hdr, "Range: bytes=%s\r\n", range);
+    int rc = zc_key_request(&w->conn, "GET", key, NULL, hdr, NULL, 0, rs, err);
+    if (rc == 0 && (rs->status != 206 || rs->body.len != expect_len))
+        rc = zd_error_set(err, ZD_ECORRUPT, "%s: range %s answered with %d, %zu bytes", key, range,
+                          rs->status, rs->body.len);
+    return rc;
+}
+
+typedef struct wanted {
+    uint64_t *index;  /* linear inner chunk index */
+    uint64_t *coords; /* ndim per chunk */
+    size_t n;
+} wanted;
+
+static int collect_wanted(const zc_array *a, const zc_inner_sel *is, wanted *wt, zd_error *err)
+{
+    int nd = a->grid.ndim;
+    uint64_t count;
+    if (zd_selection_count_chunks(&is->sel, &count) < 0 || count > a->shard->nchunks)
+        return zd_error_set(err, ZD_EOVERFLOW, "too many inner chunks");
+    wt->index = malloc((size_t)(count ? count : 1) * sizeof *wt->index);
+    wt->coords = malloc((size_t)(count ? count : 1) * (size_t)nd * sizeof *wt->coords);
+    if (!wt->index || !wt->coords) return zd_error_set(err, ZD_ENOMEM, "out of memory");
+    zd_chunk_iter it;
+    zd_chunk_part p;
+    zd_chunk_iter_init(&it, &is->sel);
+    wt->n = 0;
+    while (wt->n < count && zd_chunk_iter_next(&it, &p)) {
+        if (zd_shard_chunk_index(a->shard, p.coords, &wt->index[wt->n]) < 0)
+            return zd_error_set(err, ZD_ERANGE, "inner chunk outside the shard");
+        memcpy(wt->coords + wt->n * (size_t)nd, p.coords, (size_t)nd * sizeof(uint64_t));
+        wt->n++;
+    }
+    return 0;
+}
+
+/* Decode inner chunk bytes (or the fill value when data is NULL) and scatter it. */
+static int place_inner(zc_worker *w, const zc_array *a, const zc_inner_sel *is,
+                       const uint64_t *coords, const uint8_t *data, size_t len, void *out,
+                       zd_error *err)
+{
+    zd_buf *ib = &w->scratch[2];
+    if (zd_buf_reserve(ib, a->inner_bytes) < 0)
+        return zd_error_set(err, ZD_ENOMEM, "out of memory");
+    if (!data) {
+        zd_fill_buffer(ib->data, a->inner_bytes / a->elem_size, a->spec.dtype, a->spec.fill);
+    } else {
+        int rc = zd_codec_chain_decode(a->inner, w->ctx, data, len, ib->data, a->inner_bytes, err);
+        if (rc < 0) return rc;
+    }
+    zd_chunk_part p;
+    zd_selection_part(&is->sel, coords, &p);
+    zc_inner_part_place(is, &p);
+    zd_part_scatter(&is->place, &p, a->elem_size, ib->data, out);
+    return 0;
+}
+
+/* Index + coalesced range reads of wanted chunks. */
+static int read_ranges(zc_worker *w, const zc_array *a, const char *key, const zc_inner_sel *is,
+                       const wanted *wt, void *out, zd_error *err)
+{
+    const zd_shard_layout *l = a->shard;
+    size_t isz = zd_shard_index_size(l);
+    char range[64];
+    if (l->index_at_end)
+        snprintf(range, sizeof range, "-%zu", isz);
+    else
+        snprintf(range, sizeof range, "0-%zu", isz - 1);
+    zc_response rs;
+    zc_response_init(&rs);
+    zd_shard_entry *entries = malloc(l->nchunks * sizeof *entries);
+    zd_codec_range *ranges = malloc(wt->n * sizeof *ranges);
+    size_t *range_of = malloc(wt->n * sizeof *range_of);
+    zc_response *bodies = NULL;
+    size_t nranges = 0;
+    uint64_t shard_size = 0;
+    int rc = entries && ranges && range_of ? 0 : zd_error_set(err, ZD_ENOMEM, "out of memory");
+    if (rc == 0) rc = get_range(w, key, range, isz, &rs, err);
+    if (rc == 0 && total_size(&rs, &shard_size) < 0)
+        rc = zd_error_set(err, ZD_ECORRUPT, "%s: bad Content-Range '%s'", key, rs.content_range);
+    if (rc == 0) rc = zd_shard_index_decode(l, rs.body.data, rs.body.len, shard_size, entries, err);
+    if (rc == 0)
+        rc = zd_codec_shard_plan(l, entries, wt->index, wt->n, ZC_SHARD_READ_GAP, ranges, &nranges,
+                                 range_of, err);
+    if (rc == 0 && !(bodies = calloc(nranges ? nranges : 1, sizeof *bodies)))
+        rc = zd_error_set(err, ZD_ENOMEM, "out of memory");
+    for (size_t r = 0; rc == 0 && r < nranges; r++) {
+        zc_response_init(&bodies[r]);
+        snprintf(range, sizeof range, "%" PRIu64 "-%" PRIu64, ranges[r].offset,
+                 ranges[r].offset + ranges[r].nbytes - 1);
+        rc = get_range(w, key, range, ranges[r].nbytes, &bodies[r], err);
+    }
+    for (size_t i = 0; rc == 0 && i < wt->n; i++) {
+        const uint64_t *co = wt->coords + i * (size_t)a->grid.ndim;
+        if (range_of[i] == SIZE_MAX) {
+            rc = place_inner(w, a, is, co, NULL, 0, out, err);
+        } else {
+            const zd_shard_entry *e = &entries[wt->index[i]];
+            const zd_codec_range *r = &ranges[range_of[i]];
+            rc = place_inner(w, a, is, co, bodies[range_of[i]].body.data + (e->offset - r->offset),
+                             (size_t)e->nbytes, out, err);
+        }
+    }
+    for (size_t r = 0; bodies && r < nranges; r++)
+        zc_response_free(&bodies[r]);
+    free(bodies);
+    zc_response_free(&rs);
+    free(entries);
+    free(ranges);
+    free(range_of);
+    return rc;
+}
+
+int zc_shard_read_part(zc_worker *w, const zc_array *a, const char *key, const zd_selection *outer,
+                       const zd_chunk_part *part, void *out, zd_error *err)
+{
+    zc_inner_sel is;
+    wanted wt = {0};
+    int rc = zc_inner_sel_init(&is, a, outer, part, err);
+    if (rc == 0) rc = collect_wanted(a, &is, &wt, err);
+    if (rc == 0 && wt.n == 1) {
+        char q[ZD_MAX_DIMS * 21 + 8], hdr[ZD_MAX_DIMS * 21 + 64];
+        zc_response rs;
+        zc_response_init(&rs);
+        rc = zc_chunk_query(a->grid.ndim, wt.coords, q, sizeof q);
+        if (rc == 0) rc = zc_shard_header(a, hdr, sizeof hdr);
+        if (rc == 0) rc = zc_key_request(&w->conn, "GET", key, q, hdr, NULL, 0, &rs, err);
+        if (rc == ZD_ENOTFOUND)
+            rc = place_inner(w, a, &is, wt.coords, NULL, 0, out, err);
+        else if (rc == 0)
+            rc = place_inner(w, a, &is, wt.coords, rs.body.data, rs.body.len, out, err);
+        zc_response_free(&rs);
+    } else if (rc == 0) {
+        rc = read_ranges(w, a, key, &is, &wt, out, err);
+        if (rc == ZD_ENOTFOUND) { /* no shard: every wanted chunk is the fill value */
+            rc = 0;
+            for (size_t i = 0; rc == 0 && i < wt.n; i++)
+                rc =
+                    place_inner(w, a, &is, wt.coords + i * (size_t)a->grid.ndim, NULL, 0, out, err);
+        }
+    }
+    free(wt.index);
+    free(wt.coords);
+    return rc;
+}

@@ -1,0 +1,35 @@
+/* zc_shard_read.h: reading part of one shard without fetching all of it. The inner chunks the
+ * selection needs are fetched, decoded with the inner chain and scattered straight into the
+ * caller's result:
+ *   - one inner chunk: `GET shard?chunk=C` (the server reads the index: one round trip);
+ *   - several: the shard index with a range GET, then the needed inner chunks as byte ranges,
+ *     neighbours less than ZC_SHARD_READ_GAP apart coalesced into one range.
+ * client/README.md explains the choice. */
+#ifndef ZC_SHARD_READ_H
+#define ZC_SHARD_READ_H
+
+#include "zc_array_impl.h"
+
+/* Ranges closer than this are fetched as one (skipped bytes cost less than a round trip). */
+#define ZC_SHARD_READ_GAP (64 * 1024)
+
+/* The inner selection of a shard: a selection over the shard (grid: shard shape cut into
+ * inner chunks) of the part's region, sharing the outer selection's result shape. */
+typedef struct zc_inner_sel {
+    zd_selection sel;           /* over the shard */
+    zd_selection place;         /* sel's grid, the outer result's out_shape: for scatter/gather */
+    uint64_t base[ZD_MAX_DIMS]; /* outer part's out_start */
+} zc_inner_sel;
+
+/* Set up the inner selection of outer part `part` of array a. */
+int zc_inner_sel_init(zc_inner_sel *is, const zc_array *a, const zd_selection *outer,
+                      const zd_chunk_part *part, zd_error *err);
+
+/* Turn an inner part into one that places into the outer result (adds base to out_start). */
+void zc_inner_part_place(const zc_inner_sel *is, zd_chunk_part *p);
+
+/* Read the part of shard `key` described by `part` into out (the outer result). */
+int zc_shard_read_part(zc_worker *w, const zc_array *a, const char *key, const zd_selection *outer,
+                       const zd_chunk_part *part, void *out, zd_error *err);
+
+#endif

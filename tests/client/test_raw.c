@@ -1,0 +1,208 @@
+/* test_raw.c: the client's raw key/value operations and error reporting against a real zarrd:
+ * get/put/patch/delete/head/range/list round trips, the server's 4xx reasons in zc_errmsg(),
+ * a server that is not running, and one client shared by many threads. */
+#include "client_test.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+TestSuite(raw, .init = zt_fixture_start, .fini = zt_fixture_stop);
+
+static void expect_value(zc_client *c, const char *key, const char *expect)
+{
+    void *data;
+    size_t len;
+    ZC_OK_OR_FAIL(zc_get(c, key, &data, &len));
+    cr_assert_eq(len, strlen(expect), "%s: %zu bytes", key, len);
+    cr_assert_eq(memcmp(data, expect, len), 0);
+    zc_free(data);
+}
+
+Test(raw, put_get_head_delete)
+{
+    zc_client *c = ct_client(NULL);
+    ZC_OK_OR_FAIL(zc_put(c, "a/b/value", "hello world", 11));
+    expect_value(c, "a/b/value", "hello world");
+    uint64_t size = 0;
+    ZC_OK_OR_FAIL(zc_head(c, "a/b/value", &size));
+    cr_assert_eq(size, 11);
+    ZC_OK_OR_FAIL(zc_put(c, "a/b/value", "replaced", 8));
+    expect_value(c, "a/b/value", "replaced");
+    ZC_OK_OR_FAIL(zc_delete(c, "a/b/value"));
+    ZC_OK_OR_FAIL(zc_delete(c, "a/b/value"));
+    void *data = NULL;
+    size_t len = 0;
+    cr_assert_eq(zc_get(c, "a/b/value", &data, &len), ZC_ENOTFOUND);
+    cr_assert(strstr(zc_errmsg(), "404") && strstr(zc_errmsg(), "/a/b/value"), "message: %s",
+              zc_errmsg());
+    cr_assert_eq(zc_head(c, "a/b/value", &size), ZC_ENOTFOUND);
+    zc_client_close(c);
+}
+
+Test(raw, empty_value_and_odd_key_characters)
+{
+    zc_client *c = ct_client(NULL);
+    ZC_OK_OR_FAIL(zc_put(c, "odd name/with%and é", "", 0));
+    void *data = NULL;
+    size_t len = 99;
+    ZC_OK_OR_FAIL(zc_get(c, "odd name/with%and é", &data, &len));
+    cr_assert_not_null(data);
+    cr_assert_eq(len, 0);
+    zc_free(data);
+    zc_client_close(c);
+}
+
+Test(raw, range_reads)
+{
+    zc_client *c = ct_client(NULL);
+    ZC_OK_OR_FAIL(zc_put(c, "r", "0123456789", 10));
+    void *data;
+    size_t len;
+    ZC_OK_OR_FAIL(zc_get_range(c, "r", 2, 3, &data, &len));
+    cr_assert_eq(len, 3);
+    cr_assert_eq(memcmp(data, "234", 3), 0);
+    zc_free(data);
+    ZC_OK_OR_FAIL(zc_get_range(c, "r", 7, ZC_TO_END, &data, &len));
+    cr_assert_eq(len, 3);
+    cr_assert_eq(memcmp(data, "789", 3), 0);
+    zc_free(data);
+    ZC_OK_OR_FAIL(zc_get_range(c, "r", 8, 100, &data, &len));
+    cr_assert_eq(len, 2);
+    cr_assert_eq(memcmp(data, "89", 2), 0);
+    zc_free(data);
+    cr_assert_eq(zc_get_range(c, "r", 10, 1, &data, &len), ZC_ERANGE);
+    cr_assert(strstr(zc_errmsg(), "416"), "message: %s", zc_errmsg());
+    zc_client_close(c);
+}
+
+Test(raw, patch_writes_and_extends)
+{
+    zc_client *c = ct_client(NULL);
+    ZC_OK_OR_FAIL(zc_put(c, "p", "aaaaaa", 6));
+    ZC_OK_OR_FAIL(zc_patch(c, "p", 2, "XY", 2));
+    expect_value(c, "p", "aaXYaa");
+    ZC_OK_OR_FAIL(zc_patch(c, "p", 6, "tail", 4));
+    expect_value(c, "p", "aaXYaatail");
+    cr_assert_eq(zc_patch(c, "p", 11, "gap", 3), ZC_ERANGE, "%s", zc_errmsg());
+    cr_assert(strstr(zc_errmsg(), "HTTP 416 on PATCH /p"), "message: %s", zc_errmsg());
+    cr_assert_eq(zc_patch(c, "missing", 0, "x", 1), ZC_ENOTFOUND);
+    zc_client_close(c);
+}
+
+static int has_entry(const zc_entry *e, size_t n, const char *name, int is_dir)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(e[i].name, name) == 0 && e[i].is_dir == is_dir) return 1;
+    return 0;
+}
+
+Test(raw, list_one_level_and_recursive)
+{
+    zc_client *c = ct_client(NULL);
+    ZC_OK_OR_FAIL(zc_put(c, "arr/zarr.json", "{}", 2));
+    ZC_OK_OR_FAIL(zc_put(c, "arr/c/0/0", "abc", 3));
+    ZC_OK_OR_FAIL(zc_put(c, "arr/c/0/1", "de", 2));
+    zc_entry *e;
+    size_t n;
+    ZC_OK_OR_FAIL(zc_list(c, "arr", 0, &e, &n));
+    cr_assert_eq(n, 2);
+    cr_assert(has_entry(e, n, "zarr.json", 0));
+    cr_assert(has_entry(e, n, "c/", 1));
+    zc_entries_free(e, n);
+    ZC_OK_OR_FAIL(zc_list(c, "arr/", 1, &e, &n));
+    cr_assert_eq(n, 3);
+    cr_assert(has_entry(e, n, "zarr.json", 0));
+    cr_assert(has_entry(e, n, "c/0/0", 0));
+    cr_assert(has_entry(e, n, "c/0/1", 0));
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(e[i].name, "c/0/0") == 0) cr_assert_eq(e[i].size, 3);
+    zc_entries_free(e, n);
+    ZC_OK_OR_FAIL(zc_list(c, "", 0, &e, &n));
+    cr_assert(has_entry(e, n, "arr/", 1));
+    zc_entries_free(e, n);
+    zc_client_close(c);
+}
+
+Test(raw, url_prefix_is_prepended)
+{
+    char url[128];
+    ct_url(url, sizeof url, "/under/here/");
+    zc_client *c = NULL;
+    ZC_OK_OR_FAIL(zc_client_open(url, NULL, &c));
+    ZC_OK_OR_FAIL(zc_put(c, "k", "v", 1));
+    zc_client_close(c);
+    zt_expect_value("/under/here/k", "v", 1);
+}
+
+Test(raw, bad_keys_and_urls_are_refused_locally)
+{
+    zc_client *c = ct_client(NULL);
+    cr_assert_eq(zc_put(c, "a/../b", "x", 1), ZC_EINVAL);
+    cr_assert(strstr(zc_errmsg(), "a/../b"), "message: %s", zc_errmsg());
+    zc_client_close(c);
+    zc_client *bad = NULL;
+    cr_assert_eq(zc_client_open("https://x", NULL, &bad), ZC_EINVAL);
+    cr_assert_null(bad);
+    cr_assert(strstr(zc_errmsg(), "http://"), "message: %s", zc_errmsg());
+}
+
+Test(raw, server_not_running_is_a_clear_error)
+{
+    char url[128];
+    ct_url(url, sizeof url, NULL);
+    zt_fixture_stop(); /* the port is now closed */
+    zc_options o;
+    zc_options_init(&o);
+    o.retries = 2;
+    zc_client *c = NULL;
+    ZC_OK_OR_FAIL(zc_client_open(url, &o, &c));
+    void *data;
+    size_t len;
+    cr_assert_eq(zc_get(c, "k", &data, &len), ZC_ECONNECT);
+    cr_assert(strstr(zc_errmsg(), "cannot connect") && strstr(zc_errmsg(), "refused"),
+              "message: %s", zc_errmsg());
+    cr_assert_eq(zc_patch(c, "k", 0, "x", 1), ZC_ECONNECT);
+    zc_client_close(c);
+}
+
+struct worker_arg {
+    zc_client *c;
+    int id;
+    int failures;
+};
+
+static void *hammer(void *p)
+{
+    struct worker_arg *a = p;
+    for (int i = 0; i < 50; i++) {
+        char key[64], val[64];
+        snprintf(key, sizeof key, "t%d/k%d", a->id, i);
+        int n = snprintf(val, sizeof val, "value %d of thread %d", i, a->id);
+        void *data;
+        size_t len;
+        if (zc_put(a->c, key, val, (size_t)n) != 0 || zc_get(a->c, key, &data, &len) != 0) {
+            a->failures++;
+            continue;
+        }
+        if (len != (size_t)n || memcmp(data, val, len) != 0) a->failures++;
+        zc_free(data);
+    }
+    return NULL;
+}
+
+Test(raw, one_client_shared_by_threads)
+{
+    zc_client *c = ct_client(NULL);
+    pthread_t t[8];
+    struct worker_arg a[8];
+    for (int i = 0; i < 8; i++) {
+        a[i] = (struct worker_arg){c, i, 0};
+        cr_assert_eq(pthread_create(&t[i], NULL, hammer, &a[i]), 0);
+    }
+    for (int i = 0; i < 8; i++) {
+        pthread_join(t[i], NULL);
+        cr_assert_eq(a[i].failures, 0, "thread %d: %d failures", i, a[i].failures);
+    }
+    zc_client_close(c);
+}
