@@ -8,6 +8,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -112,22 +113,47 @@ static int check_chunk_shape(int ndim, const uint64_t *chunk_shape, zd_dtype dty
     return 0;
 }
 
+/* An extension point value (chunk_grid, chunk_key_encoding, a codec): a name string, or an
+ * object with "name", optional "configuration" (an object) and optional "must_understand". */
+static int parse_extension(const cJSON *ext, const char *path, const char **name,
+                           const cJSON **config, zd_error *err)
+{
+    static const char *const ext_fields[] = {"name", "configuration", "must_understand", NULL};
+    char prefix[64];
+    *config = NULL;
+    if (cJSON_IsString(ext)) {
+        *name = ext->valuestring;
+        return 0;
+    }
+    if (!cJSON_IsObject(ext))
+        return zd_error_set(err, ZD_EINVAL, "%s: needs an object or a name", path);
+    const cJSON *n = field(ext, "name");
+    if (!cJSON_IsString(n))
+        return zd_error_set(err, ZD_EINVAL, "%s.name: missing or not a string", path);
+    snprintf(prefix, sizeof prefix, "%s.", path);
+    int rc = check_fields(ext, ext_fields, NULL, prefix, NULL, err);
+    if (rc != 0) return rc;
+    const cJSON *mu = field(ext, "must_understand");
+    if (mu && !cJSON_IsBool(mu))
+        return zd_error_set(err, ZD_EINVAL, "%s.must_understand: needs true or false", path);
+    *config = field(ext, "configuration");
+    if (*config && !cJSON_IsObject(*config))
+        return zd_error_set(err, ZD_EINVAL, "%s.configuration: not an object", path);
+    *name = n->valuestring;
+    return 0;
+}
+
 static int parse_chunk_grid(const cJSON *grid, zd_meta *m, zd_error *err)
 {
-    static const char *const grid_fields[] = {"name", "configuration", NULL};
     static const char *const config_fields[] = {"chunk_shape", NULL};
-    if (!cJSON_IsObject(grid)) return zd_error_set(err, ZD_EINVAL, "chunk_grid: needs an object");
-    int rc = check_fields(grid, grid_fields, NULL, "chunk_grid.", NULL, err);
+    const char *name;
+    const cJSON *config;
+    int rc = parse_extension(grid, "chunk_grid", &name, &config, err);
     if (rc != 0) return rc;
-    const cJSON *name = field(grid, "name");
-    if (!cJSON_IsString(name))
-        return zd_error_set(err, ZD_EINVAL, "chunk_grid.name: missing or not a string");
-    if (strcmp(name->valuestring, "regular") != 0)
+    if (strcmp(name, "regular") != 0)
         return zd_error_set(err, ZD_EUNSUPPORTED, "chunk_grid.name: \"%.64s\" is not supported",
-                            name->valuestring);
-    const cJSON *config = field(grid, "configuration");
-    if (!cJSON_IsObject(config))
-        return zd_error_set(err, ZD_EINVAL, "chunk_grid.configuration: missing or not an object");
+                            name);
+    if (!config) return zd_error_set(err, ZD_EINVAL, "chunk_grid.configuration: missing");
     rc = check_fields(config, config_fields, NULL, "chunk_grid.configuration.", NULL, err);
     if (rc != 0) return rc;
     const cJSON *chunk_shape = field(config, "chunk_shape");
@@ -144,27 +170,19 @@ static int parse_chunk_grid(const cJSON *grid, zd_meta *m, zd_error *err)
 
 static int parse_key_encoding(const cJSON *enc, zd_meta *m, zd_error *err)
 {
-    static const char *const enc_fields[] = {"name", "configuration", NULL};
     static const char *const config_fields[] = {"separator", NULL};
-    if (!cJSON_IsObject(enc))
-        return zd_error_set(err, ZD_EINVAL, "chunk_key_encoding: needs an object");
-    int rc = check_fields(enc, enc_fields, NULL, "chunk_key_encoding.", NULL, err);
+    const char *name;
+    const cJSON *config;
+    int rc = parse_extension(enc, "chunk_key_encoding", &name, &config, err);
     if (rc != 0) return rc;
-    const cJSON *name = field(enc, "name");
-    if (!cJSON_IsString(name))
-        return zd_error_set(err, ZD_EINVAL, "chunk_key_encoding.name: missing or not a string");
-    if (strcmp(name->valuestring, "default") == 0)
+    if (strcmp(name, "default") == 0)
         m->key_encoding = (zd_key_encoding){ZD_KEY_DEFAULT, '/'};
-    else if (strcmp(name->valuestring, "v2") == 0)
+    else if (strcmp(name, "v2") == 0)
         m->key_encoding = (zd_key_encoding){ZD_KEY_V2, '.'};
     else
         return zd_error_set(err, ZD_EUNSUPPORTED,
-                            "chunk_key_encoding.name: \"%.64s\" is not supported",
-                            name->valuestring);
-    const cJSON *config = field(enc, "configuration");
+                            "chunk_key_encoding.name: \"%.64s\" is not supported", name);
     if (!config) return 0;
-    if (!cJSON_IsObject(config))
-        return zd_error_set(err, ZD_EINVAL, "chunk_key_encoding.configuration: not an object");
     rc = check_fields(config, config_fields, NULL, "chunk_key_encoding.configuration.", NULL, err);
     if (rc != 0) return rc;
     const cJSON *sep = field(config, "separator");
@@ -182,10 +200,34 @@ static int check_codecs(const cJSON *codecs, zd_error *err)
     if (!cJSON_IsArray(codecs) || !codecs->child)
         return zd_error_set(err, ZD_EINVAL, "codecs: needs a non-empty array");
     int i = 0;
-    for (const cJSON *c = codecs->child; c; c = c->next, i++)
-        if (!cJSON_IsObject(c) || !cJSON_IsString(field(c, "name")))
-            return zd_error_set(err, ZD_EINVAL, "codecs[%d]: needs an object with a \"name\"", i);
+    for (const cJSON *c = codecs->child; c; c = c->next, i++) {
+        char path[32];
+        const char *name;
+        const cJSON *config;
+        snprintf(path, sizeof path, "codecs[%d]", i);
+        int rc = parse_extension(c, path, &name, &config, err);
+        if (rc != 0) return rc;
+    }
     return 0;
+}
+
+/* A copy of valid codecs with every short-hand name "x" written as {"name": "x"}, so the codec
+ * chain only ever sees objects. NULL when out of memory. */
+static cJSON *normalised_codecs(const cJSON *codecs)
+{
+    cJSON *copy = cJSON_Duplicate(codecs, true);
+    for (cJSON *c = copy ? copy->child : NULL; c; c = c->next) {
+        if (!cJSON_IsString(c)) continue;
+        cJSON *obj = cJSON_CreateObject();
+        if (!obj || !cJSON_AddStringToObject(obj, "name", c->valuestring) ||
+            !cJSON_ReplaceItemViaPointer(copy, c, obj)) {
+            cJSON_Delete(obj);
+            cJSON_Delete(copy);
+            return NULL;
+        }
+        c = obj;
+    }
+    return copy;
 }
 
 static int parse_dimension_names(const cJSON *names, zd_meta *m, zd_error *err)
@@ -235,11 +277,10 @@ static int parse_array(const cJSON *doc, zd_meta *m, zd_error *err)
         return zd_error_set(err, ZD_EUNSUPPORTED,
                             "storage_transformers: not supported (must be empty)");
     const cJSON *names = field(doc, "dimension_names");
-    if ((rc = keep_copy(field(doc, "codecs"), &m->codecs, "codecs", err)) != 0 ||
-        (rc = keep_copy(cJSON_IsNull(names) ? NULL : names, &m->dimension_names, "dimension_names",
-                        err)) != 0)
-        return rc;
-    return 0;
+    if (!(m->codecs = normalised_codecs(field(doc, "codecs"))))
+        return zd_error_set(err, ZD_ENOMEM, "codecs: out of memory");
+    return keep_copy(cJSON_IsNull(names) ? NULL : names, &m->dimension_names, "dimension_names",
+                     err);
 }
 
 int zd_meta_from_json(const cJSON *doc, zd_meta **out, zd_error *err)
@@ -452,12 +493,12 @@ int zd_meta_new_group(zd_meta **out)
 int zd_meta_set_codecs(zd_meta *m, const cJSON *codecs, zd_error *err)
 {
     int rc = check_codecs(codecs, err);
-    cJSON *copy = NULL;
-    if (rc == 0 && (rc = keep_copy(codecs, &copy, "codecs", err)) == 0) {
-        cJSON_Delete(m->codecs);
-        m->codecs = copy;
-    }
-    return rc;
+    if (rc != 0) return rc;
+    cJSON *copy = normalised_codecs(codecs);
+    if (!copy) return zd_error_set(err, ZD_ENOMEM, "codecs: out of memory");
+    cJSON_Delete(m->codecs);
+    m->codecs = copy;
+    return 0;
 }
 
 int zd_meta_set_fill_json(zd_meta *m, const cJSON *json, zd_error *err)

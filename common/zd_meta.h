@@ -3,7 +3,8 @@
  * Validation follows the Zarr v3 core spec: zarr_format 3; node_type "array" or "group"; for
  * arrays shape, data_type (core types), chunk_grid (regular), chunk_key_encoding (default or
  * v2), fill_value, codecs (kept as JSON; only its outer shape — an array of objects with a
- * "name" — is checked here, the codec chain checks the rest), optional attributes,
+ * "name", or short-hand name strings, which are rewritten as {"name": ...} — is checked here,
+ * the codec chain checks the rest), optional attributes,
  * dimension_names and storage_transformers (which must be empty). An unknown field that is an
  * object with "must_understand": false is kept aside and written back unchanged; any other
  * unknown field is refused. Every error message starts with the field it is about. */
@@ -37,7 +38,7 @@ typedef struct zd_meta {
     zd_dtype dtype;
     uint8_t fill[ZD_FILL_BYTES];
     zd_key_encoding key_encoding;
-    cJSON *codecs;          /* owned: array of codec objects */
+    cJSON *codecs;          /* owned: array of codec objects, each with a "name" */
     cJSON *dimension_names; /* owned: array of ndim strings/nulls, or NULL when absent */
     /* Arrays and groups. */
     cJSON *attributes; /* owned: object, or NULL when absent */
@@ -61,7 +62,7 @@ int zd_meta_new_array(int ndim, const uint64_t *shape, const uint64_t *chunk_sha
 /* A new group without attributes; ZD_ENOMEM. */
 int zd_meta_new_group(zd_meta **out);
 
-/* Replace the codecs with a copy of `codecs` after checking its outer shape. */
+/* Replace the codecs with a (normalised) copy of `codecs` after checking its outer shape. */
 int zd_meta_set_codecs(zd_meta *m, const cJSON *codecs, zd_error *err);
 
 /* Replace the fill value by parsing `json` for the array's data type. */

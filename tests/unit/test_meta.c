@@ -276,7 +276,11 @@ static const struct {
     {"codecs", NULL, "codecs", ZD_EINVAL},
     {"codecs", "[]", "codecs", ZD_EINVAL},
     {"codecs", "{\"name\": \"bytes\"}", "codecs", ZD_EINVAL},
-    {"codecs", "[{\"name\": \"bytes\"}, \"zstd\"]", "codecs[1]", ZD_EINVAL},
+    {"codecs", "[{\"name\": \"bytes\"}, 5]", "codecs[1]", ZD_EINVAL},
+    {"codecs", "[{\"name\": \"bytes\", \"level\": 1}]", "codecs[0].level", ZD_EUNSUPPORTED},
+    {"codecs", "[{\"name\": \"bytes\", \"configuration\": 1}]", "codecs[0].configuration",
+     ZD_EINVAL},
+    {"chunk_grid.must_understand", "\"no\"", "chunk_grid.must_understand", ZD_EINVAL},
     {"codecs", "[{\"name\": 5}]", "codecs[0]", ZD_EINVAL},
     {"attributes", "[]", "attributes", ZD_EINVAL},
     {"attributes", "null", "attributes", ZD_EINVAL},
@@ -432,4 +436,23 @@ Test(meta, extreme_64_bit_integer_fill_values_are_exact_from_text)
         check_round_trip(m);
         zd_meta_free(m);
     }
+}
+
+Test(meta, short_hand_extension_names)
+{
+    cJSON *doc = cJSON_Parse(array_doc);
+    mutate(doc, "chunk_key_encoding", "\"v2\"");
+    mutate(doc, "codecs", "[\"bytes\", {\"name\": \"crc32c\", \"must_understand\": true}]");
+    zd_meta *m = NULL;
+    zd_error err = {0};
+    cr_assert_eq(zd_meta_from_json(doc, &m, &err), 0, "%s", err.msg);
+    cr_assert_eq(m->key_encoding.kind, ZD_KEY_V2);
+    cr_assert_eq(m->key_encoding.separator, '.');
+    cJSON *want = cJSON_Parse("[{\"name\": \"bytes\"}, {\"name\": \"crc32c\", "
+                              "\"must_understand\": true}]");
+    cr_assert(cJSON_Compare(m->codecs, want, true), "codecs normalised to objects");
+    cJSON_Delete(want);
+    check_round_trip(m);
+    zd_meta_free(m);
+    cJSON_Delete(doc);
 }
