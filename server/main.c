@@ -1,8 +1,126 @@
-/* main.c: zarrd entry point (placeholder until the server core lands). */
-#include <stdio.h>
+/* main.c: zarrd entry point.
+ *
+ * Architecture: --threads event loops (worker.c), each a uv_loop on its own thread with its
+ * own SO_REUSEPORT listening socket, like nginx workers; a connection lives on one loop for
+ * its whole life (conn.c: llhttp, keep-alive, pipelining, timeouts), requests are routed
+ * (router.c) to one handler file per verb family (hd_*.c), which talk to a store backend
+ * (store.h: fs or memory) and build responses (response.c) that stream large bodies in
+ * bounded pieces. Blocking file I/O runs on the loop threads, as in nginx. The main thread
+ * only binds, starts the workers and waits for SIGTERM/SIGINT, then drains: workers stop
+ * accepting, finish in-flight requests, and the process exits 0. */
+#include "auth.h"
+#include "log.h"
+#include "metrics.h"
+#include "options.h"
+#include "store.h"
+#include "worker.h"
 
-int main(void)
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+static wk_worker *zs_workers;
+static int zs_nworkers;
+static uv_signal_t zs_sigterm, zs_sigint;
+
+static void zs_on_signal(uv_signal_t *s, int signum)
 {
-    printf("zarrd %s\n", ZARRD_VERSION);
+    (void)s;
+    lg_log(LG_INFO, "signal %d: draining", signum);
+    for (int i = 0; i < zs_nworkers; i++)
+        wk_stop(&zs_workers[i]);
+    uv_close((uv_handle_t *)&zs_sigterm, NULL);
+    uv_close((uv_handle_t *)&zs_sigint, NULL);
+}
+
+static int zs_open_store(const opt_config *cfg, st_store **store)
+{
+    int rc = cfg->store == OPT_STORE_FS ? st_fs_create(cfg->root, (int)cfg->fsync, store)
+                                        : st_mem_create(store);
+    if (rc)
+        fprintf(stderr, "zarrd: cannot open the %s store at %s: error %d\n",
+                cfg->store == OPT_STORE_FS ? "fs" : "memory", cfg->root, rc);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    opt_config cfg;
+    switch (opt_parse(argc, argv, &cfg)) {
+    case OPT_EXIT_OK:
+        return 0;
+    case OPT_EXIT_USAGE:
+        return 2;
+    default:
+        break;
+    }
+    signal(SIGPIPE, SIG_IGN);
+
+    au_table *auth = NULL;
+    if (cfg.token_file) {
+        char err[512];
+        if (au_load(cfg.token_file, &auth, err, sizeof err)) {
+            fprintf(stderr, "zarrd: --token-file: %s\n", err);
+            return 2;
+        }
+    }
+    st_store *store;
+    if (zs_open_store(&cfg, &store)) {
+        au_free(auth);
+        return 1;
+    }
+
+    zs_nworkers = cfg.threads;
+    zs_workers = calloc((size_t)zs_nworkers, sizeof *zs_workers);
+    mt_worker **metrics = calloc((size_t)zs_nworkers, sizeof *metrics);
+    if (!zs_workers || !metrics) {
+        fprintf(stderr, "zarrd: out of memory\n");
+        return 1;
+    }
+    int *fds = calloc((size_t)zs_nworkers, sizeof *fds);
+    int port = cfg.port;
+    for (int i = 0; i < zs_nworkers; i++) {
+        int rc = fds ? wk_bind(cfg.host, &port, i == 0, &fds[i]) : -1;
+        if (rc) {
+            fprintf(stderr, "zarrd: cannot listen on %s:%d: %s\n", cfg.host, port,
+                    rc < 0 ? uv_strerror(rc) : "out of memory");
+            return 1;
+        }
+        metrics[i] = &zs_workers[i].metrics;
+    }
+    wk_shared shared = {
+        .cfg = &cfg, .store = store, .auth = auth, .metrics = metrics, .nworkers = zs_nworkers};
+
+    uv_loop_t *main_loop = uv_default_loop();
+    uv_signal_init(main_loop, &zs_sigterm);
+    uv_signal_init(main_loop, &zs_sigint);
+    uv_signal_start(&zs_sigterm, zs_on_signal, SIGTERM);
+    uv_signal_start(&zs_sigint, zs_on_signal, SIGINT);
+
+    for (int i = 0; i < zs_nworkers; i++) {
+        int rc = wk_start(&zs_workers[i], i, &shared, fds[i]);
+        if (rc) {
+            fprintf(stderr, "zarrd: cannot start worker %d: %s\n", i, uv_strerror(rc));
+            return 1;
+        }
+    }
+    bool v6 = strchr(cfg.host, ':') != NULL;
+    printf("listening on http://%s%s%s:%d\n", v6 ? "[" : "", cfg.host, v6 ? "]" : "", port);
+    fflush(stdout);
+    lg_log(LG_INFO, "zarrd %s: %d threads, %s store%s%s", ZARRD_VERSION, zs_nworkers, store->kind,
+           cfg.store == OPT_STORE_FS ? " at " : "", cfg.store == OPT_STORE_FS ? cfg.root : "");
+
+    uv_run(main_loop, UV_RUN_DEFAULT);
+    for (int i = 0; i < zs_nworkers; i++)
+        wk_join(&zs_workers[i]);
+    uv_loop_close(main_loop);
+    store->destroy(store);
+    au_free(auth);
+    free(fds);
+    free(metrics);
+    free(zs_workers);
+    lg_log(LG_INFO, "stopped");
     return 0;
 }

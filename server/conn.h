@@ -1,0 +1,135 @@
+/* conn.h: one client connection: llhttp parsing, the current request, body routing,
+ * keep-alive, pipelining and timeouts.
+ *
+ * Life of a request: bytes land in a fixed read buffer and go to llhttp. The URL and header
+ * fields are copied into a fixed arena (CN_MAX_HEADER_BYTES: beyond it 431, or 414 for the
+ * target alone). At the end of the header section the router picks a handler whose begin()
+ * either builds an answer right away (errors) or says where the body goes (a store writer, a
+ * bounded memory buffer, or nowhere). At the end of the message the handler's finish() builds
+ * the answer. The parser is paused there, so a pipelined next request is parsed only once
+ * this response has been written; reading stops meanwhile (back-pressure).
+ *
+ * Timeouts (one timer): idle keep-alive (--idle-timeout); a whole header section, and every
+ * pause in body or response progress (--request-timeout). */
+#ifndef ZS_CONN_H
+#define ZS_CONN_H
+
+#include "response.h"
+#include "store.h"
+#include "worker.h"
+#include "zd_buf.h"
+#include "zd_key.h"
+
+#include <llhttp.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#define CN_RBUF             (64 * 1024)
+#define CN_MAX_HEADER_BYTES (16 * 1024) /* request target + all field names and values */
+#define CN_MAX_HEADERS      100
+#define CN_DISCARD_MAX      (64 * 1024) /* a refused body up to this is read and dropped */
+
+typedef enum {
+    CN_BODY_DISCARD, /* drop (default) */
+    CN_BODY_WRITER,  /* req.writer */
+    CN_BODY_BUFFER,  /* req.body, up to req.body_limit bytes */
+} cn_body_mode;
+
+typedef struct cn_header {
+    uint32_t name, name_len, value, value_len; /* offsets into the arena */
+} cn_header;
+
+struct hd_handler;
+
+typedef struct cn_request {
+    int method; /* llhttp_method_t */
+    bool head;  /* HEAD: no response body */
+    uint8_t http_minor;
+    const char *path; /* request target up to '?', still encoded */
+    size_t path_len;
+    const char *query; /* after '?', or "" */
+    size_t query_len;
+    cn_header headers[CN_MAX_HEADERS];
+    size_t nheaders;
+    bool in_value; /* the last header callback was a value */
+    uint32_t target_len;
+    zd_key key;
+    bool has_length;
+    uint64_t content_length;
+    bool chunked;
+    uint64_t body_bytes;
+    uint64_t body_expected; /* exact body length the handler needs, or UINT64_MAX */
+    cn_body_mode body_mode;
+    st_writer *writer;
+    zd_buf body;
+    uint64_t body_limit;
+    const struct hd_handler *handler;
+    void *hstate;    /* handler-owned state, released by handler->cleanup */
+    int cond_status; /* set by the precondition callback: 304 or 412 */
+    struct {
+        int form; /* hd_patch.c's body form */
+        uint64_t first, last;
+    } patch;
+    uint64_t start_ns;
+    uint64_t bytes_in;
+} cn_request;
+
+typedef enum {
+    CN_IDLE,       /* between requests */
+    CN_HEADERS,    /* reading a header section */
+    CN_BODY,       /* reading a body */
+    CN_RESPONDING, /* writing a response; parser paused */
+    CN_CLOSING,
+} cn_state;
+
+typedef struct cn_conn {
+    uv_tcp_t tcp;
+    uv_timer_t timer;
+    uv_shutdown_t shut;
+    uv_write_t cont_req; /* 100 Continue */
+    wk_worker *w;
+    struct cn_conn *prev, *next;
+    llhttp_t parser;
+    cn_state state;
+    bool reading;
+    bool paused;      /* llhttp paused after a message or an early answer */
+    bool close_after; /* close once the current response is written */
+    bool linger;      /* after closing our side, drain what the client still sends */
+    int pending_closes;
+    int err_status; /* set by a parser callback that fails the request */
+    const char *err_detail;
+    size_t rpos, rlen;
+    uint32_t arena_len;
+    cn_request req;
+    rs_state resp;
+    char arena[CN_MAX_HEADER_BYTES];
+    char rbuf[CN_RBUF];
+} cn_conn;
+
+/* Accept a connection on the worker's listener. */
+void cn_accept(wk_worker *w);
+
+/* Close idle connections and mark busy ones to close after their response (draining). */
+void cn_drain_all(wk_worker *w);
+
+/* Called by the response writer when the response has been fully written. */
+void cn_response_done(cn_conn *c);
+
+/* Called by the response writer after each written piece: re-arms the progress timeout. */
+void cn_write_progress(cn_conn *c);
+
+/* Close the connection now (write error, stalled client). */
+void cn_abort(cn_conn *c);
+
+/* Handlers: look up a request header (case-insensitive); NULL if absent. */
+const char *cn_header_get(const cn_conn *c, const char *lname, size_t *len);
+
+/* Handlers: route the body. */
+void cn_body_to_writer(cn_conn *c, st_writer *w);
+void cn_body_to_buffer(cn_conn *c, uint64_t limit);
+
+/* Monotonic nanoseconds. */
+uint64_t cn_now_ns(void);
+
+#endif

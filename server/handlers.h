@@ -1,0 +1,53 @@
+/* handlers.h: the request handlers, one file per verb family, picked by the router (router.c).
+ *
+ * begin() runs when the header section is complete: it validates, checks preconditions that
+ * can be checked before the body, and either builds an answer (rs_*) or routes the body
+ * (cn_body_to_*). finish() runs when the whole message has arrived and builds the answer.
+ * cleanup() (optional) releases req.hstate whatever happened. */
+#ifndef ZS_HANDLERS_H
+#define ZS_HANDLERS_H
+
+#include "conn.h"
+#include "store.h"
+
+typedef struct hd_handler {
+    void (*begin)(cn_conn *c);
+    void (*finish)(cn_conn *c);
+    void (*cleanup)(cn_conn *c);
+} hd_handler;
+
+extern const hd_handler hd_get;     /* GET/HEAD /key (hd_get.c) */
+extern const hd_handler hd_put;     /* PUT /key (hd_put.c) */
+extern const hd_handler hd_patch;   /* PATCH /key (hd_patch.c) */
+extern const hd_handler hd_delete;  /* DELETE /key (hd_delete.c) */
+extern const hd_handler hd_list;    /* GET/HEAD /prefix/ (hd_list.c) */
+extern const hd_handler hd_service; /* /_zarrd/health, /_zarrd/metrics (hd_service.c) */
+extern const hd_handler hd_shard;   /* ?chunk= and ?batch requests (route_shard.c) */
+
+/* Shared helpers (hd_common.c). */
+
+/* The worker's store. */
+st_store *hd_store(cn_conn *c);
+
+/* Evaluate If-Match / If-None-Match against the current value (NULL: absent), RFC 9110
+ * 13.2.2: returns 0 (proceed), 304 (GET/HEAD not modified), 412, or 400 (malformed header;
+ * an error response is then already built). */
+int hd_cond_eval(cn_conn *c, const st_stat *cur);
+
+/* Whether the request has a conditional header at all. */
+bool hd_cond_present(cn_conn *c);
+
+/* A st_precond bound to this request: check() runs hd_cond_eval and records the status in
+ * req.cond_status. */
+st_precond hd_precond(cn_conn *c);
+
+/* Answer a precondition outcome (304 with ETag, or 412). */
+void hd_cond_answer(cn_conn *c, int status, const st_stat *cur);
+
+/* Answer a store error code with the matching status (404, 400, 409, 412, 416, 413, 500...). */
+void hd_store_error(cn_conn *c, int rc, const char *what);
+
+/* Add the ETag header of st. */
+void hd_etag_header(cn_conn *c, const st_stat *st);
+
+#endif

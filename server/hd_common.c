@@ -1,0 +1,109 @@
+/* hd_common.c: helpers shared by the handlers: preconditions (RFC 9110 13.2.2), store error
+ * mapping, ETag header (see handlers.h). */
+#include "handlers.h"
+
+#include "zd_cond.h"
+#include "zd_error.h"
+
+st_store *hd_store(cn_conn *c)
+{
+    return c->w->shared->store;
+}
+
+bool hd_cond_present(cn_conn *c)
+{
+    size_t n;
+    return cn_header_get(c, "if-match", &n) || cn_header_get(c, "if-none-match", &n);
+}
+
+int hd_cond_eval(cn_conn *c, const st_stat *cur)
+{
+    size_t n;
+    bool match;
+    zd_error err = {0};
+    const char *etag = cur ? cur->etag : NULL;
+    const char *h = cn_header_get(c, "if-match", &n);
+    if (h) {
+        if (zd_etag_list_match(h, n, etag, false, &match, &err)) {
+            rs_error(c, 400, "bad If-Match", "%s", err.msg);
+            return 400;
+        }
+        if (!match) return 412;
+    }
+    h = cn_header_get(c, "if-none-match", &n);
+    if (h) {
+        if (zd_etag_list_match(h, n, etag, true, &match, &err)) {
+            rs_error(c, 400, "bad If-None-Match", "%s", err.msg);
+            return 400;
+        }
+        if (match) return (c->req.method == HTTP_GET || c->req.method == HTTP_HEAD) ? 304 : 412;
+    }
+    return 0;
+}
+
+static int hd_precond_check(const st_precond *pc, const st_stat *cur)
+{
+    cn_conn *c = pc->ctx;
+    int status = hd_cond_eval(c, cur);
+    if (!status) return 0;
+    c->req.cond_status = status;
+    return ST_EPRECOND;
+}
+
+st_precond hd_precond(cn_conn *c)
+{
+    return (st_precond){.check = hd_precond_check, .ctx = c};
+}
+
+void hd_etag_header(cn_conn *c, const st_stat *st)
+{
+    rs_header(c, "ETag", st->etag);
+}
+
+void hd_cond_answer(cn_conn *c, int status, const st_stat *cur)
+{
+    if (status == 400) return; /* hd_cond_eval built the answer */
+    if (status == 304) {
+        rs_begin(c, 304);
+        if (cur) hd_etag_header(c, cur);
+        rs_send(c, NULL, NULL, 0);
+        return;
+    }
+    rs_error(c, 412, "precondition failed",
+             "If-Match / If-None-Match does not hold for the current value");
+}
+
+void hd_store_error(cn_conn *c, int rc, const char *what)
+{
+    switch (rc) {
+    case ZD_ENOTFOUND:
+        rs_error(c, 404, "not found", "no value at this key");
+        break;
+    case ST_EBADKEY:
+        rs_error(c, 400, "bad key", "the key crosses a symbolic link or a special file");
+        break;
+    case ST_EISDIR:
+        rs_error(c, 409, "conflict",
+                 "a directory is where the value should be, or a value is where a parent "
+                 "directory should be");
+        break;
+    case ST_EPRECOND:
+        hd_cond_answer(c, c->req.cond_status ? c->req.cond_status : 412, NULL);
+        break;
+    case ZD_ERANGE:
+        rs_error(c, 416, "range not satisfiable", "%s: offset beyond the end of the value", what);
+        break;
+    case ZD_EOVERFLOW:
+        rs_error(c, 413, "too large", "%s: size limit exceeded", what);
+        break;
+    case ZD_ENOMEM:
+        rs_error(c, 503, "out of memory", "%s", what);
+        break;
+    case ZD_EINVAL:
+        rs_error(c, 400, "bad request", "%s", what);
+        break;
+    default:
+        rs_error(c, 500, "storage error", "%s failed (%s)", what, zd_strerror(rc));
+        break;
+    }
+}

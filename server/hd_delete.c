@@ -1,0 +1,19 @@
+/* hd_delete.c: DELETE of a key: idempotent 204; with If-Match the check and the removal are
+ * atomic under the key's lock (412 if it fails, also when there is no value). */
+#include "handlers.h"
+
+static void delete_finish(cn_conn *c)
+{
+    st_store *s = hd_store(c);
+    st_precond pc = hd_precond(c);
+    bool existed;
+    int rc = s->remove(s, c->req.key.key, hd_cond_present(c) ? &pc : NULL, &existed);
+    if (rc) {
+        hd_store_error(c, rc, "deleting the value");
+        return;
+    }
+    rs_begin(c, 204);
+    rs_send(c, NULL, NULL, 0);
+}
+
+const hd_handler hd_delete = {.finish = delete_finish};

@@ -1,0 +1,119 @@
+/* hd_get.c: GET and HEAD of a key: whole value, single range (206), several ranges
+ * (206 multipart/byteranges, ranges sorted and coalesced), 416 with `bytes * /SIZE`,
+ * If-Range, conditionals (304/412). The body streams from the store (response.c). */
+#include "handlers.h"
+
+#include "zd_multipart.h"
+#include "zd_range.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static const char *get_content_type(const cn_conn *c)
+{
+    const zd_key *k = &c->req.key;
+    if (k->len >= 5 && memcmp(k->key + k->len - 5, ".json", 5) == 0) return "application/json";
+    return "application/octet-stream";
+}
+
+/* If-Range (RFC 9110 13.1.5): honour Range only if the validator is our strong ETag. A date
+ * validator never matches (we do not send Last-Modified), so the full value is sent. */
+static bool get_if_range_ok(cn_conn *c, const st_stat *st)
+{
+    size_t n;
+    const char *h = cn_header_get(c, "if-range", &n);
+    if (!h) return true;
+    return n == strlen(st->etag) && memcmp(h, st->etag, n) == 0;
+}
+
+static uint64_t get_nonce(void)
+{
+    static _Atomic uint64_t counter;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_nsec * 0x9E3779B97F4A7C15ull ^ atomic_fetch_add(&counter, 1);
+}
+
+static void get_multipart(cn_conn *c, st_reader *rd, const st_stat *st, const zd_range *r, size_t n)
+{
+    const char *ctype = get_content_type(c);
+    char boundary[ZD_MAX_BOUNDARY + 1];
+    zd_multipart_make_boundary(boundary, get_nonce());
+    rs_begin(c, 206);
+    hd_etag_header(c, st);
+    rs_header(c, "Accept-Ranges", "bytes");
+    zd_buf part = {0};
+    for (size_t i = 0; i < n; i++) {
+        zd_buf_reset(&part);
+        zd_multipart_part_header(&part, boundary, ctype, r[i], st->size);
+        rs_seg_meta(c, part.data, part.len);
+        rs_seg_store(c, r[i].first, r[i].last - r[i].first + 1);
+    }
+    zd_buf_reset(&part);
+    zd_multipart_close(&part, boundary);
+    rs_seg_meta(c, part.data, part.len);
+    zd_buf_free(&part);
+    char ct[ZD_MAX_BOUNDARY + 64];
+    snprintf(ct, sizeof ct, "multipart/byteranges; boundary=%s", boundary);
+    rs_send_stream(c, ct, rd);
+}
+
+static void get_finish(cn_conn *c)
+{
+    st_store *s = hd_store(c);
+    st_reader *rd;
+    st_stat st;
+    int rc = s->open_read(s, c->req.key.key, &rd, &st);
+    if (rc) {
+        hd_store_error(c, rc, "opening the value");
+        return;
+    }
+    int cs = hd_cond_eval(c, &st);
+    if (cs) {
+        rd->close(rd);
+        hd_cond_answer(c, cs, &st);
+        return;
+    }
+    zd_range ranges[ZD_MAX_RANGES];
+    size_t n = 0;
+    size_t hlen;
+    const char *h = cn_header_get(c, "range", &hlen);
+    if (h && get_if_range_ok(c, &st)) {
+        zd_error err = {0};
+        rc = zd_range_parse(h, hlen, st.size, ranges, ZD_MAX_RANGES, &n, &err);
+        if (rc == ZD_ERANGE) {
+            rd->close(rd);
+            char cr[ZD_CONTENT_RANGE_MAX];
+            zd_content_range_format_unsatisfied(cr, st.size);
+            rs_begin(c, 416);
+            rs_header(c, "Content-Range", cr);
+            hd_etag_header(c, &st);
+            rs_error_body(c, "range not satisfiable", "%s", err.msg);
+            return;
+        }
+        if (rc)
+            n = 0; /* not a valid bytes range set: ignored, whole value */
+        else
+            n = zd_range_coalesce(ranges, n);
+    }
+    if (n > 1) {
+        get_multipart(c, rd, &st, ranges, n);
+        return;
+    }
+    rs_begin(c, n == 1 ? 206 : 200);
+    hd_etag_header(c, &st);
+    rs_header(c, "Accept-Ranges", "bytes");
+    if (n == 1) {
+        char cr[ZD_CONTENT_RANGE_MAX];
+        zd_content_range_format(cr, ranges[0].first, ranges[0].last, st.size);
+        rs_header(c, "Content-Range", cr);
+        rs_seg_store(c, ranges[0].first, ranges[0].last - ranges[0].first + 1);
+    } else {
+        rs_seg_store(c, 0, st.size);
+    }
+    rs_send_stream(c, get_content_type(c), rd);
+}
+
+const hd_handler hd_get = {.finish = get_finish};

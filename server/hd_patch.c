@@ -1,0 +1,207 @@
+/* hd_patch.c: PATCH of a key (byte-range writes, draft-ietf-httpapi-patch-byterange).
+ *
+ * Raw form: `Content-Range: bytes A-B/ *` (no space) with the raw bytes as body; the
+ * Content-Type, if any, is the value's own (ignored). Without Content-Range, a Content-Type
+ * other than the two byte-range forms below is 415. The body is written at A as it arrives
+ * (pwrite in the fs store: concurrent PATCHes of disjoint ranges all land); A <= current
+ * size (may extend, never leaves a hole). The body length must be B-A+1: checked up front
+ * against Content-Length; a chunked body that runs longer is cut off with 400, and one that
+ * ends short is answered 400 (its bytes may already have been written).
+ *
+ * `message/byterange` (one part) and `multipart/byteranges` (several parts) bodies are
+ * buffered (bounded by HD_PATCH_BUFFER_MAX and --max-body), validated completely, then
+ * applied atomically by the store (patch_many: all parts or none).
+ *
+ * Preconditions are checked when the headers arrive (raw form) or atomically with the
+ * update (buffered forms). 204 with the new ETag; 404 no value; 416 A > size with
+ * `Content-Range: bytes * /SIZE`; 415 other media types; 400 malformed. */
+#include "handlers.h"
+
+#include "zd_multipart.h"
+#include "zd_range.h"
+
+#define HD_PATCH_BUFFER_MAX (64u << 20) /* buffered (multi-range) PATCH bodies */
+
+enum { PATCH_RAW, PATCH_MESSAGE, PATCH_MULTIPART };
+
+/* 416 with the current size. */
+static void patch_unsatisfiable(cn_conn *c, uint64_t size)
+{
+    char cr[ZD_CONTENT_RANGE_MAX];
+    zd_content_range_format_unsatisfied(cr, size);
+    rs_begin(c, 416);
+    rs_header(c, "Content-Range", cr);
+    rs_error_body(c, "range not satisfiable",
+                  "a range starts beyond the end of the value (%lu bytes)", (unsigned long)size);
+}
+
+/* Which body form; false (answer built) for a bad or unsupported Content-Type. */
+static bool patch_form(cn_conn *c, zd_content_type *ct)
+{
+    size_t n;
+    const char *h = cn_header_get(c, "content-type", &n);
+    c->req.patch.form = PATCH_RAW;
+    if (!h) return true;
+    zd_error err = {0};
+    if (zd_content_type_parse(h, n, ct, &err)) {
+        rs_error(c, 400, "bad Content-Type", "%s", err.msg);
+        return false;
+    }
+    if (zd_content_type_is(ct, "multipart/byteranges")) {
+        if (ct->boundary_len == 0) {
+            rs_error(c, 400, "bad Content-Type", "multipart/byteranges needs a boundary");
+            return false;
+        }
+        c->req.patch.form = PATCH_MULTIPART;
+    } else if (zd_content_type_is(ct, "message/byterange")) {
+        c->req.patch.form = PATCH_MESSAGE;
+    } else if (!cn_header_get(c, "content-range", &n)) {
+        rs_error(c, 415, "unsupported media type",
+                 "PATCH takes application/octet-stream with Content-Range, message/byterange "
+                 "or multipart/byteranges");
+        return false;
+    }
+    return true;
+}
+
+static void patch_begin(cn_conn *c)
+{
+    cn_request *r = &c->req;
+    st_store *s = hd_store(c);
+    zd_content_type ct;
+    if (!patch_form(c, &ct)) return;
+    zd_content_range cr = {0};
+    if (r->patch.form == PATCH_RAW) {
+        size_t n;
+        const char *h = cn_header_get(c, "content-range", &n);
+        zd_error err = {0};
+        if (!h) {
+            rs_error(c, 400, "missing Content-Range",
+                     "a raw PATCH needs Content-Range: bytes FIRST-LAST/*");
+            return;
+        }
+        if (zd_content_range_parse(h, n, &cr, &err) || cr.unsatisfied) {
+            rs_error(c, 400, "bad Content-Range", "%s",
+                     cr.unsatisfied ? "the unsatisfied form is not a patch" : err.msg);
+            return;
+        }
+        uint64_t len = cr.last - cr.first + 1;
+        if ((r->has_length && r->content_length != len) || (!r->has_length && !r->chunked)) {
+            rs_error(c, 400, "bad body length", "the body must be exactly %lu bytes",
+                     (unsigned long)len);
+            return;
+        }
+        r->patch.first = cr.first;
+        r->patch.last = cr.last;
+    }
+    st_stat st;
+    int rc = s->stat(s, r->key.key, &st);
+    if (rc) {
+        hd_store_error(c, rc, "reading the current value");
+        return;
+    }
+    int cs = hd_cond_eval(c, &st);
+    if (cs) {
+        hd_cond_answer(c, cs, NULL);
+        return;
+    }
+    if (r->patch.form != PATCH_RAW) {
+        uint64_t max = c->w->shared->cfg->max_body;
+        cn_body_to_buffer(c, max < HD_PATCH_BUFFER_MAX ? max : HD_PATCH_BUFFER_MAX);
+        return;
+    }
+    if (cr.first > st.size) {
+        patch_unsatisfiable(c, st.size);
+        return;
+    }
+    st_writer *w;
+    rc = s->patch_begin(s, r->key.key, cr.first, &w);
+    if (rc == ZD_ERANGE) {
+        patch_unsatisfiable(c, st.size);
+        return;
+    }
+    if (rc) {
+        hd_store_error(c, rc, "opening the value");
+        return;
+    }
+    r->body_expected = cr.last - cr.first + 1;
+    cn_body_to_writer(c, w);
+}
+
+static void patch_done(cn_conn *c, const st_result *res)
+{
+    rs_begin(c, 204);
+    hd_etag_header(c, &res->stat);
+    rs_send(c, NULL, NULL, 0);
+}
+
+static void patch_finish_raw(cn_conn *c)
+{
+    cn_request *r = &c->req;
+    if (r->body_bytes != r->body_expected) {
+        rs_error(c, 400, "bad body length", "the body has %lu bytes, Content-Range says %lu",
+                 (unsigned long)r->body_bytes, (unsigned long)r->body_expected);
+        return;
+    }
+    st_writer *w = r->writer;
+    r->writer = NULL;
+    st_result res;
+    int rc = w->commit(w, NULL, &res);
+    if (rc) {
+        hd_store_error(c, rc, "writing the range");
+        return;
+    }
+    patch_done(c, &res);
+}
+
+static void patch_finish_buffered(cn_conn *c)
+{
+    cn_request *r = &c->req;
+    st_store *s = hd_store(c);
+    zd_byterange_part parts[ZD_MAX_PARTS];
+    size_t n = 0;
+    zd_error err = {0};
+    int rc;
+    if (r->patch.form == PATCH_MULTIPART) {
+        zd_content_type ct;
+        size_t hlen;
+        const char *h = cn_header_get(c, "content-type", &hlen);
+        rc = zd_content_type_parse(h, hlen, &ct, &err);
+        if (!rc)
+            rc = zd_multipart_parse(r->body.data, r->body.len, ct.boundary, ct.boundary_len, parts,
+                                    ZD_MAX_PARTS, &n, &err);
+    } else {
+        rc = zd_message_byterange_parse(r->body.data, r->body.len, &parts[0], &err);
+        n = 1;
+    }
+    if (rc) {
+        rs_error(c, 400, "bad byte-range body", "%s", err.msg);
+        return;
+    }
+    st_patch p[ZD_MAX_PARTS];
+    for (size_t i = 0; i < n; i++)
+        p[i] = (st_patch){.off = parts[i].first, .data = parts[i].data, .len = parts[i].len};
+    st_precond pc = hd_precond(c);
+    st_result res;
+    rc = s->patch_many(s, r->key.key, p, n, hd_cond_present(c) ? &pc : NULL, &res);
+    if (rc == ZD_ERANGE) {
+        st_stat st;
+        patch_unsatisfiable(c, s->stat(s, r->key.key, &st) ? 0 : st.size);
+        return;
+    }
+    if (rc) {
+        hd_store_error(c, rc, "applying the ranges");
+        return;
+    }
+    patch_done(c, &res);
+}
+
+static void patch_finish(cn_conn *c)
+{
+    if (c->req.patch.form == PATCH_RAW)
+        patch_finish_raw(c);
+    else
+        patch_finish_buffered(c);
+}
+
+const hd_handler hd_patch = {.begin = patch_begin, .finish = patch_finish};

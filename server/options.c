@@ -1,0 +1,206 @@
+/* options.c: command-line parsing for zarrd (see options.h). Accepts "--flag VALUE" and
+ * "--flag=VALUE"; every value is checked strictly (no trailing garbage, bounded ranges). */
+#include "options.h"
+
+#include "log.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char opt_usage[] =
+    "usage: zarrd [options]\n"
+    "  --listen HOST:PORT      address to listen on (default 127.0.0.1:8080; port 0 =\n"
+    "                          ephemeral; IPv6 as [::1]:8080)\n"
+    "  --root DIR              data directory of the fs store (default ./data)\n"
+    "  --store fs|memory       storage backend (default fs)\n"
+    "  --threads N             event-loop threads (default: number of cores)\n"
+    "  --fsync none|batch|always  durability of writes (default none)\n"
+    "  --token-file FILE       require bearer tokens; lines: TOKEN rw|ro [PREFIX]\n"
+    "  --max-body BYTES        largest request body, suffixes K M G T (default 64G)\n"
+    "  --log-level L           error|warn|info|debug (default info)\n"
+    "  --max-connections N     open connections cap (default 10000)\n"
+    "  --idle-timeout SECONDS  close idle keep-alive connections after (default 60)\n"
+    "  --request-timeout SECONDS  limit for a header section and for each pause in body\n"
+    "                          or response progress (default 30)\n"
+    "  --help, --version\n";
+
+static int opt_fail(const char *flag, const char *value, const char *why)
+{
+    fprintf(stderr, "zarrd: %s %s: %s (see --help)\n", flag, value ? value : "", why);
+    return OPT_EXIT_USAGE;
+}
+
+/* Strict unsigned decimal with an optional binary suffix (K, M, G, T). */
+static int opt_parse_size(const char *s, uint64_t *out)
+{
+    if (*s < '0' || *s > '9') return -1;
+    errno = 0;
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno) return -1;
+    unsigned shift = 0;
+    switch (*end) {
+    case '\0':
+        break;
+    case 'K':
+    case 'k':
+        shift = 10;
+        break;
+    case 'M':
+    case 'm':
+        shift = 20;
+        break;
+    case 'G':
+    case 'g':
+        shift = 30;
+        break;
+    case 'T':
+    case 't':
+        shift = 40;
+        break;
+    default:
+        return -1;
+    }
+    if (*end && end[1]) return -1;
+    if (shift && v > (UINT64_MAX >> shift)) return -1;
+    *out = (uint64_t)v << shift;
+    return 0;
+}
+
+static int opt_parse_int(const char *s, long lo, long hi, int *out)
+{
+    uint64_t v;
+    if (opt_parse_size(s, &v) || s[strlen(s) - 1] > '9' || v < (uint64_t)lo || v > (uint64_t)hi)
+        return -1;
+    *out = (int)v;
+    return 0;
+}
+
+static int opt_parse_listen(const char *s, opt_config *cfg)
+{
+    const char *colon;
+    const char *host = s;
+    size_t hlen;
+    if (*s == '[') {
+        const char *close = strchr(s, ']');
+        if (!close || close[1] != ':') return -1;
+        host = s + 1;
+        hlen = (size_t)(close - host);
+        colon = close + 1;
+    } else {
+        colon = strrchr(s, ':');
+        if (!colon) return -1;
+        hlen = (size_t)(colon - s);
+    }
+    if (hlen == 0 || hlen >= sizeof cfg->host) return -1;
+    memcpy(cfg->host, host, hlen);
+    cfg->host[hlen] = '\0';
+    return opt_parse_int(colon + 1, 0, 65535, &cfg->port);
+}
+
+static void opt_defaults(opt_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    strcpy(cfg->host, "127.0.0.1");
+    cfg->port = 8080;
+    cfg->root = "./data";
+    cfg->store = OPT_STORE_FS;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    cfg->threads = cores < 1 ? 1 : cores > 64 ? 64 : (int)cores;
+    cfg->fsync = OPT_FSYNC_NONE;
+    cfg->max_body = (uint64_t)64 << 30;
+    cfg->log_level = LG_INFO;
+    cfg->max_connections = 10000;
+    cfg->idle_timeout_ms = 60000;
+    cfg->request_timeout_ms = 30000;
+}
+
+/* One flag with its value; returns OPT_RUN or OPT_EXIT_USAGE. */
+static int opt_apply(const char *flag, const char *v, opt_config *cfg)
+{
+    int n;
+    if (strcmp(flag, "--listen") == 0) {
+        if (opt_parse_listen(v, cfg)) return opt_fail(flag, v, "expected HOST:PORT");
+    } else if (strcmp(flag, "--root") == 0) {
+        if (!*v) return opt_fail(flag, v, "empty directory name");
+        cfg->root = v;
+    } else if (strcmp(flag, "--store") == 0) {
+        if (strcmp(v, "fs") == 0)
+            cfg->store = OPT_STORE_FS;
+        else if (strcmp(v, "memory") == 0)
+            cfg->store = OPT_STORE_MEMORY;
+        else
+            return opt_fail(flag, v, "expected fs or memory");
+    } else if (strcmp(flag, "--threads") == 0) {
+        if (opt_parse_int(v, 1, 256, &cfg->threads)) return opt_fail(flag, v, "expected 1..256");
+    } else if (strcmp(flag, "--fsync") == 0) {
+        if (strcmp(v, "none") == 0)
+            cfg->fsync = OPT_FSYNC_NONE;
+        else if (strcmp(v, "batch") == 0)
+            cfg->fsync = OPT_FSYNC_BATCH;
+        else if (strcmp(v, "always") == 0)
+            cfg->fsync = OPT_FSYNC_ALWAYS;
+        else
+            return opt_fail(flag, v, "expected none, batch or always");
+    } else if (strcmp(flag, "--token-file") == 0) {
+        if (!*v) return opt_fail(flag, v, "empty file name");
+        cfg->token_file = v;
+    } else if (strcmp(flag, "--max-body") == 0) {
+        if (opt_parse_size(v, &cfg->max_body))
+            return opt_fail(flag, v, "expected a byte count such as 1048576 or 64G");
+    } else if (strcmp(flag, "--log-level") == 0) {
+        if ((cfg->log_level = lg_parse_level(v)) < 0)
+            return opt_fail(flag, v, "expected error, warn, info or debug");
+    } else if (strcmp(flag, "--max-connections") == 0) {
+        if (opt_parse_int(v, 1, 1000000, &cfg->max_connections))
+            return opt_fail(flag, v, "expected 1..1000000");
+    } else if (strcmp(flag, "--idle-timeout") == 0 || strcmp(flag, "--request-timeout") == 0) {
+        if (opt_parse_int(v, 1, 86400, &n)) return opt_fail(flag, v, "expected 1..86400 seconds");
+        *(flag[2] == 'i' ? &cfg->idle_timeout_ms : &cfg->request_timeout_ms) = (uint64_t)n * 1000;
+    } else {
+        fprintf(stderr, "zarrd: unknown option %s (see --help)\n", flag);
+        return OPT_EXIT_USAGE;
+    }
+    return OPT_RUN;
+}
+
+int opt_parse(int argc, char **argv, opt_config *cfg)
+{
+    opt_defaults(cfg);
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            fputs(opt_usage, stdout);
+            return OPT_EXIT_OK;
+        }
+        if (strcmp(a, "--version") == 0) {
+            printf("zarrd %s\n", ZARRD_VERSION);
+            return OPT_EXIT_OK;
+        }
+        if (strncmp(a, "--", 2) != 0) {
+            fprintf(stderr, "zarrd: unexpected argument %s (see --help)\n", a);
+            return OPT_EXIT_USAGE;
+        }
+        char flag[64];
+        const char *value;
+        const char *eq = strchr(a, '=');
+        if (eq) {
+            size_t n = (size_t)(eq - a);
+            if (n >= sizeof flag) return opt_fail(a, NULL, "unknown option");
+            memcpy(flag, a, n);
+            flag[n] = '\0';
+            value = eq + 1;
+        } else {
+            if (strlen(a) >= sizeof flag) return opt_fail(a, NULL, "unknown option");
+            strcpy(flag, a);
+            if (i + 1 >= argc) return opt_fail(flag, NULL, "unknown option or missing value");
+            value = argv[++i];
+        }
+        if (opt_apply(flag, value, cfg) != OPT_RUN) return OPT_EXIT_USAGE;
+    }
+    lg_set_level(cfg->log_level);
+    return OPT_RUN;
+}

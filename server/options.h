@@ -1,0 +1,34 @@
+/* options.h: zarrd's command line (the contract in DESIGN.md plus a few tuning knobs), parsed
+ * into one immutable configuration shared by every worker thread. */
+#ifndef ZS_OPTIONS_H
+#define ZS_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef enum { OPT_STORE_FS, OPT_STORE_MEMORY } opt_store_kind;
+typedef enum { OPT_FSYNC_NONE, OPT_FSYNC_BATCH, OPT_FSYNC_ALWAYS } opt_fsync_mode;
+
+typedef struct opt_config {
+    char host[256];              /* numeric IPv4 or IPv6 address (no brackets) */
+    int port;                    /* 0 = ephemeral */
+    const char *root;            /* --root, default "./data" */
+    opt_store_kind store;        /* --store */
+    int threads;                 /* --threads, default: number of cores */
+    opt_fsync_mode fsync;        /* --fsync, default none */
+    const char *token_file;      /* --token-file or NULL */
+    uint64_t max_body;           /* --max-body bytes */
+    int log_level;               /* LG_* */
+    int max_connections;         /* --max-connections, per process */
+    uint64_t idle_timeout_ms;    /* --idle-timeout: keep-alive idle connections */
+    uint64_t request_timeout_ms; /* --request-timeout: header section, body and write progress */
+} opt_config;
+
+/* Outcome of opt_parse: run the server, exit 0 after --help/--version, or exit 2. */
+enum { OPT_RUN = 0, OPT_EXIT_OK = 1, OPT_EXIT_USAGE = 2 };
+
+/* Parse argv into *cfg (defaults first). Prints help/version on stdout and problems on
+ * stderr. */
+int opt_parse(int argc, char **argv, opt_config *cfg);
+
+#endif

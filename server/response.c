@@ -1,0 +1,327 @@
+/* response.c: response building and sending (see response.h). */
+#include "response.h"
+
+#include "conn.h"
+#include "log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *rs_reason(int status)
+{
+    switch (status) {
+    case 100:
+        return "Continue";
+    case 200:
+        return "OK";
+    case 201:
+        return "Created";
+    case 204:
+        return "No Content";
+    case 206:
+        return "Partial Content";
+    case 304:
+        return "Not Modified";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 408:
+        return "Request Timeout";
+    case 409:
+        return "Conflict";
+    case 411:
+        return "Length Required";
+    case 412:
+        return "Precondition Failed";
+    case 413:
+        return "Content Too Large";
+    case 414:
+        return "URI Too Long";
+    case 415:
+        return "Unsupported Media Type";
+    case 416:
+        return "Range Not Satisfiable";
+    case 417:
+        return "Expectation Failed";
+    case 431:
+        return "Request Header Fields Too Large";
+    case 500:
+        return "Internal Server Error";
+    case 501:
+        return "Not Implemented";
+    case 503:
+        return "Service Unavailable";
+    case 507:
+        return "Insufficient Storage";
+    default:
+        return "Unknown";
+    }
+}
+
+static bool rs_no_body_status(int status)
+{
+    return status < 200 || status == 204 || status == 304;
+}
+
+void rs_begin(cn_conn *c, int status)
+{
+    rs_state *r = &c->resp;
+    rs_reset(c);
+    r->status = status;
+    r->head_only = c->req.head;
+    zd_buf_appendf(&r->head, "HTTP/1.1 %d %s\r\n%sServer: zarrd/" ZARRD_VERSION "\r\n", status,
+                   rs_reason(status), wk_date(c->w));
+}
+
+void rs_header(cn_conn *c, const char *name, const char *value)
+{
+    zd_buf_appendf(&c->resp.head, "%s: %s\r\n", name, value);
+}
+
+void rs_headerf(cn_conn *c, const char *name, const char *fmt, ...)
+{
+    zd_buf *h = &c->resp.head;
+    char tmp[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    zd_buf_appendf(h, "%s: %s\r\n", name, tmp);
+}
+
+static void rs_end_headers(cn_conn *c, const char *ctype, uint64_t len)
+{
+    if (ctype) rs_header(c, "Content-Type", ctype);
+    if (!rs_no_body_status(c->resp.status))
+        zd_buf_appendf(&c->resp.head, "Content-Length: %lu\r\n", (unsigned long)len);
+}
+
+void rs_send(cn_conn *c, const char *ctype, const void *body, size_t len)
+{
+    rs_state *r = &c->resp;
+    rs_end_headers(c, ctype, len);
+    if (!r->head_only && !rs_no_body_status(r->status)) zd_buf_append(&r->body, body, len);
+    r->ready = true;
+}
+
+void rs_seg_store(cn_conn *c, uint64_t off, uint64_t len)
+{
+    rs_state *r = &c->resp;
+    if (len && r->nsegs < RS_MAX_SEGS)
+        r->segs[r->nsegs++] = (rs_seg){.off = off, .len = len, .from_store = true};
+}
+
+void rs_seg_meta(cn_conn *c, const void *data, size_t len)
+{
+    rs_state *r = &c->resp;
+    if (len && r->nsegs < RS_MAX_SEGS) {
+        r->segs[r->nsegs++] = (rs_seg){.off = r->meta.len, .len = len};
+        zd_buf_append(&r->meta, data, len);
+    }
+}
+
+/* Copy up to cap bytes of the remaining segments into dst; returns the count or < 0. */
+static int64_t rs_fill(rs_state *r, uint8_t *dst, size_t cap)
+{
+    size_t n = 0;
+    while (n < cap && r->seg < r->nsegs) {
+        rs_seg *s = &r->segs[r->seg];
+        uint64_t left = s->len - r->seg_pos;
+        size_t take = left < cap - n ? (size_t)left : cap - n;
+        if (s->from_store) {
+            int rc = r->rd->read(r->rd, s->off + r->seg_pos, dst + n, take);
+            if (rc) return rc;
+        } else {
+            memcpy(dst + n, r->meta.data + s->off + r->seg_pos, take);
+        }
+        n += take;
+        r->seg_pos += take;
+        if (r->seg_pos == s->len) {
+            r->seg++;
+            r->seg_pos = 0;
+        }
+    }
+    r->remaining -= n;
+    return (int64_t)n;
+}
+
+void rs_send_stream(cn_conn *c, const char *ctype, st_reader *rd)
+{
+    rs_state *r = &c->resp;
+    uint64_t total = 0;
+    for (size_t i = 0; i < r->nsegs; i++)
+        total += r->segs[i].len;
+    if (r->head_only || total == 0) {
+        rd->close(rd);
+        rs_end_headers(c, ctype, total);
+        r->ready = true;
+        return;
+    }
+    r->rd = rd;
+    r->remaining = total;
+    if (total <= RS_INLINE_MAX) { /* small: read now, so a read error can still be a 500 */
+        int64_t n = -1;
+        if (zd_buf_reserve(&r->body, (size_t)total) == 0)
+            n = rs_fill(r, r->body.data, (size_t)total);
+        if (n != (int64_t)total) {
+            rs_error(c, 500, "read failed", "reading the stored value failed");
+            return;
+        }
+        r->body.len = (size_t)total;
+        r->rd->close(r->rd);
+        r->rd = NULL;
+    }
+    rs_end_headers(c, ctype, total);
+    r->ready = true;
+}
+
+int rs_json_string(zd_buf *out, const char *s, size_t len)
+{
+    int rc = zd_buf_append(out, "\"", 1);
+    size_t start = 0;
+    for (size_t i = 0; i < len && !rc; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch >= 0x20 && ch != '"' && ch != '\\') continue;
+        rc = zd_buf_append(out, s + start, i - start);
+        if (!rc) {
+            if (ch == '"' || ch == '\\')
+                rc = zd_buf_appendf(out, "\\%c", ch);
+            else
+                rc = zd_buf_appendf(out, "\\u%04x", ch);
+        }
+        start = i + 1;
+    }
+    if (!rc) rc = zd_buf_append(out, s + start, len - start);
+    if (!rc) rc = zd_buf_append(out, "\"", 1);
+    return rc;
+}
+
+static void rs_error_body_v(cn_conn *c, const char *error, const char *fmt, va_list ap)
+{
+    char detail[ZD_ERRMSG_MAX + 128];
+    vsnprintf(detail, sizeof detail, fmt, ap);
+    zd_buf json = {0};
+    zd_buf_append_str(&json, "{\"error\": ");
+    rs_json_string(&json, error, strlen(error));
+    zd_buf_append_str(&json, ", \"detail\": ");
+    rs_json_string(&json, detail, strlen(detail));
+    zd_buf_append_str(&json, "}\n");
+    rs_send(c, "application/json", json.data, json.len);
+    zd_buf_free(&json);
+    lg_log(LG_DEBUG, "error %d: %s: %s", c->resp.status, error, detail);
+}
+
+void rs_error_body(cn_conn *c, const char *error, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    rs_error_body_v(c, error, fmt, ap);
+    va_end(ap);
+}
+
+void rs_error(cn_conn *c, int status, const char *error, const char *fmt, ...)
+{
+    rs_begin(c, status);
+    if (status == 405)
+        rs_header(c, "Allow", c->req.key.is_prefix ? "GET, HEAD" : "GET, HEAD, PUT, PATCH, DELETE");
+    if (status == 401) rs_header(c, "WWW-Authenticate", "Bearer realm=\"zarrd\"");
+    va_list ap;
+    va_start(ap, fmt);
+    rs_error_body_v(c, error, fmt, ap);
+    va_end(ap);
+}
+
+static void rs_on_write(uv_write_t *req, int status)
+{
+    cn_conn *c = req->data;
+    rs_state *r = &c->resp;
+    if (c->pending_closes) return;
+    if (status < 0) {
+        cn_abort(c);
+        return;
+    }
+    if (r->rd && r->remaining) {
+        int64_t n = rs_fill(r, r->iobuf, RS_IOBUF);
+        if (n <= 0) {
+            lg_log(LG_WARN, "reading a stored value failed mid-response; closing");
+            cn_abort(c);
+            return;
+        }
+        r->bufs[0] = uv_buf_init((char *)r->iobuf, (unsigned)n);
+        r->bytes_out += (uint64_t)n;
+        cn_write_progress(c);
+        if (uv_write(&r->wreq, (uv_stream_t *)&c->tcp, r->bufs, 1, rs_on_write) != 0) cn_abort(c);
+        return;
+    }
+    cn_response_done(c);
+}
+
+void rs_flush(cn_conn *c)
+{
+    rs_state *r = &c->resp;
+    if (c->close_after || c->w->draining || !llhttp_should_keep_alive(&c->parser))
+        c->close_after = true;
+    if (c->close_after)
+        zd_buf_append_str(&r->head, "Connection: close\r\n");
+    else if (c->req.http_minor == 0)
+        zd_buf_append_str(&r->head, "Connection: keep-alive\r\n");
+    if (zd_buf_append(&r->head, "\r\n", 2)) {
+        cn_abort(c);
+        return;
+    }
+    unsigned nbufs = 1;
+    r->bufs[0] = uv_buf_init((char *)r->head.data, (unsigned)r->head.len);
+    if (r->body.len) {
+        r->bufs[nbufs++] = uv_buf_init((char *)r->body.data, (unsigned)r->body.len);
+    } else if (r->rd && r->remaining) {
+        if (!r->iobuf) r->iobuf = wk_iobuf_get(c->w);
+        int64_t n = r->iobuf ? rs_fill(r, r->iobuf, RS_IOBUF) : -1;
+        if (n <= 0) {
+            cn_abort(c);
+            return;
+        }
+        r->bufs[nbufs++] = uv_buf_init((char *)r->iobuf, (unsigned)n);
+    }
+    for (unsigned i = 0; i < nbufs; i++)
+        r->bytes_out += r->bufs[i].len;
+    if (uv_write(&r->wreq, (uv_stream_t *)&c->tcp, r->bufs, nbufs, rs_on_write) != 0) cn_abort(c);
+}
+
+void rs_reset(cn_conn *c)
+{
+    rs_state *r = &c->resp;
+    if (r->rd) {
+        r->rd->close(r->rd);
+        r->rd = NULL;
+    }
+    if (r->iobuf) {
+        wk_iobuf_put(c->w, r->iobuf);
+        r->iobuf = NULL;
+    }
+    if (r->body.cap > 2 * RS_INLINE_MAX) zd_buf_free(&r->body);
+    if (r->meta.cap > 16 * 1024) zd_buf_free(&r->meta);
+    zd_buf_reset(&r->head);
+    zd_buf_reset(&r->body);
+    zd_buf_reset(&r->meta);
+    r->nsegs = r->seg = 0;
+    r->seg_pos = 0;
+    r->remaining = 0;
+    r->ready = false;
+}
+
+void rs_free(cn_conn *c)
+{
+    rs_reset(c);
+    zd_buf_free(&c->resp.head);
+    zd_buf_free(&c->resp.body);
+    zd_buf_free(&c->resp.meta);
+}

@@ -1,0 +1,84 @@
+/* response.h: building and sending HTTP responses on a connection.
+ *
+ * Handlers build a response (rs_begin, rs_header*, then one of rs_send / rs_send_stream /
+ * rs_error); the connection layer sends it when the request may be answered (rs_flush). The
+ * header block and the body go out in one writev. Small bodies are copied inline; bodies
+ * read from the store are streamed in RS_IOBUF pieces, the next piece being read only when
+ * the previous one has been written (back-pressure; memory per connection stays bounded).
+ * A streamed body is a list of segments: bytes of the stored value or bytes of a side buffer
+ * (multipart part headers). */
+#ifndef ZS_RESPONSE_H
+#define ZS_RESPONSE_H
+
+#include "store.h"
+#include "zd_buf.h"
+#include "zd_range.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#define RS_IOBUF      (256 * 1024) /* streaming piece */
+#define RS_INLINE_MAX (64 * 1024)  /* bodies up to this are read in one go */
+#define RS_MAX_SEGS   (2 * ZD_MAX_RANGES + 1)
+
+struct cn_conn;
+
+typedef struct rs_seg {
+    uint64_t off, len;
+    bool from_store; /* else from rs_state.meta */
+} rs_seg;
+
+typedef struct rs_state {
+    int status;
+    bool ready;     /* a complete response is built */
+    bool head_only; /* HEAD: headers only */
+    zd_buf head;    /* status line and header fields, without the final CRLF */
+    zd_buf body;    /* inline body */
+    st_reader *rd;  /* streamed body source */
+    zd_buf meta;
+    rs_seg segs[RS_MAX_SEGS];
+    size_t nsegs, seg;
+    uint64_t seg_pos;
+    uint64_t remaining; /* streamed bytes not yet read */
+    uint8_t *iobuf;
+    uint64_t bytes_out;
+    uv_buf_t bufs[2];
+    uv_write_t wreq;
+} rs_state;
+
+void rs_begin(struct cn_conn *c, int status);
+void rs_header(struct cn_conn *c, const char *name, const char *value);
+void rs_headerf(struct cn_conn *c, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Finish with an in-memory body (copied) of the given Content-Type (NULL: none). */
+void rs_send(struct cn_conn *c, const char *ctype, const void *body, size_t len);
+
+/* Body segments for rs_send_stream. */
+void rs_seg_store(struct cn_conn *c, uint64_t off, uint64_t len);
+void rs_seg_meta(struct cn_conn *c, const void *data, size_t len);
+
+/* Finish with the segments added so far, read through rd (owned by the response now). */
+void rs_send_stream(struct cn_conn *c, const char *ctype, st_reader *rd);
+
+/* A complete JSON error response {"error": error, "detail": ...}. */
+void rs_error(struct cn_conn *c, int status, const char *error, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Finish a response started with rs_begin (plus extra headers) with the JSON error body. */
+void rs_error_body(struct cn_conn *c, const char *error, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Send the built response (the connection decides when). Completion calls
+ * cn_response_done(); a write error closes the connection. */
+void rs_flush(struct cn_conn *c);
+
+/* Release what the response holds (reader, oversized buffers); keeps small buffers. */
+void rs_reset(struct cn_conn *c);
+void rs_free(struct cn_conn *c);
+
+/* Append s to out as a JSON string literal (quotes included). */
+int rs_json_string(zd_buf *out, const char *s, size_t len);
+
+#endif

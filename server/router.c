@@ -1,0 +1,93 @@
+/* router.c: request routing (see router.h). */
+#include "router.h"
+
+#include "handlers.h"
+#include "zd_query.h"
+
+#include <string.h>
+
+/* Does the query name a shard endpoint (`chunk=...` or `batch`)? */
+static bool rt_is_shard(const cn_request *r)
+{
+    zd_query_iter it;
+    zd_query_pair p;
+    zd_query_iter_init(&it, r->query, r->query_len);
+    while (zd_query_next(&it, &p))
+        if ((p.name_len == 5 && memcmp(p.name, "chunk", 5) == 0) ||
+            (p.name_len == 5 && memcmp(p.name, "batch", 5) == 0))
+            return true;
+    return false;
+}
+
+static bool rt_is_write(int method)
+{
+    return method != HTTP_GET && method != HTTP_HEAD;
+}
+
+static const hd_handler *rt_pick(cn_conn *c)
+{
+    cn_request *r = &c->req;
+    if (rt_is_shard(r)) return &hd_shard;
+    if (r->key.is_prefix) {
+        if (r->method == HTTP_GET || r->method == HTTP_HEAD) return &hd_list;
+        return NULL;
+    }
+    switch (r->method) {
+    case HTTP_GET:
+    case HTTP_HEAD:
+        return &hd_get;
+    case HTTP_PUT:
+        return &hd_put;
+    case HTTP_PATCH:
+        return &hd_patch;
+    case HTTP_DELETE:
+        return &hd_delete;
+    default:
+        return NULL;
+    }
+}
+
+void rt_route(cn_conn *c)
+{
+    cn_request *r = &c->req;
+    if (r->path_len == 0 || r->path[0] != '/') {
+        rs_error(c, 400, "bad request target", "the request target must be an absolute path");
+        return;
+    }
+    if (r->path_len >= 7 && memcmp(r->path, "/_zarrd", 7) == 0 &&
+        (r->path_len == 7 || r->path[7] == '/')) {
+        r->handler = &hd_service;
+    } else {
+        zd_error err = {0};
+        if (zd_key_from_path(r->path, r->path_len, &r->key, &err)) {
+            rs_error(c, 400, "bad key", "%s", err.msg);
+            return;
+        }
+        if (st_key_reserved(r->key.key, r->key.len)) {
+            rs_error(c, 400, "bad key",
+                     "key segments starting with \"" ST_RESERVED_PREFIX "\" are reserved");
+            return;
+        }
+        const au_table *auth = c->w->shared->auth;
+        if (auth) {
+            size_t alen = 0;
+            const char *authz = cn_header_get(c, "authorization", &alen);
+            int rc = au_check(auth, authz, alen, r->key.key, r->key.len, rt_is_write(r->method));
+            if (rc == 401) {
+                rs_error(c, 401, "unauthorized", "a valid bearer token is required");
+                return;
+            }
+            if (rc == 403) {
+                rs_error(c, 403, "forbidden", "the token does not grant this access to this key");
+                return;
+            }
+        }
+        r->handler = rt_pick(c);
+        if (!r->handler) {
+            rs_error(c, 405, "method not allowed", "%s is not allowed on %s",
+                     llhttp_method_name(r->method), r->key.is_prefix ? "a listing" : "a key");
+            return;
+        }
+    }
+    if (r->handler->begin) r->handler->begin(c);
+}

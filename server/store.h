@@ -1,0 +1,124 @@
+/* store.h: the storage interface under the HTTP handlers: a vtable with two backends, `fs`
+ * (store_fs.c: one key = one file under --root, a plain Zarr directory store) and `memory`
+ * (store_mem.c). Keys arrive validated by zd_key (no "." / "..", no empty segments, no
+ * leading '/'); the reserved temp-name prefix is refused before a store is called.
+ *
+ * Readers and writers are per-request objects. A writer collects a request body (PUT: a new
+ * value; raw PATCH: bytes at an offset) and applies it in commit(), which evaluates the
+ * request's preconditions under the key's lock (keylock.h) against the then-current value, so
+ * If-Match / If-None-Match are race-free with respect to other writers.
+ *
+ * Functions return 0 or a negative code: ZD_E* (zd_error.h) or one of the ST_E* below. */
+#ifndef ZS_STORE_H
+#define ZS_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ST_EPRECOND (-100) /* the precondition callback refused: 412 (or 304) */
+#define ST_EBADKEY  (-101) /* the key crosses a symbolic link or other non-key object: 400 */
+#define ST_EISDIR   (-102) /* the key (or a parent) is a directory / a value: 409 */
+
+/* Names beginning with this are the server's own (temp files); refused as key segments. */
+#define ST_RESERVED_PREFIX     ".zarrd-"
+#define ST_RESERVED_PREFIX_LEN 7
+
+#define ST_ETAG_MAX 64
+
+typedef struct st_stat {
+    uint64_t size;
+    char etag[ST_ETAG_MAX]; /* strong entity-tag, quotes included */
+} st_stat;
+
+/* A request's preconditions; check() gets the current value's stat, or NULL if absent, and
+ * returns 0 to proceed or ST_EPRECOND. */
+typedef struct st_precond {
+    int (*check)(const struct st_precond *pc, const st_stat *cur);
+    void *ctx;
+} st_precond;
+
+typedef struct st_reader st_reader;
+typedef struct st_writer st_writer;
+
+struct st_reader {
+    /* Read exactly len bytes at off (the value is never truncated while a reader is open). */
+    int (*read)(st_reader *r, uint64_t off, void *buf, size_t len);
+    void (*close)(st_reader *r);
+};
+
+/* Result of a committed write. */
+typedef struct st_result {
+    bool created; /* PUT: there was no value before */
+    st_stat stat; /* the new value */
+} st_result;
+
+struct st_writer {
+    int (*write)(st_writer *w, const void *data, size_t len);
+    /* Apply; pc may be NULL. On failure nothing is visible and the writer is freed. */
+    int (*commit)(st_writer *w, const st_precond *pc, st_result *res);
+    /* Drop everything written; frees the writer. */
+    void (*abort)(st_writer *w);
+};
+
+/* One piece of a multi-range PATCH. */
+typedef struct st_patch {
+    uint64_t off;
+    const uint8_t *data;
+    size_t len;
+} st_patch;
+
+/* One listing entry; name is relative to the listed prefix; a directory's name ends in '/'
+ * ("c/"). */
+typedef struct st_entry {
+    char *name;
+    uint64_t size;
+    bool dir;
+} st_entry;
+
+typedef struct st_list {
+    st_entry *v;
+    size_t n, cap;
+} st_list;
+
+typedef struct st_store st_store;
+
+struct st_store {
+    const char *kind;
+    int (*stat)(st_store *s, const char *key, st_stat *out);
+    /* ZD_ENOTFOUND if there is no value. */
+    int (*open_read)(st_store *s, const char *key, st_reader **out, st_stat *st);
+    /* Start a whole-value replacement; size_hint is the expected length or 0. */
+    int (*put_begin)(st_store *s, const char *key, uint64_t size_hint, st_writer **out);
+    /* Start a raw PATCH at `offset`: ZD_ENOTFOUND no value, ZD_ERANGE offset > size. The body
+     * may be applied as it arrives (pwrite); commit() makes the new ETag visible. */
+    int (*patch_begin)(st_store *s, const char *key, uint64_t offset, st_writer **out);
+    /* Apply several pieces atomically, in order: every piece must start at or before the size
+     * the value has when it is applied (ZD_ERANGE otherwise, nothing changed). */
+    int (*patch_many)(st_store *s, const char *key, const st_patch *p, size_t n,
+                      const st_precond *pc, st_result *res);
+    /* Delete; *existed says whether there was a value. */
+    int (*remove)(st_store *s, const char *key, const st_precond *pc, bool *existed);
+    /* Entries under prefix ("" = root): direct children (values and "directories"), or with
+     * recursive every value below, named by its path relative to the prefix. Unsorted. */
+    int (*list)(st_store *s, const char *prefix, bool recursive, st_list *out);
+    void (*destroy)(st_store *s);
+};
+
+/* Backends. fsync_mode is an opt_fsync_mode. */
+int st_fs_create(const char *root, int fsync_mode, st_store **out);
+int st_mem_create(st_store **out);
+
+/* Listing helpers shared by the backends and the handler; st_list_add appends '/' to a
+ * directory's name. */
+int st_list_add(st_list *l, const char *name, size_t len, uint64_t size, bool dir);
+void st_list_free(st_list *l);
+
+/* Check pieces for patch_many against the current size: ZD_ERANGE if one starts beyond the
+ * size the value has when it is applied, ZD_EOVERFLOW if an end overflows. */
+int st_patch_check(const st_patch *p, size_t n, uint64_t size);
+
+/* True if any segment of key[0..len) starts with ST_RESERVED_PREFIX. */
+bool st_key_reserved(const char *key, size_t len);
+
+#endif

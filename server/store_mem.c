@@ -1,0 +1,419 @@
+/* store_mem.c: the `memory` store: values in a hash table, for tests and caches.
+ *
+ * Values are immutable and reference-counted: a reader keeps the version it opened while
+ * writers install new versions, so GETs never see a half-applied write. A PUT body is
+ * collected by its writer and installed at commit; a PATCH builds a patched copy and installs
+ * it (copy-on-write), all under one table lock, so every write is atomic. ETag:
+ * "m<generation>-<size>" with a process-wide generation counter seeded from the clock. */
+#include "store.h"
+
+#include "zd_buf.h"
+#include "zd_checked.h"
+#include "zd_error.h"
+
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef struct mem_val {
+    atomic_long refs;
+    uint8_t *data;
+    size_t len;
+    char etag[ST_ETAG_MAX];
+} mem_val;
+
+typedef struct mem_ent {
+    struct mem_ent *next;
+    mem_val *val;
+    size_t klen;
+    char key[];
+} mem_ent;
+
+typedef struct mem_store {
+    st_store base;
+    pthread_rwlock_t lock;
+    mem_ent **buckets;
+    size_t nbuckets; /* power of two */
+    size_t count;
+    _Atomic uint64_t gen;
+} mem_store;
+
+static void mem_unref(mem_val *v)
+{
+    if (v && atomic_fetch_sub(&v->refs, 1) == 1) {
+        free(v->data);
+        free(v);
+    }
+}
+
+/* A new value owning data (taken from the caller). */
+static mem_val *mem_val_new(mem_store *s, uint8_t *data, size_t len)
+{
+    mem_val *v = malloc(sizeof *v);
+    if (!v) return NULL;
+    atomic_init(&v->refs, 1);
+    v->data = data;
+    v->len = len;
+    snprintf(v->etag, sizeof v->etag, "\"m%" PRIx64 "-%zx\"", atomic_fetch_add(&s->gen, 1), len);
+    return v;
+}
+
+static size_t mem_hash(const char *key, size_t len)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)key[i];
+        h *= 1099511628211ull;
+    }
+    return (size_t)h;
+}
+
+/* The slot pointing at key's entry (or the NULL slot at its bucket's end). Lock held. */
+static mem_ent **mem_find(mem_store *s, const char *key, size_t len)
+{
+    mem_ent **p = &s->buckets[mem_hash(key, len) & (s->nbuckets - 1)];
+    while (*p && ((*p)->klen != len || memcmp((*p)->key, key, len) != 0))
+        p = &(*p)->next;
+    return p;
+}
+
+static void mem_grow(mem_store *s)
+{
+    size_t n = s->nbuckets * 2;
+    mem_ent **b = calloc(n, sizeof *b);
+    if (!b) return; /* keep the longer chains */
+    for (size_t i = 0; i < s->nbuckets; i++) {
+        mem_ent *e = s->buckets[i], *next;
+        for (; e; e = next) {
+            next = e->next;
+            size_t h = mem_hash(e->key, e->klen) & (n - 1);
+            e->next = b[h];
+            b[h] = e;
+        }
+    }
+    free(s->buckets);
+    s->buckets = b;
+    s->nbuckets = n;
+}
+
+static void mem_stat_of(const mem_val *v, st_stat *out)
+{
+    out->size = v->len;
+    memcpy(out->etag, v->etag, sizeof out->etag);
+}
+
+/* Install v at key (lock held for writing); returns whether a value existed. */
+static int mem_install(mem_store *s, const char *key, size_t len, mem_val *v, bool *existed)
+{
+    mem_ent **p = mem_find(s, key, len);
+    *existed = *p != NULL;
+    if (*p) {
+        mem_unref((*p)->val);
+        (*p)->val = v;
+        return 0;
+    }
+    mem_ent *e = malloc(sizeof *e + len + 1);
+    if (!e) return ZD_ENOMEM;
+    memcpy(e->key, key, len + 1);
+    e->klen = len;
+    e->val = v;
+    e->next = NULL;
+    *p = e;
+    if (++s->count > s->nbuckets) mem_grow(s);
+    return 0;
+}
+
+/* ---- stat / read ---- */
+
+static int mem_stat(st_store *base, const char *key, st_stat *out)
+{
+    mem_store *s = (mem_store *)base;
+    pthread_rwlock_rdlock(&s->lock);
+    mem_ent *e = *mem_find(s, key, strlen(key));
+    if (e) mem_stat_of(e->val, out);
+    pthread_rwlock_unlock(&s->lock);
+    return e ? 0 : ZD_ENOTFOUND;
+}
+
+typedef struct mem_reader {
+    st_reader base;
+    mem_val *val;
+} mem_reader;
+
+static int mem_read(st_reader *r, uint64_t off, void *buf, size_t len)
+{
+    mem_val *v = ((mem_reader *)r)->val;
+    if (off > v->len || len > v->len - off) return ZD_ERANGE;
+    memcpy(buf, v->data + off, len);
+    return 0;
+}
+
+static void mem_reader_close(st_reader *r)
+{
+    mem_unref(((mem_reader *)r)->val);
+    free(r);
+}
+
+static int mem_open_read(st_store *base, const char *key, st_reader **out, st_stat *st)
+{
+    mem_store *s = (mem_store *)base;
+    mem_reader *r = malloc(sizeof *r);
+    if (!r) return ZD_ENOMEM;
+    pthread_rwlock_rdlock(&s->lock);
+    mem_ent *e = *mem_find(s, key, strlen(key));
+    if (e) {
+        r->val = e->val;
+        atomic_fetch_add(&r->val->refs, 1);
+    }
+    pthread_rwlock_unlock(&s->lock);
+    if (!e) {
+        free(r);
+        return ZD_ENOTFOUND;
+    }
+    mem_stat_of(r->val, st);
+    r->base = (st_reader){.read = mem_read, .close = mem_reader_close};
+    *out = &r->base;
+    return 0;
+}
+
+/* ---- writers ---- */
+
+typedef struct mem_writer {
+    st_writer base;
+    mem_store *s;
+    zd_buf buf;
+    bool patch;
+    uint64_t off;
+    size_t klen;
+    char key[];
+} mem_writer;
+
+static int mem_write(st_writer *base, const void *data, size_t len)
+{
+    return zd_buf_append(&((mem_writer *)base)->buf, data, len);
+}
+
+static void mem_abort(st_writer *base)
+{
+    mem_writer *w = (mem_writer *)base;
+    zd_buf_free(&w->buf);
+    free(w);
+}
+
+/* A patched copy of old (NULL: empty) with pieces applied; lock held. */
+static int mem_patched(mem_store *s, const mem_val *old, const st_patch *p, size_t n, mem_val **out)
+{
+    uint64_t size = old ? old->len : 0;
+    int rc = st_patch_check(p, n, size);
+    if (rc) return rc;
+    for (size_t i = 0; i < n; i++)
+        if (p[i].off + p[i].len > size) size = p[i].off + p[i].len;
+    if (size > SIZE_MAX) return ZD_EOVERFLOW;
+    uint8_t *data = malloc(size ? (size_t)size : 1);
+    if (!data) return ZD_ENOMEM;
+    if (old) memcpy(data, old->data, old->len);
+    for (size_t i = 0; i < n; i++)
+        memcpy(data + p[i].off, p[i].data, p[i].len);
+    if (!(*out = mem_val_new(s, data, (size_t)size))) {
+        free(data);
+        return ZD_ENOMEM;
+    }
+    return 0;
+}
+
+static int mem_patch_locked(mem_store *s, const char *key, size_t klen, const st_patch *p, size_t n,
+                            const st_precond *pc, st_result *res)
+{
+    mem_ent *e = *mem_find(s, key, klen);
+    if (!e) return ZD_ENOTFOUND;
+    st_stat cur;
+    mem_stat_of(e->val, &cur);
+    int rc = pc ? pc->check(pc, &cur) : 0;
+    mem_val *v = NULL;
+    if (!rc) rc = mem_patched(s, e->val, p, n, &v);
+    if (rc) return rc;
+    mem_unref(e->val);
+    e->val = v;
+    res->created = false;
+    mem_stat_of(v, &res->stat);
+    return 0;
+}
+
+static int mem_commit(st_writer *base, const st_precond *pc, st_result *res)
+{
+    mem_writer *w = (mem_writer *)base;
+    mem_store *s = w->s;
+    int rc = 0;
+    pthread_rwlock_wrlock(&s->lock);
+    if (w->patch) {
+        st_patch p = {.off = w->off, .data = w->buf.data, .len = w->buf.len};
+        rc = mem_patch_locked(s, w->key, w->klen, &p, 1, pc, res);
+    } else {
+        mem_ent *e = *mem_find(s, w->key, w->klen);
+        st_stat cur;
+        if (e) mem_stat_of(e->val, &cur);
+        rc = pc ? pc->check(pc, e ? &cur : NULL) : 0;
+        mem_val *v = NULL;
+        if (!rc) {
+            size_t len;
+            uint8_t *data = zd_buf_steal(&w->buf, &len);
+            if (!data) data = malloc(1);
+            if (!data || !(v = mem_val_new(s, data, len))) {
+                free(data);
+                rc = ZD_ENOMEM;
+            }
+        }
+        bool existed = false;
+        if (!rc && (rc = mem_install(s, w->key, w->klen, v, &existed)) != 0) mem_unref(v);
+        if (!rc) {
+            res->created = !existed;
+            mem_stat_of(v, &res->stat);
+        }
+    }
+    pthread_rwlock_unlock(&s->lock);
+    mem_abort(base);
+    return rc;
+}
+
+static mem_writer *mem_writer_new(mem_store *s, const char *key, uint64_t size_hint)
+{
+    size_t klen = strlen(key);
+    mem_writer *w = calloc(1, sizeof *w + klen + 1);
+    if (!w) return NULL;
+    memcpy(w->key, key, klen + 1);
+    w->klen = klen;
+    w->s = s;
+    w->base = (st_writer){.write = mem_write, .commit = mem_commit, .abort = mem_abort};
+    if (size_hint && size_hint <= (64u << 20)) zd_buf_reserve(&w->buf, (size_t)size_hint);
+    return w;
+}
+
+static int mem_put_begin(st_store *base, const char *key, uint64_t size_hint, st_writer **out)
+{
+    mem_writer *w = mem_writer_new((mem_store *)base, key, size_hint);
+    if (!w) return ZD_ENOMEM;
+    *out = &w->base;
+    return 0;
+}
+
+static int mem_patch_begin(st_store *base, const char *key, uint64_t offset, st_writer **out)
+{
+    st_stat st;
+    int rc = mem_stat(base, key, &st);
+    if (rc) return rc;
+    if (offset > st.size) return ZD_ERANGE;
+    mem_writer *w = mem_writer_new((mem_store *)base, key, 0);
+    if (!w) return ZD_ENOMEM;
+    w->patch = true;
+    w->off = offset;
+    *out = &w->base;
+    return 0;
+}
+
+static int mem_patch_many(st_store *base, const char *key, const st_patch *p, size_t n,
+                          const st_precond *pc, st_result *res)
+{
+    mem_store *s = (mem_store *)base;
+    pthread_rwlock_wrlock(&s->lock);
+    int rc = mem_patch_locked(s, key, strlen(key), p, n, pc, res);
+    pthread_rwlock_unlock(&s->lock);
+    return rc;
+}
+
+/* ---- delete / list ---- */
+
+static int mem_remove(st_store *base, const char *key, const st_precond *pc, bool *existed)
+{
+    mem_store *s = (mem_store *)base;
+    size_t len = strlen(key);
+    pthread_rwlock_wrlock(&s->lock);
+    mem_ent **p = mem_find(s, key, len);
+    mem_ent *e = *p;
+    st_stat cur;
+    if (e) mem_stat_of(e->val, &cur);
+    int rc = pc ? pc->check(pc, e ? &cur : NULL) : 0;
+    if (!rc && e) {
+        *p = e->next;
+        s->count--;
+    }
+    pthread_rwlock_unlock(&s->lock);
+    *existed = !rc && e;
+    if (*existed) {
+        mem_unref(e->val);
+        free(e);
+    }
+    return rc;
+}
+
+static int mem_list(st_store *base, const char *prefix, bool recursive, st_list *out)
+{
+    mem_store *s = (mem_store *)base;
+    size_t plen = strlen(prefix);
+    int rc = 0;
+    pthread_rwlock_rdlock(&s->lock);
+    for (size_t i = 0; i < s->nbuckets && !rc; i++)
+        for (mem_ent *e = s->buckets[i]; e && !rc; e = e->next) {
+            const char *rest = e->key;
+            size_t rlen = e->klen;
+            if (plen) {
+                if (e->klen <= plen + 1 || memcmp(e->key, prefix, plen) != 0 || e->key[plen] != '/')
+                    continue;
+                rest += plen + 1;
+                rlen -= plen + 1;
+            }
+            const char *slash = recursive ? NULL : memchr(rest, '/', rlen);
+            if (slash)
+                rc = st_list_add(out, rest, (size_t)(slash - rest), 0, true);
+            else
+                rc = st_list_add(out, rest, rlen, e->val->len, false);
+        }
+    pthread_rwlock_unlock(&s->lock);
+    return rc;
+}
+
+static void mem_destroy(st_store *base)
+{
+    mem_store *s = (mem_store *)base;
+    for (size_t i = 0; i < s->nbuckets; i++) {
+        mem_ent *e = s->buckets[i], *next;
+        for (; e; e = next) {
+            next = e->next;
+            mem_unref(e->val);
+            free(e);
+        }
+    }
+    free(s->buckets);
+    pthread_rwlock_destroy(&s->lock);
+    free(s);
+}
+
+int st_mem_create(st_store **out)
+{
+    mem_store *s = calloc(1, sizeof *s);
+    if (!s) return ZD_ENOMEM;
+    s->nbuckets = 1024;
+    s->buckets = calloc(s->nbuckets, sizeof *s->buckets);
+    if (!s->buckets) {
+        free(s);
+        return ZD_ENOMEM;
+    }
+    pthread_rwlock_init(&s->lock, NULL);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    atomic_init(&s->gen, ((uint64_t)ts.tv_sec << 20) ^ (uint64_t)ts.tv_nsec);
+    s->base = (st_store){.kind = "memory",
+                         .stat = mem_stat,
+                         .open_read = mem_open_read,
+                         .put_begin = mem_put_begin,
+                         .patch_begin = mem_patch_begin,
+                         .patch_many = mem_patch_many,
+                         .remove = mem_remove,
+                         .list = mem_list,
+                         .destroy = mem_destroy};
+    *out = &s->base;
+    return 0;
+}

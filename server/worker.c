@@ -1,0 +1,154 @@
+/* worker.c: event-loop threads with SO_REUSEPORT listeners (see worker.h).
+ *
+ * Draining: wk_stop() wakes the loop through a uv_async; the worker closes its listener,
+ * closes idle connections and lets busy ones finish their current response (they close
+ * afterwards). uv_run returns once the last handle is closed. */
+#include "worker.h"
+
+#include "conn.h"
+#include "log.h"
+#include "response.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define WK_BACKLOG 1024
+
+static int wk_addr(const char *host, int port, struct sockaddr_storage *ss)
+{
+    memset(ss, 0, sizeof *ss);
+    if (uv_ip4_addr(host, port, (struct sockaddr_in *)ss) == 0) return 0;
+    if (uv_ip6_addr(host, port, (struct sockaddr_in6 *)ss) == 0) return 0;
+    return -EINVAL;
+}
+
+static int wk_socket(const struct sockaddr_storage *ss, bool reuseport, int *port, int *fd_out)
+{
+    socklen_t len =
+        ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+    int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -errno;
+    int one = 1;
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) ||
+        (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one)) ||
+        bind(fd, (const struct sockaddr *)ss, len)) {
+        int e = -errno;
+        close(fd);
+        return e;
+    }
+    struct sockaddr_storage bound;
+    socklen_t blen = sizeof bound;
+    if (getsockname(fd, (struct sockaddr *)&bound, &blen)) {
+        int e = -errno;
+        close(fd);
+        return e;
+    }
+    *port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
+                                              : ((struct sockaddr_in *)&bound)->sin_port);
+    *fd_out = fd;
+    return 0;
+}
+
+int wk_bind(const char *host, int *port, bool first, int *fd_out)
+{
+    struct sockaddr_storage ss;
+    int rc = wk_addr(host, *port, &ss);
+    if (rc) return rc;
+    if (first) {
+        /* Probe without SO_REUSEPORT: an exclusive bind proves the port is really free (a
+         * SO_REUSEPORT bind would silently join another process's group) and, for port 0,
+         * picks it. */
+        int probe;
+        if ((rc = wk_socket(&ss, false, port, &probe)) != 0) return rc;
+        close(probe);
+        if ((rc = wk_addr(host, *port, &ss)) != 0) return rc;
+    }
+    return wk_socket(&ss, true, port, fd_out);
+}
+
+static void wk_on_connection(uv_stream_t *server, int status)
+{
+    wk_worker *w = server->data;
+    if (status < 0) {
+        lg_log(LG_WARN, "accept: %s", uv_strerror(status));
+        return;
+    }
+    cn_accept(w);
+}
+
+static void wk_on_stop(uv_async_t *a)
+{
+    wk_worker *w = a->data;
+    w->draining = true;
+    uv_close((uv_handle_t *)&w->listener, NULL);
+    uv_close((uv_handle_t *)&w->stop_async, NULL);
+    cn_drain_all(w);
+}
+
+static void wk_run(void *arg)
+{
+    wk_worker *w = arg;
+    uv_run(&w->loop, UV_RUN_DEFAULT);
+}
+
+int wk_start(wk_worker *w, int index, const wk_shared *shared, int listen_fd)
+{
+    w->index = index;
+    w->shared = shared;
+    w->listen_fd = listen_fd;
+    w->date_sec = -1;
+    int rc = uv_loop_init(&w->loop);
+    if (rc) return rc;
+    uv_tcp_init(&w->loop, &w->listener);
+    w->listener.data = w;
+    if ((rc = uv_tcp_open(&w->listener, listen_fd)) != 0 ||
+        (rc = uv_listen((uv_stream_t *)&w->listener, WK_BACKLOG, wk_on_connection)) != 0)
+        return rc;
+    uv_async_init(&w->loop, &w->stop_async, wk_on_stop);
+    w->stop_async.data = w;
+    return uv_thread_create(&w->thread, wk_run, w);
+}
+
+void wk_stop(wk_worker *w)
+{
+    uv_async_send(&w->stop_async);
+}
+
+void wk_join(wk_worker *w)
+{
+    uv_thread_join(&w->thread);
+    uv_loop_close(&w->loop);
+    while (w->npool > 0)
+        free(w->pool[--w->npool]);
+}
+
+const char *wk_date(wk_worker *w)
+{
+    time_t now = time(NULL);
+    if (now != w->date_sec) {
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        strftime(w->date, sizeof w->date, "Date: %a, %d %b %Y %H:%M:%S GMT\r\n", &tm);
+        w->date_sec = now;
+    }
+    return w->date;
+}
+
+uint8_t *wk_iobuf_get(wk_worker *w)
+{
+    if (w->npool > 0) return w->pool[--w->npool];
+    return malloc(RS_IOBUF);
+}
+
+void wk_iobuf_put(wk_worker *w, uint8_t *buf)
+{
+    if (w->npool < WK_POOL_MAX)
+        w->pool[w->npool++] = buf;
+    else
+        free(buf);
+}

@@ -1,0 +1,67 @@
+/* worker.h: the event-loop threads. Each worker owns a uv_loop on its own thread and its own
+ * listening socket bound with SO_REUSEPORT to the same address (like nginx workers), so the
+ * kernel spreads connections over the loops and a request never changes threads. */
+#ifndef ZS_WORKER_H
+#define ZS_WORKER_H
+
+#include "auth.h"
+#include "metrics.h"
+#include "options.h"
+#include "store.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#define WK_POOL_MAX 8 /* idle streaming buffers kept per worker */
+
+struct cn_conn;
+
+/* What every worker shares (read-only after start). */
+typedef struct wk_shared {
+    const opt_config *cfg;
+    st_store *store;
+    au_table *auth;      /* NULL without --token-file */
+    mt_worker **metrics; /* every worker's counters, for /_zarrd/metrics */
+    int nworkers;
+} wk_shared;
+
+typedef struct wk_worker {
+    int index;
+    const wk_shared *shared;
+    uv_loop_t loop;
+    uv_tcp_t listener;
+    uv_async_t stop_async;
+    uv_thread_t thread;
+    int listen_fd;
+    bool draining;
+    struct cn_conn *conns; /* every open connection (doubly linked), for draining */
+    mt_worker metrics;
+    char date[64]; /* "Date: ...\r\n" for date_sec */
+    int64_t date_sec;
+    uint8_t *pool[WK_POOL_MAX]; /* idle streaming buffers */
+    int npool;
+} wk_worker;
+
+/* Create a listening socket (SO_REUSEPORT, bound, not yet listening) for host:*port; if *port
+ * is 0 the kernel picks one and *port is set to it. `first` (the first worker's socket) first
+ * checks that nobody else holds the port. Returns 0 or a negative errno. */
+int wk_bind(const char *host, int *port, bool first, int *fd_out);
+
+/* Initialise a worker around a bound socket and start its thread. */
+int wk_start(wk_worker *w, int index, const wk_shared *shared, int listen_fd);
+
+/* Ask a worker to drain (thread-safe): stop accepting, finish in-flight requests, close. */
+void wk_stop(wk_worker *w);
+
+/* Wait for the worker's thread to end and release its loop. */
+void wk_join(wk_worker *w);
+
+/* The worker's current "Date: ...\r\n" header line. */
+const char *wk_date(wk_worker *w);
+
+/* Streaming buffers of RS_IOBUF bytes, recycled per worker. */
+uint8_t *wk_iobuf_get(wk_worker *w);
+void wk_iobuf_put(wk_worker *w, uint8_t *buf);
+
+#endif
