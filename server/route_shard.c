@@ -1,11 +1,77 @@
-/* route_shard.c: the hook for the shard endpoints (`?chunk=C` on GET/PUT/DELETE, `?batch` on
- * POST; see DESIGN.md). The router sends every such request here. The shard engine
- * (server/shard_*.c) replaces this file's body; until then the answer is 501. */
+/* route_shard.c: the shard endpoints (`?chunk=C` on GET/HEAD/PUT/DELETE, `?batch` on POST; see
+ * DESIGN.md and server/SHARDS.md). The router sends every such request here. This file is the
+ * connection glue only: it buffers the body, hands the request to shard_http.c and sends the
+ * answer. The shard engine works on files, so it needs the fs store. */
 #include "handlers.h"
+
+#include "shard_http.h"
+
+static sh_method shard_method(int method)
+{
+    switch (method) {
+    case HTTP_GET:
+        return SH_GET;
+    case HTTP_HEAD:
+        return SH_HEAD;
+    case HTTP_PUT:
+        return SH_PUT;
+    case HTTP_DELETE:
+        return SH_DELETE;
+    case HTTP_POST:
+        return SH_POST;
+    default:
+        return SH_OTHER;
+    }
+}
+
+static sh_fsync_mode shard_fsync(opt_fsync_mode m)
+{
+    return m == OPT_FSYNC_ALWAYS  ? SH_FSYNC_ALWAYS
+           : m == OPT_FSYNC_BATCH ? SH_FSYNC_BATCH
+                                  : SH_FSYNC_NONE;
+}
 
 static void shard_begin(cn_conn *c)
 {
-    rs_error(c, 501, "not implemented", "shard endpoints (?chunk=, ?batch) are not available yet");
+    const opt_config *cfg = c->w->shared->cfg;
+    if (cfg->store != OPT_STORE_FS) {
+        rs_error(c, 501, "not implemented", "shard endpoints need --store fs");
+        return;
+    }
+    if (c->req.key.is_prefix) {
+        rs_error(c, 400, "bad request", "a shard key cannot end in '/'");
+        return;
+    }
+    zd_error err = {0};
+    if (sh_http_start(cfg->root, shard_fsync(cfg->fsync), &err) != 0) {
+        rs_error(c, 500, "internal error", "shard engine: %s", err.msg);
+        return;
+    }
+    if (sh_http_wants_body(shard_method(c->req.method)))
+        cn_body_to_buffer(c, cfg->max_body < SH_HTTP_BODY_MAX ? cfg->max_body : SH_HTTP_BODY_MAX);
 }
 
-const hd_handler hd_shard = {.begin = shard_begin};
+static void shard_finish(cn_conn *c)
+{
+    cn_request *r = &c->req;
+    sh_http_request rq = {
+        .method = shard_method(r->method),
+        .key = r->key.key,
+        .query = r->query,
+        .query_len = r->query_len,
+        .body = r->body.data,
+        .body_len = r->body.len,
+    };
+    rq.zarr_shard = cn_header_get(c, "zarr-shard", &rq.zarr_shard_len);
+    sh_http_response rs = {0};
+    sh_http_handle(sh_http_engine(), &rq, &rs);
+    if (rs.status >= 400) {
+        rs_error(c, rs.status, rs.error, "%s", rs.detail.msg);
+    } else {
+        rs_begin(c, rs.status);
+        rs_send(c, rs.status == 200 ? "application/octet-stream" : NULL, rs.body.data, rs.body.len);
+    }
+    zd_buf_free(&rs.body);
+}
+
+const hd_handler hd_shard = {.begin = shard_begin, .finish = shard_finish};

@@ -1,5 +1,5 @@
 /* shard_compact.h: rewriting a shard without its dead bytes. The live inner chunks are copied
- * in C order of their coordinates into a temporary file under <root>/.zarrd, the index is
+ * in C order of their coordinates into a temporary file under <root>/.zarrd-shards, the index is
  * written, and the file replaces the shard by an atomic rename, after a journal barrier that
  * keeps replay from applying the shard's earlier records to the new file. */
 #ifndef SHARD_COMPACT_H

@@ -24,13 +24,14 @@ typedef enum sh_fsync_mode {
     SH_FSYNC_ALWAYS, /* acknowledged after an fsync, issued at once */
 } sh_fsync_mode;
 
-/* Directory (under the store root) holding the log and compaction temporaries. */
-#define SH_PRIVATE_DIR ".zarrd"
+/* Directory (under the store root) holding the log and compaction temporaries; the HTTP layer
+ * refuses key segments starting with ".zarrd-", so no request can reach it. */
+#define SH_PRIVATE_DIR ".zarrd-shards"
 
 typedef struct sh_wal sh_wal;
 
-/* Open <root>/.zarrd/shard.wal, replay it into the shard files below root_fd, flush and empty
- * it. checkpoint_bytes: size past which the log is checkpointed. */
+/* Open <root>/.zarrd-shards/shard.wal, replay it into the shard files below root_fd, flush and
+ * empty it. checkpoint_bytes: size past which the log is checkpointed. */
 int sh_wal_open(sh_wal **out, int root_fd, sh_fsync_mode mode, uint64_t checkpoint_bytes,
                 zd_error *err);
 

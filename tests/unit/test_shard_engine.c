@@ -372,7 +372,7 @@ Test(shard_engine, reserved_and_invalid_keys_are_refused)
     zd_shard_layout l = layout3(true, true);
     sh_engine *e = open_engine(NULL);
     uint64_t c[3] = {0, 0, 0};
-    cr_assert_eq(sh_engine_put(e, ".zarrd/shard.wal", &l, c, "x", 1, NULL), ZD_EINVAL);
+    cr_assert_eq(sh_engine_put(e, ".zarrd-shards/shard.wal", &l, c, "x", 1, NULL), ZD_EINVAL);
     cr_assert_eq(sh_engine_put(e, "a/../b", &l, c, "x", 1, NULL), ZD_EINVAL);
     cr_assert_eq(sh_engine_put(e, "", &l, c, "x", 1, NULL), ZD_EINVAL);
     sh_engine_close(e);
@@ -519,7 +519,7 @@ Test(shard_engine, replay_redoes_journaled_changes_and_ignores_a_torn_tail)
 {
     zd_shard_layout l = layout3(true, true);
     char wal[256], saved[300];
-    snprintf(wal, sizeof wal, "%s/.zarrd/shard.wal", root);
+    snprintf(wal, sizeof wal, "%s/.zarrd-shards/shard.wal", root);
     snprintf(saved, sizeof saved, "%s.saved", wal);
     for (int torn = 0; torn < 2; torn++) {
         sh_engine *e = open_engine(NULL);
@@ -545,7 +545,7 @@ Test(shard_engine, replay_redoes_journaled_changes_and_ignores_a_torn_tail)
             cr_assert_eq(memcmp(b.data, "second", 6), 0);
         }
         check_shard("r", &l, NULL);
-        cr_assert_eq(file_size(".zarrd/shard.wal"), 0); /* emptied after replay */
+        cr_assert_eq(file_size(".zarrd-shards/shard.wal"), 0); /* emptied after replay */
         zd_buf_free(&b);
         sh_engine_close(e);
         unlink(p);

@@ -1,0 +1,63 @@
+/* shard_http.h: the shard endpoints of DESIGN.md ("Shard endpoints") without the transport:
+ * a request (method, key, query, Zarr-Shard header, body) in, a status and body out. The
+ * connection glue (route_shard.c) only buffers the body and sends what this returns.
+ *
+ *   GET    /shard?chunk=C   200 encoded inner chunk; 404 empty chunk or no shard
+ *   PUT    /shard?chunk=C   204; body = the encoded inner chunk
+ *   DELETE /shard?chunk=C   204 (also when already empty); the last chunk deletes the shard
+ *   POST   /shard?batch     204; body = batch framing (shard_batch.h), applied atomically
+ *
+ * The layout comes from the Zarr-Shard header (shard_header.h). Statuses for refusals:
+ * 400 malformed header / query / batch or coordinates outside the shard, 409 the stored shard
+ * contradicts the layout, 413 a chunk too large, 405 another method. Nothing changes then. */
+#ifndef SHARD_HTTP_H
+#define SHARD_HTTP_H
+
+#include "shard_engine.h"
+#include "zd_buf.h"
+#include "zd_error.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Largest body a shard request may carry (a chunk or a batch), whatever --max-body says. */
+#define SH_HTTP_BODY_MAX ((uint64_t)1 << 30)
+
+typedef enum sh_method { SH_GET, SH_HEAD, SH_PUT, SH_DELETE, SH_POST, SH_OTHER } sh_method;
+
+typedef struct sh_http_request {
+    sh_method method;
+    const char *key; /* validated store key, NUL-terminated */
+    const char *query;
+    size_t query_len;
+    const char *zarr_shard; /* Zarr-Shard header value, or NULL */
+    size_t zarr_shard_len;
+    const uint8_t *body;
+    size_t body_len;
+} sh_http_request;
+
+typedef struct sh_http_response {
+    int status;
+    const char *error; /* short reason for an error status, e.g. "conflict" */
+    zd_error detail;   /* the long reason */
+    zd_buf body;       /* 200: the encoded inner chunk */
+} sh_http_response;
+
+/* The process's engine over the store root: opened by the first sh_http_start (at startup, so
+ * the journal is replayed before any request is served; later calls return at once). */
+int sh_http_start(const char *root, sh_fsync_mode mode, zd_error *err);
+
+/* The engine, or NULL before sh_http_start. Plain writes of keys bracket themselves with
+ * sh_engine_write_begin/end on it. */
+sh_engine *sh_http_engine(void);
+
+/* Close the engine (after the workers stopped). */
+void sh_http_stop(void);
+
+/* Whether the request carries a body the handler must read first (PUT and POST). */
+bool sh_http_wants_body(sh_method m);
+
+/* Serve one request; rs->body must be empty or reusable (it is reset). */
+void sh_http_handle(sh_engine *e, const sh_http_request *rq, sh_http_response *rs);
+
+#endif
