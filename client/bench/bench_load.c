@@ -4,7 +4,12 @@
  *
  * Every value holds the same byte pattern (byte i = pattern(i)); PUTs write the whole pattern
  * and PATCHes write pattern[off, off+len) at off, so a value's content never changes and every
- * GET and range GET is verified against the pattern: a wrong byte counts as bad_data. */
+ * GET and range GET is verified against the pattern: a wrong byte counts as bad_data.
+ *
+ * shard and batch ops write into a 1-D uint8 sharded array under PREFIX/shards whose inner
+ * chunks are --value-size bytes, ZB_LOAD_SHARD_CHUNKS per shard: shard writes one inner chunk
+ * (the client sends it to the server's shard endpoint), batch ZB_LOAD_BATCH_CHUNKS adjacent
+ * inner chunks of one shard (sent as one batch). */
 #include "bench_load.h"
 
 #include "bench_clock.h"
@@ -21,7 +26,9 @@
 
 typedef struct load_shared {
     const zb_load_cfg *cfg;
-    const uint8_t *pattern; /* cfg->value_size bytes */
+    const uint8_t *pattern; /* pattern_len bytes: a value, or a batch of inner chunks */
+    char shard_path[256];   /* the sharded array of shard/batch ops, or "" */
+    uint64_t shards;        /* its number of shards */
     uint64_t start_ns, end_ns;
     atomic_uint_fast64_t claimed; /* requests handed out (for --requests) */
     atomic_uint_fast64_t done;
@@ -37,6 +44,7 @@ typedef struct load_worker {
     unsigned idx;
     load_phase phase;
     zc_client *client;
+    zc_array *arr; /* this worker's handle on the sharded array, if any */
     pthread_t tid;
     uint64_t rng;
     int rc;        /* populate/cleanup: first error */
@@ -45,6 +53,7 @@ typedef struct load_worker {
     zb_hist per_op[ZB_OP_COUNT];
     uint64_t ops[ZB_OP_COUNT];
     uint64_t outcomes[ZB_OUT_COUNT];
+    char first_error[ZB_OUT_COUNT][ZB_LOAD_ERRMSG];
     uint64_t missed, bytes_in, bytes_out;
 } load_worker;
 
@@ -151,6 +160,17 @@ static int run_op(load_worker *w, zb_op op)
         rc = zc_patch(w->client, key, off, pat + off, cfg->range_size);
         if (!rc) w->bytes_out += cfg->range_size;
         return zb_load_outcome_of(rc);
+    case ZB_OP_SHARD:
+    case ZB_OP_BATCH: {
+        uint64_t n = op == ZB_OP_SHARD ? 1 : ZB_LOAD_BATCH_CHUNKS;
+        uint64_t shard = rng_next(&w->rng) % w->sh->shards;
+        uint64_t first = rng_next(&w->rng) % (ZB_LOAD_SHARD_CHUNKS - n + 1);
+        uint64_t start = (shard * ZB_LOAD_SHARD_CHUNKS + first) * cfg->value_size;
+        uint64_t shape = n * cfg->value_size;
+        rc = zc_array_write(w->arr, &start, &shape, pat);
+        if (!rc) w->bytes_out += shape;
+        return zb_load_outcome_of(rc);
+    }
     default:
         return ZB_OUT_OTHER;
     }
@@ -163,6 +183,9 @@ static void record(load_worker *w, zb_op op, int out, uint64_t t0, uint64_t t1)
     zb_hist_record(&w->all, lat);
     zb_hist_record(&w->per_op[op], lat);
     w->ops[op]++;
+    if (out != ZB_OUT_OK && w->outcomes[out] == 0)
+        snprintf(w->first_error[out], sizeof(w->first_error[out]), "%s %s", zb_op_name(op),
+                 out == ZB_OUT_BAD_DATA ? "returned wrong data" : zc_errmsg());
     w->outcomes[out]++;
     uint64_t sec = (t1 - sh->start_ns) / 1000000000ull;
     if (sec < sh->seconds) atomic_fetch_add_explicit(&sh->per_second[sec], 1, memory_order_relaxed);
@@ -294,8 +317,11 @@ static void collect(const load_shared *sh, load_worker *ws, unsigned n, zb_load_
             zb_hist_merge(&res->per_op[op], &w->per_op[op]);
             res->ops[op] += w->ops[op];
         }
-        for (int o = 0; o < ZB_OUT_COUNT; o++)
+        for (int o = 0; o < ZB_OUT_COUNT; o++) {
             res->outcomes[o] += w->outcomes[o];
+            if (!res->first_error[o][0])
+                memcpy(res->first_error[o], w->first_error[o], sizeof(res->first_error[o]));
+        }
         res->missed += w->missed;
         res->bytes_in += w->bytes_in;
         res->bytes_out += w->bytes_out;
@@ -329,29 +355,71 @@ static int open_workers(const zb_load_cfg *cfg, load_shared *sh, load_worker *ws
     return 0;
 }
 
+static bool uses_shards(const zb_load_cfg *cfg)
+{
+    return cfg->mix.weight[ZB_OP_SHARD] || cfg->mix.weight[ZB_OP_BATCH];
+}
+
+/* Create the sharded array of shard/batch ops (main thread) and open it in every worker. */
+static int open_shard_array(const zb_load_cfg *cfg, load_shared *sh, load_worker *ws)
+{
+    snprintf(sh->shard_path, sizeof(sh->shard_path), "%s/shards", cfg->prefix);
+    sh->shards = cfg->keys / ZB_LOAD_SHARD_CHUNKS ? cfg->keys / ZB_LOAD_SHARD_CHUNKS : 1;
+    uint64_t chunk = cfg->value_size, shard = chunk * ZB_LOAD_SHARD_CHUNKS;
+    uint64_t shape = shard * sh->shards;
+    zc_array_spec spec = {.ndim = 1,
+                          .shape = &shape,
+                          .chunks = &chunk,
+                          .shards = &shard,
+                          .dtype = "uint8",
+                          .codec = "none"};
+    zc_array *arr = NULL;
+    int rc = zc_array_create(ws[0].client, sh->shard_path, &spec, &arr);
+    zc_array_close(arr);
+    for (unsigned i = 0; !rc && i < cfg->connections; i++)
+        rc = zc_array_open(ws[i].client, sh->shard_path, &ws[i].arr);
+    if (rc)
+        fprintf(stderr, "zarrd-bench load: sharded array %s: %s\n", sh->shard_path, zc_errmsg());
+    return rc;
+}
+
+/* Delete the sharded array's keys (its shards and zarr.json). */
+static void remove_shard_array(zc_client *client, const char *path)
+{
+    zc_entry *e = NULL;
+    size_t n = 0;
+    if (zc_list(client, path, 1, &e, &n) != 0) return;
+    char key[512];
+    for (size_t i = 0; i < n; i++)
+        if (!e[i].is_dir) {
+            snprintf(key, sizeof(key), "%s/%s", path, e[i].name);
+            zc_delete(client, key);
+        }
+    zc_entries_free(e, n);
+}
+
 int zb_load_run(const zb_load_cfg *cfg, zb_load_result *res)
 {
     memset(res, 0, sizeof(*res));
     zb_hist_init(&res->all);
     for (int op = 0; op < ZB_OP_COUNT; op++)
         zb_hist_init(&res->per_op[op]);
-    if (cfg->mix.weight[ZB_OP_SHARD] || cfg->mix.weight[ZB_OP_BATCH]) {
-        fprintf(stderr, "zarrd-bench load: shard and batch ops need the client's array API\n");
-        return ZD_EUNSUPPORTED;
-    }
     load_shared sh = {.cfg = cfg};
     sh.seconds = (uint32_t)cfg->duration_s + 2;
-    uint8_t *pattern = malloc(cfg->value_size);
+    /* batches send ZB_LOAD_BATCH_CHUNKS values at once: at most 8 x 64 MiB, no overflow */
+    uint64_t pattern_len = cfg->value_size * (uses_shards(cfg) ? ZB_LOAD_BATCH_CHUNKS : 1);
+    uint8_t *pattern = malloc(pattern_len);
     load_worker *ws = calloc(cfg->connections, sizeof(*ws));
     sh.per_second = calloc(sh.seconds, sizeof(*sh.per_second));
     res->per_second = calloc(sh.seconds, sizeof(*res->per_second));
     int rc = ZD_ENOMEM;
     if (!pattern || !ws || !sh.per_second || !res->per_second) goto out;
     res->seconds = sh.seconds;
-    for (uint64_t i = 0; i < cfg->value_size; i++)
+    for (uint64_t i = 0; i < pattern_len; i++)
         pattern[i] = pattern_byte(i);
     sh.pattern = pattern;
     rc = open_workers(cfg, &sh, ws);
+    if (!rc && uses_shards(cfg)) rc = open_shard_array(cfg, &sh, ws);
     if (rc) goto out;
     rc = run_phase(ws, cfg->connections, PHASE_POPULATE, false);
     if (rc) {
@@ -368,10 +436,13 @@ int zb_load_run(const zb_load_cfg *cfg, zb_load_result *res)
     if (!cfg->keep && run_phase(ws, cfg->connections, PHASE_CLEANUP, false) != 0)
         fprintf(stderr, "zarrd-bench load: warning: could not delete every key under %s\n",
                 cfg->prefix);
+    if (!cfg->keep && sh.shard_path[0]) remove_shard_array(ws[0].client, sh.shard_path);
 out:
     if (ws)
-        for (unsigned i = 0; i < cfg->connections; i++)
+        for (unsigned i = 0; i < cfg->connections; i++) {
+            zc_array_close(ws[i].arr);
             zc_client_close(ws[i].client);
+        }
     free(ws);
     free(sh.per_second);
     free(pattern);

@@ -23,6 +23,7 @@
 #define ZB_LOAD_MAX_DATASET     (4ull << 30) /* keys * value size */
 #define ZB_LOAD_SHARD_CHUNKS    64           /* inner chunks per shard for shard/batch ops */
 #define ZB_LOAD_BATCH_CHUNKS    8            /* inner chunks written by one batch op */
+#define ZB_LOAD_ERRMSG          200          /* bytes kept of an outcome's first error message */
 
 typedef struct zb_load_cfg {
     const char *url;
@@ -67,8 +68,9 @@ typedef struct zb_load_result {
     zb_hist per_op[ZB_OP_COUNT];
     uint64_t ops[ZB_OP_COUNT];
     uint64_t outcomes[ZB_OUT_COUNT];
-    uint64_t requests; /* completed, ok or not */
-    uint64_t missed;   /* open loop: scheduled before the end but never sent */
+    char first_error[ZB_OUT_COUNT][ZB_LOAD_ERRMSG]; /* the first failure of each class */
+    uint64_t requests;                              /* completed, ok or not */
+    uint64_t missed; /* open loop: scheduled before the end but never sent */
     uint64_t bytes_in, bytes_out;
     double elapsed_s;
     uint64_t *per_second; /* completions in each second of the run */

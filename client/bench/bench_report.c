@@ -44,6 +44,9 @@ void zb_report_load_text(FILE *f, const zb_load_cfg *cfg, const zb_load_result *
         if (res->outcomes[o])
             fprintf(f, " %s %llu", zb_load_outcome_name(o), (unsigned long long)res->outcomes[o]);
     fprintf(f, "\n");
+    for (int o = 1; o < ZB_OUT_COUNT; o++)
+        if (res->outcomes[o])
+            fprintf(f, "  first %s: %s\n", zb_load_outcome_name(o), res->first_error[o]);
 }
 
 static cJSON *hist_json(const zb_hist *h)
@@ -91,9 +94,13 @@ static cJSON *load_json(const zb_load_cfg *cfg, const zb_load_result *res)
         if (res->ops[op])
             cJSON_AddItemToObject(per_op, zb_op_name((zb_op)op), hist_json(&res->per_op[op]));
     cJSON *outs = cJSON_AddObjectToObject(root, "outcomes");
-    for (int o = 0; o < ZB_OUT_COUNT; o++)
-        if (res->outcomes[o])
-            cJSON_AddNumberToObject(outs, zb_load_outcome_name(o), (double)res->outcomes[o]);
+    cJSON *firsts = cJSON_AddObjectToObject(root, "first_errors");
+    for (int o = 0; o < ZB_OUT_COUNT; o++) {
+        if (!res->outcomes[o]) continue;
+        cJSON_AddNumberToObject(outs, zb_load_outcome_name(o), (double)res->outcomes[o]);
+        if (o != ZB_OUT_OK)
+            cJSON_AddStringToObject(firsts, zb_load_outcome_name(o), res->first_error[o]);
+    }
     cJSON *ps = cJSON_AddArrayToObject(root, "per_second");
     for (uint32_t s = 0; s < res->seconds; s++)
         cJSON_AddItemToArray(ps, cJSON_CreateNumber((double)res->per_second[s]));

@@ -1,15 +1,18 @@
 /* main.c: zarrd-bench, the benchmark and load generator of zarrd, a thin user of the public
  * client API (zarrd/client.h). `zarrd-bench URL load ...` drives a server with a mix of
- * requests. */
+ * requests; `zarrd-bench URL matrix ...` runs zarr-python's benchmark cases through it. */
 #include "bench_load.h"
+#include "bench_matrix.h"
 
 #include <stdio.h>
 #include <string.h>
 
-static const char usage[] = "usage: zarrd-bench URL load [options]     load generator\n"
-                            "       zarrd-bench URL COMMAND --help     options of a command\n"
-                            "URL is http://HOST:PORT[/prefix] of a running zarrd.\n"
-                            "Exit status: 0 ok, 1 a run failed or read wrong data, 2 usage.\n";
+static const char usage[] =
+    "usage: zarrd-bench URL load [options]     load generator\n"
+    "       zarrd-bench URL matrix [options]   benchmark matrix (zarr-python's cases)\n"
+    "       zarrd-bench URL COMMAND --help     options of a command\n"
+    "URL is http://HOST:PORT[/prefix] of a running zarrd.\n"
+    "Exit status: 0 ok, 1 a run failed or read wrong data, 2 usage.\n";
 
 int main(int argc, char **argv)
 {
@@ -26,6 +29,7 @@ int main(int argc, char **argv)
         return 2;
     }
     if (strcmp(argv[2], "load") == 0) return zb_load_cmd(argv[1], argc - 2, argv + 2);
+    if (strcmp(argv[2], "matrix") == 0) return zb_matrix_cmd(argv[1], argc - 2, argv + 2);
     fprintf(stderr, "zarrd-bench: unknown command '%s'\n%s", argv[2], usage);
     return 2;
 }
