@@ -1,0 +1,255 @@
+/* test_shard_http.c: the shard endpoints against a real zarrd (fs store): the statuses of
+ * DESIGN.md, every bad request answered with a JSON error and the shard byte-for-byte
+ * unchanged, and 64 concurrent clients each writing their own inner chunks of one shard for
+ * many rounds (variable-size "compressed" chunks and fixed-size chunks): no lost update, and
+ * the checker passes on the stored shard. */
+#include <criterion/criterion.h>
+
+#include "shard_batch.h"
+#include "shard_check.h"
+#include "shard_http_client.h"
+#include "shard_payload.h"
+#include "zt_fixture.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LAYOUT "chunks=16,8; index=end; crc32c=1"
+
+TestSuite(shard_http, .init = zt_fixture_start, .fini = zt_fixture_stop);
+
+static zd_shard_layout layout_16x8(void)
+{
+    zd_shard_layout l;
+    uint64_t chunks[2] = {16, 8};
+    cr_assert_eq(zd_shard_layout_init(&l, 2, chunks, true, true, false, NULL), 0);
+    return l;
+}
+
+static void connect(zt_conn *c)
+{
+    cr_assert_eq(zt_conn_open_server(c, zt_srv()), 0);
+}
+
+static void coords_of(uint64_t pos, uint64_t c[2])
+{
+    c[0] = pos / 8;
+    c[1] = pos % 8;
+}
+
+static int put_chunk(zt_conn *c, const char *key, uint64_t pos, const zd_buf *payload)
+{
+    uint64_t xy[2];
+    char q[64];
+    coords_of(pos, xy);
+    shc_chunk_query(q, sizeof q, 2, xy);
+    return shc_status(c, "PUT", key, q, LAYOUT, payload->data, payload->len);
+}
+
+static void check_stored_shard(const char *key, uint64_t *live)
+{
+    zd_buf file = {0};
+    cr_assert_eq(shc_read_file(zt_srv()->root, key, &file), 0, "no shard file %s", key);
+    zd_shard_layout l = layout_16x8();
+    sh_check_report rep;
+    zd_error err = {0};
+    cr_assert_eq(sh_check_buffer(&l, file.data, file.len, sp_check_chunk, NULL, &rep, &err), 0,
+                 "checker: %s", err.msg);
+    if (live) *live = rep.live_chunks;
+    zd_buf_free(&file);
+}
+
+Test(shard_http, put_get_delete_batch)
+{
+    zt_conn c;
+    connect(&c);
+    zd_buf p = {0};
+    sp_make(&p, 9, 1, 100);
+    cr_assert_eq(put_chunk(&c, "a/c/0/0", 9, &p), 204);
+    zt_response r = {0};
+    cr_assert_eq(shc_request(&c, "GET", "a/c/0/0", "chunk=1,1", LAYOUT, NULL, 0, &r), 0);
+    cr_assert_eq(r.status, 200);
+    cr_assert_eq(r.body.len, 100);
+    cr_assert_eq(memcmp(r.body.data, p.data, 100), 0);
+    zt_response_free(&r);
+    cr_assert_eq(shc_request(&c, "GET", "a/c/0/0", "chunk=1,2", LAYOUT, NULL, 0, &r), 0);
+    zt_expect_error(&r, 404);
+    zt_response_free(&r);
+    cr_assert_eq(shc_status(&c, "GET", "a/c/9/9", "chunk=1,2", LAYOUT, NULL, 0), 404);
+
+    /* a batch: two puts and a delete, atomically */
+    zd_buf b = {0}, q = {0};
+    uint64_t c3[2] = {0, 3}, c4[2] = {0, 4}, c9[2] = {1, 1};
+    sh_batch_begin(&b, 2);
+    sp_make(&q, 3, 2, 40);
+    sh_batch_add_put(&b, 2, c3, q.data, q.len);
+    sp_make(&q, 4, 2, 4000);
+    sh_batch_add_put(&b, 2, c4, q.data, q.len);
+    sh_batch_add_delete(&b, 2, c9);
+    cr_assert_eq(shc_status(&c, "POST", "a/c/0/0", "batch", LAYOUT, b.data, b.len), 204);
+    cr_assert_eq(shc_status(&c, "GET", "a/c/0/0", "chunk=1,1", LAYOUT, NULL, 0), 404);
+    cr_assert_eq(shc_request(&c, "GET", "a/c/0/0", "chunk=0,4", LAYOUT, NULL, 0, &r), 0);
+    cr_assert_eq(r.status, 200);
+    cr_assert_eq(r.body.len, 4000);
+    zt_response_free(&r);
+    uint64_t live;
+    check_stored_shard("a/c/0/0", &live);
+    cr_assert_eq(live, 2);
+    /* the whole shard through a plain GET is the same file */
+    zd_buf file = {0};
+    shc_read_file(zt_srv()->root, "a/c/0/0", &file);
+    zt_expect_value("/a/c/0/0", file.data, file.len);
+
+    /* deleting every chunk deletes the shard */
+    cr_assert_eq(shc_status(&c, "DELETE", "a/c/0/0", "chunk=0,3", LAYOUT, NULL, 0), 204);
+    cr_assert_eq(shc_status(&c, "DELETE", "a/c/0/0", "chunk=0,4", LAYOUT, NULL, 0), 204);
+    cr_assert_eq(zt_status("GET", "/a/c/0/0", NULL, NULL, 0), 404);
+    cr_assert_eq(shc_status(&c, "DELETE", "a/c/0/0", "chunk=0,4", LAYOUT, NULL, 0), 204);
+    zd_buf_free(&file);
+    zd_buf_free(&b);
+    zd_buf_free(&q);
+    zd_buf_free(&p);
+    zt_conn_close(&c);
+}
+
+typedef struct bad_case {
+    const char *method;
+    const char *query;
+    const char *layout;
+    const char *body; /* NULL: no body; "" an empty one */
+    int status;
+    size_t len; /* body bytes when it holds NULs; 0: strlen(body) */
+} bad_case;
+
+Test(shard_http, bad_requests_leave_the_shard_unchanged)
+{
+    zt_conn c;
+    connect(&c);
+    zd_buf p = {0};
+    for (uint64_t pos = 0; pos < 128; pos += 5) {
+        sp_make(&p, pos, 1, sp_size(pos, 1, 0, 300));
+        cr_assert_eq(put_chunk(&c, "s", pos, &p), 204);
+    }
+    zd_buf before = {0}, after = {0};
+    cr_assert_eq(shc_read_file(zt_srv()->root, "s", &before), 0);
+    const bad_case cases[] = {
+        {"PUT", "chunk=0,1", NULL, "x", 400, 0},                        /* no layout */
+        {"PUT", "chunk=0,1", "chunks=16,x", "x", 400, 0},               /* bad header */
+        {"PUT", "chunk=0,1", "chunks=16,8; index=middle", "x", 400, 0}, /* bad header */
+        {"PUT", "chunk=0,1", "chunks=16,8; zip=1", "x", 400, 0},        /* unknown param */
+        {"PUT", "chunk=16,0", LAYOUT, "x", 400, 0},                     /* outside */
+        {"PUT", "chunk=0,8", LAYOUT, "x", 400, 0},                      /* outside */
+        {"PUT", "chunk=0", LAYOUT, "x", 400, 0},                        /* too few coords */
+        {"PUT", "chunk=0,0,0", LAYOUT, "x", 400, 0},                    /* too many */
+        {"PUT", "chunk=a,b", LAYOUT, "x", 400, 0},                      /* not numbers */
+        {"PUT", "chunk=0,-1", LAYOUT, "x", 400, 0},                     /* negative */
+        {"PUT", "chunk=0,1&batch", LAYOUT, "x", 400, 0},                /* both */
+        {"PUT", "chunk=0,1", LAYOUT, "", 400, 0},                       /* empty chunk */
+        {"PUT", "chunk=0,1", "chunks=16,4", "x", 409, 0},               /* other index size */
+        {"PUT", "chunk=0,1", "chunks=16,8; crc32c=0", "x", 409, 0},     /* no crc trailer */
+        {"PUT", "chunk=0,1", "chunks=16,8; index=start", "x", 409, 0},  /* index elsewhere */
+        {"PUT", "chunk=0,1", "chunks=16,8; endian=big", "x", 409, 0},   /* other endianness */
+        {"DELETE", "chunk=0,0", "chunks=16,4", NULL, 409, 0},
+        {"GET", "chunk=0,0", "chunks=16,4", NULL, 409, 0},
+        {"PATCH", "chunk=0,0", LAYOUT, "x", 405, 0},
+        {"POST", "chunk=0,0", LAYOUT, "x", 400, 0},                    /* batch takes ?batch */
+        {"PUT", "batch", LAYOUT, "x", 400, 0},                         /* batch takes POST */
+        {"POST", "batch", LAYOUT, "ZSB2\2", 400, 0},                   /* bad magic */
+        {"POST", "batch", LAYOUT, "ZSB1\3", 400, 0},                   /* wrong ndim */
+        {"POST", "batch", LAYOUT, "ZSB1\2P\1\1\5ab", 400, 0},          /* truncated payload */
+        {"POST", "batch", LAYOUT, "ZSB1\2D\1\1X", 400, 0},             /* unknown op */
+        {"POST", "batch", LAYOUT, "ZSB1\2P\1\1\1aP\20\0\1b", 400, 14}, /* 2nd op outside */
+        {"POST", "batch", LAYOUT, "ZSB1\2P\1\1\0", 400, 9},            /* empty chunk */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const bad_case *bc = &cases[i];
+        zt_response r = {0};
+        const char *body = bc->body;
+        size_t len = bc->len ? bc->len : body ? strlen(body) : 0;
+        cr_assert_eq(shc_request(&c, bc->method, "s", bc->query, bc->layout, body, len, &r), 0);
+        zt_expect_error(&r, bc->status);
+        zt_response_free(&r);
+        cr_assert_eq(shc_read_file(zt_srv()->root, "s", &after), 0);
+        cr_assert(after.len == before.len && memcmp(after.data, before.data, before.len) == 0,
+                  "case %zu (%s ?%s) changed the shard", i, bc->method, bc->query);
+    }
+    check_stored_shard("s", NULL);
+    zd_buf_free(&before);
+    zd_buf_free(&after);
+    zd_buf_free(&p);
+    zt_conn_close(&c);
+}
+
+#define CLIENTS 64
+#define ROUNDS  15
+
+typedef struct client_arg {
+    int id; /* writes chunks id and id + 64 */
+    size_t fixed;
+    int failures;
+} client_arg;
+
+static void *client(void *p)
+{
+    client_arg *a = p;
+    zt_conn c;
+    if (zt_conn_open_server(&c, zt_srv()) != 0) {
+        a->failures++;
+        return NULL;
+    }
+    zd_buf payload = {0};
+    for (uint32_t round = 1; round <= ROUNDS; round++) {
+        for (uint64_t pos = (uint64_t)a->id; pos < 128; pos += CLIENTS) {
+            sp_make(&payload, pos, round, sp_size(pos, round, a->fixed, 2000));
+            if (put_chunk(&c, "conc", pos, &payload) != 204) a->failures++;
+        }
+    }
+    zd_buf_free(&payload);
+    zt_conn_close(&c);
+    return NULL;
+}
+
+static void run_concurrent_clients(size_t fixed)
+{
+    pthread_t t[CLIENTS];
+    client_arg args[CLIENTS];
+    for (int i = 0; i < CLIENTS; i++) {
+        args[i] = (client_arg){.id = i, .fixed = fixed};
+        cr_assert_eq(pthread_create(&t[i], NULL, client, &args[i]), 0);
+    }
+    for (int i = 0; i < CLIENTS; i++) {
+        pthread_join(t[i], NULL);
+        cr_assert_eq(args[i].failures, 0, "client %d saw %d failures", i, args[i].failures);
+    }
+    zt_conn c;
+    connect(&c);
+    for (uint64_t pos = 0; pos < 128; pos++) {
+        uint64_t xy[2];
+        char q[64];
+        coords_of(pos, xy);
+        shc_chunk_query(q, sizeof q, 2, xy);
+        zt_response r = {0};
+        cr_assert_eq(shc_request(&c, "GET", "conc", q, LAYOUT, NULL, 0, &r), 0);
+        cr_assert_eq(r.status, 200, "chunk %llu lost", (unsigned long long)pos);
+        uint32_t round;
+        cr_assert(sp_check(r.body.data, r.body.len, pos, &round));
+        cr_assert_eq(round, ROUNDS, "chunk %llu holds round %u", (unsigned long long)pos, round);
+        zt_response_free(&r);
+    }
+    zt_conn_close(&c);
+    uint64_t live;
+    check_stored_shard("conc", &live);
+    cr_assert_eq(live, 128);
+}
+
+Test(shard_http, concurrent_clients_variable_size_chunks_lose_nothing)
+{
+    run_concurrent_clients(0);
+}
+
+Test(shard_http, concurrent_clients_fixed_size_chunks_lose_nothing)
+{
+    run_concurrent_clients(64);
+}
