@@ -66,17 +66,15 @@ static void latency_panel(FILE *f, const zb_load_result *res)
 static void throughput_panel(FILE *f, const zb_load_result *res)
 {
     const double y0 = TOP + PANEL_H + GAP, y1 = y0 + PANEL_H;
-    uint32_t n = (uint32_t)ceil(res->elapsed_s);
+    uint32_t n = (uint32_t)(res->elapsed_s + 0.95); /* drop a last sliver under 50 ms */
     if (n > res->seconds) n = res->seconds;
     if (n == 0) n = 1;
     uint64_t peak = 1;
     for (uint32_t s = 0; s < n; s++)
         if (res->per_second[s] > peak) peak = res->per_second[s];
-    /* round the y range up to 1, 2 or 5 x 10^k */
-    double step = pow(10, floor(log10((double)peak)));
-    double top = step;
-    while (top < (double)peak)
-        top += step;
+    /* round the y range up to a multiple of a fifth of the peak's power of ten */
+    double step = pow(10, floor(log10((double)peak))) / 5;
+    double top = ceil((double)peak / step) * step;
     fprintf(f,
             "<text x='%d' y='%.0f' font-size='15'>Throughput (requests completed per second)"
             "</text>\n",
@@ -100,8 +98,14 @@ static void throughput_panel(FILE *f, const zb_load_result *res)
         fprintf(f, "<rect x='%.1f' y='%.1f' width='%.1f' height='%.1f' fill='#1f77b4'/>\n",
                 LEFT + s * bw + bw * 0.1, y1 - h, bw * 0.8, h);
     }
-    fprintf(f, "<text x='%.0f' y='%.0f' font-size='12' text-anchor='middle'>seconds (%u)</text>\n",
-            (double)(LEFT + W - RIGHT) / 2, y1 + 20, n);
+    uint32_t every = n <= 20 ? 1 : (n + 9) / 10; /* at most about ten labels */
+    for (uint32_t s = 0; s < n; s += every)
+        fprintf(f, "<text x='%.1f' y='%.0f' font-size='11' text-anchor='middle'>%u</text>\n",
+                LEFT + (s + 0.5) * bw, y1 + 14, s + 1);
+    fprintf(f,
+            "<text x='%.0f' y='%.0f' font-size='12' text-anchor='middle'>second of the run"
+            "</text>\n",
+            (double)(LEFT + W - RIGHT) / 2, y1 + 30);
 }
 
 int zb_report_load_svg(const char *path, const zb_load_cfg *cfg, const zb_load_result *res)

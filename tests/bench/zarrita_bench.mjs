@@ -33,6 +33,30 @@ const size = Number(local ? args[3] : args[2]);
 const pattern8 = (x, y, z) => (x * 31 + y * 7 + z * 3 + 1) & 255;
 const pattern16 = (x, y, z) => (x + 2 * y + 3 * z + ((x * y * z) & 15)) & 0xffff;
 
+// zarrita starts every chunk request at once by default; on a local directory that opens one
+// file per inner chunk concurrently (EMFILE with 32768-chunk shards). A queue of at most 64
+// requests in flight keeps it within limits, as zarrita's docs suggest for large selections.
+const createQueue = () => {
+  let active = 0;
+  const waiting = [];
+  const started = [];
+  const next = () => {
+    while (active < 64 && waiting.length) {
+      active++;
+      const fn = waiting.shift();
+      started.push(fn().finally(() => { active--; next(); }));
+    }
+  };
+  return {
+    add(fn) { waiting.push(fn); next(); },
+    async onIdle() {
+      while (waiting.length || active) await Promise.allSettled(started.slice());
+      return Promise.all(started);
+    },
+  };
+};
+const qopts = { createQueue };
+
 const results = [];
 const median = (v) => {
   const s = [...v].sort((a, b) => a - b);
@@ -116,8 +140,8 @@ async function e2e() {
         wrote = await timed(`${name}/write`, "zarrita-written",
           async () => { arr = await createLocal(array, [N], [chunks], shards ? [shards] : null,
                                                 codecs, "uint8"); },
-          () => zarr.set(arr, null, 1),
-          async () => expectAll((await zarr.get(arr, null)).data, 1, "read back"));
+          () => zarr.set(arr, null, 1, qopts),
+          async () => expectAll((await zarr.get(arr, null, qopts)).data, 1, "read back"));
       } else {
         results.push({ name: `${name}/write`, na: "FetchStore is read-only" });
       }
@@ -127,7 +151,7 @@ async function e2e() {
                          : () => openZarrd(array);
       let arr;
       await timed(`${name}/read`, source, async () => { arr ??= await open(); },
-                  () => zarr.get(arr, null), async (out) => expectAll(out.data, 1, "read"));
+                  () => zarr.get(arr, null, qopts), async (out) => expectAll(out.data, 1, "read"));
     }
   }
 }
@@ -154,7 +178,7 @@ async function indexing() {
       try {
         const a = await createLocal(`idx-${layout}`, [N, N, N], [10, 10, 10],
                                     layout === "s50" ? [50, 50, 50] : null, bytesCodec, "uint8");
-        await zarr.set(a, null, { data: full, shape: [N, N, N], stride: [N * N, N, 1] });
+        await zarr.set(a, null, { data: full, shape: [N, N, N], stride: [N * N, N, 1] }, qopts);
         arr = a;
         source = "zarrita-written";
       } catch {
@@ -164,7 +188,7 @@ async function indexing() {
     for (const [sel, selection, start, step] of idxSel) {
       await timed(`idx/${layout}/${sel}`, source,
         async () => { arr ??= await openZarrd(`idx-${layout}`); },
-        () => zarr.get(arr, selection),
+        () => zarr.get(arr, selection, qopts),
         async (out) => {
           if (sel === "point") {
             if (out !== pattern8(0, 0, 0)) throw new Error(`point read ${out}`);
@@ -181,10 +205,10 @@ async function large() {
   else results.push({ name: "large/write1", na: "FetchStore is read-only" });
   let arr;
   const open = async () => { arr ??= await openZarrd("large"); };
-  await timed("large/read1", "zarrd-written", open, () => zarr.get(arr, [1, 2, 3]),
+  await timed("large/read1", "zarrd-written", open, () => zarr.get(arr, [1, 2, 3], qopts),
     async (v) => { if (v !== pattern8(1, 2, 3)) throw new Error(`read ${v}`); });
   await timed("large/read_shard", "zarrd-written", open,
-    () => zarr.get(arr, [S(32), S(32), S(32)]),
+    () => zarr.get(arr, [S(32), S(32), S(32)], qopts),
     async (out) => expectBlock(out, [0, 0, 0], [1, 1, 1], pattern8));
 }
 
@@ -205,7 +229,7 @@ async function bulk() {
                  na: local ? "zarrita cannot write sharded arrays" : "FetchStore is read-only" });
   let arr;
   const open = async () => { arr ??= await openZarrd(`bulk-${size}`); };
-  await timed("bulk/read", "zarrd-written", open, () => zarr.get(arr, null),
+  await timed("bulk/read", "zarrd-written", open, () => zarr.get(arr, null, qopts),
               async (out) => expectBulk(out, [0, 0, 0]));
   const g = size / 64;
   let chunks = [];
@@ -215,7 +239,7 @@ async function bulk() {
       for (let b = 0; b < g; b++)
         for (let c = 0; c < g; c++)
           chunks.push(await zarr.get(arr, [S(a * 64, a * 64 + 64), S(b * 64, b * 64 + 64),
-                                           S(c * 64, c * 64 + 64)]));
+                                           S(c * 64, c * 64 + 64)], qopts));
     return chunks;
   }, async (all) => {
     let k = 0;
