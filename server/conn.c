@@ -25,6 +25,8 @@ static uv_once_t cn_settings_once = UV_ONCE_INIT;
 static void cn_on_timer(uv_timer_t *t);
 static void cn_close(cn_conn *c);
 static void cn_feed(cn_conn *c);
+static void cn_request_end(cn_conn *c);
+static void cn_shutdown(cn_conn *c);
 
 uint64_t cn_now_ns(void)
 {
@@ -70,6 +72,14 @@ static void cn_send(cn_conn *c)
  * code that stops the parser. */
 static int cn_fail_now(cn_conn *c, int status, const char *error, const char *detail)
 {
+    if (c->early) { /* an answer is already out: just end the connection after it */
+        c->close_after = true;
+        c->state = CN_RESPONDING;
+        c->paused = true;
+        cn_read_stop(c);
+        if (c->early_done) cn_response_done(c);
+        return HPE_PAUSED;
+    }
     if (!c->resp.ready || status == 408) {
         rs_reset(c);
         rs_error(c, status, error, "%s", detail);
@@ -257,12 +267,17 @@ static int cn_on_headers_complete(llhttp_t *p)
     bool has_body = cn_has_body(r);
     if (c->resp.ready) {
         if (!has_body) return 0; /* answered at message end, right away */
+        if (r->writer) {
+            r->writer->abort(r->writer);
+            r->writer = NULL;
+        }
         if (r->has_length && r->content_length <= CN_DISCARD_MAX && !expect_continue) {
-            r->body_mode = CN_BODY_DISCARD; /* read and drop it, keep the connection */
-            if (r->writer) {
-                r->writer->abort(r->writer);
-                r->writer = NULL;
-            }
+            /* Answer now (the client may wait for it before sending), then read and drop the
+             * body and keep the connection. */
+            r->body_mode = CN_BODY_DISCARD;
+            c->early = true;
+            cn_arm(c, cfg->request_timeout_ms);
+            rs_flush(c);
             return 0;
         }
         c->close_after = true;
@@ -281,10 +296,10 @@ static int cn_on_body(llhttp_t *p, const char *at, size_t len)
 {
     cn_conn *c = p->data;
     cn_request *r = &c->req;
+    if (c->resp.ready) return 0; /* dropping a refused body (at most CN_DISCARD_MAX bytes) */
     r->body_bytes += len;
     if (r->body_bytes > cn_cfg(c)->max_body)
         return cn_fail_now(c, 413, "body too large", "the body exceeds --max-body");
-    if (c->resp.ready) return 0; /* discarding a refused body */
     if (r->body_bytes > r->body_expected)
         return cn_fail_now(c, 400, "bad body length",
                            "the body is longer than its Content-Range says");
@@ -317,6 +332,23 @@ static int cn_on_message_complete(llhttp_t *p)
     cn_conn *c = p->data;
     cn_request *r = &c->req;
     uv_timer_stop(&c->timer);
+    if (c->early) { /* the answer went out before the (dropped) body */
+        if (!c->early_done) {
+            c->state = CN_RESPONDING; /* cn_response_done continues once it is written */
+            c->paused = true;
+            cn_read_stop(c);
+            return HPE_PAUSED;
+        }
+        cn_request_end(c);
+        if (c->close_after || c->w->draining) {
+            c->paused = true;
+            cn_shutdown(c);
+            return HPE_PAUSED;
+        }
+        c->state = CN_IDLE;
+        cn_arm(c, cn_cfg(c)->idle_timeout_ms);
+        return 0;
+    }
     if (!c->resp.ready && r->handler && r->handler->finish) r->handler->finish(c);
     if (!c->resp.ready) rs_error(c, 500, "internal error", "the request produced no response");
     cn_send(c);
@@ -338,16 +370,14 @@ static void cn_settings_init(void)
 
 /* ---- reading ---- */
 
-static void cn_parse_error(cn_conn *c, llhttp_errno_t e)
+static void cn_parse_error(cn_conn *c)
 {
     int status = c->err_status ? c->err_status : 400;
     const char *detail = c->err_detail ? c->err_detail : llhttp_get_error_reason(&c->parser);
-    if (!c->err_status && e == HPE_INVALID_METHOD) status = 501;
     if (c->state == CN_BODY && c->req.chunked && !c->err_status) detail = "malformed chunked body";
     cn_fail_now(c, status,
                 status == 431   ? "header section too large"
                 : status == 414 ? "request target too long"
-                : status == 501 ? "method not implemented"
                                 : "malformed request",
                 detail ? detail : "");
 }
@@ -363,7 +393,7 @@ static void cn_feed(cn_conn *c)
             c->rpos = (size_t)(llhttp_get_error_pos(&c->parser) - c->rbuf);
         } else {
             c->rpos = c->rlen;
-            cn_parse_error(c, e);
+            cn_parse_error(c);
         }
     }
     if (c->rpos == c->rlen) c->rpos = c->rlen = 0;
@@ -465,6 +495,10 @@ static void cn_on_timer(uv_timer_t *t)
     switch (c->state) {
     case CN_HEADERS:
     case CN_BODY:
+        if (c->early) {
+            cn_close(c);
+            break;
+        }
         cn_fail_now(c, 408, "request timeout", "the request did not arrive in time");
         c->linger = false;
         break;
@@ -476,7 +510,8 @@ static void cn_on_timer(uv_timer_t *t)
 
 /* ---- response completion ---- */
 
-void cn_response_done(cn_conn *c)
+/* Account for the finished request and reset the per-request state. */
+static void cn_request_end(cn_conn *c)
 {
     cn_request *r = &c->req;
     wk_worker *w = c->w;
@@ -489,7 +524,17 @@ void cn_response_done(cn_conn *c)
     rs_reset(c);
     c->resp.bytes_out = 0;
     r->bytes_in = 0;
-    if (c->close_after || w->draining) {
+    c->early = c->early_done = false;
+}
+
+void cn_response_done(cn_conn *c)
+{
+    if (c->early && c->state == CN_BODY) {
+        c->early_done = true; /* the refused body is still arriving */
+        return;
+    }
+    cn_request_end(c);
+    if (c->close_after || c->w->draining) {
         cn_shutdown(c);
         return;
     }

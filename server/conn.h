@@ -96,6 +96,8 @@ typedef struct cn_conn {
     bool paused;      /* llhttp paused after a message or an early answer */
     bool close_after; /* close once the current response is written */
     bool linger;      /* after closing our side, drain what the client still sends */
+    bool early;       /* answered at the header section; the refused body is being dropped */
+    bool early_done;  /* ... and that answer has been written */
     int pending_closes;
     int err_status; /* set by a parser callback that fails the request */
     const char *err_detail;
