@@ -71,9 +71,8 @@ static bool read_quoted(const char *s, size_t len, size_t *pos, char *out, size_
     return true;
 }
 
-int zd_content_type_parse(const char *hdr, size_t len, zd_content_type *out, zd_error *err)
+static int parse_content_type(const char *hdr, size_t len, zd_content_type *out, zd_error *err)
 {
-    memset(out, 0, sizeof *out);
     zd_trim_ows(&hdr, &len);
     size_t pos = skip_token(hdr, len, 0);
     if (pos == 0 || pos == len || hdr[pos] != '/')
@@ -120,6 +119,14 @@ int zd_content_type_parse(const char *hdr, size_t len, zd_content_type *out, zd_
         out->boundary_len = vlen;
         have_boundary = true;
     }
+}
+
+int zd_content_type_parse(const char *hdr, size_t len, zd_content_type *out, zd_error *err)
+{
+    memset(out, 0, sizeof *out);
+    int rc = parse_content_type(hdr, len, out, err);
+    if (rc < 0) memset(out, 0, sizeof *out);
+    return rc;
 }
 
 bool zd_content_type_is(const zd_content_type *ct, const char *type)

@@ -35,7 +35,9 @@ typedef struct zd_content_type {
 } zd_content_type;
 
 /* Parse a Content-Type value of `len` bytes. ZD_EINVAL on bad syntax, a duplicate boundary or
- * a boundary that is empty, longer than ZD_MAX_BOUNDARY or has characters RFC 2046 forbids. */
+ * a boundary that is empty, longer than ZD_MAX_BOUNDARY or has characters RFC 2046 forbids;
+ * *out is then all zero. A missing boundary is not an error here (boundary_len 0): callers
+ * that need one check. */
 int zd_content_type_parse(const char *hdr, size_t len, zd_content_type *out, zd_error *err);
 
 /* True if the parsed type/subtype equals `type` (lowercase, e.g. "multipart/byteranges"),

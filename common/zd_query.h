@@ -30,8 +30,8 @@ typedef struct zd_query_pair {
 /* Start iterating over a query string of `len` bytes (without the '?'). */
 void zd_query_iter_init(zd_query_iter *it, const char *query, size_t len);
 
-/* Next pair; empty elements ("a=1&&b=2", a trailing '&') are skipped. Returns true and fills
- * *pair, or false at the end. */
+/* Next pair; empty elements ("a=1&&b=2", a trailing '&') and elements without a name ("=x")
+ * are skipped. Returns true and fills *pair, or false at the end. */
 bool zd_query_next(zd_query_iter *it, zd_query_pair *pair);
 
 /* Decode `len` bytes of a name or value: "%XX" -> byte, '+' -> ' '. Writes at most `cap`

@@ -71,6 +71,8 @@ Test(content_type, malformed)
         cr_assert_eq(zd_content_type_parse(bad[i], strlen(bad[i]), &t, &err), ZD_EINVAL,
                      "accepted '%s'", bad[i]);
         cr_assert_neq(err.msg[0], '\0');
+        cr_assert_null(t.type);
+        cr_assert_eq(t.boundary_len, 0);
     }
 }
 
