@@ -10,12 +10,53 @@
 #include <string.h>
 #include <unistd.h>
 
-#define COPY_BUF (1u << 20)
+#define COPY_BUF     (1u << 20)  /* output is written in pieces of this size */
+#define WHOLE_IN_MEM (64u << 20) /* smaller shards are read with one pread */
 
 bool sh_compact_due(const sh_file *f, unsigned percent, uint64_t min_dead)
 {
     uint64_t dead = f->space.free_bytes;
     return f->fd >= 0 && dead > min_dead && dead > f->size / 100 * percent;
+}
+
+/* Copies byte ranges of the old file to the end of the new one through an output buffer.
+ * The source is the whole old file in memory when it is small (chunks are visited in C order,
+ * not in file order), else pread per piece. */
+typedef struct copier {
+    int in_fd, out_fd;
+    const uint8_t *whole;
+    uint8_t *buf;
+    size_t len;
+    uint64_t out_pos;
+} copier;
+
+static int copier_flush(copier *c, zd_error *err)
+{
+    int rc = sh_io_pwrite_all(c->out_fd, c->buf, c->len, c->out_pos, err);
+    c->out_pos += c->len;
+    c->len = 0;
+    return rc;
+}
+
+static int copier_copy(copier *c, uint64_t off, uint64_t n, zd_error *err)
+{
+    while (n > 0) {
+        if (c->len == COPY_BUF) {
+            int rc = copier_flush(c, err);
+            if (rc) return rc;
+        }
+        size_t take = n < COPY_BUF - c->len ? (size_t)n : COPY_BUF - c->len;
+        if (c->whole) {
+            memcpy(c->buf + c->len, c->whole + off, take);
+        } else {
+            int rc = sh_io_pread_all(c->in_fd, c->buf + c->len, take, off, err);
+            if (rc) return rc;
+        }
+        c->len += take;
+        off += take;
+        n -= take;
+    }
+    return 0;
 }
 
 /* Copy the live chunks of f in C order into fd; fills entries with their new places and
@@ -25,24 +66,23 @@ static int write_compacted(const sh_file *f, int fd, zd_shard_entry *entries, ui
 {
     const zd_shard_layout *l = &f->layout;
     size_t isz = zd_shard_index_size(l);
-    uint8_t *buf = malloc(COPY_BUF);
-    if (!buf) return zd_error_set(err, ZD_ENOMEM, "no memory to compact a shard");
-    uint64_t pos = l->index_at_end ? 0 : isz;
-    int rc = 0;
+    uint64_t start = l->index_at_end ? 0 : isz;
+    copier c = {.in_fd = f->fd, .out_fd = fd, .out_pos = start, .buf = malloc(COPY_BUF)};
+    uint8_t *whole = f->size <= WHOLE_IN_MEM ? malloc(f->size ? (size_t)f->size : 1) : NULL;
+    int rc = c.buf ? 0 : zd_error_set(err, ZD_ENOMEM, "no memory to compact a shard");
+    if (rc == 0 && whole && sh_io_pread_all(f->fd, whole, (size_t)f->size, 0, NULL) == 0)
+        c.whole = whole;
+    uint64_t pos = start;
     for (uint64_t i = 0; i < l->nchunks && rc == 0; i++) {
-        zd_shard_entry e = f->entries[i];
-        entries[i] = e;
-        if (e.offset == ZD_SHARD_EMPTY) continue;
+        entries[i] = f->entries[i];
+        if (entries[i].offset == ZD_SHARD_EMPTY) continue;
+        rc = copier_copy(&c, entries[i].offset, entries[i].nbytes, err);
         entries[i].offset = pos;
-        for (uint64_t done = 0; done < e.nbytes && rc == 0;) {
-            size_t n = e.nbytes - done < COPY_BUF ? (size_t)(e.nbytes - done) : COPY_BUF;
-            rc = sh_io_pread_all(f->fd, buf, n, e.offset + done, err);
-            if (rc == 0) rc = sh_io_pwrite_all(fd, buf, n, pos + done, err);
-            done += n;
-        }
-        pos += e.nbytes;
+        pos += entries[i].nbytes;
     }
-    free(buf);
+    if (rc == 0) rc = copier_flush(&c, err);
+    free(whole);
+    free(c.buf);
     if (rc) return rc;
     uint8_t *index = malloc(isz);
     if (!index) return zd_error_set(err, ZD_ENOMEM, "no memory to compact a shard");

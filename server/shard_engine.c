@@ -165,7 +165,7 @@ static int commit_plan(sh_engine *e, const char *key, sh_file *f, const sh_plan 
         if (fd < 0) return fd;
         f->fd = fd;
     }
-    rc = sh_io_apply(f->fd, p->writes, p->nwrites, p->new_size, err);
+    rc = sh_io_apply(f->fd, p->writes, p->nwrites, f->size, p->new_size, err);
     if (rc == 0) f->size = p->new_size;
     return rc;
 }

@@ -44,13 +44,14 @@ int sh_io_pread_all(int fd, void *data, size_t len, uint64_t offset, zd_error *e
     return 0;
 }
 
-int sh_io_apply(int fd, const sh_write *writes, size_t n, uint64_t new_size, zd_error *err)
+int sh_io_apply(int fd, const sh_write *writes, size_t n, uint64_t old_size, uint64_t new_size,
+                zd_error *err)
 {
     for (size_t i = 0; i < n; i++) {
         int rc = sh_io_pwrite_all(fd, writes[i].data, writes[i].len, writes[i].offset, err);
         if (rc) return rc;
     }
-    if (ftruncate(fd, (off_t)new_size) != 0)
+    if (new_size != old_size && ftruncate(fd, (off_t)new_size) != 0)
         return zd_error_set(err, ZD_EIO, "resize failed: %s", strerror(errno));
     return 0;
 }

@@ -21,8 +21,10 @@ int sh_io_pwrite_all(int fd, const void *data, size_t len, uint64_t offset, zd_e
 /* Read exactly len bytes at offset; ZD_ECORRUPT if the file ends first. */
 int sh_io_pread_all(int fd, void *data, size_t len, uint64_t offset, zd_error *err);
 
-/* Apply writes in order, then set the file size to new_size. */
-int sh_io_apply(int fd, const sh_write *writes, size_t n, uint64_t new_size, zd_error *err);
+/* Apply writes in order, then set the file size to new_size (one more system call, made only
+ * when it differs from old_size). */
+int sh_io_apply(int fd, const sh_write *writes, size_t n, uint64_t old_size, uint64_t new_size,
+                zd_error *err);
 
 /* Open root-relative `path` for reading and writing, creating it (and its parent directories)
  * when `create`. Returns the descriptor, or a negative ZD_E* code (ZD_ENOTFOUND when absent
