@@ -1,19 +1,35 @@
 #!/usr/bin/env bash
-# tests/fuzz/run.sh SECONDS: build every harness in this directory with clang + libFuzzer
-# (ASan + UBSan) and fuzz each for SECONDS (default 60), starting from its seed corpus in
-# corpus/<name>/. Work files go to build-fuzz/ at the repository root: the growing corpus in
-# build-fuzz/corpus/<name>/, crashing inputs in build-fuzz/crashes/<name>/. The seed corpus
+# tests/fuzz/run.sh [SECONDS [NAME...]]: build the harnesses of this directory (all, or the
+# NAMEs given, e.g. `run.sh 30 meta batch`) with clang + libFuzzer (ASan + UBSan) and fuzz
+# each for SECONDS (default 60), starting from its seed corpus in corpus/<name>/. Work files
+# go to build-fuzz/ at the repository root: the growing corpus in build-fuzz/corpus/<name>/,
+# crashing inputs in build-fuzz/crashes/<name>/. The seed corpus
 # in the repository is never modified; copy a crash into corpus/<name>/ to keep it as a
 # regression input (the meson replay tests then run it on every build).
 # Exit status: 0 if no harness crashed, 1 otherwise.
 set -euo pipefail
 
 seconds=${1:-60}
+shift || true
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 out="$root/build-fuzz"
-harnesses=(key range content_range query multipart cond)
-sources=("$root"/common/zd_{key,range,query,multipart,cond,buf,error}.c)
+harnesses=(key range content_range query multipart cond meta shard_index shard_header batch)
+base=("$root"/common/zd_{buf,error}.c)
+http=("$root"/common/zd_{key,range,query,multipart,cond}.c)
+shard=("$root"/common/zd_{crc32c,shard_index}.c)
+zarr=("$root"/common/zd_{dtype,fill,grid,meta,select}.c)
+
+sources_of() { # the sources one harness links, as the meson libraries group them
+    case $1 in
+    meta) echo "${base[@]}" "${zarr[@]}" ;;
+    shard_index) echo "${base[@]}" "${shard[@]}" ;;
+    shard_header) echo "${base[@]}" "${http[@]}" "${shard[@]}" "$root/server/shard_header.c" ;;
+    batch) echo "${base[@]}" "$root/server/shard_batch.c" ;;
+    *) echo "${base[@]}" "${http[@]}" ;;
+    esac
+}
+[ $# -eq 0 ] || harnesses=("$@")
 
 if ! command -v clang >/dev/null || ! clang -fsanitize=fuzzer -x c -o /dev/null - \
         <<<'#include <stdint.h>
@@ -32,9 +48,10 @@ mkdir -p "$out"
 crashed=()
 for name in "${harnesses[@]}"; do
     bin="$out/fuzz_$name"
+    # shellcheck disable=SC2046 # the source list is split on purpose
     clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
-        -fno-sanitize-recover=undefined -I"$root/common" "$here/fuzz_$name.c" "${sources[@]}" \
-        -o "$bin"
+        -fno-sanitize-recover=undefined -I"$root/common" -I"$root/server" \
+        "$here/fuzz_$name.c" $(sources_of "$name") -lcjson -lm -o "$bin"
     mkdir -p "$out/corpus/$name" "$out/crashes/$name"
     echo "== fuzz_$name for ${seconds}s"
     if ! "$bin" -max_total_time="$seconds" -max_len=4096 -timeout=10 -print_final_stats=1 \
