@@ -64,7 +64,7 @@ static void shard_finish(cn_conn *c)
     };
     rq.zarr_shard = cn_header_get(c, "zarr-shard", &rq.zarr_shard_len);
     sh_http_response rs = {0};
-    sh_http_handle(sh_http_engine(), &rq, &rs);
+    sh_http_handle(sh_http_service(), &rq, &rs);
     if (rs.status >= 400) {
         rs_error(c, rs.status, rs.error, "%s", rs.detail.msg);
     } else {

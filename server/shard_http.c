@@ -9,34 +9,47 @@
 #include <stdlib.h>
 #include <string.h>
 
-static pthread_mutex_t engine_mu = PTHREAD_MUTEX_INITIALIZER;
-static sh_engine *engine;
+static pthread_mutex_t service_mu = PTHREAD_MUTEX_INITIALIZER;
+static sh_service service;
+static sh_service *started; /* &service once open */
 
 int sh_http_start(const char *root, sh_fsync_mode mode, zd_error *err)
 {
-    pthread_mutex_lock(&engine_mu);
+    pthread_mutex_lock(&service_mu);
     int rc = 0;
-    if (!__atomic_load_n(&engine, __ATOMIC_ACQUIRE)) {
-        sh_engine *e;
+    if (!__atomic_load_n(&started, __ATOMIC_ACQUIRE)) {
         sh_engine_opts opts = {.fsync = mode};
-        rc = sh_engine_open(&e, root, &opts, err);
-        if (rc == 0) __atomic_store_n(&engine, e, __ATOMIC_RELEASE);
+        rc = sh_engine_open(&service.engine, root, &opts, err);
+        if (rc == 0 && (rc = sh_meta_new(&service.meta, sh_engine_root_fd(service.engine)))) {
+            zd_error_set(err, rc, "no memory for the zarr.json cache");
+            sh_engine_close(service.engine);
+        }
+        if (rc == 0) __atomic_store_n(&started, &service, __ATOMIC_RELEASE);
     }
-    pthread_mutex_unlock(&engine_mu);
+    pthread_mutex_unlock(&service_mu);
     return rc;
+}
+
+sh_service *sh_http_service(void)
+{
+    return __atomic_load_n(&started, __ATOMIC_ACQUIRE);
 }
 
 sh_engine *sh_http_engine(void)
 {
-    return __atomic_load_n(&engine, __ATOMIC_ACQUIRE);
+    sh_service *s = sh_http_service();
+    return s ? s->engine : NULL;
 }
 
 void sh_http_stop(void)
 {
-    pthread_mutex_lock(&engine_mu);
-    sh_engine_close(engine);
-    engine = NULL;
-    pthread_mutex_unlock(&engine_mu);
+    pthread_mutex_lock(&service_mu);
+    if (started) {
+        sh_meta_free(service.meta);
+        sh_engine_close(service.engine);
+        started = NULL;
+    }
+    pthread_mutex_unlock(&service_mu);
 }
 
 bool sh_http_wants_body(sh_method m)
@@ -101,33 +114,55 @@ static int parse_query(const sh_http_request *rq, const zd_shard_layout *l, bool
     return 0;
 }
 
-static int run(sh_engine *e, const sh_http_request *rq, const zd_shard_layout *l, bool batch,
-               const uint64_t *coords, sh_http_response *rs)
+/* The layout: from the Zarr-Shard header, else from the array's zarr.json. */
+static int find_layout(sh_service *s, const sh_http_request *rq, sh_array_shard *out, zd_error *err)
 {
-    zd_error *err = &rs->detail;
-    if (batch) {
-        if (rq->method != SH_POST) return zd_error_set(err, ZD_EINVAL, "?batch takes POST");
-        sh_op *ops;
-        size_t n;
-        int rc = sh_batch_parse(rq->body, rq->body_len, l->ndim, &ops, &n, err);
-        if (rc == 0) rc = sh_engine_apply(e, rq->key, l, ops, n, err);
-        free(ops);
-        return rc;
+    if (rq->zarr_shard) {
+        out->fixed_chunk_bytes = 0;
+        return sh_header_parse(rq->zarr_shard, rq->zarr_shard_len, &out->layout, err);
     }
-    switch (rq->method) {
-    case SH_GET:
-    case SH_HEAD:
-        return sh_engine_get(e, rq->key, l, coords, &rs->body, err);
-    case SH_PUT:
-        return sh_engine_put(e, rq->key, l, coords, rq->body, rq->body_len, err);
-    case SH_DELETE:
-        return sh_engine_delete(e, rq->key, l, coords, err);
-    default:
-        return zd_error_set(err, ZD_EINVAL, "?chunk= takes GET, HEAD, PUT or DELETE");
-    }
+    int rc = sh_meta_lookup(s->meta, rq->key, out, err);
+    if (rc == ZD_ENOTFOUND) return ZD_EINVAL; /* no layout at all: a bad request */
+    return rc == ZD_EUNSUPPORTED ? ZD_ECONFLICT : rc;
 }
 
-void sh_http_handle(sh_engine *e, const sh_http_request *rq, sh_http_response *rs)
+/* Whether every put carries a whole inner chunk of a fixed-size chain. */
+static bool whole_chunks(const sh_array_shard *as, const sh_op *ops, size_t n, zd_error *err)
+{
+    for (size_t i = 0; as->fixed_chunk_bytes && i < n; i++) {
+        if (ops[i].kind == SH_OP_PUT && ops[i].len != as->fixed_chunk_bytes) {
+            zd_error_set(err, ZD_EINVAL,
+                         "a %zu-byte body is not a whole inner chunk (the array's inner codecs "
+                         "encode every chunk to %llu bytes)",
+                         ops[i].len, (unsigned long long)as->fixed_chunk_bytes);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* The operations of the request: the parsed batch or one op for ?chunk=. *ops is either
+ * `single` or allocated (free it when it is not `single`). */
+static int request_ops(const sh_http_request *rq, const zd_shard_layout *l, bool batch,
+                       const uint64_t *coords, sh_op *single, sh_op **ops, size_t *n, zd_error *err)
+{
+    if (batch) {
+        if (rq->method != SH_POST) return zd_error_set(err, ZD_EINVAL, "?batch takes POST");
+        return sh_batch_parse(rq->body, rq->body_len, l->ndim, ops, n, err);
+    }
+    if (rq->method != SH_PUT && rq->method != SH_DELETE)
+        return zd_error_set(err, ZD_EINVAL, "?chunk= takes GET, HEAD, PUT or DELETE");
+    memset(single, 0, sizeof *single);
+    single->kind = rq->method == SH_PUT ? SH_OP_PUT : SH_OP_DELETE;
+    memcpy(single->coords, coords, (size_t)l->ndim * sizeof *coords);
+    single->data = rq->body;
+    single->len = rq->body_len;
+    *ops = single;
+    *n = 1;
+    return 0;
+}
+
+void sh_http_handle(sh_service *s, const sh_http_request *rq, sh_http_response *rs)
 {
     zd_buf_reset(&rs->body);
     zd_error_clear(&rs->detail);
@@ -136,20 +171,22 @@ void sh_http_handle(sh_engine *e, const sh_http_request *rq, sh_http_response *r
         answer(rs, 405, "method not allowed");
         return;
     }
-    zd_shard_layout l;
-    int rc;
-    if (!rq->zarr_shard)
-        rc = zd_error_set(&rs->detail, ZD_EINVAL,
-                          "shard requests need a Zarr-Shard header describing the layout");
-    else
-        rc = sh_header_parse(rq->zarr_shard, rq->zarr_shard_len, &l, &rs->detail);
+    sh_array_shard as;
     bool batch = false;
     uint64_t coords[ZD_MAX_DIMS];
-    if (rc == 0) rc = parse_query(rq, &l, &batch, coords, &rs->detail);
-    if (rc == 0) rc = run(e, rq, &l, batch, coords, rs);
-    if (rc) {
-        answer_code(rs, rc);
-        return;
+    int rc = find_layout(s, rq, &as, &rs->detail);
+    if (rc == 0) rc = parse_query(rq, &as.layout, &batch, coords, &rs->detail);
+    if (rc == 0 && !batch && (rq->method == SH_GET || rq->method == SH_HEAD)) {
+        rc = sh_engine_get(s->engine, rq->key, &as.layout, coords, &rs->body, &rs->detail);
+        if (rc == 0) answer(rs, 200, NULL);
+    } else if (rc == 0) {
+        sh_op single, *ops = NULL;
+        size_t n = 0;
+        rc = request_ops(rq, &as.layout, batch, coords, &single, &ops, &n, &rs->detail);
+        bool whole = rc == 0 && whole_chunks(&as, ops, n, &rs->detail);
+        if (whole) rc = sh_engine_apply(s->engine, rq->key, &as.layout, ops, n, &rs->detail);
+        if (ops != &single) free(ops);
+        if (rc == 0) answer(rs, whole ? 204 : 422, whole ? NULL : "unprocessable content");
     }
-    answer(rs, rq->method == SH_GET || rq->method == SH_HEAD ? 200 : 204, NULL);
+    if (rc) answer_code(rs, rc);
 }

@@ -7,13 +7,16 @@
  *   DELETE /shard?chunk=C   204 (also when already empty); the last chunk deletes the shard
  *   POST   /shard?batch     204; body = batch framing (shard_batch.h), applied atomically
  *
- * The layout comes from the Zarr-Shard header (shard_header.h). Statuses for refusals:
- * 400 malformed header / query / batch or coordinates outside the shard, 409 the stored shard
- * contradicts the layout, 413 a chunk too large, 405 another method. Nothing changes then. */
+ * The layout comes from the Zarr-Shard header (shard_header.h) or, without it, from the
+ * array's zarr.json (shard_meta.h). Statuses for refusals: 400 malformed header / query /
+ * batch, coordinates outside the shard, or no layout; 409 the stored shard contradicts the
+ * layout or the array is not sharded; 413 a chunk too large; 422 a chunk of the wrong size
+ * for a fixed-size inner codec chain; 405 another method. Nothing changes then. */
 #ifndef SHARD_HTTP_H
 #define SHARD_HTTP_H
 
 #include "shard_engine.h"
+#include "shard_meta.h"
 #include "zd_buf.h"
 #include "zd_error.h"
 
@@ -43,21 +46,28 @@ typedef struct sh_http_response {
     zd_buf body;       /* 200: the encoded inner chunk */
 } sh_http_response;
 
-/* The process's engine over the store root: opened by the first sh_http_start (at startup, so
- * the journal is replayed before any request is served; later calls return at once). */
+/* What the endpoints work with: the engine and the zarr.json layout cache of one root. */
+typedef struct sh_service {
+    sh_engine *engine;
+    sh_meta *meta;
+} sh_service;
+
+/* The process's service over the store root: opened by the first sh_http_start (at startup,
+ * so the journal is replayed before any request is served; later calls return at once). */
 int sh_http_start(const char *root, sh_fsync_mode mode, zd_error *err);
 
-/* The engine, or NULL before sh_http_start. Plain writes of keys bracket themselves with
- * sh_engine_write_begin/end on it. */
+/* The service / its engine, or NULL before sh_http_start. Plain writes of keys bracket
+ * themselves with sh_engine_write_begin/end on the engine. */
+sh_service *sh_http_service(void);
 sh_engine *sh_http_engine(void);
 
-/* Close the engine (after the workers stopped). */
+/* Close the service (after the workers stopped). */
 void sh_http_stop(void);
 
 /* Whether the request carries a body the handler must read first (PUT and POST). */
 bool sh_http_wants_body(sh_method m);
 
 /* Serve one request; rs->body must be empty or reusable (it is reset). */
-void sh_http_handle(sh_engine *e, const sh_http_request *rq, sh_http_response *rs);
+void sh_http_handle(sh_service *s, const sh_http_request *rq, sh_http_response *rs);
 
 #endif

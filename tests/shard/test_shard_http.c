@@ -7,8 +7,11 @@
 
 #include "shard_batch.h"
 #include "shard_check.h"
+#include "shard_header.h"
 #include "shard_http_client.h"
 #include "shard_payload.h"
+#include "zd_codec.h"
+#include "zd_meta.h"
 #include "zt_fixture.h"
 
 #include <pthread.h>
@@ -252,4 +255,163 @@ Test(shard_http, concurrent_clients_variable_size_chunks_lose_nothing)
 Test(shard_http, concurrent_clients_fixed_size_chunks_lose_nothing)
 {
     run_concurrent_clients(64);
+}
+
+/* PUT the zarr.json of a 64x64 uint8 array in 32x32 shards of 8x8 inner chunks; `inner` is
+ * the inner codec list. The text goes to json (1024 bytes). */
+static void put_array(const char *name, const char *inner, char *json)
+{
+    char target[128];
+    snprintf(json, 1024,
+             "{\"zarr_format\": 3, \"node_type\": \"array\", \"shape\": [64, 64], "
+             "\"data_type\": \"uint8\", \"chunk_grid\": {\"name\": \"regular\", "
+             "\"configuration\": {\"chunk_shape\": [32, 32]}}, \"chunk_key_encoding\": "
+             "{\"name\": \"default\"}, \"fill_value\": 0, \"codecs\": [{\"name\": "
+             "\"sharding_indexed\", \"configuration\": {\"chunk_shape\": [8, 8], \"codecs\": "
+             "%s, \"index_codecs\": [{\"name\": \"bytes\", \"configuration\": {\"endian\": "
+             "\"little\"}}, {\"name\": \"crc32c\"}], \"index_location\": \"end\"}}]}",
+             inner);
+    snprintf(target, sizeof target, "/%s/zarr.json", name);
+    zt_put_str(target, json);
+}
+
+#define BYTES_CODEC "[{\"name\": \"bytes\"}]"
+
+Test(shard_http, layout_from_zarr_json)
+{
+    zt_conn c;
+    connect(&c);
+    char json[1024];
+    put_array("arr", BYTES_CODEC, json);
+    uint8_t chunk[65];
+    memset(chunk, 5, sizeof chunk);
+    cr_assert_eq(shc_status(&c, "PUT", "arr/c/0/1", "chunk=1,2", NULL, chunk, 64), 204);
+    zt_response r = {0};
+    cr_assert_eq(shc_request(&c, "GET", "arr/c/0/1", "chunk=1,2", NULL, NULL, 0, &r), 0);
+    cr_assert_eq(r.status, 200);
+    cr_assert_eq(r.body.len, 64);
+    zt_response_free(&r);
+    zd_buf before = {0}, after = {0}, b = {0};
+    cr_assert_eq(shc_read_file(zt_srv()->root, "arr/c/0/1", &before), 0);
+
+    /* a fixed-size inner chain: a body of any other size is not a whole chunk */
+    cr_assert_eq(shc_request(&c, "PUT", "arr/c/0/1", "chunk=0,0", NULL, chunk, 63, &r), 0);
+    zt_expect_error(&r, 422);
+    zt_response_free(&r);
+    uint64_t c0[2] = {0, 0}, c1[2] = {3, 3};
+    sh_batch_begin(&b, 2);
+    sh_batch_add_put(&b, 2, c0, chunk, 64);
+    sh_batch_add_put(&b, 2, c1, chunk, 65);
+    cr_assert_eq(shc_request(&c, "POST", "arr/c/0/1", "batch", NULL, b.data, b.len, &r), 0);
+    zt_expect_error(&r, 422);
+    zt_response_free(&r);
+    /* keys no array claims, and an array that is not sharded */
+    cr_assert_eq(shc_status(&c, "PUT", "arr/c/2/0", "chunk=0,0", NULL, chunk, 64), 400);
+    cr_assert_eq(shc_status(&c, "PUT", "other/c/0/0", "chunk=0,0", NULL, chunk, 64), 400);
+    zt_put_str("/plain/zarr.json",
+               "{\"zarr_format\": 3, \"node_type\": \"array\", \"shape\": [4], \"data_type\": "
+               "\"uint8\", \"chunk_grid\": {\"name\": \"regular\", \"configuration\": "
+               "{\"chunk_shape\": [2]}}, \"chunk_key_encoding\": {\"name\": \"default\"}, "
+               "\"fill_value\": 0, \"codecs\": [{\"name\": \"bytes\"}]}");
+    cr_assert_eq(shc_status(&c, "PUT", "plain/c/0", "chunk=0", NULL, chunk, 2), 409);
+    cr_assert_eq(shc_read_file(zt_srv()->root, "arr/c/0/1", &after), 0);
+    cr_assert(after.len == before.len && memcmp(after.data, before.data, after.len) == 0);
+
+    /* a rewritten zarr.json is read again: with gzip inner chunks vary in size */
+    put_array("arr",
+              "[{\"name\": \"bytes\"}, {\"name\": \"gzip\", \"configuration\": {\"level\": "
+              "5}}]",
+              json);
+    cr_assert_eq(shc_request(&c, "PUT", "arr/c/0/1", "chunk=0,0", NULL, chunk, 63, &r), 0);
+    cr_assert_eq(r.status, 204, "%d %.*s", r.status, (int)r.body.len, (const char *)r.body.data);
+    zt_response_free(&r);
+    zd_shard_layout l;
+    cr_assert_eq(sh_header_parse("chunks=4,4", 10, &l, NULL), 0);
+    cr_assert_eq(shc_read_file(zt_srv()->root, "arr/c/0/1", &after), 0);
+    zd_error err = {0};
+    cr_assert_eq(sh_check_buffer(&l, after.data, after.len, NULL, NULL, NULL, &err), 0, "%s",
+                 err.msg);
+    zd_buf_free(&before);
+    zd_buf_free(&after);
+    zd_buf_free(&b);
+    zt_conn_close(&c);
+}
+
+/* The whole shard at key, decoded with chain into out[1024]. */
+static void decode_shard(const char *key, const zd_codec_chain *chain, zd_codec_ctx *ctx,
+                         uint8_t *out)
+{
+    zd_buf file = {0};
+    cr_assert_eq(shc_read_file(zt_srv()->root, key, &file), 0);
+    zd_error err = {0};
+    cr_assert_eq(zd_codec_chain_decode(chain, ctx, file.data, file.len, out, 1024, &err), 0,
+                 "%s: %s", key, err.msg);
+    zd_buf_free(&file);
+}
+
+Test(shard_http, patched_shard_decodes_like_a_whole_shard_write)
+{
+    char json[1024];
+    put_array("p",
+              "[{\"name\": \"bytes\"}, {\"name\": \"gzip\", \"configuration\": "
+              "{\"level\": 1}}]",
+              json);
+    zd_meta *meta;
+    zd_chunk_spec spec;
+    zd_codec_chain *chain;
+    zd_codec_ctx *ctx;
+    zd_error err = {0};
+    cr_assert_eq(zd_meta_parse(json, strlen(json), &meta, &err), 0, "%s", err.msg);
+    cr_assert_eq(zd_meta_chunk_spec(meta, &spec), 0);
+    cr_assert_eq(zd_codec_chain_new(meta->codecs, &spec, &chain, &err), 0, "%s", err.msg);
+    cr_assert_eq(zd_codec_ctx_new(&ctx), 0);
+    const zd_codec_chain *inner = zd_codec_chain_inner(chain);
+    cr_assert_not_null(inner);
+
+    /* a 32x32 shard whose inner chunks vary; the first two stay at the fill value */
+    uint8_t data[1024], region[64], got[1024];
+    for (int y = 0; y < 32; y++)
+        for (int x = 0; x < 32; x++)
+            data[y * 32 + x] = (y / 8 == 0 && x / 8 < 2) ? 0 : (uint8_t)(x * y + (x ^ y) + 1);
+    zd_buf enc = {0};
+    cr_assert_eq(zd_codec_chain_encode(chain, ctx, data, sizeof data, &enc, &err), 0, "%s",
+                 err.msg);
+    zt_conn c;
+    connect(&c);
+    zt_response r = {0};
+    cr_assert_eq(shc_request(&c, "PUT", "p/c/0/0", NULL, NULL, enc.data, enc.len, &r), 0);
+    cr_assert_eq(r.status, 201);
+    zt_response_free(&r);
+
+    /* the same shard built chunk by chunk (twice, to exercise overwrites) */
+    for (int pass = 0; pass < 2; pass++) {
+        for (int cy = 0; cy < 4; cy++) {
+            for (int cx = 0; cx < 4; cx++) {
+                bool fill = true;
+                for (int y = 0; y < 8; y++)
+                    for (int x = 0; x < 8; x++) {
+                        region[y * 8 + x] =
+                            data[(cy * 8 + y) * 32 + cx * 8 + x] ^ (uint8_t)(pass == 0 ? 0x5A : 0);
+                        fill = fill && region[y * 8 + x] == 0;
+                    }
+                char q[32];
+                snprintf(q, sizeof q, "chunk=%d,%d", cy, cx);
+                if (fill) {
+                    cr_assert_eq(shc_status(&c, "DELETE", "p/c/1/1", q, NULL, NULL, 0), 204);
+                    continue;
+                }
+                cr_assert_eq(zd_codec_chain_encode(inner, ctx, region, 64, &enc, &err), 0);
+                cr_assert_eq(shc_status(&c, "PUT", "p/c/1/1", q, NULL, enc.data, enc.len), 204);
+            }
+        }
+    }
+    decode_shard("p/c/0/0", chain, ctx, got);
+    cr_assert_eq(memcmp(got, data, sizeof data), 0);
+    decode_shard("p/c/1/1", chain, ctx, got);
+    cr_assert_eq(memcmp(got, data, sizeof data), 0, "the patched shard decodes differently");
+    zd_buf_free(&enc);
+    zd_codec_ctx_free(ctx);
+    zd_codec_chain_free(chain);
+    zd_meta_free(meta);
+    zt_conn_close(&c);
 }

@@ -1,0 +1,169 @@
+/* shard_meta.c: shard layouts from zarr.json (see shard_meta.h). The cache is a small array
+ * of parsed files searched linearly (a server sees a handful of arrays at a time); when full,
+ * the least recently used entry is replaced. */
+#include "shard_meta.h"
+
+#include "shard_io.h"
+#include "zd_codec.h"
+#include "zd_grid.h"
+#include "zd_meta.h"
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define META_CACHE    64
+#define META_MAX_SIZE (1u << 20) /* zarr.json larger than this is refused */
+
+typedef struct meta_entry {
+    char path[ZD_MAX_KEY + 16]; /* root-relative path of the zarr.json; "" = unused */
+    dev_t dev;
+    ino_t ino;
+    off_t size;
+    struct timespec mtime;
+    uint64_t used; /* LRU clock */
+    /* What the file says. */
+    bool is_array;
+    zd_grid grid;
+    zd_key_encoding enc;
+    int sharded; /* 1 sharded, 0 not; the message says why */
+    sh_array_shard shard;
+    char why[ZD_ERRMSG_MAX];
+} meta_entry;
+
+struct sh_meta {
+    int root_fd;
+    pthread_mutex_t mu;
+    uint64_t clock;
+    meta_entry entries[META_CACHE];
+};
+
+int sh_meta_new(sh_meta **out, int root_fd)
+{
+    sh_meta *m = calloc(1, sizeof *m);
+    if (!m) return ZD_ENOMEM;
+    m->root_fd = root_fd;
+    pthread_mutex_init(&m->mu, NULL);
+    *out = m;
+    return 0;
+}
+
+void sh_meta_free(sh_meta *m)
+{
+    if (!m) return;
+    pthread_mutex_destroy(&m->mu);
+    free(m);
+}
+
+/* What the codecs say about sharding. */
+static void describe_codecs(const zd_meta *meta, meta_entry *e)
+{
+    zd_chunk_spec spec;
+    zd_codec_chain *chain = NULL;
+    zd_error err = {0};
+    e->sharded = 0;
+    if (zd_meta_chunk_spec(meta, &spec) != 0 ||
+        zd_codec_chain_new(meta->codecs, &spec, &chain, &err) != 0) {
+        snprintf(e->why, sizeof e->why, "the array's codecs are invalid: %.200s", err.msg);
+        return;
+    }
+    const zd_shard_layout *l = zd_codec_chain_shard_layout(chain);
+    if (!l) {
+        snprintf(e->why, sizeof e->why, "the array's codecs are not sharding_indexed");
+    } else {
+        e->sharded = 1;
+        e->shard.layout = *l;
+        uint64_t n = 0;
+        e->shard.fixed_chunk_bytes =
+            zd_codec_chain_fixed_size(zd_codec_chain_inner(chain), &n) ? n : 0;
+    }
+    zd_codec_chain_free(chain);
+}
+
+/* Parse the zarr.json at e->path (open as fd) into e. */
+static void parse_file(int fd, const struct stat *st, meta_entry *e)
+{
+    e->is_array = false;
+    if (st->st_size > META_MAX_SIZE) return;
+    char *text = malloc((size_t)st->st_size + 1);
+    zd_meta *meta = NULL;
+    if (text && sh_io_pread_all(fd, text, (size_t)st->st_size, 0, NULL) == 0 &&
+        zd_meta_parse(text, (size_t)st->st_size, &meta, NULL) == 0 &&
+        meta->node_type == ZD_NODE_ARRAY && zd_meta_grid(meta, &e->grid) == 0) {
+        e->is_array = true;
+        e->enc = meta->key_encoding;
+        describe_codecs(meta, e);
+    }
+    zd_meta_free(meta);
+    free(text);
+}
+
+/* The cache entry for the zarr.json at path, parsed again if the file changed; NULL if there
+ * is no such file. Caller holds mu. */
+static meta_entry *entry_for(sh_meta *m, const char *path)
+{
+    int fd = openat(m->root_fd, path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0) return NULL;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return NULL;
+    }
+    meta_entry *e = NULL, *victim = &m->entries[0];
+    for (int i = 0; i < META_CACHE && !e; i++) {
+        if (strcmp(m->entries[i].path, path) == 0)
+            e = &m->entries[i];
+        else if (m->entries[i].used < victim->used)
+            victim = &m->entries[i];
+    }
+    bool fresh = e && e->dev == st.st_dev && e->ino == st.st_ino && e->size == st.st_size &&
+                 e->mtime.tv_sec == st.st_mtim.tv_sec && e->mtime.tv_nsec == st.st_mtim.tv_nsec;
+    if (!fresh) {
+        if (!e) {
+            e = victim;
+            snprintf(e->path, sizeof e->path, "%s", path);
+        }
+        e->dev = st.st_dev;
+        e->ino = st.st_ino;
+        e->size = st.st_size;
+        e->mtime = st.st_mtim;
+        parse_file(fd, &st, e);
+    }
+    close(fd);
+    e->used = ++m->clock;
+    return e;
+}
+
+int sh_meta_lookup(sh_meta *m, const char *key, sh_array_shard *out, zd_error *err)
+{
+    size_t klen = strlen(key);
+    if (klen > ZD_MAX_KEY) return zd_error_set(err, ZD_ENOTFOUND, "key too long");
+    int rc = ZD_ENOTFOUND;
+    pthread_mutex_lock(&m->mu);
+    /* Array prefixes from the deepest ancestor of key up to the root (prefix length 0). */
+    for (size_t plen = klen; rc == ZD_ENOTFOUND;) {
+        while (plen > 0 && key[plen - 1] != '/')
+            plen--;
+        char path[ZD_MAX_KEY + 16];
+        snprintf(path, sizeof path, "%.*szarr.json", (int)plen, key);
+        meta_entry *e = entry_for(m, path);
+        uint64_t coords[ZD_MAX_DIMS];
+        if (e && e->is_array &&
+            zd_grid_key_decode(&e->grid, &e->enc, key + plen, klen - plen, coords, NULL) == 0) {
+            if (e->sharded) *out = e->shard;
+            rc = e->sharded ? 0 : zd_error_set(err, ZD_EUNSUPPORTED, "%s", e->why);
+        }
+        if (plen == 0) break;
+        plen--; /* drop the '/' */
+    }
+    pthread_mutex_unlock(&m->mu);
+    return rc == ZD_ENOTFOUND
+               ? zd_error_set(err, rc, "no Zarr-Shard header and no array has %s as a chunk key",
+                              key)
+               : rc;
+}
