@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static atomic_int cn_open_total; /* connections open in the process, for the cap */
 static llhttp_settings_t cn_settings;
@@ -425,7 +426,7 @@ static void cn_on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
         return;
     }
     c->rlen += (size_t)n;
-    c->req.bytes_in += (uint64_t)n;
+    c->bytes_in += (uint64_t)n;
     if (c->state == CN_BODY) cn_arm(c, cn_cfg(c)->request_timeout_ms);
     cn_feed(c);
 }
@@ -445,6 +446,7 @@ static void cn_on_close(uv_handle_t *h)
     cn_req_cleanup(c);
     zd_buf_free(&c->req.body);
     rs_free(c);
+    if (c->resp.poll_open) close(c->resp.poll_fd);
     if (c->prev)
         c->prev->next = c->next;
     else
@@ -459,9 +461,10 @@ static void cn_close(cn_conn *c)
 {
     if (c->pending_closes) return;
     c->state = CN_CLOSING;
-    c->pending_closes = 2;
+    c->pending_closes = c->resp.poll_open ? 3 : 2;
     uv_close((uv_handle_t *)&c->tcp, cn_on_close);
     uv_close((uv_handle_t *)&c->timer, cn_on_close);
+    if (c->resp.poll_open) uv_close((uv_handle_t *)&c->resp.poll, cn_on_close);
 }
 
 void cn_abort(cn_conn *c)
@@ -516,14 +519,14 @@ static void cn_request_end(cn_conn *c)
     cn_request *r = &c->req;
     wk_worker *w = c->w;
     mt_record(&w->metrics, mt_method_index(r->method), c->resp.status, cn_now_ns() - r->start_ns,
-              r->bytes_in, c->resp.bytes_out);
+              c->bytes_in, c->resp.bytes_out);
     if (lg_enabled(LG_DEBUG))
         lg_log(LG_DEBUG, "%s %.*s -> %d (%lu bytes)", llhttp_method_name(r->method),
                (int)r->target_len, c->arena, c->resp.status, (unsigned long)c->resp.bytes_out);
     cn_req_cleanup(c);
     rs_reset(c);
     c->resp.bytes_out = 0;
-    r->bytes_in = 0;
+    c->bytes_in = 0;
     c->early = c->early_done = false;
 }
 

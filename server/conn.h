@@ -72,7 +72,6 @@ typedef struct cn_request {
         uint64_t first, last;
     } patch;
     uint64_t start_ns;
-    uint64_t bytes_in;
 } cn_request;
 
 typedef enum {
@@ -102,6 +101,7 @@ typedef struct cn_conn {
     int err_status; /* set by a parser callback that fails the request */
     const char *err_detail;
     size_t rpos, rlen;
+    uint64_t bytes_in; /* received since the last finished request (metrics) */
     uint32_t arena_len;
     cn_request req;
     rs_state resp;

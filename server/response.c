@@ -4,10 +4,14 @@
 #include "conn.h"
 #include "log.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sendfile.h>
+#include <unistd.h>
 
 static const char *rs_reason(int status)
 {
@@ -129,12 +133,20 @@ void rs_seg_meta(cn_conn *c, const void *data, size_t len)
     }
 }
 
-/* Copy up to cap bytes of the remaining segments into dst; returns the count or < 0. */
-static int64_t rs_fill(rs_state *r, uint8_t *dst, size_t cap)
+/* Large stretches of a file-backed value go out with sendfile (no copy through user space). */
+static bool rs_can_sendfile(const rs_state *r, const rs_seg *s)
+{
+    return s->from_store && r->rd->fd >= 0 && s->len - r->seg_pos >= RS_SENDFILE_MIN;
+}
+
+/* Copy up to cap bytes of the remaining segments into dst, stopping before a stretch that
+ * can be sent with sendfile unless `all`; returns the count or < 0. */
+static int64_t rs_fill(rs_state *r, uint8_t *dst, size_t cap, bool all)
 {
     size_t n = 0;
     while (n < cap && r->seg < r->nsegs) {
         rs_seg *s = &r->segs[r->seg];
+        if (!all && rs_can_sendfile(r, s)) break;
         uint64_t left = s->len - r->seg_pos;
         size_t take = left < cap - n ? (size_t)left : cap - n;
         if (s->from_store) {
@@ -150,7 +162,6 @@ static int64_t rs_fill(rs_state *r, uint8_t *dst, size_t cap)
             r->seg_pos = 0;
         }
     }
-    r->remaining -= n;
     return (int64_t)n;
 }
 
@@ -167,11 +178,10 @@ void rs_send_stream(cn_conn *c, const char *ctype, st_reader *rd)
         return;
     }
     r->rd = rd;
-    r->remaining = total;
     if (total <= RS_INLINE_MAX) { /* small: read now, so a read error can still be a 500 */
         int64_t n = -1;
         if (zd_buf_reserve(&r->body, (size_t)total) == 0)
-            n = rs_fill(r, r->body.data, (size_t)total);
+            n = rs_fill(r, r->body.data, (size_t)total, true);
         if (n != (int64_t)total) {
             rs_error(c, 500, "read failed", "reading the stored value failed");
             return;
@@ -240,17 +250,101 @@ void rs_error(cn_conn *c, int status, const char *error, const char *fmt, ...)
     va_end(ap);
 }
 
+static void rs_pump(cn_conn *c);
+
 static void rs_on_write(uv_write_t *req, int status)
 {
     cn_conn *c = req->data;
-    rs_state *r = &c->resp;
     if (c->pending_closes) return;
     if (status < 0) {
         cn_abort(c);
         return;
     }
-    if (r->rd && r->remaining) {
-        int64_t n = rs_fill(r, r->iobuf, RS_IOBUF);
+    rs_pump(c);
+}
+
+static void rs_on_writable(uv_poll_t *p, int status, int events)
+{
+    (void)events;
+    cn_conn *c = p->data;
+    uv_poll_stop(p);
+    if (c->pending_closes) return;
+    if (status < 0) {
+        cn_abort(c);
+        return;
+    }
+    rs_pump(c);
+}
+
+/* Wait until the socket takes more bytes. libuv watches the socket's own fd for the stream,
+ * so the poll handle watches a duplicate of it (created once per connection). */
+static int rs_wait_writable(cn_conn *c)
+{
+    rs_state *r = &c->resp;
+    if (!r->poll_open) {
+        uv_os_fd_t sock;
+        if (uv_fileno((uv_handle_t *)&c->tcp, &sock)) return -1;
+        int fd = fcntl(sock, F_DUPFD_CLOEXEC, 0);
+        if (fd < 0) return -1;
+        if (uv_poll_init(&c->w->loop, &r->poll, fd)) {
+            close(fd);
+            return -1;
+        }
+        r->poll.data = c;
+        r->poll_fd = fd;
+        r->poll_open = true;
+    }
+    return uv_poll_start(&r->poll, UV_WRITABLE, rs_on_writable);
+}
+
+/* sendfile from the current segment, at most `budget` bytes. Returns 0 when it may continue,
+ * 1 when it must wait for the socket (already arranged), < 0 on failure. */
+static int rs_sendfile(cn_conn *c, size_t *budget)
+{
+    rs_state *r = &c->resp;
+    rs_seg *s = &r->segs[r->seg];
+    uv_os_fd_t sock;
+    if (uv_fileno((uv_handle_t *)&c->tcp, &sock)) return -1;
+    off_t off = (off_t)(s->off + r->seg_pos);
+    uint64_t left = s->len - r->seg_pos;
+    ssize_t n = sendfile(sock, r->rd->fd, &off, left < *budget ? (size_t)left : *budget);
+    if (n > 0) {
+        r->seg_pos += (uint64_t)n;
+        r->bytes_out += (uint64_t)n;
+        *budget -= (size_t)n;
+        if (r->seg_pos == s->len) {
+            r->seg++;
+            r->seg_pos = 0;
+        }
+        if (*budget > 0) return 0;
+    } else if (n < 0 && errno == EINTR) {
+        return 0;
+    } else if (n == 0 || errno != EAGAIN) {
+        return -1; /* n == 0: the file is shorter than when it was opened */
+    }
+    return rs_wait_writable(c) ? -1 : 1; /* socket full, or our turn is over */
+}
+
+/* Send the rest of a streamed body: copied pieces through uv_write, large file stretches
+ * with sendfile; each step continues from a write or writable callback, so one slow client
+ * never blocks the loop. Ends in cn_response_done. */
+static void rs_pump(cn_conn *c)
+{
+    rs_state *r = &c->resp;
+    size_t budget = RS_SENDFILE_TURN;
+    cn_write_progress(c);
+    while (r->rd && r->seg < r->nsegs) {
+        if (rs_can_sendfile(r, &r->segs[r->seg])) {
+            int rc = rs_sendfile(c, &budget);
+            if (rc == 0) continue;
+            if (rc < 0) {
+                lg_log(LG_WARN, "sendfile failed mid-response: %s; closing", strerror(errno));
+                cn_abort(c);
+            }
+            return;
+        }
+        if (!r->iobuf) r->iobuf = wk_iobuf_get(c->w);
+        int64_t n = r->iobuf ? rs_fill(r, r->iobuf, RS_IOBUF, false) : -1;
         if (n <= 0) {
             lg_log(LG_WARN, "reading a stored value failed mid-response; closing");
             cn_abort(c);
@@ -258,7 +352,6 @@ static void rs_on_write(uv_write_t *req, int status)
         }
         r->bufs[0] = uv_buf_init((char *)r->iobuf, (unsigned)n);
         r->bytes_out += (uint64_t)n;
-        cn_write_progress(c);
         if (uv_write(&r->wreq, (uv_stream_t *)&c->tcp, r->bufs, 1, rs_on_write) != 0) cn_abort(c);
         return;
     }
@@ -280,17 +373,7 @@ void rs_flush(cn_conn *c)
     }
     unsigned nbufs = 1;
     r->bufs[0] = uv_buf_init((char *)r->head.data, (unsigned)r->head.len);
-    if (r->body.len) {
-        r->bufs[nbufs++] = uv_buf_init((char *)r->body.data, (unsigned)r->body.len);
-    } else if (r->rd && r->remaining) {
-        if (!r->iobuf) r->iobuf = wk_iobuf_get(c->w);
-        int64_t n = r->iobuf ? rs_fill(r, r->iobuf, RS_IOBUF) : -1;
-        if (n <= 0) {
-            cn_abort(c);
-            return;
-        }
-        r->bufs[nbufs++] = uv_buf_init((char *)r->iobuf, (unsigned)n);
-    }
+    if (r->body.len) r->bufs[nbufs++] = uv_buf_init((char *)r->body.data, (unsigned)r->body.len);
     for (unsigned i = 0; i < nbufs; i++)
         r->bytes_out += r->bufs[i].len;
     if (uv_write(&r->wreq, (uv_stream_t *)&c->tcp, r->bufs, nbufs, rs_on_write) != 0) cn_abort(c);
@@ -314,7 +397,6 @@ void rs_reset(cn_conn *c)
     zd_buf_reset(&r->meta);
     r->nsegs = r->seg = 0;
     r->seg_pos = 0;
-    r->remaining = 0;
     r->ready = false;
 }
 

@@ -4,7 +4,8 @@
  * rs_error); the connection layer sends it when the request may be answered (rs_flush). The
  * header block and the body go out in one writev. Small bodies are copied inline; bodies
  * read from the store are streamed in RS_IOBUF pieces, the next piece being read only when
- * the previous one has been written (back-pressure; memory per connection stays bounded).
+ * the previous one has been written (back-pressure; memory per connection stays bounded);
+ * long stretches of a file-backed value are sent with sendfile(2) instead.
  * A streamed body is a list of segments: bytes of the stored value or bytes of a side buffer
  * (multipart part headers). */
 #ifndef ZS_RESPONSE_H
@@ -18,9 +19,11 @@
 #include <stdint.h>
 #include <uv.h>
 
-#define RS_IOBUF      (256 * 1024) /* streaming piece */
-#define RS_INLINE_MAX (64 * 1024)  /* bodies up to this are read in one go */
-#define RS_MAX_SEGS   (2 * ZD_MAX_RANGES + 1)
+#define RS_IOBUF         (256 * 1024) /* streaming piece */
+#define RS_INLINE_MAX    (64 * 1024)  /* bodies up to this are read in one go */
+#define RS_MAX_SEGS      (2 * ZD_MAX_RANGES + 1)
+#define RS_SENDFILE_MIN  (64 * 1024) /* file stretches at least this long use sendfile */
+#define RS_SENDFILE_TURN (4u << 20)  /* sendfile bytes per loop turn, for fairness */
 
 struct cn_conn;
 
@@ -40,11 +43,13 @@ typedef struct rs_state {
     rs_seg segs[RS_MAX_SEGS];
     size_t nsegs, seg;
     uint64_t seg_pos;
-    uint64_t remaining; /* streamed bytes not yet read */
     uint8_t *iobuf;
     uint64_t bytes_out;
     uv_buf_t bufs[2];
     uv_write_t wreq;
+    uv_poll_t poll; /* writability of a duplicate of the socket fd, for sendfile */
+    int poll_fd;
+    bool poll_open;
 } rs_state;
 
 void rs_begin(struct cn_conn *c, int status);

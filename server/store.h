@@ -45,6 +45,7 @@ struct st_reader {
     /* Read exactly len bytes at off (the value is never truncated while a reader is open). */
     int (*read)(st_reader *r, uint64_t off, void *buf, size_t len);
     void (*close)(st_reader *r);
+    int fd; /* a file holding the value at the same offsets (for sendfile), or -1 */
 };
 
 /* Result of a committed write. */

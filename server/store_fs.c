@@ -268,7 +268,7 @@ static int fs_open_read(st_store *base, const char *key, st_reader **out, st_sta
         return ZD_ENOTFOUND;
     }
     fs_etag(&st, st_out);
-    r->base = (st_reader){.read = fs_read, .close = fs_reader_close};
+    r->base = (st_reader){.read = fs_read, .close = fs_reader_close, .fd = fd};
     r->fd = fd;
     *out = &r->base;
     return 0;
