@@ -59,7 +59,7 @@ static int parse_index_codecs(const cJSON *v, bool *big_endian, bool *crc32c, zd
                                 i, names[i]);
         int rc;
         if (i == 0) {
-            zd_codec_step s;
+            zd_codec_step s = {0};
             rc = zd_codec_bytes_parse(&s, cfg, ZD_UINT64, "sharding_indexed index bytes", err);
             *big_endian = s.big_endian;
         } else {
@@ -289,14 +289,15 @@ int zd_codec_sharding_decode(const zd_codec_chain *c, zd_codec_ctx *ctx, const u
     if ((rc = zd_shard_index_decode(l, index, sh->index_size, n, entries, err))) return rc;
     shard_geometry geo;
     geometry(c, &geo);
-    bool filled = false;
+    /* Empty chunks read as the fill value: fill everything once, then overwrite. */
     for (uint64_t k = 0; k < l->nchunks; k++) {
         if (entries[k].offset == ZD_SHARD_EMPTY) {
-            if (!filled)
-                zd_fill_buffer(out, c->decoded_size / c->elsize, c->spec.dtype, c->spec.fill);
-            filled = true;
-            continue;
+            zd_fill_buffer(out, c->decoded_size / c->elsize, c->spec.dtype, c->spec.fill);
+            break;
         }
+    }
+    for (uint64_t k = 0; k < l->nchunks; k++) {
+        if (entries[k].offset == ZD_SHARD_EMPTY) continue;
         rc = zd_codec_chain_decode(inner, ctx, in + entries[k].offset, entries[k].nbytes, g->data,
                                    inner->decoded_size, err);
         if (rc) return rc;
