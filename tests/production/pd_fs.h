@@ -1,0 +1,26 @@
+/* pd_fs.h: file-system helpers for the production tests: counting the server's temp files
+ * below a root (to prove an aborted or refused write left nothing behind) and mounting a small
+ * tmpfs to run a server on a disk that fills up. */
+#ifndef PD_FS_H
+#define PD_FS_H
+
+#include <stddef.h>
+
+/* Number of the fs store's temp files (names starting ".zarrd-tmp-") below dir; -1 when dir
+ * cannot be walked. */
+long pd_temp_files(const char *dir);
+
+/* Poll pd_temp_files(dir) for up to timeout_ms until it is 0 (a server removes the temp file of
+ * an aborted body when it notices the close, which may be a moment after the client's close).
+ * Returns the last count. */
+long pd_temp_files_settle(const char *dir, int timeout_ms);
+
+/* Create a fresh private directory (path to out, cap bytes) and mount a tmpfs of size_kib KiB
+ * on it. 0; ZD_EUNSUPPORTED when this process may not mount (not root, no CAP_SYS_ADMIN, in a
+ * container that forbids it): the caller skips; ZD_EIO on other failures. */
+int pd_tmpfs_mount(char *out, size_t cap, unsigned size_kib);
+
+/* Unmount (lazily, so a straggling open file cannot keep it busy) and remove the directory. */
+void pd_tmpfs_unmount(const char *dir);
+
+#endif
