@@ -9,7 +9,9 @@
  * shard and batch ops write into a 1-D uint8 sharded array under PREFIX/shards whose inner
  * chunks are --value-size bytes, ZB_LOAD_SHARD_CHUNKS per shard: shard writes one inner chunk
  * (the client sends it to the server's shard endpoint), batch ZB_LOAD_BATCH_CHUNKS adjacent
- * inner chunks of one shard (sent as one batch). */
+ * inner chunks of one shard (sent as one batch). Every inner chunk written holds the value
+ * pattern, so after the run each inner chunk must read back as either never written (fill)
+ * or the pattern: anything else is an update lost or mangled by concurrent shard writers. */
 #include "bench_load.h"
 
 #include "bench_clock.h"
@@ -309,6 +311,40 @@ static int open_workers(const zb_load_cfg *cfg, load_shared *sh, load_worker *ws
     return 0;
 }
 
+/* Read the sharded array back, one shard (or, for huge shards, one inner chunk) at a time,
+ * and classify every inner chunk as unwritten (all fill), the pattern, or wrong. A read that
+ * fails is recorded in res->shard_error. 0 or ZD_ENOMEM. */
+static int check_shards(load_worker *w, zb_load_result *res)
+{
+    const load_shared *sh = w->sh;
+    uint64_t vs = sh->cfg->value_size, per_read = ZB_LOAD_SHARD_CHUNKS;
+    if (vs * ZB_LOAD_SHARD_CHUNKS > ((uint64_t)64 << 20)) per_read = 1;
+    uint8_t *buf = malloc(vs * per_read);
+    if (!buf) return ZD_ENOMEM;
+    uint64_t total = sh->shards * ZB_LOAD_SHARD_CHUNKS;
+    for (uint64_t first = 0; first < total; first += per_read) {
+        uint64_t start = first * vs, shape = per_read * vs;
+        if (zc_array_read(w->arr, &start, &shape, NULL, buf) != 0) {
+            snprintf(res->shard_error, sizeof(res->shard_error), "reading back: %s", zc_errmsg());
+            break;
+        }
+        for (uint64_t k = 0; k < per_read; k++) {
+            const uint8_t *chunk = buf + k * vs;
+            res->shard_chunks++;
+            if (memcmp(chunk, sh->pattern, vs) == 0) {
+                res->shard_written++;
+                continue;
+            }
+            uint64_t i = 0;
+            while (i < vs && chunk[i] == 0)
+                i++;
+            if (i < vs) res->shard_wrong++;
+        }
+    }
+    free(buf);
+    return 0;
+}
+
 static bool uses_shards(const zb_load_cfg *cfg)
 {
     return cfg->mix.weight[ZB_OP_SHARD] || cfg->mix.weight[ZB_OP_BATCH];
@@ -360,7 +396,7 @@ int zb_load_run(const zb_load_cfg *cfg, zb_load_result *res)
         zb_hist_init(&res->per_op[op]);
     load_shared sh = {.cfg = cfg};
     sh.seconds = (uint32_t)cfg->duration_s + 2;
-    /* batches send ZB_LOAD_BATCH_CHUNKS values at once: at most 8 x 64 MiB, no overflow */
+    /* batches send ZB_LOAD_BATCH_CHUNKS copies of the value: at most 8 x 64 MiB, no overflow */
     uint64_t pattern_len = cfg->value_size * (uses_shards(cfg) ? ZB_LOAD_BATCH_CHUNKS : 1);
     uint8_t *pattern = malloc(pattern_len);
     load_worker *ws = calloc(cfg->connections, sizeof(*ws));
@@ -370,7 +406,7 @@ int zb_load_run(const zb_load_cfg *cfg, zb_load_result *res)
     if (!pattern || !ws || !sh.per_second || !res->per_second) goto out;
     res->seconds = sh.seconds;
     for (uint64_t i = 0; i < pattern_len; i++)
-        pattern[i] = pattern_byte(i);
+        pattern[i] = pattern_byte(i % cfg->value_size);
     sh.pattern = pattern;
     rc = open_workers(cfg, &sh, ws);
     if (!rc && uses_shards(cfg)) rc = open_shard_array(cfg, &sh, ws);
@@ -387,6 +423,8 @@ int zb_load_run(const zb_load_cfg *cfg, zb_load_result *res)
     res->elapsed_s = (double)(zb_now_ns() - sh.start_ns) / 1e9;
     if (rc) goto out;
     collect(&sh, ws, cfg->connections, res);
+    if (sh.shard_path[0]) rc = check_shards(&ws[0], res);
+    if (rc) goto out;
     if (!cfg->keep && run_phase(ws, cfg->connections, PHASE_CLEANUP, false) != 0)
         fprintf(stderr, "zarrd-bench load: warning: could not delete every key under %s\n",
                 cfg->prefix);

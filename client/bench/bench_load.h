@@ -73,7 +73,11 @@ typedef struct zb_load_result {
     uint64_t missed; /* open loop: scheduled before the end but never sent */
     uint64_t bytes_in, bytes_out;
     double elapsed_s;
-    uint64_t *per_second; /* completions in each second of the run */
+    uint64_t shard_chunks;            /* shard/batch ops: inner chunks read back after the run */
+    uint64_t shard_written;           /* ... that hold the pattern */
+    uint64_t shard_wrong;             /* ... that hold neither the pattern nor the fill value */
+    char shard_error[ZB_LOAD_ERRMSG]; /* why reading back failed, or "" */
+    uint64_t *per_second;             /* completions in each second of the run */
     uint32_t seconds;
 } zb_load_result;
 

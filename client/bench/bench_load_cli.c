@@ -169,8 +169,10 @@ int zb_load_cmd(const char *url, int argc, char **argv)
     zb_report_load_text(stdout, &cfg, &res);
     if (cfg.json_path && zb_report_load_json(cfg.json_path, &cfg, &res)) rc = 1;
     if (cfg.plot_path && zb_report_load_svg(cfg.plot_path, &cfg, &res)) rc = 1;
-    /* a run where nothing succeeded, or a read returned wrong data, is a failed run */
-    if (res.outcomes[ZB_OUT_OK] == 0 || res.outcomes[ZB_OUT_BAD_DATA] != 0) rc = 1;
+    /* a run where nothing succeeded, or data came back wrong, is a failed run */
+    if (res.outcomes[ZB_OUT_OK] == 0 || res.outcomes[ZB_OUT_BAD_DATA] != 0 || res.shard_wrong ||
+        res.shard_error[0])
+        rc = 1;
     zb_load_result_free(&res);
     return rc ? 1 : 0;
 }

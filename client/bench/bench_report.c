@@ -39,6 +39,12 @@ void zb_report_load_text(FILE *f, const zb_load_cfg *cfg, const zb_load_result *
     if (res->all.clamped)
         fprintf(f, "%llu latencies above 100 s were counted as 100 s\n",
                 (unsigned long long)res->all.clamped);
+    if (res->shard_error[0])
+        fprintf(f, "shard check FAILED: %s\n", res->shard_error);
+    else if (res->shard_chunks)
+        fprintf(f, "shard check: %llu inner chunks read back, %llu written, %llu WRONG\n",
+                (unsigned long long)res->shard_chunks, (unsigned long long)res->shard_written,
+                (unsigned long long)res->shard_wrong);
     fprintf(f, "outcomes:");
     for (int o = 0; o < ZB_OUT_COUNT; o++)
         if (res->outcomes[o])
@@ -100,6 +106,13 @@ static cJSON *load_json(const zb_load_cfg *cfg, const zb_load_result *res)
         cJSON_AddNumberToObject(outs, zb_load_outcome_name(o), (double)res->outcomes[o]);
         if (o != ZB_OUT_OK)
             cJSON_AddStringToObject(firsts, zb_load_outcome_name(o), res->first_error[o]);
+    }
+    if (res->shard_chunks || res->shard_error[0]) {
+        cJSON *sc = cJSON_AddObjectToObject(root, "shard_check");
+        if (res->shard_error[0]) cJSON_AddStringToObject(sc, "error", res->shard_error);
+        cJSON_AddNumberToObject(sc, "inner_chunks", (double)res->shard_chunks);
+        cJSON_AddNumberToObject(sc, "written", (double)res->shard_written);
+        cJSON_AddNumberToObject(sc, "wrong", (double)res->shard_wrong);
     }
     cJSON *ps = cJSON_AddArrayToObject(root, "per_second");
     for (uint32_t s = 0; s < res->seconds; s++)
