@@ -44,6 +44,8 @@ static void make_result(void)
     res.bytes_out = 25000;
     res.elapsed_s = 2.5;
     res.seconds = 5;
+    res.shard_chunks = 64;
+    res.shard_written = 10;
     res.per_second = calloc(res.seconds, sizeof(*res.per_second));
     res.per_second[0] = 400;
     res.per_second[1] = 400;
@@ -105,7 +107,26 @@ Test(report, json_carries_the_numbers)
     cr_assert_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(ops, "get"), "count")->valuedouble, 750);
     cr_assert_null(cJSON_GetObjectItem(ops, "patch"));
     cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(root, "per_second")), 5);
+    cJSON *sc = cJSON_GetObjectItem(root, "shard_check");
+    cr_assert_eq(cJSON_GetObjectItem(sc, "inner_chunks")->valuedouble, 64);
+    cr_assert_eq(cJSON_GetObjectItem(sc, "written")->valuedouble, 10);
+    cr_assert_eq(cJSON_GetObjectItem(sc, "wrong")->valuedouble, 0);
+    cr_assert_null(cJSON_GetObjectItem(sc, "error"));
     cJSON_Delete(root);
+}
+
+Test(report, text_names_failures_and_the_shard_check)
+{
+    snprintf(res.shard_error, ZB_LOAD_ERRMSG, "reading back: boom");
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    zb_report_load_text(f, &cfg, &res);
+    fclose(f);
+    const char *text = slurp(path);
+    cr_assert_not_null(strstr(text, "requests 1000 in 2.50 s: 400.0 req/s"));
+    cr_assert_not_null(strstr(text, "outcomes: ok 990 404 10"));
+    cr_assert_not_null(strstr(text, "first 404: get no such key"));
+    cr_assert_not_null(strstr(text, "shard check FAILED: reading back: boom"));
 }
 
 static size_t count(const char *hay, const char *needle)
