@@ -135,12 +135,19 @@ int sh_cache_acquire(sh_cache *c, const char *key, const zd_shard_layout *l, sh_
         e->refs++;
         lru_unlink(c, e);
         lru_push_front(c, e);
-        pthread_mutex_unlock(&c->mu);
+    }
+    pthread_mutex_unlock(&c->mu);
+    if (e && sh_file_is_current(e->file, c->root_fd, key)) {
         *entry = e;
         *file = e->file;
         return 0;
     }
-    pthread_mutex_unlock(&c->mu);
+    if (e) { /* replaced or deleted by a plain write: forget it */
+        pthread_mutex_lock(&c->mu);
+        if (!e->detached) detach(c, e);
+        pthread_mutex_unlock(&c->mu);
+        sh_cache_release(c, e);
+    }
 
     sh_cache_entry *fresh = calloc(1, sizeof *fresh);
     if (!fresh || !(fresh->key = strdup(key))) {

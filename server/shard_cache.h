@@ -18,7 +18,8 @@ int sh_cache_new(sh_cache **out, int root_fd, size_t capacity);
 void sh_cache_free(sh_cache *c);
 
 /* The shard at key loaded with layout l: from the cache, or loaded from disk (an entry cached
- * under another layout is dropped and the file validated again). *file is the entry's shard;
+ * under another layout, or whose file was replaced or deleted since, is dropped and the file
+ * validated again). *file is the entry's shard;
  * release it with sh_cache_release. Errors as sh_file_load. */
 int sh_cache_acquire(sh_cache *c, const char *key, const zd_shard_layout *l, sh_cache_entry **entry,
                      sh_file **file, zd_error *err);

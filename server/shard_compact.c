@@ -127,10 +127,11 @@ int sh_compact(int root_fd, const char *key, sh_file *f, sh_wal *w, zd_error *er
         free(entries);
         return rc;
     }
-    close(f->fd);
     free(f->entries);
-    f->fd = fd;
     f->entries = entries;
+    /* If fstat fails, f keeps the old file's identity, which no longer matches the key: the
+     * next use reloads the shard. */
+    sh_file_adopt_fd(f, fd, NULL);
     f->size = size;
     size_t isz = zd_shard_index_size(&f->layout);
     f->data_start = f->layout.index_at_end ? 0 : isz;

@@ -30,6 +30,28 @@ void sh_file_reset_absent(sh_file *f)
     f->space.free_bytes = 0;
 }
 
+int sh_file_adopt_fd(sh_file *f, int fd, zd_error *err)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int rc = zd_error_set(err, ZD_EIO, "cannot stat shard: %s", strerror(errno));
+        close(fd);
+        return rc;
+    }
+    if (f->fd >= 0) close(f->fd);
+    f->fd = fd;
+    f->dev = st.st_dev;
+    f->ino = st.st_ino;
+    return 0;
+}
+
+bool sh_file_is_current(const sh_file *f, int root_fd, const char *key)
+{
+    struct stat st;
+    if (fstatat(root_fd, key, &st, 0) != 0) return f->fd < 0 && errno == ENOENT;
+    return f->fd >= 0 && st.st_dev == f->dev && st.st_ino == f->ino;
+}
+
 uint64_t sh_file_index_offset(const sh_file *f)
 {
     return f->layout.index_at_end ? f->data_end : 0;
@@ -92,8 +114,8 @@ int sh_file_load(int root_fd, const char *key, const zd_shard_layout *l, sh_file
     } else if (fd < 0) {
         rc = fd;
     } else {
-        f->fd = fd;
-        rc = load_index(f, err);
+        rc = sh_file_adopt_fd(f, fd, err);
+        if (rc == 0) rc = load_index(f, err);
     }
     if (rc) {
         sh_file_free(f);

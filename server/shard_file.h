@@ -13,10 +13,13 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 typedef struct sh_file {
     zd_shard_layout layout;
-    int fd;        /* -1: no file */
+    int fd;    /* -1: no file */
+    dev_t dev; /* identity of the open file, to notice it being replaced behind our back */
+    ino_t ino;
     uint64_t size; /* file size; 0 when there is no file */
     uint64_t data_start, data_end;
     zd_shard_entry *entries; /* layout.nchunks */
@@ -33,6 +36,13 @@ int sh_file_load(int root_fd, const char *key, const zd_shard_layout *l, sh_file
 
 /* Forget the file (after it was deleted): the shard is empty and absent. */
 void sh_file_reset_absent(sh_file *f);
+
+/* Take fd (the shard's file, now open) and record its identity. */
+int sh_file_adopt_fd(sh_file *f, int fd, zd_error *err);
+
+/* Whether root-relative key still names the file f has open (or, for an absent shard, still
+ * names nothing): false after a plain write replaced or deleted it without the engine. */
+bool sh_file_is_current(const sh_file *f, int root_fd, const char *key);
 
 /* Byte offset of the encoded index in the file. */
 uint64_t sh_file_index_offset(const sh_file *f);

@@ -551,3 +551,39 @@ Test(shard_engine, replay_redoes_journaled_changes_and_ignores_a_torn_tail)
         unlink(p);
     }
 }
+
+Test(shard_engine, replacement_behind_the_engines_back_is_noticed)
+{
+    zd_shard_layout l = layout3(true, true);
+    sh_engine *e = open_engine(NULL);
+    model m = {0};
+    model_put(e, "s", &l, &m, 3, 10, 'a');
+    zd_buf old = {0};
+    read_file("s", &old);
+    model_put(e, "s", &l, &m, 3, 20, 'b');
+    model_put(e, "s", &l, &m, 4, 20, 'c');
+    /* a plain PUT that did not bracket itself with write_begin/end */
+    char p[256], tmp[300];
+    path_of("s", p, sizeof p);
+    snprintf(tmp, sizeof tmp, "%s.tmp", p);
+    FILE *fp = fopen(tmp, "wb");
+    fwrite(old.data, 1, old.len, fp);
+    fclose(fp);
+    cr_assert_eq(rename(tmp, p), 0);
+    m.len[3] = 10;
+    memset(m.data[3], 'a', 10);
+    m.len[4] = 0;
+    expect_model(e, "s", &l, &m);
+    model_put(e, "s", &l, &m, 5, 7, 'd'); /* patches the new file, not a stale index */
+    expect_model(e, "s", &l, &m);
+    check_shard("s", &l, NULL);
+    /* deleted behind its back */
+    cr_assert_eq(unlink(p), 0);
+    memset(&m, 0, sizeof m);
+    expect_model(e, "s", &l, &m);
+    model_put(e, "s", &l, &m, 1, 9, 'e');
+    expect_model(e, "s", &l, &m);
+    check_shard("s", &l, NULL);
+    sh_engine_close(e);
+    zd_buf_free(&old);
+}
