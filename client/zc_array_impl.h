@@ -11,6 +11,14 @@
 #include "zd_meta.h"
 #include "zd_select.h"
 
+/* How partial shard reads fetch inner chunks (zc_shard_read.c); AUTO unless a measurement
+ * tool forces one. */
+typedef enum zc_shard_read_mode {
+    ZC_SHARD_READ_AUTO,   /* one inner chunk: ?chunk=; several: index + coalesced ranges */
+    ZC_SHARD_READ_CHUNK,  /* always GET ?chunk=C, one request per inner chunk */
+    ZC_SHARD_READ_RANGES, /* always the index, then coalesced byte ranges */
+} zc_shard_read_mode;
+
 struct zc_array {
     zc_client *client;
     char path[ZD_MAX_KEY + 1]; /* "" for the root, else no trailing '/' */
@@ -25,6 +33,7 @@ struct zc_array {
     const zd_codec_chain *inner;
     size_t inner_bytes;                /* decoded bytes of one inner chunk */
     uint64_t inner_shape[ZD_MAX_DIMS]; /* inner chunk extents */
+    zc_shard_read_mode shard_read;
 };
 
 /* The key of grid chunk `coords` (path + "/" + encoded chunk key) into out[ZD_MAX_KEY + 1]. */

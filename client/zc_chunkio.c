@@ -30,6 +30,22 @@ int zc_fetch_decode(zc_worker *w, const zc_array *a, const zd_codec_chain *chain
     return rc;
 }
 
+int zc_merge_chunk(zc_worker *w, const zc_array *a, const char *key, const zd_selection *sel,
+                   const zd_chunk_part *part, const void *in, zd_error *err)
+{
+    zd_buf *chunk = &w->scratch[0];
+    if (zd_buf_reserve(chunk, a->chunk_bytes) < 0)
+        return zd_error_set(err, ZD_ENOMEM, "out of memory");
+    if (part->covers_chunk) {
+        zd_fill_buffer(chunk->data, a->chunk_bytes / a->elem_size, a->spec.dtype, a->spec.fill);
+    } else {
+        int rc = zc_fetch_decode(w, a, a->chain, key, NULL, NULL, chunk->data, NULL, err);
+        if (rc < 0) return rc;
+    }
+    zd_part_gather(sel, part, a->elem_size, in, chunk->data);
+    return 0;
+}
+
 int zc_store_chunk(zc_worker *w, const zc_array *a, const char *key, const void *chunk,
                    zd_error *err)
 {
@@ -63,8 +79,9 @@ int zc_shard_header(const zc_array *a, char *out, size_t cap)
     }
     if (k >= 0 && (size_t)k < cap - n) {
         n += (size_t)k;
-        k = snprintf(out + n, cap - n, "; index=%s; crc32c=%d\r\n",
-                     l->index_at_end ? "end" : "start", l->index_crc32c ? 1 : 0);
+        k = snprintf(out + n, cap - n, "; index=%s; crc32c=%d; endian=%s\r\n",
+                     l->index_at_end ? "end" : "start", l->index_crc32c ? 1 : 0,
+                     l->index_big_endian ? "big" : "little");
     }
     return k < 0 || (size_t)k >= cap - n ? ZD_EOVERFLOW : 0;
 }

@@ -15,13 +15,23 @@
 int zc_fetch_decode(zc_worker *w, const zc_array *a, const zd_codec_chain *chain, const char *key,
                     const char *query, const char *headers, void *out, bool *found, zd_error *err);
 
+/* Build grid chunk `part` merged with the caller's block `in` (shaped like sel's result) in
+ * the worker's chunk buffer (scratch[0]): from the fill value when the part covers the chunk,
+ * else from the stored chunk (read-merge). */
+int zc_merge_chunk(zc_worker *w, const zc_array *a, const char *key, const zd_selection *sel,
+                   const zd_chunk_part *part, const void *in, zd_error *err);
+
 /* Store a whole decoded grid chunk at key: DELETE when it equals the fill value (unless the
  * client writes empty chunks) or when the chain encodes it to nothing (an all-empty shard),
  * PUT the encoded bytes otherwise. */
 int zc_store_chunk(zc_worker *w, const zc_array *a, const char *key, const void *chunk,
                    zd_error *err);
 
-/* "Zarr-Shard: chunks=A,B; index=end; crc32c=1\r\n" for a sharded array into out[cap]. */
+/* Room for zc_shard_header() and zc_chunk_query() output. */
+#define ZC_SHARD_HEADER_MAX (ZD_MAX_DIMS * 21 + 96)
+#define ZC_CHUNK_QUERY_MAX  (ZD_MAX_DIMS * 21 + 8)
+
+/* "Zarr-Shard: chunks=A,B; index=end; crc32c=1; endian=little\r\n" for a sharded array. */
 int zc_shard_header(const zc_array *a, char *out, size_t cap);
 
 /* "chunk=A,B" for inner chunk `coords` into out[cap]. */

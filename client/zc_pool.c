@@ -24,6 +24,7 @@ struct zc_pool {
     zc_job *head, *tail;
     bool stopping;
     int nworkers;
+    size_t max_batch;
     pthread_t *threads;
     zc_worker *workers;
 };
@@ -41,7 +42,7 @@ static bool claim(zc_pool *p, zc_job **job, size_t *first, size_t *count)
     size_t left = j->nitems - j->next;
     size_t batch = left / (2 * (size_t)p->nworkers);
     if (batch < 1) batch = 1;
-    if (batch > 64) batch = 64;
+    if (batch > p->max_batch) batch = p->max_batch;
     *job = j;
     *first = j->next;
     *count = batch;
@@ -118,6 +119,7 @@ int zc_pool_new(const zc_conn_cfg *cfg, int n, zc_pool **out, zd_error *err)
     if (!p) return zd_error_set(err, ZD_ENOMEM, "out of memory");
     pthread_mutex_init(&p->lock, NULL);
     pthread_cond_init(&p->work, NULL);
+    p->max_batch = ZC_POOL_MAX_BATCH;
     p->threads = calloc((size_t)n, sizeof *p->threads);
     p->workers = calloc((size_t)n, sizeof *p->workers);
     int rc = p->threads && p->workers ? 0 : zd_error_set(err, ZD_ENOMEM, "out of memory");
@@ -152,6 +154,13 @@ int zc_pool_new(const zc_conn_cfg *cfg, int n, zc_pool **out, zd_error *err)
     }
     *out = p;
     return 0;
+}
+
+void zc_pool_set_max_batch(zc_pool *p, size_t max_batch)
+{
+    pthread_mutex_lock(&p->lock);
+    p->max_batch = max_batch ? max_batch : 1;
+    pthread_mutex_unlock(&p->lock);
 }
 
 int zc_pool_size(const zc_pool *p)

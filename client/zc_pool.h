@@ -34,6 +34,10 @@ void zc_pool_free(zc_pool *p);
  * first failure's code, with its message in err. */
 int zc_pool_run(zc_pool *p, size_t nitems, zc_item_fn fn, void *arg, zd_error *err);
 
+/* Cap on the items a worker claims at once (default ZC_POOL_MAX_BATCH); for measurements. */
+#define ZC_POOL_MAX_BATCH 64
+void zc_pool_set_max_batch(zc_pool *p, size_t max_batch);
+
 /* Number of workers. */
 int zc_pool_size(const zc_pool *p);
 

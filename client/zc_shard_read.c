@@ -161,6 +161,25 @@ static int read_ranges(zc_worker *w, const zc_array *a, const char *key, const z
     return rc;
 }
 
+/* One inner chunk with `GET shard?chunk=C`; 404 is the fill value. */
+static int read_one(zc_worker *w, const zc_array *a, const char *key, const zc_inner_sel *is,
+                    const uint64_t *coords, void *out, zd_error *err)
+{
+    char q[ZC_CHUNK_QUERY_MAX], hdr[ZC_SHARD_HEADER_MAX];
+    zc_response rs;
+    zc_response_init(&rs);
+    int rc = zc_chunk_query(a->grid.ndim, coords, q, sizeof q);
+    if (rc == 0) rc = zc_shard_header(a, hdr, sizeof hdr);
+    if (rc < 0) return zd_error_set(err, rc, "inner chunk request too long");
+    rc = zc_key_request(&w->conn, "GET", key, q, hdr, NULL, 0, &rs, err);
+    if (rc == ZD_ENOTFOUND)
+        rc = place_inner(w, a, is, coords, NULL, 0, out, err);
+    else if (rc == 0)
+        rc = place_inner(w, a, is, coords, rs.body.data, rs.body.len, out, err);
+    zc_response_free(&rs);
+    return rc;
+}
+
 int zc_shard_read_part(zc_worker *w, const zc_array *a, const char *key, const zd_selection *outer,
                        const zd_chunk_part *part, void *out, zd_error *err)
 {
@@ -168,18 +187,11 @@ int zc_shard_read_part(zc_worker *w, const zc_array *a, const char *key, const z
     wanted wt = {0};
     int rc = zc_inner_sel_init(&is, a, outer, part, err);
     if (rc == 0) rc = collect_wanted(a, &is, &wt, err);
-    if (rc == 0 && wt.n == 1) {
-        char q[ZD_MAX_DIMS * 21 + 8], hdr[ZD_MAX_DIMS * 21 + 64];
-        zc_response rs;
-        zc_response_init(&rs);
-        rc = zc_chunk_query(a->grid.ndim, wt.coords, q, sizeof q);
-        if (rc == 0) rc = zc_shard_header(a, hdr, sizeof hdr);
-        if (rc == 0) rc = zc_key_request(&w->conn, "GET", key, q, hdr, NULL, 0, &rs, err);
-        if (rc == ZD_ENOTFOUND)
-            rc = place_inner(w, a, &is, wt.coords, NULL, 0, out, err);
-        else if (rc == 0)
-            rc = place_inner(w, a, &is, wt.coords, rs.body.data, rs.body.len, out, err);
-        zc_response_free(&rs);
+    bool by_chunk = a->shard_read == ZC_SHARD_READ_CHUNK ||
+                    (a->shard_read == ZC_SHARD_READ_AUTO && wt.n <= ZC_SHARD_READ_CHUNK_MAX);
+    if (rc == 0 && by_chunk) {
+        for (size_t i = 0; rc == 0 && i < wt.n; i++)
+            rc = read_one(w, a, key, &is, wt.coords + i * (size_t)a->grid.ndim, out, err);
     } else if (rc == 0) {
         rc = read_ranges(w, a, key, &is, &wt, out, err);
         if (rc == ZD_ENOTFOUND) { /* no shard: every wanted chunk is the fill value */

@@ -1,13 +1,14 @@
 /* zc_write.c: zc_array_write, the write pipeline. Each chunk of the grid the block touches is
  * one pool item: gather → encode → send. A chunk the block covers is built from the block and
- * the fill value; a partly covered one is read, merged and re-encoded first. Partly covered
- * shards go through the client's shard write mode (zc_shard_write.c). */
+ * the fill value; a partly covered one is read, merged and re-encoded first. Shards go through
+ * the client's shard write mode: partly covered ones to the shard endpoints (SERVER,
+ * zc_shard_write.c), all of them as fixed-size slots over PATCH (RANGE, zc_shard_range.c), or
+ * this same read-merge-write of whole shards (WHOLE). */
 #include "zc_array_impl.h"
 
 #include "zc_chunkio.h"
 #include "zc_errmsg.h"
 #include "zc_shard_write.h"
-#include "zd_fill.h"
 
 #include <stdlib.h>
 
@@ -28,17 +29,13 @@ static int write_item(zc_worker *w, size_t i, void *arg, zd_error *err)
     if (!zd_selection_part(&j->sel, co, &part)) return 0;
     int rc = zc_array_chunk_key(a, co, key, err);
     if (rc < 0) return rc;
-    if (a->shard && !part.covers_chunk && a->client->opts.shard_write_mode != ZC_SHARD_WRITE_WHOLE)
+    zc_shard_write_mode mode = a->client->opts.shard_write_mode;
+    if (a->shard && mode == ZC_SHARD_WRITE_RANGE)
+        return zc_shard_range_write_part(w, a, key, &j->sel, &part, j->in, err);
+    if (a->shard && !part.covers_chunk && mode == ZC_SHARD_WRITE_SERVER)
         return zc_shard_write_part(w, a, key, &j->sel, &part, j->in, err);
-    zd_buf *chunk = &w->scratch[0];
-    if (zd_buf_reserve(chunk, a->chunk_bytes) < 0)
-        return zd_error_set(err, ZD_ENOMEM, "out of memory");
-    if (part.covers_chunk)
-        zd_fill_buffer(chunk->data, a->chunk_bytes / a->elem_size, a->spec.dtype, a->spec.fill);
-    else if ((rc = zc_fetch_decode(w, a, a->chain, key, NULL, NULL, chunk->data, NULL, err)) < 0)
-        return rc;
-    zd_part_gather(&j->sel, &part, a->elem_size, j->in, chunk->data);
-    return zc_store_chunk(w, a, key, chunk->data, err);
+    if ((rc = zc_merge_chunk(w, a, key, &j->sel, &part, j->in, err)) < 0) return rc;
+    return zc_store_chunk(w, a, key, w->scratch[0].data, err);
 }
 
 int zc_array_write(zc_array *a, const uint64_t *start, const uint64_t *shape, const void *buf)

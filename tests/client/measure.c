@@ -1,0 +1,135 @@
+/* measure.c: client_measure, the measurements behind two choices documented in
+ * client/README.md (numbers are printed, never asserted; not a test):
+ *   1. pool dispatch: cost per item of the worker pool for no-op items and for tiny chunk
+ *      reads, with the claim size capped at 1, 4, 16 and 64 items;
+ *   2. partial shard reads: `GET shard?chunk=C` per inner chunk versus the index plus
+ *      coalesced byte ranges, for 1..1024 wanted inner chunks, contiguous and scattered.
+ * Usage: client_measure URL   (a running zarrd; writes under measure/). */
+#include "zc_array_impl.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int noop(zc_worker *w, size_t i, void *arg, zd_error *err)
+{
+    (void)w;
+    (void)i;
+    (void)err;
+    __atomic_add_fetch((size_t *)arg, 1, __ATOMIC_RELAXED);
+    return 0;
+}
+
+static int check(int rc, const char *what)
+{
+    if (rc < 0) {
+        fprintf(stderr, "client_measure: %s: %s\n", what, zc_errmsg());
+        exit(1);
+    }
+    return rc;
+}
+
+static void dispatch(zc_client *c)
+{
+    uint64_t shape[1] = {20000}, chunks[1] = {1};
+    zc_array_spec s = {.ndim = 1, .shape = shape, .chunks = chunks, .dtype = "uint8"};
+    zc_array *a;
+    check(zc_array_create(c, "measure/tiny", &s, &a), "create");
+    uint8_t *buf = malloc(shape[0]);
+    memset(buf, 1, shape[0]);
+    uint64_t start[1] = {0};
+    check(zc_array_write(a, start, shape, buf), "write");
+    zc_pool *pool;
+    zd_error err;
+    check(zc_array_pool(a, &pool, &err), "pool");
+    printf("pool dispatch (%d workers)\nmax_batch  no-op ns/item  1-byte chunk reads/s\n",
+           zc_pool_size(pool));
+    static const size_t caps[] = {1, 4, 16, 64};
+    for (size_t k = 0; k < sizeof caps / sizeof caps[0]; k++) {
+        zc_pool_set_max_batch(pool, caps[k]);
+        size_t count = 0, n = 1000000;
+        double t0 = now();
+        zc_pool_run(pool, n, noop, &count, &err);
+        double t1 = now(), best = 1e9;
+        for (int r = 0; r < 3; r++) {
+            double t2 = now();
+            check(zc_array_read(a, start, shape, NULL, buf), "read");
+            double t = now() - t2;
+            best = t < best ? t : best;
+        }
+        printf("%9zu  %13.1f  %20.0f\n", caps[k], (t1 - t0) * 1e9 / (double)n,
+               (double)shape[0] / best);
+    }
+    zc_pool_set_max_batch(pool, ZC_POOL_MAX_BATCH);
+    free(buf);
+    zc_array_close(a);
+}
+
+static double timed_read(zc_array *a, zc_shard_read_mode m, uint64_t first, uint64_t count,
+                         uint64_t step, uint8_t *out)
+{
+    uint64_t start[1] = {first}, shape[1] = {count}, st[1] = {step};
+    double best = 1e9;
+    a->shard_read = m;
+    for (int r = 0; r < 5; r++) {
+        double t0 = now();
+        check(zc_array_read(a, start, shape, st, out), "read");
+        double t = now() - t0;
+        best = t < best ? t : best;
+    }
+    return best;
+}
+
+static void shard_reads(zc_client *c)
+{
+    /* one shard of 1024 inner chunks of 64 bytes (the zarr-python large-shard shape in 1-D) */
+    uint64_t shape[1] = {65536}, chunks[1] = {64}, shards[1] = {65536};
+    zc_array_spec s = {
+        .ndim = 1, .shape = shape, .chunks = chunks, .shards = shards, .dtype = "uint8"};
+    zc_array *a;
+    check(zc_array_create(c, "measure/shard", &s, &a), "create");
+    uint8_t *buf = malloc(shape[0]);
+    for (size_t i = 0; i < shape[0]; i++)
+        buf[i] = (uint8_t)(i % 251 + 1);
+    uint64_t start[1] = {0};
+    check(zc_array_write(a, start, shape, buf), "write");
+    printf("\npartial shard reads (best of 5, ms)\ninner chunks  layout      ?chunk=  "
+           "index+ranges\n");
+    static const uint64_t wants[] = {1, 2, 8, 64, 512, 1023};
+    for (int scattered = 0; scattered <= 1; scattered++) {
+        for (size_t k = 0; k < sizeof wants / sizeof wants[0]; k++) {
+            uint64_t n = wants[k];
+            if (scattered && n > 512) continue;
+            /* contiguous: n whole inner chunks; scattered: one element of every other chunk */
+            uint64_t step = scattered ? 128 : 1, count = scattered ? n : n * 64;
+            double tc = timed_read(a, ZC_SHARD_READ_CHUNK, 0, count, step, buf);
+            double tr = timed_read(a, ZC_SHARD_READ_RANGES, 0, count, step, buf);
+            printf("%12llu  %-10s  %7.3f  %12.3f\n", (unsigned long long)n,
+                   scattered ? "scattered" : "contiguous", tc * 1e3, tr * 1e3);
+        }
+    }
+    free(buf);
+    zc_array_close(a);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: client_measure URL\n");
+        return 2;
+    }
+    zc_client *c;
+    check(zc_client_open(argv[1], NULL, &c), "open");
+    dispatch(c);
+    shard_reads(c);
+    zc_client_close(c);
+    return 0;
+}
