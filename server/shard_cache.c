@@ -21,6 +21,7 @@ struct sh_cache_entry {
 struct sh_cache {
     int root_fd;
     size_t capacity, count;
+    uint64_t max_bytes, bytes; /* decoded indexes held, bounded too (an index can be 256 MiB) */
     size_t nbuckets;
     sh_cache_entry **buckets;
     sh_cache_entry *head, *tail;
@@ -35,12 +36,19 @@ static uint64_t hash_key(const char *key)
     return h;
 }
 
-int sh_cache_new(sh_cache **out, int root_fd, size_t capacity)
+/* Memory an entry holds for its decoded index. */
+static uint64_t entry_bytes(const sh_cache_entry *e)
+{
+    return e->file->layout.nchunks * sizeof(zd_shard_entry);
+}
+
+int sh_cache_new(sh_cache **out, int root_fd, size_t capacity, uint64_t max_bytes)
 {
     sh_cache *c = calloc(1, sizeof *c);
     if (!c) return ZD_ENOMEM;
     c->root_fd = root_fd;
     c->capacity = capacity ? capacity : 1;
+    c->max_bytes = max_bytes;
     c->nbuckets = 1;
     while (c->nbuckets < c->capacity * 2)
         c->nbuckets *= 2;
@@ -99,13 +107,14 @@ static void detach(sh_cache *c, sh_cache_entry *e)
     *pp = e->hnext;
     lru_unlink(c, e);
     c->count--;
+    c->bytes -= entry_bytes(e);
     e->detached = true;
     if (e->refs == 0) entry_free(e);
 }
 
 static void evict(sh_cache *c)
 {
-    for (sh_cache_entry *e = c->tail; e && c->count > c->capacity;) {
+    for (sh_cache_entry *e = c->tail; e && (c->count > c->capacity || c->bytes > c->max_bytes);) {
         sh_cache_entry *prev = e->prev;
         if (e->refs == 0) detach(c, e);
         e = prev;
@@ -119,6 +128,7 @@ static void insert(sh_cache *c, sh_cache_entry *e)
     *b = e;
     lru_push_front(c, e);
     c->count++;
+    c->bytes += entry_bytes(e);
 }
 
 int sh_cache_acquire(sh_cache *c, const char *key, const zd_shard_layout *l, sh_cache_entry **entry,

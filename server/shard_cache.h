@@ -10,11 +10,14 @@
 #include "shard_file.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct sh_cache sh_cache;
 typedef struct sh_cache_entry sh_cache_entry;
 
-int sh_cache_new(sh_cache **out, int root_fd, size_t capacity);
+/* At most `capacity` shards and `max_bytes` of decoded indexes are kept (entries in use are
+ * never evicted, so both may be exceeded while they are). */
+int sh_cache_new(sh_cache **out, int root_fd, size_t capacity, uint64_t max_bytes);
 void sh_cache_free(sh_cache *c);
 
 /* The shard at key loaded with layout l: from the cache, or loaded from disk (an entry cached

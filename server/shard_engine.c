@@ -80,7 +80,8 @@ int sh_engine_open(sh_engine **out, const char *root, const sh_engine_opts *opts
     int rc = sh_wal_open(&e->wal, e->root_fd, e->opts.fsync, e->opts.wal_checkpoint_bytes, err);
     if (rc == 0) {
         remove_stale_temporaries(e->root_fd);
-        rc = sh_cache_new(&e->cache, e->root_fd, e->opts.max_open_shards);
+        rc = sh_cache_new(&e->cache, e->root_fd, e->opts.max_open_shards,
+                          e->opts.max_cached_index_bytes);
         if (rc) zd_error_set(err, rc, "no memory for the shard cache");
     }
     if (rc) {

@@ -31,10 +31,11 @@ typedef struct sh_engine sh_engine;
 
 typedef struct sh_engine_opts {
     sh_fsync_mode fsync;
-    size_t max_open_shards;        /* LRU bound on cached shards / open descriptors; 0: 256 */
-    unsigned compact_percent;      /* compact when dead bytes exceed this % ... ; 0: 50 */
-    uint64_t compact_min_dead;     /* ... and this many bytes; 0: 1 MiB */
-    uint64_t wal_checkpoint_bytes; /* checkpoint the journal past this size; 0: 64 MiB */
+    size_t max_open_shards;          /* LRU bound on cached shards / open descriptors; 0: 256 */
+    uint64_t max_cached_index_bytes; /* ... and on their decoded indexes; 0: 1 GiB */
+    unsigned compact_percent;        /* compact when dead bytes exceed this % ... ; 0: 50 */
+    uint64_t compact_min_dead;       /* ... and this many bytes; 0: 1 MiB */
+    uint64_t wal_checkpoint_bytes;   /* checkpoint the journal past this size; 0: 64 MiB */
 } sh_engine_opts;
 
 /* Open the engine over the directory `root` (created if missing) and replay its journal. opts

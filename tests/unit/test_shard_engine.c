@@ -587,3 +587,27 @@ Test(shard_engine, replacement_behind_the_engines_back_is_noticed)
     sh_engine_close(e);
     zd_buf_free(&old);
 }
+
+Test(shard_engine, eviction_keeps_every_shard_correct)
+{
+    zd_shard_layout l = layout3(true, true);
+    /* room for two shards, or a single index of 32 entries: evictions on every switch */
+    sh_engine_opts opts = {.max_open_shards = 2, .max_cached_index_bytes = 32 * 16};
+    sh_engine *e = open_engine(&opts);
+    static model m[5];
+    memset(m, 0, sizeof m);
+    for (int round = 0; round < 6; round++)
+        for (int s = 0; s < 5; s++) {
+            char key[16];
+            snprintf(key, sizeof key, "e%d", s);
+            model_put(e, key, &l, &m[s], (uint64_t)(round * 5 + s) % 32,
+                      (size_t)(10 + round * 3 + s), (uint8_t)(round * 16 + s));
+        }
+    for (int s = 0; s < 5; s++) {
+        char key[16];
+        snprintf(key, sizeof key, "e%d", s);
+        expect_model(e, key, &l, &m[s]);
+        check_shard(key, &l, NULL);
+    }
+    sh_engine_close(e);
+}
