@@ -32,20 +32,28 @@ typedef struct raw_codec {
 
 typedef struct bench_case {
     const char *name;
-    const char *codecs;
-    bool gzip; /* raw side: zlib gzip level `level`, else zstd level `level` */
+    const char *codecs; /* %d: the inner chunk edge, for sharded cases */
+    bool gzip;          /* raw side: zlib gzip level `level`, else zstd level `level` */
     int level;
+    bool sharded; /* the chain encodes shards of 2x2x2 chunks; raw encodes the chunks */
 } bench_case;
 
 static const bench_case cases[] = {
     {"zstd level 0",
      "[{\"name\":\"bytes\",\"configuration\":{\"endian\":\"little\"}},"
      "{\"name\":\"zstd\",\"configuration\":{\"level\":0,\"checksum\":false}}]",
-     false, 0},
+     false, 0, false},
     {"gzip level 1",
      "[{\"name\":\"bytes\",\"configuration\":{\"endian\":\"little\"}},"
      "{\"name\":\"gzip\",\"configuration\":{\"level\":1}}]",
-     true, 1},
+     true, 1, false},
+    {"shard zstd 0",
+     "[{\"name\":\"sharding_indexed\",\"configuration\":{\"chunk_shape\":[%d,%d,%d],"
+     "\"codecs\":[{\"name\":\"bytes\",\"configuration\":{\"endian\":\"little\"}},"
+     "{\"name\":\"zstd\",\"configuration\":{\"level\":0,\"checksum\":false}}],"
+     "\"index_codecs\":[{\"name\":\"bytes\",\"configuration\":{\"endian\":\"little\"}},"
+     "{\"name\":\"crc32c\"}]}}]",
+     false, 0, true},
 };
 
 static double cpu_seconds(void)
@@ -109,6 +117,18 @@ static void make_chunk(uint16_t *p, int edge, int seed)
             }
 }
 
+/* What each side encodes: the raw codec always the chunks; the chain the same chunks, or
+ * shards assembled from 8 of them each. */
+typedef struct workload {
+    uint8_t **chunks;
+    int nchunks;
+    size_t chunk_size;
+    uint8_t **units; /* what the chain encodes: chunks, or shards */
+    int nunits;
+    size_t unit_size;
+    int unit_edge;
+} workload;
+
 typedef struct timing {
     double enc_raw, enc_chain, dec_raw, dec_chain; /* best round, seconds */
     size_t encoded;                                /* total encoded bytes (chain) */
@@ -119,46 +139,56 @@ static void keep_min(double *best, double t)
     if (*best == 0 || t < *best) *best = t;
 }
 
-static timing run_case(const bench_case *bc, const bench_opts *o, uint8_t **chunks, size_t size)
+static zd_codec_chain *make_chain(const bench_case *bc, const workload *w, int edge)
 {
-    uint64_t shape[3] = {(uint64_t)o->edge, (uint64_t)o->edge, (uint64_t)o->edge};
+    char text[1024];
+    snprintf(text, sizeof text, bc->codecs, edge, edge, edge);
     zd_chunk_spec spec = {.ndim = 3, .dtype = ZD_UINT16};
-    memcpy(spec.shape, shape, sizeof shape);
-    cJSON *json = cJSON_Parse(bc->codecs);
+    for (int d = 0; d < 3; d++)
+        spec.shape[d] = (uint64_t)w->unit_edge;
+    cJSON *json = cJSON_Parse(text);
     zd_codec_chain *chain;
     zd_error err;
     if (!json || zd_codec_chain_new(json, &spec, &chain, &err) != 0) die(err.msg);
     cJSON_Delete(json);
+    return chain;
+}
+
+static timing run_case(const bench_case *bc, const workload *w, int edge, int rounds)
+{
+    zd_codec_chain *chain = make_chain(bc, w, edge);
     zd_codec_ctx *ctx;
+    zd_error err;
     if (zd_codec_ctx_new(&ctx) != 0) die("out of memory");
     raw_codec raw = {.zc = ZSTD_createCCtx(), .zd = ZSTD_createDCtx()};
     if (deflateInit2(&raw.def, bc->level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK ||
         inflateInit2(&raw.inf, 15 + 16) != Z_OK)
         die("zlib init failed");
 
-    size_t cap = ZSTD_compressBound(size) + 1024;
-    uint8_t **raw_enc = calloc((size_t)o->chunks, sizeof *raw_enc);
-    size_t *raw_len = calloc((size_t)o->chunks, sizeof *raw_len);
-    zd_buf *chain_enc = calloc((size_t)o->chunks, sizeof *chain_enc);
-    uint8_t *out = malloc(size);
-    for (int c = 0; c < o->chunks; c++)
+    size_t size = w->chunk_size, cap = ZSTD_compressBound(size) + 1024;
+    uint8_t **raw_enc = calloc((size_t)w->nchunks, sizeof *raw_enc);
+    size_t *raw_len = calloc((size_t)w->nchunks, sizeof *raw_len);
+    zd_buf *chain_enc = calloc((size_t)w->nunits, sizeof *chain_enc);
+    uint8_t *out = malloc(w->unit_size);
+    for (int c = 0; c < w->nchunks; c++)
         raw_enc[c] = malloc(cap);
     timing t = {0};
-    for (int round = 0; round < o->rounds; round++) {
+    for (int round = 0; round < rounds; round++) {
         double t0 = cpu_seconds();
-        for (int c = 0; c < o->chunks; c++)
-            raw_len[c] = raw_encode(&raw, bc, chunks[c], size, raw_enc[c], cap);
+        for (int c = 0; c < w->nchunks; c++)
+            raw_len[c] = raw_encode(&raw, bc, w->chunks[c], size, raw_enc[c], cap);
         double t1 = cpu_seconds();
-        for (int c = 0; c < o->chunks; c++)
-            if (zd_codec_chain_encode(chain, ctx, chunks[c], size, &chain_enc[c], &err) != 0)
+        for (int u = 0; u < w->nunits; u++)
+            if (zd_codec_chain_encode(chain, ctx, w->units[u], w->unit_size, &chain_enc[u], &err) !=
+                0)
                 die(err.msg);
         double t2 = cpu_seconds();
-        for (int c = 0; c < o->chunks; c++)
+        for (int c = 0; c < w->nchunks; c++)
             raw_decode(&raw, bc, raw_enc[c], raw_len[c], out, size);
         double t3 = cpu_seconds();
-        for (int c = 0; c < o->chunks; c++)
-            if (zd_codec_chain_decode(chain, ctx, chain_enc[c].data, chain_enc[c].len, out, size,
-                                      &err) != 0)
+        for (int u = 0; u < w->nunits; u++)
+            if (zd_codec_chain_decode(chain, ctx, chain_enc[u].data, chain_enc[u].len, out,
+                                      w->unit_size, &err) != 0)
                 die(err.msg);
         double t4 = cpu_seconds();
         keep_min(&t.enc_raw, t1 - t0);
@@ -166,15 +196,23 @@ static timing run_case(const bench_case *bc, const bench_opts *o, uint8_t **chun
         keep_min(&t.dec_raw, t3 - t2);
         keep_min(&t.dec_chain, t4 - t3);
     }
-    /* Same work on both sides: the chain's bytes are the raw codec's bytes. */
-    if (memcmp(out, chunks[o->chunks - 1], size) != 0) die("decoded chunk differs");
-    for (int c = 0; c < o->chunks; c++) {
-        if (chain_enc[c].len != raw_len[c] || memcmp(chain_enc[c].data, raw_enc[c], raw_len[c]))
+    /* Same work on both sides: the chain's bytes are the raw codec's bytes (plus, for shards,
+     * the indexes). */
+    if (memcmp(out, w->units[w->nunits - 1], w->unit_size) != 0) die("decoded chunk differs");
+    size_t raw_total = 0;
+    for (int c = 0; c < w->nchunks; c++) {
+        if (!bc->sharded &&
+            (chain_enc[c].len != raw_len[c] || memcmp(chain_enc[c].data, raw_enc[c], raw_len[c])))
             die("chain and raw codec produced different bytes");
-        t.encoded += chain_enc[c].len;
+        raw_total += raw_len[c];
         free(raw_enc[c]);
-        zd_buf_free(&chain_enc[c]);
     }
+    for (int u = 0; u < w->nunits; u++) {
+        t.encoded += chain_enc[u].len;
+        zd_buf_free(&chain_enc[u]);
+    }
+    if (bc->sharded && t.encoded != raw_total + (size_t)w->nunits * (8 * 16 + 4))
+        die("shards hold other bytes than the raw codec produced");
     free(raw_enc);
     free(raw_len);
     free(chain_enc);
@@ -186,6 +224,27 @@ static timing run_case(const bench_case *bc, const bench_opts *o, uint8_t **chun
     zd_codec_ctx_free(ctx);
     zd_codec_chain_free(chain);
     return t;
+}
+
+/* Shards of 2x2x2 chunks: chunk 8s+k is inner chunk k (C order) of shard s. */
+static uint8_t **make_shards(uint8_t **chunks, int nchunks, int edge)
+{
+    int nshards = nchunks / 8;
+    size_t row = (size_t)edge * 2;
+    uint8_t **shards = malloc((size_t)nshards * sizeof *shards);
+    for (int s = 0; s < nshards; s++) {
+        shards[s] = malloc((size_t)edge * edge * edge * 2 * 8);
+        uint16_t *dst = (uint16_t *)shards[s];
+        for (int k = 0; k < 8; k++) {
+            const uint16_t *src = (const uint16_t *)chunks[8 * s + k];
+            int oz = (k >> 2) * edge, oy = ((k >> 1) & 1) * edge, ox = (k & 1) * edge;
+            for (int z = 0; z < edge; z++)
+                for (int y = 0; y < edge; y++)
+                    memcpy(dst + ((size_t)(oz + z) * row + (size_t)(oy + y)) * row + (size_t)ox,
+                           src + ((size_t)z * edge + (size_t)y) * edge, (size_t)edge * 2);
+        }
+    }
+    return shards;
 }
 
 static void report(const char *name, const char *op, double raw, double chain, double mb)
@@ -226,15 +285,26 @@ int main(int argc, char **argv)
         make_chunk((uint16_t *)chunks[c], o.edge, c);
     }
     double mb = (double)size * o.chunks / 1e6;
+    int nshards = o.chunks / 8;
+    uint8_t **shards = make_shards(chunks, o.chunks, o.edge);
     printf("%d chunks of %d^3 uint16 (%.1f MB), best of %d rounds, thread CPU time\n", o.chunks,
            o.edge, mb, o.rounds);
     printf("%-14s %-7s %10s %10s %10s\n", "case", "op", "raw MB/s", "chain MB/s", "overhead");
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        timing t = run_case(&cases[i], &o, chunks, size);
-        report(cases[i].name, "encode", t.enc_raw, t.enc_chain, mb);
-        report(cases[i].name, "decode", t.dec_raw, t.dec_chain, mb);
-        printf("%-14s ratio   %.3f\n", cases[i].name, (double)size * o.chunks / t.encoded);
+        workload w = {chunks, o.chunks, size, chunks, o.chunks, size, o.edge};
+        if (cases[i].sharded) {
+            if (nshards == 0) continue;
+            w = (workload){chunks, nshards * 8, size, shards, nshards, size * 8, o.edge * 2};
+        }
+        timing t = run_case(&cases[i], &w, o.edge, o.rounds);
+        double case_mb = (double)w.unit_size * w.nunits / 1e6;
+        report(cases[i].name, "encode", t.enc_raw, t.enc_chain, case_mb);
+        report(cases[i].name, "decode", t.dec_raw, t.dec_chain, case_mb);
+        printf("%-14s ratio   %.3f\n", cases[i].name, (double)w.unit_size * w.nunits / t.encoded);
     }
+    for (int s = 0; s < nshards; s++)
+        free(shards[s]);
+    free(shards);
     for (int c = 0; c < o.chunks; c++)
         free(chunks[c]);
     free(chunks);
