@@ -2,18 +2,18 @@
  *
  * Raw form: `Content-Range: bytes A-B/ *` (no space) with the raw bytes as body; the
  * Content-Type, if any, is the value's own (ignored). Without Content-Range, a Content-Type
- * other than the two byte-range forms below is 415. The body is written at A as it arrives
- * (pwrite in the fs store: concurrent PATCHes of disjoint ranges all land); A <= current
- * size (may extend, never leaves a hole). The body length must be B-A+1: checked up front
- * against Content-Length; a chunked body that runs longer is cut off with 400, and one that
- * ends short is answered 400 (its bytes may already have been written).
+ * other than the two byte-range forms below is 415. The store spools the body and applies it
+ * at A only when all of it has arrived (a body that stops midway changes nothing; concurrent
+ * PATCHes of disjoint ranges all land); A <= current size (may extend, never leaves a hole).
+ * The body length must be B-A+1: checked up front against Content-Length; a chunked body that
+ * runs longer is cut off with 400, one that ends short is refused with 400.
  *
  * `message/byterange` (one part) and `multipart/byteranges` (several parts) bodies are
  * buffered (bounded by HD_PATCH_BUFFER_MAX and --max-body), validated completely, then
  * applied atomically by the store (patch_many: all parts or none).
  *
- * Preconditions are checked when the headers arrive (raw form) or atomically with the
- * update (buffered forms). 204 with the new ETag; 404 no value; 416 A > size with
+ * Preconditions are checked when the headers arrive (so 412 comes before 100 Continue) and
+ * again atomically with the update. 204 with the new ETag; 404 no value; 416 A > size with
  * `Content-Range: bytes * /SIZE`; 415 other media types; 400 malformed. */
 #include "handlers.h"
 
@@ -128,6 +128,18 @@ static void patch_begin(cn_conn *c)
     cn_body_to_writer(c, w);
 }
 
+/* A failed update: 416 (with the current size) or the generic mapping. */
+static void patch_store_error(cn_conn *c, int rc)
+{
+    if (rc == ZD_ERANGE) {
+        st_store *s = hd_store(c);
+        st_stat st;
+        patch_unsatisfiable(c, s->stat(s, c->req.key.key, &st) ? 0 : st.size);
+        return;
+    }
+    hd_store_error(c, rc, "applying the range");
+}
+
 static void patch_done(cn_conn *c, const st_result *res)
 {
     rs_begin(c, 204);
@@ -145,10 +157,11 @@ static void patch_finish_raw(cn_conn *c)
     }
     st_writer *w = r->writer;
     r->writer = NULL;
+    st_precond pc = hd_precond(c);
     st_result res;
-    int rc = w->commit(w, NULL, &res);
+    int rc = w->commit(w, hd_cond_present(c) ? &pc : NULL, &res);
     if (rc) {
-        hd_store_error(c, rc, "writing the range");
+        patch_store_error(c, rc);
         return;
     }
     patch_done(c, &res);
@@ -184,13 +197,8 @@ static void patch_finish_buffered(cn_conn *c)
     st_precond pc = hd_precond(c);
     st_result res;
     rc = s->patch_many(s, r->key.key, p, n, hd_cond_present(c) ? &pc : NULL, &res);
-    if (rc == ZD_ERANGE) {
-        st_stat st;
-        patch_unsatisfiable(c, s->stat(s, r->key.key, &st) ? 0 : st.size);
-        return;
-    }
     if (rc) {
-        hd_store_error(c, rc, "applying the ranges");
+        patch_store_error(c, rc);
         return;
     }
     patch_done(c, &res);

@@ -9,10 +9,8 @@
  *
  * Writes: PUT streams into a temp file `.zarrd-tmp-PID-N` in the key's directory (parents
  * created), then fsync (--fsync batch|always), and under the key's lock: precondition check,
- * mtime bump, rename over the key (atomic replace), then the directory is fsynced. Raw PATCH
- * pwrites into the live file (disjoint concurrent PATCHes all land). Multi-range PATCH copies
- * the value to a temp file under the key's lock, applies every range, and renames it over the
- * key: all ranges or none become visible. DELETE unlinks under the lock and removes parent
+ * mtime bump, rename over the key (atomic replace), then the directory is fsynced. PATCH is in
+ * store_fs_patch.c. DELETE unlinks under the lock and removes parent
  * directories left empty (never the root). Temp files are hidden from listings; the
  * `.zarrd-` segment prefix is refused in keys. Stale temp files (after a crash) are removed at
  * start-up only if they are in the root directory; elsewhere they stay hidden.
@@ -20,7 +18,7 @@
  * ETag: "INODE-SIZE-MTIMENS" in hex. After every write the server sets the file's mtime
  * itself, under the key's lock, to max(now, previous mtime + 1 ns), so every modification --
  * even two PATCHes within one clock tick -- yields a new ETag. */
-#include "store.h"
+#include "store_fs_internal.h"
 
 #include "keylock.h"
 #include "options.h"
@@ -41,20 +39,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#define FS_COPY_CHUNK (1u << 20)
-
-typedef struct fs_store {
-    st_store base;
-    int root_fd;
-    int fsync_mode;
-    bool openat2_ok;
-} fs_store;
-
 static _Atomic uint64_t fs_tmp_counter;
 
 /* ---- path resolution ---- */
 
-static int fs_errno(int e)
+int fs_errno(int e)
 {
     switch (e) {
     case ENOENT:
@@ -76,7 +65,7 @@ static int fs_errno(int e)
 
 /* Open `path` (a validated key or key prefix, relative) beneath dirfd without following any
  * symbolic link; returns an fd or -errno. */
-static int fs_open_beneath(const fs_store *s, int dirfd, const char *path, int flags, mode_t mode)
+int fs_open_beneath(const fs_store *s, int dirfd, const char *path, int flags, mode_t mode)
 {
     if (s->openat2_ok) {
         struct open_how how = {.flags = (uint64_t)(flags | O_CLOEXEC),
@@ -110,7 +99,7 @@ static int fs_open_beneath(const fs_store *s, int dirfd, const char *path, int f
 }
 
 /* Split key into parent path (copied to parent, "" for the root) and last segment. */
-static const char *fs_split(const char *key, char *parent)
+const char *fs_split(const char *key, char *parent)
 {
     const char *slash = strrchr(key, '/');
     if (!slash) {
@@ -150,7 +139,7 @@ static int fs_mkdirs(const fs_store *s, const char *path)
 }
 
 /* An fd of the key's parent directory (the root fd itself for top-level keys: *own false). */
-static int fs_parent(const fs_store *s, const char *parent, bool create, int *fd, bool *own)
+int fs_parent(const fs_store *s, const char *parent, bool create, int *fd, bool *own)
 {
     *own = false;
     if (!parent[0]) {
@@ -172,7 +161,7 @@ static uint64_t fs_mtime_ns(const struct stat *st)
     return (uint64_t)st->st_mtim.tv_sec * 1000000000u + (uint64_t)st->st_mtim.tv_nsec;
 }
 
-static void fs_etag(const struct stat *st, st_stat *out)
+void fs_etag(const struct stat *st, st_stat *out)
 {
     out->size = (uint64_t)st->st_size;
     snprintf(out->etag, sizeof out->etag, "\"%" PRIx64 "-%" PRIx64 "-%" PRIx64 "\"",
@@ -180,7 +169,7 @@ static void fs_etag(const struct stat *st, st_stat *out)
 }
 
 /* Set fd's mtime to max(now, old + 1 ns) and return its new stat. Caller holds the key lock. */
-static int fs_bump(int fd, const struct stat *old, struct stat *now_st)
+int fs_bump(int fd, const struct stat *old, struct stat *now_st)
 {
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
@@ -193,14 +182,14 @@ static int fs_bump(int fd, const struct stat *old, struct stat *now_st)
     return 0;
 }
 
-static int fs_sync(const fs_store *s, int fd)
+int fs_sync(const fs_store *s, int fd)
 {
     if (s->fsync_mode != OPT_FSYNC_NONE && fsync(fd)) return fs_errno(errno);
     return 0;
 }
 
 /* Create a fresh temp file in dirfd; returns an fd or -errno. */
-static int fs_temp(int dirfd, char *name, size_t cap)
+int fs_temp(int dirfd, char *name, size_t cap)
 {
     for (int tries = 0; tries < 16; tries++) {
         snprintf(name, cap, ST_RESERVED_PREFIX "tmp-%x-%" PRIx64, (unsigned)getpid(),
@@ -209,6 +198,20 @@ static int fs_temp(int dirfd, char *name, size_t cap)
         if (fd >= 0 || errno != EEXIST) return fd >= 0 ? fd : -errno;
     }
     return -EEXIST;
+}
+
+int fs_pwrite_all(int fd, const void *data, size_t len, uint64_t off)
+{
+    const uint8_t *p = data;
+    while (len > 0) {
+        ssize_t n = pwrite(fd, p, len, (off_t)off);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return fs_errno(errno);
+        p += n;
+        off += (uint64_t)n;
+        len -= (size_t)n;
+    }
+    return 0;
 }
 
 /* ---- stat / read ---- */
@@ -274,7 +277,7 @@ static int fs_open_read(st_store *base, const char *key, st_reader **out, st_sta
     return 0;
 }
 
-/* ---- writers (PUT and raw PATCH) ---- */
+/* ---- PUT ---- */
 
 typedef struct fs_writer {
     st_writer base;
@@ -282,7 +285,6 @@ typedef struct fs_writer {
     int fd;
     int dirfd;
     bool own_dir;
-    bool patch;
     uint64_t off; /* next write position */
     char tmp[64];
     const char *last; /* last segment, inside key */
@@ -301,22 +303,15 @@ static void fs_writer_free(fs_writer *w, bool unlink_tmp)
 static int fs_write(st_writer *base, const void *data, size_t len)
 {
     fs_writer *w = (fs_writer *)base;
-    const uint8_t *p = data;
-    while (len > 0) {
-        ssize_t n = pwrite(w->fd, p, len, (off_t)w->off);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return errno == ENOSPC || errno == EDQUOT ? ZD_EIO : fs_errno(errno);
-        p += n;
-        w->off += (uint64_t)n;
-        len -= (size_t)n;
-    }
-    return 0;
+    int rc = fs_pwrite_all(w->fd, data, len, w->off);
+    w->off += len;
+    return rc;
 }
 
 static void fs_abort(st_writer *base)
 {
     fs_writer *w = (fs_writer *)base;
-    fs_writer_free(w, !w->patch);
+    fs_writer_free(w, true);
 }
 
 static int fs_put_commit(st_writer *base, const st_precond *pc, st_result *res)
@@ -355,30 +350,13 @@ static int fs_put_commit(st_writer *base, const st_precond *pc, st_result *res)
     return rc;
 }
 
-static int fs_patch_commit(st_writer *base, const st_precond *pc, st_result *res)
+static int fs_put_begin(st_store *base, const char *key, uint64_t size_hint, st_writer **out)
 {
-    (void)pc; /* raw PATCH preconditions are evaluated before the body (see hd_patch.c) */
-    fs_writer *w = (fs_writer *)base;
-    int rc = fs_sync(w->s, w->fd);
-    if (!rc) {
-        struct stat old, nst;
-        kl_lock(w->key, w->key_len);
-        rc = fstat(w->fd, &old) ? fs_errno(errno) : fs_bump(w->fd, &old, &nst);
-        kl_unlock(w->key, w->key_len);
-        if (!rc) {
-            res->created = false;
-            fs_etag(&nst, &res->stat);
-        }
-    }
-    fs_writer_free(w, false);
-    return rc;
-}
-
-static fs_writer *fs_writer_new(fs_store *s, const char *key)
-{
+    (void)size_hint;
+    fs_store *s = (fs_store *)base;
     size_t klen = strlen(key);
     fs_writer *w = calloc(1, sizeof *w + klen + 1);
-    if (!w) return NULL;
+    if (!w) return ZD_ENOMEM;
     memcpy(w->key, key, klen + 1);
     w->key_len = klen;
     w->s = s;
@@ -386,17 +364,7 @@ static fs_writer *fs_writer_new(fs_store *s, const char *key)
     w->dirfd = -1;
     const char *slash = strrchr(w->key, '/');
     w->last = slash ? slash + 1 : w->key;
-    w->base.write = fs_write;
-    w->base.abort = fs_abort;
-    return w;
-}
-
-static int fs_put_begin(st_store *base, const char *key, uint64_t size_hint, st_writer **out)
-{
-    (void)size_hint;
-    fs_store *s = (fs_store *)base;
-    fs_writer *w = fs_writer_new(s, key);
-    if (!w) return ZD_ENOMEM;
+    w->base = (st_writer){.write = fs_write, .commit = fs_put_commit, .abort = fs_abort};
     char parent[ZD_MAX_KEY + 1];
     fs_split(key, parent);
     /* A concurrent DELETE may remove the parent directory between our mkdir and the temp
@@ -416,132 +384,8 @@ static int fs_put_begin(st_store *base, const char *key, uint64_t size_hint, st_
         fs_writer_free(w, false);
         return rc == ZD_ENOTFOUND ? ZD_EIO : rc;
     }
-    w->base.commit = fs_put_commit;
     *out = &w->base;
     return 0;
-}
-
-static int fs_patch_begin(st_store *base, const char *key, uint64_t offset, st_writer **out)
-{
-    fs_store *s = (fs_store *)base;
-    fs_writer *w = fs_writer_new(s, key);
-    if (!w) return ZD_ENOMEM;
-    int fd = fs_open_beneath(s, s->root_fd, key, O_WRONLY, 0);
-    if (fd < 0) {
-        fs_writer_free(w, false);
-        return fs_errno(-fd);
-    }
-    w->fd = fd;
-    struct stat st;
-    int rc = fstat(fd, &st) ? fs_errno(errno) : !S_ISREG(st.st_mode) ? ZD_ENOTFOUND : 0;
-    if (!rc && offset > (uint64_t)st.st_size) rc = ZD_ERANGE;
-    if (rc) {
-        fs_writer_free(w, false);
-        return rc;
-    }
-    w->patch = true;
-    w->off = offset;
-    w->base.commit = fs_patch_commit;
-    *out = &w->base;
-    return 0;
-}
-
-/* ---- multi-range PATCH ---- */
-
-static int fs_copy(int from, int to, uint64_t size)
-{
-    uint64_t done = 0;
-    while (done < size) {
-        size_t want = size - done > FS_COPY_CHUNK ? FS_COPY_CHUNK : (size_t)(size - done);
-        ssize_t n = copy_file_range(from, NULL, to, NULL, want, 0);
-        if (n > 0) {
-            done += (uint64_t)n;
-            continue;
-        }
-        if (n < 0 && errno != EXDEV && errno != ENOSYS && errno != EINVAL && errno != EOPNOTSUPP)
-            return fs_errno(errno);
-        /* no copy offload: plain read/write of the rest */
-        char *buf = malloc(FS_COPY_CHUNK);
-        if (!buf) return ZD_ENOMEM;
-        int rc = 0;
-        while (!rc && done < size) {
-            size_t len = size - done > FS_COPY_CHUNK ? FS_COPY_CHUNK : (size_t)(size - done);
-            ssize_t r = pread(from, buf, len, (off_t)done);
-            if (r <= 0 || pwrite(to, buf, (size_t)r, (off_t)done) != r)
-                rc = ZD_EIO;
-            else
-                done += (uint64_t)r;
-        }
-        free(buf);
-        return rc;
-    }
-    return 0;
-}
-
-static int fs_patch_apply(int fd, const st_patch *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        const uint8_t *d = p[i].data;
-        size_t len = p[i].len;
-        uint64_t off = p[i].off;
-        while (len > 0) {
-            ssize_t w = pwrite(fd, d, len, (off_t)off);
-            if (w < 0 && errno == EINTR) continue;
-            if (w < 0) return fs_errno(errno);
-            d += w;
-            off += (uint64_t)w;
-            len -= (size_t)w;
-        }
-    }
-    return 0;
-}
-
-static int fs_patch_many(st_store *base, const char *key, const st_patch *p, size_t n,
-                         const st_precond *pc, st_result *res)
-{
-    fs_store *s = (fs_store *)base;
-    char parent[ZD_MAX_KEY + 1];
-    const char *last = fs_split(key, parent);
-    int dirfd;
-    bool own;
-    int rc = fs_parent(s, parent, false, &dirfd, &own);
-    if (rc) return rc;
-    size_t klen = strlen(key);
-    char tmp[64] = "";
-    int src = -1, dst = -1;
-    kl_lock(key, klen);
-    struct stat st, nst;
-    src = openat(dirfd, last, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    if (src < 0)
-        rc = fs_errno(errno);
-    else if (fstat(src, &st))
-        rc = fs_errno(errno);
-    else if (!S_ISREG(st.st_mode))
-        rc = ZD_ENOTFOUND;
-    if (!rc && pc) {
-        st_stat cur;
-        fs_etag(&st, &cur);
-        rc = pc->check(pc, &cur);
-    }
-    if (!rc) rc = st_patch_check(p, n, (uint64_t)st.st_size);
-    if (!rc && (dst = fs_temp(dirfd, tmp, sizeof tmp)) < 0) rc = fs_errno(-dst);
-    if (!rc) rc = fs_copy(src, dst, (uint64_t)st.st_size);
-    if (!rc) rc = fs_patch_apply(dst, p, n);
-    if (!rc) rc = fs_sync(s, dst);
-    if (!rc) rc = fs_bump(dst, &st, &nst);
-    if (!rc && renameat(dirfd, tmp, dirfd, last)) rc = fs_errno(errno);
-    kl_unlock(key, klen);
-    if (!rc) {
-        tmp[0] = '\0';
-        res->created = false;
-        fs_etag(&nst, &res->stat);
-        rc = fs_sync(s, dirfd);
-    }
-    if (tmp[0]) unlinkat(dirfd, tmp, 0);
-    if (src >= 0) close(src);
-    if (dst >= 0) close(dst);
-    if (own) close(dirfd);
-    return rc;
 }
 
 /* ---- delete ---- */

@@ -1,0 +1,52 @@
+/* store_fs_internal.h: what the fs store's files (store_fs.c, store_fs_patch.c) share: the
+ * store object and the path, ETag, sync and temp-file helpers. Not for other modules. */
+#ifndef ZS_STORE_FS_INTERNAL_H
+#define ZS_STORE_FS_INTERNAL_H
+
+#include "store.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+typedef struct fs_store {
+    st_store base;
+    int root_fd;
+    int fsync_mode; /* opt_fsync_mode */
+    bool openat2_ok;
+} fs_store;
+
+/* A ZD_* / ST_* code for an errno value. */
+int fs_errno(int e);
+
+/* Open a relative path beneath dirfd without following any symbolic link: an fd or -errno. */
+int fs_open_beneath(const fs_store *s, int dirfd, const char *path, int flags, mode_t mode);
+
+/* Copy key's parent path into parent ("" for the root) and return its last segment. */
+const char *fs_split(const char *key, char *parent);
+
+/* An fd of directory `parent` ("" = the root fd itself, *own false); create: mkdir -p. */
+int fs_parent(const fs_store *s, const char *parent, bool create, int *fd, bool *own);
+
+/* The ETag and size of a stat. */
+void fs_etag(const struct stat *st, st_stat *out);
+
+/* Set fd's mtime to max(now, old mtime + 1 ns) and return its new stat (key lock held). */
+int fs_bump(int fd, const struct stat *old, struct stat *now_st);
+
+/* fsync fd unless --fsync none. */
+int fs_sync(const fs_store *s, int fd);
+
+/* Create a new temp file (ST_RESERVED_PREFIX "tmp-...") in dirfd: an fd or -errno. */
+int fs_temp(int dirfd, char *name, size_t cap);
+
+/* pwrite all of data at off. */
+int fs_pwrite_all(int fd, const void *data, size_t len, uint64_t off);
+
+/* The PATCH entry points (store_fs_patch.c). */
+int fs_patch_begin(st_store *base, const char *key, uint64_t offset, st_writer **out);
+int fs_patch_many(st_store *base, const char *key, const st_patch *p, size_t n,
+                  const st_precond *pc, st_result *res);
+
+#endif
