@@ -39,6 +39,7 @@ typedef struct zd_codec_sharding {
     zd_shard_layout layout;
     uint64_t chunk_shape[ZD_MAX_DIMS];
     size_t index_size;
+    bool contiguous; /* every inner chunk is one contiguous run of the decoded shard */
     zd_codec_chain *inner;
 } zd_codec_sharding;
 

@@ -84,6 +84,18 @@ static int parse_location(const cJSON *v, bool *at_end, zd_error *err)
     return 0;
 }
 
+/* An inner chunk is a contiguous run of the shard when it is 1 thick in the leading
+ * dimensions, then split in at most one dimension, then full in all the others. */
+static bool is_contiguous(const zd_chunk_spec *spec, const uint64_t *chunk_shape)
+{
+    int d = 0;
+    while (d < spec->ndim && chunk_shape[d] == 1)
+        d++;
+    for (d++; d < spec->ndim; d++)
+        if (chunk_shape[d] != spec->shape[d]) return false;
+    return true;
+}
+
 static int parse_config(zd_codec_sharding *sh, const cJSON *cfg, const zd_codec_chain *chain,
                         zd_error *err)
 {
@@ -106,6 +118,7 @@ static int parse_config(zd_codec_sharding *sh, const cJSON *cfg, const zd_codec_
     if ((rc = zd_shard_layout_init(&sh->layout, spec->ndim, chunks, at_end, crc, big, err)))
         return rc;
     sh->index_size = zd_shard_index_size(&sh->layout);
+    sh->contiguous = is_contiguous(spec, sh->chunk_shape);
     const cJSON *codecs = cJSON_GetObjectItemCaseSensitive(cfg, "codecs");
     if (!codecs)
         return zd_error_set(err, ZD_EINVAL,
@@ -240,14 +253,17 @@ int zd_codec_sharding_encode(const zd_codec_chain *c, zd_codec_ctx *ctx, const u
     }
     bool any = false;
     for (uint64_t k = 0; k < l->nchunks; k++) {
-        zd_codec_copy_strided(l->ndim, sh->chunk_shape, c->elsize, g->data, geo.inner_stride,
-                              in + chunk_origin(sh, &geo, k), geo.shard_stride);
+        const uint8_t *chunk = in + chunk_origin(sh, &geo, k);
+        if (!sh->contiguous) {
+            zd_codec_copy_strided(l->ndim, sh->chunk_shape, c->elsize, g->data, geo.inner_stride,
+                                  chunk, geo.shard_stride);
+            chunk = g->data;
+        }
         size_t start = out->len;
         entries[k].offset = entries[k].nbytes = ZD_SHARD_EMPTY;
-        if (zd_fill_is_uniform(g->data, inner->decoded_size / c->elsize, c->spec.dtype,
-                               c->spec.fill))
+        if (zd_fill_is_uniform(chunk, inner->decoded_size / c->elsize, c->spec.dtype, c->spec.fill))
             continue;
-        if ((rc = zd_codec_chain_encode_append(inner, ctx, g->data, out, err))) return rc;
+        if ((rc = zd_codec_chain_encode_append(inner, ctx, chunk, out, err))) return rc;
         if (out->len == start) continue; /* a nested shard that came out absent */
         entries[k].offset = start - base;
         entries[k].nbytes = out->len - start;
@@ -298,11 +314,13 @@ int zd_codec_sharding_decode(const zd_codec_chain *c, zd_codec_ctx *ctx, const u
     }
     for (uint64_t k = 0; k < l->nchunks; k++) {
         if (entries[k].offset == ZD_SHARD_EMPTY) continue;
-        rc = zd_codec_chain_decode(inner, ctx, in + entries[k].offset, entries[k].nbytes, g->data,
-                                   inner->decoded_size, err);
+        uint8_t *chunk = out + chunk_origin(sh, &geo, k);
+        rc = zd_codec_chain_decode(inner, ctx, in + entries[k].offset, entries[k].nbytes,
+                                   sh->contiguous ? chunk : g->data, inner->decoded_size, err);
         if (rc) return rc;
-        zd_codec_copy_strided(l->ndim, sh->chunk_shape, c->elsize, out + chunk_origin(sh, &geo, k),
-                              geo.shard_stride, g->data, geo.inner_stride);
+        if (!sh->contiguous)
+            zd_codec_copy_strided(l->ndim, sh->chunk_shape, c->elsize, chunk, geo.shard_stride,
+                                  g->data, geo.inner_stride);
     }
     return 0;
 }

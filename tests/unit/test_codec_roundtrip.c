@@ -32,6 +32,12 @@ static const char *const chains[] = {
     "\"codecs\":[{\"name\":\"bytes\",\"configuration\":{\"endian\":\"big\"}}],"
     "\"index_codecs\":[{\"name\":\"bytes\",\"configuration\":{\"endian\":\"big\"}}],"
     "\"index_location\":\"start\"}}]",
+    /* sharding where every inner chunk is a contiguous run of the shard (no gather/scatter) */
+    "[{\"name\":\"sharding_indexed\",\"configuration\":{\"chunk_shape\":[1,3,8],"
+    "\"codecs\":[{\"name\":\"bytes\",\"configuration\":{\"endian\":\"big\"}},"
+    "{\"name\":\"gzip\",\"configuration\":{\"level\":1}}],"
+    "\"index_codecs\":[{\"name\":\"bytes\",\"configuration\":{\"endian\":\"little\"}},"
+    "{\"name\":\"crc32c\"}],\"index_location\":\"start\"}}]",
     /* nested sharding */
     "[{\"name\":\"sharding_indexed\",\"configuration\":{\"chunk_shape\":[2,6,4],"
     "\"codecs\":[{\"name\":\"sharding_indexed\",\"configuration\":{\"chunk_shape\":[1,3,2],"
