@@ -95,8 +95,8 @@ int zd_codec_gzip_decode(zd_codec_ctx *ctx, const uint8_t *in, size_t n, zd_buf 
     uint8_t probe;
     for (;;) {
         size_t room;
-        int g = zd_codec_out_grow(out, max, exact ? max : (uint64_t)n * 4, &room);
-        if (g) return zd_error_set(err, g, "gzip: out of memory");
+        if (zd_codec_out_grow(out, max, exact ? max : (uint64_t)n * 4, &room) != 0)
+            return zd_error_set(err, ZD_ENOMEM, "gzip: out of memory");
         if (z->avail_in == 0) {
             z->avail_in = left > UINT_MAX ? UINT_MAX : (uInt)left;
             left -= z->avail_in;

@@ -12,7 +12,9 @@
 
 #define ZD_CODEC_MAX_STEPS 16 /* codecs in one chain */
 #define ZD_CODEC_MAX_DEPTH 4  /* sharding nesting levels (outer chain = depth 0) */
-#define ZD_CODEC_SCRATCH   4  /* scratch buffers per depth */
+/* Scratch buffers per depth: 0 the transposed array, 1 and 2 ping-pong between bytes stages,
+ * 3 the inner chunk sharding gathers into / decodes out of. */
+#define ZD_CODEC_SCRATCH 4
 
 typedef enum zd_codec_kind {
     ZD_CODEC_TRANSPOSE,

@@ -82,8 +82,8 @@ static int decode_stream(ZSTD_DCtx *dc, const uint8_t *in, size_t n, zd_buf *out
     uint8_t probe;
     for (;;) {
         size_t room;
-        int g = zd_codec_out_grow(out, max, exact ? max : (uint64_t)n * 4, &room);
-        if (g) return zd_error_set(err, g, "zstd: out of memory");
+        if (zd_codec_out_grow(out, max, exact ? max : (uint64_t)n * 4, &room) != 0)
+            return zd_error_set(err, ZD_ENOMEM, "zstd: out of memory");
         /* Output full: a 1-byte probe tells "ends here" from "more than max". */
         ZSTD_outBuffer ob = {room ? out->data + out->len : &probe, room ? room : 1, 0};
         size_t in_before = ib.pos;
