@@ -65,8 +65,7 @@ static double scrape(const char *series)
     return v;
 }
 
-/* Disabled: server bug h8-1 in /work/zarrd-bugs.md (64 KiB read buffer kept per idle
- * connection: 63-87 KiB each). Enable when fixed. */
+/* Disabled: server bug h8-1 in /work/zarrd-bugs.md; enable when it is fixed. */
 Test(idle, thousands_of_idle_keep_alive_connections_in_bounded_memory, .disabled = true)
 {
     for (int i = 0; i < 20; i++) /* warm up every worker's allocator before the baseline */

@@ -1,0 +1,165 @@
+/* test_disk_full.c: zarrd (fs store) on a 4 MiB tmpfs that fills up. A PUT that meets ENOSPC
+ * is answered 507 or 500 with a JSON error; every value stored before is intact byte for byte,
+ * the half-written object is not visible (a new key stays 404, a replaced key keeps its old
+ * value), no temp file is left, and after a DELETE frees space writes succeed again. A PATCH
+ * that would extend a value past the free space fails the same way and leaves the value as it
+ * was. Needs permission to mount a tmpfs (root); skipped otherwise. */
+#include <criterion/criterion.h>
+
+#include "pd_conns.h"
+#include "pd_fs.h"
+#include "zd_error.h"
+#include "zt_fixture.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DISK_KIB   4096
+#define KEEP       8
+#define KEEP_SIZE  (128 * 1024)
+#define FILL_SIZE  (512 * 1024)
+#define MAX_FILLS  32
+#define PATCH_SIZE (2 * 1024 * 1024)
+
+static char disk[PATH_MAX];
+
+/* Mount the small disk and start zarrd on it (a later --root overrides the fixture's). */
+static void start_on_small_disk(void)
+{
+    int rc = pd_tmpfs_mount(disk, sizeof disk, DISK_KIB);
+    if (rc == ZD_EUNSUPPORTED) cr_skip_test("cannot mount a tmpfs here (needs root)");
+    cr_assert_eq(rc, 0, "mounting a tmpfs failed");
+    zt_fixture_start_args((const char *[]){"--store", "fs", "--root", disk, NULL});
+}
+
+static void stop_and_unmount(void)
+{
+    zt_fixture_stop();
+    if (disk[0]) pd_tmpfs_unmount(disk);
+}
+
+TestSuite(disk_full, .fini = stop_and_unmount, .timeout = 60);
+
+/* Deterministic distinct bytes for value number n. */
+static void pattern(char *buf, size_t len, unsigned n)
+{
+    unsigned x = 2654435761u * (n + 1);
+    for (size_t i = 0; i < len; i++) {
+        x = x * 1103515245u + 12345u;
+        buf[i] = (char)(x >> 24);
+    }
+}
+
+/* Assert that r is the answer to a write that met a full disk: 507 or 500, JSON error. */
+static void expect_full(const zt_response *r, const char *what)
+{
+    cr_assert(r->status == 507 || r->status == 500, "%s on a full disk: status %d", what,
+              r->status);
+    zt_expect_error(r, r->status);
+}
+
+static void expect_full_for(const char *method, const char *key, const char *headers,
+                            const void *body, size_t len)
+{
+    zt_response r;
+    zt_do(method, key, headers, body, len, &r);
+    expect_full(&r, key);
+    zt_response_free(&r);
+}
+
+/* PUT until the disk is full; returns how many fills succeeded and checks the failure. */
+static int fill_disk(const char *fill)
+{
+    char key[32];
+    for (int j = 0; j < MAX_FILLS; j++) {
+        zt_response r;
+        snprintf(key, sizeof key, "/fill/%d", j);
+        zt_do("PUT", key, NULL, fill, FILL_SIZE, &r);
+        if (r.status != 201) {
+            expect_full(&r, key);
+            zt_response_free(&r);
+            zt_expect_error_for("GET", key, NULL, NULL, 0, 404);
+            return j;
+        }
+        zt_response_free(&r);
+    }
+    cr_assert_fail("%d PUTs of %d bytes all fit on a %d KiB disk", MAX_FILLS, FILL_SIZE, DISK_KIB);
+    return 0;
+}
+
+static void expect_kept(const char *keep)
+{
+    char key[32];
+    for (unsigned i = 0; i < KEEP; i++) {
+        snprintf(key, sizeof key, "/keep/%u", i);
+        zt_expect_value(key, keep + (size_t)i * KEEP_SIZE, KEEP_SIZE);
+    }
+}
+
+Test(disk_full, put_on_a_full_disk_fails_cleanly, .init = start_on_small_disk)
+{
+    char *keep = malloc((size_t)KEEP * KEEP_SIZE);
+    char *fill = malloc(FILL_SIZE);
+    char *huge = malloc(PATCH_SIZE);
+    cr_assert(keep && fill && huge);
+    char key[32];
+    for (unsigned i = 0; i < KEEP; i++) {
+        pattern(keep + (size_t)i * KEEP_SIZE, KEEP_SIZE, i);
+        snprintf(key, sizeof key, "/keep/%u", i);
+        cr_assert_eq(zt_status("PUT", key, NULL, keep + (size_t)i * KEEP_SIZE, KEEP_SIZE), 201);
+    }
+    pattern(fill, FILL_SIZE, 100);
+    int fills = fill_disk(fill);
+    fprintf(stderr, "disk_full: %d fills of %d KiB fitted\n", fills, FILL_SIZE / 1024);
+    cr_assert_eq(pd_temp_files_settle(disk, 5000), 0, "temp file left by the failed PUT");
+
+    /* Replacing a value with a larger one that does not fit keeps the old value. */
+    pattern(huge, PATCH_SIZE, 200);
+    expect_full_for("PUT", "/keep/0", NULL, huge, PATCH_SIZE);
+    expect_kept(keep);
+    for (int j = 0; j < fills; j++) {
+        snprintf(key, sizeof key, "/fill/%d", j);
+        zt_expect_value(key, fill, FILL_SIZE);
+    }
+    cr_assert_eq(pd_temp_files_settle(disk, 5000), 0, "temp file left by the failed replace");
+
+    /* Space freed: writes work again. */
+    cr_assert_eq(zt_status("DELETE", "/fill/0", NULL, NULL, 0), 204);
+    cr_assert_eq(zt_status("PUT", "/after", NULL, fill, FILL_SIZE), 201);
+    zt_expect_value("/after", fill, FILL_SIZE);
+    expect_kept(keep);
+    free(keep);
+    free(fill);
+    free(huge);
+}
+
+/* Disabled: server bug h8-3 in /work/zarrd-bugs.md; enable when it is fixed. */
+Test(disk_full, patch_past_the_free_space_changes_nothing, .init = start_on_small_disk,
+     .disabled = true)
+{
+    char *fill = malloc(FILL_SIZE);
+    char *value = malloc(KEEP_SIZE);
+    char *huge = malloc(PATCH_SIZE);
+    cr_assert(fill && value && huge);
+    pattern(value, KEEP_SIZE, 7);
+    cr_assert_eq(zt_status("PUT", "/v", NULL, value, KEEP_SIZE), 201);
+    pattern(fill, FILL_SIZE, 8);
+    int fills = fill_disk(fill);
+    cr_assert_gt(fills, 0);
+    /* Leave about one fill's worth of space, less than the PATCH needs. */
+    cr_assert_eq(zt_status("DELETE", "/fill/0", NULL, NULL, 0), 204);
+
+    pattern(huge, PATCH_SIZE, 9);
+    char range[96];
+    snprintf(range, sizeof range, "Content-Range: bytes %d-%d/*\r\n", KEEP_SIZE,
+             KEEP_SIZE + PATCH_SIZE - 1);
+    expect_full_for("PATCH", "/v", range, huge, PATCH_SIZE);
+    zt_expect_value("/v", value, KEEP_SIZE);
+    cr_assert_eq(pd_temp_files_settle(disk, 5000), 0);
+    cr_assert(pd_served(zt_srv(), 5000));
+    free(fill);
+    free(value);
+    free(huge);
+}

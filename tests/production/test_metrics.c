@@ -1,0 +1,157 @@
+/* test_metrics.c: /_zarrd/metrics as a Prometheus scraper sees it. The exposition parses
+ * strictly as text format 0.0.4, every family has a TYPE, the latency histogram is cumulative
+ * and ends in +Inf = _count. Its counters move as known requests say: requests by method and
+ * status, request and response bytes (at least the bodies sent and received), the latency
+ * count, accepted connections, and the open-connections gauge follows clients coming and
+ * going. */
+#include <criterion/criterion.h>
+
+#include "pd_conns.h"
+#include "pd_metrics.h"
+#include "zt_fixture.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#define BODY   10000
+#define IDLERS 10
+
+TestSuite(metrics, .init = zt_fixture_start, .fini = zt_fixture_stop, .timeout = 60);
+
+static void scrape(pd_metrics *m)
+{
+    zd_error err = {0};
+    cr_assert_eq(pd_metrics_scrape(zt_srv(), m, &err), 0, "metrics: %s", err.msg);
+}
+
+static double requests(const pd_metrics *m, const char *method, int status)
+{
+    char series[128];
+    snprintf(series, sizeof series, "zarrd_requests_total{method=\"%s\",status=\"%d\"}", method,
+             status);
+    return pd_metric(m, series);
+}
+
+/* Every sample belongs to a family with a TYPE line. */
+static bool typed(const char *exposition, const char *name)
+{
+    static const char *const suffixes[] = {"", "_bucket", "_sum", "_count"};
+    char line[160];
+    for (size_t i = 0; i < 4; i++) {
+        size_t n = strlen(name), sl = strlen(suffixes[i]);
+        if (n <= sl || strcmp(name + n - sl, suffixes[i]) != 0) continue;
+        snprintf(line, sizeof line, "# TYPE %.*s ", (int)(n - sl), name);
+        if (strstr(exposition, line)) return true;
+    }
+    return false;
+}
+
+Test(metrics, exposition_is_valid_prometheus_text)
+{
+    zt_put_str("/a", "x");
+    zt_response r;
+    zt_do("GET", "/_zarrd/metrics", NULL, NULL, 0, &r);
+    cr_assert_eq(r.status, 200);
+    const char *ct = zt_header(&r, "Content-Type");
+    cr_assert(ct && strstr(ct, "text/plain") && strstr(ct, "version=0.0.4"), "Content-Type %s",
+              ct ? ct : "(none)");
+    pd_metrics m;
+    zd_error err = {0};
+    cr_assert_eq(pd_metrics_parse((const char *)r.body.data, r.body.len, &m, &err), 0, "%s",
+                 err.msg);
+    cr_assert_gt(m.n, 0);
+    cr_assert_eq(zd_buf_append(&r.body, "", 1), 0);
+    for (size_t i = 0; i < m.n; i++)
+        cr_assert(typed((const char *)r.body.data, m.samples[i].name), "%s has no # TYPE",
+                  m.samples[i].series);
+
+    double prev = 0, inf = -1, count = -1;
+    for (size_t i = 0; i < m.n; i++) {
+        const pd_sample *s = &m.samples[i];
+        if (strcmp(s->name, "zarrd_request_duration_seconds_bucket") == 0) {
+            cr_assert_geq(s->value, prev, "histogram not cumulative at %s", s->series);
+            prev = s->value;
+            if (strstr(s->series, "le=\"+Inf\"")) inf = s->value;
+        } else if (strcmp(s->name, "zarrd_request_duration_seconds_count") == 0) {
+            count = s->value;
+        }
+    }
+    cr_assert_geq(inf, 1, "no +Inf bucket");
+    cr_assert_eq(inf, count, "+Inf bucket %.0f != _count %.0f", inf, count);
+    pd_metrics_free(&m);
+    zt_response_free(&r);
+}
+
+Test(metrics, counters_follow_known_requests)
+{
+    static char body[BODY];
+    memset(body, 'm', sizeof body);
+    pd_metrics a, b;
+    scrape(&a);
+    cr_assert_eq(zt_status("PUT", "/m", NULL, body, BODY), 201);
+    cr_assert_eq(zt_status("PUT", "/m", NULL, body, BODY), 204);
+    for (int i = 0; i < 3; i++)
+        zt_expect_value("/m", body, BODY);
+    for (int i = 0; i < 2; i++)
+        cr_assert_eq(zt_status("GET", "/missing", NULL, NULL, 0), 404);
+    cr_assert_eq(zt_status("HEAD", "/m", NULL, NULL, 0), 200);
+    cr_assert_eq(zt_status("DELETE", "/m", NULL, NULL, 0), 204);
+    scrape(&b);
+
+    cr_assert_eq(requests(&b, "PUT", 201) - requests(&a, "PUT", 201), 1);
+    cr_assert_eq(requests(&b, "PUT", 204) - requests(&a, "PUT", 204), 1);
+    cr_assert_eq(requests(&b, "GET", 404) - requests(&a, "GET", 404), 2);
+    cr_assert_eq(requests(&b, "HEAD", 200) - requests(&a, "HEAD", 200), 1);
+    cr_assert_eq(requests(&b, "DELETE", 204) - requests(&a, "DELETE", 204), 1);
+    /* 3 GETs of /m, plus scrape a (counted once its answer is written: maybe not yet) */
+    double get200 = requests(&b, "GET", 200) - requests(&a, "GET", 200);
+    cr_assert(get200 >= 3 && get200 <= 4, "GET 200 moved by %.0f, expected 3 (+1 scrape)", get200);
+
+    double in =
+        pd_metric(&b, "zarrd_received_bytes_total") - pd_metric(&a, "zarrd_received_bytes_total");
+    double out = pd_metric(&b, "zarrd_sent_bytes_total") - pd_metric(&a, "zarrd_sent_bytes_total");
+    cr_assert_geq(in, 2 * BODY, "received bytes moved by %.0f after two %d-byte PUTs", in, BODY);
+    cr_assert_geq(out, 3 * BODY, "sent bytes moved by %.0f after three %d-byte GETs", out, BODY);
+    double lat = pd_metric(&b, "zarrd_request_duration_seconds_count") -
+                 pd_metric(&a, "zarrd_request_duration_seconds_count");
+    cr_assert(lat >= 10 && lat <= 11, "latency count moved by %.0f for 10 requests", lat);
+    double conns =
+        pd_metric(&b, "zarrd_connections_total") - pd_metric(&a, "zarrd_connections_total");
+    cr_assert_geq(conns, 10, "connections_total moved by %.0f for 10 connections", conns);
+    pd_metrics_free(&a);
+    pd_metrics_free(&b);
+}
+
+static double open_connections(void)
+{
+    pd_metrics m;
+    scrape(&m);
+    double v;
+    cr_assert(pd_metric_find(&m, "zarrd_open_connections", &v), "no zarrd_open_connections");
+    pd_metrics_free(&m);
+    return v;
+}
+
+Test(metrics, open_connections_gauge_follows_clients)
+{
+    zt_conn *idle = pd_conns_open(zt_srv(), IDLERS);
+    cr_assert_not_null(idle);
+    for (size_t i = 0; i < IDLERS; i++) { /* a request each, so each is surely accepted */
+        zt_response r;
+        cr_assert_eq(zt_send_request(&idle[i], "GET", "/_zarrd/health", NULL, NULL, 0), 0);
+        cr_assert_eq(zt_read_response(&idle[i], &r, false), 0);
+        zt_response_free(&r);
+    }
+    double with = open_connections(); /* the idle ones and the scrape's own */
+    cr_assert_eq(with, IDLERS + 1, "gauge %.0f with %d idle clients and the scraper", with, IDLERS);
+    pd_conns_close(idle, IDLERS);
+    double without = open_connections();
+    for (int i = 0; i < 100 && without > 1; i++) { /* the server notices the closes soon */
+        struct timespec ts = {0, 20 * 1000000L};
+        nanosleep(&ts, NULL);
+        without = open_connections();
+    }
+    cr_assert_eq(without, 1, "gauge %.0f after the idle clients left", without);
+}
