@@ -80,7 +80,8 @@ typedef struct zd_codec_range {
 } zd_codec_range;
 
 /* Plan the reads for inner chunks want[0..nwant) (linear C-order indices, see
- * zd_shard_chunk_index) of a shard whose decoded index is entries[l->nchunks]. Writes ranges in
+ * zd_shard_chunk_index) of a shard whose index, fetched from zd_shard_index_offset() and
+ * checked by zd_shard_index_decode(), is entries[l->nchunks]. Writes ranges in
  * increasing offset order into ranges[] (room for nwant), their count into *nranges, and for
  * each wanted chunk the position of the range holding it into range_of[i] (SIZE_MAX for an
  * empty chunk, which reads as the fill value). Chunks whose bytes are at most `max_gap` apart

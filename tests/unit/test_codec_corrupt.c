@@ -266,3 +266,19 @@ Test(codec_corrupt, random_mutations)
         "{\"name\":\"crc32c\"}]}}]",
         true, 5);
 }
+
+Test(codec_corrupt, empty_input)
+{
+    static const char *const chains[] = {
+        "[\"bytes\"]",
+        "[\"bytes\",\"crc32c\"]",
+        "[\"bytes\",{\"name\":\"gzip\",\"configuration\":{\"level\":1}}]",
+        "[\"bytes\",{\"name\":\"zstd\",\"configuration\":{\"level\":1}}]",
+        shard_json,
+    };
+    for (size_t i = 0; i < sizeof chains / sizeof chains[0]; i++) {
+        zd_codec_chain *c = chain_1d(chains[i], 8, ZD_UINT8);
+        expect_corrupt(c, "", 0, "");
+        zd_codec_chain_free(c);
+    }
+}
