@@ -143,7 +143,7 @@ static int parse_part_headers(const uint8_t *p, size_t len, size_t *consumed,
     bool have_range = false;
     memset(part, 0, sizeof *part);
     for (;;) {
-        const uint8_t *eol = memmem(p + pos, len - pos, "\r\n", 2);
+        const uint8_t *eol = len - pos >= 2 ? memmem(p + pos, len - pos, "\r\n", 2) : NULL;
         if (!eol) return zd_error_set(err, ZD_EINVAL, "part headers not ended by an empty line");
         size_t end = (size_t)(eol - p);
         if (end == pos) break;
@@ -204,6 +204,7 @@ int zd_multipart_parse(const uint8_t *body, size_t len, const char *boundary, si
     *n = 0;
     int rc = check_boundary(boundary, blen, err);
     if (rc < 0) return rc;
+    if (len == 0) return zd_error_set(err, ZD_EINVAL, "empty multipart body");
     memcpy(delim, "\r\n--", 4);
     memcpy(delim + 4, boundary, blen);
     if (len >= dlen - 2 && memcmp(body, delim + 2, dlen - 2) == 0) {

@@ -172,6 +172,16 @@ Test(multipart, malformed)
     }
 }
 
+Test(multipart, empty_body_without_buffer)
+{
+    /* A request without a body hands over no buffer at all: NULL, 0 (found by http_fuzz.py,
+     * where UBSan flagged memmem/memcmp on a null pointer). */
+    zd_byterange_part p;
+    cr_assert_eq(zd_multipart_parse(NULL, 0, "B", 1, parts, ZD_MAX_PARTS, &nparts, NULL),
+                 ZD_EINVAL);
+    cr_assert_eq(zd_message_byterange_parse(NULL, 0, &p, NULL), ZD_EINVAL);
+}
+
 Test(multipart, bad_boundary_argument)
 {
     static const char body[] = "--B\r\nContent-Range: bytes 0-0/*\r\n\r\nx\r\n--B--";
