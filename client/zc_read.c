@@ -16,23 +16,6 @@ typedef struct read_job {
     void *out;
 } read_job;
 
-/* Whether every inner chunk of the shard that lies inside the array holds a selected element
- * (then one GET of the whole shard is cheapest). A step no larger than the inner chunk skips no
- * inner chunk between the first and the last selected element. */
-static bool needs_every_inner_chunk(const zc_array *a, const zd_chunk_part *part)
-{
-    uint64_t extent[ZD_MAX_DIMS];
-    if (zd_grid_chunk_extent(&a->grid, part->coords, extent) < 0) return false;
-    for (int d = 0; d < a->grid.ndim; d++) {
-        uint64_t ic = a->inner_shape[d];
-        const zd_slice *r = &part->region[d];
-        uint64_t last = r->start + (part->count[d] - 1) * r->step;
-        uint64_t last_inner = (extent[d] - 1) / ic;
-        if (r->start >= ic || last / ic != last_inner || r->step > ic) return false;
-    }
-    return true;
-}
-
 static int read_item(zc_worker *w, size_t i, void *arg, zd_error *err)
 {
     read_job *j = arg;
@@ -43,8 +26,7 @@ static int read_item(zc_worker *w, size_t i, void *arg, zd_error *err)
     if (!zd_selection_part(&j->sel, co, &part)) return 0;
     int rc = zc_array_chunk_key(a, co, key, err);
     if (rc < 0) return rc;
-    if (a->shard && !needs_every_inner_chunk(a, &part))
-        return zc_shard_read_part(w, a, key, &j->sel, &part, j->out, err);
+    if (a->shard) return zc_shard_read_part(w, a, key, &j->sel, &part, j->out, err);
     zd_buf *chunk = &w->scratch[0];
     if (zd_buf_reserve(chunk, a->chunk_bytes) < 0)
         return zd_error_set(err, ZD_ENOMEM, "out of memory");

@@ -161,6 +161,48 @@ static int read_ranges(zc_worker *w, const zc_array *a, const char *key, const z
     return rc;
 }
 
+/* The whole shard with one GET; its index is decoded here and each wanted inner chunk is
+ * decoded straight from the body into the result (no intermediate decoded shard). */
+static int read_whole(zc_worker *w, const zc_array *a, const char *key, const zc_inner_sel *is,
+                      const wanted *wt, void *out, zd_error *err)
+{
+    const zd_shard_layout *l = a->shard;
+    size_t isz = zd_shard_index_size(l);
+    zc_response rs;
+    zc_response_init(&rs);
+    zd_shard_entry *entries = malloc(l->nchunks * sizeof *entries);
+    int rc = entries ? 0 : zd_error_set(err, ZD_ENOMEM, "out of memory");
+    if (rc == 0) rc = zc_key_request(&w->conn, "GET", key, NULL, NULL, NULL, 0, &rs, err);
+    if (rc == 0 && rs.body.len < isz)
+        rc = zd_error_set(err, ZD_ECORRUPT, "%s: %zu bytes cannot hold a %zu-byte shard index", key,
+                          rs.body.len, isz);
+    if (rc == 0) {
+        const uint8_t *index = rs.body.data + (l->index_at_end ? rs.body.len - isz : 0);
+        rc = zd_shard_index_decode(l, index, isz, rs.body.len, entries, err);
+    }
+    for (size_t i = 0; rc == 0 && i < wt->n; i++) {
+        const zd_shard_entry *e = &entries[wt->index[i]];
+        const uint64_t *co = wt->coords + i * (size_t)a->grid.ndim;
+        if (e->offset == ZD_SHARD_EMPTY)
+            rc = place_inner(w, a, is, co, NULL, 0, out, err);
+        else
+            rc = place_inner(w, a, is, co, rs.body.data + e->offset, (size_t)e->nbytes, out, err);
+    }
+    zc_response_free(&rs);
+    free(entries);
+    return rc;
+}
+
+/* Inner chunks of shard `coords` that hold elements inside the array. */
+static uint64_t inner_chunks_inside(const zc_array *a, const uint64_t *coords)
+{
+    uint64_t extent[ZD_MAX_DIMS], n = 1;
+    if (zd_grid_chunk_extent(&a->grid, coords, extent) < 0) return 0;
+    for (int d = 0; d < a->grid.ndim; d++)
+        n *= (extent[d] + a->inner_shape[d] - 1) / a->inner_shape[d];
+    return n;
+}
+
 /* One inner chunk with `GET shard?chunk=C`; 404 is the fill value. */
 static int read_one(zc_worker *w, const zc_array *a, const char *key, const zc_inner_sel *is,
                     const uint64_t *coords, void *out, zd_error *err)
@@ -187,19 +229,21 @@ int zc_shard_read_part(zc_worker *w, const zc_array *a, const char *key, const z
     wanted wt = {0};
     int rc = zc_inner_sel_init(&is, a, outer, part, err);
     if (rc == 0) rc = collect_wanted(a, &is, &wt, err);
+    bool all = a->shard_read == ZC_SHARD_READ_AUTO && wt.n == inner_chunks_inside(a, part->coords);
     bool by_chunk = a->shard_read == ZC_SHARD_READ_CHUNK ||
                     (a->shard_read == ZC_SHARD_READ_AUTO && wt.n <= ZC_SHARD_READ_CHUNK_MAX);
-    if (rc == 0 && by_chunk) {
+    if (rc == 0 && all) {
+        rc = read_whole(w, a, key, &is, &wt, out, err);
+    } else if (rc == 0 && by_chunk) {
         for (size_t i = 0; rc == 0 && i < wt.n; i++)
             rc = read_one(w, a, key, &is, wt.coords + i * (size_t)a->grid.ndim, out, err);
     } else if (rc == 0) {
         rc = read_ranges(w, a, key, &is, &wt, out, err);
-        if (rc == ZD_ENOTFOUND) { /* no shard: every wanted chunk is the fill value */
-            rc = 0;
-            for (size_t i = 0; rc == 0 && i < wt.n; i++)
-                rc =
-                    place_inner(w, a, &is, wt.coords + i * (size_t)a->grid.ndim, NULL, 0, out, err);
-        }
+    }
+    if (rc == ZD_ENOTFOUND && (all || !by_chunk)) { /* no shard: all the fill value */
+        rc = 0;
+        for (size_t i = 0; rc == 0 && i < wt.n; i++)
+            rc = place_inner(w, a, &is, wt.coords + i * (size_t)a->grid.ndim, NULL, 0, out, err);
     }
     free(wt.index);
     free(wt.coords);

@@ -1,0 +1,198 @@
+/* test_failures.c: the client when things go wrong — many writers of one shard at once (the
+ * shard endpoints must lose nothing), the server killed between and during writes, a peer that
+ * never answers (timeouts), and the server's refusals surfacing with their reasons. */
+#include "client_test.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+TestSuite(failures, .init = zt_fixture_start, .fini = zt_fixture_stop);
+
+enum { NWRITERS = 8, ROUNDS = 20, INNER = 8 };
+
+struct writer {
+    zc_array *a;
+    int id;
+    int rc;
+};
+
+/* Writer `id` owns inner chunk `id` of the one shard and rewrites it ROUNDS times. */
+static void *write_own_chunk(void *p)
+{
+    struct writer *w = p;
+    uint8_t v[INNER];
+    for (int r = 0; r < ROUNDS && w->rc == 0; r++) {
+        memset(v, (uint8_t)(w->id * ROUNDS + r + 1), sizeof v);
+        uint64_t start[1] = {(uint64_t)w->id * INNER + 1}, shape[1] = {INNER - 2};
+        w->rc = zc_array_write(w->a, start, shape, v);
+    }
+    return NULL;
+}
+
+Test(failures, concurrent_writers_of_one_shard_lose_nothing)
+{
+    uint64_t shape[1] = {NWRITERS * INNER}, chunks[1] = {INNER}, shards[1] = {NWRITERS * INNER};
+    zc_array_spec s = {
+        .ndim = 1, .shape = shape, .chunks = chunks, .shards = shards, .dtype = "uint8"};
+    zc_client *setup = ct_client(NULL);
+    zc_array *a;
+    ZC_OK_OR_FAIL(zc_array_create(setup, "shared", &s, &a));
+    zc_array_close(a);
+    pthread_t t[NWRITERS];
+    struct writer w[NWRITERS];
+    zc_client *cl[NWRITERS];
+    for (int i = 0; i < NWRITERS; i++) { /* separate clients: separate processes in real life */
+        cl[i] = ct_client(NULL);
+        w[i] = (struct writer){NULL, i, 0};
+        ZC_OK_OR_FAIL(zc_array_open(cl[i], "shared", &w[i].a));
+        cr_assert_eq(pthread_create(&t[i], NULL, write_own_chunk, &w[i]), 0);
+    }
+    for (int i = 0; i < NWRITERS; i++) {
+        pthread_join(t[i], NULL);
+        cr_assert_eq(w[i].rc, 0, "writer %d: %s", i, zc_strerror(w[i].rc));
+        zc_array_close(w[i].a);
+        zc_client_close(cl[i]);
+    }
+    uint8_t got[NWRITERS * INNER];
+    uint64_t start[1] = {0};
+    ZC_OK_OR_FAIL(zc_array_open(setup, "shared", &a));
+    ZC_OK_OR_FAIL(zc_array_read(a, start, shape, NULL, got));
+    for (int i = 0; i < NWRITERS; i++)
+        for (int k = 1; k < INNER - 1; k++)
+            cr_assert_eq(got[i * INNER + k], (uint8_t)(i * ROUNDS + ROUNDS),
+                         "writer %d's last value is lost (element %d = %d)", i, k,
+                         got[i * INNER + k]);
+    zc_array_close(a);
+    zc_client_close(setup);
+}
+
+static zc_array *big_array(zc_client *c, uint8_t **buf, uint64_t *n)
+{
+    uint64_t shape[1] = {1 << 22}, chunks[1] = {1 << 12};
+    zc_array_spec s = {
+        .ndim = 1, .shape = shape, .chunks = chunks, .dtype = "uint8", .codec = "gzip"};
+    zc_array *a;
+    ZC_OK_OR_FAIL(zc_array_create(c, "big", &s, &a));
+    *n = shape[0];
+    *buf = malloc(shape[0]);
+    for (uint64_t i = 0; i < shape[0]; i++)
+        (*buf)[i] = (uint8_t)(i * 7 + i / 4096);
+    return a;
+}
+
+static int is_connection_error(int rc)
+{
+    return rc == ZC_ECONNECT || rc == ZC_EIO || rc == ZC_ETIMEDOUT;
+}
+
+Test(failures, server_gone_between_writes)
+{
+    zc_options o;
+    zc_options_init(&o);
+    o.retries = 1;
+    zc_client *c = ct_client(&o);
+    uint8_t *buf;
+    uint64_t n, start[1] = {0};
+    zc_array *a = big_array(c, &buf, &n);
+    uint64_t small[1] = {1 << 14};
+    ZC_OK_OR_FAIL(zc_array_write(a, start, small, buf)); /* workers hold kept-alive sockets */
+    zt_fixture_stop();
+    int rc = zc_array_write(a, start, small, buf);
+    cr_assert_eq(rc, ZC_ECONNECT, "%s (%d): %s", zc_strerror(rc), rc, zc_errmsg());
+    cr_assert(strstr(zc_errmsg(), "cannot connect"), "message: %s", zc_errmsg());
+    free(buf);
+    zc_array_close(a);
+    zc_client_close(c);
+}
+
+struct big_write {
+    zc_array *a;
+    const uint8_t *buf;
+    uint64_t n;
+    int rc;
+};
+
+static void *do_big_write(void *p)
+{
+    struct big_write *b = p;
+    uint64_t start[1] = {0}, shape[1] = {b->n};
+    for (int r = 0; r < 50 && b->rc == 0; r++)
+        b->rc = zc_array_write(b->a, start, shape, b->buf);
+    return NULL;
+}
+
+Test(failures, server_killed_during_a_write)
+{
+    zc_options o;
+    zc_options_init(&o);
+    o.retries = -1;
+    zc_client *c = ct_client(&o);
+    struct big_write b = {0};
+    uint8_t *buf;
+    b.a = big_array(c, &buf, &b.n);
+    b.buf = buf;
+    pthread_t t;
+    cr_assert_eq(pthread_create(&t, NULL, do_big_write, &b), 0);
+    usleep(100 * 1000);
+    cr_assert_eq(zt_server_signal(zt_srv(), SIGKILL), 0);
+    int ws;
+    zt_server_wait(zt_srv(), 5000, &ws);
+    pthread_join(t, NULL);
+    /* the writes either all finished before the kill or one failed cleanly */
+    cr_assert(b.rc == 0 || is_connection_error(b.rc), "%s (%d): %s", zc_strerror(b.rc), b.rc,
+              zc_errmsg());
+    free(buf);
+    zc_array_close(b.a);
+    zc_client_close(c);
+    zt_fixture_stop();
+}
+
+Test(failures, silent_peer_times_out)
+{
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t sl = sizeof sa;
+    cr_assert_eq(bind(s, (struct sockaddr *)&sa, sizeof sa), 0);
+    cr_assert_eq(listen(s, 4), 0); /* connections complete in the backlog, nobody answers */
+    cr_assert_eq(getsockname(s, (struct sockaddr *)&sa, &sl), 0);
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", ntohs(sa.sin_port));
+    zc_options o;
+    zc_options_init(&o);
+    o.io_timeout_ms = 200;
+    o.retries = -1;
+    zc_client *c;
+    ZC_OK_OR_FAIL(zc_client_open(url, &o, &c));
+    void *d;
+    size_t len;
+    cr_assert_eq(zc_get(c, "k", &d, &len), ZC_ETIMEDOUT, "%s", zc_errmsg());
+    cr_assert(strstr(zc_errmsg(), "timed out"), "message: %s", zc_errmsg());
+    zc_client_close(c);
+    close(s);
+}
+
+Test(failures, refusals_carry_the_server_reason)
+{
+    zc_client *c = ct_client(NULL);
+    ZC_OK_OR_FAIL(zc_put(c, "plain", "not a shard", 11));
+    uint64_t shape[1] = {16}, chunks[1] = {4}, shards[1] = {16};
+    zc_array_spec s = {
+        .ndim = 1, .shape = shape, .chunks = chunks, .shards = shards, .dtype = "uint8"};
+    zc_array *a;
+    ZC_OK_OR_FAIL(zc_array_create(c, "arr", &s, &a));
+    ZC_OK_OR_FAIL(zc_put(c, "arr/c/0", "garbage that is no shard", 24));
+    uint8_t v[2] = {1, 2};
+    uint64_t start[1] = {1}, two[1] = {2};
+    int rc = zc_array_write(a, start, two, v); /* partial: goes to the shard endpoint */
+    cr_assert_eq(rc, ZC_ECONFLICT, "%s (%d): %s", zc_strerror(rc), rc, zc_errmsg());
+    cr_assert(strstr(zc_errmsg(), "HTTP 409") && strstr(zc_errmsg(), "arr/c/0"), "message: %s",
+              zc_errmsg());
+    zc_array_close(a);
+    zc_client_close(c);
+}
