@@ -151,22 +151,27 @@ int sh_engine_get(sh_engine *e, const char *key, const zd_shard_layout *l, const
 /* Journal and apply a built plan to f (the shard at key). */
 static int commit_plan(sh_engine *e, const char *key, sh_file *f, const sh_plan *p, zd_error *err)
 {
+    int rc;
     if (p->delete_file) {
-        int rc = sh_wal_log_delete(e->wal, key, err);
+        rc = sh_wal_log_delete(e->wal, key, &f->id, err);
         if (rc) return rc;
         if (unlinkat(e->root_fd, key, 0) != 0 && errno != ENOENT)
             return zd_error_set(err, ZD_EIO, "cannot delete shard: %s", strerror(errno));
         sh_file_reset_absent(f);
         return 0;
     }
-    int rc = sh_wal_log_write(e->wal, key, p->new_size, p->writes, p->nwrites, err);
-    if (rc) return rc;
     if (f->fd < 0) {
+        /* The file exists (durably, with --fsync) before the record that fills it, so replay
+         * can tell it from a later file at the same key by its identity. A crash in between leaves
+         * an empty file, which loads as an empty shard. */
         int fd = sh_io_open(e->root_fd, key, 1, err);
         if (fd < 0) return fd;
-        f->fd = fd;
+        if ((rc = sh_file_adopt_fd(f, fd, err)) != 0) return rc;
+        if (sh_wal_mode(e->wal) != SH_FSYNC_NONE && (rc = sh_io_sync_parent(e->root_fd, key, err)))
+            return rc;
     }
-    rc = sh_io_apply(f->fd, p->writes, p->nwrites, f->size, p->new_size, err);
+    rc = sh_wal_log_write(e->wal, key, &f->id, p->new_size, p->writes, p->nwrites, err);
+    if (rc == 0) rc = sh_io_apply(f->fd, p->writes, p->nwrites, f->size, p->new_size, err);
     if (rc == 0) f->size = p->new_size;
     return rc;
 }

@@ -19,10 +19,9 @@ static void set_empty_entries(sh_file *f)
     f->crc = f->layout.index_crc32c ? zd_shard_index_crc(&f->layout, f->entries) : 0;
 }
 
-void sh_file_reset_absent(sh_file *f)
+/* No chunks, no data region: what a shard without content looks like. */
+static void set_empty_layout(sh_file *f)
 {
-    if (f->fd >= 0) close(f->fd);
-    f->fd = -1;
     f->size = 0;
     f->data_start = f->data_end = f->layout.index_at_end ? 0 : zd_shard_index_size(&f->layout);
     set_empty_entries(f);
@@ -30,26 +29,33 @@ void sh_file_reset_absent(sh_file *f)
     f->space.free_bytes = 0;
 }
 
+void sh_file_reset_absent(sh_file *f)
+{
+    if (f->fd >= 0) close(f->fd);
+    f->fd = -1;
+    set_empty_layout(f);
+}
+
 int sh_file_adopt_fd(sh_file *f, int fd, zd_error *err)
 {
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
+    sh_file_id id;
+    if (sh_io_file_id(-1, NULL, fd, &id) != 0) {
         int rc = zd_error_set(err, ZD_EIO, "cannot stat shard: %s", strerror(errno));
         close(fd);
         return rc;
     }
     if (f->fd >= 0) close(f->fd);
     f->fd = fd;
-    f->dev = st.st_dev;
-    f->ino = st.st_ino;
+    f->id = id;
     return 0;
 }
 
 bool sh_file_is_current(const sh_file *f, int root_fd, const char *key)
 {
-    struct stat st;
-    if (fstatat(root_fd, key, &st, 0) != 0) return f->fd < 0 && errno == ENOENT;
-    return f->fd >= 0 && st.st_dev == f->dev && st.st_ino == f->ino;
+    sh_file_id id;
+    int rc = sh_io_file_id(root_fd, key, -1, &id);
+    if (rc != 0) return f->fd < 0 && rc == ZD_ENOTFOUND;
+    return f->fd >= 0 && sh_file_id_equal(&id, &f->id);
 }
 
 uint64_t sh_file_index_offset(const sh_file *f)
@@ -64,6 +70,11 @@ static int load_index(sh_file *f, zd_error *err)
         return zd_error_set(err, ZD_EIO, "cannot stat shard: %s", strerror(errno));
     size_t isz = zd_shard_index_size(&f->layout);
     f->size = (uint64_t)st.st_size;
+    if (f->size == 0) {
+        /* Created for a first change that a crash cut short (see commit_plan): no shard yet. */
+        set_empty_layout(f);
+        return 0;
+    }
     if (f->size < isz)
         return zd_error_set(err, ZD_ECONFLICT,
                             "shard of %llu bytes cannot hold the %zu-byte index of this layout",

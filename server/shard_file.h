@@ -4,10 +4,12 @@
  * Data region: [data_start, data_end) holds the inner chunks and gaps; the index sits right
  * before it (index "start": data_start = index size) or right after it (index "end": the file
  * is data_end + index size bytes). A shard that does not exist yet has fd -1, size 0 and an
- * empty index. All changes go through a plan (shard_plan.h). */
+ * empty index; an empty file (a crash between creating a shard's file and its first journal
+ * record) loads as the same empty shard. All changes go through a plan (shard_plan.h). */
 #ifndef SHARD_FILE_H
 #define SHARD_FILE_H
 
+#include "shard_io.h"
 #include "shard_space.h"
 #include "zd_shard_index.h"
 
@@ -17,9 +19,8 @@
 
 typedef struct sh_file {
     zd_shard_layout layout;
-    int fd;    /* -1: no file */
-    dev_t dev; /* identity of the open file, to notice it being replaced behind our back */
-    ino_t ino;
+    int fd;        /* -1: no file */
+    sh_file_id id; /* of the open file, to notice it being replaced behind our back */
     uint64_t size; /* file size; 0 when there is no file */
     uint64_t data_start, data_end;
     zd_shard_entry *entries; /* layout.nchunks */

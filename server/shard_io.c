@@ -104,3 +104,21 @@ int sh_io_sync_parent(int root_fd, const char *path, zd_error *err)
     close(fd);
     return rc;
 }
+
+int sh_io_file_id(int root_fd, const char *path, int fd, sh_file_id *out)
+{
+    struct statx stx;
+    int rc = fd >= 0 ? statx(fd, "", AT_EMPTY_PATH, STATX_INO | STATX_BTIME, &stx)
+                     : statx(root_fd, path, 0, STATX_INO | STATX_BTIME, &stx);
+    if (rc != 0) return errno == ENOENT ? ZD_ENOTFOUND : ZD_EIO;
+    out->ino = stx.stx_ino;
+    out->birth_ns = (stx.stx_mask & STATX_BTIME)
+                        ? (uint64_t)stx.stx_btime.tv_sec * 1000000000u + stx.stx_btime.tv_nsec
+                        : 0;
+    return 0;
+}
+
+bool sh_file_id_equal(const sh_file_id *a, const sh_file_id *b)
+{
+    return a->ino == b->ino && a->birth_ns == b->birth_ns;
+}

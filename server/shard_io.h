@@ -6,6 +6,7 @@
 
 #include "zd_error.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,6 +18,19 @@ typedef struct sh_write {
 } sh_write;
 
 int sh_io_pwrite_all(int fd, const void *data, size_t len, uint64_t offset, zd_error *err);
+
+/* A file's identity: inode number and birth time (0 where the file system keeps none), so a
+ * new file that reuses a deleted file's inode number is still told apart from it. */
+typedef struct sh_file_id {
+    uint64_t ino;
+    uint64_t birth_ns;
+} sh_file_id;
+
+/* The identity of the open file fd, or (fd < 0) of root-relative path. 0, ZD_ENOTFOUND, or
+ * ZD_EIO. */
+int sh_io_file_id(int root_fd, const char *path, int fd, sh_file_id *out);
+
+bool sh_file_id_equal(const sh_file_id *a, const sh_file_id *b);
 
 /* Read exactly len bytes at offset; ZD_ECORRUPT if the file ends first. */
 int sh_io_pread_all(int fd, void *data, size_t len, uint64_t offset, zd_error *err);

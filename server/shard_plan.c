@@ -165,7 +165,7 @@ static int plan_index(sh_file *f, sh_plan *p, bool whole)
 int sh_plan_build(sh_file *f, const sh_op *ops, size_t n, sh_plan *p, zd_error *err)
 {
     memset(p, 0, sizeof *p);
-    bool existed = f->fd >= 0;
+    bool existed = f->size > 0; /* a file with content (an empty file is no shard yet) */
     bool index_moved = false;
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++)
@@ -183,7 +183,6 @@ int sh_plan_build(sh_file *f, const sh_op *ops, size_t n, sh_plan *p, zd_error *
         if (!existed) sh_file_reset_absent(f);
         return 0;
     }
-    p->create_file = !existed;
     p->new_size = f->layout.index_at_end ? f->data_end + isz : f->data_end;
     p->changed = p->nwrites > 0 || p->ntouched > 0;
     bool whole = !existed || index_moved || p->ntouched * 64 > f->layout.nchunks;

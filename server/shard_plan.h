@@ -34,7 +34,6 @@ typedef struct sh_plan {
     size_t nwrites, cap;
     uint64_t new_size;
     bool delete_file;  /* the shard is left without chunks: remove it */
-    bool create_file;  /* the shard has no file yet */
     bool changed;      /* anything to do at all */
     uint8_t *index;    /* encoded index or changed entries + crc, owned */
     uint64_t *touched; /* entry positions changed */

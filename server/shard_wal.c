@@ -1,9 +1,12 @@
 /* shard_wal.c: the shard engine's redo journal (see shard_wal.h).
  *
  * Record: "ZDWL" | body length u64 | body | crc32c(body) u32, all little endian. Body: type u8
- * (1 write, 2 delete, 3 barrier) | key length u16 | key | for writes: new file size u64 |
- * count u32 | count x (offset u64 | length u64 | bytes). Replay stops at the first record that
- * is incomplete or fails its crc: that record was never acknowledged.
+ * (1 write, 2 delete, 3 barrier) | key length u16 | key | file inode u64 | file birth time
+ * ns u64 | for writes: new file size u64 | count u32 | count x (offset u64 | length u64 |
+ * bytes). Replay stops at the first record that is incomplete or fails its crc: that record
+ * was never acknowledged. A record is replayed only onto the file it was written for (same
+ * inode and birth time): a file deleted or replaced since (compaction, a plain PUT) is not
+ * patched with its predecessor's bytes.
  *
  * Group commit: appends go to the end of the log under a mutex; a thread that needs its
  * record on disk either finds it already covered by a finished fdatasync, joins the one in
@@ -170,22 +173,27 @@ static int wal_append(sh_wal *w, const char *key, zd_buf *rec, zd_error *err)
     return wal_sync_to(w, lsn, err);
 }
 
-static int record_start(zd_buf *rec, int type, const char *key)
+static int record_start(zd_buf *rec, int type, const char *key, const sh_file_id *id)
 {
     size_t klen = strlen(key);
-    uint8_t head[WAL_HEAD + 3] = {0};
+    uint8_t head[WAL_HEAD + 3] = {0}, word[16] = {0};
     head[WAL_HEAD] = (uint8_t)type;
     put_le(head + WAL_HEAD + 1, klen, 2);
+    if (id) {
+        put_le(word, id->ino, 8);
+        put_le(word + 8, id->birth_ns, 8);
+    }
     int rc = zd_buf_append(rec, head, sizeof head);
-    return rc ? rc : zd_buf_append(rec, key, klen);
+    if (rc == 0) rc = zd_buf_append(rec, key, klen);
+    return rc ? rc : zd_buf_append(rec, word, 16);
 }
 
-int sh_wal_log_write(sh_wal *w, const char *key, uint64_t new_size, const sh_write *writes,
-                     size_t n, zd_error *err)
+int sh_wal_log_write(sh_wal *w, const char *key, const sh_file_id *id, uint64_t new_size,
+                     const sh_write *writes, size_t n, zd_error *err)
 {
     zd_buf rec = {0};
     uint8_t word[16];
-    int rc = record_start(&rec, REC_WRITE, key);
+    int rc = record_start(&rec, REC_WRITE, key, id);
     put_le(word, new_size, 8);
     put_le(word + 8, n, 4);
     if (rc == 0) rc = zd_buf_append(&rec, word, 12);
@@ -201,24 +209,24 @@ int sh_wal_log_write(sh_wal *w, const char *key, uint64_t new_size, const sh_wri
     return rc;
 }
 
-static int log_simple(sh_wal *w, int type, const char *key, zd_error *err)
+static int log_simple(sh_wal *w, int type, const char *key, const sh_file_id *id, zd_error *err)
 {
     zd_buf rec = {0};
-    int rc = record_start(&rec, type, key);
+    int rc = record_start(&rec, type, key, id);
     rc = rc ? zd_error_set(err, rc, "no memory for a journal record")
             : wal_append(w, key, &rec, err);
     zd_buf_free(&rec);
     return rc;
 }
 
-int sh_wal_log_delete(sh_wal *w, const char *key, zd_error *err)
+int sh_wal_log_delete(sh_wal *w, const char *key, const sh_file_id *id, zd_error *err)
 {
-    return log_simple(w, REC_DELETE, key, err);
+    return log_simple(w, REC_DELETE, key, id, err);
 }
 
 int sh_wal_log_barrier(sh_wal *w, const char *key, zd_error *err)
 {
-    return log_simple(w, REC_BARRIER, key, err);
+    return log_simple(w, REC_BARRIER, key, NULL, err);
 }
 
 /* ---- checkpoint ---- */
@@ -270,6 +278,7 @@ typedef struct wal_rec {
     int type;
     const char *key; /* not NUL-terminated */
     size_t klen;
+    sh_file_id id;       /* of the shard file the record was written for */
     const uint8_t *rest; /* after the key */
     size_t rest_len;
 } wal_rec;
@@ -292,10 +301,12 @@ static bool next_record(const uint8_t *log, size_t len, size_t *pos, wal_rec *r)
     if (zd_crc32c(0, body, body_len) != (uint32_t)get_le(body + body_len, 4)) return false;
     r->type = body[0];
     r->klen = get_le(body + 1, 2);
-    if (r->klen > body_len - 3) return false;
+    if (r->klen + 16 > body_len - 3) return false;
     r->key = (const char *)body + 3;
-    r->rest = body + 3 + r->klen;
-    r->rest_len = body_len - 3 - r->klen;
+    r->id.ino = get_le(body + 3 + r->klen, 8);
+    r->id.birth_ns = get_le(body + 3 + r->klen + 8, 8);
+    r->rest = body + 3 + r->klen + 16;
+    r->rest_len = body_len - 3 - r->klen - 16;
     *pos = p + WAL_HEAD + body_len + 4;
     return true;
 }
@@ -328,13 +339,24 @@ static size_t last_barrier(const barrier *bs, size_t n, const char *key, size_t 
     return found;
 }
 
-static int replay_write(int root_fd, const char *key, const wal_rec *r, zd_error *err)
+/* The file at key if it is still the file a record was written for (same identity); -1 when
+ * it is gone or was replaced since (the record then belongs to history). */
+static int open_same_file(int root_fd, const char *key, const sh_file_id *want)
+{
+    int fd = openat(root_fd, key, O_RDWR | O_CLOEXEC);
+    sh_file_id id;
+    if (fd >= 0 && (sh_io_file_id(-1, NULL, fd, &id) != 0 || !sh_file_id_equal(&id, want))) {
+        close(fd);
+        fd = -1;
+    }
+    return fd;
+}
+
+static int replay_write(int fd, const char *key, const wal_rec *r, zd_error *err)
 {
     if (r->rest_len < 12) return zd_error_set(err, ZD_ECORRUPT, "journal record too short");
     uint64_t new_size = get_le(r->rest, 8);
     uint64_t n = get_le(r->rest + 8, 4);
-    int fd = sh_io_open(root_fd, key, 1, err);
-    if (fd < 0) return fd;
     int rc = 0;
     size_t p = 12;
     for (uint64_t i = 0; i < n && rc == 0; i++) {
@@ -354,7 +376,6 @@ static int replay_write(int root_fd, const char *key, const wal_rec *r, zd_error
     }
     if (rc == 0 && ftruncate(fd, (off_t)new_size) != 0)
         rc = zd_error_set(err, ZD_EIO, "resize of %s failed: %s", key, strerror(errno));
-    close(fd);
     return rc;
 }
 
@@ -365,10 +386,15 @@ static int replay_one(int root_fd, const wal_rec *r, zd_error *err)
         return zd_error_set(err, ZD_ECORRUPT, "journal record with an invalid key");
     memcpy(key, r->key, r->klen);
     key[r->klen] = '\0';
-    if (r->type == REC_WRITE) return replay_write(root_fd, key, r, err);
-    if (r->type == REC_DELETE && unlinkat(root_fd, key, 0) != 0 && errno != ENOENT)
-        return zd_error_set(err, ZD_EIO, "cannot delete %s: %s", key, strerror(errno));
-    return 0;
+    int fd = open_same_file(root_fd, key, &r->id);
+    if (fd < 0) return 0;
+    int rc = 0;
+    if (r->type == REC_WRITE)
+        rc = replay_write(fd, key, r, err);
+    else if (r->type == REC_DELETE && unlinkat(root_fd, key, 0) != 0 && errno != ENOENT)
+        rc = zd_error_set(err, ZD_EIO, "cannot delete %s: %s", key, strerror(errno));
+    close(fd);
+    return rc;
 }
 
 static int replay(sh_wal *w, const uint8_t *log, size_t len, zd_error *err)

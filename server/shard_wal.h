@@ -45,10 +45,11 @@ sh_fsync_mode sh_wal_mode(const sh_wal *w);
 void sh_wal_enter(sh_wal *w);
 void sh_wal_leave(sh_wal *w);
 
-/* Append a record and wait until it is as durable as the fsync mode promises. */
-int sh_wal_log_write(sh_wal *w, const char *key, uint64_t new_size, const sh_write *writes,
-                     size_t n, zd_error *err);
-int sh_wal_log_delete(sh_wal *w, const char *key, zd_error *err);
+/* Append a record and wait until it is as durable as the fsync mode promises. `id` is the
+ * identity of the shard file the record is for (the file exists before its first record). */
+int sh_wal_log_write(sh_wal *w, const char *key, const sh_file_id *id, uint64_t new_size,
+                     const sh_write *writes, size_t n, zd_error *err);
+int sh_wal_log_delete(sh_wal *w, const char *key, const sh_file_id *id, zd_error *err);
 int sh_wal_log_barrier(sh_wal *w, const char *key, zd_error *err);
 
 /* Whether the log may hold records for key since the last checkpoint (false positives

@@ -528,14 +528,16 @@ Test(shard_engine, replay_redoes_journaled_changes_and_ignores_a_torn_tail)
         cr_assert_eq(sh_engine_put(e, "r", &l, c1, "second", 6, NULL), 0);
         copy_file(wal, saved, 0); /* the journal as a crash would leave it */
         sh_engine_close(e);
-        /* the shard files lost the changes (as if never applied); the journal has them */
+        /* the shard file lost the changes (as if never applied; the same file, emptied); the
+         * journal has them */
         char p[256];
         path_of("r", p, sizeof p);
-        unlink(p);
+        cr_assert_eq(truncate(p, 0), 0);
         copy_file(saved, wal, torn ? 3 : 0);
         e = open_engine(NULL);
         zd_buf b = {0};
-        cr_assert_eq(sh_engine_get(e, "r", &l, c0, &b, NULL), 0);
+        zd_error err = {0};
+        cr_assert_eq(sh_engine_get(e, "r", &l, c0, &b, &err), 0, "torn %d: %s", torn, err.msg);
         cr_assert_eq(memcmp(b.data, "first", 5), 0);
         int rc = sh_engine_get(e, "r", &l, c1, &b, NULL);
         if (torn) {
@@ -610,4 +612,40 @@ Test(shard_engine, eviction_keeps_every_shard_correct)
         check_shard(key, &l, NULL);
     }
     sh_engine_close(e);
+}
+
+Test(shard_engine, replay_leaves_a_replaced_or_deleted_file_alone)
+{
+    zd_shard_layout l = layout3(true, true);
+    char wal[256], saved[300], p[256];
+    snprintf(wal, sizeof wal, "%s/.zarrd-shards/shard.wal", root);
+    snprintf(saved, sizeof saved, "%s.saved", wal);
+    path_of("r", p, sizeof p);
+    for (int deleted = 0; deleted < 2; deleted++) {
+        sh_engine *e = open_engine(NULL);
+        uint64_t c0[3] = {0, 0, 0};
+        cr_assert_eq(sh_engine_put(e, "r", &l, c0, "journaled", 9, NULL), 0);
+        copy_file(wal, saved, 0);
+        sh_engine_close(e);
+        /* a plain PUT (or DELETE) replaced the shard without the engine knowing, then a crash */
+        cr_assert_eq(unlink(p), 0);
+        if (!deleted) {
+            FILE *fp = fopen(p, "wb");
+            fputs("a plain value", fp);
+            fclose(fp);
+        }
+        copy_file(saved, wal, 0);
+        e = open_engine(NULL);
+        sh_engine_close(e);
+        if (deleted) {
+            cr_assert_not(file_exists("r"));
+        } else {
+            zd_buf b = {0};
+            read_file("r", &b);
+            cr_assert_eq(b.len, 13);
+            cr_assert_eq(memcmp(b.data, "a plain value", 13), 0);
+            zd_buf_free(&b);
+            unlink(p);
+        }
+    }
 }
