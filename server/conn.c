@@ -26,6 +26,7 @@ static uv_once_t cn_settings_once = UV_ONCE_INIT;
 static void cn_on_timer(uv_timer_t *t);
 static void cn_close(cn_conn *c);
 static void cn_feed(cn_conn *c);
+static void cn_bufs_release(cn_conn *c);
 static void cn_request_end(cn_conn *c);
 static void cn_shutdown(cn_conn *c);
 
@@ -404,6 +405,15 @@ static void cn_on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
     (void)suggested;
     cn_conn *c = h->data;
+    if (!c->rbuf) {
+        uint8_t *b = wk_pool_get(&c->w->connbufs);
+        if (!b) {
+            *buf = uv_buf_init(NULL, 0); /* UV_ENOBUFS: the connection is closed */
+            return;
+        }
+        c->rbuf = (char *)b;
+        c->arena = (char *)b + CN_RBUF;
+    }
     if (c->state == CN_CLOSING) { /* lingering: the bytes are dropped */
         *buf = uv_buf_init(c->rbuf, CN_RBUF);
         return;
@@ -429,6 +439,17 @@ static void cn_on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
     c->bytes_in += (uint64_t)n;
     if (c->state == CN_BODY) cn_arm(c, cn_cfg(c)->request_timeout_ms);
     cn_feed(c);
+    cn_bufs_release(c);
+}
+
+/* An idle connection with nothing buffered gives its buffers back to the pool. */
+static void cn_bufs_release(cn_conn *c)
+{
+    if (c->rbuf && c->state == CN_IDLE && c->rpos == c->rlen) {
+        wk_pool_put(&c->w->connbufs, (uint8_t *)c->rbuf);
+        c->rbuf = c->arena = NULL;
+        c->rpos = c->rlen = 0;
+    }
 }
 
 static void cn_read_start(cn_conn *c)
@@ -447,6 +468,7 @@ static void cn_on_close(uv_handle_t *h)
     zd_buf_free(&c->req.body);
     rs_free(c);
     if (c->resp.poll_open) close(c->resp.poll_fd);
+    if (c->rbuf) wk_pool_put(&c->w->connbufs, (uint8_t *)c->rbuf);
     if (c->prev)
         c->prev->next = c->next;
     else
@@ -546,6 +568,7 @@ void cn_response_done(cn_conn *c)
     llhttp_resume(&c->parser);
     cn_arm(c, cn_cfg(c)->idle_timeout_ms);
     cn_feed(c);
+    cn_bufs_release(c);
     if (!c->paused && c->state != CN_CLOSING) cn_read_start(c);
 }
 
@@ -569,7 +592,7 @@ void cn_accept(wk_worker *w)
             free(t);
         return;
     }
-    memset(c, 0, offsetof(cn_conn, arena));
+    memset(c, 0, sizeof *c);
     uv_tcp_init(&w->loop, &c->tcp);
     /* tcp is the first member: cn_on_refused_close frees the whole connection */
     if (uv_accept((uv_stream_t *)&w->listener, (uv_stream_t *)&c->tcp) != 0) {

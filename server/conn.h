@@ -1,7 +1,8 @@
 /* conn.h: one client connection: llhttp parsing, the current request, body routing,
  * keep-alive, pipelining and timeouts.
  *
- * Life of a request: bytes land in a fixed read buffer and go to llhttp. The URL and header
+ * Life of a request: bytes land in a fixed read buffer (pooled, held only while busy) and go
+ * to llhttp. The URL and header
  * fields are copied into a fixed arena (CN_MAX_HEADER_BYTES: beyond it 431, or 414 for the
  * target alone). At the end of the header section the router picks a handler whose begin()
  * either builds an answer right away (errors) or says where the body goes (a store writer, a
@@ -29,6 +30,7 @@
 #define CN_MAX_HEADER_BYTES (16 * 1024) /* request target + all field names and values */
 #define CN_MAX_HEADERS      100
 #define CN_DISCARD_MAX      (64 * 1024) /* a refused body up to this is read and dropped */
+#define CN_BUFS             (CN_RBUF + CN_MAX_HEADER_BYTES) /* pooled per busy connection */
 
 typedef enum {
     CN_BODY_DISCARD, /* drop (default) */
@@ -105,8 +107,10 @@ typedef struct cn_conn {
     uint32_t arena_len;
     cn_request req;
     rs_state resp;
-    char arena[CN_MAX_HEADER_BYTES];
-    char rbuf[CN_RBUF];
+    /* Read buffer (CN_RBUF) and header arena, one CN_BUFS block from the worker's pool, held
+     * only while the connection has a request or unparsed bytes: idle connections hold none. */
+    char *rbuf;
+    char *arena;
 } cn_conn;
 
 /* Accept a connection on the worker's listener. */

@@ -343,7 +343,7 @@ static void rs_pump(cn_conn *c)
             }
             return;
         }
-        if (!r->iobuf) r->iobuf = wk_iobuf_get(c->w);
+        if (!r->iobuf) r->iobuf = wk_pool_get(&c->w->iobufs);
         int64_t n = r->iobuf ? rs_fill(r, r->iobuf, RS_IOBUF, false) : -1;
         if (n <= 0) {
             lg_log(LG_WARN, "reading a stored value failed mid-response; closing");
@@ -387,10 +387,10 @@ void rs_reset(cn_conn *c)
         r->rd = NULL;
     }
     if (r->iobuf) {
-        wk_iobuf_put(c->w, r->iobuf);
+        wk_pool_put(&c->w->iobufs, r->iobuf);
         r->iobuf = NULL;
     }
-    if (r->body.cap > 2 * RS_INLINE_MAX) zd_buf_free(&r->body);
+    if (r->body.cap > RS_KEEP_BODY) zd_buf_free(&r->body);
     if (r->meta.cap > 16 * 1024) zd_buf_free(&r->meta);
     zd_buf_reset(&r->head);
     zd_buf_reset(&r->body);

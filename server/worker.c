@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -102,6 +103,8 @@ int wk_start(wk_worker *w, int index, const wk_shared *shared, int listen_fd)
     w->shared = shared;
     w->listen_fd = listen_fd;
     w->date_sec = -1;
+    w->iobufs = (wk_pool){.max = 8, .size = RS_IOBUF};
+    w->connbufs = (wk_pool){.max = WK_POOL_MAX, .size = CN_BUFS};
     int rc = uv_loop_init(&w->loop);
     if (rc) return rc;
     uv_tcp_init(&w->loop, &w->listener);
@@ -123,8 +126,10 @@ void wk_join(wk_worker *w)
 {
     uv_thread_join(&w->thread);
     uv_loop_close(&w->loop);
-    while (w->npool > 0)
-        free(w->pool[--w->npool]);
+    while (w->iobufs.n > 0)
+        munmap(w->iobufs.v[--w->iobufs.n], w->iobufs.size);
+    while (w->connbufs.n > 0)
+        munmap(w->connbufs.v[--w->connbufs.n], w->connbufs.size);
 }
 
 const char *wk_date(wk_worker *w)
@@ -139,16 +144,17 @@ const char *wk_date(wk_worker *w)
     return w->date;
 }
 
-uint8_t *wk_iobuf_get(wk_worker *w)
+uint8_t *wk_pool_get(wk_pool *p)
 {
-    if (w->npool > 0) return w->pool[--w->npool];
-    return malloc(RS_IOBUF);
+    if (p->n > 0) return p->v[--p->n];
+    void *b = mmap(NULL, p->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return b == MAP_FAILED ? NULL : b;
 }
 
-void wk_iobuf_put(wk_worker *w, uint8_t *buf)
+void wk_pool_put(wk_pool *p, uint8_t *buf)
 {
-    if (w->npool < WK_POOL_MAX)
-        w->pool[w->npool++] = buf;
+    if (p->n < p->max)
+        p->v[p->n++] = buf;
     else
-        free(buf);
+        munmap(buf, p->size);
 }

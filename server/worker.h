@@ -13,7 +13,17 @@
 #include <stdint.h>
 #include <uv.h>
 
-#define WK_POOL_MAX 8 /* idle streaming buffers kept per worker */
+#define WK_POOL_MAX 64 /* idle buffers a pool keeps */
+
+/* A per-worker pool of equal-sized buffers, mapped with mmap so that a buffer given back
+ * beyond the pool's capacity really leaves the process (no heap fragmentation keeping idle
+ * connections' memory resident). Only the owning worker thread uses it. */
+typedef struct wk_pool {
+    uint8_t *v[WK_POOL_MAX];
+    int n;
+    int max;
+    size_t size;
+} wk_pool;
 
 struct cn_conn;
 
@@ -39,8 +49,8 @@ typedef struct wk_worker {
     mt_worker metrics;
     char date[64]; /* "Date: ...\r\n" for date_sec */
     int64_t date_sec;
-    uint8_t *pool[WK_POOL_MAX]; /* idle streaming buffers */
-    int npool;
+    wk_pool iobufs;   /* RS_IOBUF streaming buffers */
+    wk_pool connbufs; /* CN_BUFS read buffer + header arena of busy connections */
 } wk_worker;
 
 /* Create a listening socket (SO_REUSEPORT, bound, not yet listening) for host:*port; if *port
@@ -60,8 +70,8 @@ void wk_join(wk_worker *w);
 /* The worker's current "Date: ...\r\n" header line. */
 const char *wk_date(wk_worker *w);
 
-/* Streaming buffers of RS_IOBUF bytes, recycled per worker. */
-uint8_t *wk_iobuf_get(wk_worker *w);
-void wk_iobuf_put(wk_worker *w, uint8_t *buf);
+/* A buffer of pool->size bytes (NULL if out of memory) / give it back. */
+uint8_t *wk_pool_get(wk_pool *p);
+void wk_pool_put(wk_pool *p, uint8_t *buf);
 
 #endif
