@@ -208,13 +208,15 @@ int pd_metrics_parse(const char *text, size_t len, pd_metrics *m, zd_error *err)
     return rc;
 }
 
-int pd_metrics_scrape(const zt_server *s, pd_metrics *m, zd_error *err)
+int pd_metrics_read(zt_conn *c, pd_metrics *m, zd_error *err)
 {
     zt_response r;
     memset(m, 0, sizeof *m);
-    int rc = zt_request(s, "GET", "/_zarrd/metrics", NULL, NULL, 0, &r);
-    if (rc) return zd_error_set(err, rc, "GET /_zarrd/metrics: no response");
+    if (zt_send_request(c, "GET", "/_zarrd/metrics", NULL, NULL, 0) ||
+        zt_read_response(c, &r, false))
+        return zd_error_set(err, ZD_EIO, "GET /_zarrd/metrics: no response");
     const char *ct = zt_header(&r, "Content-Type");
+    int rc;
     if (r.status != 200)
         rc = zd_error_set(err, ZD_EINVAL, "GET /_zarrd/metrics: status %d", r.status);
     else if (!ct || strncasecmp(ct, "text/plain", 10) != 0)
@@ -222,6 +224,16 @@ int pd_metrics_scrape(const zt_server *s, pd_metrics *m, zd_error *err)
     else
         rc = pd_metrics_parse((const char *)r.body.data, r.body.len, m, err);
     zt_response_free(&r);
+    return rc;
+}
+
+int pd_metrics_scrape(const zt_server *s, pd_metrics *m, zd_error *err)
+{
+    zt_conn c;
+    memset(m, 0, sizeof *m);
+    if (zt_conn_open_server(&c, s)) return zd_error_set(err, ZD_EIO, "cannot connect");
+    int rc = pd_metrics_read(&c, m, err);
+    zt_conn_close(&c);
     return rc;
 }
 

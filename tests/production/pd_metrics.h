@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "zd_error.h"
+#include "zt_http.h"
 #include "zt_server.h"
 
 typedef struct pd_sample {
@@ -28,7 +29,11 @@ typedef struct pd_metrics {
  * the offending line in err. */
 int pd_metrics_parse(const char *text, size_t len, pd_metrics *m, zd_error *err);
 
-/* GET /_zarrd/metrics from s, check 200 and a text/plain Content-Type, parse the body. */
+/* GET /_zarrd/metrics on the open connection c (so the scrape is ordered after the requests
+ * sent before it on c), check 200 and a text/plain Content-Type, parse the body. */
+int pd_metrics_read(zt_conn *c, pd_metrics *m, zd_error *err);
+
+/* The same on a new connection to s. */
 int pd_metrics_scrape(const zt_server *s, pd_metrics *m, zd_error *err);
 
 void pd_metrics_free(pd_metrics *m);

@@ -135,9 +135,7 @@ Test(disk_full, put_on_a_full_disk_fails_cleanly, .init = start_on_small_disk)
     free(huge);
 }
 
-/* Disabled: server bug h8-3 in /work/zarrd-bugs.md; enable when it is fixed. */
-Test(disk_full, patch_past_the_free_space_changes_nothing, .init = start_on_small_disk,
-     .disabled = true)
+Test(disk_full, patch_past_the_free_space_changes_nothing, .init = start_on_small_disk)
 {
     char *fill = malloc(FILL_SIZE);
     char *value = malloc(KEEP_SIZE);

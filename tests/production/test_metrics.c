@@ -50,9 +50,16 @@ static bool typed(const char *exposition, const char *name)
 
 Test(metrics, exposition_is_valid_prometheus_text)
 {
-    zt_put_str("/a", "x");
+    /* one connection: the PUT is recorded before the scrape that follows it is answered */
+    zt_conn c;
     zt_response r;
-    zt_do("GET", "/_zarrd/metrics", NULL, NULL, 0, &r);
+    cr_assert_eq(zt_conn_open_server(&c, zt_srv()), 0);
+    cr_assert_eq(zt_send_request(&c, "PUT", "/a", NULL, "x", 1), 0);
+    cr_assert_eq(zt_read_response(&c, &r, false), 0);
+    zt_response_free(&r);
+    cr_assert_eq(zt_send_request(&c, "GET", "/_zarrd/metrics", NULL, NULL, 0), 0);
+    cr_assert_eq(zt_read_response(&c, &r, false), 0);
+    zt_conn_close(&c);
     cr_assert_eq(r.status, 200);
     const char *ct = zt_header(&r, "Content-Type");
     cr_assert(ct && strstr(ct, "text/plain") && strstr(ct, "version=0.0.4"), "Content-Type %s",
@@ -78,48 +85,69 @@ Test(metrics, exposition_is_valid_prometheus_text)
             count = s->value;
         }
     }
-    cr_assert_geq(inf, 1, "no +Inf bucket");
+    cr_assert_geq(inf, 1, "no +Inf bucket, or the PUT not counted");
     cr_assert_eq(inf, count, "+Inf bucket %.0f != _count %.0f", inf, count);
     pd_metrics_free(&m);
     zt_response_free(&r);
 }
 
+/* One request on the keep-alive connection c; asserts its status. */
+static void on(zt_conn *c, const char *method, const char *target, const void *body, size_t len,
+               int status)
+{
+    zt_response r;
+    cr_assert_eq(zt_send_request(c, method, target, NULL, body, len), 0);
+    cr_assert_eq(zt_read_response(c, &r, strcmp(method, "HEAD") == 0), 0);
+    cr_assert_eq(r.status, status, "%s %s: %d, expected %d", method, target, r.status, status);
+    cr_assert(strcmp(method, "GET") != 0 || status != 200 || r.body.len == len, "GET %s: %zu bytes",
+              target, r.body.len);
+    zt_response_free(&r);
+}
+
+static void scrape_on(zt_conn *c, pd_metrics *m)
+{
+    zd_error err = {0};
+    cr_assert_eq(pd_metrics_read(c, m, &err), 0, "metrics: %s", err.msg);
+}
+
+static double delta(const pd_metrics *a, const pd_metrics *b, const char *series)
+{
+    return pd_metric(b, series) - pd_metric(a, series);
+}
+
+/* All on one keep-alive connection, whose requests the server finishes (and counts) one by
+ * one, so the counts between two scrapes are exact. */
 Test(metrics, counters_follow_known_requests)
 {
     static char body[BODY];
     memset(body, 'm', sizeof body);
+    zt_conn c;
+    cr_assert_eq(zt_conn_open_server(&c, zt_srv()), 0);
     pd_metrics a, b;
-    scrape(&a);
-    cr_assert_eq(zt_status("PUT", "/m", NULL, body, BODY), 201);
-    cr_assert_eq(zt_status("PUT", "/m", NULL, body, BODY), 204);
+    scrape_on(&c, &a);
+    on(&c, "PUT", "/m", body, BODY, 201);
+    on(&c, "PUT", "/m", body, BODY, 204);
     for (int i = 0; i < 3; i++)
-        zt_expect_value("/m", body, BODY);
+        on(&c, "GET", "/m", body, BODY, 200);
     for (int i = 0; i < 2; i++)
-        cr_assert_eq(zt_status("GET", "/missing", NULL, NULL, 0), 404);
-    cr_assert_eq(zt_status("HEAD", "/m", NULL, NULL, 0), 200);
-    cr_assert_eq(zt_status("DELETE", "/m", NULL, NULL, 0), 204);
-    scrape(&b);
+        on(&c, "GET", "/missing", NULL, 0, 404);
+    on(&c, "HEAD", "/m", NULL, 0, 200);
+    on(&c, "DELETE", "/m", NULL, 0, 204);
+    scrape_on(&c, &b);
+    zt_conn_close(&c);
 
     cr_assert_eq(requests(&b, "PUT", 201) - requests(&a, "PUT", 201), 1);
     cr_assert_eq(requests(&b, "PUT", 204) - requests(&a, "PUT", 204), 1);
     cr_assert_eq(requests(&b, "GET", 404) - requests(&a, "GET", 404), 2);
     cr_assert_eq(requests(&b, "HEAD", 200) - requests(&a, "HEAD", 200), 1);
     cr_assert_eq(requests(&b, "DELETE", 204) - requests(&a, "DELETE", 204), 1);
-    /* 3 GETs of /m, plus scrape a (counted once its answer is written: maybe not yet) */
-    double get200 = requests(&b, "GET", 200) - requests(&a, "GET", 200);
-    cr_assert(get200 >= 3 && get200 <= 4, "GET 200 moved by %.0f, expected 3 (+1 scrape)", get200);
-
-    double in =
-        pd_metric(&b, "zarrd_received_bytes_total") - pd_metric(&a, "zarrd_received_bytes_total");
-    double out = pd_metric(&b, "zarrd_sent_bytes_total") - pd_metric(&a, "zarrd_sent_bytes_total");
+    cr_assert_eq(requests(&b, "GET", 200) - requests(&a, "GET", 200), 4, "3 GETs and scrape a");
+    double in = delta(&a, &b, "zarrd_received_bytes_total");
+    double out = delta(&a, &b, "zarrd_sent_bytes_total");
     cr_assert_geq(in, 2 * BODY, "received bytes moved by %.0f after two %d-byte PUTs", in, BODY);
     cr_assert_geq(out, 3 * BODY, "sent bytes moved by %.0f after three %d-byte GETs", out, BODY);
-    double lat = pd_metric(&b, "zarrd_request_duration_seconds_count") -
-                 pd_metric(&a, "zarrd_request_duration_seconds_count");
-    cr_assert(lat >= 10 && lat <= 11, "latency count moved by %.0f for 10 requests", lat);
-    double conns =
-        pd_metric(&b, "zarrd_connections_total") - pd_metric(&a, "zarrd_connections_total");
-    cr_assert_geq(conns, 10, "connections_total moved by %.0f for 10 connections", conns);
+    double lat = delta(&a, &b, "zarrd_request_duration_seconds_count");
+    cr_assert_eq(lat, 10, "latency count moved by %.0f for 9 requests and scrape a", lat);
     pd_metrics_free(&a);
     pd_metrics_free(&b);
 }
@@ -136,6 +164,8 @@ static double open_connections(void)
 
 Test(metrics, open_connections_gauge_follows_clients)
 {
+    pd_metrics before, after;
+    scrape(&before);
     zt_conn *idle = pd_conns_open(zt_srv(), IDLERS);
     cr_assert_not_null(idle);
     for (size_t i = 0; i < IDLERS; i++) { /* a request each, so each is surely accepted */
@@ -147,6 +177,11 @@ Test(metrics, open_connections_gauge_follows_clients)
     double with = open_connections(); /* the idle ones and the scrape's own */
     cr_assert_eq(with, IDLERS + 1, "gauge %.0f with %d idle clients and the scraper", with, IDLERS);
     pd_conns_close(idle, IDLERS);
+    scrape(&after);
+    double accepted = delta(&before, &after, "zarrd_connections_total");
+    cr_assert_geq(accepted, IDLERS + 1, "connections_total moved by %.0f", accepted);
+    pd_metrics_free(&before);
+    pd_metrics_free(&after);
     double without = open_connections();
     for (int i = 0; i < 100 && without > 1; i++) { /* the server notices the closes soon */
         struct timespec ts = {0, 20 * 1000000L};

@@ -115,8 +115,7 @@ Test(slow, stalled_put_bodies_time_out_and_store_nothing)
                      "temp files left behind by timed-out uploads");
 }
 
-/* Disabled: server bug h8-2 in /work/zarrd-bugs.md; enable when it is fixed. */
-Test(slow, stalled_patch_bodies_time_out_and_change_nothing, .disabled = true)
+Test(slow, stalled_patch_bodies_time_out_and_change_nothing)
 {
     char value[64];
     for (size_t i = 0; i < STALLERS; i++) {
