@@ -2,6 +2,7 @@
 #include "zc_client_impl.h"
 
 #include "zc_errmsg.h"
+#include "zc_pool.h"
 #include "zc_request.h"
 
 #include <stdio.h>
@@ -60,6 +61,7 @@ int zc_client_open(const char *url, const zc_options *opts, zc_client **out)
 void zc_client_close(zc_client *c)
 {
     if (!c) return;
+    zc_pool_free(c->pool);
     while (c->idle) {
         zc_conn *n = c->idle->next;
         zc_conn_free(c->idle);
