@@ -1,7 +1,8 @@
 /* test_concurrency.c: many clients at once. 32 threads, each on its own keep-alive connection,
  * PATCH their own disjoint range of one key at the same moment, for several rounds; after every
  * round each byte must hold the value its owner wrote (no lost or torn writes). And PUTs racing
- * GETs: a reader must only ever see one whole value, never a half-written one. Worker threads
+ * GETs, and multi-range PATCHes racing GETs: a reader must only ever see a whole PUT and every
+ * range of a PATCH applied or none (atomic multipart/byteranges PATCH). Worker threads
  * record failures; only the main thread asserts. */
 #include <criterion/criterion.h>
 
@@ -176,4 +177,100 @@ Test(concurrency, readers_never_see_a_half_written_put)
     }
     free(a);
     free(b);
+}
+
+#define MULTI_SIZE   (64 * 1024)
+#define MULTI_SLICE  4096
+#define MULTI_ROUNDS 40
+
+typedef struct multi_reader {
+    atomic_bool *stop;
+    int reads, torn;
+    char why[128];
+} multi_reader;
+
+/* GET /multi until told to stop; its first and last slice must always hold one value. */
+static void *read_multi(void *arg)
+{
+    multi_reader *rd = arg;
+    zt_conn c;
+    bool ok = zt_conn_open_server(&c, zt_srv()) == 0;
+    while (ok && !atomic_load(rd->stop) && rd->torn == 0) {
+        zt_response r = {0};
+        if (zt_send_request(&c, "GET", "/multi", NULL, NULL, 0) ||
+            zt_read_response(&c, &r, false) || r.status != 200 || r.body.len != MULTI_SIZE) {
+            rd->torn++;
+            snprintf(rd->why, sizeof rd->why, "status %d, %zu bytes", r.status, r.body.len);
+        } else {
+            uint8_t v = r.body.data[0];
+            for (size_t i = 0; i < MULTI_SLICE; i++)
+                if (r.body.data[i] != v || r.body.data[MULTI_SIZE - 1 - i] != v) {
+                    rd->torn++;
+                    snprintf(rd->why, sizeof rd->why, "ranges differ: %d vs %d", v,
+                             r.body.data[MULTI_SIZE - 1 - i]);
+                    break;
+                }
+            rd->reads++;
+        }
+        zt_response_free(&r);
+    }
+    if (!ok) {
+        rd->torn++;
+        snprintf(rd->why, sizeof rd->why, "could not connect");
+    }
+    zt_conn_close(&c);
+    return NULL;
+}
+
+/* A multipart/byteranges PATCH body setting the first and last slice to v. */
+static void multi_body(zd_buf *b, uint8_t v)
+{
+    uint8_t slice[MULTI_SLICE];
+    memset(slice, v, sizeof slice);
+    zd_buf_reset(b);
+    cr_assert_eq(zd_buf_appendf(b, "--B\r\nContent-Range: bytes 0-%d/*\r\n\r\n", MULTI_SLICE - 1),
+                 0);
+    cr_assert_eq(zd_buf_append(b, slice, sizeof slice), 0);
+    cr_assert_eq(zd_buf_appendf(b, "\r\n--B\r\nContent-Range: bytes %d-%d/*\r\n\r\n",
+                                MULTI_SIZE - MULTI_SLICE, MULTI_SIZE - 1),
+                 0);
+    cr_assert_eq(zd_buf_append(b, slice, sizeof slice), 0);
+    cr_assert_eq(zd_buf_append_str(b, "\r\n--B--\r\n"), 0);
+}
+
+Test(concurrency, readers_never_see_half_a_multi_range_patch)
+{
+    static uint8_t zeros[MULTI_SIZE];
+    cr_assert_eq(zt_status("PUT", "/multi", NULL, zeros, sizeof zeros), 201);
+    atomic_bool stop = false;
+    multi_reader rds[4] = {0};
+    pthread_t tids[4];
+    for (int i = 0; i < 4; i++) {
+        rds[i].stop = &stop;
+        cr_assert_eq(pthread_create(&tids[i], NULL, read_multi, &rds[i]), 0);
+    }
+    zt_conn c;
+    zd_buf body = {0};
+    cr_assert_eq(zt_conn_open_server(&c, zt_srv()), 0);
+    for (int i = 1; i <= MULTI_ROUNDS; i++) {
+        multi_body(&body, (uint8_t)i);
+        zt_response r;
+        cr_assert_eq(zt_send_request(&c, "PATCH", "/multi",
+                                     "Content-Type: multipart/byteranges; boundary=B\r\n",
+                                     body.data, body.len),
+                     0);
+        cr_assert_eq(zt_read_response(&c, &r, false), 0);
+        cr_assert_eq(r.status, 204);
+        zt_response_free(&r);
+    }
+    zt_conn_close(&c);
+    zd_buf_free(&body);
+    atomic_store(&stop, true);
+    int reads = 0;
+    for (int i = 0; i < 4; i++) {
+        pthread_join(tids[i], NULL);
+        cr_assert_eq(rds[i].torn, 0, "reader %d: %s", i, rds[i].why);
+        reads += rds[i].reads;
+    }
+    cr_log_info("%d GETs raced %d multi-range PATCHes", reads, MULTI_ROUNDS);
 }

@@ -60,6 +60,8 @@ static void check_memory(long start_kb, uint64_t size, const char *when)
 {
     long grown = hwm_kb() - start_kb;
     long allowed = SLACK_KB + (zt_store_is_fs() ? 0 : (long)(size >> 10));
+    cr_log_info("%s %llu MiB, store %s: server VmHWM grew by %ld MiB", when,
+                (unsigned long long)(size >> 20), zt_srv()->store, grown >> 10);
     cr_assert(grown <= allowed, "%s: server VmHWM grew by %ld MiB (allowed %ld MiB, store %s)",
               when, grown >> 10, allowed >> 10, zt_srv()->store);
 }
