@@ -155,3 +155,19 @@ Test(report, unwritable_paths_fail_cleanly)
     cr_assert_neq(zb_report_load_json("/nonexistent-dir/x.json", &cfg, &res), 0);
     cr_assert_neq(zb_report_load_svg("/nonexistent-dir/x.svg", &cfg, &res), 0);
 }
+
+Test(report, empty_run_still_gives_a_valid_chart)
+{
+    zb_hist_init(&res.all);
+    for (int op = 0; op < ZB_OP_COUNT; op++)
+        zb_hist_init(&res.per_op[op]);
+    res.requests = 0;
+    res.elapsed_s = 0.01;
+    memset(res.per_second, 0, res.seconds * sizeof(*res.per_second));
+    cr_assert_eq(zb_report_load_svg(path, &cfg, &res), 0);
+    const char *svg = slurp(path);
+    cr_assert_not_null(strstr(svg, "</svg>\n"));
+    cr_assert_eq(count(svg, "<polyline"), 0);
+    cr_assert_null(strstr(svg, "nan"));
+    cr_assert_null(strstr(svg, "inf"));
+}
