@@ -90,6 +90,9 @@ void hd_store_error(cn_conn *c, int rc, const char *what)
     case ST_EPRECOND:
         hd_cond_answer(c, c->req.cond_status ? c->req.cond_status : 412, NULL);
         break;
+    case ST_ENOSPC:
+        rs_error(c, 507, "insufficient storage", "%s: no space left on the server", what);
+        break;
     case ZD_ERANGE:
         rs_error(c, 416, "range not satisfiable", "%s: offset beyond the end of the value", what);
         break;

@@ -19,6 +19,7 @@
 #define ST_EPRECOND (-100) /* the precondition callback refused: 412 (or 304) */
 #define ST_EBADKEY  (-101) /* the key crosses a symbolic link or other non-key object: 400 */
 #define ST_EISDIR   (-102) /* the key (or a parent) is a directory / a value: 409 */
+#define ST_ENOSPC   (-103) /* no space left (or quota exhausted): 507 */
 
 /* Names beginning with this are the server's own (temp files); refused as key segments. */
 #define ST_RESERVED_PREFIX     ".zarrd-"

@@ -58,6 +58,9 @@ int fs_errno(int e)
         return ZD_ENOMEM;
     case EFBIG:
         return ZD_EOVERFLOW;
+    case ENOSPC:
+    case EDQUOT:
+        return ST_ENOSPC;
     default:
         return ZD_EIO;
     }
