@@ -5,6 +5,7 @@
 #include "log.h"
 
 #include <errno.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,9 +97,18 @@ static int opt_parse_listen(const char *s, opt_config *cfg)
         hlen = (size_t)(colon - s);
     }
     if (hlen == 0 || hlen >= sizeof cfg->host) return -1;
-    memcpy(cfg->host, host, hlen);
-    cfg->host[hlen] = '\0';
-    return opt_parse_int(colon + 1, 0, 65535, &cfg->port);
+    char name[sizeof cfg->host];
+    memcpy(name, host, hlen);
+    name[hlen] = '\0';
+    if (opt_parse_int(colon + 1, 0, 65535, &cfg->port)) return -1;
+    /* A host name ("localhost") is resolved once, here; the numeric address is used after. */
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
+    struct addrinfo *res = NULL;
+    if (getaddrinfo(name, NULL, &hints, &res) || !res) return -1;
+    int rc = getnameinfo(res->ai_addr, res->ai_addrlen, cfg->host, sizeof cfg->host, NULL, 0,
+                         NI_NUMERICHOST);
+    freeaddrinfo(res);
+    return rc ? -1 : 0;
 }
 
 static void opt_defaults(opt_config *cfg)
@@ -196,7 +206,9 @@ int opt_parse(int argc, char **argv, opt_config *cfg)
         } else {
             if (strlen(a) >= sizeof flag) return opt_fail(a, NULL, "unknown option");
             strcpy(flag, a);
-            if (i + 1 >= argc) return opt_fail(flag, NULL, "unknown option or missing value");
+            if (i + 1 >= argc)
+                return opt_fail(flag, NULL,
+                                strstr(opt_usage, flag) ? "missing value" : "unknown option");
             value = argv[++i];
         }
         if (opt_apply(flag, value, cfg) != OPT_RUN) return OPT_EXIT_USAGE;
