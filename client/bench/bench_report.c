@@ -29,7 +29,9 @@ void zb_report_load_text(FILE *f, const zb_load_cfg *cfg, const zb_load_result *
             (unsigned long long)res->requests, res->elapsed_s, (double)res->requests / secs,
             mb / secs, (double)res->bytes_in / 1e6, (double)res->bytes_out / 1e6);
     if (res->missed)
-        fprintf(f, "open loop: %llu scheduled requests never sent (server too slow)\n",
+        fprintf(f,
+                "open loop: %llu scheduled requests not sent before the end (the server or "
+                "the generator fell behind the rate)\n",
                 (unsigned long long)res->missed);
     fprintf(f,
             "latency (us)  requests       p50       p90       p99     p99.9       max      mean\n");
