@@ -16,6 +16,8 @@ const published = {
     "local 1006.27 main / 68.45 sketch; memory 1018.60 / 46.85 (PR #3719, test_write_array[chunks=100,shards=1M-None])",
   "idx/none/point": "0.28 main / 0.03 sketch (PR #3719, test_slice_indexing[None-(0,0,0)])",
   "idx/s50/all": "89.80 main / 9.12 sketch (PR #3719, test_slice_indexing[(50,50,50)-full_slice])",
+  "large/read_shard":
+    "2153.47 main / 226.80 sketch (PR #3719, test_sharded_morton_indexing_large[(32,32,32)]; 32768-chunk shard, array shape not checked)",
   "large/write1":
     "425 main / 261 with PR #3708 (PR #3712, test_sharded_morton_write_single_chunk)",
 };
