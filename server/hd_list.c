@@ -156,7 +156,7 @@ static void list_finish(cn_conn *c)
         hd_store_error(c, rc, "listing");
         return;
     }
-    qsort(l.v, l.n, sizeof *l.v, list_cmp);
+    if (l.n > 1) qsort(l.v, l.n, sizeof *l.v, list_cmp);
     size_t kept = 0; /* drop duplicates (a memory store reports a directory once per key) */
     for (size_t i = 0; i < l.n; i++) {
         if (kept && l.v[i].dir && strcmp(l.v[i].name, l.v[kept - 1].name) == 0) {

@@ -5,7 +5,9 @@
  * under the key's lock, to the value the key names at that moment: precondition check, offset
  * <= size check, pwrite (or copy_file_range from the spool) at the offset, fsync per --fsync,
  * mtime rule. A body that never completes changes nothing; concurrent PATCHes of disjoint
- * ranges of one key all land (each applies its own range under the lock).
+ * ranges of one key all land (each applies its own range under the lock). An extension is
+ * reserved with fallocate first, and cut back if writing still fails, so a full disk leaves
+ * the value as it was.
  *
  * Multi-range PATCH (buffered body): under the key's lock the value is copied to a temp file
  * in its directory, every range is applied there, and the copy is renamed over the key, so
@@ -73,6 +75,15 @@ static int fs_open_value(const fs_store *s, const char *key, int flags, int *fd,
     }
     *fd = f;
     return 0;
+}
+
+/* Reserve the blocks of a value growing from size to end, beyond its end of file, so that
+ * writing the extension cannot run out of space halfway (ST_ENOSPC now, nothing changed). */
+static int fs_reserve(int fd, uint64_t size, uint64_t end)
+{
+    if (end <= size) return 0;
+    if (fallocate(fd, FALLOC_FL_KEEP_SIZE, (off_t)size, (off_t)(end - size)) == 0) return 0;
+    return errno == EOPNOTSUPP || errno == ENOSYS ? 0 : fs_errno(errno);
 }
 
 /* ---- raw PATCH ---- */
@@ -146,9 +157,13 @@ static int fs_patcher_commit(st_writer *base, const st_precond *pc, st_result *r
     }
     if (!rc && p->off > (uint64_t)st.st_size) rc = ZD_ERANGE;
     if (!rc && p->off + len > (uint64_t)INT64_MAX) rc = ZD_EOVERFLOW;
-    if (!rc)
+    if (!rc) rc = fs_reserve(fd, (uint64_t)st.st_size, p->off + len);
+    if (!rc) {
         rc = p->spool >= 0 ? fs_copy_range(p->spool, 0, fd, p->off, len)
                            : fs_pwrite_all(fd, p->mem.data, p->mem.len, p->off);
+        if (rc && ftruncate(fd, st.st_size) == 0) /* drop a partial extension */
+            fs_bump(fd, &st, &nst);
+    }
     if (!rc) rc = fs_sync(s, fd);
     if (!rc) rc = fs_bump(fd, &st, &nst);
     kl_unlock(p->key, p->key_len);
