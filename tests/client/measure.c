@@ -3,7 +3,9 @@
  *   1. pool dispatch: cost per item of the worker pool for no-op items and for tiny chunk
  *      reads, with the claim size capped at 1, 4, 16 and 64 items;
  *   2. partial shard reads: `GET shard?chunk=C` per inner chunk versus the index plus
- *      coalesced byte ranges, for 1..1024 wanted inner chunks, contiguous and scattered.
+ *      coalesced byte ranges, for 1..1024 wanted inner chunks, contiguous and scattered;
+ *   3. the three shard write modes writing one inner chunk of zarr-python's "large shard"
+ *      case (shape 64³, inner chunks 1³, shards 32³: 32768 inner chunks per shard).
  * Usage: client_measure URL   (a running zarrd; writes under measure/). */
 #include "zc_array_impl.h"
 
@@ -120,6 +122,52 @@ static void shard_reads(zc_client *c)
     zc_array_close(a);
 }
 
+static void write_modes(const char *url)
+{
+    static const char *const names[] = {"SERVER (POST ?batch)", "RANGE (PATCH slots)",
+                                        "WHOLE (GET+PUT shard)"};
+    static const zc_shard_write_mode modes[] = {ZC_SHARD_WRITE_SERVER, ZC_SHARD_WRITE_RANGE,
+                                                ZC_SHARD_WRITE_WHOLE};
+    printf("\none inner chunk write, shape 64^3, inner chunks 1^3, shards 32^3 (median of 21, "
+           "ms)\n");
+    for (int m = 0; m < 3; m++) {
+        zc_options o;
+        zc_options_init(&o);
+        o.shard_write_mode = modes[m];
+        zc_client *c;
+        check(zc_client_open(url, &o, &c), "open");
+        uint64_t shape[3] = {64, 64, 64}, chunks[3] = {1, 1, 1}, shards[3] = {32, 32, 32};
+        zc_array_spec s = {
+            .ndim = 3, .shape = shape, .chunks = chunks, .shards = shards, .dtype = "uint8"};
+        char path[32];
+        snprintf(path, sizeof path, "measure/large%d", m);
+        zc_array *a;
+        check(zc_array_create(c, path, &s, &a), "create");
+        uint8_t *all = malloc(64 * 64 * 64);
+        memset(all, 1, 64 * 64 * 64);
+        uint64_t zero[3] = {0, 0, 0}, one[3] = {1, 1, 1};
+        check(zc_array_write(a, zero, shape, all), "write all");
+        double t[21];
+        for (int r = 0; r < 21; r++) {
+            uint8_t v = (uint8_t)(r + 2);
+            uint64_t at[3] = {(uint64_t)r, 5, 7};
+            double t0 = now();
+            check(zc_array_write(a, at, one, &v), "write one");
+            t[r] = now() - t0;
+        }
+        for (int i = 0; i < 21; i++) /* insertion sort for the median */
+            for (int k = i; k > 0 && t[k] < t[k - 1]; k--) {
+                double x = t[k];
+                t[k] = t[k - 1];
+                t[k - 1] = x;
+            }
+        printf("%-24s %8.3f\n", names[m], t[10] * 1e3);
+        free(all);
+        zc_array_close(a);
+        zc_client_close(c);
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -131,5 +179,6 @@ int main(int argc, char **argv)
     dispatch(c);
     shard_reads(c);
     zc_client_close(c);
+    write_modes(argv[1]);
     return 0;
 }
