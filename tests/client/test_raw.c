@@ -1,11 +1,12 @@
 /* test_raw.c: the client's raw key/value operations and error reporting against a real zarrd:
  * get/put/patch/delete/head/range/list round trips, the server's 4xx reasons in zc_errmsg(),
- * a server that is not running, and one client shared by many threads. */
+ * a server that is not running, one client shared by many threads, bearer tokens. */
 #include "client_test.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 TestSuite(raw, .init = zt_fixture_start, .fini = zt_fixture_stop);
 
@@ -205,4 +206,57 @@ Test(raw, one_client_shared_by_threads)
         cr_assert_eq(a[i].failures, 0, "thread %d: %d failures", i, a[i].failures);
     }
     zc_client_close(c);
+}
+
+/* A server run with --token-file: the client's bearer token opens it, a read-only token gets
+ * 403 with the server's reason, no token 401. */
+static char token_file[64];
+
+static void start_with_tokens(void)
+{
+    snprintf(token_file, sizeof token_file, "/tmp/zc-tokens-XXXXXX");
+    int fd = mkstemp(token_file);
+    cr_assert(fd >= 0);
+    const char *lines = "writer-token rw\nreader-token ro\n";
+    cr_assert_eq(write(fd, lines, strlen(lines)), (ssize_t)strlen(lines));
+    close(fd);
+    zt_fixture_start_args((const char *[]){"--token-file", token_file, NULL});
+}
+
+static void stop_with_tokens(void)
+{
+    zt_fixture_stop();
+    unlink(token_file);
+}
+
+TestSuite(auth, .init = start_with_tokens, .fini = stop_with_tokens);
+
+static zc_client *token_client(const char *token)
+{
+    zc_options o;
+    zc_options_init(&o);
+    o.token = token;
+    return ct_client(&o);
+}
+
+Test(auth, bearer_tokens)
+{
+    zc_client *w = token_client("writer-token"), *r = token_client("reader-token");
+    zc_client *none = ct_client(NULL);
+    ZC_OK_OR_FAIL(zc_put(w, "k", "v", 1));
+    expect_value(r, "k", "v");
+    cr_assert_eq(zc_put(r, "k", "x", 1), ZC_EDENIED);
+    cr_assert(strstr(zc_errmsg(), "HTTP 403"), "message: %s", zc_errmsg());
+    void *d;
+    size_t len;
+    cr_assert_eq(zc_get(none, "k", &d, &len), ZC_EDENIED);
+    cr_assert(strstr(zc_errmsg(), "HTTP 401"), "message: %s", zc_errmsg());
+    zc_client_close(w);
+    zc_client_close(r);
+    zc_client_close(none);
+    zc_client *bad = NULL;
+    zc_options o;
+    zc_options_init(&o);
+    o.token = "has space";
+    cr_assert_eq(zc_client_open("http://127.0.0.1:1", &o, &bad), ZC_EINVAL);
 }
