@@ -20,6 +20,7 @@
 #include <zarrd/client.h>
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,6 +59,16 @@ typedef struct load_worker {
     char first_error[ZB_OUT_COUNT][ZB_LOAD_ERRMSG];
     uint64_t missed, bytes_in, bytes_out;
 } load_worker;
+
+/* Set by SIGINT/SIGTERM during the run phase: workers stop after their current request and
+ * the run is reported and cleaned up as if its time had ended. */
+static volatile sig_atomic_t interrupted;
+
+static void on_interrupt(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
 
 static uint8_t pattern_byte(uint64_t i)
 {
@@ -160,6 +171,7 @@ static void run_loop(load_worker *w)
         next += interval * w->idx / cfg->connections; /* spread the threads' phases */
     }
     for (;;) {
+        if (interrupted) break;
         if (cfg->max_requests &&
             atomic_fetch_add_explicit(&sh->claimed, 1, memory_order_relaxed) >= cfg->max_requests)
             break;
@@ -171,7 +183,11 @@ static void run_loop(load_worker *w)
         }
         if (interval) {
             if (next >= sh->end_ns) break;
-            if (now < next) zb_sleep_until(next);
+            while (now < next && !interrupted) { /* in slices, so an interrupt is seen */
+                zb_sleep_until(next - now > 100000000ull ? now + 100000000ull : next);
+                now = zb_now_ns();
+            }
+            if (interrupted) break;
             t0 = next; /* latency counts from the scheduled time */
             next += interval;
         } else {
@@ -240,8 +256,9 @@ static int run_phase(load_worker *ws, unsigned n, load_phase phase, bool show_pr
         for (;;) {
             uint64_t now = zb_now_ns();
             uint64_t wake = now + 250000000ull;
-            bool finished = now >= sh->end_ns || (sh->cfg->max_requests &&
-                                                  atomic_load(&sh->done) >= sh->cfg->max_requests);
+            bool finished =
+                interrupted || now >= sh->end_ns ||
+                (sh->cfg->max_requests && atomic_load(&sh->done) >= sh->cfg->max_requests);
             if (finished) break;
             zb_sleep_until(wake < sh->end_ns ? wake : sh->end_ns);
             now = zb_now_ns();
@@ -419,7 +436,15 @@ int zb_load_run(const zb_load_cfg *cfg, zb_load_result *res)
     }
     sh.start_ns = zb_now_ns();
     sh.end_ns = sh.start_ns + (uint64_t)(cfg->duration_s * 1e9);
+    struct sigaction sa = {.sa_handler = on_interrupt}, old_int, old_term;
+    sigemptyset(&sa.sa_mask);
+    interrupted = 0;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
     rc = run_phase(ws, cfg->connections, PHASE_RUN, isatty(STDOUT_FILENO));
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    res->interrupted = interrupted != 0;
     res->elapsed_s = (double)(zb_now_ns() - sh.start_ns) / 1e9;
     if (rc) goto out;
     collect(&sh, ws, cfg->connections, res);

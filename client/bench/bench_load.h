@@ -73,6 +73,7 @@ typedef struct zb_load_result {
     uint64_t missed; /* open loop: scheduled before the end but never sent */
     uint64_t bytes_in, bytes_out;
     double elapsed_s;
+    bool interrupted;                 /* stopped early by SIGINT / SIGTERM */
     uint64_t shard_chunks;            /* shard/batch ops: inner chunks read back after the run */
     uint64_t shard_written;           /* ... that hold the pattern */
     uint64_t shard_wrong;             /* ... that hold neither the pattern nor the fill value */

@@ -28,6 +28,7 @@ void zb_report_load_text(FILE *f, const zb_load_cfg *cfg, const zb_load_result *
     fprintf(f, "requests %llu in %.2f s: %.1f req/s, %.2f MB/s (in %.2f MB, out %.2f MB)\n",
             (unsigned long long)res->requests, res->elapsed_s, (double)res->requests / secs,
             mb / secs, (double)res->bytes_in / 1e6, (double)res->bytes_out / 1e6);
+    if (res->interrupted) fprintf(f, "interrupted: stopped early after %.2f s\n", res->elapsed_s);
     if (res->missed)
         fprintf(f,
                 "open loop: %llu scheduled requests not sent before the end (the server or "
@@ -89,6 +90,7 @@ static cJSON *load_json(const zb_load_cfg *cfg, const zb_load_result *res)
         cJSON_AddNumberToObject(mix, zb_op_name((zb_op)op), cfg->mix.weight[op]);
     double secs = res->elapsed_s > 0 ? res->elapsed_s : 1e-9;
     cJSON_AddNumberToObject(root, "elapsed_s", res->elapsed_s);
+    cJSON_AddBoolToObject(root, "interrupted", res->interrupted);
     cJSON_AddNumberToObject(root, "requests", (double)res->requests);
     cJSON_AddNumberToObject(root, "missed", (double)res->missed);
     cJSON_AddNumberToObject(root, "requests_per_s", (double)res->requests / secs);
