@@ -16,7 +16,9 @@
 typedef struct zc_worker {
     zc_conn conn;
     zd_codec_ctx *ctx;
-    zd_buf scratch[3]; /* per-worker buffers the job functions may use freely */
+    /* Per-worker buffers, reused across items: [0] a decoded grid chunk (or shard),
+     * [1] encoded bytes, [2] a decoded inner chunk. */
+    zd_buf scratch[3];
 } zc_worker;
 
 typedef struct zc_pool zc_pool;
