@@ -469,12 +469,12 @@ const zb_case zb_cases[] = {
     E2E("c100-s1000000", 100, 1000000, "gzip"),
     IDX("none", 0),
     IDX("s50", 50),
-    {"large/read1", &large, ZB_READ, 1, 32, "none", 0},
-    {"large/read_shard", &large, ZB_READ, 1, 32, "none", 1},
-    {"large/write1", &large, ZB_WRITE, 1, 32, "none", 0},
-    {"bulk/write", &bulk, ZB_WRITE, 64, 256, "zstd", 0},
-    {"bulk/read", &bulk, ZB_READ, 64, 256, "zstd", 0},
-    {"bulk/read_chunks", &bulk, ZB_READ_CHUNKS, 64, 256, "zstd", 0},
+    {"large/read1", &large, ZB_READ, 0, 0, "none", 0},
+    {"large/read_shard", &large, ZB_READ, 0, 0, "none", 1},
+    {"large/write1", &large, ZB_WRITE, 0, 0, "none", 0},
+    {"bulk/write", &bulk, ZB_WRITE, 0, 0, "zstd", 0},
+    {"bulk/read", &bulk, ZB_READ, 0, 0, "zstd", 0},
+    {"bulk/read_chunks", &bulk, ZB_READ_CHUNKS, 0, 0, "zstd", 0},
 };
 const size_t zb_ncases = sizeof(zb_cases) / sizeof(zb_cases[0]);
 

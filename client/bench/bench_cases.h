@@ -39,8 +39,9 @@ struct zb_case {
     const char *name;
     const zb_family *family;
     zb_case_op op;
-    uint64_t chunks, shards; /* e2e layout (shards 0 = none); indexing: shards edge or 0 */
-    const char *codec;       /* e2e: "none" or "gzip" */
+    uint64_t chunks, shards; /* e2e layout (shards 0 = none); indexing: shards edge or 0;
+                                large and bulk fix their layout themselves (0 here) */
+    const char *codec;       /* e2e: "none" or "gzip"; informative elsewhere */
     int sel;                 /* indexing: which selection; large: 0 one chunk, 1 a shard */
 };
 

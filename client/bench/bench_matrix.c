@@ -67,7 +67,8 @@ static int parse_args(const char *url, int argc, char **argv, zb_matrix_cfg *cfg
             cfg->case_filter = optarg;
             break;
         case 's':
-            if (zb_parse_u64(optarg, 256, ZB_MATRIX_MAX_SIZE, &cfg->size) || cfg->size % 256)
+            if (zb_parse_u64(optarg, ZB_MATRIX_MIN_SIZE, ZB_MATRIX_MAX_SIZE, &cfg->size) ||
+                cfg->size % ZB_MATRIX_MIN_SIZE)
                 return bad("--size", optarg);
             break;
         case 'j':

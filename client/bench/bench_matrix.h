@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #define ZB_MATRIX_MAX_REPEATS 1000
-#define ZB_MATRIX_MIN_SIZE    64
+#define ZB_MATRIX_MIN_SIZE    256  /* bulk cube edge: one shard; sizes are multiples of it */
 #define ZB_MATRIX_MAX_SIZE    2048 /* bulk cube edge; 2048^3 uint16 = 16 GiB */
 
 typedef struct zb_matrix_cfg {
