@@ -114,6 +114,7 @@ static void cn_req_start(cn_conn *c)
     zd_buf body = r->body;
     memset(r, 0, sizeof *r);
     r->body = body;
+    r->method = -1; /* until the request line is parsed (metrics count it as OTHER) */
     r->body_expected = UINT64_MAX;
     r->body_mode = CN_BODY_DISCARD;
     r->start_ns = cn_now_ns();
