@@ -1,9 +1,10 @@
 /* test_array.c: array round trips through libzarrd-client and a real zarrd, against a dense
  * reference model: codec chains {none, gzip, zstd, transpose+zstd, crc32c} × layouts
  * {unsharded, sharded, nested sharding} × 1-D..4-D with edge chunks × a write sequence (whole,
- * overlapping partial blocks, partial inner chunks, fill-value writes), read back whole and
- * with steps. For sharded layouts the three shard write modes must leave the same contents and
- * the same keys, and each mode's client reads what the others wrote. */
+ * overlapping partial blocks, partial inner chunks, fill-value writes) × write_empty_chunks
+ * off/on (sharded and unsharded), read back whole and with steps. For sharded layouts the three
+ * shard write modes must leave the same contents and the same keys, and each mode's client reads
+ * what the others wrote. */
 #include "array_case.h"
 #include "client_test.h"
 
@@ -134,11 +135,11 @@ static char *key_set(zc_client *cl, const char *path)
     return s;
 }
 
-static void run_layout(ac_layout layout)
+static void run_layout(ac_layout layout, int write_empty)
 {
     zc_client *cl[NMODES];
     for (size_t m = 0; m < NMODES; m++)
-        cl[m] = mode_client(modes[m], 0);
+        cl[m] = mode_client(modes[m], write_empty);
     int nmodes = layout == AC_UNSHARDED ? 1 : (int)NMODES;
     for (int ndim = 1; ndim <= 4; ndim++) {
         for (int ch = 0; ch < AC_NCHAINS; ch++) {
@@ -150,7 +151,8 @@ static void run_layout(ac_layout layout)
             char path[NMODES][64];
             for (int m = 0; m < nmodes; m++) {
                 void *mm = ac_model_new(&c);
-                snprintf(path[m], sizeof path[m], "l%d/d%d/c%d/m%d", layout, ndim, ch, m);
+                snprintf(path[m], sizeof path[m], "l%d/e%d/d%d/c%d/m%d", layout, write_empty, ndim,
+                         ch, m);
                 zc_array *a;
                 ZC_OK_OR_FAIL(zc_array_create_json(cl[m], path[m], ac_zarr_json(&c), &a));
                 write_sequence(&c, a, mm, seed);
@@ -182,17 +184,29 @@ static void run_layout(ac_layout layout)
 
 Test(array, unsharded_matrix, .timeout = 120)
 {
-    run_layout(AC_UNSHARDED);
+    run_layout(AC_UNSHARDED, 0);
 }
 
 Test(array, sharded_matrix, .timeout = 120)
 {
-    run_layout(AC_SHARDED);
+    run_layout(AC_SHARDED, 0);
 }
 
 Test(array, nested_sharding_matrix, .timeout = 120)
 {
-    run_layout(AC_NESTED);
+    run_layout(AC_NESTED, 0);
+}
+
+/* The same with write_empty_chunks on: fill-valued chunks are stored (unsharded), and shards
+ * still drop fill-valued inner chunks in every mode, so the modes still agree. */
+Test(array, unsharded_matrix_write_empty_chunks, .timeout = 120)
+{
+    run_layout(AC_UNSHARDED, 1);
+}
+
+Test(array, sharded_matrix_write_empty_chunks, .timeout = 120)
+{
+    run_layout(AC_SHARDED, 1);
 }
 
 /* write_empty_chunks: off deletes chunks equal to the fill value, on stores them. */
