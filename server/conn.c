@@ -101,9 +101,7 @@ static void cn_req_cleanup(cn_conn *c)
         r->writer->abort(r->writer);
         r->writer = NULL;
     }
-    if (r->handler && r->handler->cleanup) r->handler->cleanup(c);
     r->handler = NULL;
-    r->hstate = NULL;
     if (r->body.cap > CN_DISCARD_MAX) zd_buf_free(&r->body);
     zd_buf_reset(&r->body);
 }

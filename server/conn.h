@@ -67,7 +67,6 @@ typedef struct cn_request {
     zd_buf body;
     uint64_t body_limit;
     const struct hd_handler *handler;
-    void *hstate;    /* handler-owned state, released by handler->cleanup */
     int cond_status; /* set by the precondition callback: 304 or 412 */
     struct {
         int form; /* hd_patch.c's body form */

@@ -2,8 +2,7 @@
  *
  * begin() runs when the header section is complete: it validates, checks preconditions that
  * can be checked before the body, and either builds an answer (rs_*) or routes the body
- * (cn_body_to_*). finish() runs when the whole message has arrived and builds the answer.
- * cleanup() (optional) releases req.hstate whatever happened. */
+ * (cn_body_to_*). finish() runs when the whole message has arrived and builds the answer. */
 #ifndef ZS_HANDLERS_H
 #define ZS_HANDLERS_H
 
@@ -13,7 +12,6 @@
 typedef struct hd_handler {
     void (*begin)(cn_conn *c);
     void (*finish)(cn_conn *c);
-    void (*cleanup)(cn_conn *c);
 } hd_handler;
 
 extern const hd_handler hd_get;     /* GET/HEAD /key (hd_get.c) */

@@ -100,7 +100,7 @@ int main(int argc, char **argv)
     uv_signal_start(&zs_sigint, zs_on_signal, SIGINT);
 
     for (int i = 0; i < zs_nworkers; i++) {
-        int rc = wk_start(&zs_workers[i], i, &shared, fds[i]);
+        int rc = wk_start(&zs_workers[i], &shared, fds[i]);
         if (rc) {
             fprintf(stderr, "zarrd: cannot start worker %d: %s\n", i, uv_strerror(rc));
             return 1;

@@ -97,11 +97,9 @@ static void wk_run(void *arg)
     uv_run(&w->loop, UV_RUN_DEFAULT);
 }
 
-int wk_start(wk_worker *w, int index, const wk_shared *shared, int listen_fd)
+int wk_start(wk_worker *w, const wk_shared *shared, int listen_fd)
 {
-    w->index = index;
     w->shared = shared;
-    w->listen_fd = listen_fd;
     w->date_sec = -1;
     w->iobufs = (wk_pool){.max = 8, .size = RS_IOBUF};
     w->connbufs = (wk_pool){.max = WK_POOL_MAX, .size = CN_BUFS};

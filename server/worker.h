@@ -37,13 +37,11 @@ typedef struct wk_shared {
 } wk_shared;
 
 typedef struct wk_worker {
-    int index;
     const wk_shared *shared;
     uv_loop_t loop;
     uv_tcp_t listener;
     uv_async_t stop_async;
     uv_thread_t thread;
-    int listen_fd;
     bool draining;
     struct cn_conn *conns; /* every open connection (doubly linked), for draining */
     mt_worker metrics;
@@ -59,7 +57,7 @@ typedef struct wk_worker {
 int wk_bind(const char *host, int *port, bool first, int *fd_out);
 
 /* Initialise a worker around a bound socket and start its thread. */
-int wk_start(wk_worker *w, int index, const wk_shared *shared, int listen_fd);
+int wk_start(wk_worker *w, const wk_shared *shared, int listen_fd);
 
 /* Ask a worker to drain (thread-safe): stop accepting, finish in-flight requests, close. */
 void wk_stop(wk_worker *w);
