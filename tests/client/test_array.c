@@ -319,3 +319,31 @@ Test(array, corrupt_chunk_is_an_error)
     zc_array_close(a);
     zc_client_close(cl);
 }
+
+/* Inner chunk coordinates past 127 take two-byte varints in batches and long ?chunk= queries;
+ * every write mode must place them. */
+Test(array, many_inner_chunks_per_shard)
+{
+    for (size_t m = 0; m < NMODES; m++) {
+        zc_client *cl = mode_client(modes[m], 0);
+        uint64_t shape[1] = {3000}, chunks[1] = {1}, shards[1] = {2048};
+        zc_array_spec s = {
+            .ndim = 1, .shape = shape, .chunks = chunks, .shards = shards, .dtype = "uint8"};
+        char path[32];
+        snprintf(path, sizeof path, "many%zu", m);
+        zc_array *a;
+        ZC_OK_OR_FAIL(zc_array_create(cl, path, &s, &a));
+        uint8_t v[5] = {1, 2, 3, 4, 5}, got[3000], want[3000] = {0};
+        uint64_t at[3] = {130, 1999, 2046}, n[1] = {5};
+        for (int i = 0; i < 3; i++) {
+            uint64_t st[1] = {at[i]};
+            ZC_OK_OR_FAIL(zc_array_write(a, st, n, v));
+            memcpy(want + at[i], v, 5);
+        }
+        uint64_t zero[1] = {0};
+        ZC_OK_OR_FAIL(zc_array_read(a, zero, shape, NULL, got));
+        cr_assert_eq(memcmp(got, want, sizeof want), 0, "mode %zu", m);
+        zc_array_close(a);
+        zc_client_close(cl);
+    }
+}
