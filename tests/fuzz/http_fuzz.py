@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""http_fuzz.py ZARRD [SECONDS] [SEED]: fuzz zarrd's whole HTTP request path over a socket.
+"""http_fuzz.py ZARRD [SECONDS] [SEED] [--auth]: fuzz zarrd's HTTP request path over a socket.
 
 libFuzzer cannot drive a server's event loop, so this mutates well-formed requests (every verb,
 ranges, Content-Range PATCH, multipart and message/byterange bodies, chunked bodies,
@@ -12,6 +12,8 @@ ASan/UBSan build (build-asan/server/zarrd). Checks, while fuzzing and at the end
   * nothing is written outside the data directory (a canary file next to it stays intact and
     no file appears beside it);
   * SIGTERM still drains and exits 0, and the server printed no sanitizer report.
+With --auth, zarrd runs with --token-file (an rw token and an ro token limited to a prefix)
+and the requests carry Authorization headers, so the token checks are fuzzed too.
 Exit status 0 when all checks held. Deterministic for a given SEED (default 1).
 """
 import os
@@ -28,7 +30,10 @@ import time
 STATUS_LINE = re.compile(rb"^HTTP/1\.1 [1-5][0-9][0-9] [^\r\n]*\r\n")
 
 
-def seeds():
+AUTH = b"Authorization: Bearer fuzz-token-rw\r\n"
+
+
+def seeds(auth):
     """Well-formed requests that reach every parser behind the request line."""
     mp = (b"--B\r\nContent-Range: bytes 0-3/*\r\n\r\nabcd\r\n"
           b"--B\r\nContent-Range: bytes 8-9/*\r\n\r\nxy\r\n--B--\r\n")
@@ -65,6 +70,15 @@ def seeds():
     ]
     # A pipelined pair.
     reqs.append(reqs[0] + reqs[6])
+    if auth:
+        reqs = [r.replace(b"Host: x\r\n", b"Host: x\r\n" + AUTH) for r in reqs]
+        reqs += [
+            b"PUT /ro/k HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer fuzz-token-ro\r\n"
+            b"Content-Length: 1\r\n\r\nx",
+            b"GET /ro/k HTTP/1.1\r\nHost: x\r\nAuthorization: bearer  fuzz-token-ro \r\n\r\n",
+            b"GET /a/b HTTP/1.1\r\nHost: x\r\nAuthorization: Basic Zm9vOmJhcg==\r\n\r\n",
+            b"GET /a/b HTTP/1.1\r\nHost: x\r\n\r\n",
+        ]
     return reqs
 
 
@@ -119,22 +133,24 @@ def exchange(port, payload, timeout=0.5):
         return b"".join(chunks)
 
 
-def healthy(port):
+def healthy(port, auth):
     try:
-        reply = exchange(port, b"GET /_zarrd/health HTTP/1.1\r\nHost: x\r\n"
-                               b"Connection: close\r\n\r\n", timeout=5)
+        reply = exchange(port, b"GET /_zarrd/health HTTP/1.1\r\nHost: x\r\n" +
+                         (AUTH if auth else b"") + b"Connection: close\r\n\r\n", timeout=5)
     except OSError:
         return False
     return reply.startswith(b"HTTP/1.1 200")
 
 
 def main():
-    if len(sys.argv) < 2:
+    args = [a for a in sys.argv[1:] if a != "--auth"]
+    auth = len(args) < len(sys.argv) - 1
+    if not args:
         print(__doc__.strip().splitlines()[0], file=sys.stderr)
         return 2
-    zarrd = sys.argv[1]
-    seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 60
-    rng = random.Random(int(sys.argv[3]) if len(sys.argv) > 3 else 1)
+    zarrd = args[0]
+    seconds = float(args[1]) if len(args) > 1 else 60
+    rng = random.Random(int(args[2]) if len(args) > 2 else 1)
     work = tempfile.mkdtemp(prefix="zarrd-httpfuzz.")
     root = os.path.join(work, "data")
     os.mkdir(root)
@@ -142,10 +158,14 @@ def main():
     with open(canary, "w") as f:
         f.write("untouched\n")
     log = open(os.path.join(work, "zarrd.log"), "w+")
-    proc = subprocess.Popen([zarrd, "--listen", "127.0.0.1:0", "--root", root,
-                             "--max-body", "1M", "--request-timeout", "2", "--idle-timeout", "2",
-                             "--log-level", "error"],
-                            stdout=subprocess.PIPE, stderr=log)
+    cmd = [zarrd, "--listen", "127.0.0.1:0", "--root", root, "--max-body", "1M",
+           "--request-timeout", "2", "--idle-timeout", "2", "--log-level", "error"]
+    if auth:
+        tokens = os.path.join(work, "tokens")
+        with open(tokens, "w") as f:
+            f.write("fuzz-token-rw rw\nfuzz-token-ro ro ro/\n")
+        cmd += ["--token-file", tokens]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log)
     failures = []
     sent = answered = 0
     try:
@@ -155,7 +175,7 @@ def main():
             print("http_fuzz: zarrd did not start: %r" % line, file=sys.stderr)
             return 1
         port = int(m.group(1))
-        pool = seeds()
+        pool = seeds(auth)
         for req in pool:  # the seeds themselves must all get an answer
             if not STATUS_LINE.match(exchange(port, req, timeout=5)):
                 failures.append("no well-formed answer to seed %r" % req[:60])
@@ -172,14 +192,14 @@ def main():
                 answered += 1
                 if not STATUS_LINE.match(reply):
                     failures.append("malformed answer %r to %r" % (reply[:80], payload[:200]))
-            if sent % 200 == 0 and (proc.poll() is not None or not healthy(port)):
+            if sent % 200 == 0 and (proc.poll() is not None or not healthy(port, auth)):
                 failures.append("server down or unhealthy after %d requests; last %r"
                                 % (sent, payload[:200]))
         if proc.poll() is not None:
             failures.append("zarrd exited with %s" % proc.returncode)
-        elif not healthy(port):
+        elif not healthy(port, auth):
             failures.append("zarrd not healthy at the end")
-        stray = sorted(set(os.listdir(work)) - {"data", "canary", "zarrd.log"})
+        stray = sorted(set(os.listdir(work)) - {"data", "canary", "zarrd.log", "tokens"})
         if stray:
             failures.append("files appeared beside the data directory: %s" % stray)
         with open(canary) as f:
