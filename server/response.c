@@ -323,7 +323,8 @@ static void rs_pump(cn_conn *c)
             int rc = rs_sendfile(c, &budget);
             if (rc == 0) continue;
             if (rc < 0) {
-                lg_log(LG_WARN, "sendfile failed mid-response: %s; closing", strerror(errno));
+                lg_log(errno == EPIPE || errno == ECONNRESET ? LG_DEBUG : LG_WARN,
+                       "sendfile failed mid-response: %s; closing", strerror(errno));
                 cn_abort(c);
             }
             return;
