@@ -249,6 +249,7 @@ static int cn_on_headers_complete(llhttp_t *p)
         r->query = q + 1;
         r->query_len = r->target_len - r->path_len - 1;
     }
+    p->upgrade = 0; /* no protocol upgrades: "Upgrade: h2c/websocket" is ignored (RFC 9110 7.8) */
     r->chunked = (p->flags & F_CHUNKED) != 0;
     r->has_length = (p->flags & F_CONTENT_LENGTH) != 0;
     r->content_length = r->has_length ? p->content_length : 0;
