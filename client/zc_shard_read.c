@@ -5,6 +5,8 @@
 #include "zc_request.h"
 #include "zd_checked.h"
 #include "zd_fill.h"
+#include "zd_multipart.h"
+#include "zd_range.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -29,6 +31,17 @@ void zc_inner_part_place(const zc_inner_sel *is, zd_chunk_part *p)
 {
     for (int d = 0; d < is->sel.grid.ndim; d++)
         p->out_start[d] += is->base[d];
+}
+
+/* Content-Range "bytes A-B/SIZE" → A, B (and SIZE when size is not NULL). */
+static int parse_content_range(const char *s, uint64_t *first, uint64_t *last)
+{
+    unsigned long long a, b;
+    int used = 0;
+    if (sscanf(s, "bytes %llu-%llu/%n", &a, &b, &used) != 2 || used == 0 || a > b) return ZD_EIO;
+    *first = a;
+    *last = b;
+    return 0;
 }
 
 /* Content-Range "bytes A-B/SIZE" → SIZE. */
@@ -105,6 +118,72 @@ static int place_inner(zc_worker *w, const zc_array *a, const zc_inner_sel *is,
     return 0;
 }
 
+/* Find each wanted range's bytes in a 206 answer: one part (Content-Range) or a
+ * multipart/byteranges body. */
+static int split_ranges(const char *key, const zc_response *rs, const zd_codec_range *want,
+                        size_t n, const uint8_t **data_of, zd_error *err)
+{
+    zd_byterange_part parts[ZD_MAX_PARTS];
+    size_t nparts = 0;
+    zd_content_type ct;
+    if (rs->status != 206)
+        return zd_error_set(err, ZD_ECORRUPT, "%s: ranges answered with %d", key, rs->status);
+    if (zd_content_type_parse(rs->content_type, strlen(rs->content_type), &ct, NULL) == 0 &&
+        zd_content_type_is(&ct, "multipart/byteranges")) {
+        int rc = zd_multipart_parse(rs->body.data, rs->body.len, ct.boundary, ct.boundary_len,
+                                    parts, ZD_MAX_PARTS, &nparts, err);
+        if (rc < 0) return rc;
+    } else {
+        uint64_t first, last;
+        if (parse_content_range(rs->content_range, &first, &last) < 0 ||
+            last - first + 1 != rs->body.len)
+            return zd_error_set(err, ZD_ECORRUPT, "%s: bad Content-Range '%s'", key,
+                                rs->content_range);
+        parts[0] = (zd_byterange_part){
+            .first = first, .last = last, .data = rs->body.data, .len = rs->body.len};
+        nparts = 1;
+    }
+    for (size_t r = 0; r < n; r++) {
+        data_of[r] = NULL;
+        for (size_t p = 0; p < nparts && !data_of[r]; p++)
+            if (parts[p].first <= want[r].offset &&
+                want[r].offset + want[r].nbytes - 1 <= parts[p].last)
+                data_of[r] = parts[p].data + (want[r].offset - parts[p].first);
+        if (!data_of[r])
+            return zd_error_set(err, ZD_ECORRUPT, "%s: the answer lacks bytes %" PRIu64 "-%" PRIu64,
+                                key, want[r].offset, want[r].offset + want[r].nbytes - 1);
+    }
+    return 0;
+}
+
+/* Fetch ranges[0..n) of key, up to ZD_MAX_RANGES per request (one multipart/byteranges
+ * answer each); data_of[r] points at range r's bytes inside groups[] (n / ZD_MAX_RANGES
+ * rounded up responses, freed by the caller). */
+static int fetch_ranges(zc_worker *w, const char *key, const zd_codec_range *ranges, size_t n,
+                        const uint8_t **data_of, zc_response *groups, zd_error *err)
+{
+    zd_buf hdr = {0};
+    int rc = 0;
+    for (size_t g = 0, r0 = 0; rc == 0 && r0 < n; g++, r0 += ZD_MAX_RANGES) {
+        size_t cnt = n - r0 < ZD_MAX_RANGES ? n - r0 : ZD_MAX_RANGES;
+        zd_buf_reset(&hdr);
+        rc = zd_buf_append_str(&hdr, "Range: bytes=");
+        for (size_t r = r0; rc == 0 && r < r0 + cnt; r++)
+            rc = zd_buf_appendf(&hdr, "%s%" PRIu64 "-%" PRIu64, r > r0 ? "," : "", ranges[r].offset,
+                                ranges[r].offset + ranges[r].nbytes - 1);
+        if (rc == 0) rc = zd_buf_append(&hdr, "\r\n", 3); /* with the NUL */
+        if (rc < 0) {
+            rc = zd_error_set(err, rc, "out of memory");
+            break;
+        }
+        zc_response *rs = &groups[g];
+        rc = zc_key_request(&w->conn, "GET", key, NULL, (const char *)hdr.data, NULL, 0, rs, err);
+        if (rc == 0) rc = split_ranges(key, rs, ranges + r0, cnt, data_of + r0, err);
+    }
+    zd_buf_free(&hdr);
+    return rc;
+}
+
 /* Index + coalesced range reads of wanted chunks. */
 static int read_ranges(zc_worker *w, const zc_array *a, const char *key, const zc_inner_sel *is,
                        const wanted *wt, void *out, zd_error *err)
@@ -121,8 +200,9 @@ static int read_ranges(zc_worker *w, const zc_array *a, const char *key, const z
     zd_shard_entry *entries = malloc(l->nchunks * sizeof *entries);
     zd_codec_range *ranges = malloc(wt->n * sizeof *ranges);
     size_t *range_of = malloc(wt->n * sizeof *range_of);
-    zc_response *bodies = NULL;
-    size_t nranges = 0;
+    zc_response *groups = NULL;
+    const uint8_t **data_of = NULL;
+    size_t nranges = 0, ngroups = 0;
     uint64_t shard_size = 0;
     int rc = entries && ranges && range_of ? 0 : zd_error_set(err, ZD_ENOMEM, "out of memory");
     if (rc == 0) rc = get_range(w, key, range, isz, &rs, err);
@@ -132,14 +212,11 @@ static int read_ranges(zc_worker *w, const zc_array *a, const char *key, const z
     if (rc == 0)
         rc = zd_codec_shard_plan(l, entries, wt->index, wt->n, ZC_SHARD_READ_GAP, ranges, &nranges,
                                  range_of, err);
-    if (rc == 0 && !(bodies = calloc(nranges ? nranges : 1, sizeof *bodies)))
+    ngroups = (nranges + ZD_MAX_RANGES - 1) / ZD_MAX_RANGES;
+    if (rc == 0 && (!(groups = calloc(ngroups ? ngroups : 1, sizeof *groups)) ||
+                    !(data_of = calloc(nranges ? nranges : 1, sizeof *data_of))))
         rc = zd_error_set(err, ZD_ENOMEM, "out of memory");
-    for (size_t r = 0; rc == 0 && r < nranges; r++) {
-        zc_response_init(&bodies[r]);
-        snprintf(range, sizeof range, "%" PRIu64 "-%" PRIu64, ranges[r].offset,
-                 ranges[r].offset + ranges[r].nbytes - 1);
-        rc = get_range(w, key, range, ranges[r].nbytes, &bodies[r], err);
-    }
+    if (rc == 0) rc = fetch_ranges(w, key, ranges, nranges, data_of, groups, err);
     for (size_t i = 0; rc == 0 && i < wt->n; i++) {
         const uint64_t *co = wt->coords + i * (size_t)a->grid.ndim;
         if (range_of[i] == SIZE_MAX) {
@@ -147,13 +224,14 @@ static int read_ranges(zc_worker *w, const zc_array *a, const char *key, const z
         } else {
             const zd_shard_entry *e = &entries[wt->index[i]];
             const zd_codec_range *r = &ranges[range_of[i]];
-            rc = place_inner(w, a, is, co, bodies[range_of[i]].body.data + (e->offset - r->offset),
+            rc = place_inner(w, a, is, co, data_of[range_of[i]] + (e->offset - r->offset),
                              (size_t)e->nbytes, out, err);
         }
     }
-    for (size_t r = 0; bodies && r < nranges; r++)
-        zc_response_free(&bodies[r]);
-    free(bodies);
+    for (size_t g = 0; groups && g < ngroups; g++)
+        zc_response_free(&groups[g]);
+    free(groups);
+    free(data_of);
     zc_response_free(&rs);
     free(entries);
     free(ranges);

@@ -4,8 +4,9 @@
  *   - up to ZC_SHARD_READ_CHUNK_MAX inner chunks: `GET shard?chunk=C` each (the server reads
  *     its cached index: one round trip per chunk);
  *   - more: the shard index with a range GET, then the needed inner chunks as byte ranges,
- *     neighbours less than ZC_SHARD_READ_GAP apart coalesced into one range (two round trips
- *     when they coalesce).
+ *     neighbours less than ZC_SHARD_READ_GAP apart coalesced into one range, all ranges in
+ *     one multi-range GET (multipart/byteranges answer; 64 ranges per request): two round
+ *     trips whatever the number of chunks.
  * client/README.md has the measurements behind the threshold. */
 #ifndef ZC_SHARD_READ_H
 #define ZC_SHARD_READ_H

@@ -347,3 +347,30 @@ Test(array, many_inner_chunks_per_shard)
         zc_client_close(cl);
     }
 }
+
+/* Wanted inner chunks far apart (gaps past the 64 KiB coalescing distance) are fetched as
+ * separate ranges of multi-range GETs, 64 ranges per request: 67 here, so two requests. */
+Test(array, scattered_inner_chunks_in_multi_range_reads)
+{
+    zc_client *cl = ct_client(NULL);
+    enum { INNER = 33000, NINNER = 200 };
+    uint64_t shape[1] = {(uint64_t)INNER * NINNER}, chunks[1] = {INNER}, shards[1] = {shape[0]};
+    zc_array_spec s = {
+        .ndim = 1, .shape = shape, .chunks = chunks, .shards = shards, .dtype = "uint8"};
+    zc_array *a;
+    ZC_OK_OR_FAIL(zc_array_create(cl, "scattered", &s, &a));
+    uint8_t *all = malloc(shape[0]);
+    for (uint64_t i = 0; i < shape[0]; i++)
+        all[i] = (uint8_t)(i * 7 + i / INNER);
+    uint64_t zero[1] = {0};
+    ZC_OK_OR_FAIL(zc_array_write(a, zero, shape, all));
+    /* one element from every third inner chunk */
+    uint64_t start[1] = {5}, step[1] = {3 * INNER}, count[1] = {(NINNER + 2) / 3};
+    uint8_t got[(NINNER + 2) / 3];
+    ZC_OK_OR_FAIL(zc_array_read(a, start, count, step, got));
+    for (uint64_t k = 0; k < count[0]; k++)
+        cr_assert_eq(got[k], all[5 + k * 3 * INNER], "element %llu", (unsigned long long)k);
+    free(all);
+    zc_array_close(a);
+    zc_client_close(cl);
+}
