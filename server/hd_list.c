@@ -1,7 +1,7 @@
 /* hd_list.c: listings, `GET /prefix/` (`/` = root), `?recursive=1` for every key below.
  *
- * JSON (default): {"prefix": "a/b/", "entries": [{"name": "x", "size": 3},
- * {"name": "c/", "dir": true}]}, entries sorted by name; "prefix" is the listed key prefix
+ * JSON (default): {"prefix":"a/b/","entries":[{"name":"x","size":3},
+ * {"name":"c/","dir":true}]}, entries sorted by name; "prefix" is the listed key prefix
  * with its trailing '/' ("" for the root). Recursive listings name every value by its path
  * relative to the prefix and have no "dir" entries. A prefix with nothing below it lists
  * empty (200). HTML links instead when the Accept header prefers text/html to JSON. */
@@ -78,17 +78,17 @@ static bool list_recursive(cn_conn *c)
 
 static void list_json(zd_buf *out, const char *prefix, size_t plen, const st_list *l)
 {
-    zd_buf_append_str(out, "{\"prefix\": ");
+    zd_buf_append_str(out, "{\"prefix\":");
     rs_json_string(out, prefix, plen);
-    zd_buf_append_str(out, ", \"entries\": [");
+    zd_buf_append_str(out, ",\"entries\":[");
     for (size_t i = 0; i < l->n; i++) {
         const st_entry *e = &l->v[i];
-        zd_buf_append_str(out, i ? ", {\"name\": " : "{\"name\": ");
+        zd_buf_append_str(out, i ? ",{\"name\":" : "{\"name\":");
         rs_json_string(out, e->name, strlen(e->name));
         if (e->dir)
-            zd_buf_append_str(out, ", \"dir\": true}");
+            zd_buf_append_str(out, ",\"dir\":true}");
         else
-            zd_buf_appendf(out, ", \"size\": %lu}", (unsigned long)e->size);
+            zd_buf_appendf(out, ",\"size\":%lu}", (unsigned long)e->size);
     }
     zd_buf_append_str(out, "]}\n");
 }
