@@ -3,7 +3,8 @@
  * the half-written object is not visible (a new key stays 404, a replaced key keeps its old
  * value), no temp file is left, and after a DELETE frees space writes succeed again. A PATCH
  * that would extend a value past the free space fails the same way and leaves the value as it
- * was. Needs permission to mount a tmpfs (root); skipped otherwise. */
+ * was, and so does a shard-endpoint PUT of an inner chunk: the shard keeps every inner chunk
+ * and its exact bytes. Needs permission to mount a tmpfs (root); skipped otherwise. */
 #include <criterion/criterion.h>
 
 #include "pd_conns.h"
@@ -22,6 +23,10 @@
 #define FILL_SIZE  (512 * 1024)
 #define MAX_FILLS  32
 #define PATCH_SIZE (2 * 1024 * 1024)
+#define INNER      8             /* inner chunks of the test shard */
+#define INNER_SIZE (16 * 1024)   /* bytes of each, as first written */
+#define GROWN_SIZE (1536 * 1024) /* an inner chunk rewritten larger than the free space */
+#define SHARD_HDR  "Zarr-Shard: chunks=8; index=end; crc32c=1\r\n"
 
 static char disk[PATH_MAX];
 
@@ -160,4 +165,66 @@ Test(disk_full, patch_past_the_free_space_changes_nothing, .init = start_on_smal
     free(fill);
     free(value);
     free(huge);
+}
+
+static void expect_inner_chunks(const char *inner)
+{
+    char target[48];
+    for (unsigned i = 0; i < INNER; i++) {
+        zt_response r;
+        snprintf(target, sizeof target, "/s?chunk=%u", i);
+        zt_do("GET", target, SHARD_HDR, NULL, 0, &r);
+        cr_assert_eq(r.status, 200, "GET %s: %d", target, r.status);
+        cr_assert(r.body.len == INNER_SIZE &&
+                      memcmp(r.body.data, inner + (size_t)i * INNER_SIZE, INNER_SIZE) == 0,
+                  "inner chunk %u changed (%zu bytes)", i, r.body.len);
+        zt_response_free(&r);
+    }
+}
+
+Test(disk_full, shard_patch_on_a_full_disk_keeps_the_shard, .init = start_on_small_disk)
+{
+    char *inner = malloc((size_t)INNER * INNER_SIZE);
+    char *fill = malloc(FILL_SIZE);
+    char *grown = malloc(GROWN_SIZE);
+    cr_assert(inner && fill && grown);
+    char target[48];
+    for (unsigned i = 0; i < INNER; i++) {
+        pattern(inner + (size_t)i * INNER_SIZE, INNER_SIZE, 300 + i);
+        snprintf(target, sizeof target, "/s?chunk=%u", i);
+        cr_assert_eq(
+            zt_status("PUT", target, SHARD_HDR, inner + (size_t)i * INNER_SIZE, INNER_SIZE), 204);
+    }
+    zt_response whole;
+    zt_do("GET", "/s", NULL, NULL, 0, &whole);
+    cr_assert_eq(whole.status, 200);
+    pattern(fill, FILL_SIZE, 400);
+    int fills = fill_disk(fill);
+    cr_assert_gt(fills, 0);
+
+    pattern(grown, GROWN_SIZE, 500);
+    expect_full_for("PUT", "/s?chunk=3", SHARD_HDR, grown, GROWN_SIZE);
+    expect_inner_chunks(inner);
+    zt_expect_value("/s", whole.body.data, whole.body.len);
+    cr_assert_eq(pd_temp_files_settle(disk, 5000), 0);
+
+    /* Space freed (the journal needs room for the chunk too): the same patch now lands. */
+    for (int j = 0; j < fills; j++) {
+        snprintf(target, sizeof target, "/fill/%d", j);
+        cr_assert_eq(zt_status("DELETE", target, NULL, NULL, 0), 204);
+    }
+    zt_response r;
+    zt_do("PUT", "/s?chunk=3", SHARD_HDR, grown, GROWN_SIZE, &r);
+    cr_assert_eq(r.status, 204, "PUT of the grown chunk after freeing space: %d %.*s", r.status,
+                 (int)r.body.len, (const char *)r.body.data);
+    zt_response_free(&r);
+    zt_do("GET", "/s?chunk=3", SHARD_HDR, NULL, 0, &r);
+    cr_assert(r.status == 200 && r.body.len == GROWN_SIZE &&
+                  memcmp(r.body.data, grown, GROWN_SIZE) == 0,
+              "grown inner chunk not read back (%d, %zu bytes)", r.status, r.body.len);
+    zt_response_free(&r);
+    zt_response_free(&whole);
+    free(inner);
+    free(fill);
+    free(grown);
 }
