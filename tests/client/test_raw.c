@@ -260,3 +260,27 @@ Test(auth, bearer_tokens)
     o.token = "has space";
     cr_assert_eq(zc_client_open("http://127.0.0.1:1", &o, &bad), ZC_EINVAL);
 }
+
+/* The server closes idle keep-alive connections (--idle-timeout 1): the client notices the
+ * closed socket before its next request and reconnects — also for PATCH, which it never
+ * retries, so the check must happen before anything is sent. */
+static void start_idle_timeout(void)
+{
+    zt_fixture_start_args((const char *[]){"--idle-timeout", "1", NULL});
+}
+
+TestSuite(idle, .init = start_idle_timeout, .fini = zt_fixture_stop);
+
+Test(idle, reconnects_after_the_server_closed_an_idle_connection)
+{
+    zc_options o;
+    zc_options_init(&o);
+    o.retries = -1; /* no retries: only the stale-socket check can save the request */
+    zc_client *c = ct_client(&o);
+    ZC_OK_OR_FAIL(zc_put(c, "k", "abc", 3));
+    usleep(1600 * 1000);
+    ZC_OK_OR_FAIL(zc_patch(c, "k", 1, "X", 1));
+    usleep(1600 * 1000);
+    expect_value(c, "k", "aXc");
+    zc_client_close(c);
+}
