@@ -42,11 +42,35 @@ static void print_dims(const char *label, int nd, const uint64_t *v)
     printf("\n");
 }
 
+/* info of a group: its zarr.json as stored. CLI_FAIL when PATH holds no group. */
+static int group_info(zc_client *c, const char *path)
+{
+    char key[2048];
+    size_t n = strlen(path);
+    while (n > 0 && path[n - 1] == '/')
+        n--;
+    snprintf(key, sizeof key, "%.*s%szarr.json", (int)(n < 1024 ? n : 1024), path, n ? "/" : "");
+    void *doc;
+    size_t len;
+    if (zc_get(c, key, &doc, &len) < 0) return CLI_FAIL;
+    int is_group = memmem(doc, len, "\"group\"", 7) != NULL;
+    if (is_group) printf("group:  %s\n%.*s\n", path, (int)len, (const char *)doc);
+    zc_free(doc);
+    return is_group ? CLI_OK : CLI_FAIL;
+}
+
 static int run_info(zc_client *c, const cli_args *a)
 {
     zc_array *arr;
     int rc = zc_array_open(c, a->pos[0], &arr);
-    if (rc < 0) return cli_report(rc, a->pos[0]);
+    if (rc < 0) {
+        char msg[256];
+        snprintf(msg, sizeof msg, "%s", zc_errmsg());
+        if (rc == ZC_EINVAL && group_info(c, a->pos[0]) == CLI_OK)
+            return cli_write_stdout(NULL, 0) < 0 ? CLI_FAIL : CLI_OK;
+        fprintf(stderr, "zarrd-cli: %s: %s\n", a->pos[0], msg);
+        return CLI_FAIL;
+    }
     int nd = zc_array_ndim(arr);
     printf("array:  %s\ndtype:  %s (%zu bytes)\n", a->pos[0], zc_array_dtype(arr),
            zc_array_elem_size(arr));

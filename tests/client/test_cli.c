@@ -121,6 +121,15 @@ Test(cli, array_commands)
     cr_assert_eq(n, sizeof want2);
     cr_assert_eq(memcmp(got, want2, n), 0);
     free(got);
+    const char *group = "{\"zarr_format\": 3, \"node_type\": \"group\"}";
+    spit("group.json", group, strlen(group));
+    cr_assert_eq(cli("put grp/zarr.json group.json"), 0);
+    cr_assert_eq(cli("info grp"), 0);
+    char *ginfo = slurp("out", NULL);
+    cr_assert(strstr(ginfo, "group:") && strstr(ginfo, "\"group\""), "info: %s", ginfo);
+    free(ginfo);
+    cr_assert_eq(cli("info nowhere"), 1);
+    expect_err_has("404");
     cr_assert_eq(cli("write img --region 0:1,0:1 block"), 1); /* wrong input size */
     cr_assert_eq(cli("read img --region 0:9,0:1"), 2);        /* outside the shape */
 }
