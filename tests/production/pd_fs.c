@@ -53,6 +53,12 @@ int pd_tmpfs_mount(char *out, size_t cap, unsigned size_kib)
     return e == EPERM || e == EACCES ? ZD_EUNSUPPORTED : ZD_EIO;
 }
 
+int pd_tmpfs_set_readonly(const char *dir, bool readonly)
+{
+    unsigned long flags = MS_REMOUNT | MS_NOSUID | MS_NODEV | (readonly ? MS_RDONLY : 0);
+    return mount("tmpfs", dir, "tmpfs", flags, NULL) == 0 ? 0 : ZD_EIO;
+}
+
 void pd_tmpfs_unmount(const char *dir)
 {
     umount2(dir, MNT_DETACH);
