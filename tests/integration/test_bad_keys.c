@@ -48,6 +48,15 @@ static void expect_nothing_stored(void)
     zt_response_free(&r);
 }
 
+Test(bad_keys, reserved_server_names_400)
+{
+    /* server/API.md: segments starting with .zarrd- are the server's own (temporary files) */
+    expect_refused("/.zarrd-tmp-1-1");
+    expect_refused("/a/.zarrd-tmp-2a-3");
+    expect_refused("/.zarrd-shards/x");
+    expect_nothing_stored();
+}
+
 Test(bad_keys, escaping_and_malformed_keys_400)
 {
     for (size_t i = 0; i < sizeof bad_targets / sizeof *bad_targets; i++)
