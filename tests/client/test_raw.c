@@ -284,3 +284,24 @@ Test(idle, reconnects_after_the_server_closed_an_idle_connection)
     expect_value(c, "k", "aXc");
     zc_client_close(c);
 }
+
+/* A body past the server's --max-body: 413 with the server's reason, the connection stays
+ * usable. */
+static void start_small_bodies(void)
+{
+    zt_fixture_start_args((const char *[]){"--max-body", "1K", NULL});
+}
+
+TestSuite(limits, .init = start_small_bodies, .fini = zt_fixture_stop);
+
+Test(limits, body_too_large)
+{
+    zc_client *c = ct_client(NULL);
+    size_t n = 4 << 20;
+    char *big = calloc(1, n);
+    cr_assert_eq(zc_put(c, "big", big, n), ZC_EOVERFLOW, "%s", zc_errmsg());
+    cr_assert(strstr(zc_errmsg(), "HTTP 413"), "message: %s", zc_errmsg());
+    ZC_OK_OR_FAIL(zc_put(c, "small", big, 10));
+    free(big);
+    zc_client_close(c);
+}
