@@ -274,3 +274,55 @@ Test(concurrency, readers_never_see_half_a_multi_range_patch)
     }
     cr_log_info("%d GETs raced %d multi-range PATCHes", reads, MULTI_ROUNDS);
 }
+
+#define CREATORS 16
+
+typedef struct creator {
+    pthread_barrier_t *barrier;
+    int id, status;
+} creator;
+
+static void *create_once(void *arg)
+{
+    creator *cr = arg;
+    char body[32];
+    snprintf(body, sizeof body, "creator %02d", cr->id);
+    zt_conn c;
+    zt_response r = {0};
+    bool ok = zt_conn_open_server(&c, zt_srv()) == 0;
+    pthread_barrier_wait(cr->barrier);
+    if (ok &&
+        zt_send_request(&c, "PUT", "/once", "If-None-Match: *\r\n", body, strlen(body)) == 0 &&
+        zt_read_response(&c, &r, false) == 0)
+        cr->status = r.status;
+    zt_response_free(&r);
+    if (ok) zt_conn_close(&c);
+    return NULL;
+}
+
+Test(concurrency, racing_create_only_puts_exactly_one_wins)
+{
+    pthread_barrier_t barrier;
+    pthread_barrier_init(&barrier, NULL, CREATORS);
+    creator crs[CREATORS];
+    pthread_t tids[CREATORS];
+    for (int i = 0; i < CREATORS; i++) {
+        crs[i] = (creator){.barrier = &barrier, .id = i};
+        cr_assert_eq(pthread_create(&tids[i], NULL, create_once, &crs[i]), 0);
+    }
+    int winner = -1;
+    for (int i = 0; i < CREATORS; i++) {
+        pthread_join(tids[i], NULL);
+        cr_assert(crs[i].status == 201 || crs[i].status == 412, "creator %d: status %d", i,
+                  crs[i].status);
+        if (crs[i].status == 201) {
+            cr_assert_eq(winner, -1, "creators %d and %d both created the key", winner, i);
+            winner = i;
+        }
+    }
+    pthread_barrier_destroy(&barrier);
+    cr_assert_neq(winner, -1, "nobody created the key");
+    char want[32];
+    snprintf(want, sizeof want, "creator %02d", winner);
+    zt_expect_value("/once", want, strlen(want));
+}

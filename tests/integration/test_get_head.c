@@ -224,3 +224,21 @@ Test(get_head, large_value_streams_back_intact)
     zt_response_free(&r);
     free(v);
 }
+
+Test(get_head, if_range_with_current_etag_honours_range)
+{
+    put_digits();
+    zt_response r;
+    zt_do("GET", "/v", NULL, NULL, 0, &r);
+    char hdr[300];
+    snprintf(hdr, sizeof hdr, "Range: bytes=0-1\r\nIf-Range: %s\r\n", zt_header(&r, "ETag"));
+    zt_response_free(&r);
+    zt_do("GET", "/v", hdr, NULL, 0, &r);
+    cr_assert_eq(r.status, 206);
+    cr_assert_eq(r.body.len, 2);
+    zt_response_free(&r);
+    zt_do("GET", "/v", "Range: bytes=0-1\r\nIf-Range: \"stale\"\r\n", NULL, 0, &r);
+    cr_assert_eq(r.status, 200, "If-Range with another ETag must send the whole value");
+    cr_assert_eq(r.body.len, 20);
+    zt_response_free(&r);
+}

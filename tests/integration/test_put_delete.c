@@ -1,5 +1,6 @@
 /* test_put_delete.c: PUT (201 new, 204 replaced, parents made, empty values, the fs store is a
- * plain directory store with no temporary files left behind) and DELETE (204, idempotent). */
+ * plain directory store with no temporary files left behind, 409 when a value and a prefix
+ * would share a name — server/API.md, for every store) and DELETE (204, idempotent). */
 #include <criterion/criterion.h>
 
 #include "zt_fixture.h"
@@ -93,4 +94,16 @@ Test(put_delete, delete_then_put_is_new_again)
     cr_assert_eq(zt_status("DELETE", "/x/y", NULL, NULL, 0), 204);
     cr_assert_eq(zt_status("PUT", "/x/y", NULL, "2", 1), 201);
     zt_expect_value("/x/y", "2", 1);
+}
+
+Test(put_delete, value_and_prefix_of_one_name_409)
+{
+    zt_put_str("/arr/x", "x");
+    zt_expect_error_for("PUT", "/arr", NULL, "y", 1, 409); /* a prefix is in the way */
+    zt_expect_error_for("GET", "/arr", NULL, NULL, 0, 404);
+    zt_put_str("/f", "w");
+    zt_expect_error_for("PUT", "/f/g", NULL, "z", 1, 409); /* a value is in the way */
+    zt_expect_error_for("GET", "/f/g", NULL, NULL, 0, 404);
+    zt_expect_value("/f", "w", 1);
+    zt_expect_value("/arr/x", "x", 1);
 }
