@@ -2,7 +2,9 @@
  * PATCH their own disjoint range of one key at the same moment, for several rounds; after every
  * round each byte must hold the value its owner wrote (no lost or torn writes). And PUTs racing
  * GETs, and multi-range PATCHes racing GETs: a reader must only ever see a whole PUT and every
- * range of a PATCH applied or none (atomic multipart/byteranges PATCH). Worker threads
+ * range of a PATCH applied or none (atomic multipart/byteranges PATCH). Racing conditional
+ * writes: exactly one create-only PUT and one If-Match PUT per ETag wins. A GET still streaming
+ * a value that is meanwhile replaced and deleted delivers the old value whole. Worker threads
  * record failures; only the main thread asserts. */
 #include <criterion/criterion.h>
 
@@ -279,9 +281,11 @@ Test(concurrency, readers_never_see_half_a_multi_range_patch)
 
 typedef struct creator {
     pthread_barrier_t *barrier;
+    const char *headers;
     int id, status;
 } creator;
 
+/* PUT "creator NN" to /once with the creator's headers once the barrier opens. */
 static void *create_once(void *arg)
 {
     creator *cr = arg;
@@ -291,8 +295,7 @@ static void *create_once(void *arg)
     zt_response r = {0};
     bool ok = zt_conn_open_server(&c, zt_srv()) == 0;
     pthread_barrier_wait(cr->barrier);
-    if (ok &&
-        zt_send_request(&c, "PUT", "/once", "If-None-Match: *\r\n", body, strlen(body)) == 0 &&
+    if (ok && zt_send_request(&c, "PUT", "/once", cr->headers, body, strlen(body)) == 0 &&
         zt_read_response(&c, &r, false) == 0)
         cr->status = r.status;
     zt_response_free(&r);
@@ -300,29 +303,72 @@ static void *create_once(void *arg)
     return NULL;
 }
 
-Test(concurrency, racing_create_only_puts_exactly_one_wins)
+/* CREATORS threads PUT /once with headers at the same moment: exactly one may get
+ * win_status, all others 412, and the value must be the winner's. */
+static void race_conditional_puts(const char *headers, int win_status)
 {
     pthread_barrier_t barrier;
     pthread_barrier_init(&barrier, NULL, CREATORS);
     creator crs[CREATORS];
     pthread_t tids[CREATORS];
     for (int i = 0; i < CREATORS; i++) {
-        crs[i] = (creator){.barrier = &barrier, .id = i};
+        crs[i] = (creator){.barrier = &barrier, .headers = headers, .id = i};
         cr_assert_eq(pthread_create(&tids[i], NULL, create_once, &crs[i]), 0);
     }
     int winner = -1;
     for (int i = 0; i < CREATORS; i++) {
         pthread_join(tids[i], NULL);
-        cr_assert(crs[i].status == 201 || crs[i].status == 412, "creator %d: status %d", i,
+        cr_assert(crs[i].status == win_status || crs[i].status == 412, "creator %d: status %d", i,
                   crs[i].status);
-        if (crs[i].status == 201) {
-            cr_assert_eq(winner, -1, "creators %d and %d both created the key", winner, i);
+        if (crs[i].status == win_status) {
+            cr_assert_eq(winner, -1, "creators %d and %d both won", winner, i);
             winner = i;
         }
     }
     pthread_barrier_destroy(&barrier);
-    cr_assert_neq(winner, -1, "nobody created the key");
+    cr_assert_neq(winner, -1, "nobody won");
     char want[32];
     snprintf(want, sizeof want, "creator %02d", winner);
     zt_expect_value("/once", want, strlen(want));
+}
+
+Test(concurrency, racing_create_only_puts_exactly_one_wins)
+{
+    race_conditional_puts("If-None-Match: *\r\n", 201);
+}
+
+Test(concurrency, racing_if_match_puts_exactly_one_wins)
+{
+    zt_put_str("/once", "original");
+    zt_response r;
+    zt_do("GET", "/once", NULL, NULL, 0, &r);
+    cr_assert_eq(r.status, 200);
+    char headers[300];
+    snprintf(headers, sizeof headers, "If-Match: %s\r\n", zt_header(&r, "ETag"));
+    zt_response_free(&r);
+    race_conditional_puts(headers, 204);
+}
+
+#define STREAMED (32u << 20)
+
+Test(concurrency, value_replaced_and_deleted_during_a_streaming_get)
+{
+    uint8_t *old = malloc(STREAMED);
+    for (size_t i = 0; i < STREAMED; i++)
+        old[i] = (uint8_t)(i ^ (i >> 9));
+    cr_assert_eq(zt_status("PUT", "/moving", NULL, old, STREAMED), 201);
+    zt_conn c;
+    zt_response r;
+    cr_assert_eq(zt_conn_open_server(&c, zt_srv()), 0);
+    cr_assert_eq(zt_send_request(&c, "GET", "/moving", NULL, NULL, 0), 0);
+    cr_assert_eq(zt_read_head(&c, &r), 0); /* the rest waits in the server */
+    cr_assert_eq(r.status, 200);
+    cr_assert_eq(zt_status("PUT", "/moving", NULL, "new", 3), 204);
+    cr_assert_eq(zt_status("DELETE", "/moving", NULL, NULL, 0), 204);
+    cr_assert_eq(zt_read_body(&c, &r, false), 0, "the streaming GET was cut");
+    cr_assert_eq(r.body.len, STREAMED);
+    cr_assert_eq(memcmp(r.body.data, old, STREAMED), 0, "the streamed value changed midway");
+    zt_response_free(&r);
+    zt_conn_close(&c);
+    free(old);
 }
