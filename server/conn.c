@@ -289,6 +289,7 @@ static int cn_on_headers_complete(llhttp_t *p)
     }
     if (has_body) {
         if (expect_continue && r->http_minor >= 1) cn_send_continue(c);
+        c->progress = 0;
         cn_arm(c, cfg->request_timeout_ms);
     }
     return 0;
@@ -437,7 +438,13 @@ static void cn_on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
     }
     c->rlen += (size_t)n;
     c->bytes_in += (uint64_t)n;
-    if (c->state == CN_BODY) cn_arm(c, cn_cfg(c)->request_timeout_ms);
+    if (c->state == CN_BODY) { /* progress means CN_MIN_PROGRESS bytes, not a byte */
+        c->progress += (uint64_t)n;
+        if (c->progress >= CN_MIN_PROGRESS) {
+            c->progress = 0;
+            cn_arm(c, cn_cfg(c)->request_timeout_ms);
+        }
+    }
     cn_feed(c);
     cn_bufs_release(c);
 }

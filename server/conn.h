@@ -11,7 +11,9 @@
  * this response has been written; reading stops meanwhile (back-pressure).
  *
  * Timeouts (one timer): idle keep-alive (--idle-timeout); a whole header section, and every
- * pause in body or response progress (--request-timeout). */
+ * pause in body or response progress (--request-timeout). Body progress means at least
+ * CN_MIN_PROGRESS bytes per --request-timeout window (or the end of the body), so a body
+ * trickled a few bytes at a time is cut off like a slowloris header section. */
 #ifndef ZS_CONN_H
 #define ZS_CONN_H
 
@@ -31,6 +33,7 @@
 #define CN_MAX_HEADERS      100
 #define CN_DISCARD_MAX      (64 * 1024) /* a refused body up to this is read and dropped */
 #define CN_BUFS             (CN_RBUF + CN_MAX_HEADER_BYTES) /* pooled per busy connection */
+#define CN_MIN_PROGRESS     1024 /* body bytes that count as progress (slow-POST defence) */
 
 typedef enum {
     CN_BODY_DISCARD, /* drop (default) */
@@ -103,6 +106,7 @@ typedef struct cn_conn {
     const char *err_detail;
     size_t rpos, rlen;
     uint64_t bytes_in; /* received since the last finished request (metrics) */
+    uint64_t progress; /* body bytes since the body timer was last re-armed */
     uint32_t arena_len;
     cn_request req;
     rs_state resp;

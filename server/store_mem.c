@@ -3,7 +3,10 @@
  * Values are immutable and reference-counted: a reader keeps the version it opened while
  * writers install new versions, so GETs never see a half-applied write. A PUT body is
  * collected by its writer and installed at commit; a PATCH builds a patched copy and installs
- * it (copy-on-write), all under one table lock, so every write is atomic. ETag:
+ * it (copy-on-write), all under one table lock, so every write is atomic. As in the fs store,
+ * a name is either a value or a "directory" (a prefix of other keys), never both: the table
+ * also holds one entry per directory counting the values below it, and a PUT that would make
+ * a name both is refused (ST_EISDIR, 409). ETag:
  * "m<generation>-<size>" with a process-wide generation counter seeded from the clock. */
 #include "store.h"
 
@@ -28,7 +31,8 @@ typedef struct mem_val {
 
 typedef struct mem_ent {
     struct mem_ent *next;
-    mem_val *val;
+    mem_val *val; /* NULL: a directory entry */
+    size_t below; /* directory: values below it */
     size_t klen;
     char key[];
 } mem_ent;
@@ -106,6 +110,68 @@ static void mem_stat_of(const mem_val *v, st_stat *out)
     memcpy(out->etag, v->etag, sizeof out->etag);
 }
 
+/* The value entry at key, or NULL (absent or a directory). Lock held. */
+static mem_ent *mem_value_at(mem_store *s, const char *key, size_t len)
+{
+    mem_ent *e = *mem_find(s, key, len);
+    return e && e->val ? e : NULL;
+}
+
+/* A new table entry at slot p. */
+static mem_ent *mem_ent_add(mem_store *s, mem_ent **p, const char *key, size_t len, mem_val *v)
+{
+    mem_ent *e = malloc(sizeof *e + len + 1);
+    if (!e) return NULL;
+    memcpy(e->key, key, len);
+    e->key[len] = '\0';
+    e->klen = len;
+    e->val = v;
+    e->below = 0;
+    e->next = NULL;
+    *p = e;
+    if (++s->count > s->nbuckets) mem_grow(s);
+    return e;
+}
+
+static void mem_ent_unlink(mem_store *s, mem_ent **p)
+{
+    mem_ent *e = *p;
+    *p = e->next;
+    s->count--;
+    mem_unref(e->val);
+    free(e);
+}
+
+/* Count a value at key in (delta 1) or out of (delta -1) the directory entries of its parent
+ * prefixes, creating and removing them. On ZD_ENOMEM nothing has changed. Lock held. */
+static int mem_dirs_adjust(mem_store *s, const char *key, size_t len, int delta)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (key[i] != '/') continue;
+        mem_ent **p = mem_find(s, key, i);
+        if (delta > 0) {
+            if (!*p && !mem_ent_add(s, p, key, i, NULL)) {
+                mem_dirs_adjust(s, key, i, -1); /* undo the shorter prefixes */
+                return ZD_ENOMEM;
+            }
+            (*p)->below++;
+        } else if (*p && --(*p)->below == 0) {
+            mem_ent_unlink(s, p);
+        }
+    }
+    return 0;
+}
+
+/* Would a value at key make a name both a value and a directory? Lock held. */
+static bool mem_clashes(mem_store *s, const char *key, size_t len)
+{
+    mem_ent *e = *mem_find(s, key, len);
+    if (e && !e->val) return true; /* key is a directory */
+    for (size_t i = 0; i < len; i++)
+        if (key[i] == '/' && mem_value_at(s, key, i)) return true; /* a parent is a value */
+    return false;
+}
+
 /* Install v at key (lock held for writing); returns whether a value existed. */
 static int mem_install(mem_store *s, const char *key, size_t len, mem_val *v, bool *existed)
 {
@@ -116,14 +182,12 @@ static int mem_install(mem_store *s, const char *key, size_t len, mem_val *v, bo
         (*p)->val = v;
         return 0;
     }
-    mem_ent *e = malloc(sizeof *e + len + 1);
-    if (!e) return ZD_ENOMEM;
-    memcpy(e->key, key, len + 1);
-    e->klen = len;
-    e->val = v;
-    e->next = NULL;
-    *p = e;
-    if (++s->count > s->nbuckets) mem_grow(s);
+    if (mem_dirs_adjust(s, key, len, 1)) return ZD_ENOMEM;
+    p = mem_find(s, key, len); /* the table may have grown */
+    if (!mem_ent_add(s, p, key, len, v)) {
+        mem_dirs_adjust(s, key, len, -1);
+        return ZD_ENOMEM;
+    }
     return 0;
 }
 
@@ -133,7 +197,7 @@ static int mem_stat(st_store *base, const char *key, st_stat *out)
 {
     mem_store *s = (mem_store *)base;
     pthread_rwlock_rdlock(&s->lock);
-    mem_ent *e = *mem_find(s, key, strlen(key));
+    mem_ent *e = mem_value_at(s, key, strlen(key));
     if (e) mem_stat_of(e->val, out);
     pthread_rwlock_unlock(&s->lock);
     return e ? 0 : ZD_ENOTFOUND;
@@ -164,7 +228,7 @@ static int mem_open_read(st_store *base, const char *key, st_reader **out, st_st
     mem_reader *r = malloc(sizeof *r);
     if (!r) return ZD_ENOMEM;
     pthread_rwlock_rdlock(&s->lock);
-    mem_ent *e = *mem_find(s, key, strlen(key));
+    mem_ent *e = mem_value_at(s, key, strlen(key));
     if (e) {
         r->val = e->val;
         atomic_fetch_add(&r->val->refs, 1);
@@ -228,7 +292,7 @@ static int mem_patched(mem_store *s, const mem_val *old, const st_patch *p, size
 static int mem_patch_locked(mem_store *s, const char *key, size_t klen, const st_patch *p, size_t n,
                             const st_precond *pc, st_result *res)
 {
-    mem_ent *e = *mem_find(s, key, klen);
+    mem_ent *e = mem_value_at(s, key, klen);
     if (!e) return ZD_ENOTFOUND;
     st_stat cur;
     mem_stat_of(e->val, &cur);
@@ -253,10 +317,11 @@ static int mem_commit(st_writer *base, const st_precond *pc, st_result *res)
         st_patch p = {.off = w->off, .data = w->buf.data, .len = w->buf.len};
         rc = mem_patch_locked(s, w->key, w->klen, &p, 1, pc, res);
     } else {
-        mem_ent *e = *mem_find(s, w->key, w->klen);
+        mem_ent *e = mem_value_at(s, w->key, w->klen);
         st_stat cur;
         if (e) mem_stat_of(e->val, &cur);
-        rc = pc ? pc->check(pc, e ? &cur : NULL) : 0;
+        rc = !e && mem_clashes(s, w->key, w->klen) ? ST_EISDIR : 0;
+        if (!rc && pc) rc = pc->check(pc, e ? &cur : NULL);
         mem_val *v = NULL;
         if (!rc) {
             size_t len;
@@ -331,21 +396,16 @@ static int mem_remove(st_store *base, const char *key, const st_precond *pc, boo
     mem_store *s = (mem_store *)base;
     size_t len = strlen(key);
     pthread_rwlock_wrlock(&s->lock);
-    mem_ent **p = mem_find(s, key, len);
-    mem_ent *e = *p;
+    mem_ent *e = mem_value_at(s, key, len);
     st_stat cur;
     if (e) mem_stat_of(e->val, &cur);
     int rc = pc ? pc->check(pc, e ? &cur : NULL) : 0;
-    if (!rc && e) {
-        *p = e->next;
-        s->count--;
-    }
-    pthread_rwlock_unlock(&s->lock);
     *existed = !rc && e;
     if (*existed) {
-        mem_unref(e->val);
-        free(e);
+        mem_ent_unlink(s, mem_find(s, key, len));
+        mem_dirs_adjust(s, key, len, -1);
     }
+    pthread_rwlock_unlock(&s->lock);
     return rc;
 }
 
@@ -357,6 +417,7 @@ static int mem_list(st_store *base, const char *prefix, bool recursive, st_list 
     pthread_rwlock_rdlock(&s->lock);
     for (size_t i = 0; i < s->nbuckets && !rc; i++)
         for (mem_ent *e = s->buckets[i]; e && !rc; e = e->next) {
+            if (!e->val) continue; /* directories show through the values below them */
             const char *rest = e->key;
             size_t rlen = e->klen;
             if (plen) {
