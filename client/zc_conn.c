@@ -128,6 +128,27 @@ static int on_message_complete(llhttp_t *p)
     return HPE_PAUSED;
 }
 
+int zc_content_range(const char *value, uint64_t *first, uint64_t *last, uint64_t *size)
+{
+    unsigned long long a, b, total = 0;
+    int used = 0;
+    if (sscanf(value, "bytes %llu-%llu/%n", &a, &b, &used) != 2 || used == 0 || a > b)
+        return ZD_EIO;
+    const char *t = value + used;
+    if (strcmp(t, "*") == 0) {
+        total = UINT64_MAX;
+    } else {
+        char *end;
+        errno = 0;
+        total = strtoull(t, &end, 10);
+        if (errno || end == t || *end != '\0' || *t < '0' || *t > '9' || b >= total) return ZD_EIO;
+    }
+    *first = a;
+    *last = b;
+    if (size) *size = total;
+    return 0;
+}
+
 void zc_response_init(zc_response *rs)
 {
     memset(rs, 0, sizeof *rs);

@@ -82,6 +82,10 @@ void zc_conn_close(zc_conn *c);
 int zc_conn_exchange(zc_conn *c, const zc_request *rq, zc_response *rs, bool *sent_fully,
                      zd_error *err);
 
+/* Parse a Content-Range value "bytes A-B/SIZE" (SIZE may be "*": *size = UINT64_MAX);
+ * size may be NULL. 0 or ZD_EIO when malformed. */
+int zc_content_range(const char *value, uint64_t *first, uint64_t *last, uint64_t *size);
+
 void zc_response_init(zc_response *rs);
 void zc_response_free(zc_response *rs);
 

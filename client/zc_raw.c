@@ -54,17 +54,6 @@ int zc_get(zc_client *c, const char *key, void **data, size_t *len)
     return zc_report(rc, &err);
 }
 
-/* Parse "bytes A-B/..." into first/last. */
-static int parse_content_range(const char *s, uint64_t *first, uint64_t *last)
-{
-    unsigned long long a, b;
-    int used = 0;
-    if (sscanf(s, "bytes %llu-%llu/%n", &a, &b, &used) != 2 || used == 0 || a > b) return ZD_EIO;
-    *first = a;
-    *last = b;
-    return 0;
-}
-
 int zc_get_range(zc_client *c, const char *key, uint64_t offset, uint64_t length, void **data,
                  size_t *len)
 {
@@ -83,7 +72,7 @@ int zc_get_range(zc_client *c, const char *key, uint64_t offset, uint64_t length
     int rc = key_request(c, "GET", key, hdr, NULL, 0, &rs, &err);
     if (rc == 0 && rs.status == 206) {
         uint64_t first, last;
-        if (parse_content_range(rs.content_range, &first, &last) < 0 || first != offset ||
+        if (zc_content_range(rs.content_range, &first, &last, NULL) < 0 || first != offset ||
             last - first + 1 != rs.body.len)
             rc = zd_error_set(&err, ZD_EIO, "GET %s: bad Content-Range '%s' for %zu bytes", key,
                               rs.content_range, rs.body.len);

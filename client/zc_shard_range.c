@@ -97,9 +97,10 @@ static int fetch_index(zc_worker *w, const zc_array *a, const fixed_shard *f, co
     if (rc == ZD_ENOTFOUND) {
         rc = 0;
     } else if (rc == 0) {
-        const char *slash = strchr(rs.content_range, '/');
-        uint64_t size = slash ? strtoull(slash + 1, NULL, 10) : 0;
-        if (rs.status != 206 || rs.body.len != f->isz || size < f->isz) {
+        uint64_t first, last, size = 0;
+        if (rs.status != 206 || rs.body.len != f->isz ||
+            zc_content_range(rs.content_range, &first, &last, &size) < 0 || size < f->isz ||
+            size == UINT64_MAX) {
             /* too short to hold an index, or not a range answer: not ours, rewrite it */
             rc = 0;
         } else {

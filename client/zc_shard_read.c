@@ -33,29 +33,6 @@ void zc_inner_part_place(const zc_inner_sel *is, zd_chunk_part *p)
         p->out_start[d] += is->base[d];
 }
 
-/* Content-Range "bytes A-B/SIZE" → A, B (and SIZE when size is not NULL). */
-static int parse_content_range(const char *s, uint64_t *first, uint64_t *last)
-{
-    unsigned long long a, b;
-    int used = 0;
-    if (sscanf(s, "bytes %llu-%llu/%n", &a, &b, &used) != 2 || used == 0 || a > b) return ZD_EIO;
-    *first = a;
-    *last = b;
-    return 0;
-}
-
-/* Content-Range "bytes A-B/SIZE" → SIZE. */
-static int total_size(const zc_response *rs, uint64_t *size)
-{
-    const char *slash = strchr(rs->content_range, '/');
-    char *end;
-    if (!slash || slash[1] < '0' || slash[1] > '9') return ZD_EIO;
-    unsigned long long v = strtoull(slash + 1, &end, 10);
-    if (*end != '\0') return ZD_EIO;
-    *size = v;
-    return 0;
-}
-
 /* GET a byte range of key into rs; checks the answer is that range. */
 static int get_range(zc_worker *w, const char *key, const char *range, uint64_t expect_len,
                      zc_response *rs, zd_error *err)
@@ -135,7 +112,7 @@ static int split_ranges(const char *key, const zc_response *rs, const zd_codec_r
         if (rc < 0) return rc;
     } else {
         uint64_t first, last;
-        if (parse_content_range(rs->content_range, &first, &last) < 0 ||
+        if (zc_content_range(rs->content_range, &first, &last, NULL) < 0 ||
             last - first + 1 != rs->body.len)
             return zd_error_set(err, ZD_ECORRUPT, "%s: bad Content-Range '%s'", key,
                                 rs->content_range);
@@ -203,10 +180,10 @@ static int read_ranges(zc_worker *w, const zc_array *a, const char *key, const z
     zc_response *groups = NULL;
     const uint8_t **data_of = NULL;
     size_t nranges = 0, ngroups = 0;
-    uint64_t shard_size = 0;
+    uint64_t shard_size = 0, first, last;
     int rc = entries && ranges && range_of ? 0 : zd_error_set(err, ZD_ENOMEM, "out of memory");
     if (rc == 0) rc = get_range(w, key, range, isz, &rs, err);
-    if (rc == 0 && total_size(&rs, &shard_size) < 0)
+    if (rc == 0 && zc_content_range(rs.content_range, &first, &last, &shard_size) < 0)
         rc = zd_error_set(err, ZD_ECORRUPT, "%s: bad Content-Range '%s'", key, rs.content_range);
     if (rc == 0) rc = zd_shard_index_decode(l, rs.body.data, rs.body.len, shard_size, entries, err);
     if (rc == 0)
