@@ -59,6 +59,7 @@ int sh_engine_open(sh_engine **out, const char *root, const sh_engine_opts *opts
     if (!e) return zd_error_set(err, ZD_ENOMEM, "no memory for the shard engine");
     if (opts) e->opts = *opts;
     if (!e->opts.max_open_shards) e->opts.max_open_shards = 256;
+    if (!e->opts.max_cached_index_bytes) e->opts.max_cached_index_bytes = (uint64_t)1 << 30;
     if (!e->opts.compact_percent) e->opts.compact_percent = 50;
     if (!e->opts.compact_min_dead) e->opts.compact_min_dead = 1u << 20;
     if (!e->opts.wal_checkpoint_bytes) e->opts.wal_checkpoint_bytes = 64u << 20;
