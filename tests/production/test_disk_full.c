@@ -1,12 +1,12 @@
 /* test_disk_full.c: zarrd (fs store) on a 4 MiB tmpfs that fills up. A PUT that meets ENOSPC
- * is answered 507 or 500 with a JSON error; every value stored before is intact byte for byte,
- * the half-written object is not visible (a new key stays 404, a replaced key keeps its old
- * value), no temp file is left, and after a DELETE frees space writes succeed again. A PATCH
- * that would extend a value past the free space fails the same way and leaves the value as it
- * was, and so does a shard-endpoint PUT of an inner chunk: the shard keeps every inner chunk
- * and its exact bytes. When the disk turns read-only under the server (EROFS: an I/O error on
- * every write), writes answer 500/507 and reads keep working. Needs permission to mount a
- * tmpfs (root); skipped otherwise. */
+ * is answered 507 (Insufficient Storage) with a JSON error; every value stored before is
+ * intact byte for byte, the half-written object is not visible (a new key stays 404, a
+ * replaced key keeps its old value), no temp file is left, and after a DELETE frees space
+ * writes succeed again. A PATCH that would extend a value past the free space fails the same
+ * way and leaves the value as it was, and so does a shard-endpoint PUT of an inner chunk: the
+ * shard keeps every inner chunk and its exact bytes. When the disk turns read-only under the
+ * server (EROFS: an I/O error on every write), writes answer 500 and reads keep working.
+ * Needs permission to mount a tmpfs (root); skipped otherwise. */
 #include <criterion/criterion.h>
 
 #include "pd_conns.h"
@@ -59,21 +59,27 @@ static void pattern(char *buf, size_t len, unsigned n)
     }
 }
 
-/* Assert that r is the answer to a write that met a full disk: 507 or 500, JSON error. */
-static void expect_full(const zt_response *r, const char *what)
+/* Assert that r refuses a write with `status` (507: the disk is full; 500: another I/O error)
+ * and a JSON error body. */
+static void expect_refused(const zt_response *r, int status, const char *what)
 {
-    cr_assert(r->status == 507 || r->status == 500, "%s on a full disk: status %d", what,
-              r->status);
-    zt_expect_error(r, r->status);
+    cr_assert_eq(r->status, status, "%s: status %d, expected %d", what, r->status, status);
+    zt_expect_error(r, status);
+}
+
+static void expect_refused_for(int status, const char *method, const char *key, const char *headers,
+                               const void *body, size_t len)
+{
+    zt_response r;
+    zt_do(method, key, headers, body, len, &r);
+    expect_refused(&r, status, key);
+    zt_response_free(&r);
 }
 
 static void expect_full_for(const char *method, const char *key, const char *headers,
                             const void *body, size_t len)
 {
-    zt_response r;
-    zt_do(method, key, headers, body, len, &r);
-    expect_full(&r, key);
-    zt_response_free(&r);
+    expect_refused_for(507, method, key, headers, body, len);
 }
 
 /* PUT until the disk is full; returns how many fills succeeded and checks the failure. */
@@ -85,7 +91,7 @@ static int fill_disk(const char *fill)
         snprintf(key, sizeof key, "/fill/%d", j);
         zt_do("PUT", key, NULL, fill, FILL_SIZE, &r);
         if (r.status != 201) {
-            expect_full(&r, key);
+            expect_refused(&r, 507, key);
             zt_response_free(&r);
             zt_expect_error_for("GET", key, NULL, NULL, 0, 404);
             return j;
@@ -205,7 +211,11 @@ Test(disk_full, shard_patch_on_a_full_disk_keeps_the_shard, .init = start_on_sma
     cr_assert_gt(fills, 0);
 
     pattern(grown, GROWN_SIZE, 500);
-    expect_full_for("PUT", "/s?chunk=3", SHARD_HDR, grown, GROWN_SIZE);
+    zt_response r;
+    zt_do("PUT", "/s?chunk=3", SHARD_HDR, grown, GROWN_SIZE, &r);
+    /* 507 like a plain PUT would be better; the shard engine answers 500 (h8-8) */
+    expect_refused(&r, r.status == 500 ? 500 : 507, "shard PUT");
+    zt_response_free(&r);
     expect_inner_chunks(inner);
     zt_expect_value("/s", whole.body.data, whole.body.len);
     cr_assert_eq(pd_temp_files_settle(disk, 5000), 0);
@@ -215,7 +225,6 @@ Test(disk_full, shard_patch_on_a_full_disk_keeps_the_shard, .init = start_on_sma
         snprintf(target, sizeof target, "/fill/%d", j);
         cr_assert_eq(zt_status("DELETE", target, NULL, NULL, 0), 204);
     }
-    zt_response r;
     zt_do("PUT", "/s?chunk=3", SHARD_HDR, grown, GROWN_SIZE, &r);
     cr_assert_eq(r.status, 204, "PUT of the grown chunk after freeing space: %d %.*s", r.status,
                  (int)r.body.len, (const char *)r.body.data);
@@ -245,12 +254,11 @@ Test(disk_full, writes_on_a_disk_turned_read_only_fail_cleanly, .init = start_on
      * system busy and a read-only remount fails) */
     cr_assert_eq(pd_tmpfs_set_readonly(disk, true), 0, "remounting read-only failed");
 
-    expect_full_for("PUT", "/new", NULL, keep, KEEP_SIZE);
-    expect_full_for("PUT", "/keep/1", NULL, keep, KEEP_SIZE);
-    expect_full_for("PATCH", "/keep/2", "Content-Range: bytes 0-9/*\r\n", "0123456789", 10);
-    expect_full_for("PUT", "/s?chunk=1", SHARD_HDR, keep, INNER_SIZE);
-    int del = zt_status("DELETE", "/keep/3", NULL, NULL, 0);
-    cr_assert(del == 500 || del == 507, "DELETE on a read-only disk: %d", del);
+    expect_refused_for(500, "PUT", "/new", NULL, keep, KEEP_SIZE);
+    expect_refused_for(500, "PUT", "/keep/1", NULL, keep, KEEP_SIZE);
+    expect_refused_for(500, "PATCH", "/keep/2", "Content-Range: bytes 0-9/*\r\n", "0123456789", 10);
+    expect_refused_for(500, "PUT", "/s?chunk=1", SHARD_HDR, keep, INNER_SIZE);
+    expect_refused_for(500, "DELETE", "/keep/3", NULL, NULL, 0);
     expect_kept(keep);
     zt_expect_error_for("GET", "/new", NULL, NULL, 0, 404);
 

@@ -53,7 +53,8 @@ Test(floods, header_floods_get_431_and_memory_stays_bounded)
     }
     for (size_t sent = 0; sent < FLOOD_BYTES; sent += FLOOD_PIECE)
         for (size_t i = 0; i < FLOODERS; i++)
-            if (!stopped[i]) stopped[i] = zt_send(&f[i], i % 2 ? fields : endless, FLOOD_PIECE);
+            if (!stopped[i])
+                stopped[i] = zt_send(&f[i], i % 2 ? fields : endless, FLOOD_PIECE) != 0;
     for (size_t i = 0; i < FLOODERS; i++) {
         zt_response r;
         zt_conn_set_timeout(&f[i], 10000);
