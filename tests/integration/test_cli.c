@@ -1,6 +1,6 @@
 /* test_cli.c: zarrd's command-line contract: --help and --version exit 0 with text on stdout;
  * unknown flags, missing or bad values exit 2 with a message on stderr; SIGTERM and SIGINT on a
- * running server exit 0. */
+ * running server exit 0; every --fsync mode and several --threads counts serve requests. */
 #include <criterion/criterion.h>
 
 #include "zt_fixture.h"
@@ -114,4 +114,39 @@ Test(cli, both_stores_start_on_an_ephemeral_port)
         cr_assert(s.port > 0 && s.port < 65536);
         cr_assert_eq(zt_server_stop(&s, NULL), 0, "store %s", stores[i]);
     }
+}
+
+/* Start with extra args, PUT + PATCH + GET one key, stop cleanly. */
+static void serve_with(const char *const *args)
+{
+    zt_server s;
+    zt_server_opts opts = {.extra_args = args};
+    cr_assert_eq(zt_server_start(&s, &opts), 0, "zarrd %s %s did not start", args[0], args[1]);
+    zt_response r;
+    cr_assert_eq(zt_request(&s, "PUT", "/a/k", NULL, "hello", 5, &r), 0);
+    cr_assert_eq(r.status, 201, "%s %s: PUT %d", args[0], args[1], r.status);
+    zt_response_free(&r);
+    cr_assert_eq(zt_request(&s, "PATCH", "/a/k", "Content-Range: bytes 5-6/*\r\n", "!!", 2, &r), 0);
+    cr_assert_eq(r.status, 204, "%s %s: PATCH %d", args[0], args[1], r.status);
+    zt_response_free(&r);
+    cr_assert_eq(zt_request(&s, "GET", "/a/k", NULL, NULL, 0, &r), 0);
+    cr_assert_eq(r.status, 200);
+    cr_assert(r.body.len == 7 && memcmp(r.body.data, "hello!!", 7) == 0, "%s %s: wrong value",
+              args[0], args[1]);
+    zt_response_free(&r);
+    cr_assert_eq(zt_server_stop(&s, NULL), 0, "%s %s: unclean stop", args[0], args[1]);
+}
+
+Test(cli, every_fsync_mode_serves_requests)
+{
+    serve_with((const char *[]){"--fsync", "none", NULL});
+    serve_with((const char *[]){"--fsync", "batch", NULL});
+    serve_with((const char *[]){"--fsync", "always", NULL});
+}
+
+Test(cli, thread_counts_serve_requests)
+{
+    serve_with((const char *[]){"--threads", "1", NULL});
+    serve_with((const char *[]){"--threads", "4", NULL});
+    serve_with((const char *[]){"--log-level", "debug", NULL});
 }
