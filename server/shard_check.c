@@ -8,6 +8,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+int sh_check_decodes(void *check_codec, uint64_t pos, const uint8_t *data, size_t len,
+                     zd_error *err)
+{
+    sh_check_codec *cc = check_codec;
+    size_t n = zd_codec_chain_decoded_size(cc->inner);
+    zd_buf_reset(&cc->decoded);
+    if (zd_buf_reserve(&cc->decoded, n))
+        return zd_error_set(err, ZD_ENOMEM, "no memory to decode inner chunk %llu",
+                            (unsigned long long)pos);
+    int rc = zd_codec_chain_decode(cc->inner, cc->ctx, data, len, cc->decoded.data, n, err);
+    if (rc && err) {
+        char why[ZD_ERRMSG_MAX];
+        snprintf(why, sizeof why, "%s", err->msg);
+        zd_error_set(err, rc, "inner chunk %llu does not decode: %s", (unsigned long long)pos, why);
+    }
+    return rc;
+}
+
 int sh_check_buffer(const zd_shard_layout *l, const uint8_t *shard, size_t len,
                     sh_check_chunk_fn chunk_ok, void *ctx, sh_check_report *report, zd_error *err)
 {

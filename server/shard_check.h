@@ -5,6 +5,8 @@
 #ifndef SHARD_CHECK_H
 #define SHARD_CHECK_H
 
+#include "zd_buf.h"
+#include "zd_codec.h"
 #include "zd_error.h"
 #include "zd_shard_index.h"
 
@@ -14,6 +16,16 @@
 /* Called for each stored inner chunk (pos: its C-order position); 0 if it decodes. */
 typedef int (*sh_check_chunk_fn)(void *ctx, uint64_t pos, const uint8_t *data, size_t len,
                                  zd_error *err);
+
+/* A ready-made chunk_ok: every chunk must decode with the array's inner codec chain. */
+typedef struct sh_check_codec {
+    const zd_codec_chain *inner;
+    zd_codec_ctx *ctx;
+    zd_buf decoded; /* scratch, freed by the caller */
+} sh_check_codec;
+
+int sh_check_decodes(void *check_codec, uint64_t pos, const uint8_t *data, size_t len,
+                     zd_error *err);
 
 typedef struct sh_check_report {
     uint64_t size;        /* shard bytes */

@@ -7,9 +7,11 @@
  *     client-side read-modify-write of the whole shard (GET, replace the chunk, PUT), both on
  *     one keep-alive connection in the same run; latency mean / median and the ratio;
  *  2. patches of different shards from 1 connection and from 2 connections (throughput; with
- *     2 server threads this shows whether patches scale across cores).
+ *     2 server threads this shows whether patches scale across cores), and the same for the
+ *     engine alone (in this process, 1 thread vs 2 threads), without HTTP.
  *
  * Usage: build/tests/shard/shard_bench [none|batch|always] */
+#include "shard_engine.h"
 #include "shard_http_client.h"
 #include "zd_shard_index.h"
 #include "zt_server.h"
@@ -200,6 +202,56 @@ static double scale_run(int conns, int patches_each)
     return conns * patches_each / ((now_us() - start) / 1e6);
 }
 
+typedef struct engine_arg {
+    sh_engine *e;
+    int first_shard, patches;
+} engine_arg;
+
+static void *engine_worker(void *p)
+{
+    engine_arg *a = p;
+    zd_shard_layout l;
+    uint64_t chunks[2] = {16, 16};
+    zd_shard_layout_init(&l, 2, chunks, true, true, false, NULL);
+    uint8_t chunk[64] = {0};
+    for (int i = 0; i < a->patches; i++) {
+        char key[64];
+        snprintf(key, sizeof key, "engine/c/%d", a->first_shard + i % 8);
+        uint64_t pos = (uint64_t)(i * 31) % 256, c[2] = {pos / 16, pos % 16};
+        chunk[0] = (uint8_t)i;
+        if (sh_engine_put(a->e, key, &l, c, chunk, 32 + (size_t)(i % 2) * 32, NULL))
+            die("engine patch failed");
+    }
+    return NULL;
+}
+
+static double engine_run(sh_engine *e, int threads, int patches_each)
+{
+    pthread_t t[2];
+    engine_arg a[2];
+    double start = now_us();
+    for (int i = 0; i < threads; i++) {
+        a[i] = (engine_arg){e, i * 8, patches_each};
+        pthread_create(&t[i], NULL, engine_worker, &a[i]);
+    }
+    for (int i = 0; i < threads; i++)
+        pthread_join(t[i], NULL);
+    return threads * patches_each / ((now_us() - start) / 1e6);
+}
+
+static void engine_scaling(const char *root, sh_fsync_mode mode)
+{
+    sh_engine *e;
+    sh_engine_opts opts = {.fsync = mode};
+    if (sh_engine_open(&e, root, &opts, NULL)) die("cannot open an engine");
+    engine_run(e, 2, 1000); /* create the shards */
+    double one = engine_run(e, 1, 40000), two = engine_run(e, 2, 40000);
+    printf("engine alone, patches to different shards: 1 thread %.0f/s, 2 threads %.0f/s "
+           "(x%.2f)\n",
+           one, two, two / one);
+    sh_engine_close(e);
+}
+
 int main(int argc, char **argv)
 {
     const char *fsync = argc > 1 ? argv[1] : "none";
@@ -217,5 +269,10 @@ int main(int argc, char **argv)
     printf("patches to different shards: 1 connection %.0f/s, 2 connections %.0f/s "
            "(x%.2f)\n",
            one, two, two / one);
+    char engine_root[PATH_MAX + 16];
+    snprintf(engine_root, sizeof engine_root, "%s/engine-bench", server.dir);
+    engine_scaling(engine_root, strcmp(fsync, "always") == 0  ? SH_FSYNC_ALWAYS
+                                : strcmp(fsync, "batch") == 0 ? SH_FSYNC_BATCH
+                                                              : SH_FSYNC_NONE);
     return zt_server_stop(&server, NULL) == 0 ? 0 : 1;
 }

@@ -409,6 +409,19 @@ Test(shard_http, patched_shard_decodes_like_a_whole_shard_write)
     cr_assert_eq(memcmp(got, data, sizeof data), 0);
     decode_shard("p/c/1/1", chain, ctx, got);
     cr_assert_eq(memcmp(got, data, sizeof data), 0, "the patched shard decodes differently");
+    /* and the checker, decoding every inner chunk with the inner codecs, passes on both */
+    sh_check_codec cc = {.inner = inner, .ctx = ctx};
+    for (int k = 0; k < 2; k++) {
+        zd_buf file = {0};
+        cr_assert_eq(shc_read_file(zt_srv()->root, k ? "p/c/1/1" : "p/c/0/0", &file), 0);
+        sh_check_report rep;
+        cr_assert_eq(sh_check_buffer(zd_codec_chain_shard_layout(chain), file.data, file.len,
+                                     sh_check_decodes, &cc, &rep, &err),
+                     0, "%s", err.msg);
+        cr_assert_eq(rep.live_chunks, 14);
+        zd_buf_free(&file);
+    }
+    zd_buf_free(&cc.decoded);
     zd_buf_free(&enc);
     zd_codec_ctx_free(ctx);
     zd_codec_chain_free(chain);
