@@ -1,10 +1,12 @@
 /* test_protocol.c: HTTP/1.1 connection behaviour: keep-alive reuse, pipelining (several
- * requests in one write, answers in order), a request trickled one byte at a time, chunked
- * request bodies, `Expect: 100-continue`, `Connection: close` and HTTP/1.0. */
+ * requests in one write, answers in order; refused requests with bodies in the middle; large
+ * answers queued behind a slow reader), a request trickled one byte at a time, chunked request
+ * bodies, `Expect: 100-continue`, `Connection: close` and HTTP/1.0. */
 #include <criterion/criterion.h>
 
 #include "zt_fixture.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 TestSuite(protocol, .init = zt_fixture_start, .fini = zt_fixture_stop, .timeout = 60);
@@ -160,4 +162,51 @@ Test(protocol, http_1_0_closes_after_response)
     read_expect(&c, false, 200, "v");
     cr_assert(zt_conn_closed_by_peer(&c), "HTTP/1.0 connection left open");
     zt_conn_close(&c);
+}
+
+Test(protocol, refused_requests_with_bodies_keep_the_pipeline_in_step)
+{
+    zt_put_str("/v", "value");
+    const char batch[] = "PUT /a%2Fb HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nGET /"
+                         "PATCH /missing HTTP/1.1\r\nHost: t\r\nContent-Range: bytes 0-4/*\r\n"
+                         "Content-Length: 5\r\n\r\nGET /"
+                         "PUT /v HTTP/1.1\r\nHost: t\r\nIf-Match: \"stale\"\r\n"
+                         "Content-Length: 5\r\n\r\nGET /"
+                         "GET /v HTTP/1.1\r\nHost: t\r\n\r\n";
+    zt_conn c;
+    cr_assert_eq(zt_conn_open_server(&c, zt_srv()), 0);
+    cr_assert_eq(zt_send(&c, batch, sizeof batch - 1), 0);
+    read_expect(&c, false, 400, NULL);
+    read_expect(&c, false, 404, NULL);
+    read_expect(&c, false, 412, NULL);
+    read_expect(&c, false, 200, "value"); /* the bodies ("GET /") were not taken as requests */
+    zt_conn_close(&c);
+}
+
+#define BIG_VALUE (1u << 20)
+#define BIG_GETS  48
+
+Test(protocol, pipelined_large_answers_wait_for_a_slow_reader)
+{
+    uint8_t *v = malloc(BIG_VALUE);
+    for (size_t i = 0; i < BIG_VALUE; i++)
+        v[i] = (uint8_t)(i * 7 + 3);
+    cr_assert_eq(zt_status("PUT", "/big", NULL, v, BIG_VALUE), 201);
+    zd_buf batch = {0};
+    for (int i = 0; i < BIG_GETS; i++)
+        cr_assert_eq(zd_buf_append_str(&batch, "GET /big HTTP/1.1\r\nHost: t\r\n\r\n"), 0);
+    zt_conn c;
+    cr_assert_eq(zt_conn_open_server(&c, zt_srv()), 0);
+    cr_assert_eq(zt_send(&c, batch.data, batch.len), 0); /* 48 MiB of answers pile up */
+    for (int i = 0; i < BIG_GETS; i++) {
+        zt_response r;
+        cr_assert_eq(zt_read_response(&c, &r, false), 0, "answer %d missing", i);
+        cr_assert_eq(r.status, 200);
+        cr_assert_eq(r.body.len, BIG_VALUE, "answer %d: %zu bytes", i, r.body.len);
+        cr_assert_eq(memcmp(r.body.data, v, BIG_VALUE), 0, "answer %d: wrong bytes", i);
+        zt_response_free(&r);
+    }
+    zt_conn_close(&c);
+    zd_buf_free(&batch);
+    free(v);
 }
