@@ -377,3 +377,33 @@ Test(codec_sharding, partial_read_of_inner_chunks)
     zd_codec_ctx_free(ctx);
     zd_codec_chain_free(c);
 }
+
+Test(codec_sharding, decodes_shard_with_dead_bytes)
+{
+    /* A shard the server patched: a dead 10-byte gap before the live inner chunks, so the shard
+     * is longer than any fresh encoding (issue found by the client's mixed write modes). */
+    const uint8_t chunk[4] = {1, 2, 3, 4};
+    uint8_t shard[10 + 4 + 36];
+    memset(shard, 0xAB, 10);
+    shard[10] = 1;
+    shard[11] = 2;
+    shard[12] = 3;
+    shard[13] = 4;
+    tc_put_u64le(shard + 14, 10);
+    tc_put_u64le(shard + 22, 2);
+    tc_put_u64le(shard + 30, 12);
+    tc_put_u64le(shard + 38, 2);
+    tc_put_u32le(shard + 46, tc_crc32c(shard + 14, 32));
+    uint64_t shape[] = {4};
+    zd_chunk_spec s = tc_spec(ZD_UINT8, 1, shape, 0);
+    zd_codec_chain *c = tc_chain(shard_end, &s);
+    zd_codec_ctx *ctx;
+    cr_assert_eq(zd_codec_ctx_new(&ctx), 0);
+    zd_error err;
+    uint8_t back[4];
+    cr_assert_eq(zd_codec_chain_decode(c, ctx, shard, sizeof shard, back, 4, &err), 0, "%s",
+                 err.msg);
+    cr_assert_arr_eq(back, chunk, 4);
+    zd_codec_ctx_free(ctx);
+    zd_codec_chain_free(c);
+}
