@@ -12,7 +12,8 @@ int zt_tmpdir_create(char *out, size_t cap);
 int zt_tmpdir_remove(const char *path);
 
 /* Number of entries (files, directories, links) below path, not counting path itself; -1 when
- * path cannot be walked. Tests use it to prove that a refused request created nothing. */
+ * path cannot be walked. Tests use it to prove that a refused request created nothing. Not
+ * thread-safe (nftw's callback has no user pointer, so the count is a static). */
 long zt_tmpdir_count(const char *path);
 
 #endif
