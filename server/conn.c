@@ -7,6 +7,7 @@
  * client has read our answer. */
 #include "conn.h"
 
+#include "access_log.h"
 #include "handlers.h"
 #include "log.h"
 #include "router.h"
@@ -549,9 +550,16 @@ static void cn_request_end(cn_conn *c)
     wk_worker *w = c->w;
     mt_record(&w->metrics, mt_method_index(r->method), c->resp.status, cn_now_ns() - r->start_ns,
               c->bytes_in, c->resp.bytes_out);
-    if (lg_enabled(LG_DEBUG))
-        lg_log(LG_DEBUG, "%s %.*s -> %d (%lu bytes)", llhttp_method_name(r->method),
-               (int)r->target_len, c->arena, c->resp.status, (unsigned long)c->resp.bytes_out);
+    if (al_enabled())
+        al_write(&(al_entry){.peer = c->peer,
+                             .method = r->method >= 0 ? llhttp_method_name(r->method) : NULL,
+                             .target = c->arena,
+                             .target_len = r->target_len,
+                             .http_minor = r->http_minor,
+                             .status = c->resp.status,
+                             .sent = c->resp.bytes_out,
+                             .received = c->bytes_in,
+                             .usec = (cn_now_ns() - r->start_ns) / 1000});
     cn_req_cleanup(c);
     rs_reset(c);
     c->resp.bytes_out = 0;
@@ -618,6 +626,13 @@ void cn_accept(wk_worker *w)
     uv_timer_init(&w->loop, &c->timer);
     c->timer.data = c;
     uv_tcp_nodelay(&c->tcp, 1);
+    strcpy(c->peer, "-");
+    if (al_enabled()) {
+        struct sockaddr_storage ss;
+        int len = sizeof ss;
+        if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) == 0)
+            uv_ip_name((struct sockaddr *)&ss, c->peer, sizeof c->peer);
+    }
     llhttp_init(&c->parser, HTTP_REQUEST, &cn_settings);
     c->parser.data = c;
     c->resp.wreq.data = c;

@@ -107,6 +107,7 @@ typedef struct cn_conn {
     size_t rpos, rlen;
     uint64_t bytes_in; /* received since the last finished request (metrics) */
     uint64_t progress; /* body bytes since the body timer was last re-armed */
+    char peer[48];     /* client address, for the access log */
     uint32_t arena_len;
     cn_request req;
     rs_state resp;

@@ -8,6 +8,7 @@
  * bounded pieces. Blocking file I/O runs on the loop threads, as in nginx. The main thread
  * only binds, starts the workers and waits for SIGTERM/SIGINT, then drains: workers stop
  * accepting, finish in-flight requests, and the process exits 0. */
+#include "access_log.h"
 #include "auth.h"
 #include "log.h"
 #include "metrics.h"
@@ -15,6 +16,7 @@
 #include "store.h"
 #include "worker.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,9 +68,15 @@ int main(int argc, char **argv)
             return 2;
         }
     }
+    if (cfg.access_log && (errno = -al_open(cfg.access_log)) != 0) {
+        fprintf(stderr, "zarrd: --access-log %s: %s\n", cfg.access_log, strerror(errno));
+        au_free(auth);
+        return 2;
+    }
     st_store *store;
     if (zs_open_store(&cfg, &store)) {
         au_free(auth);
+        al_close();
         return 1;
     }
 
@@ -118,6 +126,7 @@ int main(int argc, char **argv)
     uv_loop_close(main_loop);
     store->destroy(store);
     au_free(auth);
+    al_close();
     free(fds);
     free(metrics);
     free(zs_workers);

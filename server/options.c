@@ -22,6 +22,7 @@ static const char opt_usage[] =
     "  --token-file FILE       require bearer tokens; lines: TOKEN rw|ro [PREFIX]\n"
     "  --max-body BYTES        largest request body, suffixes K M G T (default 64G)\n"
     "  --log-level L           error|warn|info|debug (default info)\n"
+    "  --access-log FILE       one line per request to FILE (- = stdout; default off)\n"
     "  --max-connections N     open connections cap (default 10000)\n"
     "  --idle-timeout SECONDS  close idle keep-alive connections after (default 60)\n"
     "  --request-timeout SECONDS  limit for a header section and for each pause in body\n"
@@ -158,6 +159,9 @@ static int opt_apply(const char *flag, const char *v, opt_config *cfg)
     } else if (strcmp(flag, "--token-file") == 0) {
         if (!*v) return opt_fail(flag, v, "empty file name");
         cfg->token_file = v;
+    } else if (strcmp(flag, "--access-log") == 0) {
+        if (!*v) return opt_fail(flag, v, "empty file name");
+        cfg->access_log = v;
     } else if (strcmp(flag, "--max-body") == 0) {
         if (opt_parse_size(v, &cfg->max_body))
             return opt_fail(flag, v, "expected a byte count such as 1048576 or 64G");

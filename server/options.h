@@ -17,6 +17,7 @@ typedef struct opt_config {
     int threads;                 /* --threads, default: number of cores */
     opt_fsync_mode fsync;        /* --fsync, default none */
     const char *token_file;      /* --token-file or NULL */
+    const char *access_log;      /* --access-log FILE ("-" = stdout) or NULL */
     uint64_t max_body;           /* --max-body bytes */
     int log_level;               /* LG_* */
     int max_connections;         /* --max-connections, per process */
