@@ -1,7 +1,7 @@
 /* test_listing.c: listings `GET /prefix/` (and `/` for the root): the JSON form
  * {"prefix":..,"entries":[{"name":..,"size":..},{"name":"c/","dir":true}]} with names relative
  * to the prefix, `?recursive=1` for every key below, and HTML links when Accept prefers
- * text/html. */
+ * text/html; names with characters special to JSON, HTML or URLs come through intact. */
 #include <criterion/criterion.h>
 
 #include "zt_fixture.h"
@@ -147,5 +147,27 @@ Test(listing, json_when_accept_prefers_json)
     const char *ct = zt_header(&r, "Content-Type");
     cr_assert(ct && strncasecmp(ct, "application/json", 16) == 0, "Content-Type %s",
               ct ? ct : "(none)");
+    zt_response_free(&r);
+}
+
+Test(listing, special_names_are_escaped)
+{
+    zt_put_str("/odd/a%3Cb%3E", "1");  /* a<b> */
+    zt_put_str("/odd/q%22x", "22");    /* q"x */
+    zt_put_str("/odd/amp%26%27", "3"); /* amp&' */
+    zt_put_str("/odd/sp%20%25", "4");  /* "sp %" */
+    cJSON *j = list("/odd/");
+    expect_file_entry(j, "a<b>", 1);
+    expect_file_entry(j, "q\"x", 2);
+    expect_file_entry(j, "amp&'", 1);
+    expect_file_entry(j, "sp %", 1);
+    cJSON_Delete(j);
+
+    zt_response r;
+    zt_do("GET", "/odd/", "Accept: text/html\r\n", NULL, 0, &r);
+    cr_assert_eq(r.status, 200);
+    cr_assert_null(memmem(r.body.data, r.body.len, "<b>", 3), "a key name became HTML markup");
+    cr_assert_null(memmem(r.body.data, r.body.len, "q\"x", 3), "a quote in a name was not escaped");
+    cr_assert_not_null(memmem(r.body.data, r.body.len, "a&lt;b&gt;", 10), "a<b> not shown escaped");
     zt_response_free(&r);
 }
