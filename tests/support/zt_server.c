@@ -125,13 +125,19 @@ static int path_join(char *out, size_t cap, const char *dir, const char *name)
     return n < 0 || (size_t)n >= cap ? ZD_EOVERFLOW : 0;
 }
 
-static int prepare_dir(zt_server *s)
+static int prepare_dir(zt_server *s, const char *root)
 {
     if (zt_tmpdir_create(s->dir, sizeof s->dir) ||
-        path_join(s->root, sizeof s->root, s->dir, "root") ||
         path_join(s->outlog, sizeof s->outlog, s->dir, "zarrd.out") ||
         path_join(s->errlog, sizeof s->errlog, s->dir, "zarrd.err"))
         return ZD_EIO;
+    if (root) {
+        size_t n = strlen(root);
+        if (n >= sizeof s->root) return ZD_EOVERFLOW;
+        memcpy(s->root, root, n + 1);
+        return 0;
+    }
+    if (path_join(s->root, sizeof s->root, s->dir, "root")) return ZD_EOVERFLOW;
     return mkdir(s->root, 0700) == 0 ? 0 : ZD_EIO;
 }
 
@@ -166,7 +172,7 @@ int zt_server_start(zt_server *s, const zt_server_opts *opts)
     const char *store = opts && opts->store ? opts->store : zt_store();
     if (strlen(store) >= sizeof s->store) return ZD_EINVAL;
     strcpy(s->store, store);
-    int rc = prepare_dir(s);
+    int rc = prepare_dir(s, opts ? opts->root : NULL);
     if (rc == 0) rc = launch(s, opts);
     for (int waited = 0; rc == 0; waited += 5) {
         if (parse_address(s)) return 0;

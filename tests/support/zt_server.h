@@ -19,7 +19,7 @@ typedef struct zt_server {
     int port;
     char store[16];
     char dir[PATH_MAX];    /* temporary directory: root/ plus the server's logs */
-    char root[PATH_MAX];   /* the server's --root, dir/root */
+    char root[PATH_MAX];   /* the server's --root: dir/root, or the caller's (opts.root) */
     char outlog[PATH_MAX]; /* the server's stdout */
     char errlog[PATH_MAX]; /* the server's stderr */
 } zt_server;
@@ -27,6 +27,8 @@ typedef struct zt_server {
 typedef struct zt_server_opts {
     const char *store;             /* "fs" or "memory"; NULL: $ZT_STORE, else "fs" */
     const char *const *extra_args; /* more zarrd arguments, NULL-terminated; may be NULL */
+    const char *root;              /* an existing --root the caller owns (kept at stop, e.g. for
+                                      a restart); NULL: a fresh dir/root */
 } zt_server_opts;
 
 /* The zarrd executable under test. */
