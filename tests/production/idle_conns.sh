@@ -19,7 +19,10 @@ while [ $# -gt 0 ]; do
     *) zarrd=$1; shift ;;
     esac
 done
-ulimit -n $((n + 1000)) || { echo "idle_conns: cannot raise the fd limit to $((n + 1000))"; exit 1; }
+if ! ulimit -n $((n + 1000)); then
+    echo "idle_conns: cannot raise the fd limit to $((n + 1000))"
+    exit 1
+fi
 
 tmp=$(mktemp -d)
 pid=
@@ -41,7 +44,9 @@ for _ in $(seq 200); do
 done
 [ -n "$port" ] || { cat "$tmp/err"; echo "idle_conns: zarrd did not start"; exit 1; }
 rss() { awk '/^VmRSS:/ {print $2}' "/proc/$pid/status"; }
-gauge() { curl -s "http://127.0.0.1:$port/_zarrd/metrics" | awk '/^zarrd_open_connections / {print $2}'; }
+gauge() {
+    curl -s "http://127.0.0.1:$port/_zarrd/metrics" | awk '/^zarrd_open_connections / {print $2}'
+}
 
 before=$(rss)
 if [ "$upload" -gt 0 ]; then

@@ -81,9 +81,10 @@ done
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 mkdir -p "$tmp/front/tmp"
 cp "$confdir/nginx.conf" "$tmp/front/nginx.conf"
-sed -e "s/127\.0\.0\.1:8081/127.0.0.1:${ports[0]}/" -e "s/127\.0\.0\.1:8082/127.0.0.1:${ports[1]}/" \
-    -e "s/127\.0\.0\.1:8083/127.0.0.1:${ports[2]}/" "$confdir/upstreams.conf" \
-    >"$tmp/front/upstreams.conf"
+sed -e "s/127\.0\.0\.1:8081/127.0.0.1:${ports[0]}/" \
+    -e "s/127\.0\.0\.1:8082/127.0.0.1:${ports[1]}/" \
+    -e "s/127\.0\.0\.1:8083/127.0.0.1:${ports[2]}/" \
+    "$confdir/upstreams.conf" >"$tmp/front/upstreams.conf"
 for p in "${ports[@]}"; do
     [ "$(grep -c "127\.0\.0\.1:$p[ ;]" "$tmp/front/upstreams.conf")" -ge 2 ] ||
         fail "deploy/nginx/upstreams.conf no longer has the three loopback nodes 8081-8083"
@@ -171,7 +172,8 @@ tail -c +$((64 * 256 * 2 + 1)) "$tmp/data/whole" | cmp -s - "$tmp/data/rest" ||
 where=$(holders "arr/zarr.json")
 [ "$(wc -w <<<"$where")" = 1 ] || fail "arr/zarr.json is on nodes: $where"
 shard_nodes=""
-for s in $(cd "$tmp" && find root*/arr/c -type f ! -path '*/.zarrd-*' 2>/dev/null | cut -d/ -f2-); do
+shard_files=$(cd "$tmp" && find root*/arr/c -type f ! -path '*/.zarrd-*' 2>/dev/null | cut -d/ -f2-)
+for s in $shard_files; do
     where=$(holders "$s")
     [ "$(wc -w <<<"$where")" = 1 ] || fail "shard $s is on nodes: $where"
     shard_nodes="$shard_nodes $where"

@@ -73,8 +73,7 @@ Test(slow, slowloris_header_trickle_is_cut_off_while_others_are_served)
 
 /* 10 bytes a second never pauses as long as the timeout, but a body that slow must not hold a
  * connection (a slot of --max-connections, a temp file) for as long as its sender likes. */
-/* Disabled: server bug h8-4 in /work/zarrd-bugs.md; enable when it is fixed. */
-Test(slow, trickled_body_is_cut_off_while_others_are_served, .disabled = true)
+Test(slow, trickled_body_is_cut_off_while_others_are_served)
 {
     zt_conn *a = pd_conns_open(zt_srv(), ATTACKERS);
     cr_assert_not_null(a);
