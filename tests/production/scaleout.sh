@@ -38,7 +38,7 @@ chmod 755 "$tmp" # nginx workers run as an unprivileged user
 pids=()
 front_pid=
 cleanup() {
-    [ -n "$front_pid" ] && kill -QUIT "$front_pid" 2>/dev/null || true
+    if [ -n "$front_pid" ]; then kill -QUIT "$front_pid" 2>/dev/null || true; fi
     for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
     for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
     rm -rf "$tmp"
@@ -86,9 +86,10 @@ sed -e "s/127\.0\.0\.1:8081/127.0.0.1:${ports[0]}/" \
     -e "s/127\.0\.0\.1:8083/127.0.0.1:${ports[2]}/" \
     "$confdir/upstreams.conf" >"$tmp/front/upstreams.conf"
 for p in "${ports[@]}"; do
-    [ "$(grep -c "127\.0\.0\.1:$p[ ;]" "$tmp/front/upstreams.conf")" -ge 2 ] ||
+    [ "$(grep -c "127\.0\.0\.1:${p}[ ;]" "$tmp/front/upstreams.conf")" -ge 2 ] ||
         fail "deploy/nginx/upstreams.conf no longer has the three loopback nodes 8081-8083"
 done
+# shellcheck disable=SC2016 # a literal nginx variable
 grep -q 'hash $uri consistent;' "$tmp/front/upstreams.conf" ||
     fail "deploy/nginx/upstreams.conf does not hash on \$uri"
 front=
