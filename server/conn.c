@@ -259,13 +259,15 @@ static int cn_on_headers_complete(llhttp_t *p)
     size_t elen;
     const char *expect = cn_header_get(c, "expect", &elen);
     bool expect_continue = expect && zd_ascii_caseeq(expect, elen, "100-continue");
-    if (r->has_length && r->content_length > cfg->max_body)
+    if (r->has_length && r->content_length > cfg->max_body) {
+        mt_event(MT_EV_ERR_TOO_LARGE);
         rs_error(c, 413, "body too large", "Content-Length %lu exceeds the limit of %lu bytes",
                  (unsigned long)r->content_length, (unsigned long)cfg->max_body);
-    else if (expect && !expect_continue)
+    } else if (expect && !expect_continue) {
         rs_error(c, 417, "expectation failed", "only 100-continue is supported");
-    else
+    } else {
         rt_route(c);
+    }
 
     bool has_body = cn_has_body(r);
     if (c->resp.ready) {
@@ -302,8 +304,10 @@ static int cn_on_body(llhttp_t *p, const char *at, size_t len)
     cn_request *r = &c->req;
     if (c->resp.ready) return 0; /* dropping a refused body (at most CN_DISCARD_MAX bytes) */
     r->body_bytes += len;
-    if (r->body_bytes > cn_cfg(c)->max_body)
+    if (r->body_bytes > cn_cfg(c)->max_body) {
+        mt_event(MT_EV_ERR_TOO_LARGE);
         return cn_fail_now(c, 413, "body too large", "the body exceeds --max-body");
+    }
     if (r->body_bytes > r->body_expected)
         return cn_fail_now(c, 400, "bad body length",
                            "the body is longer than its Content-Range says");
@@ -379,6 +383,7 @@ static void cn_parse_error(cn_conn *c)
     int status = c->err_status ? c->err_status : 400;
     const char *detail = c->err_detail ? c->err_detail : llhttp_get_error_reason(&c->parser);
     if (c->state == CN_BODY && c->req.chunked && !c->err_status) detail = "malformed chunked body";
+    mt_event(status == 400 ? MT_EV_ERR_MALFORMED : MT_EV_ERR_TOO_LARGE);
     cn_fail_now(c, status,
                 status == 431   ? "header section too large"
                 : status == 414 ? "request target too long"
@@ -532,6 +537,7 @@ static void cn_on_timer(uv_timer_t *t)
             cn_close(c);
             break;
         }
+        mt_event(MT_EV_ERR_TIMEOUT);
         cn_fail_now(c, 408, "request timeout", "the request did not arrive in time");
         c->linger = false;
         break;

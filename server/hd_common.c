@@ -2,6 +2,7 @@
  * mapping, ETag header (see handlers.h). */
 #include "handlers.h"
 
+#include "metrics.h"
 #include "zd_cond.h"
 #include "zd_error.h"
 
@@ -91,6 +92,7 @@ void hd_store_error(cn_conn *c, int rc, const char *what)
         hd_cond_answer(c, c->req.cond_status ? c->req.cond_status : 412, NULL);
         break;
     case ST_ENOSPC:
+        mt_event(MT_EV_ERR_NOSPACE);
         rs_error(c, 507, "insufficient storage", "%s: no space left on the server", what);
         break;
     case ZD_ERANGE:
@@ -100,12 +102,14 @@ void hd_store_error(cn_conn *c, int rc, const char *what)
         rs_error(c, 413, "too large", "%s: size limit exceeded", what);
         break;
     case ZD_ENOMEM:
+        mt_event(MT_EV_ERR_NOMEM);
         rs_error(c, 503, "out of memory", "%s", what);
         break;
     case ZD_EINVAL:
         rs_error(c, 400, "bad request", "%s", what);
         break;
     default:
+        mt_event(MT_EV_ERR_IO);
         rs_error(c, 500, "storage error", "%s failed (%s)", what, zd_strerror(rc));
         break;
     }

@@ -5,6 +5,17 @@
 #include <stddef.h>
 #include <stdlib.h>
 
+static _Atomic uint64_t mt_events[MT_EVENTS];
+
+/* Label values of zarrd_errors_total, in mt_event_kind order from MT_EV_ERR_IO. */
+static const char *const mt_error_kinds[] = {"io",      "nospace",   "nomem",
+                                             "timeout", "malformed", "too_large"};
+
+void mt_event(mt_event_kind ev)
+{
+    atomic_fetch_add_explicit(&mt_events[ev], 1, memory_order_relaxed);
+}
+
 static const char *const mt_method_names[MT_METHODS] = {"GET",    "HEAD", "PUT",  "PATCH",
                                                         "DELETE", "POST", "OTHER"};
 
@@ -108,5 +119,17 @@ int mt_render(zd_buf *out, mt_worker *const *workers, int n)
             (unsigned long)MT_SUM(bytes_in), (unsigned long)MT_SUM(bytes_out),
             (long)MT_SUM(open_connections), (unsigned long)MT_SUM(connections_total),
             (unsigned long)MT_SUM(connections_refused));
+    if (!rc)
+        rc = zd_buf_appendf(out,
+                            "# HELP zarrd_fsyncs_total fsync calls made for durability.\n"
+                            "# TYPE zarrd_fsyncs_total counter\n"
+                            "zarrd_fsyncs_total %lu\n"
+                            "# HELP zarrd_errors_total Failed requests by cause.\n"
+                            "# TYPE zarrd_errors_total counter\n",
+                            (unsigned long)atomic_load(&mt_events[MT_EV_FSYNC]));
+    for (int k = MT_EV_ERR_IO; k < MT_EVENTS && !rc; k++)
+        rc = zd_buf_appendf(out, "zarrd_errors_total{kind=\"%s\"} %lu\n",
+                            mt_error_kinds[k - MT_EV_ERR_IO],
+                            (unsigned long)atomic_load(&mt_events[k]));
     return rc;
 }

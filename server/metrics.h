@@ -28,6 +28,20 @@ typedef struct mt_worker {
     _Atomic uint64_t connections_refused;
 } mt_worker;
 
+/* Process-wide event counters, bumped from any thread (rare events: one atomic add). */
+typedef enum {
+    MT_EV_FSYNC,         /* fsync(2) calls of the fs store */
+    MT_EV_ERR_IO,        /* storage I/O failures answered 500 */
+    MT_EV_ERR_NOSPACE,   /* full disk / quota, answered 507 */
+    MT_EV_ERR_NOMEM,     /* allocation failures, answered 503 */
+    MT_EV_ERR_TIMEOUT,   /* requests cut off by --request-timeout (408) */
+    MT_EV_ERR_MALFORMED, /* unparsable HTTP (400 and close) */
+    MT_EV_ERR_TOO_LARGE, /* header section, target or body over a limit (431/414/413) */
+    MT_EVENTS
+} mt_event_kind;
+
+void mt_event(mt_event_kind ev);
+
 /* Method index of an llhttp method number. */
 int mt_method_index(int llhttp_method);
 

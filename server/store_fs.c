@@ -21,6 +21,7 @@
 #include "store_fs_internal.h"
 
 #include "keylock.h"
+#include "metrics.h"
 #include "options.h"
 #include "zd_error.h"
 #include "zd_limits.h"
@@ -187,8 +188,9 @@ int fs_bump(int fd, const struct stat *old, struct stat *now_st)
 
 int fs_sync(const fs_store *s, int fd)
 {
-    if (s->fsync_mode != OPT_FSYNC_NONE && fsync(fd)) return fs_errno(errno);
-    return 0;
+    if (s->fsync_mode == OPT_FSYNC_NONE) return 0;
+    mt_event(MT_EV_FSYNC);
+    return fsync(fd) ? fs_errno(errno) : 0;
 }
 
 /* Create a fresh temp file in dirfd; returns an fd or -errno. */
