@@ -110,12 +110,9 @@ static int replace_shard(int root_fd, const char *key, const char *tmp, int old_
 
 int sh_compact(int root_fd, const char *key, sh_file *f, sh_wal *w, zd_error *err)
 {
-    static unsigned long counter;
     char tmp[64];
-    snprintf(tmp, sizeof tmp, "%s/compact.%d.%lu", SH_PRIVATE_DIR, (int)getpid(),
-             __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED));
-    int fd = openat(root_fd, tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) return zd_error_set(err, ZD_EIO, "cannot create %s: %s", tmp, strerror(errno));
+    int fd = sh_io_create_temp(root_fd, tmp, sizeof tmp, err);
+    if (fd < 0) return fd;
     zd_shard_entry *entries = malloc((size_t)f->layout.nchunks * sizeof *entries);
     uint64_t size = 0;
     int rc = entries ? write_compacted(f, fd, entries, &size, err)

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -39,7 +40,7 @@ static pthread_rwlock_t *stripe(sh_engine *e, const char *key)
     return &e->stripes[(h ^ (h >> 32)) & (NSTRIPES - 1)];
 }
 
-/* Remove compaction temporaries a crash left behind. */
+/* Remove temporary files (new shards, compactions) a crash left behind. */
 static void remove_stale_temporaries(int root_fd)
 {
     int fd = openat(root_fd, SH_PRIVATE_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -49,7 +50,7 @@ static void remove_stale_temporaries(int root_fd)
         return;
     }
     for (struct dirent *de; (de = readdir(d));)
-        if (strncmp(de->d_name, "compact.", 8) == 0) unlinkat(fd, de->d_name, 0);
+        if (strncmp(de->d_name, "tmp.", 4) == 0) unlinkat(fd, de->d_name, 0);
     closedir(d);
 }
 
@@ -149,6 +150,36 @@ int sh_engine_get(sh_engine *e, const char *key, const zd_shard_layout *l, const
     return rc;
 }
 
+/* A new shard needs no journal record: its whole content is written to a temporary file,
+ * made durable (with --fsync) and renamed into place, so a crash leaves either no shard or
+ * the complete one. */
+static int create_shard(sh_engine *e, const char *key, sh_file *f, const sh_plan *p, zd_error *err)
+{
+    char tmp[64];
+    bool sync = sh_wal_mode(e->wal) != SH_FSYNC_NONE;
+    int fd = sh_io_create_temp(e->root_fd, tmp, sizeof tmp, err);
+    if (fd < 0) return fd;
+    int rc = sh_io_apply(fd, p->writes, p->nwrites, 0, p->new_size, err);
+    if (rc == 0 && sync && fdatasync(fd) != 0)
+        rc = zd_error_set(err, ZD_EIO, "fsync of a new shard failed: %s", strerror(errno));
+    if (rc == 0) rc = sh_io_make_parents(e->root_fd, key, err);
+    if (rc == 0 && renameat(e->root_fd, tmp, e->root_fd, key) != 0)
+        rc = zd_error_set(err, errno == EISDIR || errno == ENOTDIR ? ZD_ECONFLICT : ZD_EIO,
+                          "cannot create shard %s: %s", key, strerror(errno));
+    if (rc) {
+        unlinkat(e->root_fd, tmp, 0);
+        close(fd);
+        return rc;
+    }
+    if (sync && (rc = sh_io_sync_parent(e->root_fd, key, err)) != 0) {
+        close(fd);
+        return rc;
+    }
+    rc = sh_file_adopt_fd(f, fd, err);
+    if (rc == 0) f->size = p->new_size;
+    return rc;
+}
+
 /* Journal and apply a built plan to f (the shard at key). */
 static int commit_plan(sh_engine *e, const char *key, sh_file *f, const sh_plan *p, zd_error *err)
 {
@@ -161,16 +192,7 @@ static int commit_plan(sh_engine *e, const char *key, sh_file *f, const sh_plan 
         sh_file_reset_absent(f);
         return 0;
     }
-    if (f->fd < 0) {
-        /* The file exists (durably, with --fsync) before the record that fills it, so replay
-         * can tell it from a later file at the same key by its identity. A crash in between leaves
-         * an empty file, which loads as an empty shard. */
-        int fd = sh_io_open(e->root_fd, key, 1, err);
-        if (fd < 0) return fd;
-        if ((rc = sh_file_adopt_fd(f, fd, err)) != 0) return rc;
-        if (sh_wal_mode(e->wal) != SH_FSYNC_NONE && (rc = sh_io_sync_parent(e->root_fd, key, err)))
-            return rc;
-    }
+    if (f->fd < 0) return create_shard(e, key, f, p, err);
     rc = sh_wal_log_write(e->wal, key, &f->id, p->new_size, p->writes, p->nwrites, err);
     if (rc == 0) rc = sh_io_apply(f->fd, p->writes, p->nwrites, f->size, p->new_size, err);
     if (rc == 0) f->size = p->new_size;

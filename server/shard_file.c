@@ -71,7 +71,7 @@ static int load_index(sh_file *f, zd_error *err)
     size_t isz = zd_shard_index_size(&f->layout);
     f->size = (uint64_t)st.st_size;
     if (f->size == 0) {
-        /* Created for a first change that a crash cut short (see commit_plan): no shard yet. */
+        /* An empty value (a plain PUT of nothing): no chunks yet, the first change fills it. */
         set_empty_layout(f);
         return 0;
     }

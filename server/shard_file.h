@@ -4,8 +4,8 @@
  * Data region: [data_start, data_end) holds the inner chunks and gaps; the index sits right
  * before it (index "start": data_start = index size) or right after it (index "end": the file
  * is data_end + index size bytes). A shard that does not exist yet has fd -1, size 0 and an
- * empty index; an empty file (a crash between creating a shard's file and its first journal
- * record) loads as the same empty shard. All changes go through a plan (shard_plan.h). */
+ * empty index; an empty file (an empty value stored by a plain PUT) loads with size 0 and an
+ * empty index too. All changes go through a plan (shard_plan.h). */
 #ifndef SHARD_FILE_H
 #define SHARD_FILE_H
 

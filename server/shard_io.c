@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -121,4 +122,13 @@ int sh_io_file_id(int root_fd, const char *path, int fd, sh_file_id *out)
 bool sh_file_id_equal(const sh_file_id *a, const sh_file_id *b)
 {
     return a->ino == b->ino && a->birth_ns == b->birth_ns;
+}
+
+int sh_io_create_temp(int root_fd, char *name, size_t cap, zd_error *err)
+{
+    static unsigned long counter;
+    snprintf(name, cap, "%s/tmp.%d.%lu", SH_PRIVATE_DIR, (int)getpid(),
+             __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED));
+    int fd = openat(root_fd, name, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    return fd >= 0 ? fd : zd_error_set(err, ZD_EIO, "cannot create %s: %s", name, strerror(errno));
 }

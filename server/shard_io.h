@@ -10,6 +10,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Directory (under the store root) holding the log and temporary files (new shards, compaction);
+ * the HTTP layer refuses key segments starting with ".zarrd-", so no request can reach it. */
+#define SH_PRIVATE_DIR ".zarrd-shards"
+
 /* One positional write of a plan: data[0..len) at offset. */
 typedef struct sh_write {
     uint64_t offset;
@@ -47,6 +51,11 @@ int sh_io_open(int root_fd, const char *path, int create, zd_error *err);
 
 /* Create the parent directories of root-relative `path`. */
 int sh_io_make_parents(int root_fd, const char *path, zd_error *err);
+
+/* Create a new, uniquely named temporary file in SH_PRIVATE_DIR ("tmp.*"; leftovers of a
+ * crash are removed at startup). Its root-relative name goes to name (cap >= 64). Returns the
+ * descriptor or a negative ZD_E* code. */
+int sh_io_create_temp(int root_fd, char *name, size_t cap, zd_error *err);
 
 /* fsync the directory that holds root-relative `path`. */
 int sh_io_sync_parent(int root_fd, const char *path, zd_error *err);

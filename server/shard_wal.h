@@ -24,10 +24,6 @@ typedef enum sh_fsync_mode {
     SH_FSYNC_ALWAYS, /* acknowledged after an fsync, issued at once */
 } sh_fsync_mode;
 
-/* Directory (under the store root) holding the log and compaction temporaries; the HTTP layer
- * refuses key segments starting with ".zarrd-", so no request can reach it. */
-#define SH_PRIVATE_DIR ".zarrd-shards"
-
 typedef struct sh_wal sh_wal;
 
 /* Open <root>/.zarrd-shards/shard.wal, replay it into the shard files below root_fd, flush and
