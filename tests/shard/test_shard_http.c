@@ -428,3 +428,32 @@ Test(shard_http, patched_shard_decodes_like_a_whole_shard_write)
     zd_meta_free(meta);
     zt_conn_close(&c);
 }
+
+Test(shard_http, head_and_memory_store)
+{
+    zt_conn c;
+    connect(&c);
+    zd_buf p = {0};
+    sp_make(&p, 0, 1, 77);
+    cr_assert_eq(put_chunk(&c, "h", 0, &p), 204);
+    zt_response r = {0};
+    cr_assert_eq(shc_request(&c, "HEAD", "h", "chunk=0,0", LAYOUT, NULL, 0, &r), 0);
+    cr_assert_eq(r.status, 200);
+    uint64_t len;
+    cr_assert(zt_content_length(&r, &len));
+    cr_assert_eq(len, 77);
+    cr_assert_eq(r.body.len, 0);
+    zt_response_free(&r);
+    zt_conn_close(&c);
+    zd_buf_free(&p);
+
+    /* the engine works on files: with --store memory the endpoints say so */
+    zt_server mem;
+    zt_server_opts opts = {.store = "memory"};
+    cr_assert_eq(zt_server_start(&mem, &opts), 0);
+    cr_assert_eq(
+        zt_request(&mem, "GET", "/h?chunk=0,0", "Zarr-Shard: chunks=16,8\r\n", NULL, 0, &r), 0);
+    zt_expect_error(&r, 501);
+    zt_response_free(&r);
+    cr_assert_eq(zt_server_stop(&mem, NULL), 0);
+}
