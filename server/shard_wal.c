@@ -22,32 +22,41 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-#define WAL_PATH       SH_PRIVATE_DIR "/shard.wal"
+#define WAL_PATH       SH_PRIVATE_DIR "/shard.wal.%d" /* one file per lane */
+#define WAL_LANES      4
 #define WAL_MAGIC      0x4C57445Au /* "ZDWL" */
 #define WAL_HEAD       12u         /* magic + body length */
 #define WAL_BATCH_WAIT 500000L     /* ns a batch-mode leader waits for more records */
 
 enum { REC_WRITE = 1, REC_DELETE = 2, REC_BARRIER = 3 };
 
-struct sh_wal {
-    int root_fd;
+/* One journal file. A key's records always go to the same lane (by hash), so they stay in
+ * order; different lanes append (and fsync) in parallel: one file would serialise every
+ * change of every shard on its inode lock. */
+typedef struct wal_lane {
     int fd;
-    sh_fsync_mode mode;
-    uint64_t checkpoint_bytes;
-    pthread_rwlock_t gate; /* shared: log + apply in progress; exclusive: checkpoint */
-    pthread_mutex_t mu;    /* guards everything below */
+    pthread_mutex_t mu; /* guards everything below */
     pthread_cond_t synced_cv;
     uint64_t end;    /* bytes appended */
     uint64_t synced; /* bytes known to be on disk */
     bool syncing;    /* a leader's fdatasync is in flight */
     uint64_t *keys;  /* open-addressing set of key hashes logged since the last checkpoint */
     size_t nkeys, keys_cap;
+} wal_lane;
+
+struct sh_wal {
+    int root_fd;
+    sh_fsync_mode mode;
+    uint64_t checkpoint_bytes;
+    pthread_rwlock_t gate; /* shared: log + apply in progress; exclusive: checkpoint */
+    wal_lane lanes[WAL_LANES];
 };
 
 static void put_le(uint8_t *p, uint64_t v, int nbytes)
@@ -72,9 +81,14 @@ static uint64_t key_hash(const char *key)
     return h ? h : 1;
 }
 
-/* ---- the key set (caller holds mu) ---- */
+static wal_lane *lane_of(sh_wal *w, uint64_t h)
+{
+    return &w->lanes[(h >> 32) % WAL_LANES];
+}
 
-static int keyset_add(sh_wal *w, uint64_t h)
+/* ---- the key set (caller holds the lane's mu) ---- */
+
+static int keyset_add(wal_lane *w, uint64_t h)
 {
     if ((w->nkeys + 1) * 2 > w->keys_cap) {
         size_t cap = w->keys_cap ? w->keys_cap * 2 : 1024;
@@ -101,7 +115,7 @@ static int keyset_add(sh_wal *w, uint64_t h)
     return 0;
 }
 
-static bool keyset_has(const sh_wal *w, uint64_t h)
+static bool keyset_has(const wal_lane *w, uint64_t h)
 {
     if (!w->keys_cap) return false;
     for (size_t j = h & (w->keys_cap - 1); w->keys[j]; j = (j + 1) & (w->keys_cap - 1))
@@ -111,17 +125,19 @@ static bool keyset_has(const sh_wal *w, uint64_t h)
 
 bool sh_wal_mentions(sh_wal *w, const char *key)
 {
-    pthread_mutex_lock(&w->mu);
-    bool has = keyset_has(w, key_hash(key));
-    pthread_mutex_unlock(&w->mu);
+    uint64_t h = key_hash(key);
+    wal_lane *l = lane_of(w, h);
+    pthread_mutex_lock(&l->mu);
+    bool has = keyset_has(l, h);
+    pthread_mutex_unlock(&l->mu);
     return has;
 }
 
 /* ---- appending and group commit ---- */
 
-static int wal_sync_to(sh_wal *w, uint64_t lsn, zd_error *err)
+static int wal_sync_to(sh_fsync_mode mode, wal_lane *w, uint64_t lsn, zd_error *err)
 {
-    if (w->mode == SH_FSYNC_NONE) return 0;
+    if (mode == SH_FSYNC_NONE) return 0;
     int rc = 0;
     pthread_mutex_lock(&w->mu);
     while (w->synced < lsn && rc == 0) {
@@ -130,7 +146,7 @@ static int wal_sync_to(sh_wal *w, uint64_t lsn, zd_error *err)
             continue;
         }
         w->syncing = true;
-        if (w->mode == SH_FSYNC_BATCH) {
+        if (mode == SH_FSYNC_BATCH) {
             pthread_mutex_unlock(&w->mu);
             nanosleep(&(struct timespec){0, WAL_BATCH_WAIT}, NULL);
             pthread_mutex_lock(&w->mu);
@@ -149,7 +165,7 @@ static int wal_sync_to(sh_wal *w, uint64_t lsn, zd_error *err)
 }
 
 /* Append one framed record whose body is body[0..len) and wait for it per the mode. */
-static int wal_append(sh_wal *w, const char *key, zd_buf *rec, zd_error *err)
+static int wal_append(sh_wal *wal, const char *key, zd_buf *rec, zd_error *err)
 {
     uint64_t body_len = rec->len - WAL_HEAD;
     put_le(rec->data, WAL_MAGIC, 4);
@@ -158,8 +174,10 @@ static int wal_append(sh_wal *w, const char *key, zd_buf *rec, zd_error *err)
     put_le(crc, zd_crc32c(0, rec->data + WAL_HEAD, body_len), 4);
     int rc = zd_buf_append(rec, crc, 4);
     if (rc) return zd_error_set(err, rc, "no memory for a journal record");
+    uint64_t h = key_hash(key);
+    wal_lane *w = lane_of(wal, h);
     pthread_mutex_lock(&w->mu);
-    rc = keyset_add(w, key_hash(key));
+    rc = keyset_add(w, h);
     if (rc == 0) rc = sh_io_pwrite_all(w->fd, rec->data, rec->len, w->end, err);
     if (rc) {
         /* Whatever part was written lies beyond `end` and is overwritten by the next record;
@@ -170,7 +188,7 @@ static int wal_append(sh_wal *w, const char *key, zd_buf *rec, zd_error *err)
     w->end += rec->len;
     uint64_t lsn = w->end;
     pthread_mutex_unlock(&w->mu);
-    return wal_sync_to(w, lsn, err);
+    return wal_sync_to(wal->mode, w, lsn, err);
 }
 
 static int record_start(zd_buf *rec, int type, const char *key, const sh_file_id *id)
@@ -251,23 +269,35 @@ static int checkpoint(sh_wal *w, zd_error *err)
 {
     if (w->mode != SH_FSYNC_NONE && syncfs(w->root_fd) != 0)
         return zd_error_set(err, ZD_EIO, "syncfs failed: %s", strerror(errno));
-    if (ftruncate(w->fd, 0) != 0)
-        return zd_error_set(err, ZD_EIO, "journal truncate failed: %s", strerror(errno));
-    if (w->mode != SH_FSYNC_NONE && fdatasync(w->fd) != 0)
-        return zd_error_set(err, ZD_EIO, "journal fsync failed: %s", strerror(errno));
-    pthread_mutex_lock(&w->mu);
-    w->end = w->synced = 0;
-    if (w->keys) memset(w->keys, 0, w->keys_cap * sizeof *w->keys);
-    w->nkeys = 0;
-    pthread_mutex_unlock(&w->mu);
+    for (int i = 0; i < WAL_LANES; i++) {
+        wal_lane *l = &w->lanes[i];
+        if (ftruncate(l->fd, 0) != 0)
+            return zd_error_set(err, ZD_EIO, "journal truncate failed: %s", strerror(errno));
+        if (w->mode != SH_FSYNC_NONE && fdatasync(l->fd) != 0)
+            return zd_error_set(err, ZD_EIO, "journal fsync failed: %s", strerror(errno));
+        pthread_mutex_lock(&l->mu);
+        l->end = l->synced = 0;
+        if (l->keys) memset(l->keys, 0, l->keys_cap * sizeof *l->keys);
+        l->nkeys = 0;
+        pthread_mutex_unlock(&l->mu);
+    }
     return 0;
+}
+
+/* Bytes in all lanes (read without the lanes' locks: a hint). */
+static uint64_t wal_bytes(sh_wal *w)
+{
+    uint64_t n = 0;
+    for (int i = 0; i < WAL_LANES; i++)
+        n += __atomic_load_n(&w->lanes[i].end, __ATOMIC_RELAXED);
+    return n;
 }
 
 int sh_wal_checkpoint_if_due(sh_wal *w, zd_error *err)
 {
-    if (__atomic_load_n(&w->end, __ATOMIC_RELAXED) < w->checkpoint_bytes) return 0;
+    if (wal_bytes(w) < w->checkpoint_bytes) return 0;
     pthread_rwlock_wrlock(&w->gate);
-    int rc = w->end >= w->checkpoint_bytes ? checkpoint(w, err) : 0;
+    int rc = wal_bytes(w) >= w->checkpoint_bytes ? checkpoint(w, err) : 0;
     pthread_rwlock_unlock(&w->gate);
     return rc;
 }
@@ -451,18 +481,24 @@ int sh_wal_open(sh_wal **out, int root_fd, sh_fsync_mode mode, uint64_t checkpoi
     pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
     pthread_rwlock_init(&w->gate, &attr);
     pthread_rwlockattr_destroy(&attr);
-    pthread_mutex_init(&w->mu, NULL);
-    pthread_cond_init(&w->synced_cv, NULL);
-    w->fd = openat(root_fd, WAL_PATH, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (w->fd < 0) {
-        int rc = zd_error_set(err, ZD_EIO, "cannot open %s: %s", WAL_PATH, strerror(errno));
-        wal_free(w);
-        return rc;
+    int rc = 0;
+    for (int i = 0; i < WAL_LANES; i++) {
+        wal_lane *l = &w->lanes[i];
+        pthread_mutex_init(&l->mu, NULL);
+        pthread_cond_init(&l->synced_cv, NULL);
+        char path[64];
+        snprintf(path, sizeof path, WAL_PATH, i);
+        l->fd = openat(root_fd, path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (l->fd < 0 && rc == 0)
+            rc = zd_error_set(err, ZD_EIO, "cannot open %s: %s", path, strerror(errno));
     }
-    zd_buf log = {0};
-    int rc = read_log(w->fd, &log, err);
-    if (rc == 0 && log.len) rc = replay(w, log.data, log.len, err);
-    zd_buf_free(&log);
+    /* Lanes are independent (a key's records are all in one lane): replay one after another. */
+    for (int i = 0; i < WAL_LANES && rc == 0; i++) {
+        zd_buf log = {0};
+        rc = read_log(w->lanes[i].fd, &log, err);
+        if (rc == 0 && log.len) rc = replay(w, log.data, log.len, err);
+        zd_buf_free(&log);
+    }
     if (rc == 0) {
         /* The replayed files must be durable before the log that recreates them is gone. */
         if (syncfs(root_fd) != 0)
@@ -489,10 +525,13 @@ void sh_wal_close(sh_wal *w)
 
 static void wal_free(sh_wal *w)
 {
-    if (w->fd >= 0) close(w->fd);
+    for (int i = 0; i < WAL_LANES; i++) {
+        wal_lane *l = &w->lanes[i];
+        if (l->fd >= 0) close(l->fd);
+        pthread_mutex_destroy(&l->mu);
+        pthread_cond_destroy(&l->synced_cv);
+        free(l->keys);
+    }
     pthread_rwlock_destroy(&w->gate);
-    pthread_mutex_destroy(&w->mu);
-    pthread_cond_destroy(&w->synced_cv);
-    free(w->keys);
     free(w);
 }

@@ -26,8 +26,10 @@ typedef enum sh_fsync_mode {
 
 typedef struct sh_wal sh_wal;
 
-/* Open <root>/.zarrd-shards/shard.wal, replay it into the shard files below root_fd, flush and
- * empty it. checkpoint_bytes: size past which the log is checkpointed. */
+/* Open the journal files <root>/.zarrd-shards/shard.wal.0..3 (a key's records all go to one
+ * of them, so shards in different files append in parallel), replay them into the shard files
+ * below root_fd, flush and empty them. checkpoint_bytes: total size past which the journal is
+ * checkpointed. */
 int sh_wal_open(sh_wal **out, int root_fd, sh_fsync_mode mode, uint64_t checkpoint_bytes,
                 zd_error *err);
 

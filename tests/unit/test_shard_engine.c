@@ -510,17 +510,30 @@ static void copy_file(const char *from, const char *to, long drop_tail)
     fclose(fp);
     fp = fopen(to, "wb");
     cr_assert_not_null(fp);
-    fwrite(b.data, 1, b.len - (size_t)drop_tail, fp);
+    fwrite(b.data, 1, b.len - (b.len < (size_t)drop_tail ? b.len : (size_t)drop_tail), fp);
     fclose(fp);
     zd_buf_free(&b);
+}
+
+/* Copy the journal files shard.wal.N from directory `from` to `to` (created), each without
+ * its last drop_tail bytes. */
+static void copy_journal(const char *from, const char *to, long drop_tail)
+{
+    mkdir(to, 0755);
+    for (int i = 0; i < 4; i++) {
+        char a[512], b[512];
+        snprintf(a, sizeof a, "%s/shard.wal.%d", from, i);
+        snprintf(b, sizeof b, "%s/shard.wal.%d", to, i);
+        copy_file(a, b, drop_tail);
+    }
 }
 
 Test(shard_engine, replay_redoes_journaled_changes_and_ignores_a_torn_tail)
 {
     zd_shard_layout l = layout3(true, true);
     char wal[256], saved[300];
-    snprintf(wal, sizeof wal, "%s/.zarrd-shards/shard.wal", root);
-    snprintf(saved, sizeof saved, "%s.saved", wal);
+    snprintf(wal, sizeof wal, "%s/.zarrd-shards", root);
+    snprintf(saved, sizeof saved, "%s/saved", root);
     for (int torn = 0; torn < 2; torn++) {
         sh_engine *e = open_engine(NULL);
         uint64_t c0[3] = {0, 0, 0}, c1[3] = {3, 3, 1};
@@ -530,12 +543,12 @@ Test(shard_engine, replay_redoes_journaled_changes_and_ignores_a_torn_tail)
         cr_assert_eq(sh_engine_put(e, "r", &l, c0, "first", 5, NULL), 0); /* a new shard */
         copy_file(p, shard_before, 0);
         cr_assert_eq(sh_engine_put(e, "r", &l, c1, "second", 6, NULL), 0); /* journaled */
-        copy_file(wal, saved, 0); /* the journal as a crash would leave it */
+        copy_journal(wal, saved, 0); /* the journal as a crash would leave it */
         sh_engine_close(e);
         /* the same shard file lost the second change (as if never applied); the journal has
          * it */
         copy_file(shard_before, p, 0);
-        copy_file(saved, wal, torn ? 3 : 0);
+        copy_journal(saved, wal, torn ? 3 : 0);
         e = open_engine(NULL);
         zd_buf b = {0};
         zd_error err = {0};
@@ -549,7 +562,11 @@ Test(shard_engine, replay_redoes_journaled_changes_and_ignores_a_torn_tail)
             cr_assert_eq(memcmp(b.data, "second", 6), 0);
         }
         check_shard("r", &l, NULL);
-        cr_assert_eq(file_size(".zarrd-shards/shard.wal"), 0); /* emptied after replay */
+        for (int i = 0; i < 4; i++) {
+            char lane[64];
+            snprintf(lane, sizeof lane, ".zarrd-shards/shard.wal.%d", i);
+            cr_assert_eq(file_size(lane), 0); /* emptied after replay */
+        }
         zd_buf_free(&b);
         sh_engine_close(e);
         unlink(p);
@@ -620,14 +637,14 @@ Test(shard_engine, replay_leaves_a_replaced_or_deleted_file_alone)
 {
     zd_shard_layout l = layout3(true, true);
     char wal[256], saved[300], p[256];
-    snprintf(wal, sizeof wal, "%s/.zarrd-shards/shard.wal", root);
-    snprintf(saved, sizeof saved, "%s.saved", wal);
+    snprintf(wal, sizeof wal, "%s/.zarrd-shards", root);
+    snprintf(saved, sizeof saved, "%s/saved", root);
     path_of("r", p, sizeof p);
     for (int deleted = 0; deleted < 2; deleted++) {
         sh_engine *e = open_engine(NULL);
         uint64_t c0[3] = {0, 0, 0};
         cr_assert_eq(sh_engine_put(e, "r", &l, c0, "journaled", 9, NULL), 0);
-        copy_file(wal, saved, 0);
+        copy_journal(wal, saved, 0);
         sh_engine_close(e);
         /* a plain PUT (or DELETE) replaced the shard without the engine knowing, then a crash */
         cr_assert_eq(unlink(p), 0);
@@ -636,7 +653,7 @@ Test(shard_engine, replay_leaves_a_replaced_or_deleted_file_alone)
             fputs("a plain value", fp);
             fclose(fp);
         }
-        copy_file(saved, wal, 0);
+        copy_journal(saved, wal, 0);
         e = open_engine(NULL);
         sh_engine_close(e);
         if (deleted) {
