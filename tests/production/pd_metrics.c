@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 typedef struct pd_cursor {
     const char *p;
@@ -261,4 +262,20 @@ double pd_metric(const pd_metrics *m, const char *series)
 {
     double v = 0;
     return pd_metric_find(m, series, &v) ? v : 0;
+}
+
+double pd_metric_settled(const zt_server *s, const char *series, double want)
+{
+    double v = NAN;
+    for (int i = 0; i < 250; i++) {
+        pd_metrics m;
+        if (pd_metrics_scrape(s, &m, NULL) == 0) {
+            v = pd_metric(&m, series);
+            pd_metrics_free(&m);
+            if (v == want) break;
+        }
+        struct timespec ts = {0, 20 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    return v;
 }

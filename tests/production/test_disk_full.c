@@ -11,6 +11,7 @@
 
 #include "pd_conns.h"
 #include "pd_fs.h"
+#include "pd_metrics.h"
 #include "zd_error.h"
 #include "zt_fixture.h"
 
@@ -138,6 +139,9 @@ Test(disk_full, put_on_a_full_disk_fails_cleanly, .init = start_on_small_disk)
     }
     cr_assert_eq(pd_temp_files_settle(disk, 5000), 0, "temp file left by the failed replace");
 
+    double nospace = pd_metric_settled(zt_srv(), "zarrd_errors_total{kind=\"nospace\"}", 2);
+    cr_assert_eq(nospace, 2, "nospace errors counted: %.0f, expected 2", nospace);
+
     /* Space freed: writes work again. */
     cr_assert_eq(zt_status("DELETE", "/fill/0", NULL, NULL, 0), 204);
     cr_assert_eq(zt_status("PUT", "/after", NULL, fill, FILL_SIZE), 201);
@@ -257,8 +261,11 @@ Test(disk_full, writes_on_a_disk_turned_read_only_fail_cleanly, .init = start_on
     expect_refused_for(500, "PUT", "/new", NULL, keep, KEEP_SIZE);
     expect_refused_for(500, "PUT", "/keep/1", NULL, keep, KEEP_SIZE);
     expect_refused_for(500, "PATCH", "/keep/2", "Content-Range: bytes 0-9/*\r\n", "0123456789", 10);
-    expect_refused_for(500, "PUT", "/s?chunk=1", SHARD_HDR, keep, INNER_SIZE);
     expect_refused_for(500, "DELETE", "/keep/3", NULL, NULL, 0);
+    double io = pd_metric_settled(zt_srv(), "zarrd_errors_total{kind=\"io\"}", 4);
+    cr_assert_eq(io, 4, "io errors counted: %.0f, expected 4", io);
+    /* (the shard engine's failures are not in zarrd_errors_total yet: h8-5) */
+    expect_refused_for(500, "PUT", "/s?chunk=1", SHARD_HDR, keep, INNER_SIZE);
     expect_kept(keep);
     zt_expect_error_for("GET", "/new", NULL, NULL, 0, 404);
 

@@ -2,8 +2,8 @@
  * strictly as text format 0.0.4, every family has a TYPE, the latency histogram is cumulative
  * and ends in +Inf = _count. Its counters move as known requests say: requests by method and
  * status, request and response bytes (at least the bodies sent and received), the latency
- * count, accepted connections, and the open-connections gauge follows clients coming and
- * going. */
+ * count, accepted connections, fsyncs, failed requests by cause (malformed, too large,
+ * timed out), and the open-connections gauge follows clients coming and going. */
 #include <criterion/criterion.h>
 
 #include "pd_conns.h"
@@ -18,7 +18,18 @@
 #define BODY   10000
 #define IDLERS 10
 
-TestSuite(metrics, .init = zt_fixture_start, .fini = zt_fixture_stop, .timeout = 60);
+static void start_fsync_always(void)
+{
+    zt_fixture_start_args((const char *[]){"--fsync", "always", NULL});
+}
+
+static void start_strict(void)
+{
+    zt_fixture_start_args((const char *[]){"--max-body", "1000", "--request-timeout", "1", NULL});
+}
+
+/* Each test names its server's options. */
+TestSuite(metrics, .fini = zt_fixture_stop, .timeout = 60);
 
 static void scrape(pd_metrics *m)
 {
@@ -48,7 +59,7 @@ static bool typed(const char *exposition, const char *name)
     return false;
 }
 
-Test(metrics, exposition_is_valid_prometheus_text)
+Test(metrics, exposition_is_valid_prometheus_text, .init = zt_fixture_start)
 {
     /* one connection: the PUT is recorded before the scrape that follows it is answered */
     zt_conn c;
@@ -117,7 +128,7 @@ static double delta(const pd_metrics *a, const pd_metrics *b, const char *series
 
 /* All on one keep-alive connection, whose requests the server finishes (and counts) one by
  * one, so the counts between two scrapes are exact. */
-Test(metrics, counters_follow_known_requests)
+Test(metrics, counters_follow_known_requests, .init = zt_fixture_start)
 {
     static char body[BODY];
     memset(body, 'm', sizeof body);
@@ -152,30 +163,12 @@ Test(metrics, counters_follow_known_requests)
     pd_metrics_free(&b);
 }
 
-static double open_connections(void)
+static double settled(const char *series, double want)
 {
-    pd_metrics m;
-    scrape(&m);
-    double v;
-    cr_assert(pd_metric_find(&m, "zarrd_open_connections", &v), "no zarrd_open_connections");
-    pd_metrics_free(&m);
-    return v;
+    return pd_metric_settled(zt_srv(), series, want);
 }
 
-/* The gauge once it has settled on `want`: connections a client has just closed are counted
- * until the server reads their end, a moment later. Polls for up to 5 s; the last value. */
-static double open_connections_settled(double want)
-{
-    double v = open_connections();
-    for (int i = 0; i < 250 && v != want; i++) {
-        struct timespec ts = {0, 20 * 1000000L};
-        nanosleep(&ts, NULL);
-        v = open_connections();
-    }
-    return v;
-}
-
-Test(metrics, open_connections_gauge_follows_clients)
+Test(metrics, open_connections_gauge_follows_clients, .init = zt_fixture_start)
 {
     pd_metrics before, after;
     scrape(&before);
@@ -187,7 +180,7 @@ Test(metrics, open_connections_gauge_follows_clients)
         cr_assert_eq(zt_read_response(&idle[i], &r, false), 0);
         zt_response_free(&r);
     }
-    double with = open_connections_settled(IDLERS + 1); /* the idle ones and the scrape */
+    double with = settled("zarrd_open_connections", IDLERS + 1); /* the idle ones and the scrape */
     cr_assert_eq(with, IDLERS + 1, "gauge %.0f with %d idle clients and the scraper", with, IDLERS);
     pd_conns_close(idle, IDLERS);
     scrape(&after);
@@ -195,6 +188,67 @@ Test(metrics, open_connections_gauge_follows_clients)
     cr_assert_geq(accepted, IDLERS + 1, "connections_total moved by %.0f", accepted);
     pd_metrics_free(&before);
     pd_metrics_free(&after);
-    double without = open_connections_settled(1);
+    double without = settled("zarrd_open_connections", 1);
     cr_assert_eq(without, 1, "gauge %.0f after the idle clients left", without);
+}
+
+Test(metrics, fsyncs_are_counted, .init = start_fsync_always)
+{
+    if (!zt_store_is_fs()) cr_skip_test("the memory store never fsyncs");
+    pd_metrics a, b;
+    scrape(&a);
+    for (int i = 0; i < 3; i++)
+        zt_put_str("/durable", "synced");
+    scrape(&b);
+    double fsyncs = delta(&a, &b, "zarrd_fsyncs_total");
+    cr_assert_geq(fsyncs, 3, "zarrd_fsyncs_total moved by %.0f for 3 PUTs with --fsync always",
+                  fsyncs);
+    pd_metrics_free(&a);
+    pd_metrics_free(&b);
+}
+
+/* Send raw bytes on a new connection and read (and drop) the one answer. */
+static int raw_status(const char *request)
+{
+    zt_conn c;
+    zt_response r;
+    cr_assert_eq(zt_conn_open_server(&c, zt_srv()), 0);
+    zt_send(&c, request, strlen(request)); /* the server may answer before reading it all */
+    cr_assert_eq(zt_read_response(&c, &r, false), 0, "no answer to %.30s", request);
+    int status = r.status;
+    zt_response_free(&r);
+    zt_conn_close(&c);
+    return status;
+}
+
+#define ERRORS(kind) "zarrd_errors_total{kind=\"" kind "\"}"
+
+Test(metrics, errors_are_counted_by_kind, .init = start_strict)
+{
+    cr_assert_eq(raw_status("GARBAGE\r\n\r\n"), 400);
+    cr_assert_eq(raw_status("PUT /k HTTP/1.1\r\nHost: t\r\nContent-Length: 5000\r\n\r\n"), 413);
+    zd_buf big = {0};
+    cr_assert_eq(zd_buf_append_str(&big, "GET /k HTTP/1.1\r\nHost: t\r\nX-Big: "), 0);
+    for (int i = 0; i < 20000; i++)
+        cr_assert_eq(zd_buf_append(&big, "b", 1), 0);
+    cr_assert_eq(zd_buf_append_str(&big, "\r\n\r\n"), 0);
+    cr_assert_eq(zd_buf_append(&big, "", 1), 0);
+    cr_assert_eq(raw_status((const char *)big.data), 431);
+    zd_buf_free(&big);
+    zt_conn stalled; /* a header section that never ends: 408 after --request-timeout 1 */
+    cr_assert_eq(zt_conn_open_server(&stalled, zt_srv()), 0);
+    cr_assert_eq(zt_sendf(&stalled, "GET /k HTTP/1.1\r\nHost: t\r\n"), 0);
+    zt_response r;
+    cr_assert_eq(zt_read_response(&stalled, &r, false), 0, "stalled request not answered");
+    cr_assert_eq(r.status, 408);
+    zt_response_free(&r);
+    cr_assert(zt_conn_closed_by_peer(&stalled), "stalled request's connection left open");
+    zt_conn_close(&stalled);
+
+    double malformed = settled(ERRORS("malformed"), 1);
+    double too_large = settled(ERRORS("too_large"), 2);
+    double timeout = settled(ERRORS("timeout"), 1);
+    cr_assert_eq(malformed, 1, "malformed errors: %.0f", malformed);
+    cr_assert_eq(too_large, 2, "too_large errors (413 + 431): %.0f", too_large);
+    cr_assert_eq(timeout, 1, "timeout errors: %.0f", timeout);
 }
