@@ -8,7 +8,9 @@
 #      Zarr-Shard header), read back byte for byte; every file (zarr.json, each shard) is on
 #      exactly one node, and the shards are spread over more than one;
 #   3. a short bounded `zarrd-bench load` (plain and shard ops) that must verify all its
-#      reads; its keys too are each on one node.
+#      reads; its keys too are each on one node;
+#   4. one node stopped: requests for its keys answer 502 (deploy/nginx: max_fails=0, no retry
+#      elsewhere) and no other node receives them; keys of the other nodes are still written.
 # Exits 77 (skipped) when nginx is not installed, unless ZARRD_INSTALL_DEPS=1, which installs
 # Debian's nginx-light (or nginx) first.
 # Usage: scaleout.sh ZARRD ZARRD_CLI ZARRD_BENCH DEPLOY_NGINX_DIR
@@ -138,6 +140,7 @@ holders() {
 # ---- 1. plain keys ----
 mkdir "$tmp/data"
 counts=(0 0 0)
+owner_of=()
 for k in $(seq 1 $PLAIN_KEYS); do
     f="$tmp/data/k$k"
     head -c $(((k * 7919) % 200000 + 1)) /dev/urandom >"$f"
@@ -149,6 +152,7 @@ for k in $(seq 1 $PLAIN_KEYS); do
     where=$(holders "plain/k$k")
     [ "$where" = "$owner " ] || fail "/plain/k$k: answered by node $owner, stored on nodes: $where"
     counts[owner]=$((counts[owner] + 1))
+    owner_of[k]=$owner
 done
 echo "scaleout: $PLAIN_KEYS plain keys read back; per node: ${counts[*]}"
 for c in "${counts[@]}"; do
@@ -203,10 +207,32 @@ dups=$(sort "$tmp"/files* | uniq -d | head -5)
 [ -z "$dups" ] || fail "keys stored on more than one node: $dups"
 echo "scaleout: files per node: $(wc -l "$tmp"/files? | head -$NODES | awk '{print $1}' | xargs)"
 
+# ---- 4. a node down: its keys answer 502, never land elsewhere; the others still work ----
+down=$((NODES - 1))
+kill -TERM "${pids[$down]}"
+wait "${pids[$down]}" || fail "node $down exited with status $?"
+echo changed >"$tmp/data/changed"
+checked=0
+for k in $(seq 1 $PLAIN_KEYS); do
+    status=$(curl -s -o /dev/null -w '%{http_code}' -T "$tmp/data/changed" "$url/plain/k$k")
+    if [ "${owner_of[k]}" = "$down" ]; then
+        [ "$status" = 502 ] || fail "PUT /plain/k$k (node $down down): $status, expected 502"
+        status=$(curl -s -o /dev/null -w '%{http_code}' "$url/plain/k$k")
+        [ "$status" = 502 ] || fail "GET /plain/k$k (node $down down): $status, expected 502"
+        where=$(holders "plain/k$k")
+        [ "$where" = "$down " ] || fail "/plain/k$k written elsewhere while its node was down"
+        cmp -s "$tmp/data/k$k" "$tmp/root$down/plain/k$k" || fail "/plain/k$k changed on disk"
+        checked=$((checked + 1))
+    else
+        [ "$status" = 204 ] || fail "PUT /plain/k$k (its node is up): $status"
+    fi
+done
+echo "scaleout: node $down down: its $checked keys answer 502, the rest are written"
+
 # ---- clean stop ----
 kill -QUIT "$front_pid"
 front_pid=
-for i in $(seq 0 $((NODES - 1))); do
+for i in $(seq 0 $((NODES - 2))); do
     kill -TERM "${pids[$i]}"
     wait "${pids[$i]}" || fail "node $i exited with status $?"
 done
