@@ -3,15 +3,19 @@
  * 431 after the 16 KiB header budget, without the server buffering what follows. A pipelining
  * flood (10,000 requests in one write) is answered in order, or cut off by a clean close;
  * a pipelining client that never reads is held back by TCP flow control instead of growing
- * the server's memory. After each flood a normal client is served and VmRSS grew by a bound. */
+ * the server's memory. After each flood a normal client is served and VmRSS grew by a bound.
+ * Hundreds of connections of random bytes (some behind a plausible request line) get client
+ * errors or silence, never a server error or a crash. */
 #include <criterion/criterion.h>
 
 #include "pd_conns.h"
 #include "zt_fixture.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #define FLOODERS        40
 #define FLOOD_BYTES     (1024 * 1024) /* header bytes each flooder tries to send */
@@ -20,6 +24,7 @@
 #define PIPE_KEYS       16
 #define UNREAD_VALUE    (64 * 1024)
 #define UNREAD_MAX_SENT (64u * 1024 * 1024)
+#define GARBAGE_CONNS   300
 #define RSS_GROWTH_KB   (32 * 1024) /* bound on VmRSS growth during any one flood */
 
 TestSuite(floods, .init = zt_fixture_start, .fini = zt_fixture_stop, .timeout = 90);
@@ -148,4 +153,46 @@ Test(floods, pipelining_client_that_never_reads_is_held_back)
     zt_conn_close(&c);
     zd_buf_free(&batch);
     cr_assert(pd_served(zt_srv(), 5000));
+}
+
+/* Deterministic pseudo-random bytes (xorshift), so a failure can be replayed. */
+static uint32_t next_random(uint32_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 17;
+    *x ^= *x << 5;
+    return *x;
+}
+
+/* Hostile bytes on many connections: pure noise, or a plausible request line and headers
+ * followed by noise. Whatever the server answers must be a well-formed response that is not
+ * a server error, and it must keep serving. */
+Test(floods, random_garbage_never_breaks_the_server)
+{
+    static const char *const prefixes[] = {
+        "", "GET / HTTP/1.1\r\n", "PUT /g HTTP/1.1\r\nHost: t\r\n",
+        "PATCH /g HTTP/1.1\r\nContent-Length: 9\r\n", "GET /_zarrd/metrics HTTP/1.1\r\nRange: "};
+    uint32_t seed = 0x9e3779b9u;
+    char noise[4096];
+    for (int i = 0; i < GARBAGE_CONNS; i++) {
+        size_t n = 1 + next_random(&seed) % sizeof noise;
+        for (size_t j = 0; j < n; j++)
+            noise[j] = (char)next_random(&seed);
+        zt_conn c;
+        cr_assert_eq(zt_conn_open_server(&c, zt_srv()), 0);
+        zt_conn_set_timeout(&c, 500);
+        const char *prefix = prefixes[i % 5];
+        zt_send(&c, prefix, strlen(prefix));
+        zt_send(&c, noise, n); /* the server may have closed already */
+        shutdown(c.fd, SHUT_WR);
+        zt_response r;
+        if (zt_read_response(&c, &r, false) == 0) { /* silence or a close is fine too */
+            cr_assert(r.status >= 100 && r.status < 600, "connection %d: status %d", i, r.status);
+            cr_assert(r.status < 500 || r.status == 501 || r.status == 505,
+                      "connection %d (seed state %u): server error %d", i, seed, r.status);
+            zt_response_free(&r);
+        }
+        zt_conn_close(&c);
+    }
+    cr_assert(pd_served(zt_srv(), 5000), "server stopped answering after the garbage");
 }
