@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sendfile.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 static const struct {
@@ -248,11 +249,13 @@ static void rs_on_write(uv_write_t *req, int status)
     rs_pump(c);
 }
 
+/* The writability watch stays on (level-triggered) while a file streams, so each loop turn
+ * that finds the socket writable sends more without re-arming; it is turned off when the
+ * body is done or continues through uv_write. */
 static void rs_on_writable(uv_poll_t *p, int status, int events)
 {
     (void)events;
     cn_conn *c = p->data;
-    uv_poll_stop(p);
     if (c->pending_closes) return;
     if (status < 0) {
         cn_abort(c);
@@ -266,6 +269,7 @@ static void rs_on_writable(uv_poll_t *p, int status, int events)
 static int rs_wait_writable(cn_conn *c)
 {
     rs_state *r = &c->resp;
+    if (r->poll_active) return 0;
     if (!r->poll_open) {
         uv_os_fd_t sock;
         if (uv_fileno((uv_handle_t *)&c->tcp, &sock)) return -1;
@@ -279,7 +283,17 @@ static int rs_wait_writable(cn_conn *c)
         r->poll_fd = fd;
         r->poll_open = true;
     }
-    return uv_poll_start(&r->poll, UV_WRITABLE, rs_on_writable);
+    int rc = uv_poll_start(&r->poll, UV_WRITABLE, rs_on_writable);
+    r->poll_active = rc == 0;
+    return rc;
+}
+
+static void rs_poll_stop(cn_conn *c)
+{
+    if (c->resp.poll_active) {
+        uv_poll_stop(&c->resp.poll);
+        c->resp.poll_active = false;
+    }
 }
 
 /* sendfile from the current segment, at most `budget` bytes. Returns 0 when it may continue,
@@ -329,6 +343,7 @@ static void rs_pump(cn_conn *c)
             }
             return;
         }
+        rs_poll_stop(c);
         if (!r->iobuf) r->iobuf = wk_pool_get(&c->w->iobufs);
         int64_t n = r->iobuf ? rs_fill(r, r->iobuf, RS_IOBUF, false) : -1;
         if (n <= 0) {
@@ -341,7 +356,41 @@ static void rs_pump(cn_conn *c)
         if (uv_write(&r->wreq, (uv_stream_t *)&c->tcp, r->bufs, 1, rs_on_write) != 0) cn_abort(c);
         return;
     }
+    rs_poll_stop(c);
     cn_response_done(c);
+}
+
+/* Start a file-backed body in the same loop turn as its headers: the headers go out with
+ * MSG_MORE (so they share packets with the file data) and sendfile follows at once. Only
+ * when nothing else is queued on the stream. Completion always comes from the writability
+ * callback, never from here (the caller may be inside llhttp). Returns false if the
+ * headers could not all be sent directly (the caller then uses uv_write for the rest). */
+static bool rs_flush_direct(cn_conn *c)
+{
+    rs_state *r = &c->resp;
+    uv_os_fd_t sock;
+    if (uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) != 0 ||
+        uv_fileno((uv_handle_t *)&c->tcp, &sock))
+        return false;
+    ssize_t n = send(sock, r->head.data, r->head.len, MSG_MORE | MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n < 0 && errno != EAGAIN && errno != EINTR) {
+        cn_abort(c);
+        return true;
+    }
+    if (n > 0) r->bytes_out += (uint64_t)n;
+    if (n != (ssize_t)r->head.len) { /* the rest of the headers through uv_write */
+        size_t sent = n > 0 ? (size_t)n : 0;
+        r->bufs[0] = uv_buf_init((char *)r->head.data + sent, (unsigned)(r->head.len - sent));
+        r->bytes_out += r->head.len - sent;
+        if (uv_write(&r->wreq, (uv_stream_t *)&c->tcp, r->bufs, 1, rs_on_write) != 0) cn_abort(c);
+        return true;
+    }
+    size_t budget = RS_SENDFILE_TURN;
+    int rc = 0;
+    while (rc == 0 && r->seg < r->nsegs && rs_can_sendfile(r, &r->segs[r->seg]))
+        rc = rs_sendfile(c, &budget);
+    if (rc < 0 || rs_wait_writable(c)) cn_abort(c);
+    return true;
 }
 
 void rs_flush(cn_conn *c)
@@ -357,6 +406,8 @@ void rs_flush(cn_conn *c)
         cn_abort(c);
         return;
     }
+    if (!r->body.len && r->rd && r->nsegs && rs_can_sendfile(r, &r->segs[0]) && rs_flush_direct(c))
+        return;
     unsigned nbufs = 1;
     r->bufs[0] = uv_buf_init((char *)r->head.data, (unsigned)r->head.len);
     if (r->body.len) r->bufs[nbufs++] = uv_buf_init((char *)r->body.data, (unsigned)r->body.len);

@@ -51,6 +51,7 @@ typedef struct rs_state {
     uv_poll_t poll; /* writability of a duplicate of the socket fd, for sendfile */
     int poll_fd;
     bool poll_open;
+    bool poll_active;
 } rs_state;
 
 void rs_begin(struct cn_conn *c, int status);
