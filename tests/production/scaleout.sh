@@ -198,6 +198,8 @@ grep -q '"ok":' "$tmp/load.json" || fail "load: no successful requests"
 if grep -Eq '"(bad_data|400|404|409/412|416|5xx|io|connect|timeout|other)":' "$tmp/load.json"; then
     fail "load run had failures: $(cat "$tmp/load.json")"
 fi
+grep -Eq '^shard check: [0-9]+ inner chunks read back, [0-9]+ written, 0 WRONG$' "$tmp/load.txt" ||
+    fail "load: concurrent shard writes through the front lost or mangled inner chunks"
 
 # ---- every file of every node is on that node only ----
 for i in $(seq 0 $((NODES - 1))); do
