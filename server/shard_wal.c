@@ -55,7 +55,9 @@ struct sh_wal {
     int root_fd;
     sh_fsync_mode mode;
     uint64_t checkpoint_bytes;
-    pthread_rwlock_t gate; /* shared: log + apply in progress; exclusive: checkpoint */
+    pthread_rwlock_t gate;   /* shared: log + apply in progress; exclusive: checkpoint */
+    bool readonly;           /* the store was read-only at startup: no journal files open yet */
+    pthread_mutex_t open_mu; /* serialises opening them later */
     wal_lane lanes[WAL_LANES];
 };
 
@@ -164,6 +166,32 @@ static int wal_sync_to(sh_fsync_mode mode, wal_lane *w, uint64_t lsn, zd_error *
     return rc;
 }
 
+/* Create the private directory and open (creating) every lane file. 0 or the errno. */
+static int open_lanes(sh_wal *w)
+{
+    if (mkdirat(w->root_fd, SH_PRIVATE_DIR, 0755) != 0 && errno != EEXIST) return errno;
+    for (int i = 0; i < WAL_LANES; i++) {
+        char path[64];
+        snprintf(path, sizeof path, WAL_PATH, i);
+        if (w->lanes[i].fd < 0)
+            w->lanes[i].fd = openat(w->root_fd, path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (w->lanes[i].fd < 0) return errno;
+    }
+    return 0;
+}
+
+/* A journal opened read-only (the store was read-only at startup) opens its files on the first
+ * change, once the store is writable again. */
+static int ensure_writable(sh_wal *w, zd_error *err)
+{
+    if (!__atomic_load_n(&w->readonly, __ATOMIC_ACQUIRE)) return 0;
+    pthread_mutex_lock(&w->open_mu);
+    int e = w->readonly ? open_lanes(w) : 0;
+    if (e == 0) __atomic_store_n(&w->readonly, false, __ATOMIC_RELEASE);
+    pthread_mutex_unlock(&w->open_mu);
+    return e ? zd_error_set(err, ZD_EIO, "cannot open the shard journal: %s", strerror(e)) : 0;
+}
+
 /* Append one framed record whose body is body[0..len) and wait for it per the mode. */
 static int wal_append(sh_wal *wal, const char *key, zd_buf *rec, zd_error *err)
 {
@@ -174,6 +202,7 @@ static int wal_append(sh_wal *wal, const char *key, zd_buf *rec, zd_error *err)
     put_le(crc, zd_crc32c(0, rec->data + WAL_HEAD, body_len), 4);
     int rc = zd_buf_append(rec, crc, 4);
     if (rc) return zd_error_set(err, rc, "no memory for a journal record");
+    if ((rc = ensure_writable(wal, err)) != 0) return rc;
     uint64_t h = key_hash(key);
     wal_lane *w = lane_of(wal, h);
     pthread_mutex_lock(&w->mu);
@@ -267,6 +296,7 @@ sh_fsync_mode sh_wal_mode(const sh_wal *w)
 /* Flush what the log covers, then empty it. Caller holds the gate exclusively. */
 static int checkpoint(sh_wal *w, zd_error *err)
 {
+    if (__atomic_load_n(&w->readonly, __ATOMIC_ACQUIRE)) return 0; /* nothing was logged */
     if (w->mode != SH_FSYNC_NONE && syncfs(w->root_fd) != 0)
         return zd_error_set(err, ZD_EIO, "syncfs failed: %s", strerror(errno));
     for (int i = 0; i < WAL_LANES; i++) {
@@ -466,11 +496,21 @@ static int read_log(int fd, zd_buf *out, zd_error *err)
     return rc;
 }
 
+/* Whether any lane file exists with content (read-only check). */
+static bool journal_has_records(int root_fd)
+{
+    for (int i = 0; i < WAL_LANES; i++) {
+        char path[64];
+        struct stat st;
+        snprintf(path, sizeof path, WAL_PATH, i);
+        if (fstatat(root_fd, path, &st, 0) == 0 && st.st_size > 0) return true;
+    }
+    return false;
+}
+
 int sh_wal_open(sh_wal **out, int root_fd, sh_fsync_mode mode, uint64_t checkpoint_bytes,
                 zd_error *err)
 {
-    if (mkdirat(root_fd, SH_PRIVATE_DIR, 0755) != 0 && errno != EEXIST)
-        return zd_error_set(err, ZD_EIO, "cannot create %s: %s", SH_PRIVATE_DIR, strerror(errno));
     sh_wal *w = calloc(1, sizeof *w);
     if (!w) return zd_error_set(err, ZD_ENOMEM, "no memory for the journal");
     w->root_fd = root_fd;
@@ -481,17 +521,22 @@ int sh_wal_open(sh_wal **out, int root_fd, sh_fsync_mode mode, uint64_t checkpoi
     pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
     pthread_rwlock_init(&w->gate, &attr);
     pthread_rwlockattr_destroy(&attr);
-    int rc = 0;
+    pthread_mutex_init(&w->open_mu, NULL);
     for (int i = 0; i < WAL_LANES; i++) {
-        wal_lane *l = &w->lanes[i];
-        pthread_mutex_init(&l->mu, NULL);
-        pthread_cond_init(&l->synced_cv, NULL);
-        char path[64];
-        snprintf(path, sizeof path, WAL_PATH, i);
-        l->fd = openat(root_fd, path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-        if (l->fd < 0 && rc == 0)
-            rc = zd_error_set(err, ZD_EIO, "cannot open %s: %s", path, strerror(errno));
+        pthread_mutex_init(&w->lanes[i].mu, NULL);
+        pthread_cond_init(&w->lanes[i].synced_cv, NULL);
+        w->lanes[i].fd = -1;
     }
+    int e = open_lanes(w), rc = 0;
+    if (e == EROFS && !journal_has_records(root_fd)) {
+        /* A read-only store with nothing to replay: serve reads, open the journal later. */
+        w->readonly = true;
+        *out = w;
+        return 0;
+    }
+    if (e)
+        rc = zd_error_set(err, ZD_EIO, "cannot open the shard journal in %s: %s", SH_PRIVATE_DIR,
+                          strerror(e));
     /* Lanes are independent (a key's records are all in one lane): replay one after another. */
     for (int i = 0; i < WAL_LANES && rc == 0; i++) {
         zd_buf log = {0};
@@ -533,5 +578,6 @@ static void wal_free(sh_wal *w)
         free(l->keys);
     }
     pthread_rwlock_destroy(&w->gate);
+    pthread_mutex_destroy(&w->open_mu);
     free(w);
 }
