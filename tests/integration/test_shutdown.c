@@ -34,8 +34,17 @@ Test(shutdown, in_flight_put_completes_then_exit_0)
     memset(body, 'p', n);
     zt_conn c;
     cr_assert_eq(zt_conn_open_server(&c, zt_srv()), 0);
-    cr_assert_eq(
-        zt_sendf(&c, "PUT /inflight HTTP/1.1\r\nHost: t\r\nContent-Length: %zu\r\n\r\n", n), 0);
+    /* Wait for 100 Continue so the server has surely begun this request before the signal:
+     * a connection whose bytes are still unread when SIGTERM lands counts as idle. */
+    cr_assert_eq(zt_sendf(&c,
+                          "PUT /inflight HTTP/1.1\r\nHost: t\r\nContent-Length: %zu\r\n"
+                          "Expect: 100-continue\r\n\r\n",
+                          n),
+                 0);
+    zt_response interim;
+    cr_assert_eq(zt_read_head(&c, &interim), 0);
+    cr_assert_eq(interim.status, 100);
+    zt_response_free(&interim);
     cr_assert_eq(zt_send(&c, body, n / 2), 0);
     cr_assert_eq(zt_server_signal(zt_srv(), SIGTERM), 0);
     pause_briefly();
