@@ -2,16 +2,19 @@
  * --request-timeout. Slowloris clients trickle a header section one byte at a time: the
  * header-section deadline closes them however steadily they trickle; clients that trickle a
  * body at 10 bytes a second are cut off too. Clients that stop in the middle of a body are
- * closed after one timeout and leave nothing stored and no temp file. In every attack a normal
+ * closed after one timeout and leave nothing stored and no temp file; clients that stop
+ * reading a large response are dropped when the writes stall. In every attack a normal
  * client is served while the attackers are still connected (checked by order, not by a clock:
  * the attackers are verified open after the normal answer). */
 #include <criterion/criterion.h>
 
 #include "pd_conns.h"
 #include "pd_fs.h"
+#include "pd_metrics.h"
 #include "zt_fixture.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -22,6 +25,8 @@
 #define STALL_BODY       100000
 #define STALL_SENT       1000
 #define SERVED_WITHIN_MS 5000
+#define SLOW_READERS     20
+#define BIG_VALUE        (32 * 1024 * 1024) /* far more than socket buffers hold */
 
 static void start_short_timeouts(void)
 {
@@ -159,4 +164,32 @@ Test(slow, stalled_patch_bodies_time_out_and_change_nothing)
         snprintf(value, sizeof value, "value of %zu, untouched", i);
         zt_expect_value(key, value, strlen(value));
     }
+}
+
+/* Clients that ask for a large value and never read it: the server's writes stall, and after
+ * --request-timeout without progress it drops them (seen in its open-connections gauge, since
+ * a client that reads nothing cannot see the close), while a normal client is served. */
+Test(slow, readers_that_stop_reading_are_cut_off)
+{
+    char *big = malloc(BIG_VALUE);
+    cr_assert_not_null(big);
+    memset(big, 'r', BIG_VALUE);
+    cr_assert_eq(zt_status("PUT", "/big", NULL, big, BIG_VALUE), 201);
+    free(big);
+    zt_conn *a = pd_conns_open(zt_srv(), SLOW_READERS);
+    cr_assert_not_null(a);
+    for (size_t i = 0; i < SLOW_READERS; i++)
+        cr_assert_eq(zt_send_request(&a[i], "GET", "/big", NULL, NULL, 0), 0);
+    cr_assert(pd_served(zt_srv(), SERVED_WITHIN_MS), "a normal client was not served");
+    double open = pd_metric_settled(zt_srv(), "zarrd_open_connections", SLOW_READERS + 1);
+    cr_assert_eq(open, SLOW_READERS + 1,
+                 "the stalled readers were dropped before the normal "
+                 "client was served, or not all accepted (%.0f open)",
+                 open);
+    double left = open;
+    for (int i = 0; i < 3 && left != 1; i++) /* up to 15 s; the timeout is 2 s */
+        left = pd_metric_settled(zt_srv(), "zarrd_open_connections", 1);
+    cr_assert_eq(left, 1, "%.0f connections still open: stalled readers were never dropped",
+                 left - 1);
+    pd_conns_close(a, SLOW_READERS);
 }
