@@ -260,7 +260,7 @@ static int barrier_locked(sh_engine *e, const char *key, zd_error *err)
 {
     if (!sh_wal_mentions(e->wal, key)) return 0;
     if (sh_wal_mode(e->wal) != SH_FSYNC_NONE) {
-        int fd = sh_io_open(e->root_fd, key, 0, NULL);
+        int fd = sh_io_open(e->root_fd, key, NULL);
         if (fd >= 0) {
             int bad = fdatasync(fd);
             close(fd);

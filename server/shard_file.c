@@ -117,7 +117,7 @@ int sh_file_load(int root_fd, const char *key, const zd_shard_layout *l, sh_file
         free(f);
         return zd_error_set(err, ZD_ENOMEM, "no memory for a shard index");
     }
-    int fd = sh_io_open(root_fd, key, 0, err);
+    int fd = sh_io_open(root_fd, key, err);
     int rc = 0;
     if (fd == ZD_ENOTFOUND) {
         sh_file_reset_absent(f);

@@ -73,18 +73,13 @@ int sh_io_make_parents(int root_fd, const char *path, zd_error *err)
     return 0;
 }
 
-int sh_io_open(int root_fd, const char *path, int create, zd_error *err)
+int sh_io_open(int root_fd, const char *path, zd_error *err)
 {
-    int fd = openat(root_fd, path, O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0644);
-    if (fd < 0 && create && errno == ENOENT) {
-        int rc = sh_io_make_parents(root_fd, path, err);
-        if (rc) return rc;
-        fd = openat(root_fd, path, O_RDWR | O_CLOEXEC | O_CREAT, 0644);
-    }
+    int fd = openat(root_fd, path, O_RDWR | O_CLOEXEC);
     if (fd >= 0) return fd;
-    if (errno == ENOENT) return zd_error_set(err, ZD_ENOTFOUND, "no such shard");
-    if (errno == EISDIR || errno == ENOTDIR)
-        return zd_error_set(err, ZD_ECONFLICT, "%s is or lies below a directory", path);
+    if (errno == ENOENT || errno == ENOTDIR)
+        return zd_error_set(err, ZD_ENOTFOUND, "no such shard");
+    if (errno == EISDIR) return zd_error_set(err, ZD_ECONFLICT, "%s is a directory", path);
     return zd_error_set(err, ZD_EIO, "cannot open %s: %s", path, strerror(errno));
 }
 

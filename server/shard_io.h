@@ -44,10 +44,10 @@ int sh_io_pread_all(int fd, void *data, size_t len, uint64_t offset, zd_error *e
 int sh_io_apply(int fd, const sh_write *writes, size_t n, uint64_t old_size, uint64_t new_size,
                 zd_error *err);
 
-/* Open root-relative `path` for reading and writing, creating it (and its parent directories)
- * when `create`. Returns the descriptor, or a negative ZD_E* code (ZD_ENOTFOUND when absent
- * and not creating). */
-int sh_io_open(int root_fd, const char *path, int create, zd_error *err);
+/* Open the existing root-relative `path` for reading and writing. Returns the descriptor, or a
+ * negative ZD_E* code: ZD_ENOTFOUND when absent (also below a file), ZD_ECONFLICT when it is a
+ * directory. */
+int sh_io_open(int root_fd, const char *path, zd_error *err);
 
 /* Create the parent directories of root-relative `path`. */
 int sh_io_make_parents(int root_fd, const char *path, zd_error *err);

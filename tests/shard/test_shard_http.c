@@ -571,3 +571,21 @@ Test(shard_http, concurrent_clients_fixed_size_chain_lose_nothing)
 {
     run_codec_clients("[{\"name\": \"bytes\"}]");
 }
+
+Test(shard_http, keys_that_cannot_be_shards)
+{
+    zt_conn c;
+    connect(&c);
+    zt_put_str("/file", "a plain value");
+    zt_put_str("/dir/x", "a plain value");
+    /* below a plain value: no such shard, and none can be made there */
+    cr_assert_eq(shc_status(&c, "GET", "file/s", "chunk=0,0", LAYOUT, NULL, 0), 404);
+    cr_assert_eq(shc_status(&c, "PUT", "file/s", "chunk=0,0", LAYOUT, "x", 1), 409);
+    /* a directory */
+    cr_assert_eq(shc_status(&c, "GET", "dir", "chunk=0,0", LAYOUT, NULL, 0), 409);
+    cr_assert_eq(shc_status(&c, "PUT", "dir", "chunk=0,0", LAYOUT, "x", 1), 409);
+    /* a plain value that is not a shard of this layout */
+    cr_assert_eq(shc_status(&c, "PUT", "file", "chunk=0,0", LAYOUT, "x", 1), 409);
+    zt_expect_value("/file", "a plain value", 13);
+    zt_conn_close(&c);
+}
