@@ -6,6 +6,7 @@
  * way and leaves the value as it was, and so does a shard-endpoint PUT of an inner chunk: the
  * shard keeps every inner chunk and its exact bytes. When the disk turns read-only under the
  * server (EROFS: an I/O error on every write), writes answer 500 and reads keep working.
+ * Eight writers filling the disk at once leave only whole values (201) or none (507).
  * Needs permission to mount a tmpfs (root); skipped otherwise. */
 #include <criterion/criterion.h>
 
@@ -16,6 +17,7 @@
 #include "zt_fixture.h"
 
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +31,9 @@
 #define INNER      8             /* inner chunks of the test shard */
 #define INNER_SIZE (16 * 1024)   /* bytes of each, as first written */
 #define GROWN_SIZE (1536 * 1024) /* an inner chunk rewritten larger than the free space */
+#define RACERS     8
+#define RACE_PUTS  16
+#define RACE_SIZE  (96 * 1024)
 #define SHARD_HDR  "Zarr-Shard: chunks=8; index=end; crc32c=1\r\n"
 
 static char disk[PATH_MAX];
@@ -291,4 +296,72 @@ Test(disk_full, shard_reads_work_on_a_read_only_disk, .init = start_on_small_dis
     cr_assert_eq(pd_tmpfs_set_readonly(disk, true), 0, "remounting read-only failed");
     zt_expect_error_for("GET", "/s?chunk=1", SHARD_HDR, NULL, 0, 404);
     cr_assert_eq(pd_tmpfs_set_readonly(disk, false), 0);
+}
+
+typedef struct racer {
+    int id;
+    int status[RACE_PUTS];
+    int transport_errors;
+} racer;
+
+static void race_value(char *buf, int id, int k)
+{
+    pattern(buf, RACE_SIZE, 1000u + (unsigned)(id * RACE_PUTS + k));
+}
+
+static void *race_puts(void *arg)
+{
+    racer *r = arg;
+    static _Thread_local char body[RACE_SIZE];
+    char key[32];
+    for (int k = 0; k < RACE_PUTS; k++) {
+        zt_response resp;
+        snprintf(key, sizeof key, "/race/%d/%d", r->id, k);
+        race_value(body, r->id, k);
+        if (zt_request(zt_srv(), "PUT", key, NULL, body, RACE_SIZE, &resp)) {
+            r->transport_errors++;
+            continue;
+        }
+        r->status[k] = resp.status;
+        zt_response_free(&resp);
+    }
+    return NULL;
+}
+
+/* 8 writers at once fill the disk (128 PUTs of 96 KiB for about 4 MiB): every PUT answered 201
+ * reads back exactly, every one answered 507 is absent, and no temp file is left. */
+Test(disk_full, concurrent_writers_filling_the_disk_leave_only_whole_values,
+     .init = start_on_small_disk)
+{
+    static racer racers[RACERS];
+    pthread_t t[RACERS];
+    for (int i = 0; i < RACERS; i++) {
+        racers[i] = (racer){.id = i};
+        cr_assert_eq(pthread_create(&t[i], NULL, race_puts, &racers[i]), 0);
+    }
+    for (int i = 0; i < RACERS; i++)
+        pthread_join(t[i], NULL);
+    static char want[RACE_SIZE];
+    char key[32];
+    int stored = 0, refused = 0;
+    for (int i = 0; i < RACERS; i++) {
+        cr_assert_eq(racers[i].transport_errors, 0, "writer %d: no answer to some PUTs", i);
+        for (int k = 0; k < RACE_PUTS; k++) {
+            int st = racers[i].status[k];
+            snprintf(key, sizeof key, "/race/%d/%d", i, k);
+            cr_assert(st == 201 || st == 507, "PUT %s: %d", key, st);
+            if (st == 201) {
+                race_value(want, i, k);
+                zt_expect_value(key, want, RACE_SIZE);
+                stored++;
+            } else {
+                zt_expect_error_for("GET", key, NULL, NULL, 0, 404);
+                refused++;
+            }
+        }
+    }
+    fprintf(stderr, "disk_full: concurrent writers: %d stored, %d refused\n", stored, refused);
+    cr_assert_gt(refused, 0, "the disk never filled");
+    cr_assert_gt(stored, 0);
+    cr_assert_eq(pd_temp_files_settle(disk, 5000), 0, "temp files left by refused PUTs");
 }
