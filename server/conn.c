@@ -110,9 +110,10 @@ static void cn_req_cleanup(cn_conn *c)
 static void cn_req_start(cn_conn *c)
 {
     cn_request *r = &c->req;
-    zd_buf body = r->body;
-    memset(r, 0, sizeof *r);
-    r->body = body;
+    memset(r, 0, offsetof(cn_request, key));
+    r->key.len = 0;
+    r->key.key[0] = '\0';
+    r->key.is_prefix = false;
     r->method = -1; /* until the request line is parsed (metrics count it as OTHER) */
     r->body_expected = UINT64_MAX;
     r->body_mode = CN_BODY_DISCARD;

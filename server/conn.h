@@ -55,11 +55,9 @@ typedef struct cn_request {
     size_t path_len;
     const char *query; /* after '?', or "" */
     size_t query_len;
-    cn_header headers[CN_MAX_HEADERS];
     size_t nheaders;
     bool in_value; /* the last header callback was a value */
     uint32_t target_len;
-    zd_key key;
     bool has_length;
     uint64_t content_length;
     bool chunked;
@@ -67,7 +65,6 @@ typedef struct cn_request {
     uint64_t body_expected; /* exact body length the handler needs, or UINT64_MAX */
     cn_body_mode body_mode;
     st_writer *writer;
-    zd_buf body;
     uint64_t body_limit;
     const struct hd_handler *handler;
     int cond_status; /* set by the precondition callback: 304 or 412 */
@@ -76,6 +73,10 @@ typedef struct cn_request {
         uint64_t first, last;
     } patch;
     uint64_t start_ns;
+    /* Large members last: cn_req_start clears only what comes before them. */
+    zd_key key; /* set by the router; key.len 0 and is_prefix false until then */
+    zd_buf body;
+    cn_header headers[CN_MAX_HEADERS]; /* the first nheaders are valid */
 } cn_request;
 
 typedef enum {

@@ -13,8 +13,11 @@ static bool svc_is(const cn_request *r, const char *path)
 
 static void svc_begin(cn_conn *c)
 {
-    if (c->req.method != HTTP_GET && c->req.method != HTTP_HEAD)
-        rs_error(c, 405, "method not allowed", "service endpoints answer GET and HEAD");
+    if (c->req.method != HTTP_GET && c->req.method != HTTP_HEAD) {
+        rs_begin(c, 405);
+        rs_header(c, "Allow", "GET, HEAD");
+        rs_error_body(c, "method not allowed", "service endpoints answer GET and HEAD");
+    }
 }
 
 static void svc_finish(cn_conn *c)

@@ -68,31 +68,38 @@ void rs_begin(cn_conn *c, int status)
     rs_reset(c);
     r->status = status;
     r->head_only = c->req.head;
-    zd_buf_appendf(&r->head, "HTTP/1.1 %d %s\r\n%sServer: zarrd/" ZARRD_VERSION "\r\n", status,
-                   rs_reason(status), wk_date(c->w));
+    char code[4] = {(char)('0' + status / 100 % 10), (char)('0' + status / 10 % 10),
+                    (char)('0' + status % 10), ' '};
+    zd_buf_append_str(&r->head, "HTTP/1.1 ");
+    zd_buf_append(&r->head, code, sizeof code);
+    zd_buf_append_str(&r->head, rs_reason(status));
+    zd_buf_append_str(&r->head, "\r\n");
+    zd_buf_append_str(&r->head, wk_date(c->w));
+    zd_buf_append_str(&r->head, "Server: zarrd/" ZARRD_VERSION "\r\n");
 }
 
 void rs_header(cn_conn *c, const char *name, const char *value)
 {
-    zd_buf_appendf(&c->resp.head, "%s: %s\r\n", name, value);
-}
-
-void rs_headerf(cn_conn *c, const char *name, const char *fmt, ...)
-{
     zd_buf *h = &c->resp.head;
-    char tmp[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    zd_buf_appendf(h, "%s: %s\r\n", name, tmp);
+    zd_buf_append_str(h, name);
+    zd_buf_append(h, ": ", 2);
+    zd_buf_append_str(h, value);
+    zd_buf_append(h, "\r\n", 2);
 }
 
 static void rs_end_headers(cn_conn *c, const char *ctype, uint64_t len)
 {
     if (ctype) rs_header(c, "Content-Type", ctype);
-    if (!rs_no_body_status(c->resp.status))
-        zd_buf_appendf(&c->resp.head, "Content-Length: %lu\r\n", (unsigned long)len);
+    if (!rs_no_body_status(c->resp.status)) {
+        char digits[24];
+        size_t i = sizeof digits;
+        do
+            digits[--i] = (char)('0' + len % 10);
+        while ((len /= 10) != 0);
+        zd_buf_append_str(&c->resp.head, "Content-Length: ");
+        zd_buf_append(&c->resp.head, digits + i, sizeof digits - i);
+        zd_buf_append(&c->resp.head, "\r\n", 2);
+    }
 }
 
 void rs_send(cn_conn *c, const char *ctype, const void *body, size_t len)
@@ -227,8 +234,6 @@ void rs_error_body(cn_conn *c, const char *error, const char *fmt, ...)
 void rs_error(cn_conn *c, int status, const char *error, const char *fmt, ...)
 {
     rs_begin(c, status);
-    if (status == 405)
-        rs_header(c, "Allow", c->req.key.is_prefix ? "GET, HEAD" : "GET, HEAD, PUT, PATCH, DELETE");
     if (status == 401) rs_header(c, "WWW-Authenticate", "Bearer realm=\"zarrd\"");
     va_list ap;
     va_start(ap, fmt);

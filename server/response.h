@@ -56,8 +56,6 @@ typedef struct rs_state {
 
 void rs_begin(struct cn_conn *c, int status);
 void rs_header(struct cn_conn *c, const char *name, const char *value);
-void rs_headerf(struct cn_conn *c, const char *name, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 
 /* Finish with an in-memory body (copied) of the given Content-Type (NULL: none). */
 void rs_send(struct cn_conn *c, const char *ctype, const void *body, size_t len);

@@ -84,8 +84,10 @@ void rt_route(cn_conn *c)
         }
         r->handler = rt_pick(c);
         if (!r->handler) {
-            rs_error(c, 405, "method not allowed", "%s is not allowed on %s",
-                     llhttp_method_name(r->method), r->key.is_prefix ? "a listing" : "a key");
+            rs_begin(c, 405);
+            rs_header(c, "Allow", r->key.is_prefix ? "GET, HEAD" : "GET, HEAD, PUT, PATCH, DELETE");
+            rs_error_body(c, "method not allowed", "%s is not allowed on %s",
+                          llhttp_method_name(r->method), r->key.is_prefix ? "a listing" : "a key");
             return;
         }
     }
