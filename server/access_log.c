@@ -12,6 +12,13 @@
 
 static int al_fd = -1;
 static bool al_own; /* we opened it (not stdout) */
+static const char *al_path;
+
+static int al_open_file(const char *path)
+{
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+    return fd < 0 ? -errno : fd;
+}
 
 int al_open(const char *path)
 {
@@ -19,11 +26,22 @@ int al_open(const char *path)
         al_fd = STDOUT_FILENO;
         return 0;
     }
-    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-    if (fd < 0) return -errno;
+    int fd = al_open_file(path);
+    if (fd < 0) return fd;
     al_fd = fd;
     al_own = true;
+    al_path = path;
     return 0;
+}
+
+int al_reopen(void)
+{
+    if (!al_own) return 0;
+    int fd = al_open_file(al_path);
+    if (fd < 0) return fd;
+    int rc = dup3(fd, al_fd, O_CLOEXEC) < 0 ? -errno : 0;
+    close(fd);
+    return rc;
 }
 
 void al_close(void)

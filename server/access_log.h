@@ -17,6 +17,10 @@
 
 /* Open the log (path "-" = stdout). 0 or a negative errno. */
 int al_open(const char *path);
+
+/* Reopen the file at the same path (after log rotation moved it; zarrd calls this on
+ * SIGHUP). The descriptor number stays the same (dup2), so concurrent writers are safe. */
+int al_reopen(void);
 void al_close(void);
 bool al_enabled(void);
 

@@ -25,7 +25,7 @@
 
 static wk_worker *zs_workers;
 static int zs_nworkers;
-static uv_signal_t zs_sigterm, zs_sigint;
+static uv_signal_t zs_sigterm, zs_sigint, zs_sighup;
 
 static void zs_on_signal(uv_signal_t *s, int signum)
 {
@@ -35,6 +35,15 @@ static void zs_on_signal(uv_signal_t *s, int signum)
         wk_stop(&zs_workers[i]);
     uv_close((uv_handle_t *)&zs_sigterm, NULL);
     uv_close((uv_handle_t *)&zs_sigint, NULL);
+    uv_close((uv_handle_t *)&zs_sighup, NULL);
+}
+
+static void zs_on_sighup(uv_signal_t *s, int signum)
+{
+    (void)s;
+    (void)signum;
+    int rc = al_reopen();
+    if (rc) lg_log(LG_ERROR, "SIGHUP: cannot reopen the access log: %s", strerror(-rc));
 }
 
 static int zs_open_store(const opt_config *cfg, st_store **store)
@@ -106,6 +115,8 @@ int main(int argc, char **argv)
     uv_signal_init(main_loop, &zs_sigint);
     uv_signal_start(&zs_sigterm, zs_on_signal, SIGTERM);
     uv_signal_start(&zs_sigint, zs_on_signal, SIGINT);
+    uv_signal_init(main_loop, &zs_sighup);
+    uv_signal_start(&zs_sighup, zs_on_sighup, SIGHUP);
 
     for (int i = 0; i < zs_nworkers; i++) {
         int rc = wk_start(&zs_workers[i], &shared, fds[i]);
