@@ -289,9 +289,7 @@ Test(disk_full, writes_on_a_disk_turned_read_only_fail_cleanly, .init = start_on
 
 /* Reading needs no writable disk: a shard read on a read-only root (say ext4 remounted
  * read-only after an I/O error, or zarrd restarted on it) answers like on a writable one. */
-/* Disabled until the server bug h8-6 is fixed: the shard engine creates its journal directory even
- * to read, so a read on a read-only root answers 500. */
-Test(disk_full, shard_reads_work_on_a_read_only_disk, .init = start_on_small_disk, .disabled = true)
+Test(disk_full, shard_reads_work_on_a_read_only_disk, .init = start_on_small_disk)
 {
     cr_assert_eq(pd_tmpfs_set_readonly(disk, true), 0, "remounting read-only failed");
     zt_expect_error_for("GET", "/s?chunk=1", SHARD_HDR, NULL, 0, 404);
