@@ -61,6 +61,34 @@ static void cn_read_stop(cn_conn *c)
     }
 }
 
+/* --fsync batch: a successful write's answer waits for the worker's group sync. */
+static bool cn_needs_group_sync(const cn_conn *c)
+{
+    const cn_request *r = &c->req;
+    return c->w->shared->store->sync_all && c->resp.status >= 200 && c->resp.status < 300 &&
+           (r->handler == &hd_put || r->handler == &hd_patch || r->handler == &hd_delete);
+}
+
+void cn_group_sync(wk_worker *w)
+{
+    cn_conn *list = w->sync_wait;
+    uv_idle_stop(&w->sync_idle);
+    w->sync_wait = NULL;
+    if (!list) return;
+    st_store *s = w->shared->store;
+    int rc = s->sync_all(s);
+    for (cn_conn *c = list, *next; c; c = next) {
+        next = c->sync_next;
+        c->sync_next = NULL;
+        c->sync_waiting = false;
+        if (rc) {
+            mt_event(MT_EV_ERR_IO);
+            rs_error(c, 500, "storage error", "syncing the write to disk failed");
+        }
+        rs_flush(c);
+    }
+}
+
 /* Hand the built response to the writer; parsing stays paused until it is written. */
 static void cn_send(cn_conn *c)
 {
@@ -68,6 +96,16 @@ static void cn_send(cn_conn *c)
     c->paused = true;
     cn_read_stop(c);
     cn_write_progress(c);
+    if (cn_needs_group_sync(c)) {
+        c->sync_next = c->w->sync_wait;
+        c->w->sync_wait = c;
+        c->sync_waiting = true;
+        if (c->w->draining)
+            cn_group_sync(c->w); /* the check handle is closed: no later turn to batch with */
+        else
+            wk_sync_later(c->w);
+        return;
+    }
     rs_flush(c);
 }
 
@@ -496,6 +534,13 @@ static void cn_on_close(uv_handle_t *h)
 static void cn_close(cn_conn *c)
 {
     if (c->pending_closes) return;
+    if (c->sync_waiting) { /* leave the group-sync list */
+        cn_conn **p = &c->w->sync_wait;
+        while (*p != c)
+            p = &(*p)->sync_next;
+        *p = c->sync_next;
+        c->sync_waiting = false;
+    }
     c->state = CN_CLOSING;
     c->pending_closes = c->resp.poll_open ? 3 : 2;
     uv_close((uv_handle_t *)&c->tcp, cn_on_close);

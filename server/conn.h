@@ -106,9 +106,11 @@ typedef struct cn_conn {
     int err_status; /* set by a parser callback that fails the request */
     const char *err_detail;
     size_t rpos, rlen;
-    uint64_t bytes_in; /* received since the last finished request (metrics) */
-    uint64_t progress; /* body bytes since the body timer was last re-armed */
-    char peer[48];     /* client address, for the access log */
+    uint64_t bytes_in;         /* received since the last finished request (metrics) */
+    uint64_t progress;         /* body bytes since the body timer was last re-armed */
+    char peer[48];             /* client address, for the access log */
+    struct cn_conn *sync_next; /* in w->sync_wait */
+    bool sync_waiting;
     uint32_t arena_len;
     cn_request req;
     rs_state resp;
@@ -120,6 +122,9 @@ typedef struct cn_conn {
 
 /* Accept a connection on the worker's listener. */
 void cn_accept(wk_worker *w);
+
+/* --fsync batch: sync the store once and send every answer held for it. */
+void cn_group_sync(wk_worker *w);
 
 /* Close idle connections and mark busy ones to close after their response (draining). */
 void cn_drain_all(wk_worker *w);

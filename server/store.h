@@ -104,6 +104,10 @@ struct st_store {
     /* Entries under prefix ("" = root): direct children (values and "directories"), or with
      * recursive every value below, named by its path relative to the prefix. Unsorted. */
     int (*list)(st_store *s, const char *prefix, bool recursive, st_list *out);
+    /* --fsync batch (group commit): make every write done since the last call durable at
+     * once; the server holds those writes' answers until it returns. NULL when writes are
+     * synced one by one or not at all. */
+    int (*sync_all)(st_store *s);
     void (*destroy)(st_store *s);
 };
 

@@ -8,9 +8,10 @@
  * reached.
  *
  * Writes: PUT streams into a temp file `.zarrd-tmp-PID-N` in the key's directory (parents
- * created), then fsync (--fsync batch|always), and under the key's lock: precondition check,
- * mtime bump, rename over the key (atomic replace), then the directory is fsynced. PATCH is in
- * store_fs_patch.c. DELETE unlinks under the lock and removes parent
+ * created), then fsync (--fsync always; with batch one syncfs per loop turn covers every
+ * write of that turn before their answers go out, see sync_all), and under the key's lock:
+ * precondition check, mtime bump, rename over the key (atomic replace), then the directory is
+ * fsynced. PATCH is in store_fs_patch.c. DELETE unlinks under the lock and removes parent
  * directories left empty (never the root). Temp files are hidden from listings; the
  * `.zarrd-` segment prefix is refused in keys. Stale temp files (after a crash) are removed at
  * start-up only if they are in the root directory; elsewhere they stay hidden.
@@ -188,7 +189,7 @@ int fs_bump(int fd, const struct stat *old, struct stat *now_st)
 
 int fs_sync(const fs_store *s, int fd)
 {
-    if (s->fsync_mode == OPT_FSYNC_NONE) return 0;
+    if (s->fsync_mode != OPT_FSYNC_ALWAYS) return 0; /* batch: fs_sync_all */
     mt_event(MT_EV_FSYNC);
     return fsync(fd) ? fs_errno(errno) : 0;
 }
@@ -506,6 +507,14 @@ static int fs_list(st_store *base, const char *prefix, bool recursive, st_list *
     return fs_list_dir(fd, rel, 0, recursive, out);
 }
 
+/* --fsync batch: one syncfs(2) makes every file and rename on the root's filesystem durable. */
+static int fs_sync_all(st_store *base)
+{
+    fs_store *s = (fs_store *)base;
+    mt_event(MT_EV_FSYNC);
+    return syncfs(s->root_fd) ? fs_errno(errno) : 0;
+}
+
 /* ---- lifecycle ---- */
 
 static void fs_destroy(st_store *base)
@@ -571,6 +580,7 @@ int st_fs_create(const char *root, int fsync_mode, st_store **out)
                          .patch_many = fs_patch_many,
                          .remove = fs_remove,
                          .list = fs_list,
+                         .sync_all = fsync_mode == OPT_FSYNC_BATCH ? fs_sync_all : NULL,
                          .destroy = fs_destroy};
     fs_clean_root(s);
     *out = &s->base;
