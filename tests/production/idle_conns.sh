@@ -31,6 +31,7 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT
+trap 'exit 1' INT TERM HUP PIPE # so that EXIT runs the cleanup on these too
 mkdir "$tmp/root"
 : >"$tmp/out"
 "$zarrd" --listen 127.0.0.1:0 --root "$tmp/root" --max-connections $((n + 100)) \

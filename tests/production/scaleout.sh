@@ -46,6 +46,7 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT
+trap 'exit 1' INT TERM HUP PIPE # so that EXIT runs the cleanup on these too
 
 fail() {
     echo "scaleout: FAIL: $*"
