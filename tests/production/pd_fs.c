@@ -14,7 +14,7 @@
 
 #define PD_TEMP_PREFIX ".zarrd-tmp-"
 
-static long pd_temp_count; /* nftw has no user pointer */
+static long pd_temp_count; /* nftw has no user pointer, so pd_temp_files is not thread-safe */
 
 static int pd_count_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
