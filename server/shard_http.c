@@ -115,13 +115,14 @@ static int parse_query(const sh_http_request *rq, const zd_shard_layout *l, bool
 }
 
 /* The layout: from the Zarr-Shard header, else from the array's zarr.json. */
-static int find_layout(sh_service *s, const sh_http_request *rq, sh_array_shard *out, zd_error *err)
+static int find_layout(const sh_backend *b, const sh_http_request *rq, sh_array_shard *out,
+                       zd_error *err)
 {
     if (rq->zarr_shard) {
         out->fixed_chunk_bytes = 0;
         return sh_header_parse(rq->zarr_shard, rq->zarr_shard_len, &out->layout, err);
     }
-    int rc = sh_meta_lookup(s->meta, rq->key, out, err);
+    int rc = b->layout(b->ctx, rq->key, out, err);
     if (rc == ZD_ENOTFOUND) return ZD_EINVAL; /* no layout at all: a bad request */
     return rc == ZD_EUNSUPPORTED ? ZD_ECONFLICT : rc;
 }
@@ -162,7 +163,30 @@ static int request_ops(const sh_http_request *rq, const zd_shard_layout *l, bool
     return 0;
 }
 
+static int engine_layout(void *ctx, const char *key, sh_array_shard *out, zd_error *err)
+{
+    return sh_meta_lookup(((sh_service *)ctx)->meta, key, out, err);
+}
+
+static int engine_get(void *ctx, const char *key, const zd_shard_layout *l, const uint64_t *coords,
+                      zd_buf *out, zd_error *err)
+{
+    return sh_engine_get(((sh_service *)ctx)->engine, key, l, coords, out, err);
+}
+
+static int engine_apply(void *ctx, const char *key, const zd_shard_layout *l, const sh_op *ops,
+                        size_t n, zd_error *err)
+{
+    return sh_engine_apply(((sh_service *)ctx)->engine, key, l, ops, n, err);
+}
+
 void sh_http_handle(sh_service *s, const sh_http_request *rq, sh_http_response *rs)
+{
+    sh_backend b = {.ctx = s, .layout = engine_layout, .get = engine_get, .apply = engine_apply};
+    sh_http_handle_on(&b, rq, rs);
+}
+
+void sh_http_handle_on(const sh_backend *b, const sh_http_request *rq, sh_http_response *rs)
 {
     zd_buf_reset(&rs->body);
     zd_error_clear(&rs->detail);
@@ -174,17 +198,17 @@ void sh_http_handle(sh_service *s, const sh_http_request *rq, sh_http_response *
     sh_array_shard as;
     bool batch = false;
     uint64_t coords[ZD_MAX_DIMS];
-    int rc = find_layout(s, rq, &as, &rs->detail);
+    int rc = find_layout(b, rq, &as, &rs->detail);
     if (rc == 0) rc = parse_query(rq, &as.layout, &batch, coords, &rs->detail);
     if (rc == 0 && !batch && (rq->method == SH_GET || rq->method == SH_HEAD)) {
-        rc = sh_engine_get(s->engine, rq->key, &as.layout, coords, &rs->body, &rs->detail);
+        rc = b->get(b->ctx, rq->key, &as.layout, coords, &rs->body, &rs->detail);
         if (rc == 0) answer(rs, 200, NULL);
     } else if (rc == 0) {
         sh_op single, *ops = NULL;
         size_t n = 0;
         rc = request_ops(rq, &as.layout, batch, coords, &single, &ops, &n, &rs->detail);
         bool whole = rc == 0 && whole_chunks(&as, ops, n, &rs->detail);
-        if (whole) rc = sh_engine_apply(s->engine, rq->key, &as.layout, ops, n, &rs->detail);
+        if (whole) rc = b->apply(b->ctx, rq->key, &as.layout, ops, n, &rs->detail);
         if (ops != &single) free(ops);
         if (rc == 0) answer(rs, whole ? 204 : 422, whole ? NULL : "unprocessable content");
     }

@@ -67,7 +67,22 @@ void sh_http_stop(void);
 /* Whether the request carries a body the handler must read first (PUT and POST). */
 bool sh_http_wants_body(sh_method m);
 
-/* Serve one request; rs->body must be empty or reusable (it is reset). */
+/* Serve one request with the file engine; rs->body must be empty or reusable (it is reset). */
 void sh_http_handle(sh_service *s, const sh_http_request *rq, sh_http_response *rs);
+
+/* Where the endpoints keep shards: the file engine (sh_http_handle) or the memory store
+ * (shard_mem.h). layout answers like sh_meta_lookup, get and apply like sh_engine_get and
+ * sh_engine_apply (same error codes, so both stores answer with the same statuses). */
+typedef struct sh_backend {
+    void *ctx;
+    int (*layout)(void *ctx, const char *key, sh_array_shard *out, zd_error *err);
+    int (*get)(void *ctx, const char *key, const zd_shard_layout *l, const uint64_t *coords,
+               zd_buf *out, zd_error *err);
+    int (*apply)(void *ctx, const char *key, const zd_shard_layout *l, const sh_op *ops, size_t n,
+                 zd_error *err);
+} sh_backend;
+
+/* Serve one request with backend b (the query, layout and status logic of sh_http_handle). */
+void sh_http_handle_on(const sh_backend *b, const sh_http_request *rq, sh_http_response *rs);
 
 #endif

@@ -1,0 +1,156 @@
+/* shard_mem.c: the shard endpoints' backend over the memory store (see shard_mem.h). */
+#include "shard_mem.h"
+
+#include "keylock.h"
+#include "shard_mem_image.h"
+#include "shard_mem_meta.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Plain writes that keep replacing a shard while a change is planned make it start over; after
+ * this many tries the change is refused (409) rather than retried forever. */
+#define MAX_TRIES 16
+
+/* The value a change was planned on: installing requires it to be still current. */
+typedef struct mem_base {
+    bool present;
+    char etag[ST_ETAG_MAX];
+} mem_base;
+
+static int base_is_current(const st_precond *pc, const st_stat *cur)
+{
+    const mem_base *b = pc->ctx;
+    bool same = cur ? b->present && strcmp(cur->etag, b->etag) == 0 : !b->present;
+    return same ? 0 : ST_EPRECOND;
+}
+
+/* A store error as the engine would report it. */
+static int store_error(int rc, const char *key, zd_error *err)
+{
+    switch (rc) {
+    case ST_EISDIR:
+        return zd_error_set(err, ZD_ECONFLICT, "%s is a directory or lies below a value", key);
+    case ST_EBADKEY:
+        return zd_error_set(err, ZD_EINVAL, "%s cannot be a shard key", key);
+    case ST_ENOSPC:
+    case ZD_ENOMEM:
+        return zd_error_set(err, ZD_ENOMEM, "no memory to store shard %s", key);
+    default:
+        return zd_error_set(err, rc, "memory store error %d on %s", rc, key);
+    }
+}
+
+/* The outcome of a conditional store change: done, try again (ST_EPRECOND), or an error. */
+static int store_outcome(int rc, const char *key, zd_error *err)
+{
+    return rc == 0 || rc == ST_EPRECOND ? rc : store_error(rc, key, err);
+}
+
+static int mem_layout(void *ctx, const char *key, sh_array_shard *out, zd_error *err)
+{
+    return sh_mem_layout(ctx, key, out, err);
+}
+
+static int mem_get(void *ctx, const char *key, const zd_shard_layout *l, const uint64_t *coords,
+                   zd_buf *out, zd_error *err)
+{
+    st_store *s = ctx;
+    uint64_t pos;
+    if (zd_shard_chunk_index(l, coords, &pos) != 0)
+        return zd_error_set(err, ZD_ERANGE, "chunk coordinates lie outside the shard");
+    st_reader *r;
+    st_stat st;
+    int rc = s->open_read(s, key, &r, &st);
+    if (rc == ZD_ENOTFOUND) return zd_error_set(err, rc, "no shard at %s", key);
+    if (rc) return store_error(rc, key, err);
+    zd_shard_entry e = {ZD_SHARD_EMPTY, ZD_SHARD_EMPTY};
+    if (st.size > 0) rc = sh_mem_entry(r, st.size, l, pos, &e, err);
+    if (rc == 0 && e.offset == ZD_SHARD_EMPTY)
+        rc = zd_error_set(err, ZD_ENOTFOUND, "the inner chunk is empty");
+    zd_buf_reset(out);
+    if (rc == 0 && (rc = zd_buf_reserve(out, (size_t)e.nbytes)) != 0)
+        zd_error_set(err, rc, "no memory for a %llu-byte chunk", (unsigned long long)e.nbytes);
+    if (rc == 0 && (rc = r->read(r, e.offset, out->data, (size_t)e.nbytes)) != 0)
+        zd_error_set(err, rc, "cannot read the inner chunk");
+    if (rc == 0) out->len = (size_t)e.nbytes;
+    r->close(r);
+    return rc;
+}
+
+/* Install the new shard bytes if the value is still `base`. */
+static int install(st_store *s, const char *key, const uint8_t *data, size_t len,
+                   const st_precond *pc)
+{
+    st_writer *w;
+    int rc = s->put_begin(s, key, len, &w);
+    if (rc) return rc;
+    if ((rc = w->write(w, data, len)) != 0) {
+        w->abort(w);
+        return rc;
+    }
+    st_result res;
+    return w->commit(w, pc, &res);
+}
+
+/* One try: read the current value, plan, install conditionally. ST_EPRECOND: try again. */
+static int apply_once(st_store *s, const char *key, const zd_shard_layout *l, const sh_op *ops,
+                      size_t n, zd_error *err)
+{
+    st_reader *r = NULL;
+    st_stat st = {0};
+    mem_base base = {0};
+    int rc = s->open_read(s, key, &r, &st);
+    if (rc == ZD_ENOTFOUND) {
+        r = NULL;
+        rc = 0;
+    } else if (rc) {
+        return store_error(rc, key, err);
+    } else {
+        base.present = true;
+        memcpy(base.etag, st.etag, sizeof base.etag);
+    }
+    st_precond pc = {.check = base_is_current, .ctx = &base};
+    sh_file *f = NULL;
+    sh_plan plan;
+    memset(&plan, 0, sizeof plan);
+    rc = sh_mem_load(r, st.size, l, &f, err);
+    if (rc == 0) rc = sh_plan_build(f, ops, n, &plan, err);
+    if (rc == 0 && plan.delete_file) {
+        bool existed;
+        rc = store_outcome(s->remove(s, key, &pc, &existed), key, err);
+    } else if (rc == 0 && plan.changed) {
+        uint8_t *image;
+        size_t len;
+        rc = sh_mem_image(r, st.size, f, &plan, &image, &len, err);
+        if (rc == 0) {
+            rc = store_outcome(install(s, key, image, len, &pc), key, err);
+            free(image);
+        }
+    }
+    sh_plan_dispose(&plan);
+    sh_file_free(f);
+    if (r) r->close(r);
+    return rc;
+}
+
+static int mem_apply(void *ctx, const char *key, const zd_shard_layout *l, const sh_op *ops,
+                     size_t n, zd_error *err)
+{
+    int rc = sh_plan_check(l, ops, n, err);
+    if (rc) return rc;
+    size_t klen = strlen(key);
+    kl_lock(key, klen);
+    rc = ST_EPRECOND;
+    for (int i = 0; i < MAX_TRIES && rc == ST_EPRECOND; i++)
+        rc = apply_once(ctx, key, l, ops, n, err);
+    kl_unlock(key, klen);
+    if (rc == ST_EPRECOND)
+        rc = zd_error_set(err, ZD_ECONFLICT, "plain writes kept replacing shard %s", key);
+    return rc;
+}
+
+void sh_mem_backend(st_store *store, sh_backend *out)
+{
+    *out = (sh_backend){.ctx = store, .layout = mem_layout, .get = mem_get, .apply = mem_apply};
+}

@@ -1,0 +1,158 @@
+/* shard_mem_image.c: shards as memory-store values (see shard_mem_image.h). */
+#include "shard_mem_image.h"
+
+#include "zd_checked.h"
+#include "zd_crc32c.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Compaction threshold, as the file engine's defaults (server/SHARDS.md). */
+#define COMPACT_PERCENT  50u
+#define COMPACT_MIN_DEAD ((uint64_t)1 << 20)
+
+/* Read and check the index of a shard of size > 0 bytes into entries[nchunks]; *crc gets the
+ * crc32c of the encoded entries (with l->index_crc32c). */
+static int read_index(st_reader *r, uint64_t size, const zd_shard_layout *l,
+                      zd_shard_entry *entries, uint32_t *crc, zd_error *err)
+{
+    size_t isz = zd_shard_index_size(l);
+    if (size < isz)
+        return zd_error_set(err, ZD_ECONFLICT,
+                            "shard of %llu bytes cannot hold the %zu-byte index of this layout",
+                            (unsigned long long)size, isz);
+    uint8_t *buf = malloc(isz);
+    if (!buf) return zd_error_set(err, ZD_ENOMEM, "no memory for a shard index");
+    int rc = r->read(r, zd_shard_index_offset(l, size), buf, isz);
+    if (rc) {
+        rc = zd_error_set(err, rc, "cannot read the shard index");
+    } else if ((rc = zd_shard_index_decode(l, buf, isz, size, entries, err)) == ZD_ECORRUPT) {
+        char why[ZD_ERRMSG_MAX];
+        snprintf(why, sizeof why, "%s", err ? err->msg : "");
+        rc = zd_error_set(err, ZD_ECONFLICT, "shard does not match the layout: %s", why);
+    }
+    if (rc == 0 && l->index_crc32c) *crc = zd_crc32c(0, buf, isz - 4);
+    free(buf);
+    return rc;
+}
+
+static zd_shard_entry *new_entries(const zd_shard_layout *l, zd_error *err)
+{
+    zd_shard_entry *e = malloc((size_t)l->nchunks * sizeof *e);
+    if (!e) zd_error_set(err, ZD_ENOMEM, "no memory for a shard index");
+    return e;
+}
+
+int sh_mem_entry(st_reader *r, uint64_t size, const zd_shard_layout *l, uint64_t pos,
+                 zd_shard_entry *out, zd_error *err)
+{
+    zd_shard_entry *entries = new_entries(l, err);
+    if (!entries) return ZD_ENOMEM;
+    uint32_t crc;
+    int rc = read_index(r, size, l, entries, &crc, err);
+    if (rc == 0) *out = entries[pos];
+    free(entries);
+    return rc;
+}
+
+int sh_mem_load(st_reader *r, uint64_t size, const zd_shard_layout *l, sh_file **out, zd_error *err)
+{
+    sh_file *f = calloc(1, sizeof *f);
+    if (!f) return zd_error_set(err, ZD_ENOMEM, "no memory for a shard");
+    f->layout = *l;
+    f->fd = -1;
+    f->entries = new_entries(l, err);
+    if (!f->entries) {
+        free(f);
+        return ZD_ENOMEM;
+    }
+    size_t isz = zd_shard_index_size(l);
+    int rc = 0;
+    if (!r || size == 0) {
+        sh_file_reset_absent(f); /* no chunks, no data region */
+    } else if ((rc = read_index(r, size, l, f->entries, &f->crc, err)) == 0) {
+        f->size = size;
+        f->data_start = l->index_at_end ? 0 : isz;
+        f->data_end = l->index_at_end ? size - isz : size;
+        for (uint64_t i = 0; i < l->nchunks; i++)
+            f->live_chunks += f->entries[i].offset != ZD_SHARD_EMPTY;
+        if (sh_space_build(&f->space, l, f->entries, f->data_start, f->data_end))
+            rc = zd_error_set(err, ZD_ENOMEM, "no memory for a shard's free space");
+    }
+    if (rc) {
+        sh_file_free(f);
+        return rc;
+    }
+    *out = f;
+    return 0;
+}
+
+/* The live chunks of shard (as f describes it) in C order, then the index: what a fresh
+ * whole-shard write of the same chunks holds. */
+static int compact(const sh_file *f, const uint8_t *shard, uint8_t **out, size_t *len)
+{
+    const zd_shard_layout *l = &f->layout;
+    size_t isz = zd_shard_index_size(l);
+    uint64_t live = 0;
+    for (uint64_t i = 0; i < l->nchunks; i++)
+        if (f->entries[i].offset != ZD_SHARD_EMPTY) live += f->entries[i].nbytes;
+    size_t size = (size_t)live + isz; /* live < the old size, which is a size_t */
+    zd_shard_entry *entries = new_entries(l, NULL);
+    uint8_t *buf = entries ? malloc(size) : NULL;
+    if (!buf) {
+        free(entries);
+        return ZD_ENOMEM;
+    }
+    uint64_t at = l->index_at_end ? 0 : isz;
+    for (uint64_t i = 0; i < l->nchunks; i++) {
+        entries[i] = f->entries[i];
+        if (entries[i].offset == ZD_SHARD_EMPTY) continue;
+        memcpy(buf + at, shard + entries[i].offset, (size_t)entries[i].nbytes);
+        entries[i].offset = at;
+        at += entries[i].nbytes;
+    }
+    zd_shard_index_encode(l, entries, buf + zd_shard_index_offset(l, size));
+    free(entries);
+    *out = buf;
+    *len = size;
+    return 0;
+}
+
+int sh_mem_image(st_reader *r, uint64_t old_size, const sh_file *f, const sh_plan *p, uint8_t **out,
+                 size_t *len, zd_error *err)
+{
+    if (p->new_size > SIZE_MAX)
+        return zd_error_set(err, ZD_EOVERFLOW, "shard would grow too large");
+    size_t size = (size_t)p->new_size;
+    uint8_t *buf = malloc(size ? size : 1);
+    if (!buf) return zd_error_set(err, ZD_ENOMEM, "no memory for a %zu-byte shard", size);
+    size_t keep = old_size < size ? (size_t)old_size : size;
+    int rc = keep ? r->read(r, 0, buf, keep) : 0;
+    if (rc) {
+        free(buf);
+        return zd_error_set(err, rc, "cannot read the shard");
+    }
+    memset(buf + keep, 0, size - keep);
+    for (size_t i = 0; i < p->nwrites; i++) {
+        const sh_write *w = &p->writes[i];
+        uint64_t end;
+        if (!zd_add_u64(w->offset, w->len, &end) || end > size) {
+            free(buf);
+            return zd_error_set(err, ZD_EOVERFLOW, "a planned write lies outside the shard");
+        }
+        memcpy(buf + w->offset, w->data, w->len);
+    }
+    /* A compaction that fails (no memory) leaves the valid, uncompacted shard. */
+    uint64_t dead = f->space.free_bytes;
+    uint8_t *small;
+    if (dead > COMPACT_MIN_DEAD && dead > size / 100 * COMPACT_PERCENT &&
+        compact(f, buf, &small, len) == 0) {
+        free(buf);
+        *out = small;
+        return 0;
+    }
+    *out = buf;
+    *len = size;
+    return 0;
+}
