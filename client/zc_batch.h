@@ -1,21 +1,17 @@
-/* zc_batch.h: the body of `POST /shard?batch` (server/SHARDS.md): many inner-chunk puts and
- * deletes applied atomically by the server under the shard's lock.
- *
- *   batch = "ZSB1" ndim:u8 op*
- *   op    = 'P' coord:varint{ndim} length:varint payload[length] | 'D' coord:varint{ndim}
- *
- * varint is unsigned LEB128. The server takes at most ZC_BATCH_MAX_OPS ops per batch; callers
- * send a batch when zc_batch_full() says so and start another. */
+/* zc_batch.h: the client's accumulator for `POST /shard?batch` bodies: appends inner-chunk
+ * puts and deletes with the shared writer (common/zd_batch.h) and says when a body is big
+ * enough to send. The server takes at most ZD_BATCH_MAX_OPS ops per batch; callers send a
+ * batch when zc_batch_full() says so and start another. */
 #ifndef ZC_BATCH_H
 #define ZC_BATCH_H
 
+#include "zd_batch.h"
 #include "zd_buf.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#define ZC_BATCH_MAX_OPS   65536
 #define ZC_BATCH_MAX_BYTES (32u << 20) /* keep bodies well under the server's --max-body */
 
 typedef struct zc_batch {

@@ -17,15 +17,14 @@ out="$root/build-fuzz"
 harnesses=(key range content_range query multipart cond meta shard_index shard_header batch)
 base=("$root"/common/zd_{buf,error}.c)
 http=("$root"/common/zd_{key,range,query,multipart,cond}.c)
-shard=("$root"/common/zd_{crc32c,shard_index}.c)
+shard=("$root"/common/zd_{batch,crc32c,shard_index}.c)
 zarr=("$root"/common/zd_{dtype,fill,grid,meta,select}.c)
 
 sources_of() { # the sources one harness links, as the meson libraries group them
     case $1 in
     meta) echo "${base[@]}" "${zarr[@]}" ;;
-    shard_index) echo "${base[@]}" "${shard[@]}" ;;
+    shard_index | batch) echo "${base[@]}" "${shard[@]}" ;;
     shard_header) echo "${base[@]}" "${http[@]}" "${shard[@]}" "$root/server/shard_header.c" ;;
-    batch) echo "${base[@]}" "$root/server/shard_batch.c" ;;
     *) echo "${base[@]}" "${http[@]}" ;;
     esac
 }

@@ -8,10 +8,10 @@
  * shard file with every chunk an intact payload. */
 #include <criterion/criterion.h>
 
-#include "shard_batch.h"
 #include "shard_check.h"
 #include "shard_http_client.h"
 #include "shard_payload.h"
+#include "zd_batch.h"
 #include "zt_server.h"
 #include "zt_tmpdir.h"
 
@@ -86,11 +86,11 @@ static void *writer(void *p)
             states[shard][pos[i]].inflight = kind == 0 ? 0 : round;
         if (npos == 3) {
             zd_buf_reset(&batch);
-            sh_batch_begin(&batch, 2);
+            zd_batch_begin(&batch, 2);
             for (int i = 0; i < 3; i++) {
                 coords_of(pos[i], xy);
                 sp_make(&payload, pos[i], round, sp_size(pos[i], round, 0, 3000));
-                sh_batch_add_put(&batch, 2, xy, payload.data, payload.len);
+                zd_batch_add_put(&batch, 2, xy, payload.data, payload.len);
             }
             status = shc_status(&c, "POST", key, "batch", LAYOUT, batch.data, batch.len);
         } else {

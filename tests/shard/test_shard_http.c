@@ -7,11 +7,11 @@
  * with no lost update and the checker passing on the stored shard. */
 #include <criterion/criterion.h>
 
-#include "shard_batch.h"
 #include "shard_check.h"
 #include "shard_header.h"
 #include "shard_http_client.h"
 #include "shard_payload.h"
+#include "zd_batch.h"
 #include "zd_codec.h"
 #include "zd_meta.h"
 #include "zt_fixture.h"
@@ -87,12 +87,12 @@ Test(shard_http, put_get_delete_batch)
     /* a batch: two puts and a delete, atomically */
     zd_buf b = {0}, q = {0};
     uint64_t c3[2] = {0, 3}, c4[2] = {0, 4}, c9[2] = {1, 1};
-    sh_batch_begin(&b, 2);
+    zd_batch_begin(&b, 2);
     sp_make(&q, 3, 2, 40);
-    sh_batch_add_put(&b, 2, c3, q.data, q.len);
+    zd_batch_add_put(&b, 2, c3, q.data, q.len);
     sp_make(&q, 4, 2, 4000);
-    sh_batch_add_put(&b, 2, c4, q.data, q.len);
-    sh_batch_add_delete(&b, 2, c9);
+    zd_batch_add_put(&b, 2, c4, q.data, q.len);
+    zd_batch_add_delete(&b, 2, c9);
     cr_assert_eq(shc_status(&c, "POST", "a/c/0/0", "batch", LAYOUT, b.data, b.len), 204);
     cr_assert_eq(shc_status(&c, "GET", "a/c/0/0", "chunk=1,1", LAYOUT, NULL, 0), 404);
     cr_assert_eq(shc_request(&c, "GET", "a/c/0/0", "chunk=0,4", LAYOUT, NULL, 0, &r), 0);
@@ -301,9 +301,9 @@ Test(shard_http, layout_from_zarr_json)
     zt_expect_error(&r, 422);
     zt_response_free(&r);
     uint64_t c0[2] = {0, 0}, c1[2] = {3, 3};
-    sh_batch_begin(&b, 2);
-    sh_batch_add_put(&b, 2, c0, chunk, 64);
-    sh_batch_add_put(&b, 2, c1, chunk, 65);
+    zd_batch_begin(&b, 2);
+    zd_batch_add_put(&b, 2, c0, chunk, 64);
+    zd_batch_add_put(&b, 2, c1, chunk, 65);
     cr_assert_eq(shc_request(&c, "POST", "arr/c/0/1", "batch", NULL, b.data, b.len, &r), 0);
     zt_expect_error(&r, 422);
     zt_response_free(&r);
