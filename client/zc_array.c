@@ -1,6 +1,6 @@
 /* zc_array.c: array and group handles: create (from a spec or a zarr.json), open, close,
- * accessors, chunk keys and selection planning. The pipelines are in zc_read.c and
- * zc_write.c. */
+ * accessors, chunk keys, and running a callback per chunk of a selection on the worker pool.
+ * The read and write pipelines (zc_read.c, zc_write.c) are such callbacks. */
 #include "zc_array_impl.h"
 
 #include "zc_errmsg.h"
@@ -356,9 +356,11 @@ int zc_array_pool(zc_array *a, zc_pool **out, zd_error *err)
     return rc;
 }
 
-int zc_array_plan(const zc_array *a, const uint64_t *start, const uint64_t *shape,
-                  const uint64_t *step, zd_selection *sel, uint64_t **coords, size_t *n,
-                  zd_error *err)
+/* Selection of the block start/shape/step (step may be NULL) and the coordinates of the
+ * chunks it touches, ndim values per chunk (malloc'd, *n chunks). */
+static int plan(const zc_array *a, const uint64_t *start, const uint64_t *shape,
+                const uint64_t *step, zd_selection *sel, uint64_t **coords, size_t *n,
+                zd_error *err)
 {
     int nd = a->grid.ndim;
     zd_slice sl[ZD_MAX_DIMS];
@@ -394,4 +396,38 @@ int zc_array_plan(const zc_array *a, const uint64_t *start, const uint64_t *shap
     *coords = c;
     *n = i;
     return 0;
+}
+
+typedef struct chunk_job {
+    const zc_array *a;
+    zd_selection sel;
+    const uint64_t *coords;
+    zc_chunk_fn fn;
+    void *arg;
+} chunk_job;
+
+static int run_chunk(zc_worker *w, size_t i, void *arg, zd_error *err)
+{
+    chunk_job *j = arg;
+    const uint64_t *co = j->coords + i * (size_t)j->a->grid.ndim;
+    zd_chunk_part part;
+    char key[ZD_MAX_KEY + 1];
+    if (!zd_selection_part(&j->sel, co, &part)) return 0;
+    int rc = zc_array_chunk_key(j->a, co, key, err);
+    return rc < 0 ? rc : j->fn(w, j->a, &j->sel, &part, key, j->arg, err);
+}
+
+int zc_array_each_chunk(zc_array *a, const uint64_t *start, const uint64_t *shape,
+                        const uint64_t *step, zc_chunk_fn fn, void *arg, zd_error *err)
+{
+    chunk_job j = {.a = a, .fn = fn, .arg = arg};
+    uint64_t *coords = NULL;
+    size_t n = 0;
+    zc_pool *pool = NULL;
+    int rc = plan(a, start, shape, step, &j.sel, &coords, &n, err);
+    if (rc == 0) rc = zc_array_pool(a, &pool, err);
+    j.coords = coords;
+    if (rc == 0) rc = zc_pool_run(pool, n, run_chunk, &j, err);
+    free(coords);
+    return rc;
 }

@@ -42,10 +42,14 @@ int zc_array_chunk_key(const zc_array *a, const uint64_t *coords, char *out, zd_
 /* The client's worker pool, started on first use. */
 int zc_array_pool(zc_array *a, zc_pool **out, zd_error *err);
 
-/* Selection of the block start/shape/step (step may be NULL) and the coordinates of the
- * chunks it touches, ndim values per chunk (malloc'd, *n chunks). */
-int zc_array_plan(const zc_array *a, const uint64_t *start, const uint64_t *shape,
-                  const uint64_t *step, zd_selection *sel, uint64_t **coords, size_t *n,
-                  zd_error *err);
+/* Called once per grid chunk that holds selected elements, on a pool worker: `part` is that
+ * chunk's share of `sel`, `key` its key; arg is what zc_array_each_chunk was given. */
+typedef int (*zc_chunk_fn)(zc_worker *w, const zc_array *a, const zd_selection *sel,
+                           const zd_chunk_part *part, const char *key, void *arg, zd_error *err);
+
+/* Run fn on the worker pool for every grid chunk the block start/shape/step (step may be
+ * NULL) touches; the read and write pipelines are this with different callbacks. */
+int zc_array_each_chunk(zc_array *a, const uint64_t *start, const uint64_t *shape,
+                        const uint64_t *step, zc_chunk_fn fn, void *arg, zd_error *err);
 
 #endif

@@ -7,31 +7,15 @@
 #include "zc_errmsg.h"
 #include "zc_shard_read.h"
 
-#include <stdlib.h>
-
-typedef struct read_job {
-    const zc_array *a;
-    zd_selection sel;
-    const uint64_t *coords;
-    void *out;
-} read_job;
-
-static int read_item(zc_worker *w, size_t i, void *arg, zd_error *err)
+static int read_chunk(zc_worker *w, const zc_array *a, const zd_selection *sel,
+                      const zd_chunk_part *part, const char *key, void *out, zd_error *err)
 {
-    read_job *j = arg;
-    const zc_array *a = j->a;
-    const uint64_t *co = j->coords + i * (size_t)a->grid.ndim;
-    zd_chunk_part part;
-    char key[ZD_MAX_KEY + 1];
-    if (!zd_selection_part(&j->sel, co, &part)) return 0;
-    int rc = zc_array_chunk_key(a, co, key, err);
-    if (rc < 0) return rc;
-    if (a->shard) return zc_shard_read_part(w, a, key, &j->sel, &part, j->out, err);
+    if (a->shard) return zc_shard_read_part(w, a, key, sel, part, out, err);
     zd_buf *chunk = &w->scratch[0];
     if (zd_buf_reserve(chunk, a->chunk_bytes) < 0)
         return zd_error_set(err, ZD_ENOMEM, "out of memory");
-    rc = zc_fetch_decode(w, a, a->chain, key, NULL, NULL, chunk->data, NULL, err);
-    if (rc == 0) zd_part_scatter(&j->sel, &part, a->elem_size, chunk->data, j->out);
+    int rc = zc_fetch_decode(w, a, a->chain, key, NULL, NULL, chunk->data, NULL, err);
+    if (rc == 0) zd_part_scatter(sel, part, a->elem_size, chunk->data, out);
     return rc;
 }
 
@@ -39,14 +23,5 @@ int zc_array_read(zc_array *a, const uint64_t *start, const uint64_t *shape, con
                   void *buf)
 {
     zd_error err = {0};
-    read_job j = {.a = a, .out = buf};
-    uint64_t *coords = NULL;
-    size_t n = 0;
-    zc_pool *pool = NULL;
-    int rc = zc_array_plan(a, start, shape, step, &j.sel, &coords, &n, &err);
-    if (rc == 0) rc = zc_array_pool(a, &pool, &err);
-    j.coords = coords;
-    if (rc == 0) rc = zc_pool_run(pool, n, read_item, &j, &err);
-    free(coords);
-    return zc_report(rc, &err);
+    return zc_report(zc_array_each_chunk(a, start, shape, step, read_chunk, buf, &err), &err);
 }
