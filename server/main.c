@@ -5,14 +5,18 @@
  * its whole life (conn.c: llhttp, keep-alive, pipelining, timeouts), requests are routed
  * (router.c) to one handler file per verb family (hd_*.c), which talk to a store backend
  * (store.h: fs or memory) and build responses (response.c) that stream large bodies in
- * bounded pieces. Blocking file I/O runs on the loop threads, as in nginx. The main thread
- * only binds, starts the workers and waits for SIGTERM/SIGINT, then drains: workers stop
- * accepting, finish in-flight requests, and the process exits 0. */
+ * bounded pieces. Blocking file I/O runs on the loop threads, as in nginx. With the fs store
+ * the shard engine (shard_http.h) is opened before the first connection is accepted, so its
+ * journal is replayed before any request (a plain GET after a crash never sees a half-applied
+ * shard patch), and closed after the workers are joined. The main thread only binds, starts
+ * the workers and waits for SIGTERM/SIGINT, then drains: workers stop accepting, finish
+ * in-flight requests, and the process exits 0. */
 #include "access_log.h"
 #include "auth.h"
 #include "log.h"
 #include "metrics.h"
 #include "options.h"
+#include "shard_http.h"
 #include "store.h"
 #include "worker.h"
 
@@ -56,6 +60,19 @@ static int zs_open_store(const opt_config *cfg, st_store **store)
     return rc;
 }
 
+/* The shard engine over the fs store's root (journal replayed here); nothing for memory. */
+static int zs_start_shards(const opt_config *cfg)
+{
+    if (cfg->store != OPT_STORE_FS) return 0;
+    sh_fsync_mode mode = cfg->fsync == OPT_FSYNC_ALWAYS  ? SH_FSYNC_ALWAYS
+                         : cfg->fsync == OPT_FSYNC_BATCH ? SH_FSYNC_BATCH
+                                                         : SH_FSYNC_NONE;
+    zd_error err = {0};
+    int rc = sh_http_start(cfg->root, mode, &err);
+    if (rc) fprintf(stderr, "zarrd: cannot start the shard engine at %s: %s\n", cfg->root, err.msg);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     opt_config cfg;
@@ -84,6 +101,12 @@ int main(int argc, char **argv)
     }
     st_store *store;
     if (zs_open_store(&cfg, &store)) {
+        au_free(auth);
+        al_close();
+        return 1;
+    }
+    if (zs_start_shards(&cfg)) {
+        store->destroy(store);
         au_free(auth);
         al_close();
         return 1;
@@ -135,6 +158,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < zs_nworkers; i++)
         wk_join(&zs_workers[i]);
     uv_loop_close(main_loop);
+    sh_http_stop();
     store->destroy(store);
     au_free(auth);
     al_close();

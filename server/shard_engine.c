@@ -1,5 +1,5 @@
-/* shard_engine.c: the shard engine (see shard_engine.h): per-key locks, the shard cache, the
- * journal, placement plans and compaction put together.
+/* shard_engine.c: the shard engine (see shard_engine.h): the server's per-key lock
+ * (keylock.h), the shard cache, the journal, placement plans and compaction put together.
  *
  * A change runs: lock the key exclusively -> enter the journal (a checkpoint waits) -> load
  * or find the shard -> plan (memory only) -> journal the planned writes -> apply them to the
@@ -10,35 +10,24 @@
 #include "shard_cache.h"
 #include "shard_compact.h"
 #include "shard_io.h"
+#include "keylock.h"
 #include "zd_key.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define NSTRIPES 1024u
-
 struct sh_engine {
     int root_fd;
     sh_engine_opts opts;
     sh_wal *wal;
     sh_cache *cache;
-    pthread_rwlock_t stripes[NSTRIPES];
 };
-
-static pthread_rwlock_t *stripe(sh_engine *e, const char *key)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (const unsigned char *p = (const unsigned char *)key; *p; p++)
-        h = (h ^ *p) * 1099511628211ull;
-    return &e->stripes[(h ^ (h >> 32)) & (NSTRIPES - 1)];
-}
 
 /* Remove temporary files (new shards, compactions) a crash left behind. */
 static void remove_stale_temporaries(int root_fd)
@@ -73,12 +62,6 @@ int sh_engine_open(sh_engine **out, const char *root, const sh_engine_opts *opts
         free(e);
         return zd_error_set(err, ZD_EIO, "cannot open %s: %s", root, strerror(errno));
     }
-    pthread_rwlockattr_t attr;
-    pthread_rwlockattr_init(&attr);
-    pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
-    for (unsigned i = 0; i < NSTRIPES; i++)
-        pthread_rwlock_init(&e->stripes[i], &attr);
-    pthread_rwlockattr_destroy(&attr);
     int rc = sh_wal_open(&e->wal, e->root_fd, e->opts.fsync, e->opts.wal_checkpoint_bytes, err);
     if (rc == 0) {
         remove_stale_temporaries(e->root_fd);
@@ -99,8 +82,6 @@ void sh_engine_close(sh_engine *e)
     if (!e) return;
     sh_cache_free(e->cache);
     if (e->wal) sh_wal_close(e->wal);
-    for (unsigned i = 0; i < NSTRIPES; i++)
-        pthread_rwlock_destroy(&e->stripes[i]);
     close(e->root_fd);
     free(e);
 }
@@ -130,8 +111,8 @@ int sh_engine_get(sh_engine *e, const char *key, const zd_shard_layout *l, const
     if (rc) return rc;
     if (zd_shard_chunk_index(l, coords, &pos) != 0)
         return zd_error_set(err, ZD_ERANGE, "chunk coordinates lie outside the shard");
-    pthread_rwlock_t *lock = stripe(e, key);
-    pthread_rwlock_rdlock(lock);
+    size_t klen = strlen(key);
+    kl_lock_shared(key, klen);
     sh_cache_entry *ce;
     sh_file *f;
     rc = sh_cache_acquire(e->cache, key, l, &ce, &f, err);
@@ -146,7 +127,7 @@ int sh_engine_get(sh_engine *e, const char *key, const zd_shard_layout *l, const
             out->len = (size_t)en.nbytes;
         sh_cache_release(e->cache, ce);
     }
-    pthread_rwlock_unlock(lock);
+    kl_unlock(key, klen);
     return rc;
 }
 
@@ -227,12 +208,12 @@ int sh_engine_apply(sh_engine *e, const char *key, const zd_shard_layout *l, con
     int rc = check_key(key, err);
     if (rc == 0) rc = sh_plan_check(l, ops, n, err);
     if (rc) return rc;
-    pthread_rwlock_t *lock = stripe(e, key);
-    pthread_rwlock_wrlock(lock);
+    size_t klen = strlen(key);
+    kl_lock(key, klen);
     sh_wal_enter(e->wal);
     rc = apply_locked(e, key, l, ops, n, err);
     sh_wal_leave(e->wal);
-    pthread_rwlock_unlock(lock);
+    kl_unlock(key, klen);
     zd_error ignored;
     sh_wal_checkpoint_if_due(e->wal, &ignored);
     return rc;
@@ -272,28 +253,19 @@ static int barrier_locked(sh_engine *e, const char *key, zd_error *err)
 
 int sh_engine_write_begin(sh_engine *e, const char *key, zd_error *err)
 {
-    pthread_rwlock_t *lock = stripe(e, key);
-    pthread_rwlock_wrlock(lock);
+    size_t klen = strlen(key);
+    kl_lock(key, klen);
+    if (!e) return 0;
     sh_wal_enter(e->wal);
     int rc = barrier_locked(e, key, err);
     sh_wal_leave(e->wal);
     sh_cache_drop(e->cache, key);
-    if (rc) pthread_rwlock_unlock(lock);
+    if (rc) kl_unlock(key, klen);
     return rc;
 }
 
 void sh_engine_write_end(sh_engine *e, const char *key)
 {
-    sh_cache_drop(e->cache, key);
-    pthread_rwlock_unlock(stripe(e, key));
-}
-
-void sh_engine_read_begin(sh_engine *e, const char *key)
-{
-    pthread_rwlock_rdlock(stripe(e, key));
-}
-
-void sh_engine_read_end(sh_engine *e, const char *key)
-{
-    pthread_rwlock_unlock(stripe(e, key));
+    if (e) sh_cache_drop(e->cache, key);
+    kl_unlock(key, strlen(key));
 }

@@ -2,11 +2,12 @@
  * chunks of Zarr v3 sharding_indexed shards kept as files under a root directory, given the
  * shard's key and layout, and applies batches of such operations atomically.
  *
- * Concurrency: operations on one shard are serialised by a per-key lock (a table of striped
- * reader-writer locks); different shards proceed in parallel. Readers of a shard never see a
- * half-applied change. A plain write of a key (PUT / PATCH / DELETE by the HTTP layer) must be
- * bracketed by sh_engine_write_begin/end so it takes the same lock and the engine forgets what
- * it cached; a plain read of a whole shard may use sh_engine_read_begin/end.
+ * Concurrency: operations on one shard are serialised by the server's per-key reader-writer
+ * lock (keylock.h: changes exclusive, chunk reads shared); different shards proceed in
+ * parallel. Readers of a shard never see a half-applied change. A plain write of a key (PUT /
+ * PATCH / DELETE by the stores) must be bracketed by sh_engine_write_begin/end so it takes the
+ * same lock and the engine forgets what it cached; a plain read of a whole value takes
+ * kl_lock_shared itself.
  *
  * Durability: every change is journaled first (shard_wal.h), so after kill -9 at any moment
  * the next sh_engine_open brings every shard to a state that includes every acknowledged
@@ -61,12 +62,10 @@ int sh_engine_delete(sh_engine *e, const char *key, const zd_shard_layout *l,
 int sh_engine_apply(sh_engine *e, const char *key, const zd_shard_layout *l, const sh_op *ops,
                     size_t n, zd_error *err);
 
-/* Bracket a plain write of key (any key: the call is cheap for keys that are not shards). */
+/* Bracket a plain write of key (any key: the call is cheap for keys that are not shards): takes
+ * the key's exclusive lock, journals a barrier if the key has journaled shard changes, and drops
+ * the cached shard (again at the end). e may be NULL (no engine): then only the lock. */
 int sh_engine_write_begin(sh_engine *e, const char *key, zd_error *err);
 void sh_engine_write_end(sh_engine *e, const char *key);
-
-/* Bracket a plain read of a whole shard so it never sees a change half applied. */
-void sh_engine_read_begin(sh_engine *e, const char *key);
-void sh_engine_read_end(sh_engine *e, const char *key);
 
 #endif

@@ -56,7 +56,7 @@ struct sh_wal {
     sh_fsync_mode mode;
     uint64_t checkpoint_bytes;
     pthread_rwlock_t gate;   /* shared: log + apply in progress; exclusive: checkpoint */
-    bool readonly;           /* the store was read-only at startup: no journal files open yet */
+    bool unopened;           /* nothing to replay at startup: no journal files open yet */
     pthread_mutex_t open_mu; /* serialises opening them later */
     wal_lane lanes[WAL_LANES];
 };
@@ -180,14 +180,15 @@ static int open_lanes(sh_wal *w)
     return 0;
 }
 
-/* A journal opened read-only (the store was read-only at startup) opens its files on the first
- * change, once the store is writable again. */
+/* A journal with nothing to replay at startup opens (creates) its files with the first change:
+ * a store that only serves reads gets no private directory, and a read-only store serves
+ * reads (and changes once it is writable again). */
 static int ensure_writable(sh_wal *w, zd_error *err)
 {
-    if (!__atomic_load_n(&w->readonly, __ATOMIC_ACQUIRE)) return 0;
+    if (!__atomic_load_n(&w->unopened, __ATOMIC_ACQUIRE)) return 0;
     pthread_mutex_lock(&w->open_mu);
-    int e = w->readonly ? open_lanes(w) : 0;
-    if (e == 0) __atomic_store_n(&w->readonly, false, __ATOMIC_RELEASE);
+    int e = w->unopened ? open_lanes(w) : 0;
+    if (e == 0) __atomic_store_n(&w->unopened, false, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&w->open_mu);
     return e ? zd_error_set(err, ZD_EIO, "cannot open the shard journal: %s", strerror(e)) : 0;
 }
@@ -296,7 +297,7 @@ sh_fsync_mode sh_wal_mode(const sh_wal *w)
 /* Flush what the log covers, then empty it. Caller holds the gate exclusively. */
 static int checkpoint(sh_wal *w, zd_error *err)
 {
-    if (__atomic_load_n(&w->readonly, __ATOMIC_ACQUIRE)) return 0; /* nothing was logged */
+    if (__atomic_load_n(&w->unopened, __ATOMIC_ACQUIRE)) return 0; /* nothing was logged */
     if (w->mode != SH_FSYNC_NONE && syncfs(w->root_fd) != 0)
         return zd_error_set(err, ZD_EIO, "syncfs failed: %s", strerror(errno));
     for (int i = 0; i < WAL_LANES; i++) {
@@ -496,7 +497,7 @@ static int read_log(int fd, zd_buf *out, zd_error *err)
     return rc;
 }
 
-/* Whether any lane file exists with content (read-only check). */
+/* Whether any lane file exists with content (nothing is created to find out). */
 static bool journal_has_records(int root_fd)
 {
     for (int i = 0; i < WAL_LANES; i++) {
@@ -527,13 +528,12 @@ int sh_wal_open(sh_wal **out, int root_fd, sh_fsync_mode mode, uint64_t checkpoi
         pthread_cond_init(&w->lanes[i].synced_cv, NULL);
         w->lanes[i].fd = -1;
     }
-    int e = open_lanes(w), rc = 0;
-    if (e == EROFS && !journal_has_records(root_fd)) {
-        /* A read-only store with nothing to replay: serve reads, open the journal later. */
-        w->readonly = true;
+    if (!journal_has_records(root_fd)) {
+        w->unopened = true; /* see ensure_writable */
         *out = w;
         return 0;
     }
+    int e = open_lanes(w), rc = 0;
     if (e)
         rc = zd_error_set(err, ZD_EIO, "cannot open the shard journal in %s: %s", SH_PRIVATE_DIR,
                           strerror(e));

@@ -22,8 +22,10 @@
 #include "store_fs_internal.h"
 
 #include "keylock.h"
+#include "log.h"
 #include "metrics.h"
 #include "options.h"
+#include "shard_http.h"
 #include "zd_error.h"
 #include "zd_limits.h"
 
@@ -220,6 +222,21 @@ int fs_pwrite_all(int fd, const void *data, size_t len, uint64_t off)
     return 0;
 }
 
+/* ---- the key lock ---- */
+
+int fs_write_lock(const char *key)
+{
+    zd_error err = {0};
+    int rc = sh_engine_write_begin(sh_http_engine(), key, &err);
+    if (rc) lg_log(LG_ERROR, "%s: %s", key, err.msg);
+    return rc;
+}
+
+void fs_write_unlock(const char *key)
+{
+    sh_engine_write_end(sh_http_engine(), key);
+}
+
 /* ---- stat / read ---- */
 
 static int fs_stat(st_store *base, const char *key, st_stat *out)
@@ -294,7 +311,6 @@ typedef struct fs_writer {
     uint64_t off; /* next write position */
     char tmp[64];
     const char *last; /* last segment, inside key */
-    size_t key_len;
     char key[];
 } fs_writer;
 
@@ -329,7 +345,10 @@ static int fs_put_commit(st_writer *base, const st_precond *pc, st_result *res)
         fs_writer_free(w, true);
         return rc;
     }
-    kl_lock(w->key, w->key_len);
+    if ((rc = fs_write_lock(w->key)) != 0) {
+        fs_writer_free(w, true);
+        return rc;
+    }
     struct stat old, nst;
     bool exists = fstatat(w->dirfd, w->last, &old, AT_SYMLINK_NOFOLLOW) == 0;
     if (!exists && errno != ENOENT)
@@ -345,7 +364,7 @@ static int fs_put_commit(st_writer *base, const st_precond *pc, st_result *res)
     }
     if (!rc) rc = fs_bump(w->fd, exists ? &old : NULL, &nst);
     if (!rc && renameat(w->dirfd, w->tmp, w->dirfd, w->last)) rc = fs_errno(errno);
-    kl_unlock(w->key, w->key_len);
+    fs_write_unlock(w->key);
     if (!rc) {
         w->tmp[0] = '\0';
         res->created = !exists;
@@ -364,7 +383,6 @@ static int fs_put_begin(st_store *base, const char *key, uint64_t size_hint, st_
     fs_writer *w = calloc(1, sizeof *w + klen + 1);
     if (!w) return ZD_ENOMEM;
     memcpy(w->key, key, klen + 1);
-    w->key_len = klen;
     w->s = s;
     w->fd = -1;
     w->dirfd = -1;
@@ -427,8 +445,10 @@ static int fs_remove(st_store *base, const char *key, const st_precond *pc, bool
     int rc = fs_parent(s, parent, false, &dirfd, &own);
     if (rc == ZD_ENOTFOUND) return pc ? pc->check(pc, NULL) : 0;
     if (rc) return rc;
-    size_t klen = strlen(key);
-    kl_lock(key, klen);
+    if ((rc = fs_write_lock(key)) != 0) {
+        if (own) close(dirfd);
+        return rc;
+    }
     struct stat st;
     bool exists = fstatat(dirfd, last, &st, AT_SYMLINK_NOFOLLOW) == 0;
     if (!exists && errno != ENOENT)
@@ -443,7 +463,7 @@ static int fs_remove(st_store *base, const char *key, const st_precond *pc, bool
         rc = pc->check(pc, exists ? &cur : NULL);
     }
     if (!rc && exists && unlinkat(dirfd, last, 0)) rc = errno == ENOENT ? 0 : fs_errno(errno);
-    kl_unlock(key, klen);
+    fs_write_unlock(key);
     if (!rc && exists) {
         *existed = true;
         fs_sync(s, dirfd);

@@ -29,6 +29,12 @@ const char *fs_split(const char *key, char *parent);
 /* An fd of directory `parent` ("" = the root fd itself, *own false); create: mkdir -p. */
 int fs_parent(const fs_store *s, const char *parent, bool create, int *fd, bool *own);
 
+/* Take / release key's exclusive lock for a plain write: through the shard engine (keylock.h,
+ * sh_engine_write_begin), so shard patches of the key are serialised with it and the engine
+ * forgets the shard it cached. A failure (the engine's journal barrier) leaves it unlocked. */
+int fs_write_lock(const char *key);
+void fs_write_unlock(const char *key);
+
 /* The ETag and size of a stat. */
 void fs_etag(const struct stat *st, st_stat *out);
 

@@ -14,7 +14,6 @@
  * readers see all ranges or none. */
 #include "store_fs_internal.h"
 
-#include "keylock.h"
 #include "zd_buf.h"
 #include "zd_error.h"
 #include "zd_limits.h"
@@ -95,7 +94,6 @@ typedef struct fs_patcher {
     zd_buf mem;   /* the body, while it fits FS_SPOOL_MEM */
     int spool;    /* unlinked temp file holding the body beyond that, or -1 */
     uint64_t spooled;
-    size_t key_len;
     char key[];
 } fs_patcher;
 
@@ -148,8 +146,12 @@ static int fs_patcher_commit(st_writer *base, const st_precond *pc, st_result *r
     uint64_t len = p->spool >= 0 ? p->spooled : p->mem.len;
     int fd = -1;
     struct stat st, nst;
-    kl_lock(p->key, p->key_len);
-    int rc = fs_open_value(s, p->key, O_WRONLY, &fd, &st);
+    int rc = fs_write_lock(p->key);
+    if (rc) {
+        fs_patcher_free(p);
+        return rc;
+    }
+    rc = fs_open_value(s, p->key, O_WRONLY, &fd, &st);
     if (!rc && pc) {
         st_stat cur;
         fs_etag(&st, &cur);
@@ -166,7 +168,7 @@ static int fs_patcher_commit(st_writer *base, const st_precond *pc, st_result *r
     }
     if (!rc) rc = fs_sync(s, fd);
     if (!rc) rc = fs_bump(fd, &st, &nst);
-    kl_unlock(p->key, p->key_len);
+    fs_write_unlock(p->key);
     if (fd >= 0) close(fd);
     if (!rc) {
         res->created = false;
@@ -187,7 +189,6 @@ int fs_patch_begin(st_store *base, const char *key, uint64_t offset, st_writer *
     fs_patcher *p = calloc(1, sizeof *p + klen + 1);
     if (!p) return ZD_ENOMEM;
     memcpy(p->key, key, klen + 1);
-    p->key_len = klen;
     p->s = s;
     p->off = offset;
     p->spool = -1;
@@ -217,11 +218,13 @@ int fs_patch_many(st_store *base, const char *key, const st_patch *p, size_t n,
     bool own;
     int rc = fs_parent(s, parent, false, &dirfd, &own);
     if (rc) return rc;
-    size_t klen = strlen(key);
     char tmp[64] = "";
     int src = -1, dst = -1;
     struct stat st, nst;
-    kl_lock(key, klen);
+    if ((rc = fs_write_lock(key)) != 0) {
+        if (own) close(dirfd);
+        return rc;
+    }
     src = openat(dirfd, last, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (src < 0)
         rc = fs_errno(errno);
@@ -241,7 +244,7 @@ int fs_patch_many(st_store *base, const char *key, const st_patch *p, size_t n,
     if (!rc) rc = fs_sync(s, dst);
     if (!rc) rc = fs_bump(dst, &st, &nst);
     if (!rc && renameat(dirfd, tmp, dirfd, last)) rc = fs_errno(errno);
-    kl_unlock(key, klen);
+    fs_write_unlock(key);
     if (!rc) {
         tmp[0] = '\0';
         res->created = false;

@@ -516,7 +516,8 @@ static void copy_file(const char *from, const char *to, long drop_tail)
 }
 
 /* Copy the journal files shard.wal.N from directory `from` to `to` (created), each without
- * its last drop_tail bytes. */
+ * its last drop_tail bytes; a lane the engine has not created yet (it creates the journal with
+ * the first journaled change) is absent in `to` too. */
 static void copy_journal(const char *from, const char *to, long drop_tail)
 {
     mkdir(to, 0755);
@@ -524,6 +525,10 @@ static void copy_journal(const char *from, const char *to, long drop_tail)
         char a[512], b[512];
         snprintf(a, sizeof a, "%s/shard.wal.%d", from, i);
         snprintf(b, sizeof b, "%s/shard.wal.%d", to, i);
+        if (access(a, F_OK) != 0) {
+            unlink(b);
+            continue;
+        }
         copy_file(a, b, drop_tail);
     }
 }
