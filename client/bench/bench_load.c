@@ -15,6 +15,7 @@
 #include "bench_load.h"
 
 #include "bench_clock.h"
+#include "bench_keys.h"
 #include "zd_error.h"
 
 #include <zarrd/client.h>
@@ -390,21 +391,6 @@ static int open_shard_array(const zb_load_cfg *cfg, load_shared *sh, load_worker
     return rc;
 }
 
-/* Delete the sharded array's keys (its shards and zarr.json). */
-static void remove_shard_array(zc_client *client, const char *path)
-{
-    zc_entry *e = NULL;
-    size_t n = 0;
-    if (zc_list(client, path, 1, &e, &n) != 0) return;
-    char key[512];
-    for (size_t i = 0; i < n; i++)
-        if (!e[i].is_dir) {
-            snprintf(key, sizeof(key), "%s/%s", path, e[i].name);
-            zc_delete(client, key);
-        }
-    zc_entries_free(e, n);
-}
-
 int zb_load_run(const zb_load_cfg *cfg, zb_load_result *res)
 {
     memset(res, 0, sizeof(*res));
@@ -453,7 +439,7 @@ int zb_load_run(const zb_load_cfg *cfg, zb_load_result *res)
     if (!cfg->keep && run_phase(ws, cfg->connections, PHASE_CLEANUP, false) != 0)
         fprintf(stderr, "zarrd-bench load: warning: could not delete every key under %s\n",
                 cfg->prefix);
-    if (!cfg->keep && sh.shard_path[0]) remove_shard_array(ws[0].client, sh.shard_path);
+    if (!cfg->keep && sh.shard_path[0]) zb_delete_prefix(ws[0].client, sh.shard_path, "load");
 out:
     if (ws)
         for (unsigned i = 0; i < cfg->connections; i++) {

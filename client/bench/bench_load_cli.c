@@ -107,9 +107,7 @@ int zb_load_parse_args(const char *url, int argc, char **argv, zb_load_cfg *cfg)
             if (zb_parse_double(optarg, 0.001, 1e7, &cfg->rate)) return bad("--rate", optarg);
             break;
         case 'p':
-            if (!*optarg || strlen(optarg) > 200 || optarg[0] == '/' ||
-                optarg[strlen(optarg) - 1] == '/')
-                return bad("--prefix", optarg);
+            if (!zb_prefix_ok(optarg, 200)) return bad("--prefix", optarg);
             cfg->prefix = optarg;
             break;
         case 'j':
@@ -135,21 +133,13 @@ int zb_load_parse_args(const char *url, int argc, char **argv, zb_load_cfg *cfg)
             return ZD_EINVAL;
         }
     }
-    if (optind < argc) {
-        fprintf(stderr, "zarrd-bench load: unexpected argument '%s'\n%s", argv[optind], usage);
-        return ZD_EINVAL;
-    }
+    if (zb_args_finish("load", usage, argc, argv, url, cfg->allow_remote)) return ZD_EINVAL;
     if (!have_duration) cfg->duration_s = cfg->max_requests ? ZB_LOAD_MAX_SECONDS : 10.0;
     if (cfg->range_size > cfg->value_size) cfg->range_size = cfg->value_size;
     uint64_t dataset;
     if (!zd_mul_u64(cfg->keys, cfg->value_size, &dataset) || dataset > ZB_LOAD_MAX_DATASET) {
         fprintf(stderr, "zarrd-bench load: --keys x --value-size exceeds %llu bytes\n",
                 (unsigned long long)ZB_LOAD_MAX_DATASET);
-        return ZD_EINVAL;
-    }
-    if (!cfg->allow_remote && !zb_url_is_loopback(url)) {
-        fprintf(stderr, "zarrd-bench load: refusing non-loopback URL %s (use --allow-remote)\n",
-                url);
         return ZD_EINVAL;
     }
     return 0;

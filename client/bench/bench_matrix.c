@@ -5,6 +5,7 @@
 
 #include "bench_cases.h"
 #include "bench_clock.h"
+#include "bench_keys.h"
 #include "bench_opts.h"
 #include "bench_stats.h"
 #include "zd_error.h"
@@ -75,9 +76,7 @@ static int parse_args(const char *url, int argc, char **argv, zb_matrix_cfg *cfg
             cfg->json_path = optarg;
             break;
         case 'p':
-            if (!*optarg || strlen(optarg) > 128 || optarg[0] == '/' ||
-                optarg[strlen(optarg) - 1] == '/')
-                return bad("--prefix", optarg);
+            if (!zb_prefix_ok(optarg, 128)) return bad("--prefix", optarg);
             cfg->prefix = optarg;
             break;
         case 'w':
@@ -101,16 +100,7 @@ static int parse_args(const char *url, int argc, char **argv, zb_matrix_cfg *cfg
             return ZD_EINVAL;
         }
     }
-    if (optind < argc) {
-        fprintf(stderr, "zarrd-bench matrix: unexpected argument '%s'\n%s", argv[optind], usage);
-        return ZD_EINVAL;
-    }
-    if (!cfg->list && !cfg->allow_remote && !zb_url_is_loopback(url)) {
-        fprintf(stderr, "zarrd-bench matrix: refusing non-loopback URL %s (use --allow-remote)\n",
-                url);
-        return ZD_EINVAL;
-    }
-    return 0;
+    return zb_args_finish("matrix", usage, argc, argv, url, cfg->list || cfg->allow_remote);
 }
 
 /* Does the case's name equal, or start with, one of the comma-separated filter items? */
@@ -208,25 +198,6 @@ static int write_json(const zb_matrix_cfg *cfg, const case_result *results, size
     return rc;
 }
 
-/* Delete every key under the prefix (all the matrix's arrays). */
-static void remove_arrays(zc_client *client, const char *prefix)
-{
-    zc_entry *e = NULL;
-    size_t n = 0;
-    if (zc_list(client, prefix, 1, &e, &n) != 0) return;
-    char key[512];
-    for (size_t i = 0; i < n; i++) {
-        if (e[i].is_dir) continue;
-        snprintf(key, sizeof(key), "%s/%s", prefix, e[i].name);
-        if (zc_delete(client, key) != 0) {
-            fprintf(stderr, "zarrd-bench matrix: warning: cannot delete %s: %s\n", key,
-                    zc_errmsg());
-            break;
-        }
-    }
-    zc_entries_free(e, n);
-}
-
 int zb_matrix_cmd(const char *url, int argc, char **argv)
 {
     zb_matrix_cfg cfg;
@@ -269,7 +240,7 @@ int zb_matrix_cmd(const char *url, int argc, char **argv)
     }
     rc = 0;
     if (cfg.json_path && write_json(&cfg, results, k) != 0) rc = 1;
-    if (!cfg.keep) remove_arrays(client, cfg.prefix);
+    if (!cfg.keep) zb_delete_prefix(client, cfg.prefix, "matrix");
     free(results);
     zc_client_close(client);
     if (failed) printf("%zu of %zu cases FAILED\n", failed, k);

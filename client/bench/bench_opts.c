@@ -1,4 +1,5 @@
-/* bench_opts.c: command-line value parsers and the loopback URL check (see bench_opts.h). */
+/* bench_opts.c: command-line value parsers, the prefix and loopback URL checks (see
+ * bench_opts.h). */
 #include "bench_opts.h"
 
 #include "zd_checked.h"
@@ -7,7 +8,9 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <getopt.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -114,4 +117,25 @@ bool zb_url_is_loopback(const char *url)
     if (strcasecmp(buf, "localhost") == 0) return true;
     struct in_addr a4;
     return inet_pton(AF_INET, buf, &a4) == 1 && (ntohl(a4.s_addr) >> 24) == 127;
+}
+
+bool zb_prefix_ok(const char *p, size_t max)
+{
+    size_t n = strlen(p);
+    return n > 0 && n <= max && p[0] != '/' && p[n - 1] != '/';
+}
+
+int zb_args_finish(const char *cmd, const char *usage, int argc, char **argv, const char *url,
+                   bool allow_remote)
+{
+    if (optind < argc) {
+        fprintf(stderr, "zarrd-bench %s: unexpected argument '%s'\n%s", cmd, argv[optind], usage);
+        return ZD_EINVAL;
+    }
+    if (!allow_remote && !zb_url_is_loopback(url)) {
+        fprintf(stderr, "zarrd-bench %s: refusing non-loopback URL %s (use --allow-remote)\n", cmd,
+                url);
+        return ZD_EINVAL;
+    }
+    return 0;
 }

@@ -1,10 +1,11 @@
 /* bench_opts.h: strict parsers for zarrd-bench's command-line values (counts, byte sizes with
- * K/M/G suffixes, seconds) and the loopback check that keeps load off other machines. Every
- * parser rejects trailing garbage, signs, overflow and values outside [min, max]. */
+ * K/M/G suffixes, seconds, key prefixes) and the loopback check that keeps load off other machines.
+ * Every parser rejects trailing garbage, signs, overflow and values outside [min, max]. */
 #ifndef BENCH_OPTS_H
 #define BENCH_OPTS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* A decimal unsigned integer in [min, max]. 0 or ZD_EINVAL / ZD_ERANGE. */
@@ -18,5 +19,13 @@ int zb_parse_double(const char *s, double min, double max, double *out);
 
 /* True if the URL's host is a loopback address: localhost, 127.0.0.0/8 or [::1]. */
 bool zb_url_is_loopback(const char *url);
+
+/* True if p is usable as a key prefix: 1..max bytes, no leading or trailing '/'. */
+bool zb_prefix_ok(const char *p, size_t max);
+
+/* The checks every command makes after getopt: no arguments left over, and (unless
+ * allow_remote) a loopback URL. Prints "zarrd-bench CMD: ..." on stderr; 0 or ZD_EINVAL. */
+int zb_args_finish(const char *cmd, const char *usage, int argc, char **argv, const char *url,
+                   bool allow_remote);
 
 #endif

@@ -1,4 +1,5 @@
-/* test_opts.c: unit tests for zarrd-bench's value parsers, the loopback check and the op mix. */
+/* test_opts.c: unit tests for zarrd-bench's value parsers, the prefix and loopback checks and
+ * the op mix. */
 #include <criterion/criterion.h>
 
 #include "bench_mix.h"
@@ -98,4 +99,14 @@ Test(mix, rejects_malformed_specs)
     cr_assert_eq(zb_mix_parse("get=-1", &m), ZD_EINVAL);
     cr_assert_eq(zb_mix_parse("get=1000001", &m), ZD_ERANGE);
     cr_assert_eq(zb_mix_parse("get=99999999999999999999", &m), ZD_ERANGE);
+}
+
+Test(opts, prefixes_are_nonempty_bounded_and_not_slash_ended)
+{
+    cr_assert(zb_prefix_ok("bench/load-1", 200));
+    cr_assert(zb_prefix_ok("abc", 3));
+    cr_assert(!zb_prefix_ok("abcd", 3));
+    cr_assert(!zb_prefix_ok("", 200));
+    cr_assert(!zb_prefix_ok("/abs", 200));
+    cr_assert(!zb_prefix_ok("dir/", 200));
 }
