@@ -1,10 +1,11 @@
 /* route_shard.c: the shard endpoints (`?chunk=C` on GET/HEAD/PUT/DELETE, `?batch` on POST; see
  * DESIGN.md and server/SHARDS.md). The router sends every such request here. This file is the
  * connection glue only: it buffers the body, hands the request to shard_http.c and sends the
- * answer. The shard engine works on files, so it needs the fs store. */
+ * answer. The fs store's shards go to the file engine, the memory store's to shard_mem.c. */
 #include "handlers.h"
 
 #include "shard_http.h"
+#include "shard_mem.h"
 
 static sh_method shard_method(int method)
 {
@@ -34,16 +35,13 @@ static sh_fsync_mode shard_fsync(opt_fsync_mode m)
 static void shard_begin(cn_conn *c)
 {
     const opt_config *cfg = c->w->shared->cfg;
-    if (cfg->store != OPT_STORE_FS) {
-        rs_error(c, 501, "not implemented", "shard endpoints need --store fs");
-        return;
-    }
     if (c->req.key.is_prefix) {
         rs_error(c, 400, "bad request", "a shard key cannot end in '/'");
         return;
     }
     zd_error err = {0};
-    if (sh_http_start(cfg->root, shard_fsync(cfg->fsync), &err) != 0) {
+    if (cfg->store == OPT_STORE_FS &&
+        sh_http_start(cfg->root, shard_fsync(cfg->fsync), &err) != 0) {
         rs_error(c, 500, "internal error", "shard engine: %s", err.msg);
         return;
     }
@@ -64,7 +62,13 @@ static void shard_finish(cn_conn *c)
     };
     rq.zarr_shard = cn_header_get(c, "zarr-shard", &rq.zarr_shard_len);
     sh_http_response rs = {0};
-    sh_http_handle(sh_http_service(), &rq, &rs);
+    if (c->w->shared->cfg->store == OPT_STORE_FS) {
+        sh_http_handle(sh_http_service(), &rq, &rs);
+    } else {
+        sh_backend mem;
+        sh_mem_backend(hd_store(c), &mem);
+        sh_http_handle_on(&mem, &rq, &rs);
+    }
     if (rs.status >= 400) {
         rs_error(c, rs.status, rs.error, "%s", rs.detail.msg);
     } else {
