@@ -25,24 +25,15 @@ static sh_method shard_method(int method)
     }
 }
 
-static sh_fsync_mode shard_fsync(opt_fsync_mode m)
-{
-    return m == OPT_FSYNC_ALWAYS  ? SH_FSYNC_ALWAYS
-           : m == OPT_FSYNC_BATCH ? SH_FSYNC_BATCH
-                                  : SH_FSYNC_NONE;
-}
-
 static void shard_begin(cn_conn *c)
 {
     const opt_config *cfg = c->w->shared->cfg;
-    if (c->req.key.is_prefix) {
-        rs_error(c, 400, "bad request", "a shard key cannot end in '/'");
+    if (cfg->store == OPT_STORE_FS && !sh_http_service()) { /* main.c starts it */
+        rs_error(c, 501, "not implemented", "shard endpoints need --store fs");
         return;
     }
-    zd_error err = {0};
-    if (cfg->store == OPT_STORE_FS &&
-        sh_http_start(cfg->root, shard_fsync(cfg->fsync), &err) != 0) {
-        rs_error(c, 500, "internal error", "shard engine: %s", err.msg);
+    if (c->req.key.is_prefix) {
+        rs_error(c, 400, "bad request", "a shard key cannot end in '/'");
         return;
     }
     if (sh_http_wants_body(shard_method(c->req.method)))
