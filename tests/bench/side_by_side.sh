@@ -96,7 +96,9 @@ let i = 0;
 for (let x = 0; x < n; x++) for (let y = 0; y < n; y++) for (let z = 0; z < n; z++, i += 2)
   b.writeUInt16LE((x + 2 * y + 3 * z + ((x * y * z) & 15)) & 0xffff, i);
 require("fs").writeFileSync(process.argv[1], b);' "$tmp/bulk.raw"
-zstd_line=$(zstd -b0 -B512KiB -T1 "$tmp/bulk.raw" 2>&1 | tr '\r' '\n' | grep -E 'MB/s' | tail -1)
+# the final line has both speeds (compression, decompression); progress lines only one
+zstd_line=$(zstd -b0 -B512KiB -T1 "$tmp/bulk.raw" 2>&1 | tr '\r' '\n' |
+    grep -E 'MB/s.*MB/s' | tail -1 | sed 's/^ *//')
 echo "$zstd_line"
 zstd_dec=$(echo "$zstd_line" | grep -oE '[0-9.]+ MB/s' | tail -1 | cut -d' ' -f1)
 bulk_read=$(node -e '
