@@ -5,7 +5,7 @@
 set -euo pipefail
 
 packages=(meson ninja-build pkg-config gcc libuv1-dev libzstd-dev zlib1g-dev
-          libcjson-dev libcriterion-dev node-llhttp curl zstd gzip)
+          libcjson-dev libcriterion-dev node-llhttp curl zstd gzip clang-format)
 
 missing=()
 for p in "${packages[@]}"; do
