@@ -11,6 +11,8 @@
  * pattern in this process are remembered and not rewritten by a later case's preparation. */
 #include "bench_cases.h"
 
+#include "bench_keys.h"
+
 #include "zd_checked.h"
 #include "zd_error.h"
 
@@ -58,25 +60,6 @@ static int set_path(zb_case_ctx *ctx, const char *name)
     return n > 0 && (size_t)n < sizeof(ctx->path) ? 0 : ZD_EINVAL;
 }
 
-/* Delete every key under ctx->path (the array's chunks and metadata). */
-static int clear_array(zb_case_ctx *ctx)
-{
-    zc_entry *e = NULL;
-    size_t n = 0;
-    int rc = zc_list(ctx->client, ctx->path, 1, &e, &n);
-    if (rc == ZC_ENOTFOUND) return 0;
-    if (rc) return fail(ctx, rc, "listing the old array");
-    char key[512];
-    for (size_t i = 0; i < n && !rc; i++) {
-        if (e[i].is_dir) continue;
-        snprintf(key, sizeof(key), "%s/%s", ctx->path, e[i].name);
-        rc = zc_delete(ctx->client, key);
-        if (rc) fail(ctx, rc, "deleting the old array");
-    }
-    zc_entries_free(e, n);
-    return rc;
-}
-
 /* Replace the array at ctx->path by an empty one with this layout; ctx->arr is its handle. */
 static int fresh_array(zb_case_ctx *ctx, int ndim, const uint64_t *shape, const uint64_t *chunks,
                        const uint64_t *shards, const char *dtype, const char *codec, int level)
@@ -84,8 +67,8 @@ static int fresh_array(zb_case_ctx *ctx, int ndim, const uint64_t *shape, const 
     set_known(ctx->path, false);
     zc_array_close(ctx->arr);
     ctx->arr = NULL;
-    int rc = clear_array(ctx);
-    if (rc) return rc;
+    int rc = zb_delete_prefix(ctx->client, ctx->path);
+    if (rc) return fail(ctx, rc, "deleting the old array");
     zc_array_spec spec = {.ndim = ndim,
                           .shape = shape,
                           .chunks = chunks,

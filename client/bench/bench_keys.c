@@ -3,20 +3,26 @@
 
 #include <stdio.h>
 
-void zb_delete_prefix(zc_client *client, const char *prefix, const char *cmd)
+int zb_delete_prefix(zc_client *client, const char *prefix)
 {
     zc_entry *e = NULL;
     size_t n = 0;
-    if (zc_list(client, prefix, 1, &e, &n) != 0) return; /* nothing there to delete */
+    int rc = zc_list(client, prefix, 1, &e, &n);
+    if (rc == ZC_ENOTFOUND) return 0; /* nothing there to delete */
+    if (rc) return rc;
     char key[512];
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n && !rc; i++) {
         if (e[i].is_dir) continue;
         snprintf(key, sizeof(key), "%s/%s", prefix, e[i].name);
-        if (zc_delete(client, key) != 0) {
-            fprintf(stderr, "zarrd-bench %s: warning: cannot delete %s: %s\n", cmd, key,
-                    zc_errmsg());
-            break;
-        }
+        rc = zc_delete(client, key);
     }
     zc_entries_free(e, n);
+    return rc;
+}
+
+void zb_delete_prefix_or_warn(zc_client *client, const char *prefix, const char *cmd)
+{
+    if (zb_delete_prefix(client, prefix) != 0)
+        fprintf(stderr, "zarrd-bench %s: warning: cannot delete the keys under %s: %s\n", cmd,
+                prefix, zc_errmsg());
 }

@@ -439,7 +439,8 @@ int zb_load_run(const zb_load_cfg *cfg, zb_load_result *res)
     if (!cfg->keep && run_phase(ws, cfg->connections, PHASE_CLEANUP, false) != 0)
         fprintf(stderr, "zarrd-bench load: warning: could not delete every key under %s\n",
                 cfg->prefix);
-    if (!cfg->keep && sh.shard_path[0]) zb_delete_prefix(ws[0].client, sh.shard_path, "load");
+    if (!cfg->keep && sh.shard_path[0])
+        zb_delete_prefix_or_warn(ws[0].client, sh.shard_path, "load");
 out:
     if (ws)
         for (unsigned i = 0; i < cfg->connections; i++) {

@@ -240,7 +240,7 @@ int zb_matrix_cmd(const char *url, int argc, char **argv)
     }
     rc = 0;
     if (cfg.json_path && write_json(&cfg, results, k) != 0) rc = 1;
-    if (!cfg.keep) zb_delete_prefix(client, cfg.prefix, "matrix");
+    if (!cfg.keep) zb_delete_prefix_or_warn(client, cfg.prefix, "matrix");
     free(results);
     zc_client_close(client);
     if (failed) printf("%zu of %zu cases FAILED\n", failed, k);
