@@ -2,6 +2,7 @@
 #include "shard_mem.h"
 
 #include "keylock.h"
+#include "shard_mem_cache.h"
 #include "shard_mem_image.h"
 #include "shard_mem_meta.h"
 
@@ -52,6 +53,36 @@ static int mem_layout(void *ctx, const char *key, sh_array_shard *out, zd_error 
     return sh_mem_layout(ctx, key, out, err);
 }
 
+/* Index entry pos of the shard r holds (version st), from the cache or decoded (and cached). */
+static int chunk_entry(st_store *s, const char *key, st_reader *r, const st_stat *st,
+                       const zd_shard_layout *l, uint64_t pos, zd_shard_entry *out, zd_error *err)
+{
+    const sh_mem_cached *c = sh_mem_cache_find(s, key, st->etag, l);
+    if (c) {
+        *out = sh_mem_cached_file(c)->entries[pos];
+        sh_mem_cache_release(c);
+        return 0;
+    }
+    sh_file *f;
+    int rc = sh_mem_load(r, st->size, l, &f, err);
+    if (rc) return rc;
+    *out = f->entries[pos];
+    sh_mem_cache_store(s, key, st->etag, f);
+    return 0;
+}
+
+/* The shard r holds (version st; r NULL: none) as a private sh_file to plan on: a copy of the
+ * cached one, or decoded. */
+static int load_shard(st_store *s, const char *key, st_reader *r, const st_stat *st,
+                      const zd_shard_layout *l, sh_file **out, zd_error *err)
+{
+    const sh_mem_cached *c = r ? sh_mem_cache_find(s, key, st->etag, l) : NULL;
+    if (!c) return sh_mem_load(r, st->size, l, out, err);
+    int rc = sh_mem_clone(sh_mem_cached_file(c), out, err);
+    sh_mem_cache_release(c);
+    return rc;
+}
+
 static int mem_get(void *ctx, const char *key, const zd_shard_layout *l, const uint64_t *coords,
                    zd_buf *out, zd_error *err)
 {
@@ -65,7 +96,7 @@ static int mem_get(void *ctx, const char *key, const zd_shard_layout *l, const u
     if (rc == ZD_ENOTFOUND) return zd_error_set(err, rc, "no shard at %s", key);
     if (rc) return store_error(rc, key, err);
     zd_shard_entry e = {ZD_SHARD_EMPTY, ZD_SHARD_EMPTY};
-    if (st.size > 0) rc = sh_mem_entry(r, st.size, l, pos, &e, err);
+    if (st.size > 0) rc = chunk_entry(s, key, r, &st, l, pos, &e, err);
     if (rc == 0 && e.offset == ZD_SHARD_EMPTY)
         rc = zd_error_set(err, ZD_ENOTFOUND, "the inner chunk is empty");
     zd_buf_reset(out);
@@ -78,9 +109,9 @@ static int mem_get(void *ctx, const char *key, const zd_shard_layout *l, const u
     return rc;
 }
 
-/* Install the new shard bytes if the value is still `base`. */
+/* Install the new shard bytes if the value is still the one pc names; *res: the new value. */
 static int install(st_store *s, const char *key, const uint8_t *data, size_t len,
-                   const st_precond *pc)
+                   const st_precond *pc, st_result *res)
 {
     st_writer *w;
     int rc = s->put_begin(s, key, len, &w);
@@ -89,8 +120,7 @@ static int install(st_store *s, const char *key, const uint8_t *data, size_t len
         w->abort(w);
         return rc;
     }
-    st_result res;
-    return w->commit(w, pc, &res);
+    return w->commit(w, pc, res);
 }
 
 /* One try: read the current value, plan, install conditionally. ST_EPRECOND: try again. */
@@ -114,7 +144,7 @@ static int apply_once(st_store *s, const char *key, const zd_shard_layout *l, co
     sh_file *f = NULL;
     sh_plan plan;
     memset(&plan, 0, sizeof plan);
-    rc = sh_mem_load(r, st.size, l, &f, err);
+    rc = load_shard(s, key, r, &st, l, &f, err);
     if (rc == 0) rc = sh_plan_build(f, ops, n, &plan, err);
     if (rc == 0 && plan.delete_file) {
         bool existed;
@@ -122,10 +152,17 @@ static int apply_once(st_store *s, const char *key, const zd_shard_layout *l, co
     } else if (rc == 0 && plan.changed) {
         uint8_t *image;
         size_t len;
-        rc = sh_mem_image(r, st.size, f, &plan, &image, &len, err);
+        bool compacted;
+        st_result res;
+        rc = sh_mem_image(r, st.size, f, &plan, &image, &len, &compacted, err);
         if (rc == 0) {
-            rc = store_outcome(install(s, key, image, len, &pc), key, err);
+            rc = store_outcome(install(s, key, image, len, &pc, &res), key, err);
             free(image);
+        }
+        if (rc == 0 && !compacted) { /* f describes the new value: keep it for the next request */
+            f->size = plan.new_size;
+            sh_mem_cache_store(s, key, res.stat.etag, f);
+            f = NULL;
         }
     }
     sh_plan_dispose(&plan);

@@ -44,18 +44,6 @@ static zd_shard_entry *new_entries(const zd_shard_layout *l, zd_error *err)
     return e;
 }
 
-int sh_mem_entry(st_reader *r, uint64_t size, const zd_shard_layout *l, uint64_t pos,
-                 zd_shard_entry *out, zd_error *err)
-{
-    zd_shard_entry *entries = new_entries(l, err);
-    if (!entries) return ZD_ENOMEM;
-    uint32_t crc;
-    int rc = read_index(r, size, l, entries, &crc, err);
-    if (rc == 0) *out = entries[pos];
-    free(entries);
-    return rc;
-}
-
 int sh_mem_load(st_reader *r, uint64_t size, const zd_shard_layout *l, sh_file **out, zd_error *err)
 {
     sh_file *f = calloc(1, sizeof *f);
@@ -119,9 +107,30 @@ static int compact(const sh_file *f, const uint8_t *shard, uint8_t **out, size_t
     return 0;
 }
 
-int sh_mem_image(st_reader *r, uint64_t old_size, const sh_file *f, const sh_plan *p, uint8_t **out,
-                 size_t *len, zd_error *err)
+int sh_mem_clone(const sh_file *f, sh_file **out, zd_error *err)
 {
+    sh_file *c = malloc(sizeof *c);
+    if (!c) return zd_error_set(err, ZD_ENOMEM, "no memory for a shard");
+    *c = *f;
+    c->entries = new_entries(&f->layout, err);
+    c->space.gaps = f->space.ngaps ? malloc(f->space.ngaps * sizeof *c->space.gaps) : NULL;
+    c->space.cap = c->space.gaps ? f->space.ngaps : 0;
+    if (!c->entries || (f->space.ngaps && !c->space.gaps)) {
+        free(c->entries);
+        free(c->space.gaps);
+        free(c);
+        return zd_error_set(err, ZD_ENOMEM, "no memory for a shard");
+    }
+    memcpy(c->entries, f->entries, (size_t)f->layout.nchunks * sizeof *c->entries);
+    if (c->space.gaps) memcpy(c->space.gaps, f->space.gaps, f->space.ngaps * sizeof *c->space.gaps);
+    *out = c;
+    return 0;
+}
+
+int sh_mem_image(st_reader *r, uint64_t old_size, const sh_file *f, const sh_plan *p, uint8_t **out,
+                 size_t *len, bool *compacted, zd_error *err)
+{
+    *compacted = false;
     if (p->new_size > SIZE_MAX)
         return zd_error_set(err, ZD_EOVERFLOW, "shard would grow too large");
     size_t size = (size_t)p->new_size;
@@ -150,6 +159,7 @@ int sh_mem_image(st_reader *r, uint64_t old_size, const sh_file *f, const sh_pla
         compact(f, buf, &small, len) == 0) {
         free(buf);
         *out = small;
+        *compacted = true;
         return 0;
     }
     *out = buf;
