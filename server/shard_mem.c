@@ -109,20 +109,6 @@ static int mem_get(void *ctx, const char *key, const zd_shard_layout *l, const u
     return rc;
 }
 
-/* Install the new shard bytes if the value is still the one pc names; *res: the new value. */
-static int install(st_store *s, const char *key, const uint8_t *data, size_t len,
-                   const st_precond *pc, st_result *res)
-{
-    st_writer *w;
-    int rc = s->put_begin(s, key, len, &w);
-    if (rc) return rc;
-    if ((rc = w->write(w, data, len)) != 0) {
-        w->abort(w);
-        return rc;
-    }
-    return w->commit(w, pc, res);
-}
-
 /* One try: read the current value, plan, install conditionally. ST_EPRECOND: try again. */
 static int apply_once(st_store *s, const char *key, const zd_shard_layout *l, const sh_op *ops,
                       size_t n, zd_error *err)
@@ -155,10 +141,7 @@ static int apply_once(st_store *s, const char *key, const zd_shard_layout *l, co
         bool compacted;
         st_result res;
         rc = sh_mem_image(r, st.size, f, &plan, &image, &len, &compacted, err);
-        if (rc == 0) {
-            rc = store_outcome(install(s, key, image, len, &pc, &res), key, err);
-            free(image);
-        }
+        if (rc == 0) rc = store_outcome(s->put_owned(s, key, image, len, &pc, &res), key, err);
         if (rc == 0 && !compacted) { /* f describes the new value: keep it for the next request */
             f->size = plan.new_size;
             sh_mem_cache_store(s, key, res.stat.etag, f);

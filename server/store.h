@@ -99,6 +99,11 @@ struct st_store {
      * the value has when it is applied (ZD_ERANGE otherwise, nothing changed). */
     int (*patch_many)(st_store *s, const char *key, const st_patch *p, size_t n,
                       const st_precond *pc, st_result *res);
+    /* Replace the value with data[0..len) (malloc'ed; the store takes it, also on failure) if
+     * pc allows, atomically: installs a value built in memory without copying it (shard
+     * patches on the memory store, shard_mem.c). NULL where the store has no such path. */
+    int (*put_owned)(st_store *s, const char *key, uint8_t *data, size_t len, const st_precond *pc,
+                     st_result *res);
     /* Delete; *existed says whether there was a value. */
     int (*remove)(st_store *s, const char *key, const st_precond *pc, bool *existed);
     /* Entries under prefix ("" = root): direct children (values and "directories"), or with

@@ -307,6 +307,28 @@ static int mem_patch_locked(mem_store *s, const char *key, size_t klen, const st
     return 0;
 }
 
+/* Replace key's value with data (taken, also on failure; NULL: no memory) if pc allows. Lock
+ * held for writing. */
+static int mem_put_locked(mem_store *s, const char *key, size_t klen, uint8_t *data, size_t len,
+                          const st_precond *pc, st_result *res)
+{
+    mem_ent *e = mem_value_at(s, key, klen);
+    st_stat cur;
+    if (e) mem_stat_of(e->val, &cur);
+    int rc = !e && mem_clashes(s, key, klen) ? ST_EISDIR : 0;
+    if (!rc && pc) rc = pc->check(pc, e ? &cur : NULL);
+    mem_val *v = NULL;
+    if (!rc && (!data || !(v = mem_val_new(s, data, len)))) rc = ZD_ENOMEM;
+    if (!v) free(data);
+    bool existed = false;
+    if (!rc && (rc = mem_install(s, key, klen, v, &existed)) != 0) mem_unref(v);
+    if (!rc) {
+        res->created = !existed;
+        mem_stat_of(v, &res->stat);
+    }
+    return rc;
+}
+
 static int mem_commit(st_writer *base, const st_precond *pc, st_result *res)
 {
     mem_writer *w = (mem_writer *)base;
@@ -317,27 +339,10 @@ static int mem_commit(st_writer *base, const st_precond *pc, st_result *res)
         st_patch p = {.off = w->off, .data = w->buf.data, .len = w->buf.len};
         rc = mem_patch_locked(s, w->key, w->klen, &p, 1, pc, res);
     } else {
-        mem_ent *e = mem_value_at(s, w->key, w->klen);
-        st_stat cur;
-        if (e) mem_stat_of(e->val, &cur);
-        rc = !e && mem_clashes(s, w->key, w->klen) ? ST_EISDIR : 0;
-        if (!rc && pc) rc = pc->check(pc, e ? &cur : NULL);
-        mem_val *v = NULL;
-        if (!rc) {
-            size_t len;
-            uint8_t *data = zd_buf_steal(&w->buf, &len);
-            if (!data) data = malloc(1);
-            if (!data || !(v = mem_val_new(s, data, len))) {
-                free(data);
-                rc = ZD_ENOMEM;
-            }
-        }
-        bool existed = false;
-        if (!rc && (rc = mem_install(s, w->key, w->klen, v, &existed)) != 0) mem_unref(v);
-        if (!rc) {
-            res->created = !existed;
-            mem_stat_of(v, &res->stat);
-        }
+        size_t len;
+        uint8_t *data = zd_buf_steal(&w->buf, &len);
+        if (!data) data = malloc(1);
+        rc = mem_put_locked(s, w->key, w->klen, data, len, pc, res);
     }
     pthread_rwlock_unlock(&s->lock);
     mem_abort(base);
@@ -385,6 +390,16 @@ static int mem_patch_many(st_store *base, const char *key, const st_patch *p, si
     mem_store *s = (mem_store *)base;
     pthread_rwlock_wrlock(&s->lock);
     int rc = mem_patch_locked(s, key, strlen(key), p, n, pc, res);
+    pthread_rwlock_unlock(&s->lock);
+    return rc;
+}
+
+static int mem_put_owned(st_store *base, const char *key, uint8_t *data, size_t len,
+                         const st_precond *pc, st_result *res)
+{
+    mem_store *s = (mem_store *)base;
+    pthread_rwlock_wrlock(&s->lock);
+    int rc = mem_put_locked(s, key, strlen(key), data, len, pc, res);
     pthread_rwlock_unlock(&s->lock);
     return rc;
 }
@@ -472,6 +487,7 @@ int st_mem_create(st_store **out)
                          .put_begin = mem_put_begin,
                          .patch_begin = mem_patch_begin,
                          .patch_many = mem_patch_many,
+                         .put_owned = mem_put_owned,
                          .remove = mem_remove,
                          .list = mem_list,
                          .destroy = mem_destroy};
