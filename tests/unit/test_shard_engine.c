@@ -199,18 +199,37 @@ Test(shard_engine, deleting_last_chunk_removes_shard)
     sh_engine_close(e);
 }
 
-static void read_file(const char *key, zd_buf *out)
+/* The whole content of the file at path into out. */
+static void slurp(const char *path, zd_buf *out)
 {
-    char p[256];
-    path_of(key, p, sizeof p);
-    FILE *fp = fopen(p, "rb");
-    cr_assert_not_null(fp);
+    FILE *fp = fopen(path, "rb");
+    cr_assert_not_null(fp, "%s", path);
     uint8_t buf[4096];
     size_t n;
     zd_buf_reset(out);
     while ((n = fread(buf, 1, sizeof buf, fp)) > 0)
-        zd_buf_append(out, buf, n);
+        cr_assert_eq(zd_buf_append(out, buf, n), 0);
     fclose(fp);
+}
+
+static void read_file(const char *key, zd_buf *out)
+{
+    char p[256];
+    path_of(key, p, sizeof p);
+    slurp(p, out);
+}
+
+/* Replace the shard file of key by content (temporary file + rename), as a plain PUT does. */
+static void replace_file(const char *key, const zd_buf *content)
+{
+    char p[256], tmp[300];
+    path_of(key, p, sizeof p);
+    snprintf(tmp, sizeof tmp, "%s.tmp", p);
+    FILE *fp = fopen(tmp, "wb");
+    cr_assert_not_null(fp, "%s", tmp);
+    cr_assert_eq(fwrite(content->data, 1, content->len, fp), content->len);
+    cr_assert_eq(fclose(fp), 0);
+    cr_assert_eq(rename(tmp, p), 0);
 }
 
 Test(shard_engine, batch_is_atomic_and_refusals_change_nothing)
@@ -348,13 +367,7 @@ Test(shard_engine, plain_write_invalidates_cache)
     /* replace the shard by its older content, as a plain PUT would */
     zd_error err = {0};
     cr_assert_eq(sh_engine_write_begin(e, "s", &err), 0, "%s", err.msg);
-    char p[256], tmp[300];
-    path_of("s", p, sizeof p);
-    snprintf(tmp, sizeof tmp, "%s.tmp", p);
-    FILE *fp = fopen(tmp, "wb");
-    fwrite(old.data, 1, old.len, fp);
-    fclose(fp);
-    cr_assert_eq(rename(tmp, p), 0);
+    replace_file("s", &old);
     sh_engine_write_end(e, "s");
     m.len[3] = 10;
     memset(m.data[3], 'a', 10);
@@ -501,14 +514,8 @@ Test(shard_engine, kill_9_at_random_moments_loses_no_acknowledged_write)
 static void copy_file(const char *from, const char *to, long drop_tail)
 {
     zd_buf b = {0};
-    FILE *fp = fopen(from, "rb");
-    cr_assert_not_null(fp);
-    uint8_t buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, fp)) > 0)
-        zd_buf_append(&b, buf, n);
-    fclose(fp);
-    fp = fopen(to, "wb");
+    slurp(from, &b);
+    FILE *fp = fopen(to, "wb");
     cr_assert_not_null(fp);
     fwrite(b.data, 1, b.len - (b.len < (size_t)drop_tail ? b.len : (size_t)drop_tail), fp);
     fclose(fp);
@@ -589,13 +596,7 @@ Test(shard_engine, replacement_behind_the_engines_back_is_noticed)
     model_put(e, "s", &l, &m, 3, 20, 'b');
     model_put(e, "s", &l, &m, 4, 20, 'c');
     /* a plain PUT that did not bracket itself with write_begin/end */
-    char p[256], tmp[300];
-    path_of("s", p, sizeof p);
-    snprintf(tmp, sizeof tmp, "%s.tmp", p);
-    FILE *fp = fopen(tmp, "wb");
-    fwrite(old.data, 1, old.len, fp);
-    fclose(fp);
-    cr_assert_eq(rename(tmp, p), 0);
+    replace_file("s", &old);
     m.len[3] = 10;
     memset(m.data[3], 'a', 10);
     m.len[4] = 0;
@@ -604,6 +605,8 @@ Test(shard_engine, replacement_behind_the_engines_back_is_noticed)
     expect_model(e, "s", &l, &m);
     check_shard("s", &l, NULL);
     /* deleted behind its back */
+    char p[256];
+    path_of("s", p, sizeof p);
     cr_assert_eq(unlink(p), 0);
     memset(&m, 0, sizeof m);
     expect_model(e, "s", &l, &m);
