@@ -22,6 +22,26 @@ static int parse_text(const char *json, zd_dtype t, uint8_t out[ZD_FILL_BYTES], 
     return rc;
 }
 
+/* A fill value that must be refused as type t with error code. */
+typedef struct bad_fill {
+    const char *json;
+    zd_dtype t;
+    int code;
+} bad_fill;
+
+/* Each case fails with its code, a message naming fill_value, and the output untouched. */
+static void expect_refused(const bad_fill *bad, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint8_t out[ZD_FILL_BYTES];
+        zd_error err = {0};
+        cr_assert_eq(parse_text(bad[i].json, bad[i].t, out, &err), bad[i].code, "%s as %s",
+                     bad[i].json, zd_dtype_name(bad[i].t));
+        cr_assert(strstr(err.msg, "fill_value"), "%s", err.msg);
+        cr_assert_eq(out[0], 0xAA, "output untouched on error: %s", bad[i].json);
+    }
+}
+
 /* The fill value must parse to exactly `want` (little-endian, zero padded) and re-encode to
  * JSON that parses back to the same bytes. */
 static void check_fill(const char *json, zd_dtype t, const void *want, size_t n)
@@ -111,11 +131,7 @@ Test(fill, extreme_64_bit_integers_survive_a_round_trip_as_text)
 
 Test(fill, integers_out_of_range_or_not_integral_are_refused)
 {
-    static const struct {
-        const char *json;
-        zd_dtype t;
-        int code;
-    } bad[] = {
+    static const bad_fill bad[] = {
         {"128", ZD_INT8, ZD_ERANGE},
         {"-129", ZD_INT8, ZD_ERANGE},
         {"256", ZD_UINT8, ZD_ERANGE},
@@ -138,14 +154,7 @@ Test(fill, integers_out_of_range_or_not_integral_are_refused)
         {"1", ZD_BOOL, ZD_EINVAL},
         {"\"true\"", ZD_BOOL, ZD_EINVAL},
     };
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        uint8_t out[ZD_FILL_BYTES];
-        zd_error err = {0};
-        cr_assert_eq(parse_text(bad[i].json, bad[i].t, out, &err), bad[i].code, "%s as %s",
-                     bad[i].json, zd_dtype_name(bad[i].t));
-        cr_assert(strstr(err.msg, "fill_value"), "%s", err.msg);
-        cr_assert_eq(out[0], 0xAA, "output untouched on error");
-    }
+    expect_refused(bad, sizeof bad / sizeof bad[0]);
 }
 
 Test(fill, floats_numbers_and_special_values)
@@ -251,11 +260,7 @@ Test(fill, random_float32_and_float64_bits_round_trip)
 
 Test(fill, bad_float_values_are_refused)
 {
-    static const struct {
-        const char *json;
-        zd_dtype t;
-        int code;
-    } bad[] = {
+    static const bad_fill bad[] = {
         {"\"nan\"", ZD_FLOAT32, ZD_EINVAL},
         {"\"inf\"", ZD_FLOAT64, ZD_EINVAL},
         {"\"0x7fc0000\"", ZD_FLOAT32, ZD_EINVAL},   /* too few digits */
@@ -270,13 +275,7 @@ Test(fill, bad_float_values_are_refused)
         {"70000", ZD_FLOAT16, ZD_ERANGE},
         {"65520", ZD_FLOAT16, ZD_ERANGE},
     };
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        uint8_t out[ZD_FILL_BYTES];
-        zd_error err = {0};
-        cr_assert_eq(parse_text(bad[i].json, bad[i].t, out, &err), bad[i].code, "%s as %s",
-                     bad[i].json, zd_dtype_name(bad[i].t));
-        cr_assert(strstr(err.msg, "fill_value"), "%s", err.msg);
-    }
+    expect_refused(bad, sizeof bad / sizeof bad[0]);
 }
 
 Test(fill, complex_pairs)
