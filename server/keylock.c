@@ -2,6 +2,7 @@
 #include "keylock.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #define KL_STRIPES 1024 /* power of two */
@@ -9,15 +10,23 @@
 static pthread_rwlock_t kl_table[KL_STRIPES] = {
     [0 ... KL_STRIPES - 1] = PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP};
 
+static _Atomic unsigned kl_streams[KL_STRIPES]; /* open streams per stripe */
+static atomic_bool kl_in_place[KL_STRIPES];     /* a key was changed in place */
+
 /* FNV-1a, good enough to spread keys over the stripes. */
-static pthread_rwlock_t *kl_stripe(const char *key, size_t len)
+static unsigned kl_index(const char *key, size_t len)
 {
     uint64_t h = 1469598103934665603ull;
     for (size_t i = 0; i < len; i++) {
         h ^= (unsigned char)key[i];
         h *= 1099511628211ull;
     }
-    return &kl_table[(h ^ (h >> 32)) & (KL_STRIPES - 1)];
+    return (unsigned)((h ^ (h >> 32)) & (KL_STRIPES - 1));
+}
+
+static pthread_rwlock_t *kl_stripe(const char *key, size_t len)
+{
+    return &kl_table[kl_index(key, len)];
 }
 
 void kl_lock(const char *key, size_t len)
@@ -33,4 +42,31 @@ void kl_lock_shared(const char *key, size_t len)
 void kl_unlock(const char *key, size_t len)
 {
     pthread_rwlock_unlock(kl_stripe(key, len));
+}
+
+unsigned kl_stream_begin(const char *key, size_t len)
+{
+    unsigned i = kl_index(key, len);
+    atomic_fetch_add(&kl_streams[i], 1);
+    return i;
+}
+
+void kl_stream_end(unsigned stream)
+{
+    atomic_fetch_sub(&kl_streams[stream], 1);
+}
+
+bool kl_streaming(const char *key, size_t len)
+{
+    return atomic_load(&kl_streams[kl_index(key, len)]) != 0;
+}
+
+void kl_note_in_place(const char *key, size_t len)
+{
+    atomic_store(&kl_in_place[kl_index(key, len)], true);
+}
+
+bool kl_in_place_seen(const char *key, size_t len)
+{
+    return atomic_load(&kl_in_place[kl_index(key, len)]);
 }

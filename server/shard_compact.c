@@ -100,7 +100,8 @@ static int replace_shard(int root_fd, const char *key, const char *tmp, int old_
 {
     bool sync = sh_wal_mode(w) != SH_FSYNC_NONE;
     if (sync && (fdatasync(new_fd) != 0 || fdatasync(old_fd) != 0))
-        return zd_error_set(err, ZD_EIO, "fsync during compaction failed: %s", strerror(errno));
+        return zd_error_set(err, sh_io_errcode(errno), "fsync during compaction failed: %s",
+                            strerror(errno));
     int rc = sh_wal_log_barrier(w, key, err);
     if (rc) return rc;
     if (renameat(root_fd, tmp, root_fd, key) != 0)

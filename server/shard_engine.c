@@ -142,10 +142,12 @@ static int create_shard(sh_engine *e, const char *key, sh_file *f, const sh_plan
     if (fd < 0) return fd;
     int rc = sh_io_apply(fd, p->writes, p->nwrites, 0, p->new_size, err);
     if (rc == 0 && sync && fdatasync(fd) != 0)
-        rc = zd_error_set(err, ZD_EIO, "fsync of a new shard failed: %s", strerror(errno));
+        rc = zd_error_set(err, sh_io_errcode(errno), "fsync of a new shard failed: %s",
+                          strerror(errno));
     if (rc == 0) rc = sh_io_make_parents(e->root_fd, key, err);
     if (rc == 0 && renameat(e->root_fd, tmp, e->root_fd, key) != 0)
-        rc = zd_error_set(err, errno == EISDIR || errno == ENOTDIR ? ZD_ECONFLICT : ZD_EIO,
+        rc = zd_error_set(err,
+                          errno == EISDIR || errno == ENOTDIR ? ZD_ECONFLICT : sh_io_errcode(errno),
                           "cannot create shard %s: %s", key, strerror(errno));
     if (rc) {
         unlinkat(e->root_fd, tmp, 0);
@@ -174,9 +176,42 @@ static int commit_plan(sh_engine *e, const char *key, sh_file *f, const sh_plan 
         return 0;
     }
     if (f->fd < 0) return create_shard(e, key, f, p, err);
+    kl_note_in_place(key, strlen(key));
     rc = sh_wal_log_write(e->wal, key, &f->id, p->new_size, p->writes, p->nwrites, err);
     if (rc == 0) rc = sh_io_apply(f->fd, p->writes, p->nwrites, f->size, p->new_size, err);
     if (rc == 0) f->size = p->new_size;
+    return rc;
+}
+
+/* A plain GET may be streaming the shard's file without the key's lock (keylock.h, streams):
+ * before a change, give the shard a new file with the same content (copy, sync, rename over
+ * the key) so the streams keep reading the old one, unchanged. The copy is complete and
+ * durable before it replaces the shard, and journal records of the old file never apply to
+ * the new one (another identity), so a crash at any point leaves a valid shard. */
+static int move_away_from_streams(sh_engine *e, const char *key, zd_error *err)
+{
+    if (!kl_streaming(key, strlen(key))) return 0;
+    int src = sh_io_open(e->root_fd, key, NULL);
+    if (src == ZD_ENOTFOUND) return 0; /* a new shard gets a new file anyway */
+    if (src < 0) return sh_io_open(e->root_fd, key, err);
+    char tmp[64];
+    bool sync = sh_wal_mode(e->wal) != SH_FSYNC_NONE;
+    struct stat st;
+    int rc = 0, dst = sh_io_create_temp(e->root_fd, tmp, sizeof tmp, err);
+    if (dst < 0) rc = dst;
+    if (rc == 0 && fstat(src, &st) != 0)
+        rc = zd_error_set(err, ZD_EIO, "cannot stat shard: %s", strerror(errno));
+    if (rc == 0) rc = sh_io_copy(src, dst, (uint64_t)st.st_size, err);
+    if (rc == 0 && sync && fdatasync(dst) != 0)
+        rc = zd_error_set(err, sh_io_errcode(errno), "fsync of a shard copy failed: %s",
+                          strerror(errno));
+    if (rc == 0 && renameat(e->root_fd, tmp, e->root_fd, key) != 0)
+        rc = zd_error_set(err, ZD_EIO, "cannot replace shard %s: %s", key, strerror(errno));
+    if (rc && dst >= 0) unlinkat(e->root_fd, tmp, 0);
+    if (rc == 0 && sync) rc = sh_io_sync_parent(e->root_fd, key, err);
+    if (dst >= 0) close(dst);
+    close(src);
+    sh_cache_drop(e->cache, key);
     return rc;
 }
 
@@ -186,7 +221,8 @@ static int apply_locked(sh_engine *e, const char *key, const zd_shard_layout *l,
 {
     sh_cache_entry *ce;
     sh_file *f;
-    int rc = sh_cache_acquire(e->cache, key, l, &ce, &f, err);
+    int rc = move_away_from_streams(e, key, err);
+    if (rc == 0) rc = sh_cache_acquire(e->cache, key, l, &ce, &f, err);
     if (rc) return rc;
     sh_plan plan;
     rc = sh_plan_build(f, ops, n, &plan, err);

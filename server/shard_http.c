@@ -83,6 +83,9 @@ static void answer_code(sh_http_response *rs, int rc)
     case ZD_ENOMEM:
         answer(rs, 503, "out of memory");
         break;
+    case SH_ENOSPC:
+        answer(rs, 507, "insufficient storage");
+        break;
     default:
         answer(rs, 500, "internal error");
         break;

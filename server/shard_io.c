@@ -10,6 +10,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+int sh_io_errcode(int e)
+{
+    return e == ENOSPC || e == EDQUOT ? SH_ENOSPC : ZD_EIO;
+}
+
 int sh_io_pwrite_all(int fd, const void *data, size_t len, uint64_t offset, zd_error *err)
 {
     const uint8_t *p = data;
@@ -17,7 +22,7 @@ int sh_io_pwrite_all(int fd, const void *data, size_t len, uint64_t offset, zd_e
         ssize_t n = pwrite(fd, p, len, (off_t)offset);
         if (n < 0) {
             if (errno == EINTR) continue;
-            return zd_error_set(err, ZD_EIO, "write failed: %s", strerror(errno));
+            return zd_error_set(err, sh_io_errcode(errno), "write failed: %s", strerror(errno));
         }
         p += n;
         len -= (size_t)n;
@@ -53,7 +58,7 @@ int sh_io_apply(int fd, const sh_write *writes, size_t n, uint64_t old_size, uin
         if (rc) return rc;
     }
     if (new_size != old_size && ftruncate(fd, (off_t)new_size) != 0)
-        return zd_error_set(err, ZD_EIO, "resize failed: %s", strerror(errno));
+        return zd_error_set(err, sh_io_errcode(errno), "resize failed: %s", strerror(errno));
     return 0;
 }
 
@@ -66,9 +71,24 @@ int sh_io_make_parents(int root_fd, const char *path, zd_error *err)
     for (char *slash = strchr(dir, '/'); slash; slash = strchr(slash + 1, '/')) {
         *slash = '\0';
         if (mkdirat(root_fd, dir, 0755) != 0 && errno != EEXIST)
-            return zd_error_set(err, ZD_EIO, "cannot create directory %s: %s", dir,
+            return zd_error_set(err, sh_io_errcode(errno), "cannot create directory %s: %s", dir,
                                 strerror(errno));
         *slash = '/';
+    }
+    return 0;
+}
+
+int sh_io_copy(int src, int dst, uint64_t len, zd_error *err)
+{
+    off64_t in = 0, out = 0;
+    while ((uint64_t)in < len) {
+        uint64_t left = len - (uint64_t)in;
+        ssize_t n = copy_file_range(src, &in, dst, &out, left < (1u << 30) ? left : 1u << 30, 0);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0)
+            return zd_error_set(err, sh_io_errcode(errno), "cannot copy a shard: %s",
+                                strerror(errno));
+        if (n == 0) return zd_error_set(err, ZD_ECORRUPT, "a shard ended while it was copied");
     }
     return 0;
 }
@@ -127,5 +147,7 @@ int sh_io_create_temp(int root_fd, char *name, size_t cap, zd_error *err)
     int fd = openat(root_fd, name, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0 && errno == ENOENT && mkdirat(root_fd, SH_PRIVATE_DIR, 0755) == 0)
         fd = openat(root_fd, name, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    return fd >= 0 ? fd : zd_error_set(err, ZD_EIO, "cannot create %s: %s", name, strerror(errno));
+    return fd >= 0 ? fd
+                   : zd_error_set(err, sh_io_errcode(errno), "cannot create %s: %s", name,
+                                  strerror(errno));
 }

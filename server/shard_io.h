@@ -14,6 +14,13 @@
  * the HTTP layer refuses key segments starting with ".zarrd-", so no request can reach it. */
 #define SH_PRIVATE_DIR ".zarrd-shards"
 
+/* No space left on the device (or the quota is exhausted): the HTTP layer answers 507. Every
+ * other failed system call is ZD_EIO (500). */
+#define SH_ENOSPC (-40)
+
+/* The code for a failed write's errno: SH_ENOSPC for ENOSPC / EDQUOT, else ZD_EIO. */
+int sh_io_errcode(int e);
+
 /* One positional write of a plan: data[0..len) at offset. */
 typedef struct sh_write {
     uint64_t offset;
@@ -43,6 +50,9 @@ int sh_io_pread_all(int fd, void *data, size_t len, uint64_t offset, zd_error *e
  * when it differs from old_size). */
 int sh_io_apply(int fd, const sh_write *writes, size_t n, uint64_t old_size, uint64_t new_size,
                 zd_error *err);
+
+/* Copy len bytes from the start of file src to the start of file dst (copy_file_range). */
+int sh_io_copy(int src, int dst, uint64_t len, zd_error *err);
 
 /* Open the existing root-relative `path` for reading and writing. Returns the descriptor, or a
  * negative ZD_E* code: ZD_ENOTFOUND when absent (also below a file), ZD_ECONFLICT when it is a

@@ -156,7 +156,8 @@ static int wal_sync_to(sh_fsync_mode mode, wal_lane *w, uint64_t lsn, zd_error *
         uint64_t target = w->end;
         pthread_mutex_unlock(&w->mu);
         if (fdatasync(w->fd) != 0)
-            rc = zd_error_set(err, ZD_EIO, "journal fsync failed: %s", strerror(errno));
+            rc = zd_error_set(err, sh_io_errcode(errno), "journal fsync failed: %s",
+                              strerror(errno));
         pthread_mutex_lock(&w->mu);
         if (rc == 0 && target > w->synced) w->synced = target;
         w->syncing = false;
@@ -190,7 +191,8 @@ static int ensure_writable(sh_wal *w, zd_error *err)
     int e = w->unopened ? open_lanes(w) : 0;
     if (e == 0) __atomic_store_n(&w->unopened, false, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&w->open_mu);
-    return e ? zd_error_set(err, ZD_EIO, "cannot open the shard journal: %s", strerror(e)) : 0;
+    return e ? zd_error_set(err, sh_io_errcode(e), "cannot open the shard journal: %s", strerror(e))
+             : 0;
 }
 
 /* Append one framed record whose body is body[0..len) and wait for it per the mode. */
@@ -305,7 +307,8 @@ static int checkpoint(sh_wal *w, zd_error *err)
         if (ftruncate(l->fd, 0) != 0)
             return zd_error_set(err, ZD_EIO, "journal truncate failed: %s", strerror(errno));
         if (w->mode != SH_FSYNC_NONE && fdatasync(l->fd) != 0)
-            return zd_error_set(err, ZD_EIO, "journal fsync failed: %s", strerror(errno));
+            return zd_error_set(err, sh_io_errcode(errno), "journal fsync failed: %s",
+                                strerror(errno));
         pthread_mutex_lock(&l->mu);
         l->end = l->synced = 0;
         if (l->keys) memset(l->keys, 0, l->keys_cap * sizeof *l->keys);
@@ -436,7 +439,8 @@ static int replay_write(int fd, const char *key, const wal_rec *r, zd_error *err
         p += wlen;
     }
     if (rc == 0 && ftruncate(fd, (off_t)new_size) != 0)
-        rc = zd_error_set(err, ZD_EIO, "resize of %s failed: %s", key, strerror(errno));
+        rc = zd_error_set(err, sh_io_errcode(errno), "resize of %s failed: %s", key,
+                          strerror(errno));
     return rc;
 }
 

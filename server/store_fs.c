@@ -254,6 +254,7 @@ static int fs_stat(st_store *base, const char *key, st_stat *out)
 typedef struct fs_reader {
     st_reader base;
     int fd;
+    unsigned stream; /* keylock.h: registered while the reader is open */
 } fs_reader;
 
 static int fs_read(st_reader *r, uint64_t off, void *buf, size_t len)
@@ -273,28 +274,37 @@ static int fs_read(st_reader *r, uint64_t off, void *buf, size_t len)
 
 static void fs_reader_close(st_reader *r)
 {
+    kl_stream_end(((fs_reader *)r)->stream);
     close(((fs_reader *)r)->fd);
     free(r);
 }
+
+/* A value is opened under the key's shared lock, so never while a shard patch of it is half
+ * applied, and stays registered as a stream of the key (keylock.h) until the reader closes:
+ * a shard patch meanwhile moves the shard to a new file, and this reader keeps the state it
+ * opened, whatever the value's size and however long the response takes. Values of keys the
+ * engine may change in place go out by copy, not sendfile (keylock.h). */
 
 static int fs_open_read(st_store *base, const char *key, st_reader **out, st_stat *st_out)
 {
     fs_store *s = (fs_store *)base;
     fs_reader *r = malloc(sizeof *r);
     if (!r) return ZD_ENOMEM;
+    size_t klen = strlen(key);
+    kl_lock_shared(key, klen);
     int fd = fs_open_beneath(s, s->root_fd, key, O_RDONLY, 0);
-    if (fd < 0) {
-        free(r);
-        return fs_errno(-fd);
-    }
     struct stat st;
-    if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-        close(fd);
+    int rc = fd < 0 ? fs_errno(-fd) : fstat(fd, &st) || !S_ISREG(st.st_mode) ? ZD_ENOTFOUND : 0;
+    bool copy = rc == 0 && kl_in_place_seen(key, klen);
+    if (rc == 0) r->stream = kl_stream_begin(key, klen);
+    kl_unlock(key, klen);
+    if (rc) {
+        if (fd >= 0) close(fd);
         free(r);
-        return ZD_ENOTFOUND;
+        return rc;
     }
     fs_etag(&st, st_out);
-    r->base = (st_reader){.read = fs_read, .close = fs_reader_close, .fd = fd};
+    r->base = (st_reader){.read = fs_read, .close = fs_reader_close, .fd = copy ? -1 : fd};
     r->fd = fd;
     *out = &r->base;
     return 0;
