@@ -1,6 +1,8 @@
 /* metrics.c: per-worker request counters and their Prometheus rendering (see metrics.h). */
 #include "metrics.h"
 
+#include "shard_stats.h"
+
 #include <llhttp.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -120,13 +122,28 @@ int mt_render(zd_buf *out, mt_worker *const *workers, int n)
             (long)MT_SUM(open_connections), (unsigned long)MT_SUM(connections_total),
             (unsigned long)MT_SUM(connections_refused));
     if (!rc)
-        rc = zd_buf_appendf(out,
-                            "# HELP zarrd_fsyncs_total fsync calls made for durability.\n"
-                            "# TYPE zarrd_fsyncs_total counter\n"
-                            "zarrd_fsyncs_total %lu\n"
-                            "# HELP zarrd_errors_total Failed requests by cause.\n"
-                            "# TYPE zarrd_errors_total counter\n",
-                            (unsigned long)atomic_load(&mt_events[MT_EV_FSYNC]));
+        rc = zd_buf_appendf(
+            out,
+            "# HELP zarrd_fsyncs_total fsync calls made for durability "
+            "(store and shard engine).\n"
+            "# TYPE zarrd_fsyncs_total counter\n"
+            "zarrd_fsyncs_total %lu\n"
+            "# HELP zarrd_shard_patches_total Inner chunks stored by shard "
+            "requests, by placement.\n"
+            "# TYPE zarrd_shard_patches_total counter\n"
+            "zarrd_shard_patches_total{placement=\"in_place\"} %lu\n"
+            "zarrd_shard_patches_total{placement=\"gap\"} %lu\n"
+            "zarrd_shard_patches_total{placement=\"appended\"} %lu\n"
+            "# HELP zarrd_shard_compactions_total Shards rewritten without dead "
+            "bytes.\n"
+            "# TYPE zarrd_shard_compactions_total counter\n"
+            "zarrd_shard_compactions_total %lu\n"
+            "# HELP zarrd_errors_total Failed requests by cause.\n"
+            "# TYPE zarrd_errors_total counter\n",
+            (unsigned long)(atomic_load(&mt_events[MT_EV_FSYNC]) + sh_stat_get(SH_STAT_FSYNCS)),
+            (unsigned long)sh_stat_get(SH_STAT_IN_PLACE), (unsigned long)sh_stat_get(SH_STAT_GAP),
+            (unsigned long)sh_stat_get(SH_STAT_APPENDED),
+            (unsigned long)sh_stat_get(SH_STAT_COMPACTIONS));
     for (int k = MT_EV_ERR_IO; k < MT_EVENTS && !rc; k++)
         rc = zd_buf_appendf(out, "zarrd_errors_total{kind=\"%s\"} %lu\n",
                             mt_error_kinds[k - MT_EV_ERR_IO],

@@ -4,6 +4,7 @@
  * answer. The fs store's shards go to the file engine, the memory store's to shard_mem.c. */
 #include "handlers.h"
 
+#include "metrics.h"
 #include "shard_http.h"
 #include "shard_mem.h"
 
@@ -61,6 +62,9 @@ static void shard_finish(cn_conn *c)
         sh_http_handle_on(&mem, &rq, &rs);
     }
     if (rs.status >= 400) {
+        if (rs.status == 500) mt_event(MT_EV_ERR_IO);
+        if (rs.status == 503) mt_event(MT_EV_ERR_NOMEM);
+        if (rs.status == 507) mt_event(MT_EV_ERR_NOSPACE);
         rs_error(c, rs.status, rs.error, "%s", rs.detail.msg);
     } else {
         rs_begin(c, rs.status);

@@ -2,6 +2,7 @@
 #include "shard_compact.h"
 
 #include "shard_io.h"
+#include "shard_stats.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -99,7 +100,7 @@ static int replace_shard(int root_fd, const char *key, const char *tmp, int old_
                          sh_wal *w, zd_error *err)
 {
     bool sync = sh_wal_mode(w) != SH_FSYNC_NONE;
-    if (sync && (fdatasync(new_fd) != 0 || fdatasync(old_fd) != 0))
+    if (sync && (sh_fdatasync(new_fd) != 0 || sh_fdatasync(old_fd) != 0))
         return zd_error_set(err, sh_io_errcode(errno), "fsync during compaction failed: %s",
                             strerror(errno));
     int rc = sh_wal_log_barrier(w, key, err);

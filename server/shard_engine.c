@@ -12,6 +12,7 @@
 #include "shard_io.h"
 #include "keylock.h"
 #include "zd_key.h"
+#include "shard_stats.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -141,7 +142,7 @@ static int create_shard(sh_engine *e, const char *key, sh_file *f, const sh_plan
     int fd = sh_io_create_temp(e->root_fd, tmp, sizeof tmp, err);
     if (fd < 0) return fd;
     int rc = sh_io_apply(fd, p->writes, p->nwrites, 0, p->new_size, err);
-    if (rc == 0 && sync && fdatasync(fd) != 0)
+    if (rc == 0 && sync && sh_fdatasync(fd) != 0)
         rc = zd_error_set(err, sh_io_errcode(errno), "fsync of a new shard failed: %s",
                           strerror(errno));
     if (rc == 0) rc = sh_io_make_parents(e->root_fd, key, err);
@@ -202,7 +203,7 @@ static int move_away_from_streams(sh_engine *e, const char *key, zd_error *err)
     if (rc == 0 && fstat(src, &st) != 0)
         rc = zd_error_set(err, ZD_EIO, "cannot stat shard: %s", strerror(errno));
     if (rc == 0) rc = sh_io_copy(src, dst, (uint64_t)st.st_size, err);
-    if (rc == 0 && sync && fdatasync(dst) != 0)
+    if (rc == 0 && sync && sh_fdatasync(dst) != 0)
         rc = zd_error_set(err, sh_io_errcode(errno), "fsync of a shard copy failed: %s",
                           strerror(errno));
     if (rc == 0 && renameat(e->root_fd, tmp, e->root_fd, key) != 0)
@@ -227,10 +228,16 @@ static int apply_locked(sh_engine *e, const char *key, const zd_shard_layout *l,
     sh_plan plan;
     rc = sh_plan_build(f, ops, n, &plan, err);
     if (rc == 0 && plan.changed) rc = commit_plan(e, key, f, &plan, err);
+    if (rc == 0) {
+        sh_stat_add(SH_STAT_IN_PLACE, plan.in_place);
+        sh_stat_add(SH_STAT_GAP, plan.gap);
+        sh_stat_add(SH_STAT_APPENDED, plan.appended);
+    }
     if (rc == 0 && sh_compact_due(f, e->opts.compact_percent, e->opts.compact_min_dead)) {
         /* A failed compaction leaves the valid shard as it was; the change succeeded. */
         zd_error ignored;
-        sh_compact(e->root_fd, key, f, e->wal, &ignored);
+        if (sh_compact(e->root_fd, key, f, e->wal, &ignored) == 0)
+            sh_stat_add(SH_STAT_COMPACTIONS, 1);
     }
     sh_plan_dispose(&plan);
     sh_cache_release(e->cache, ce);
@@ -279,7 +286,7 @@ static int barrier_locked(sh_engine *e, const char *key, zd_error *err)
     if (sh_wal_mode(e->wal) != SH_FSYNC_NONE) {
         int fd = sh_io_open(e->root_fd, key, NULL);
         if (fd >= 0) {
-            int bad = fdatasync(fd);
+            int bad = sh_fdatasync(fd);
             close(fd);
             if (bad) return zd_error_set(err, ZD_EIO, "fsync failed: %s", strerror(errno));
         }

@@ -2,6 +2,7 @@
 #include "shard_io.h"
 
 #include "zd_limits.h"
+#include "shard_stats.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -116,7 +117,7 @@ int sh_io_sync_parent(int root_fd, const char *path, zd_error *err)
     int fd = openat(root_fd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
         return zd_error_set(err, ZD_EIO, "cannot open directory %s: %s", dir, strerror(errno));
-    int rc = fsync(fd) == 0 ? 0 : zd_error_set(err, ZD_EIO, "fsync failed: %s", strerror(errno));
+    int rc = sh_fsync(fd) == 0 ? 0 : zd_error_set(err, ZD_EIO, "fsync failed: %s", strerror(errno));
     close(fd);
     return rc;
 }

@@ -80,19 +80,24 @@ static int append_space(sh_file *f, uint64_t n, uint64_t *offset, bool *index_mo
     return 0;
 }
 
-static int place(sh_file *f, const sh_op *op, zd_shard_entry *out, bool *index_moved)
+static int place(sh_file *f, const sh_op *op, zd_shard_entry *out, sh_plan *p, bool *index_moved)
 {
     zd_shard_entry old = *out;
-    if (old.offset != ZD_SHARD_EMPTY && old.nbytes == op->len)
+    if (old.offset != ZD_SHARD_EMPTY && old.nbytes == op->len) {
+        p->in_place++;
         return 0; /* same size: overwrite the slot */
+    }
     if (old.offset != ZD_SHARD_EMPTY) {
         int rc = sh_space_free(&f->space, old.offset, old.nbytes);
         if (rc) return rc;
     }
     uint64_t off;
-    if (!sh_space_take_first_fit(&f->space, op->len, &off)) {
+    if (sh_space_take_first_fit(&f->space, op->len, &off)) {
+        p->gap++;
+    } else {
         int rc = append_space(f, op->len, &off, index_moved);
         if (rc) return rc;
+        p->appended++;
     }
     *out = (zd_shard_entry){off, op->len};
     return 0;
@@ -105,7 +110,7 @@ static int apply_op(sh_file *f, const sh_op *op, sh_plan *p, bool *index_moved)
     zd_shard_entry old = f->entries[pos], now = old;
     int rc = 0;
     if (op->kind == SH_OP_PUT) {
-        rc = place(f, op, &now, index_moved);
+        rc = place(f, op, &now, p, index_moved);
         if (rc == 0) rc = add_write(p, now.offset, op->data, op->len);
     } else if (old.offset != ZD_SHARD_EMPTY) {
         rc = sh_space_free(&f->space, old.offset, old.nbytes);

@@ -38,6 +38,7 @@ typedef struct sh_plan {
     uint8_t *index;    /* encoded index or changed entries + crc, owned */
     uint64_t *touched; /* entry positions changed */
     size_t ntouched, touched_cap;
+    uint32_t in_place, gap, appended; /* how the puts were placed (metrics) */
 } sh_plan;
 
 /* Check ops against the layout without changing anything: coordinates inside the shard

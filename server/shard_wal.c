@@ -18,6 +18,7 @@
 #include "zd_crc32c.h"
 #include "zd_key.h"
 #include "zd_limits.h"
+#include "shard_stats.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -155,7 +156,7 @@ static int wal_sync_to(sh_fsync_mode mode, wal_lane *w, uint64_t lsn, zd_error *
         }
         uint64_t target = w->end;
         pthread_mutex_unlock(&w->mu);
-        if (fdatasync(w->fd) != 0)
+        if (sh_fdatasync(w->fd) != 0)
             rc = zd_error_set(err, sh_io_errcode(errno), "journal fsync failed: %s",
                               strerror(errno));
         pthread_mutex_lock(&w->mu);
@@ -300,13 +301,13 @@ sh_fsync_mode sh_wal_mode(const sh_wal *w)
 static int checkpoint(sh_wal *w, zd_error *err)
 {
     if (__atomic_load_n(&w->unopened, __ATOMIC_ACQUIRE)) return 0; /* nothing was logged */
-    if (w->mode != SH_FSYNC_NONE && syncfs(w->root_fd) != 0)
+    if (w->mode != SH_FSYNC_NONE && sh_syncfs(w->root_fd) != 0)
         return zd_error_set(err, ZD_EIO, "syncfs failed: %s", strerror(errno));
     for (int i = 0; i < WAL_LANES; i++) {
         wal_lane *l = &w->lanes[i];
         if (ftruncate(l->fd, 0) != 0)
             return zd_error_set(err, ZD_EIO, "journal truncate failed: %s", strerror(errno));
-        if (w->mode != SH_FSYNC_NONE && fdatasync(l->fd) != 0)
+        if (w->mode != SH_FSYNC_NONE && sh_fdatasync(l->fd) != 0)
             return zd_error_set(err, sh_io_errcode(errno), "journal fsync failed: %s",
                                 strerror(errno));
         pthread_mutex_lock(&l->mu);
@@ -550,7 +551,7 @@ int sh_wal_open(sh_wal **out, int root_fd, sh_fsync_mode mode, uint64_t checkpoi
     }
     if (rc == 0) {
         /* The replayed files must be durable before the log that recreates them is gone. */
-        if (syncfs(root_fd) != 0)
+        if (sh_syncfs(root_fd) != 0)
             rc = zd_error_set(err, ZD_EIO, "syncfs failed: %s", strerror(errno));
         else
             rc = checkpoint(w, err);

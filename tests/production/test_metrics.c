@@ -3,7 +3,8 @@
  * and ends in +Inf = _count. Its counters move as known requests say: requests by method and
  * status, request and response bytes (at least the bodies sent and received), the latency
  * count, accepted connections, fsyncs, failed requests by cause (malformed, too large,
- * timed out), and the open-connections gauge follows clients coming and going. */
+ * timed out), shard patches by placement and compactions, and the open-connections gauge
+ * follows clients coming and going. */
 #include <criterion/criterion.h>
 
 #include "pd_conns.h"
@@ -202,6 +203,50 @@ Test(metrics, fsyncs_are_counted, .init = start_fsync_always)
     scrape(&b);
     double fsyncs = delta(&a, &b, "zarrd_fsyncs_total");
     cr_assert_geq(fsyncs, 3, "zarrd_fsyncs_total moved by %.0f for 3 PUTs with --fsync always",
+                  fsyncs);
+    pd_metrics_free(&a);
+    pd_metrics_free(&b);
+}
+
+/* A shard request's status (layout: 8 inner chunks, index at the end, crc32c). */
+static int shard_status(const char *method, int chunk, size_t len, char fill)
+{
+    static char body[3 << 19];
+    memset(body, fill, len);
+    char target[64];
+    snprintf(target, sizeof target, "/sh?chunk=%d", chunk);
+    zt_response r;
+    cr_assert_eq(zt_request(zt_srv(), method, target,
+                            "Zarr-Shard: chunks=8; index=end; crc32c=1\r\n", len ? body : NULL, len,
+                            &r),
+                 0);
+    int status = r.status;
+    zt_response_free(&r);
+    return status;
+}
+
+#define PATCHES(placement) "zarrd_shard_patches_total{placement=\"" placement "\"}"
+
+Test(metrics, shard_placements_compactions_and_fsyncs_are_counted, .init = start_fsync_always)
+{
+    if (!zt_store_is_fs()) cr_skip_test("the counters are the file shard engine's");
+    pd_metrics a, b;
+    scrape(&a);
+    cr_assert_eq(shard_status("PUT", 0, 100, 'a'), 204);     /* a new shard: appended */
+    cr_assert_eq(shard_status("PUT", 0, 100, 'b'), 204);     /* same size: in place */
+    cr_assert_eq(shard_status("PUT", 1, 50, 'c'), 204);      /* appended */
+    cr_assert_eq(shard_status("PUT", 0, 30, 'd'), 204);      /* its own freed slot: a gap */
+    cr_assert_eq(shard_status("PUT", 2, 3 << 19, 'e'), 204); /* 1.5 MiB appended */
+    cr_assert_eq(shard_status("DELETE", 2, 0, 0), 204);      /* 1.5 MiB dead: compaction */
+    scrape(&b);
+    cr_assert_eq(delta(&a, &b, PATCHES("appended")), 3);
+    cr_assert_eq(delta(&a, &b, PATCHES("in_place")), 1);
+    cr_assert_eq(delta(&a, &b, PATCHES("gap")), 1);
+    cr_assert_eq(delta(&a, &b, "zarrd_shard_compactions_total"), 1);
+    double fsyncs = delta(&a, &b, "zarrd_fsyncs_total");
+    cr_assert_geq(fsyncs, 6,
+                  "zarrd_fsyncs_total moved by %.0f for 6 shard changes with --fsync "
+                  "always",
                   fsyncs);
     pd_metrics_free(&a);
     pd_metrics_free(&b);
