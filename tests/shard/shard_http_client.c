@@ -47,3 +47,15 @@ int shc_read_file(const char *root, const char *key, zd_buf *out)
     fclose(fp);
     return rc ? -1 : 0;
 }
+
+int shc_read_value(const zt_server *s, const char *key, zd_buf *out)
+{
+    char target[1200];
+    snprintf(target, sizeof target, "/%s", key);
+    zt_response r = {0};
+    int rc = zt_request(s, "GET", target, NULL, NULL, 0, &r) == 0 && r.status == 200 ? 0 : -1;
+    zd_buf_reset(out);
+    if (rc == 0 && zd_buf_append(out, r.body.data, r.body.len) != 0) rc = -1;
+    zt_response_free(&r);
+    return rc;
+}
