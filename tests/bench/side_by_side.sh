@@ -124,7 +124,9 @@ console.log(Number.isFinite(r) ? (r / n).toFixed(1) : "n/a");' "$bulk_read" "$co
         "load average (1/5/15 min) $load_before before the run, $load_after after it" \
         "(other work on the machine shares the cores and the disk: numbers are noisy)."
     echo "zarrd and zarrd-bench: release build, one machine, loopback; zarrd-bench uses" \
-        "one client with a worker per core. $zarrita_note, node $(node --version)."
+        "one client with a worker per core. $zarrita_note, node $(node --version); its" \
+        "built-in gzip codec only decodes, so numcodecs.js's gzip (fflate; a dependency of" \
+        "zarrita) is registered for gzip, letting zarrita write the gzip cases."
     echo "Times are the median of $repeats repeats in milliseconds (min and max in the raw" \
         "output below). Every zarrd-bench case verifies what it reads; a case that read wrong data shows FAILED."
     echo
