@@ -2,7 +2,6 @@
 #include "shard_file.h"
 
 #include "shard_io.h"
-#include "zd_crc32c.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -63,6 +62,12 @@ uint64_t sh_file_index_offset(const sh_file *f)
     return f->layout.index_at_end ? f->data_end : 0;
 }
 
+uint32_t sh_index_stored_crc(const zd_shard_layout *l, const uint8_t *index)
+{
+    const uint8_t *p = index + zd_shard_index_size(l) - 4;
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
 static int load_index(sh_file *f, zd_error *err)
 {
     struct stat st;
@@ -94,7 +99,8 @@ static int load_index(sh_file *f, zd_error *err)
             rc = ZD_ECONFLICT;
         }
     }
-    if (rc == 0 && f->layout.index_crc32c) f->crc = zd_crc32c(0, buf, isz - 4);
+    if (rc == 0 && f->layout.index_crc32c) /* decode verified it */
+        f->crc = sh_index_stored_crc(&f->layout, buf);
     free(buf);
     if (rc) return rc;
     f->live_chunks = 0;

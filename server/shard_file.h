@@ -45,6 +45,10 @@ int sh_file_adopt_fd(sh_file *f, int fd, zd_error *err);
  * names nothing): false after a plain write replaced or deleted it without the engine. */
 bool sh_file_is_current(const sh_file *f, int root_fd, const char *key);
 
+/* The crc32c trailer of an encoded index of layout l (little-endian, as the crc32c codec
+ * writes it): the crc of the entries, kept in sh_file.crc. */
+uint32_t sh_index_stored_crc(const zd_shard_layout *l, const uint8_t *index);
+
 /* Byte offset of the encoded index in the file. */
 uint64_t sh_file_index_offset(const sh_file *f);
 

@@ -146,7 +146,7 @@ static int plan_index(sh_file *f, sh_plan *p, bool whole)
         p->index = malloc(isz);
         if (!p->index) return ZD_ENOMEM;
         zd_shard_index_encode(l, f->entries, p->index);
-        if (l->index_crc32c) f->crc = zd_shard_index_crc(l, f->entries);
+        if (l->index_crc32c) f->crc = sh_index_stored_crc(l, p->index);
         return add_write(p, at, p->index, isz);
     }
     qsort(p->touched, p->ntouched, sizeof *p->touched, cmp_u64);

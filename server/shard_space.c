@@ -41,10 +41,13 @@ int sh_space_build(sh_space *s, const zd_shard_layout *l, const zd_shard_entry *
         return ZD_ENOMEM;
     }
     size_t n = 0;
-    for (uint64_t i = 0; i < l->nchunks; i++)
-        if (entries[i].offset != ZD_SHARD_EMPTY)
-            used[n++] = (sh_gap){entries[i].offset, entries[i].nbytes};
-    qsort(used, n, sizeof *used, by_offset);
+    bool in_order = true; /* a fresh or compacted shard stores its chunks in C order */
+    for (uint64_t i = 0; i < l->nchunks; i++) {
+        if (entries[i].offset == ZD_SHARD_EMPTY) continue;
+        in_order = in_order && (n == 0 || used[n - 1].offset <= entries[i].offset);
+        used[n++] = (sh_gap){entries[i].offset, entries[i].nbytes};
+    }
+    if (!in_order) qsort(used, n, sizeof *used, by_offset);
     uint64_t pos = data_start;
     for (size_t i = 0; i <= n; i++) {
         uint64_t next = i < n ? used[i].offset : data_end;
