@@ -7,7 +7,7 @@
 # checks that every key lives on exactly one node. Then it adds a fourth node, checks that only
 # some keys changed owner, runs rebalance.sh and checks every byte again.
 # Needs nginx, curl, jq, python3 and a build with server/zarrd, client/zarrd-cli and
-# client/bench/zarrd-bench (default BUILD_DIR: build). Exit 0 when every check passed.
+# client/zarrd-bench (default BUILD_DIR: build). Exit 0 when every check passed.
 # KEEP=1 keeps the work directory (node data, logs, generated nginx config) for inspection.
 set -euo pipefail
 
@@ -15,7 +15,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "${1:-$here/../build}" && pwd)
 zarrd=$build/server/zarrd
 cli=$build/client/zarrd-cli
-bench=$build/client/bench/zarrd-bench
+bench=$build/client/zarrd-bench
 work=$(mktemp -d /tmp/zarrd-cluster.XXXXXX)
 pids=()
 

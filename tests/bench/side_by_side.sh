@@ -29,9 +29,9 @@ cmdline="tests/bench/side_by_side.sh --repeats $repeats --size $size"
 if [ ! -f "$build/build.ninja" ]; then
     meson setup "$build" --buildtype=release -Dtests=false >/dev/null
 fi
-ninja -C "$build" server/zarrd client/bench/zarrd-bench >/dev/null
+ninja -C "$build" server/zarrd client/zarrd-bench >/dev/null
 zarrd=$build/server/zarrd
-bench=$build/client/bench/zarrd-bench
+bench=$build/client/zarrd-bench
 [ -x "$build/client/zarrd-bench" ] && bench=$build/client/zarrd-bench
 
 tmp=$(mktemp -d)
