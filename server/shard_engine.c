@@ -186,12 +186,16 @@ static int commit_plan(sh_engine *e, const char *key, sh_file *f, const sh_plan 
 
 /* A plain GET may be streaming the shard's file without the key's lock (keylock.h, streams):
  * before a change, give the shard a new file with the same content (copy, sync, rename over
- * the key) so the streams keep reading the old one, unchanged. The copy is complete and
- * durable before it replaces the shard, and journal records of the old file never apply to
- * the new one (another identity), so a crash at any point leaves a valid shard. */
+ * the key) so the streams keep reading the old one, unchanged. The same for the first change
+ * of a key of this stripe since the server started: until then the stripe's values went out
+ * with sendfile, whose pages a socket may still hold after the stream ended. The copy is
+ * complete and durable before it replaces the shard, and journal records of the old file
+ * never apply to the new one (another identity), so a crash at any point leaves a valid
+ * shard. */
 static int move_away_from_streams(sh_engine *e, const char *key, zd_error *err)
 {
-    if (!kl_streaming(key, strlen(key))) return 0;
+    size_t klen = strlen(key);
+    if (!kl_streaming(key, klen) && kl_in_place_seen(key, klen)) return 0;
     int src = sh_io_open(e->root_fd, key, NULL);
     if (src == ZD_ENOTFOUND) return 0; /* a new shard gets a new file anyway */
     if (src < 0) return sh_io_open(e->root_fd, key, err);
