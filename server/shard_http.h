@@ -5,7 +5,7 @@
  *   GET    /shard?chunk=C   200 encoded inner chunk; 404 empty chunk or no shard
  *   PUT    /shard?chunk=C   204; body = the encoded inner chunk
  *   DELETE /shard?chunk=C   204 (also when already empty); the last chunk deletes the shard
- *   POST   /shard?batch     204; body = batch framing (shard_batch.h), applied atomically
+ *   POST   /shard?batch     204; body = batch framing (zd_batch.h), applied atomically
  *
  * The layout comes from the Zarr-Shard header (shard_header.h) or, without it, from the
  * array's zarr.json (shard_meta.h). Statuses for refusals: 400 malformed header / query /
