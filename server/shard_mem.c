@@ -4,7 +4,7 @@
 #include "keylock.h"
 #include "shard_mem_cache.h"
 #include "shard_mem_image.h"
-#include "shard_mem_meta.h"
+#include "shard_meta.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -48,9 +48,32 @@ static int store_outcome(int rc, const char *key, zd_error *err)
     return rc == 0 || rc == ST_EPRECOND ? rc : store_error(rc, key, err);
 }
 
+/* A zarr.json of the memory store, read on every lookup: values are immutable, so a rewritten
+ * zarr.json is always seen (clients that send the Zarr-Shard header skip this). */
+typedef struct mem_meta {
+    st_store *s;
+    sh_meta_array array;
+} mem_meta;
+
+static const sh_meta_array *mem_meta_get(void *ctx, const char *path)
+{
+    mem_meta *m = ctx;
+    st_reader *r;
+    st_stat st;
+    if (m->s->open_read(m->s, path, &r, &st) != 0) return NULL;
+    char *text = st.size <= SH_META_MAX_SIZE ? malloc((size_t)st.size + 1) : NULL;
+    m->array.is_array = false;
+    if (text && r->read(r, 0, text, (size_t)st.size) == 0)
+        sh_meta_array_parse(text, (size_t)st.size, &m->array);
+    free(text);
+    r->close(r);
+    return &m->array;
+}
+
 static int mem_layout(void *ctx, const char *key, sh_array_shard *out, zd_error *err)
 {
-    return sh_mem_layout(ctx, key, out, err);
+    mem_meta m = {.s = ctx};
+    return sh_meta_find(key, mem_meta_get, &m, out, err);
 }
 
 /* Index entry pos of the shard r holds (version st), from the cache or decoded (and cached). */

@@ -8,7 +8,7 @@
  * PATCH / DELETE in between (which the memory store does not serialise with the key lock)
  * makes the change start over instead of being lost. Decoded indexes are cached by ETag
  * (shard_mem_cache.h). Layouts without a Zarr-Shard header come from the array's zarr.json in
- * the store (shard_mem_meta.h). Memory is volatile: there is no journal. */
+ * the store, found by shard_meta.h's sh_meta_find. Memory is volatile: there is no journal. */
 #ifndef SHARD_MEM_H
 #define SHARD_MEM_H
 

@@ -17,8 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define META_CACHE    64
-#define META_MAX_SIZE (1u << 20) /* zarr.json larger than this is refused */
+#define META_CACHE 64
 
 typedef struct meta_entry {
     char path[ZD_MAX_KEY + 16]; /* root-relative path of the zarr.json; "" = unused */
@@ -26,14 +25,8 @@ typedef struct meta_entry {
     ino_t ino;
     off_t size;
     struct timespec mtime;
-    uint64_t used; /* LRU clock */
-    /* What the file says. */
-    bool is_array;
-    zd_grid grid;
-    zd_key_encoding enc;
-    int sharded; /* 1 sharded, 0 not; the message says why */
-    sh_array_shard shard;
-    char why[ZD_ERRMSG_MAX];
+    uint64_t used;       /* LRU clock */
+    sh_meta_array array; /* what the file says */
 } meta_entry;
 
 struct sh_meta {
@@ -61,45 +54,51 @@ void sh_meta_free(sh_meta *m)
 }
 
 /* What the codecs say about sharding. */
-static void describe_codecs(const zd_meta *meta, meta_entry *e)
+static void describe_codecs(const zd_meta *meta, sh_meta_array *a)
 {
     zd_chunk_spec spec;
     zd_codec_chain *chain = NULL;
     zd_error err = {0};
-    e->sharded = 0;
+    a->sharded = false;
     if (zd_meta_chunk_spec(meta, &spec) != 0 ||
         zd_codec_chain_new(meta->codecs, &spec, &chain, &err) != 0) {
-        snprintf(e->why, sizeof e->why, "the array's codecs are invalid: %.200s", err.msg);
+        snprintf(a->why, sizeof a->why, "the array's codecs are invalid: %.200s", err.msg);
         return;
     }
     const zd_shard_layout *l = zd_codec_chain_shard_layout(chain);
     if (!l) {
-        snprintf(e->why, sizeof e->why, "the array's codecs are not sharding_indexed");
+        snprintf(a->why, sizeof a->why, "the array's codecs are not sharding_indexed");
     } else {
-        e->sharded = 1;
-        e->shard.layout = *l;
+        a->sharded = true;
+        a->shard.layout = *l;
         uint64_t n = 0;
-        e->shard.fixed_chunk_bytes =
+        a->shard.fixed_chunk_bytes =
             zd_codec_chain_fixed_size(zd_codec_chain_inner(chain), &n) ? n : 0;
     }
     zd_codec_chain_free(chain);
 }
 
-/* Parse the zarr.json at e->path (open as fd) into e. */
-static void parse_file(int fd, const struct stat *st, meta_entry *e)
+void sh_meta_array_parse(const char *text, size_t len, sh_meta_array *out)
 {
-    e->is_array = false;
-    if (st->st_size > META_MAX_SIZE) return;
-    char *text = malloc((size_t)st->st_size + 1);
     zd_meta *meta = NULL;
-    if (text && sh_io_pread_all(fd, text, (size_t)st->st_size, 0, NULL) == 0 &&
-        zd_meta_parse(text, (size_t)st->st_size, &meta, NULL) == 0 &&
-        meta->node_type == ZD_NODE_ARRAY && zd_meta_grid(meta, &e->grid) == 0) {
-        e->is_array = true;
-        e->enc = meta->key_encoding;
-        describe_codecs(meta, e);
+    out->is_array = false;
+    if (len <= SH_META_MAX_SIZE && zd_meta_parse(text, len, &meta, NULL) == 0 &&
+        meta->node_type == ZD_NODE_ARRAY && zd_meta_grid(meta, &out->grid) == 0) {
+        out->is_array = true;
+        out->enc = meta->key_encoding;
+        describe_codecs(meta, out);
     }
     zd_meta_free(meta);
+}
+
+/* Parse the zarr.json open as fd into a. */
+static void parse_file(int fd, const struct stat *st, sh_meta_array *a)
+{
+    a->is_array = false;
+    if (st->st_size > SH_META_MAX_SIZE) return;
+    char *text = malloc((size_t)st->st_size + 1);
+    if (text && sh_io_pread_all(fd, text, (size_t)st->st_size, 0, NULL) == 0)
+        sh_meta_array_parse(text, (size_t)st->st_size, a);
     free(text);
 }
 
@@ -132,38 +131,50 @@ static meta_entry *entry_for(sh_meta *m, const char *path)
         e->ino = st.st_ino;
         e->size = st.st_size;
         e->mtime = st.st_mtim;
-        parse_file(fd, &st, e);
+        parse_file(fd, &st, &e->array);
     }
     close(fd);
     e->used = ++m->clock;
     return e;
 }
 
-int sh_meta_lookup(sh_meta *m, const char *key, sh_array_shard *out, zd_error *err)
+int sh_meta_find(const char *key, sh_meta_get_fn get, void *ctx, sh_array_shard *out, zd_error *err)
 {
     size_t klen = strlen(key);
     if (klen > ZD_MAX_KEY) return zd_error_set(err, ZD_ENOTFOUND, "key too long");
     int rc = ZD_ENOTFOUND;
-    pthread_mutex_lock(&m->mu);
     /* Array prefixes from the deepest ancestor of key up to the root (prefix length 0). */
     for (size_t plen = klen; rc == ZD_ENOTFOUND;) {
         while (plen > 0 && key[plen - 1] != '/')
             plen--;
         char path[ZD_MAX_KEY + 16];
         snprintf(path, sizeof path, "%.*szarr.json", (int)plen, key);
-        meta_entry *e = entry_for(m, path);
+        const sh_meta_array *a = get(ctx, path);
         uint64_t coords[ZD_MAX_DIMS];
-        if (e && e->is_array &&
-            zd_grid_key_decode(&e->grid, &e->enc, key + plen, klen - plen, coords, NULL) == 0) {
-            if (e->sharded) *out = e->shard;
-            rc = e->sharded ? 0 : zd_error_set(err, ZD_EUNSUPPORTED, "%s", e->why);
+        if (a && a->is_array &&
+            zd_grid_key_decode(&a->grid, &a->enc, key + plen, klen - plen, coords, NULL) == 0) {
+            if (a->sharded) *out = a->shard;
+            rc = a->sharded ? 0 : zd_error_set(err, ZD_EUNSUPPORTED, "%s", a->why);
         }
         if (plen == 0) break;
         plen--; /* drop the '/' */
     }
-    pthread_mutex_unlock(&m->mu);
     return rc == ZD_ENOTFOUND
                ? zd_error_set(err, rc, "no Zarr-Shard header and no array has %s as a chunk key",
                               key)
                : rc;
+}
+
+static const sh_meta_array *cached_array(void *ctx, const char *path)
+{
+    meta_entry *e = entry_for(ctx, path);
+    return e ? &e->array : NULL;
+}
+
+int sh_meta_lookup(sh_meta *m, const char *key, sh_array_shard *out, zd_error *err)
+{
+    pthread_mutex_lock(&m->mu);
+    int rc = sh_meta_find(key, cached_array, m, out, err);
+    pthread_mutex_unlock(&m->mu);
+    return rc;
 }

@@ -11,8 +11,10 @@
 #define SHARD_META_H
 
 #include "zd_error.h"
+#include "zd_grid.h"
 #include "zd_shard_index.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 typedef struct sh_meta sh_meta;
@@ -22,6 +24,30 @@ typedef struct sh_array_shard {
     uint64_t fixed_chunk_bytes; /* every inner chunk encodes to this many bytes; 0: varies */
 } sh_array_shard;
 
+/* What one zarr.json says, as far as shard lookups care. */
+typedef struct sh_meta_array {
+    bool is_array; /* valid array metadata; nothing below is set otherwise */
+    zd_grid grid;
+    zd_key_encoding enc;
+    bool sharded; /* false: why says why */
+    sh_array_shard shard;
+    char why[ZD_ERRMSG_MAX];
+} sh_meta_array;
+
+#define SH_META_MAX_SIZE (1u << 20) /* zarr.json larger than this is refused */
+
+/* Describe the zarr.json text[0..len). */
+void sh_meta_array_parse(const char *text, size_t len, sh_meta_array *out);
+
+/* The zarr.json at path (relative to the store root), or NULL if there is none. */
+typedef const sh_meta_array *(*sh_meta_get_fn)(void *ctx, const char *path);
+
+/* Find the array that claims key as a chunk key, asking get for each ancestor's zarr.json from
+ * the deepest up; errors as for sh_meta_lookup. Any store's lookup goes through here. */
+int sh_meta_find(const char *key, sh_meta_get_fn get, void *ctx, sh_array_shard *out,
+                 zd_error *err);
+
+/* The cache over the files of a directory store. */
 int sh_meta_new(sh_meta **out, int root_fd);
 void sh_meta_free(sh_meta *m);
 
