@@ -68,47 +68,58 @@ uint32_t sh_index_stored_crc(const zd_shard_layout *l, const uint8_t *index)
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static int load_index(sh_file *f, zd_error *err)
+int sh_index_fits(const zd_shard_layout *l, uint64_t size, zd_error *err)
 {
-    struct stat st;
-    if (fstat(f->fd, &st) != 0)
-        return zd_error_set(err, ZD_EIO, "cannot stat shard: %s", strerror(errno));
+    size_t isz = zd_shard_index_size(l);
+    if (size >= isz) return 0;
+    return zd_error_set(err, ZD_ECONFLICT,
+                        "shard of %llu bytes cannot hold the %zu-byte index of this layout",
+                        (unsigned long long)size, isz);
+}
+
+int sh_file_set_index(sh_file *f, uint64_t size, const uint8_t *index, zd_error *err)
+{
     size_t isz = zd_shard_index_size(&f->layout);
-    f->size = (uint64_t)st.st_size;
-    if (f->size == 0) {
-        /* An empty value (a plain PUT of nothing): no chunks yet, the first change fills it. */
-        set_empty_layout(f);
-        return 0;
+    int rc = zd_shard_index_decode(&f->layout, index, isz, size, f->entries, err);
+    if (rc == ZD_ECORRUPT && err) {
+        char why[ZD_ERRMSG_MAX];
+        snprintf(why, sizeof why, "%s", err->msg);
+        return zd_error_set(err, ZD_ECONFLICT, "shard does not match the layout: %s", why);
     }
-    if (f->size < isz)
-        return zd_error_set(err, ZD_ECONFLICT,
-                            "shard of %llu bytes cannot hold the %zu-byte index of this layout",
-                            (unsigned long long)f->size, isz);
-    uint8_t *buf = malloc(isz);
-    if (!buf) return zd_error_set(err, ZD_ENOMEM, "no memory for a shard index");
+    if (rc) return rc == ZD_ECORRUPT ? ZD_ECONFLICT : rc;
+    if (f->layout.index_crc32c) /* decode verified it */
+        f->crc = sh_index_stored_crc(&f->layout, index);
+    f->size = size;
     f->data_start = f->layout.index_at_end ? 0 : isz;
-    f->data_end = f->layout.index_at_end ? f->size - isz : f->size;
-    int rc = sh_io_pread_all(f->fd, buf, isz, zd_shard_index_offset(&f->layout, f->size), err);
-    if (rc == 0) {
-        rc = zd_shard_index_decode(&f->layout, buf, isz, f->size, f->entries, err);
-        if (rc == ZD_ECORRUPT && err) {
-            char why[ZD_ERRMSG_MAX];
-            snprintf(why, sizeof why, "%s", err->msg);
-            rc = zd_error_set(err, ZD_ECONFLICT, "shard does not match the layout: %s", why);
-        } else if (rc == ZD_ECORRUPT) {
-            rc = ZD_ECONFLICT;
-        }
-    }
-    if (rc == 0 && f->layout.index_crc32c) /* decode verified it */
-        f->crc = sh_index_stored_crc(&f->layout, buf);
-    free(buf);
-    if (rc) return rc;
+    f->data_end = f->layout.index_at_end ? size - isz : size;
     f->live_chunks = 0;
     for (uint64_t i = 0; i < f->layout.nchunks; i++)
         f->live_chunks += f->entries[i].offset != ZD_SHARD_EMPTY;
     if (sh_space_build(&f->space, &f->layout, f->entries, f->data_start, f->data_end))
         return zd_error_set(err, ZD_ENOMEM, "no memory for a shard's free space");
     return 0;
+}
+
+static int load_index(sh_file *f, zd_error *err)
+{
+    struct stat st;
+    if (fstat(f->fd, &st) != 0)
+        return zd_error_set(err, ZD_EIO, "cannot stat shard: %s", strerror(errno));
+    uint64_t size = (uint64_t)st.st_size;
+    if (size == 0) {
+        /* An empty value (a plain PUT of nothing): no chunks yet, the first change fills it. */
+        set_empty_layout(f);
+        return 0;
+    }
+    int rc = sh_index_fits(&f->layout, size, err);
+    if (rc) return rc;
+    size_t isz = zd_shard_index_size(&f->layout);
+    uint8_t *buf = malloc(isz);
+    if (!buf) return zd_error_set(err, ZD_ENOMEM, "no memory for a shard index");
+    rc = sh_io_pread_all(f->fd, buf, isz, zd_shard_index_offset(&f->layout, size), err);
+    if (rc == 0) rc = sh_file_set_index(f, size, buf, err);
+    free(buf);
+    return rc;
 }
 
 int sh_file_load(int root_fd, const char *key, const zd_shard_layout *l, sh_file **out,

@@ -49,6 +49,14 @@ bool sh_file_is_current(const sh_file *f, int root_fd, const char *key);
  * writes it): the crc of the entries, kept in sh_file.crc. */
 uint32_t sh_index_stored_crc(const zd_shard_layout *l, const uint8_t *index);
 
+/* 0 if a shard of size bytes can hold the index of layout l, else ZD_ECONFLICT. */
+int sh_index_fits(const zd_shard_layout *l, uint64_t size, zd_error *err);
+
+/* Describe f (layout set, entries allocated) as the shard of size > 0 bytes whose encoded
+ * index is index[zd_shard_index_size]: entries, crc, data region, live chunks, free space. A
+ * shard that does not match the layout is ZD_ECONFLICT. Shared by files and memory values. */
+int sh_file_set_index(sh_file *f, uint64_t size, const uint8_t *index, zd_error *err);
+
 /* Byte offset of the encoded index in the file. */
 uint64_t sh_file_index_offset(const sh_file *f);
 

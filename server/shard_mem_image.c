@@ -2,9 +2,7 @@
 #include "shard_mem_image.h"
 
 #include "zd_checked.h"
-#include "zd_crc32c.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,27 +10,19 @@
 #define COMPACT_PERCENT  50u
 #define COMPACT_MIN_DEAD ((uint64_t)1 << 20)
 
-/* Read and check the index of a shard of size > 0 bytes into entries[nchunks]; *crc gets the
- * crc32c of the encoded entries (with l->index_crc32c). */
-static int read_index(st_reader *r, uint64_t size, const zd_shard_layout *l,
-                      zd_shard_entry *entries, uint32_t *crc, zd_error *err)
+/* Read the index of the shard r holds (size > 0 bytes) into f, checked as for files. */
+static int read_index(st_reader *r, uint64_t size, sh_file *f, zd_error *err)
 {
-    size_t isz = zd_shard_index_size(l);
-    if (size < isz)
-        return zd_error_set(err, ZD_ECONFLICT,
-                            "shard of %llu bytes cannot hold the %zu-byte index of this layout",
-                            (unsigned long long)size, isz);
+    int rc = sh_index_fits(&f->layout, size, err);
+    if (rc) return rc;
+    size_t isz = zd_shard_index_size(&f->layout);
     uint8_t *buf = malloc(isz);
     if (!buf) return zd_error_set(err, ZD_ENOMEM, "no memory for a shard index");
-    int rc = r->read(r, zd_shard_index_offset(l, size), buf, isz);
-    if (rc) {
-        rc = zd_error_set(err, rc, "cannot read the shard index");
-    } else if ((rc = zd_shard_index_decode(l, buf, isz, size, entries, err)) == ZD_ECORRUPT) {
-        char why[ZD_ERRMSG_MAX];
-        snprintf(why, sizeof why, "%s", err ? err->msg : "");
-        rc = zd_error_set(err, ZD_ECONFLICT, "shard does not match the layout: %s", why);
-    }
-    if (rc == 0 && l->index_crc32c) *crc = zd_crc32c(0, buf, isz - 4);
+    rc = r->read(r, zd_shard_index_offset(&f->layout, size), buf, isz);
+    if (rc)
+        zd_error_set(err, rc, "cannot read the shard index");
+    else
+        rc = sh_file_set_index(f, size, buf, err);
     free(buf);
     return rc;
 }
@@ -55,19 +45,11 @@ int sh_mem_load(st_reader *r, uint64_t size, const zd_shard_layout *l, sh_file *
         free(f);
         return ZD_ENOMEM;
     }
-    size_t isz = zd_shard_index_size(l);
     int rc = 0;
-    if (!r || size == 0) {
+    if (!r || size == 0)
         sh_file_reset_absent(f); /* no chunks, no data region */
-    } else if ((rc = read_index(r, size, l, f->entries, &f->crc, err)) == 0) {
-        f->size = size;
-        f->data_start = l->index_at_end ? 0 : isz;
-        f->data_end = l->index_at_end ? size - isz : size;
-        for (uint64_t i = 0; i < l->nchunks; i++)
-            f->live_chunks += f->entries[i].offset != ZD_SHARD_EMPTY;
-        if (sh_space_build(&f->space, l, f->entries, f->data_start, f->data_end))
-            rc = zd_error_set(err, ZD_ENOMEM, "no memory for a shard's free space");
-    }
+    else
+        rc = read_index(r, size, f, err);
     if (rc) {
         sh_file_free(f);
         return rc;
