@@ -224,6 +224,21 @@ int fs_pwrite_all(int fd, const void *data, size_t len, uint64_t off)
 
 /* ---- the key lock ---- */
 
+int fs_lock_parent(const fs_store *s, const char *key, fs_locked *out)
+{
+    char parent[ZD_MAX_KEY + 1];
+    out->last = fs_split(key, parent);
+    int rc = fs_parent(s, parent, false, &out->dirfd, &out->own);
+    if (rc) return rc;
+    if ((rc = fs_write_lock(key)) != 0) fs_locked_close(out);
+    return rc;
+}
+
+void fs_locked_close(fs_locked *k)
+{
+    if (k->own) close(k->dirfd);
+}
+
 int fs_write_lock(const char *key)
 {
     zd_error err = {0};
@@ -447,20 +462,13 @@ static void fs_prune(fs_store *s, const char *key)
 static int fs_remove(st_store *base, const char *key, const st_precond *pc, bool *existed)
 {
     fs_store *s = (fs_store *)base;
-    char parent[ZD_MAX_KEY + 1];
-    const char *last = fs_split(key, parent);
-    int dirfd;
-    bool own;
+    fs_locked k;
     *existed = false;
-    int rc = fs_parent(s, parent, false, &dirfd, &own);
+    int rc = fs_lock_parent(s, key, &k);
     if (rc == ZD_ENOTFOUND) return pc ? pc->check(pc, NULL) : 0;
     if (rc) return rc;
-    if ((rc = fs_write_lock(key)) != 0) {
-        if (own) close(dirfd);
-        return rc;
-    }
     struct stat st;
-    bool exists = fstatat(dirfd, last, &st, AT_SYMLINK_NOFOLLOW) == 0;
+    bool exists = fstatat(k.dirfd, k.last, &st, AT_SYMLINK_NOFOLLOW) == 0;
     if (!exists && errno != ENOENT)
         rc = fs_errno(errno);
     else if (exists && S_ISLNK(st.st_mode))
@@ -472,13 +480,13 @@ static int fs_remove(st_store *base, const char *key, const st_precond *pc, bool
         if (exists) fs_etag(&st, &cur);
         rc = pc->check(pc, exists ? &cur : NULL);
     }
-    if (!rc && exists && unlinkat(dirfd, last, 0)) rc = errno == ENOENT ? 0 : fs_errno(errno);
+    if (!rc && exists && unlinkat(k.dirfd, k.last, 0)) rc = errno == ENOENT ? 0 : fs_errno(errno);
     fs_write_unlock(key);
     if (!rc && exists) {
         *existed = true;
-        fs_sync(s, dirfd);
+        fs_sync(s, k.dirfd);
     }
-    if (own) close(dirfd);
+    fs_locked_close(&k);
     if (!rc && exists) fs_prune(s, key);
     return rc;
 }

@@ -35,6 +35,18 @@ int fs_parent(const fs_store *s, const char *parent, bool create, int *fd, bool 
 int fs_write_lock(const char *key);
 void fs_write_unlock(const char *key);
 
+/* The open parent directory of a key whose write lock is held. */
+typedef struct fs_locked {
+    const char *last; /* the key's last segment */
+    int dirfd;
+    bool own; /* dirfd is not the root fd: fs_locked_close closes it */
+} fs_locked;
+
+/* Open key's (existing) parent and take key's write lock: on failure nothing is held
+ * (ZD_ENOTFOUND: no parent). Release with fs_write_unlock(key), then fs_locked_close. */
+int fs_lock_parent(const fs_store *s, const char *key, fs_locked *out);
+void fs_locked_close(fs_locked *k);
+
 /* The ETag and size of a stat. */
 void fs_etag(const struct stat *st, st_stat *out);
 

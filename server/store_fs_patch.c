@@ -212,20 +212,13 @@ int fs_patch_many(st_store *base, const char *key, const st_patch *p, size_t n,
                   const st_precond *pc, st_result *res)
 {
     fs_store *s = (fs_store *)base;
-    char parent[ZD_MAX_KEY + 1];
-    const char *last = fs_split(key, parent);
-    int dirfd;
-    bool own;
-    int rc = fs_parent(s, parent, false, &dirfd, &own);
+    fs_locked k;
+    int rc = fs_lock_parent(s, key, &k);
     if (rc) return rc;
     char tmp[64] = "";
     int src = -1, dst = -1;
     struct stat st, nst;
-    if ((rc = fs_write_lock(key)) != 0) {
-        if (own) close(dirfd);
-        return rc;
-    }
-    src = openat(dirfd, last, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    src = openat(k.dirfd, k.last, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (src < 0)
         rc = fs_errno(errno);
     else if (fstat(src, &st))
@@ -238,22 +231,22 @@ int fs_patch_many(st_store *base, const char *key, const st_patch *p, size_t n,
         rc = pc->check(pc, &cur);
     }
     if (!rc) rc = st_patch_check(p, n, (uint64_t)st.st_size);
-    if (!rc && (dst = fs_temp(dirfd, tmp, sizeof tmp)) < 0) rc = fs_errno(-dst);
+    if (!rc && (dst = fs_temp(k.dirfd, tmp, sizeof tmp)) < 0) rc = fs_errno(-dst);
     if (!rc) rc = fs_copy_range(src, 0, dst, 0, (uint64_t)st.st_size);
     if (!rc) rc = fs_patch_apply(dst, p, n);
     if (!rc) rc = fs_sync(s, dst);
     if (!rc) rc = fs_bump(dst, &st, &nst);
-    if (!rc && renameat(dirfd, tmp, dirfd, last)) rc = fs_errno(errno);
+    if (!rc && renameat(k.dirfd, tmp, k.dirfd, k.last)) rc = fs_errno(errno);
     fs_write_unlock(key);
     if (!rc) {
         tmp[0] = '\0';
         res->created = false;
         fs_etag(&nst, &res->stat);
-        rc = fs_sync(s, dirfd);
+        rc = fs_sync(s, k.dirfd);
     }
-    if (tmp[0]) unlinkat(dirfd, tmp, 0);
+    if (tmp[0]) unlinkat(k.dirfd, tmp, 0);
     if (src >= 0) close(src);
     if (dst >= 0) close(dst);
-    if (own) close(dirfd);
+    fs_locked_close(&k);
     return rc;
 }
