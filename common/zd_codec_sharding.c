@@ -230,6 +230,18 @@ static size_t chunk_origin(const zd_codec_sharding *sh, const shard_geometry *g,
     return off;
 }
 
+/* What encode and decode work in: the shard's index entries, one inner chunk's worth of
+ * scratch (buffer 3 of this depth; the codec pipeline uses 0-2) and the geometry. */
+static int shard_scratch(const zd_codec_chain *c, zd_codec_ctx *ctx, zd_shard_entry **entries,
+                         zd_buf **chunk, shard_geometry *geo, zd_error *err)
+{
+    const zd_codec_sharding *sh = c->shard;
+    int rc = zd_codec_scratch_entries(ctx, c->depth, sh->layout.nchunks, entries, err);
+    if (rc == 0) rc = zd_codec_scratch(ctx, c->depth, 3, sh->inner->decoded_size, chunk, err);
+    if (rc == 0) geometry(c, geo);
+    return rc;
+}
+
 int zd_codec_sharding_encode(const zd_codec_chain *c, zd_codec_ctx *ctx, const uint8_t *in,
                              zd_buf *out, zd_error *err)
 {
@@ -238,12 +250,9 @@ int zd_codec_sharding_encode(const zd_codec_chain *c, zd_codec_ctx *ctx, const u
     const zd_shard_layout *l = &sh->layout;
     zd_shard_entry *entries;
     zd_buf *g;
-    int rc;
-    if ((rc = zd_codec_scratch_entries(ctx, c->depth, l->nchunks, &entries, err)) ||
-        (rc = zd_codec_scratch(ctx, c->depth, 3, inner->decoded_size, &g, err)))
-        return rc;
     shard_geometry geo;
-    geometry(c, &geo);
+    int rc = shard_scratch(c, ctx, &entries, &g, &geo, err);
+    if (rc) return rc;
     size_t base = out->len;
     if (!l->index_at_end) {
         if (zd_buf_reserve(out, sh->index_size) != 0)
@@ -297,14 +306,11 @@ int zd_codec_sharding_decode(const zd_codec_chain *c, zd_codec_ctx *ctx, const u
                             n, sh->index_size);
     zd_shard_entry *entries;
     zd_buf *g;
-    int rc;
-    if ((rc = zd_codec_scratch_entries(ctx, c->depth, l->nchunks, &entries, err)) ||
-        (rc = zd_codec_scratch(ctx, c->depth, 3, inner->decoded_size, &g, err)))
-        return rc;
+    shard_geometry geo;
+    int rc = shard_scratch(c, ctx, &entries, &g, &geo, err);
+    if (rc) return rc;
     const uint8_t *index = in + zd_shard_index_offset(l, n);
     if ((rc = zd_shard_index_decode(l, index, sh->index_size, n, entries, err))) return rc;
-    shard_geometry geo;
-    geometry(c, &geo);
     /* Empty chunks read as the fill value: fill everything once, then overwrite. */
     for (uint64_t k = 0; k < l->nchunks; k++) {
         if (entries[k].offset == ZD_SHARD_EMPTY) {
