@@ -22,17 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LAYOUT "chunks=16,8; index=end; crc32c=1"
-
 TestSuite(shard_http, .init = zt_fixture_start, .fini = zt_fixture_stop);
-
-static zd_shard_layout layout_16x8(void)
-{
-    zd_shard_layout l;
-    uint64_t chunks[2] = {16, 8};
-    cr_assert_eq(zd_shard_layout_init(&l, 2, chunks, true, true, false, NULL), 0);
-    return l;
-}
 
 static void connect(zt_conn *c)
 {
@@ -47,24 +37,15 @@ static void coords_of(uint64_t pos, uint64_t c[2])
 
 static int put_chunk(zt_conn *c, const char *key, uint64_t pos, const zd_buf *payload)
 {
-    uint64_t xy[2];
-    char q[64];
-    coords_of(pos, xy);
-    shc_chunk_query(q, sizeof q, 2, xy);
-    return shc_status(c, "PUT", key, q, LAYOUT, payload->data, payload->len);
+    return shc_chunk_status(c, "PUT", key, pos, payload);
 }
 
 static void check_stored_shard(const char *key, uint64_t *live)
 {
-    zd_buf file = {0};
-    cr_assert_eq(shc_read_value(zt_srv(), key, &file), 0, "no shard file %s", key);
-    zd_shard_layout l = layout_16x8();
     sh_check_report rep;
     zd_error err = {0};
-    cr_assert_eq(sh_check_buffer(&l, file.data, file.len, sp_check_chunk, NULL, &rep, &err), 0,
-                 "checker: %s", err.msg);
+    cr_assert_eq(shc_check_value(zt_srv(), key, &rep, &err), 0, "checker: %s", err.msg);
     if (live) *live = rep.live_chunks;
-    zd_buf_free(&file);
 }
 
 Test(shard_http, put_get_delete_batch)
@@ -75,15 +56,15 @@ Test(shard_http, put_get_delete_batch)
     sp_make(&p, 9, 1, 100);
     cr_assert_eq(put_chunk(&c, "a/c/0/0", 9, &p), 204);
     zt_response r = {0};
-    cr_assert_eq(shc_request(&c, "GET", "a/c/0/0", "chunk=1,1", LAYOUT, NULL, 0, &r), 0);
+    cr_assert_eq(shc_request(&c, "GET", "a/c/0/0", "chunk=1,1", SHC_LAYOUT_16X8, NULL, 0, &r), 0);
     cr_assert_eq(r.status, 200);
     cr_assert_eq(r.body.len, 100);
     cr_assert_eq(memcmp(r.body.data, p.data, 100), 0);
     zt_response_free(&r);
-    cr_assert_eq(shc_request(&c, "GET", "a/c/0/0", "chunk=1,2", LAYOUT, NULL, 0, &r), 0);
+    cr_assert_eq(shc_request(&c, "GET", "a/c/0/0", "chunk=1,2", SHC_LAYOUT_16X8, NULL, 0, &r), 0);
     zt_expect_error(&r, 404);
     zt_response_free(&r);
-    cr_assert_eq(shc_status(&c, "GET", "a/c/9/9", "chunk=1,2", LAYOUT, NULL, 0), 404);
+    cr_assert_eq(shc_status(&c, "GET", "a/c/9/9", "chunk=1,2", SHC_LAYOUT_16X8, NULL, 0), 404);
 
     /* a batch: two puts and a delete, atomically */
     zd_buf b = {0}, q = {0};
@@ -94,9 +75,9 @@ Test(shard_http, put_get_delete_batch)
     sp_make(&q, 4, 2, 4000);
     zd_batch_add_put(&b, 2, c4, q.data, q.len);
     zd_batch_add_delete(&b, 2, c9);
-    cr_assert_eq(shc_status(&c, "POST", "a/c/0/0", "batch", LAYOUT, b.data, b.len), 204);
-    cr_assert_eq(shc_status(&c, "GET", "a/c/0/0", "chunk=1,1", LAYOUT, NULL, 0), 404);
-    cr_assert_eq(shc_request(&c, "GET", "a/c/0/0", "chunk=0,4", LAYOUT, NULL, 0, &r), 0);
+    cr_assert_eq(shc_status(&c, "POST", "a/c/0/0", "batch", SHC_LAYOUT_16X8, b.data, b.len), 204);
+    cr_assert_eq(shc_status(&c, "GET", "a/c/0/0", "chunk=1,1", SHC_LAYOUT_16X8, NULL, 0), 404);
+    cr_assert_eq(shc_request(&c, "GET", "a/c/0/0", "chunk=0,4", SHC_LAYOUT_16X8, NULL, 0, &r), 0);
     cr_assert_eq(r.status, 200);
     cr_assert_eq(r.body.len, 4000);
     zt_response_free(&r);
@@ -109,10 +90,10 @@ Test(shard_http, put_get_delete_batch)
     zt_expect_value("/a/c/0/0", file.data, file.len);
 
     /* deleting every chunk deletes the shard */
-    cr_assert_eq(shc_status(&c, "DELETE", "a/c/0/0", "chunk=0,3", LAYOUT, NULL, 0), 204);
-    cr_assert_eq(shc_status(&c, "DELETE", "a/c/0/0", "chunk=0,4", LAYOUT, NULL, 0), 204);
+    cr_assert_eq(shc_status(&c, "DELETE", "a/c/0/0", "chunk=0,3", SHC_LAYOUT_16X8, NULL, 0), 204);
+    cr_assert_eq(shc_status(&c, "DELETE", "a/c/0/0", "chunk=0,4", SHC_LAYOUT_16X8, NULL, 0), 204);
     cr_assert_eq(zt_status("GET", "/a/c/0/0", NULL, NULL, 0), 404);
-    cr_assert_eq(shc_status(&c, "DELETE", "a/c/0/0", "chunk=0,4", LAYOUT, NULL, 0), 204);
+    cr_assert_eq(shc_status(&c, "DELETE", "a/c/0/0", "chunk=0,4", SHC_LAYOUT_16X8, NULL, 0), 204);
     zd_buf_free(&file);
     zd_buf_free(&b);
     zd_buf_free(&q);
@@ -145,29 +126,29 @@ Test(shard_http, bad_requests_leave_the_shard_unchanged)
         {"PUT", "chunk=0,1", "chunks=16,x", "x", 400, 0},               /* bad header */
         {"PUT", "chunk=0,1", "chunks=16,8; index=middle", "x", 400, 0}, /* bad header */
         {"PUT", "chunk=0,1", "chunks=16,8; zip=1", "x", 400, 0},        /* unknown param */
-        {"PUT", "chunk=16,0", LAYOUT, "x", 400, 0},                     /* outside */
-        {"PUT", "chunk=0,8", LAYOUT, "x", 400, 0},                      /* outside */
-        {"PUT", "chunk=0", LAYOUT, "x", 400, 0},                        /* too few coords */
-        {"PUT", "chunk=0,0,0", LAYOUT, "x", 400, 0},                    /* too many */
-        {"PUT", "chunk=a,b", LAYOUT, "x", 400, 0},                      /* not numbers */
-        {"PUT", "chunk=0,-1", LAYOUT, "x", 400, 0},                     /* negative */
-        {"PUT", "chunk=0,1&batch", LAYOUT, "x", 400, 0},                /* both */
-        {"PUT", "chunk=0,1", LAYOUT, "", 400, 0},                       /* empty chunk */
+        {"PUT", "chunk=16,0", SHC_LAYOUT_16X8, "x", 400, 0},            /* outside */
+        {"PUT", "chunk=0,8", SHC_LAYOUT_16X8, "x", 400, 0},             /* outside */
+        {"PUT", "chunk=0", SHC_LAYOUT_16X8, "x", 400, 0},               /* too few coords */
+        {"PUT", "chunk=0,0,0", SHC_LAYOUT_16X8, "x", 400, 0},           /* too many */
+        {"PUT", "chunk=a,b", SHC_LAYOUT_16X8, "x", 400, 0},             /* not numbers */
+        {"PUT", "chunk=0,-1", SHC_LAYOUT_16X8, "x", 400, 0},            /* negative */
+        {"PUT", "chunk=0,1&batch", SHC_LAYOUT_16X8, "x", 400, 0},       /* both */
+        {"PUT", "chunk=0,1", SHC_LAYOUT_16X8, "", 400, 0},              /* empty chunk */
         {"PUT", "chunk=0,1", "chunks=16,4", "x", 409, 0},               /* other index size */
         {"PUT", "chunk=0,1", "chunks=16,8; crc32c=0", "x", 409, 0},     /* no crc trailer */
         {"PUT", "chunk=0,1", "chunks=16,8; index=start", "x", 409, 0},  /* index elsewhere */
         {"PUT", "chunk=0,1", "chunks=16,8; endian=big", "x", 409, 0},   /* other endianness */
         {"DELETE", "chunk=0,0", "chunks=16,4", NULL, 409, 0},
         {"GET", "chunk=0,0", "chunks=16,4", NULL, 409, 0},
-        {"PATCH", "chunk=0,0", LAYOUT, "x", 405, 0},
-        {"POST", "chunk=0,0", LAYOUT, "x", 400, 0},                    /* batch takes ?batch */
-        {"PUT", "batch", LAYOUT, "x", 400, 0},                         /* batch takes POST */
-        {"POST", "batch", LAYOUT, "ZSB2\2", 400, 0},                   /* bad magic */
-        {"POST", "batch", LAYOUT, "ZSB1\3", 400, 0},                   /* wrong ndim */
-        {"POST", "batch", LAYOUT, "ZSB1\2P\1\1\5ab", 400, 0},          /* truncated payload */
-        {"POST", "batch", LAYOUT, "ZSB1\2D\1\1X", 400, 0},             /* unknown op */
-        {"POST", "batch", LAYOUT, "ZSB1\2P\1\1\1aP\20\0\1b", 400, 14}, /* 2nd op outside */
-        {"POST", "batch", LAYOUT, "ZSB1\2P\1\1\0", 400, 9},            /* empty chunk */
+        {"PATCH", "chunk=0,0", SHC_LAYOUT_16X8, "x", 405, 0},
+        {"POST", "chunk=0,0", SHC_LAYOUT_16X8, "x", 400, 0},           /* batch takes ?batch */
+        {"PUT", "batch", SHC_LAYOUT_16X8, "x", 400, 0},                /* batch takes POST */
+        {"POST", "batch", SHC_LAYOUT_16X8, "ZSB2\2", 400, 0},          /* bad magic */
+        {"POST", "batch", SHC_LAYOUT_16X8, "ZSB1\3", 400, 0},          /* wrong ndim */
+        {"POST", "batch", SHC_LAYOUT_16X8, "ZSB1\2P\1\1\5ab", 400, 0}, /* truncated payload */
+        {"POST", "batch", SHC_LAYOUT_16X8, "ZSB1\2D\1\1X", 400, 0},    /* unknown op */
+        {"POST", "batch", SHC_LAYOUT_16X8, "ZSB1\2P\1\1\1aP\20\0\1b", 400, 14}, /* 2nd op outside */
+        {"POST", "batch", SHC_LAYOUT_16X8, "ZSB1\2P\1\1\0", 400, 9},            /* empty chunk */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const bad_case *bc = &cases[i];
@@ -191,39 +172,19 @@ Test(shard_http, bad_requests_leave_the_shard_unchanged)
 #define CLIENTS 64
 #define ROUNDS  15
 
-typedef struct client_arg {
-    int id; /* writes chunks id and id + 64 */
-    size_t fixed;
-    int failures;
-} client_arg;
-
-static void *client(void *p)
-{
-    client_arg *a = p;
-    zt_conn c;
-    if (zt_conn_open_server(&c, zt_srv()) != 0) {
-        a->failures++;
-        return NULL;
-    }
-    zd_buf payload = {0};
-    for (uint32_t round = 1; round <= ROUNDS; round++) {
-        for (uint64_t pos = (uint64_t)a->id; pos < 128; pos += CLIENTS) {
-            sp_make(&payload, pos, round, sp_size(pos, round, a->fixed, 2000));
-            if (put_chunk(&c, "conc", pos, &payload) != 204) a->failures++;
-        }
-    }
-    zd_buf_free(&payload);
-    zt_conn_close(&c);
-    return NULL;
-}
-
 static void run_concurrent_clients(size_t fixed)
 {
     pthread_t t[CLIENTS];
-    client_arg args[CLIENTS];
+    shc_writer args[CLIENTS];
     for (int i = 0; i < CLIENTS; i++) {
-        args[i] = (client_arg){.id = i, .fixed = fixed};
-        cr_assert_eq(pthread_create(&t[i], NULL, client, &args[i]), 0);
+        args[i] = (shc_writer){.srv = zt_srv(),
+                               .key = "conc",
+                               .first = (uint64_t)i,
+                               .stride = CLIENTS,
+                               .rounds = ROUNDS,
+                               .fixed = fixed,
+                               .max = 2000};
+        cr_assert_eq(pthread_create(&t[i], NULL, shc_writer_run, &args[i]), 0);
     }
     for (int i = 0; i < CLIENTS; i++) {
         pthread_join(t[i], NULL);
@@ -237,7 +198,7 @@ static void run_concurrent_clients(size_t fixed)
         coords_of(pos, xy);
         shc_chunk_query(q, sizeof q, 2, xy);
         zt_response r = {0};
-        cr_assert_eq(shc_request(&c, "GET", "conc", q, LAYOUT, NULL, 0, &r), 0);
+        cr_assert_eq(shc_request(&c, "GET", "conc", q, SHC_LAYOUT_16X8, NULL, 0, &r), 0);
         cr_assert_eq(r.status, 200, "chunk %llu lost", (unsigned long long)pos);
         uint32_t round;
         cr_assert(sp_check(r.body.data, r.body.len, pos, &round));
@@ -440,7 +401,7 @@ Test(shard_http, head_and_memory_store)
     sp_make(&p, 0, 1, 77);
     cr_assert_eq(put_chunk(&c, "h", 0, &p), 204);
     zt_response r = {0};
-    cr_assert_eq(shc_request(&c, "HEAD", "h", "chunk=0,0", LAYOUT, NULL, 0, &r), 0);
+    cr_assert_eq(shc_request(&c, "HEAD", "h", "chunk=0,0", SHC_LAYOUT_16X8, NULL, 0, &r), 0);
     cr_assert_eq(r.status, 200);
     uint64_t len;
     cr_assert(zt_content_length(&r, &len));
@@ -580,14 +541,14 @@ Test(shard_http, keys_that_cannot_be_shards)
     zt_put_str("/file", "a plain value");
     zt_put_str("/dir/x", "a plain value");
     /* below a plain value: no such shard, and none can be made there */
-    cr_assert_eq(shc_status(&c, "GET", "file/s", "chunk=0,0", LAYOUT, NULL, 0), 404);
-    cr_assert_eq(shc_status(&c, "PUT", "file/s", "chunk=0,0", LAYOUT, "x", 1), 409);
+    cr_assert_eq(shc_status(&c, "GET", "file/s", "chunk=0,0", SHC_LAYOUT_16X8, NULL, 0), 404);
+    cr_assert_eq(shc_status(&c, "PUT", "file/s", "chunk=0,0", SHC_LAYOUT_16X8, "x", 1), 409);
     /* a directory (the memory store has no shard there to read: 404, as a plain GET says) */
-    cr_assert_eq(shc_status(&c, "GET", "dir", "chunk=0,0", LAYOUT, NULL, 0),
+    cr_assert_eq(shc_status(&c, "GET", "dir", "chunk=0,0", SHC_LAYOUT_16X8, NULL, 0),
                  zt_store_is_fs() ? 409 : 404);
-    cr_assert_eq(shc_status(&c, "PUT", "dir", "chunk=0,0", LAYOUT, "x", 1), 409);
+    cr_assert_eq(shc_status(&c, "PUT", "dir", "chunk=0,0", SHC_LAYOUT_16X8, "x", 1), 409);
     /* a plain value that is not a shard of this layout */
-    cr_assert_eq(shc_status(&c, "PUT", "file", "chunk=0,0", LAYOUT, "x", 1), 409);
+    cr_assert_eq(shc_status(&c, "PUT", "file", "chunk=0,0", SHC_LAYOUT_16X8, "x", 1), 409);
     zt_expect_value("/file", "a plain value", 13);
     zt_conn_close(&c);
 }

@@ -6,7 +6,6 @@
  * shard checker. */
 #include <criterion/criterion.h>
 
-#include "shard_check.h"
 #include "shard_http_client.h"
 #include "shard_payload.h"
 #include "zd_batch.h"
@@ -14,17 +13,7 @@
 
 #include <string.h>
 
-#define LAYOUT "chunks=16,8; index=end; crc32c=1"
-
 TestSuite(shard_mem, .init = zt_fixture_start, .fini = zt_fixture_stop);
-
-static zd_shard_layout layout_16x8(void)
-{
-    zd_shard_layout l;
-    uint64_t chunks[2] = {16, 8};
-    cr_assert_eq(zd_shard_layout_init(&l, 2, chunks, true, true, false, NULL), 0);
-    return l;
-}
 
 static void connect(zt_conn *c)
 {
@@ -34,23 +23,15 @@ static void connect(zt_conn *c)
 
 static int put_chunk(zt_conn *c, const char *key, uint64_t pos, const zd_buf *payload)
 {
-    uint64_t xy[2] = {pos / 8, pos % 8};
-    char q[64];
-    shc_chunk_query(q, sizeof q, 2, xy);
-    return shc_status(c, "PUT", key, q, LAYOUT, payload->data, payload->len);
+    return shc_chunk_status(c, "PUT", key, pos, payload);
 }
 
 /* Run the checker (payloads self-verifying) on the stored shard; returns its live chunks. */
 static uint64_t check_stored_shard(const char *key)
 {
-    zd_buf shard = {0};
-    cr_assert_eq(shc_read_value(zt_srv(), key, &shard), 0, "no shard %s", key);
-    zd_shard_layout l = layout_16x8();
     sh_check_report rep;
     zd_error err = {0};
-    cr_assert_eq(sh_check_buffer(&l, shard.data, shard.len, sp_check_chunk, NULL, &rep, &err), 0,
-                 "checker on %s: %s", key, err.msg);
-    zd_buf_free(&shard);
+    cr_assert_eq(shc_check_value(zt_srv(), key, &rep, &err), 0, "checker on %s: %s", key, err.msg);
     return rep.live_chunks;
 }
 
@@ -61,7 +42,7 @@ static void expect_chunk(zt_conn *c, const char *key, uint64_t pos, uint32_t rou
     char q[64];
     shc_chunk_query(q, sizeof q, 2, xy);
     zt_response r = {0};
-    cr_assert_eq(shc_request(c, "GET", key, q, LAYOUT, NULL, 0, &r), 0);
+    cr_assert_eq(shc_request(c, "GET", key, q, SHC_LAYOUT_16X8, NULL, 0, &r), 0);
     cr_assert_eq(r.status, 200, "chunk %llu of %s: %d", (unsigned long long)pos, key, r.status);
     uint32_t got;
     cr_assert(sp_check(r.body.data, r.body.len, pos, &got), "chunk %llu torn",
@@ -85,7 +66,7 @@ Test(shard_mem, plain_writes_of_the_shard_key)
     cr_assert_eq(put_chunk(&c, "k", 2, &p), 204);
     /* put back the one-chunk shard as a plain value: chunk 2 is gone, chunk 1 is there */
     cr_assert_eq(zt_status("PUT", "/k", NULL, copy.data, copy.len), 204);
-    cr_assert_eq(shc_status(&c, "GET", "k", "chunk=0,2", LAYOUT, NULL, 0), 404);
+    cr_assert_eq(shc_status(&c, "GET", "k", "chunk=0,2", SHC_LAYOUT_16X8, NULL, 0), 404);
     expect_chunk(&c, "k", 1, 1);
     sp_make(&p, 3, 1, 70);
     cr_assert_eq(put_chunk(&c, "k", 3, &p), 204);
@@ -118,7 +99,7 @@ Test(shard_mem, dead_bytes_are_compacted)
         uint64_t xy[2] = {pos / 8, pos % 8};
         zd_batch_add_delete(&b, 2, xy);
     }
-    cr_assert_eq(shc_status(&c, "POST", "big", "batch", LAYOUT, b.data, b.len), 204);
+    cr_assert_eq(shc_status(&c, "POST", "big", "batch", SHC_LAYOUT_16X8, b.data, b.len), 204);
     zd_buf shard = {0};
     cr_assert_eq(shc_read_value(zt_srv(), "big", &shard), 0);
     cr_assert_eq(shard.len, 2 * 20000 + 128 * 16 + 4, "shard of %zu bytes", shard.len);
