@@ -19,6 +19,7 @@
 #include "shard_http.h"
 #include "store.h"
 #include "worker.h"
+#include "zd_error.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -54,9 +55,11 @@ static int zs_open_store(const opt_config *cfg, st_store **store)
 {
     int rc = cfg->store == OPT_STORE_FS ? st_fs_create(cfg->root, (int)cfg->fsync, store)
                                         : st_mem_create(store);
+    int e = errno; /* the failing system call's reason, e.g. "Not a directory" */
     if (rc)
-        fprintf(stderr, "zarrd: cannot open the %s store at %s: error %d\n",
-                cfg->store == OPT_STORE_FS ? "fs" : "memory", cfg->root, rc);
+        fprintf(stderr, "zarrd: cannot open the %s store at %s: %s (%s)\n",
+                cfg->store == OPT_STORE_FS ? "fs" : "memory", cfg->root, zd_strerror(rc),
+                e ? strerror(e) : "no detail");
     return rc;
 }
 

@@ -7,7 +7,9 @@
 
 #include <signal.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 static int run(const char *const *args, zd_buf *out, zd_buf *err)
 {
@@ -149,4 +151,20 @@ Test(cli, thread_counts_serve_requests)
     serve_with((const char *[]){"--threads", "1", NULL});
     serve_with((const char *[]){"--threads", "4", NULL});
     serve_with((const char *[]){"--log-level", "debug", NULL});
+}
+
+Test(cli, root_that_is_a_file_exits_1_with_the_reason)
+{
+    char path[] = "/tmp/zarrd-test-rootfile.XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    close(fd);
+    zd_buf out = {0}, err = {0};
+    const char *args[] = {"--root", path, "--listen", "127.0.0.1:0", NULL};
+    int code = run(args, &out, &err);
+    unlink(path);
+    cr_assert_eq(code, 1, "exit status %d", code);
+    expect_contains(&err, "Not a directory", "stderr");
+    zd_buf_free(&out);
+    zd_buf_free(&err);
 }
