@@ -92,10 +92,7 @@ static void get_checked(uint64_t size)
 {
     zt_conn c;
     zt_response r;
-    cr_assert_eq(zt_conn_open_server(&c, zt_srv()), 0);
-    cr_assert_eq(zt_send_request(&c, "GET", "/big", NULL, NULL, 0), 0);
-    cr_assert_eq(zt_read_head(&c, &r), 0);
-    cr_assert_eq(r.status, 200);
+    zt_open_get_head(&c, "/big", &r);
     uint64_t cl;
     cr_assert(zt_content_length(&r, &cl) && cl == size, "Content-Length must be %llu",
               (unsigned long long)size);

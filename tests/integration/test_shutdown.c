@@ -67,10 +67,7 @@ Test(shutdown, in_flight_get_completes_then_exit_0)
     cr_assert_eq(zt_status("PUT", "/big", NULL, v, n), 201);
     zt_conn c;
     zt_response r;
-    cr_assert_eq(zt_conn_open_server(&c, zt_srv()), 0);
-    cr_assert_eq(zt_send_request(&c, "GET", "/big", NULL, NULL, 0), 0);
-    cr_assert_eq(zt_read_head(&c, &r), 0);
-    cr_assert_eq(r.status, 200);
+    zt_open_get_head(&c, "/big", &r);
     cr_assert_eq(zt_server_signal(zt_srv(), SIGTERM), 0);
     pause_briefly();
     cr_assert_eq(zt_read_body(&c, &r, false), 0, "body cut during drain");
@@ -85,12 +82,7 @@ Test(shutdown, in_flight_get_completes_then_exit_0)
 Test(shutdown, idle_keep_alive_connection_does_not_block_exit)
 {
     zt_conn c;
-    cr_assert_eq(zt_conn_open_server(&c, zt_srv()), 0);
-    cr_assert_eq(zt_send_request(&c, "GET", "/_zarrd/health", NULL, NULL, 0), 0);
-    zt_response r;
-    cr_assert_eq(zt_read_response(&c, &r, false), 0);
-    cr_assert_eq(r.status, 200);
-    zt_response_free(&r);
+    zt_open_idle_conn(&c);
     cr_assert_eq(zt_server_signal(zt_srv(), SIGTERM), 0);
     expect_exit_0();
     zt_conn_close(&c);

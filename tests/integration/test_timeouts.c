@@ -20,12 +20,7 @@ TestSuite(timeouts, .init = start_impatient, .fini = zt_fixture_stop, .timeout =
 Test(timeouts, idle_keep_alive_connection_is_closed)
 {
     zt_conn c;
-    cr_assert_eq(zt_conn_open_server(&c, zt_srv()), 0);
-    cr_assert_eq(zt_send_request(&c, "GET", "/_zarrd/health", NULL, NULL, 0), 0);
-    zt_response r;
-    cr_assert_eq(zt_read_response(&c, &r, false), 0);
-    cr_assert_eq(r.status, 200);
-    zt_response_free(&r);
+    zt_open_idle_conn(&c);
     cr_assert(zt_conn_closed_by_peer(&c), "idle connection still open after --idle-timeout");
     zt_conn_close(&c);
 }
@@ -58,13 +53,8 @@ Test(timeouts, stalled_body_408_and_nothing_stored)
 Test(timeouts, connections_over_the_cap_are_closed_at_once)
 {
     zt_conn admitted[4];
-    for (int i = 0; i < 4; i++) {
-        zt_response r;
-        cr_assert_eq(zt_conn_open_server(&admitted[i], zt_srv()), 0);
-        cr_assert_eq(zt_send_request(&admitted[i], "GET", "/_zarrd/health", NULL, NULL, 0), 0);
-        cr_assert_eq(zt_read_response(&admitted[i], &r, false), 0, "connection %d refused", i);
-        zt_response_free(&r);
-    }
+    for (int i = 0; i < 4; i++)
+        zt_open_idle_conn(&admitted[i]);
     zt_conn extra;
     cr_assert_eq(zt_conn_open_server(&extra, zt_srv()), 0); /* the kernel accepts it */
     zt_send_request(&extra, "GET", "/_zarrd/health", NULL, NULL, 0);

@@ -95,3 +95,21 @@ void zt_expect_error_for(const char *method, const char *target, const char *hea
     zt_expect_error(&r, status);
     zt_response_free(&r);
 }
+
+void zt_open_get_head(zt_conn *c, const char *target, zt_response *r)
+{
+    cr_assert_eq(zt_conn_open_server(c, zt_srv()), 0);
+    cr_assert_eq(zt_send_request(c, "GET", target, NULL, NULL, 0), 0);
+    cr_assert_eq(zt_read_head(c, r), 0);
+    cr_assert_eq(r->status, 200, "GET %s answered %d", target, r->status);
+}
+
+void zt_open_idle_conn(zt_conn *c)
+{
+    cr_assert_eq(zt_conn_open_server(c, zt_srv()), 0);
+    cr_assert_eq(zt_send_request(c, "GET", "/_zarrd/health", NULL, NULL, 0), 0);
+    zt_response r;
+    cr_assert_eq(zt_read_response(c, &r, false), 0);
+    cr_assert_eq(r.status, 200);
+    zt_response_free(&r);
+}

@@ -40,6 +40,14 @@ void zt_put_str(const char *target, const char *value);
 /* GET target; asserts 200 and that the body equals len bytes of data. */
 void zt_expect_value(const char *target, const void *data, size_t len);
 
+/* Open c to the test's server and send `GET target`, asserting the head of a 200 answer is
+ * read into r; the body is the caller's to read (zt_read_body). */
+void zt_open_get_head(zt_conn *c, const char *target, zt_response *r);
+
+/* Open c to the test's server as a keep-alive connection that has answered one request
+ * (GET /_zarrd/health, asserted 200) and is now idle. */
+void zt_open_idle_conn(zt_conn *c);
+
 /* Assert r has the given status and a JSON object body with a string member "error". */
 void zt_expect_error(const zt_response *r, int status);
 
