@@ -233,15 +233,11 @@ static int apply_locked(sh_engine *e, const char *key, const zd_shard_layout *l,
     rc = sh_plan_build(f, ops, n, &plan, err);
     if (rc == 0 && plan.changed) rc = commit_plan(e, key, f, &plan, err);
     if (rc == 0) {
-        sh_stat_add(SH_STAT_IN_PLACE, plan.in_place);
-        sh_stat_add(SH_STAT_GAP, plan.gap);
-        sh_stat_add(SH_STAT_APPENDED, plan.appended);
-    }
-    if (rc == 0 && sh_compact_due(f, e->opts.compact_percent, e->opts.compact_min_dead)) {
         /* A failed compaction leaves the valid shard as it was; the change succeeded. */
         zd_error ignored;
-        if (sh_compact(e->root_fd, key, f, e->wal, &ignored) == 0)
-            sh_stat_add(SH_STAT_COMPACTIONS, 1);
+        bool compacted = sh_compact_due(f, e->opts.compact_percent, e->opts.compact_min_dead) &&
+                         sh_compact(e->root_fd, key, f, e->wal, &ignored) == 0;
+        sh_plan_count(&plan, compacted);
     }
     sh_plan_dispose(&plan);
     sh_cache_release(e->cache, ce);

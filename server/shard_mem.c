@@ -152,6 +152,7 @@ static int apply_once(st_store *s, const char *key, const zd_shard_layout *l, co
     st_precond pc = {.check = base_is_current, .ctx = &base};
     sh_file *f = NULL;
     sh_plan plan;
+    bool compacted = false;
     memset(&plan, 0, sizeof plan);
     rc = load_shard(s, key, r, &st, l, &f, err);
     if (rc == 0) rc = sh_plan_build(f, ops, n, &plan, err);
@@ -161,7 +162,6 @@ static int apply_once(st_store *s, const char *key, const zd_shard_layout *l, co
     } else if (rc == 0 && plan.changed) {
         uint8_t *image;
         size_t len;
-        bool compacted;
         st_result res;
         rc = sh_mem_image(r, st.size, f, &plan, &image, &len, &compacted, err);
         if (rc == 0) rc = store_outcome(s->put_owned(s, key, image, len, &pc, &res), key, err);
@@ -171,6 +171,7 @@ static int apply_once(st_store *s, const char *key, const zd_shard_layout *l, co
             f = NULL;
         }
     }
+    if (rc == 0) sh_plan_count(&plan, compacted); /* not for a try that starts over */
     sh_plan_dispose(&plan);
     sh_file_free(f);
     if (r) r->close(r);

@@ -1,6 +1,7 @@
 /* shard_plan.c: placement and index-write planning (see shard_plan.h). */
 #include "shard_plan.h"
 
+#include "shard_stats.h"
 #include "zd_checked.h"
 
 #include <stdlib.h>
@@ -202,4 +203,12 @@ void sh_plan_dispose(sh_plan *p)
     free(p->index);
     free(p->touched);
     memset(p, 0, sizeof *p);
+}
+
+void sh_plan_count(const sh_plan *plan, bool compacted)
+{
+    sh_stat_add(SH_STAT_IN_PLACE, plan->in_place);
+    sh_stat_add(SH_STAT_GAP, plan->gap);
+    sh_stat_add(SH_STAT_APPENDED, plan->appended);
+    if (compacted) sh_stat_add(SH_STAT_COMPACTIONS, 1);
 }

@@ -51,4 +51,8 @@ int sh_plan_build(sh_file *f, const sh_op *ops, size_t n, sh_plan *plan, zd_erro
 
 void sh_plan_dispose(sh_plan *plan);
 
+/* Count an applied plan's placements (and a compaction that followed it) in shard_stats.h:
+ * either store's shard changes show in /_zarrd/metrics the same way. */
+void sh_plan_count(const sh_plan *plan, bool compacted);
+
 #endif
