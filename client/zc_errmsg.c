@@ -1,6 +1,7 @@
-/* zc_errmsg.c: per-thread last error message and code descriptions (zc_errmsg, zc_strerror).
- * A thread-local buffer, like errno: one client may be shared by many threads, so a message
- * stored in the client would be overwritten by another thread's call. */
+/* zc_errmsg.c: per-thread last error message and HTTP status, and code descriptions
+ * (zc_errmsg, zc_last_status, zc_strerror). Thread-local, like errno: one client may be shared
+ * by many threads, so a message stored in the client would be overwritten by another thread's
+ * call. */
 #include "zc_errmsg.h"
 
 #include "zarrd/client.h"
@@ -20,6 +21,7 @@ SAME_CODE(ENOTFOUND);
 SAME_CODE(ECONFLICT);
 
 static _Thread_local char last_msg[ZD_ERRMSG_MAX];
+static _Thread_local int last_status;
 
 const char *zc_strerror(int code)
 {
@@ -53,4 +55,14 @@ int zc_report(int rc, const zd_error *err)
     else
         snprintf(last_msg, sizeof last_msg, "%s", zc_strerror(rc));
     return rc;
+}
+
+int zc_last_status(void)
+{
+    return last_status;
+}
+
+void zc_status_note(int status)
+{
+    last_status = status;
 }

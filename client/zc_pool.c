@@ -1,6 +1,9 @@
 /* zc_pool.c: worker threads and the job queue (see zc_pool.h). */
 #include "zc_pool.h"
 
+#include "zc_errmsg.h"
+#include "zarrd/client.h"
+
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -14,6 +17,7 @@ typedef struct zc_job {
     size_t finished; /* items done or skipped */
     int rc;
     zd_error err;
+    int status; /* HTTP status of the first failure, else of the last batch's last response */
     pthread_cond_t done;
     struct zc_job *queue_next;
 } zc_job;
@@ -72,9 +76,11 @@ static void *worker_main(void *arg)
         pthread_mutex_unlock(&p->lock);
         int rc = 0;
         zd_error err = {0};
+        zc_status_note(0);
         for (size_t i = first; i < first + count && !skip && rc == 0; i++)
             rc = j->fn(w, i, j->arg, &err);
         pthread_mutex_lock(&p->lock);
+        if (j->rc == 0 && !skip) j->status = zc_last_status();
         if (rc != 0 && j->rc == 0) {
             j->rc = rc;
             j->err = err;
@@ -184,6 +190,7 @@ int zc_pool_run(zc_pool *p, size_t nitems, zc_item_fn fn, void *arg, zd_error *e
         pthread_cond_wait(&j.done, &p->lock);
     pthread_mutex_unlock(&p->lock);
     pthread_cond_destroy(&j.done);
+    zc_status_note(j.status); /* the workers' requests count as the caller's */
     if (j.rc != 0 && err) *err = j.err;
     return j.rc;
 }

@@ -2,6 +2,7 @@
 #include "zc_request.h"
 
 #include "zarrd/client.h"
+#include "zc_errmsg.h"
 
 #include <cjson/cJSON.h>
 #include <stdbool.h>
@@ -83,6 +84,7 @@ int zc_request_run(zc_conn *c, const zc_request *rq, zc_response *rs, zd_error *
     for (int attempt = 0;; attempt++) {
         bool reused = c->reused, sent_fully = false;
         int rc = zc_conn_exchange(c, rq, rs, &sent_fully, err);
+        zc_status_note(rc == 0 ? rs->status : 0);
         if (rc == 0) {
             bool transient = idem && rs->status >= 502 && rs->status <= 504;
             if (!transient || left <= 0)

@@ -1,6 +1,7 @@
 /* test_failures.c: the client when things go wrong — many writers of one shard at once (the
  * shard endpoints must lose nothing), the server killed between and during writes, a peer that
- * never answers (timeouts), and the server's refusals surfacing with their reasons. */
+ * never answers (timeouts), and the server's refusals surfacing with their reasons and exact
+ * HTTP status (zc_last_status, per thread, also for requests run on the client's workers). */
 #include "client_test.h"
 
 #include <arpa/inet.h>
@@ -106,6 +107,7 @@ Test(failures, server_gone_between_writes)
     int rc = zc_array_write(a, start, small, buf);
     cr_assert_eq(rc, ZC_ECONNECT, "%s (%d): %s", zc_strerror(rc), rc, zc_errmsg());
     cr_assert(strstr(zc_errmsg(), "cannot connect"), "message: %s", zc_errmsg());
+    cr_assert_eq(zc_last_status(), 0, "no response, yet status %d", zc_last_status());
     free(buf);
     zc_array_close(a);
     zc_client_close(c);
@@ -173,6 +175,7 @@ Test(failures, silent_peer_times_out)
     size_t len;
     cr_assert_eq(zc_get(c, "k", &d, &len), ZC_ETIMEDOUT, "%s", zc_errmsg());
     cr_assert(strstr(zc_errmsg(), "timed out"), "message: %s", zc_errmsg());
+    cr_assert_eq(zc_last_status(), 0);
     zc_client_close(c);
     close(s);
 }
@@ -193,6 +196,38 @@ Test(failures, refusals_carry_the_server_reason)
     cr_assert_eq(rc, ZC_ECONFLICT, "%s (%d): %s", zc_strerror(rc), rc, zc_errmsg());
     cr_assert(strstr(zc_errmsg(), "HTTP 409") && strstr(zc_errmsg(), "arr/c/0"), "message: %s",
               zc_errmsg());
+    cr_assert_eq(zc_last_status(), 409, "status %d", zc_last_status());
     zc_array_close(a);
+    zc_client_close(c);
+}
+
+static void *last_status_of_new_thread(void *p)
+{
+    *(int *)p = zc_last_status();
+    return NULL;
+}
+
+Test(failures, last_status_is_the_exact_status_per_thread)
+{
+    zc_client *c = ct_client(NULL);
+    cr_assert_eq(zc_last_status(), 0, "no request made yet");
+    ZC_OK_OR_FAIL(zc_put(c, "k", "v", 1));
+    cr_assert_eq(zc_last_status(), 201);
+    ZC_OK_OR_FAIL(zc_put(c, "k", "w", 1));
+    cr_assert_eq(zc_last_status(), 204);
+    void *d;
+    size_t len;
+    cr_assert_eq(zc_get(c, "missing", &d, &len), ZC_ENOTFOUND);
+    cr_assert_eq(zc_last_status(), 404);
+    cr_assert_eq(zc_get_range(c, "k", 5, 1, &d, &len), ZC_ERANGE);
+    cr_assert_eq(zc_last_status(), 416);
+    ZC_OK_OR_FAIL(zc_get(c, "k", &d, &len));
+    zc_free(d);
+    cr_assert_eq(zc_last_status(), 200);
+    int other = -1; /* another thread has its own, untouched by this one's calls */
+    pthread_t t;
+    cr_assert_eq(pthread_create(&t, NULL, last_status_of_new_thread, &other), 0);
+    pthread_join(t, NULL);
+    cr_assert_eq(other, 0);
     zc_client_close(c);
 }

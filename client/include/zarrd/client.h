@@ -49,6 +49,14 @@ const char *zc_strerror(int code);
 /* The message of the last failing zc_* call made by this thread ("" if none). */
 const char *zc_errmsg(void);
 
+/* The HTTP status of the last response this thread's zc_* calls received (e.g. 404 after a
+ * zc_get that returned ZC_ENOTFOUND, 503 after ZC_ESERVER), or 0 if the last request got no
+ * response (could not connect, timed out, connection lost) or none was made. For array reads
+ * and writes, whose requests run on the client's workers: the status of the first failing
+ * request, else of a request of the last items done. A call refused before any request (an
+ * invalid key, say) leaves it as it was. */
+int zc_last_status(void);
+
 /* How partial writes of sharded arrays reach the server (see client/README.md). */
 typedef enum zc_shard_write_mode {
     ZC_SHARD_WRITE_SERVER = 0, /* encoded inner chunks to the shard endpoints (default) */
