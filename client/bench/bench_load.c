@@ -93,6 +93,12 @@ static const char *key_name(load_worker *w, uint64_t k)
     return w->key;
 }
 
+/* The outcome class of the call that just returned rc on this thread. */
+static int outcome_of(int rc)
+{
+    return zb_load_outcome_of(rc, zc_last_status());
+}
+
 /* One operation; returns its outcome class. */
 static int run_op(load_worker *w, zb_op op)
 {
@@ -107,14 +113,14 @@ static int run_op(load_worker *w, zb_op op)
     switch (op) {
     case ZB_OP_GET:
         rc = zc_get(w->client, key, &data, &len);
-        out = zb_load_outcome_of(rc);
+        out = outcome_of(rc);
         if (!rc && (len != cfg->value_size || memcmp(data, pat, len) != 0)) out = ZB_OUT_BAD_DATA;
         w->bytes_in += len;
         zc_free(data);
         return out;
     case ZB_OP_RANGE:
         rc = zc_get_range(w->client, key, off, cfg->range_size, &data, &len);
-        out = zb_load_outcome_of(rc);
+        out = outcome_of(rc);
         if (!rc && (len != cfg->range_size || memcmp(data, pat + off, len) != 0))
             out = ZB_OUT_BAD_DATA;
         w->bytes_in += len;
@@ -123,11 +129,11 @@ static int run_op(load_worker *w, zb_op op)
     case ZB_OP_PUT:
         rc = zc_put(w->client, key, pat, cfg->value_size);
         if (!rc) w->bytes_out += cfg->value_size;
-        return zb_load_outcome_of(rc);
+        return outcome_of(rc);
     case ZB_OP_PATCH:
         rc = zc_patch(w->client, key, off, pat + off, cfg->range_size);
         if (!rc) w->bytes_out += cfg->range_size;
-        return zb_load_outcome_of(rc);
+        return outcome_of(rc);
     case ZB_OP_SHARD:
     case ZB_OP_BATCH: {
         uint64_t n = op == ZB_OP_SHARD ? 1 : ZB_LOAD_BATCH_CHUNKS;
@@ -137,7 +143,7 @@ static int run_op(load_worker *w, zb_op op)
         uint64_t shape = n * cfg->value_size;
         rc = zc_array_write(w->arr, &start, &shape, pat);
         if (!rc) w->bytes_out += shape;
-        return zb_load_outcome_of(rc);
+        return outcome_of(rc);
     }
     default:
         return ZB_OUT_OTHER;

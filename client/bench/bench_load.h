@@ -43,25 +43,20 @@ typedef struct zb_load_cfg {
     uint64_t seed;
 } zb_load_cfg;
 
-/* Outcome classes: 0 = ok, then one per kind of failure (see zb_load_outcome_name). */
+/* Outcome classes: 0 = ok, the failures without an HTTP error status, then one class per
+ * exact HTTP status 400-599 (ZB_OUT_HTTP(status)); see zb_load_outcome_name. */
 enum {
     ZB_OUT_OK,
-    ZB_OUT_400,
-    ZB_OUT_404,
-    ZB_OUT_409,
-    ZB_OUT_413,
-    ZB_OUT_415,
-    ZB_OUT_416,
-    ZB_OUT_DENIED,
-    ZB_OUT_5XX,
-    ZB_OUT_HTTP_OTHER,
     ZB_OUT_CONNECT,
     ZB_OUT_TIMEOUT,
     ZB_OUT_IO,
-    ZB_OUT_BAD_DATA, /* a 2xx whose body had the wrong size or content */
+    ZB_OUT_BAD_DATA,   /* a 2xx whose body had the wrong size or content */
+    ZB_OUT_HTTP_OTHER, /* an unexpected status outside 2xx and 400-599 */
     ZB_OUT_OTHER,
-    ZB_OUT_COUNT
+    ZB_OUT_STATUS_FIRST, /* HTTP 400 */
+    ZB_OUT_COUNT = ZB_OUT_STATUS_FIRST + 200
 };
+#define ZB_OUT_HTTP(status) (ZB_OUT_STATUS_FIRST + (status)-400)
 
 typedef struct zb_load_result {
     zb_hist all;
@@ -90,11 +85,12 @@ int zb_load_parse_args(const char *url, int argc, char **argv, zb_load_cfg *cfg)
 int zb_load_run(const zb_load_cfg *cfg, zb_load_result *res);
 void zb_load_result_free(zb_load_result *res);
 
-/* Human-readable name of an outcome class ("ok", "404", "5xx", "connect"...). */
+/* Human-readable name of an outcome class ("ok", "404", "503", "connect"...). */
 const char *zb_load_outcome_name(int outcome);
 
-/* Map a client error code to an outcome class. */
-int zb_load_outcome_of(int rc);
+/* The outcome class of a call that returned rc after a last response with HTTP status
+ * (zc_last_status(); 0: none): an error status counts as itself, else rc says what failed. */
+int zb_load_outcome_of(int rc, int status);
 
 /* The whole command: parse, run, print the table, write --json / --plot. Exit status. */
 int zb_load_cmd(const char *url, int argc, char **argv);

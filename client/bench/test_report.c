@@ -38,8 +38,8 @@ static void make_result(void)
     }
     res.requests = 1000;
     res.outcomes[ZB_OUT_OK] = 990;
-    res.outcomes[ZB_OUT_404] = 10;
-    snprintf(res.first_error[ZB_OUT_404], ZB_LOAD_ERRMSG, "get no such key");
+    res.outcomes[ZB_OUT_HTTP(404)] = 10;
+    snprintf(res.first_error[ZB_OUT_HTTP(404)], ZB_LOAD_ERRMSG, "get no such key");
     res.bytes_in = 75000;
     res.bytes_out = 25000;
     res.elapsed_s = 2.5;
@@ -72,15 +72,24 @@ static void cleanup(void)
 
 TestSuite(report, .init = make_result, .fini = cleanup);
 
-Test(report, outcome_classes_follow_client_codes)
+Test(report, outcome_classes_are_exact_statuses)
 {
-    cr_assert_eq(zb_load_outcome_of(ZC_OK), ZB_OUT_OK);
-    cr_assert_eq(zb_load_outcome_of(ZC_ENOTFOUND), ZB_OUT_404);
-    cr_assert_eq(zb_load_outcome_of(ZC_ERANGE), ZB_OUT_416);
-    cr_assert_eq(zb_load_outcome_of(ZC_ESERVER), ZB_OUT_5XX);
-    cr_assert_eq(zb_load_outcome_of(ZC_ECONNECT), ZB_OUT_CONNECT);
-    cr_assert_eq(zb_load_outcome_of(-12345), ZB_OUT_OTHER);
-    cr_assert_str_eq(zb_load_outcome_name(ZB_OUT_404), "404");
+    cr_assert_eq(zb_load_outcome_of(ZC_OK, 200), ZB_OUT_OK);
+    cr_assert_eq(zb_load_outcome_of(ZC_OK, 404), ZB_OUT_OK); /* a 404 the call took as fine */
+    cr_assert_eq(zb_load_outcome_of(ZC_ENOTFOUND, 404), ZB_OUT_HTTP(404));
+    cr_assert_eq(zb_load_outcome_of(ZC_ECONFLICT, 412), ZB_OUT_HTTP(412));
+    cr_assert_eq(zb_load_outcome_of(ZC_ESERVER, 500), ZB_OUT_HTTP(500));
+    cr_assert_eq(zb_load_outcome_of(ZC_ESERVER, 503), ZB_OUT_HTTP(503));
+    cr_assert_eq(zb_load_outcome_of(ZC_EHTTP, 302), ZB_OUT_HTTP_OTHER);
+    cr_assert_eq(zb_load_outcome_of(ZC_ECONNECT, 0), ZB_OUT_CONNECT);
+    cr_assert_eq(zb_load_outcome_of(ZC_ETIMEDOUT, 0), ZB_OUT_TIMEOUT);
+    cr_assert_eq(zb_load_outcome_of(ZC_ECORRUPT, 200), ZB_OUT_BAD_DATA);
+    cr_assert_eq(zb_load_outcome_of(-12345, 0), ZB_OUT_OTHER);
+    cr_assert_str_eq(zb_load_outcome_name(ZB_OUT_HTTP(404)), "404");
+    cr_assert_str_eq(zb_load_outcome_name(ZB_OUT_HTTP(400)), "400");
+    cr_assert_str_eq(zb_load_outcome_name(ZB_OUT_HTTP(503)), "503");
+    cr_assert_str_eq(zb_load_outcome_name(ZB_OUT_HTTP(599)), "599");
+    cr_assert_str_eq(zb_load_outcome_name(ZB_OUT_CONNECT), "connect");
     cr_assert_str_eq(zb_load_outcome_name(ZB_OUT_COUNT), "?");
 }
 
@@ -99,7 +108,7 @@ Test(report, json_carries_the_numbers)
     cJSON *outs = cJSON_GetObjectItem(root, "outcomes");
     cr_assert_eq(cJSON_GetObjectItem(outs, "ok")->valuedouble, 990);
     cr_assert_eq(cJSON_GetObjectItem(outs, "404")->valuedouble, 10);
-    cr_assert_null(cJSON_GetObjectItem(outs, "5xx"));
+    cr_assert_null(cJSON_GetObjectItem(outs, "500"));
     cr_assert_str_eq(
         cJSON_GetObjectItem(cJSON_GetObjectItem(root, "first_errors"), "404")->valuestring,
         "get no such key");
