@@ -5,8 +5,10 @@
  * every inner chunk the same encoded size, that size (so a wrong-sized body is refused) come
  * from the codec chain.
  *
- * Parsed zarr.json files are cached; every lookup checks the file's identity (inode, size,
- * modification time), so a rewritten zarr.json is parsed again. */
+ * sh_meta_find does that search over any store, given a way to read one zarr.json: the fs
+ * store's sh_meta_lookup goes through a cache of parsed files, where every lookup checks the
+ * file's identity (inode, size, modification time), so a rewritten zarr.json is parsed again;
+ * the memory store (shard_mem.c) reads zarr.json afresh. */
 #ifndef SHARD_META_H
 #define SHARD_META_H
 
