@@ -38,7 +38,7 @@ echo "== load against $url"
     --mix get=40,range=20,put=20,patch=20 --json "$tmp/load.json" --plot "$tmp/load.svg" \
     | tee "$tmp/load.txt"
 grep -q '"ok":' "$tmp/load.json" || { echo "smoke: no successful requests"; exit 1; }
-if grep -Eq '"(bad_data|400|404|409/412|416|5xx|io|connect|timeout|other)":' "$tmp/load.json"; then
+if grep -Eq '"(bad_data|[45][0-9][0-9]|http|io|connect|timeout|other)":' "$tmp/load.json"; then
     echo "smoke: load run had failures"
     exit 1
 fi
