@@ -24,6 +24,8 @@ static const char usage[] =
     "      --json FILE     write the results as JSON\n"
     "      --prefix P      key prefix of the arrays (default bench/matrix)\n"
     "      --workers N     client pipeline threads (default: cores)\n"
+    "      --write-mode M  partial sharded writes: server (shard endpoints, default), range\n"
+    "                      (client-side slots over PATCH) or whole (client read-modify-write)\n"
     "      --keep          leave the arrays on the server\n"
     "      --list          print the case names and exit\n"
     "      --allow-remote  permit a non-loopback URL\n";
@@ -44,6 +46,7 @@ static int parse_args(const char *url, int argc, char **argv, zb_matrix_cfg *cfg
         {"json", required_argument, NULL, 'j'},
         {"prefix", required_argument, NULL, 'p'},
         {"workers", required_argument, NULL, 'w'},
+        {"write-mode", required_argument, NULL, 'm'},
         {"keep", no_argument, NULL, 'k'},
         {"list", no_argument, NULL, 'l'},
         {"allow-remote", no_argument, NULL, 'A'},
@@ -82,6 +85,16 @@ static int parse_args(const char *url, int argc, char **argv, zb_matrix_cfg *cfg
         case 'w':
             if (zb_parse_u64(optarg, 1, 1024, &u)) return bad("--workers", optarg);
             cfg->workers = (int)u;
+            break;
+        case 'm':
+            if (strcmp(optarg, "server") == 0)
+                cfg->write_mode = ZC_SHARD_WRITE_SERVER;
+            else if (strcmp(optarg, "range") == 0)
+                cfg->write_mode = ZC_SHARD_WRITE_RANGE;
+            else if (strcmp(optarg, "whole") == 0)
+                cfg->write_mode = ZC_SHARD_WRITE_WHOLE;
+            else
+                return bad("--write-mode", optarg);
             break;
         case 'k':
             cfg->keep = true;
@@ -217,6 +230,7 @@ int zb_matrix_cmd(const char *url, int argc, char **argv)
     zc_options opts;
     zc_options_init(&opts);
     opts.max_workers = cfg.workers;
+    opts.shard_write_mode = (zc_shard_write_mode)cfg.write_mode;
     zc_client *client = NULL;
     rc = zc_client_open(url, &opts, &client);
     if (rc) {

@@ -19,6 +19,7 @@ typedef struct zb_matrix_cfg {
     uint64_t size;           /* bulk cube edge, a multiple of 256 */
     const char *prefix;      /* arrays are written under this key prefix */
     int workers;             /* client pipeline threads; 0 = cores */
+    int write_mode;          /* zc_shard_write_mode of partial sharded writes */
     bool keep;               /* leave the arrays (for readers such as zarrita) */
     bool list;               /* print the case names and exit */
     bool allow_remote;
