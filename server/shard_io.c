@@ -146,7 +146,9 @@ int sh_io_create_temp(int root_fd, char *name, size_t cap, zd_error *err)
     snprintf(name, cap, "%s/tmp.%d.%lu", SH_PRIVATE_DIR, (int)getpid(),
              __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED));
     int fd = openat(root_fd, name, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0 && errno == ENOENT && mkdirat(root_fd, SH_PRIVATE_DIR, 0755) == 0)
+    /* The first temp file makes the directory; another thread may be making it too. */
+    if (fd < 0 && errno == ENOENT &&
+        (mkdirat(root_fd, SH_PRIVATE_DIR, 0755) == 0 || errno == EEXIST))
         fd = openat(root_fd, name, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     return fd >= 0 ? fd
                    : zd_error_set(err, sh_io_errcode(errno), "cannot create %s: %s", name,
