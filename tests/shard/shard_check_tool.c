@@ -13,19 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-static int read_all(const char *path, zd_buf *out)
-{
-    FILE *fp = fopen(path, "rb");
-    if (!fp) return -1;
-    char buf[65536];
-    size_t n;
-    int rc = 0;
-    while (rc == 0 && (n = fread(buf, 1, sizeof buf, fp)) > 0)
-        rc = zd_buf_append(out, buf, n);
-    fclose(fp);
-    return rc;
-}
-
 int main(int argc, char **argv)
 {
     if (argc != 3) {
@@ -37,7 +24,7 @@ int main(int argc, char **argv)
     zd_chunk_spec spec;
     zd_codec_chain *chain = NULL;
     zd_error err = {0};
-    if (read_all(argv[2], &json) != 0 ||
+    if (sh_check_read_file(argv[2], &json, &err) != 0 ||
         zd_meta_parse((const char *)json.data, json.len, &meta, &err) != 0 ||
         zd_meta_chunk_spec(meta, &spec) != 0 ||
         zd_codec_chain_new(meta->codecs, &spec, &chain, &err) != 0 ||

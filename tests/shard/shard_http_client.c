@@ -38,16 +38,8 @@ int shc_read_file(const char *root, const char *key, zd_buf *out)
 {
     char path[2048];
     snprintf(path, sizeof path, "%s/%s", root, key);
-    FILE *fp = fopen(path, "rb");
-    if (!fp) return -1;
     zd_buf_reset(out);
-    uint8_t buf[65536];
-    size_t n;
-    int rc = 0;
-    while (rc == 0 && (n = fread(buf, 1, sizeof buf, fp)) > 0)
-        rc = zd_buf_append(out, buf, n);
-    fclose(fp);
-    return rc ? -1 : 0;
+    return sh_check_read_file(path, out, NULL) ? -1 : 0;
 }
 
 int shc_read_value(const zt_server *s, const char *key, zd_buf *out)
