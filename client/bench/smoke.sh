@@ -22,7 +22,8 @@ trap cleanup EXIT
 server_pid=$!
 url=
 for _ in $(seq 100); do
-    url=$(sed -n 's/^listening on \(http:\/\/[^ ]*\).*/\1/p' "$tmp/zarrd.out")
+    # the server may not have created its output file yet
+    url=$(sed -n 's/^listening on \(http:\/\/[^ ]*\).*/\1/p' "$tmp/zarrd.out" 2>/dev/null || true)
     [ -n "$url" ] && break
     kill -0 "$server_pid" 2>/dev/null || break
     sleep 0.05

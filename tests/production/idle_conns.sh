@@ -39,7 +39,8 @@ mkdir "$tmp/root"
 pid=$!
 port=
 for _ in $(seq 200); do
-    port=$(sed -n 's|^listening on http://127\.0\.0\.1:\([0-9]*\)$|\1|p' "$tmp/out")
+    # the server may not have created its output file yet
+    port=$(sed -n 's|^listening on http://127\.0\.0\.1:\([0-9]*\)$|\1|p' "$tmp/out" 2>/dev/null || true)
     [ -n "$port" ] && break
     sleep 0.05
 done

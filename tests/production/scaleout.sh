@@ -71,7 +71,9 @@ done
 for i in $(seq 0 $((NODES - 1))); do
     port=
     for _ in $(seq 400); do
-        port=$(sed -n 's|^listening on http://127\.0\.0\.1:\([0-9]*\)$|\1|p' "$tmp/node$i.out")
+        # the node may not have created its output file yet
+        port=$(sed -n 's|^listening on http://127\.0\.0\.1:\([0-9]*\)$|\1|p' "$tmp/node$i.out" \
+            2>/dev/null || true)
         [ -n "$port" ] && break
         kill -0 "${pids[$i]}" 2>/dev/null || break
         sleep 0.05
