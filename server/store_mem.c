@@ -150,11 +150,14 @@ static int mem_dirs_adjust(mem_store *s, const char *key, size_t len, int delta)
         if (key[i] != '/') continue;
         mem_ent **p = mem_find(s, key, i);
         if (delta > 0) {
-            if (!*p && !mem_ent_add(s, p, key, i, NULL)) {
+            /* Adding an entry may grow the table, which moves the slots: p is stale after it,
+             * the entry itself is not. */
+            mem_ent *e = *p;
+            if (!e && !(e = mem_ent_add(s, p, key, i, NULL))) {
                 mem_dirs_adjust(s, key, i, -1); /* undo the shorter prefixes */
                 return ZD_ENOMEM;
             }
-            (*p)->below++;
+            e->below++;
         } else if (*p && --(*p)->below == 0) {
             mem_ent_unlink(s, p);
         }

@@ -10,10 +10,13 @@ bench=$2
 tmp=$(mktemp -d)
 server_pid=
 cleanup() {
+    local status=$?
     if [ -n "$server_pid" ]; then
         kill "$server_pid" 2>/dev/null || true
         wait "$server_pid" 2>/dev/null || true
     fi
+    # a failed run shows what the server said (a crash report, say) before it is deleted
+    [ "$status" -eq 0 ] || { echo "== zarrd stderr"; cat "$tmp/zarrd.err" 2>/dev/null || true; }
     rm -rf "$tmp"
 }
 trap cleanup EXIT

@@ -107,3 +107,21 @@ Test(put_delete, value_and_prefix_of_one_name_409)
     zt_expect_value("/f", "w", 1);
     zt_expect_value("/arr/x", "x", 1);
 }
+
+Test(put_delete, many_nested_keys_all_readable)
+{
+    /* Thousands of new names, most with new parent prefixes: the memory store's table grows
+     * several times while it adds directory entries (a growth once left a stale slot behind:
+     * a crash found by the bench smoke test). */
+    char key[64], value[32];
+    for (int i = 0; i < 3000; i++) {
+        snprintf(key, sizeof key, "/g%d/c/%d/%d", i % 7, i, i % 3);
+        snprintf(value, sizeof value, "v%d", i);
+        cr_assert_eq(zt_status("PUT", key, NULL, value, strlen(value)), 201, "PUT %s", key);
+    }
+    for (int i = 0; i < 3000; i += 97) {
+        snprintf(key, sizeof key, "/g%d/c/%d/%d", i % 7, i, i % 3);
+        snprintf(value, sizeof value, "v%d", i);
+        zt_expect_value(key, value, strlen(value));
+    }
+}
