@@ -8,6 +8,8 @@
  * converted to and from double here with round-to-nearest-even. */
 #include "zd_fill.h"
 
+#include "zd_ctype.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -85,15 +87,8 @@ static int parse_hex_bits(const char *s, size_t size, uint64_t *bits)
     if (s[0] != '0' || (s[1] != 'x' && s[1] != 'X') || strlen(s + 2) != 2 * size) return ZD_EINVAL;
     uint64_t v = 0;
     for (const char *p = s + 2; *p; p++) {
-        int digit;
-        if (*p >= '0' && *p <= '9')
-            digit = *p - '0';
-        else if (*p >= 'a' && *p <= 'f')
-            digit = *p - 'a' + 10;
-        else if (*p >= 'A' && *p <= 'F')
-            digit = *p - 'A' + 10;
-        else
-            return ZD_EINVAL;
+        int digit = zd_hex_value((unsigned char)*p);
+        if (digit < 0) return ZD_EINVAL;
         v = (v << 4) | (uint64_t)digit;
     }
     *bits = v;
