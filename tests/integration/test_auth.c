@@ -1,12 +1,15 @@
 /* test_auth.c: bearer tokens (--token-file, lines `TOKEN rw|ro [PREFIX]`): no or unknown token
- * → 401, a read-only token writing or a token outside its prefix → 403 (JSON errors, nothing
- * changed), and allowed requests work as usual. */
+ * → 401 (a token must match whole: a prefix, an extension or another case of a valid one is
+ * unknown), a read-only token writing (shard endpoints included) or a token outside its
+ * prefix (a root listing included) → 403 (JSON errors, nothing changed), and allowed requests
+ * work as usual. */
 #include <criterion/criterion.h>
 
 #include "zt_fixture.h"
 #include "zt_tmpdir.h"
 
 #include <stdio.h>
+#include <string.h>
 
 static char token_dir[PATH_MAX];
 
@@ -45,6 +48,33 @@ Test(auth, no_or_unknown_token_401)
     zt_expect_error_for("GET", "/k", "Authorization: Bearer wrong-token\r\n", NULL, 0, 401);
     zt_expect_error_for("GET", "/k", "Authorization: Basic d3JpdGVyLXRva2Vu\r\n", NULL, 0, 401);
     zt_expect_error_for("GET", "/", NULL, NULL, 0, 401);
+    cr_assert_eq(zt_status("GET", "/k", WRITER, NULL, 0), 404, "a refused PUT stored a value");
+}
+
+/* Near misses of valid tokens, and what else the token file holds (a comment, a mode, a
+ * prefix): each is an unknown token, and the PUT stores nothing. */
+Test(auth, token_must_match_whole_401)
+{
+    static const char *const near[] = {
+        "Authorization: Bearer writer\r\n",
+        "Authorization: Bearer writer-tokenx\r\n",
+        "Authorization: Bearer writer-token writer-token\r\n",
+        "Authorization: Bearer WRITER-TOKEN\r\n",
+        "Authorization: Bearer \r\n",
+        "Authorization: Bearer\r\n",
+        "Authorization: writer-token\r\n",
+        "Authorization: Bearer rw\r\n",
+        "Authorization: Bearer arr\r\n",
+        "Authorization: Bearer #\r\n",
+        "Authorization: Bearer # test tokens\r\n",
+    };
+    for (size_t i = 0; i < sizeof near / sizeof *near; i++) {
+        zt_response r;
+        zt_do("PUT", "/k", near[i], "v", 1, &r);
+        cr_expect_eq(r.status, 401, "%.*s: status %d", (int)strlen(near[i]) - 2, near[i], r.status);
+        zt_response_free(&r);
+    }
+    cr_assert_eq(zt_status("GET", "/k", WRITER, NULL, 0), 404, "a refused PUT stored a value");
 }
 
 Test(auth, read_write_token_reads_and_writes)
@@ -69,6 +99,18 @@ Test(auth, read_only_token_cannot_write_403)
     zt_response_free(&r);
 }
 
+/* The shard endpoints write too: a read-only token is refused before the shard layout is
+ * looked at, so the answer is 403 and not a layout error, and nothing is created. */
+Test(auth, read_only_token_cannot_write_shards_403)
+{
+    const char *hdr = READER "Zarr-Shard: chunks=2; index=end; crc32c=1\r\n";
+    zt_expect_error_for("PUT", "/arr/c/0?chunk=0", hdr, "x", 1, 403);
+    zt_expect_error_for("DELETE", "/arr/c/0?chunk=0", hdr, NULL, 0, 403);
+    zt_expect_error_for("POST", "/arr/c/0?batch", hdr, "x", 1, 403);
+    cr_assert_eq(zt_status("GET", "/arr/c/0", WRITER, NULL, 0), 404,
+                 "a refused shard write created the shard");
+}
+
 Test(auth, prefix_token_stays_inside_its_prefix)
 {
     cr_assert_eq(zt_status("PUT", "/arr/zarr.json", ARR, "{}", 2), 201);
@@ -79,4 +121,24 @@ Test(auth, prefix_token_stays_inside_its_prefix)
     zt_expect_error_for("GET", "/other", ARR, NULL, 0, 403);
     cr_assert_eq(zt_status("GET", "/other", WRITER, NULL, 0), 404,
                  "the refused PUT stored a value");
+}
+
+/* A listing is a read of its prefix: a prefix token lists inside it, never the root (which
+ * would show every other key), and cannot write or delete outside it. */
+Test(auth, prefix_token_lists_and_changes_only_its_prefix)
+{
+    cr_assert_eq(zt_status("PUT", "/arr/zarr.json", ARR, "{}", 2), 201);
+    cr_assert_eq(zt_status("PUT", "/secret", WRITER, "s", 1), 201);
+    cr_assert_eq(zt_status("GET", "/arr/", ARR, NULL, 0), 200);
+    cr_assert_eq(zt_status("GET", "/arr/?recursive=1", ARR, NULL, 0), 200);
+    zt_expect_error_for("GET", "/", ARR, NULL, 0, 403);
+    zt_expect_error_for("GET", "/?recursive=1", ARR, NULL, 0, 403);
+    zt_expect_error_for("GET", "/arrow/", ARR, NULL, 0, 403);
+    zt_expect_error_for("PATCH", "/secret", ARR "Content-Range: bytes 0-0/*\r\n", "x", 1, 403);
+    zt_expect_error_for("DELETE", "/secret", ARR, NULL, 0, 403);
+    zt_response r;
+    zt_do("GET", "/secret", WRITER, NULL, 0, &r);
+    cr_assert_eq(r.status, 200);
+    cr_assert(r.body.len == 1 && r.body.data[0] == 's', "a refused write changed the value");
+    zt_response_free(&r);
 }
