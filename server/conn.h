@@ -68,10 +68,7 @@ typedef struct cn_request {
     uint64_t body_limit;
     const struct hd_handler *handler;
     int cond_status; /* set by the precondition callback: 304 or 412 */
-    struct {
-        int form; /* hd_patch.c's body form */
-        uint64_t first, last;
-    } patch;
+    int patch_form;  /* hd_patch.c's body form */
     uint64_t start_ns;
     /* Large members last: cn_req_start clears only what comes before them. */
     zd_key key; /* set by the router; key.len 0 and is_prefix false until then */

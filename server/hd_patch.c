@@ -40,7 +40,7 @@ static bool patch_form(cn_conn *c, zd_content_type *ct)
 {
     size_t n;
     const char *h = cn_header_get(c, "content-type", &n);
-    c->req.patch.form = PATCH_RAW;
+    c->req.patch_form = PATCH_RAW;
     if (!h) return true;
     zd_error err = {0};
     if (zd_content_type_parse(h, n, ct, &err)) {
@@ -52,9 +52,9 @@ static bool patch_form(cn_conn *c, zd_content_type *ct)
             rs_error(c, 400, "bad Content-Type", "multipart/byteranges needs a boundary");
             return false;
         }
-        c->req.patch.form = PATCH_MULTIPART;
+        c->req.patch_form = PATCH_MULTIPART;
     } else if (zd_content_type_is(ct, "message/byterange")) {
-        c->req.patch.form = PATCH_MESSAGE;
+        c->req.patch_form = PATCH_MESSAGE;
     } else if (!cn_header_get(c, "content-range", &n)) {
         rs_error(c, 415, "unsupported media type",
                  "PATCH takes application/octet-stream with Content-Range, message/byterange "
@@ -71,7 +71,7 @@ static void patch_begin(cn_conn *c)
     zd_content_type ct;
     if (!patch_form(c, &ct)) return;
     zd_content_range cr = {0};
-    if (r->patch.form == PATCH_RAW) {
+    if (r->patch_form == PATCH_RAW) {
         size_t n;
         const char *h = cn_header_get(c, "content-range", &n);
         zd_error err = {0};
@@ -91,8 +91,6 @@ static void patch_begin(cn_conn *c)
                      (unsigned long)len);
             return;
         }
-        r->patch.first = cr.first;
-        r->patch.last = cr.last;
     }
     st_stat st;
     int rc = s->stat(s, r->key.key, &st);
@@ -105,7 +103,7 @@ static void patch_begin(cn_conn *c)
         hd_cond_answer(c, cs, NULL);
         return;
     }
-    if (r->patch.form != PATCH_RAW) {
+    if (r->patch_form != PATCH_RAW) {
         uint64_t max = c->w->shared->cfg->max_body;
         cn_body_to_buffer(c, max < HD_PATCH_BUFFER_MAX ? max : HD_PATCH_BUFFER_MAX);
         return;
@@ -175,7 +173,7 @@ static void patch_finish_buffered(cn_conn *c)
     size_t n = 0;
     zd_error err = {0};
     int rc;
-    if (r->patch.form == PATCH_MULTIPART) {
+    if (r->patch_form == PATCH_MULTIPART) {
         zd_content_type ct;
         size_t hlen;
         const char *h = cn_header_get(c, "content-type", &hlen);
@@ -206,7 +204,7 @@ static void patch_finish_buffered(cn_conn *c)
 
 static void patch_finish(cn_conn *c)
 {
-    if (c->req.patch.form == PATCH_RAW)
+    if (c->req.patch_form == PATCH_RAW)
         patch_finish_raw(c);
     else
         patch_finish_buffered(c);
