@@ -108,11 +108,7 @@ static void patch_begin(cn_conn *c)
         cn_body_to_buffer(c, max < HD_PATCH_BUFFER_MAX ? max : HD_PATCH_BUFFER_MAX);
         return;
     }
-    if (cr.first > st.size) {
-        patch_unsatisfiable(c, st.size);
-        return;
-    }
-    st_writer *w;
+    st_writer *w; /* the store refuses an offset past the end (ZD_ERANGE) */
     rc = s->patch_begin(s, r->key.key, cr.first, &w);
     if (rc == ZD_ERANGE) {
         patch_unsatisfiable(c, st.size);
