@@ -1,6 +1,8 @@
 /* zc_url.c: base URL parsing and request target encoding (see zc_url.h). */
 #include "zc_url.h"
 
+#include "zd_key.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,47 +75,17 @@ int zc_url_parse(const char *url, zc_url *out, zd_error *err)
     return 0;
 }
 
-static int is_unreserved(unsigned char ch)
-{
-    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-           ch == '-' || ch == '.' || ch == '_' || ch == '~';
-}
-
-static int check_key(const char *key, zd_error *err)
-{
-    size_t n = strlen(key);
-    if (n > ZD_MAX_KEY) return zd_error_set(err, ZD_EINVAL, "key longer than %d bytes", ZD_MAX_KEY);
-    if (n == 0) return 0;
-    const char *seg = key;
-    for (;;) {
-        size_t sl = strcspn(seg, "/");
-        if (sl == 0 || (sl == 1 && seg[0] == '.') || (sl == 2 && seg[0] == '.' && seg[1] == '.'))
-            return zd_error_set(err, ZD_EINVAL, "bad key '%s': empty, '.' or '..' segment", key);
-        if (memchr(seg, '\\', sl))
-            return zd_error_set(err, ZD_EINVAL, "bad key '%s': backslash", key);
-        if (seg[sl] == '\0') return 0;
-        seg += sl + 1;
-    }
-}
-
 int zc_url_target(const zc_url *u, const char *key, int dir, const char *query, zd_buf *out,
                   zd_error *err)
 {
-    static const char hex[] = "0123456789ABCDEF";
-    int rc = check_key(key, err);
-    if (rc < 0) return rc;
-    if ((rc = zd_buf_append_str(out, u->prefix)) < 0 || (rc = zd_buf_append(out, "/", 1)) < 0)
+    size_t n = strlen(key);
+    zd_error why = {0};
+    int rc;
+    if (n && zd_key_validate(key, n, &why) < 0) /* "" is the root: no segment to check */
+        return zd_error_set(err, ZD_EINVAL, "bad key '%.100s': %s", key, why.msg);
+    if ((rc = zd_buf_append_str(out, u->prefix)) < 0 || (rc = zd_key_to_path(key, n, out)) < 0)
         return zd_error_set(err, rc, "out of memory");
-    for (const unsigned char *p = (const unsigned char *)key; *p; p++) {
-        if (is_unreserved(*p) || *p == '/') {
-            rc = zd_buf_append(out, p, 1);
-        } else {
-            char esc[3] = {'%', hex[*p >> 4], hex[*p & 15]};
-            rc = zd_buf_append(out, esc, 3);
-        }
-        if (rc < 0) return zd_error_set(err, rc, "out of memory");
-    }
-    if (dir && key[0] && (rc = zd_buf_append(out, "/", 1)) < 0)
+    if (dir && n && (rc = zd_buf_append(out, "/", 1)) < 0)
         return zd_error_set(err, rc, "out of memory");
     if (query &&
         ((rc = zd_buf_append(out, "?", 1)) < 0 || (rc = zd_buf_append_str(out, query)) < 0))

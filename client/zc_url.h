@@ -19,8 +19,8 @@ int zc_url_parse(const char *url, zc_url *out, zd_error *err);
 
 /* Append to `out` the request target for `key` ("" = the prefix root): prefix + "/" + encoded
  * key, a trailing "/" when `dir` is set, then "?" + query when query is not NULL. Rejects keys
- * the server would refuse (empty segments, "." or "..", NUL, backslash, longer than
- * ZD_MAX_KEY). */
+ * the server would refuse, by the server's own rule (zd_key_validate: empty segments, "." or
+ * "..", backslash, control characters, invalid UTF-8, longer than ZD_MAX_KEY). */
 int zc_url_target(const zc_url *u, const char *key, int dir, const char *query, zd_buf *out,
                   zd_error *err);
 
