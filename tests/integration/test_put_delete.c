@@ -1,6 +1,7 @@
 /* test_put_delete.c: PUT (201 new, 204 replaced, parents made, empty values, the fs store is a
  * plain directory store with no temporary files left behind, 409 when a value and a prefix
- * would share a name — server/API.md, for every store) and DELETE (204, idempotent). */
+ * would share a name — server/API.md, for every store), DELETE (204, idempotent), and 405 for
+ * other methods and for writes on a listing or a service endpoint. */
 #include <criterion/criterion.h>
 
 #include "zt_fixture.h"
@@ -124,4 +125,34 @@ Test(put_delete, many_nested_keys_all_readable)
         snprintf(value, sizeof value, "v%d", i);
         zt_expect_value(key, value, strlen(value));
     }
+}
+
+/* method target: 405 with a JSON error and an Allow header. */
+static void expect_405(const char *method, const char *target, const void *body, size_t len)
+{
+    zt_response r;
+    zt_do(method, target, NULL, body, len, &r);
+    zt_expect_error(&r, 405);
+    cr_assert_not_null(zt_header(&r, "Allow"), "%s %s: 405 without Allow", method, target);
+    zt_response_free(&r);
+}
+
+/* Methods the API has no row for, and writes on a listing (a trailing slash) or a service
+ * endpoint: 405, and nothing below the prefix is created or deleted. */
+Test(put_delete, other_methods_and_writes_on_listings_405)
+{
+    zt_put_str("/dir/k", "v");
+    expect_405("POST", "/dir/k", "x", 1);
+    expect_405("OPTIONS", "/dir/k", NULL, 0);
+    expect_405("MKCOL", "/dir/new", NULL, 0);
+    expect_405("PUT", "/dir/", "x", 1);
+    expect_405("PATCH", "/dir/", "x", 1);
+    expect_405("DELETE", "/dir/", NULL, 0);
+    expect_405("DELETE", "/", NULL, 0);
+    expect_405("PUT", "/_zarrd/health", "x", 1);
+    expect_405("DELETE", "/_zarrd/metrics", NULL, 0);
+    zt_expect_value("/dir/k", "v", 1);
+    zt_expect_error_for("GET", "/dir/new", NULL, NULL, 0, 404);
+    cr_assert_eq(zt_status("GET", "/_zarrd/health", NULL, NULL, 0), 200);
+    expect_file("dir/k", "v");
 }
