@@ -34,8 +34,7 @@ static const char usage[] =
 
 static int bad(const char *opt, const char *val)
 {
-    fprintf(stderr, "zarrd-bench load: invalid value for %s: '%s'\n%s", opt, val, usage);
-    return ZD_EINVAL;
+    return zb_bad_value("load", usage, opt, val);
 }
 
 int zb_load_parse_args(const char *url, int argc, char **argv, zb_load_cfg *cfg)
@@ -125,12 +124,8 @@ int zb_load_parse_args(const char *url, int argc, char **argv, zb_load_cfg *cfg)
         case 'A':
             cfg->allow_remote = true;
             break;
-        case 'h':
-            fputs(usage, stdout);
-            return 1;
-        default:
-            fputs(usage, stderr);
-            return ZD_EINVAL;
+        default: /* 'h' or an unknown option */
+            return zb_help_or_usage(opt, usage);
         }
     }
     if (zb_args_finish("load", usage, argc, argv, url, cfg->allow_remote)) return ZD_EINVAL;

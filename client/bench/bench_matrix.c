@@ -32,8 +32,7 @@ static const char usage[] =
 
 static int bad(const char *opt, const char *val)
 {
-    fprintf(stderr, "zarrd-bench matrix: invalid value for %s: '%s'\n%s", opt, val, usage);
-    return ZD_EINVAL;
+    return zb_bad_value("matrix", usage, opt, val);
 }
 
 /* 0 ok, 1 help printed, ZD_EINVAL bad usage */
@@ -105,12 +104,8 @@ static int parse_args(const char *url, int argc, char **argv, zb_matrix_cfg *cfg
         case 'A':
             cfg->allow_remote = true;
             break;
-        case 'h':
-            fputs(usage, stdout);
-            return 1;
-        default:
-            fputs(usage, stderr);
-            return ZD_EINVAL;
+        default: /* 'h' or an unknown option */
+            return zb_help_or_usage(opt, usage);
         }
     }
     return zb_args_finish("matrix", usage, argc, argv, url, cfg->list || cfg->allow_remote);

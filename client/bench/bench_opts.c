@@ -125,6 +125,18 @@ bool zb_prefix_ok(const char *p, size_t max)
     return n > 0 && n <= max && p[0] != '/' && p[n - 1] != '/';
 }
 
+int zb_bad_value(const char *cmd, const char *usage, const char *opt, const char *val)
+{
+    fprintf(stderr, "zarrd-bench %s: invalid value for %s: '%s'\n%s", cmd, opt, val, usage);
+    return ZD_EINVAL;
+}
+
+int zb_help_or_usage(int opt, const char *usage)
+{
+    fputs(usage, opt == 'h' ? stdout : stderr);
+    return opt == 'h' ? 1 : ZD_EINVAL;
+}
+
 int zb_args_finish(const char *cmd, const char *usage, int argc, char **argv, const char *url,
                    bool allow_remote)
 {

@@ -23,6 +23,14 @@ bool zb_url_is_loopback(const char *url);
 /* True if p is usable as a key prefix: 1..max bytes, no leading or trailing '/'. */
 bool zb_prefix_ok(const char *p, size_t max);
 
+/* A bad option value: prints "zarrd-bench CMD: invalid value for OPT: 'VAL'" and the usage on
+ * stderr; returns ZD_EINVAL. */
+int zb_bad_value(const char *cmd, const char *usage, const char *opt, const char *val);
+
+/* getopt's answer for --help (opt 'h': usage on stdout, returns 1) or for an unknown option
+ * (usage on stderr, returns ZD_EINVAL). */
+int zb_help_or_usage(int opt, const char *usage);
+
 /* The checks every command makes after getopt: no arguments left over, and (unless
  * allow_remote) a loopback URL. Prints "zarrd-bench CMD: ..." on stderr; 0 or ZD_EINVAL. */
 int zb_args_finish(const char *cmd, const char *usage, int argc, char **argv, const char *url,

@@ -21,6 +21,13 @@ Test(opts, u64_accepts_only_plain_digits_in_range)
     cr_assert_eq(zb_parse_u64("99999999999999999999999", 0, UINT64_MAX, &v), ZD_ERANGE);
 }
 
+Test(opts, usage_answers)
+{
+    cr_assert_eq(zb_help_or_usage('h', ""), 1);
+    cr_assert_eq(zb_help_or_usage('?', ""), ZD_EINVAL);
+    cr_assert_eq(zb_bad_value("load", "", "--keys", "x"), ZD_EINVAL);
+}
+
 Test(opts, sizes_take_binary_suffixes_and_check_overflow)
 {
     uint64_t v = 0;
