@@ -3,6 +3,7 @@
 #include "bench_opts.h"
 
 #include "zd_checked.h"
+#include "zd_ctype.h"
 #include "zd_error.h"
 
 #include <arpa/inet.h>
@@ -18,14 +19,10 @@
 /* Digits only, no sign or space; *end points past the last digit. */
 static int parse_digits(const char *s, uint64_t *out, const char **end)
 {
-    if (!s || !isdigit((unsigned char)*s)) return ZD_EINVAL;
-    uint64_t v = 0;
-    while (isdigit((unsigned char)*s)) {
-        if (!zd_mul_u64(v, 10, &v) || !zd_add_u64(v, (uint64_t)(*s - '0'), &v)) return ZD_ERANGE;
-        s++;
-    }
-    *out = v;
-    *end = s;
+    size_t n = s ? strspn(s, "0123456789") : 0;
+    if (n == 0) return ZD_EINVAL;
+    if (!zd_parse_u64(s, n, out)) return ZD_ERANGE; /* only overflow is left */
+    *end = s + n;
     return 0;
 }
 

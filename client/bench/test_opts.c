@@ -19,6 +19,10 @@ Test(opts, u64_accepts_only_plain_digits_in_range)
     cr_assert_eq(zb_parse_u64("1x", 0, 100, &v), ZD_EINVAL);
     cr_assert_eq(zb_parse_u64("", 0, 100, &v), ZD_EINVAL);
     cr_assert_eq(zb_parse_u64("99999999999999999999999", 0, UINT64_MAX, &v), ZD_ERANGE);
+    cr_assert_eq(zb_parse_u64("18446744073709551615", 0, UINT64_MAX, &v), 0);
+    cr_assert_eq(v, UINT64_MAX);
+    cr_assert_eq(zb_parse_u64("18446744073709551616", 0, UINT64_MAX, &v), ZD_ERANGE);
+    cr_assert_eq(zb_parse_u64(NULL, 0, 100, &v), ZD_EINVAL);
 }
 
 Test(opts, usage_answers)
