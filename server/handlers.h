@@ -35,9 +35,10 @@ int hd_cond_eval(cn_conn *c, const st_stat *cur);
 /* Whether the request has a conditional header at all. */
 bool hd_cond_present(cn_conn *c);
 
-/* A st_precond bound to this request: check() runs hd_cond_eval and records the status in
- * req.cond_status. */
-st_precond hd_precond(cn_conn *c);
+/* The precondition to hand the store: *pc bound to this request (check() runs hd_cond_eval and
+ * records the status in req.cond_status), or NULL when the request has no conditional
+ * header. */
+const st_precond *hd_precond(cn_conn *c, st_precond *pc);
 
 /* Answer a precondition outcome (304 with ETag, or 412). */
 void hd_cond_answer(cn_conn *c, int status, const st_stat *cur);

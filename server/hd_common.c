@@ -51,9 +51,11 @@ static int hd_precond_check(const st_precond *pc, const st_stat *cur)
     return ST_EPRECOND;
 }
 
-st_precond hd_precond(cn_conn *c)
+const st_precond *hd_precond(cn_conn *c, st_precond *pc)
 {
-    return (st_precond){.check = hd_precond_check, .ctx = c};
+    if (!hd_cond_present(c)) return NULL;
+    *pc = (st_precond){.check = hd_precond_check, .ctx = c};
+    return pc;
 }
 
 void hd_etag_header(cn_conn *c, const st_stat *st)

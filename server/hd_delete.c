@@ -5,9 +5,9 @@
 static void delete_finish(cn_conn *c)
 {
     st_store *s = hd_store(c);
-    st_precond pc = hd_precond(c);
+    st_precond pc;
     bool existed;
-    int rc = s->remove(s, c->req.key.key, hd_cond_present(c) ? &pc : NULL, &existed);
+    int rc = s->remove(s, c->req.key.key, hd_precond(c, &pc), &existed);
     if (rc) {
         hd_store_error(c, rc, "deleting the value");
         return;

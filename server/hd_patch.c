@@ -151,9 +151,9 @@ static void patch_finish_raw(cn_conn *c)
     }
     st_writer *w = r->writer;
     r->writer = NULL;
-    st_precond pc = hd_precond(c);
+    st_precond pc;
     st_result res;
-    int rc = w->commit(w, hd_cond_present(c) ? &pc : NULL, &res);
+    int rc = w->commit(w, hd_precond(c, &pc), &res);
     if (rc) {
         patch_store_error(c, rc);
         return;
@@ -188,9 +188,9 @@ static void patch_finish_buffered(cn_conn *c)
     st_patch p[ZD_MAX_PARTS];
     for (size_t i = 0; i < n; i++)
         p[i] = (st_patch){.off = parts[i].first, .data = parts[i].data, .len = parts[i].len};
-    st_precond pc = hd_precond(c);
+    st_precond pc;
     st_result res;
-    rc = s->patch_many(s, r->key.key, p, n, hd_cond_present(c) ? &pc : NULL, &res);
+    rc = s->patch_many(s, r->key.key, p, n, hd_precond(c, &pc), &res);
     if (rc) {
         patch_store_error(c, rc);
         return;

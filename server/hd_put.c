@@ -34,9 +34,9 @@ static void put_finish(cn_conn *c)
 {
     st_writer *w = c->req.writer;
     c->req.writer = NULL;
-    st_precond pc = hd_precond(c);
+    st_precond pc;
     st_result res;
-    int rc = w->commit(w, hd_cond_present(c) ? &pc : NULL, &res);
+    int rc = w->commit(w, hd_precond(c, &pc), &res);
     if (rc) {
         hd_store_error(c, rc, "storing the value");
         return;
