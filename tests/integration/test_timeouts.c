@@ -1,13 +1,16 @@
 /* test_timeouts.c: clients that stall or crowd the server (server/API.md "Protocol details and
  * limits"): an idle keep-alive connection is closed after --idle-timeout; a header section or a
  * body that stops arriving gets 408 and a close after --request-timeout; connections beyond
- * --max-connections are closed at once while the admitted ones keep working. Timeouts are set
- * to 1 s; the client waits up to 10 s, so nothing here depends on exact timing. */
+ * --max-connections are closed at once while the admitted ones keep working, and their slots
+ * are given back when they close. Timeouts are set to 1 s; the client waits up to 10 s, so
+ * nothing here depends on exact timing. */
 #include <criterion/criterion.h>
 
 #include "zt_fixture.h"
 
+#include <stdbool.h>
 #include <string.h>
+#include <time.h>
 
 static void start_impatient(void)
 {
@@ -68,4 +71,15 @@ Test(timeouts, connections_over_the_cap_are_closed_at_once)
     zt_response_free(&r);
     for (int i = 0; i < 4; i++)
         zt_conn_close(&admitted[i]);
+    /* their slots are given back: new connections are served again (retried while the
+     * server notices the closes) */
+    bool served = false;
+    for (int attempt = 0; attempt < 100 && !served; attempt++) {
+        zt_response r2;
+        served = zt_request(zt_srv(), "GET", "/_zarrd/health", NULL, NULL, 0, &r2) == 0 &&
+                 r2.status == 200;
+        zt_response_free(&r2);
+        if (!served) nanosleep(&(struct timespec){0, 50 * 1000000L}, NULL);
+    }
+    cr_assert(served, "no connection admitted after the admitted ones closed");
 }
