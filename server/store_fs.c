@@ -272,12 +272,11 @@ typedef struct fs_reader {
     unsigned stream; /* keylock.h: registered while the reader is open */
 } fs_reader;
 
-static int fs_read(st_reader *r, uint64_t off, void *buf, size_t len)
+int fs_pread_all(int fd, void *buf, size_t len, uint64_t off)
 {
-    fs_reader *fr = (fs_reader *)r;
     uint8_t *p = buf;
     while (len > 0) {
-        ssize_t n = pread(fr->fd, p, len, (off_t)off);
+        ssize_t n = pread(fd, p, len, (off_t)off);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) return ZD_EIO;
         p += n;
@@ -285,6 +284,11 @@ static int fs_read(st_reader *r, uint64_t off, void *buf, size_t len)
         len -= (size_t)n;
     }
     return 0;
+}
+
+static int fs_read(st_reader *r, uint64_t off, void *buf, size_t len)
+{
+    return fs_pread_all(((fs_reader *)r)->fd, buf, len, off);
 }
 
 static void fs_reader_close(st_reader *r)

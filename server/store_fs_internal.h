@@ -62,6 +62,9 @@ int fs_temp(int dirfd, char *name, size_t cap);
 /* pwrite all of data at off. */
 int fs_pwrite_all(int fd, const void *data, size_t len, uint64_t off);
 
+/* pread exactly len bytes at off; ZD_EIO if the file ends first or the read fails. */
+int fs_pread_all(int fd, void *buf, size_t len, uint64_t off);
+
 /* The PATCH entry points (store_fs_patch.c). */
 int fs_patch_begin(st_store *base, const char *key, uint64_t offset, st_writer **out);
 int fs_patch_many(st_store *base, const char *key, const st_patch *p, size_t n,

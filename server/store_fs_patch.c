@@ -51,11 +51,9 @@ static int fs_copy_range(int from, uint64_t from_off, int to, uint64_t to_off, u
         int rc = 0;
         while (!rc && done < len) {
             size_t chunk = len - done > FS_COPY_CHUNK ? FS_COPY_CHUNK : (size_t)(len - done);
-            ssize_t r = pread(from, buf, chunk, (off_t)(from_off + done));
-            if (r <= 0)
-                rc = ZD_EIO;
-            else if ((rc = fs_pwrite_all(to, buf, (size_t)r, to_off + done)) == 0)
-                done += (uint64_t)r;
+            rc = fs_pread_all(from, buf, chunk, from_off + done);
+            if (!rc) rc = fs_pwrite_all(to, buf, chunk, to_off + done);
+            done += chunk;
         }
         free(buf);
         return rc;
