@@ -7,6 +7,7 @@
 
 #include "zd_checked.h"
 #include "zd_crc32c.h"
+#include "zd_le.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -82,9 +83,8 @@ void zd_shard_index_encode(const zd_shard_layout *l, const zd_shard_entry *entri
     for (uint64_t i = 0; i < l->nchunks; i++)
         zd_shard_entry_encode(l, &entries[i], out + i * ENTRY_BYTES);
     if (l->index_crc32c) {
-        uint32_t crc = zd_crc32c(0, out, (size_t)l->nchunks * ENTRY_BYTES);
-        for (int i = 0; i < 4; i++)
-            out[l->nchunks * ENTRY_BYTES + (size_t)i] = (uint8_t)(crc >> (8 * i));
+        zd_le_put(out + l->nchunks * ENTRY_BYTES,
+                  zd_crc32c(0, out, (size_t)l->nchunks * ENTRY_BYTES), 4);
     }
 }
 
@@ -173,10 +173,7 @@ int zd_shard_index_decode(const zd_shard_layout *l, const uint8_t *buf, size_t l
                             (unsigned long long)shard_size);
     size_t entry_bytes = (size_t)l->nchunks * ENTRY_BYTES;
     if (l->index_crc32c) {
-        uint32_t stored = 0;
-        for (int i = 0; i < 4; i++)
-            stored |= (uint32_t)buf[entry_bytes + (size_t)i] << (8 * i);
-        if (zd_crc32c(0, buf, entry_bytes) != stored)
+        if (zd_crc32c(0, buf, entry_bytes) != (uint32_t)zd_le_get(buf + entry_bytes, 4))
             return zd_error_set(err, ZD_ECORRUPT, "shard index crc32c mismatch");
     }
     uint64_t index_start = zd_shard_index_offset(l, shard_size);

@@ -2,6 +2,7 @@
 #include "shard_file.h"
 
 #include "shard_io.h"
+#include "zd_le.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -64,8 +65,7 @@ uint64_t sh_file_index_offset(const sh_file *f)
 
 uint32_t sh_index_stored_crc(const zd_shard_layout *l, const uint8_t *index)
 {
-    const uint8_t *p = index + zd_shard_index_size(l) - 4;
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+    return (uint32_t)zd_le_get(index + zd_shard_index_size(l) - 4, 4);
 }
 
 int sh_index_fits(const zd_shard_layout *l, uint64_t size, zd_error *err)

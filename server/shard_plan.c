@@ -3,6 +3,7 @@
 
 #include "shard_stats.h"
 #include "zd_checked.h"
+#include "zd_le.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -131,12 +132,6 @@ static int cmp_u64(const void *pa, const void *pb)
     return (a > b) - (a < b);
 }
 
-static void put_crc(uint8_t *p, uint32_t crc)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(crc >> (8 * i));
-}
-
 /* Index writes: the whole encoded index, or each changed entry and the trailer. */
 static int plan_index(sh_file *f, sh_plan *p, bool whole)
 {
@@ -164,7 +159,7 @@ static int plan_index(sh_file *f, sh_plan *p, bool whole)
         if (rc) return rc;
     }
     if (!l->index_crc32c) return 0;
-    put_crc(p->index + n * ENTRY_BYTES, f->crc);
+    zd_le_put(p->index + n * ENTRY_BYTES, f->crc, 4);
     return add_write(p, at + l->nchunks * ENTRY_BYTES, p->index + n * ENTRY_BYTES, 4);
 }
 

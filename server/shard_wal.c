@@ -17,6 +17,7 @@
 #include "zd_checked.h"
 #include "zd_crc32c.h"
 #include "zd_key.h"
+#include "zd_le.h"
 #include "zd_limits.h"
 #include "shard_stats.h"
 
@@ -61,20 +62,6 @@ struct sh_wal {
     pthread_mutex_t open_mu; /* serialises opening them later */
     wal_lane lanes[WAL_LANES];
 };
-
-static void put_le(uint8_t *p, uint64_t v, int nbytes)
-{
-    for (int i = 0; i < nbytes; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t get_le(const uint8_t *p, int nbytes)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < nbytes; i++)
-        v |= (uint64_t)p[i] << (8 * i);
-    return v;
-}
 
 static uint64_t key_hash(const char *key)
 {
@@ -200,10 +187,10 @@ static int ensure_writable(sh_wal *w, zd_error *err)
 static int wal_append(sh_wal *wal, const char *key, zd_buf *rec, zd_error *err)
 {
     uint64_t body_len = rec->len - WAL_HEAD;
-    put_le(rec->data, WAL_MAGIC, 4);
-    put_le(rec->data + 4, body_len, 8);
+    zd_le_put(rec->data, WAL_MAGIC, 4);
+    zd_le_put(rec->data + 4, body_len, 8);
     uint8_t crc[4];
-    put_le(crc, zd_crc32c(0, rec->data + WAL_HEAD, body_len), 4);
+    zd_le_put(crc, zd_crc32c(0, rec->data + WAL_HEAD, body_len), 4);
     int rc = zd_buf_append(rec, crc, 4);
     if (rc) return zd_error_set(err, rc, "no memory for a journal record");
     if ((rc = ensure_writable(wal, err)) != 0) return rc;
@@ -229,10 +216,10 @@ static int record_start(zd_buf *rec, int type, const char *key, const sh_file_id
     size_t klen = strlen(key);
     uint8_t head[WAL_HEAD + 3] = {0}, word[16] = {0};
     head[WAL_HEAD] = (uint8_t)type;
-    put_le(head + WAL_HEAD + 1, klen, 2);
+    zd_le_put(head + WAL_HEAD + 1, klen, 2);
     if (id) {
-        put_le(word, id->ino, 8);
-        put_le(word + 8, id->birth_ns, 8);
+        zd_le_put(word, id->ino, 8);
+        zd_le_put(word + 8, id->birth_ns, 8);
     }
     int rc = zd_buf_append(rec, head, sizeof head);
     if (rc == 0) rc = zd_buf_append(rec, key, klen);
@@ -245,12 +232,12 @@ int sh_wal_log_write(sh_wal *w, const char *key, const sh_file_id *id, uint64_t 
     zd_buf rec = {0};
     uint8_t word[16];
     int rc = record_start(&rec, REC_WRITE, key, id);
-    put_le(word, new_size, 8);
-    put_le(word + 8, n, 4);
+    zd_le_put(word, new_size, 8);
+    zd_le_put(word + 8, n, 4);
     if (rc == 0) rc = zd_buf_append(&rec, word, 12);
     for (size_t i = 0; i < n && rc == 0; i++) {
-        put_le(word, writes[i].offset, 8);
-        put_le(word + 8, writes[i].len, 8);
+        zd_le_put(word, writes[i].offset, 8);
+        zd_le_put(word + 8, writes[i].len, 8);
         rc = zd_buf_append(&rec, word, 16);
         if (rc == 0) rc = zd_buf_append(&rec, writes[i].data, writes[i].len);
     }
@@ -358,18 +345,18 @@ typedef struct barrier {
 static bool next_record(const uint8_t *log, size_t len, size_t *pos, wal_rec *r)
 {
     size_t p = *pos;
-    if (len - p < WAL_HEAD || get_le(log + p, 4) != WAL_MAGIC) return false;
-    uint64_t body_len = get_le(log + p + 4, 8);
+    if (len - p < WAL_HEAD || zd_le_get(log + p, 4) != WAL_MAGIC) return false;
+    uint64_t body_len = zd_le_get(log + p + 4, 8);
     if (body_len < 3 || body_len > len - p - WAL_HEAD || len - p - WAL_HEAD - body_len < 4)
         return false;
     const uint8_t *body = log + p + WAL_HEAD;
-    if (zd_crc32c(0, body, body_len) != (uint32_t)get_le(body + body_len, 4)) return false;
+    if (zd_crc32c(0, body, body_len) != (uint32_t)zd_le_get(body + body_len, 4)) return false;
     r->type = body[0];
-    r->klen = get_le(body + 1, 2);
+    r->klen = zd_le_get(body + 1, 2);
     if (r->klen + 16 > body_len - 3) return false;
     r->key = (const char *)body + 3;
-    r->id.ino = get_le(body + 3 + r->klen, 8);
-    r->id.birth_ns = get_le(body + 3 + r->klen + 8, 8);
+    r->id.ino = zd_le_get(body + 3 + r->klen, 8);
+    r->id.birth_ns = zd_le_get(body + 3 + r->klen + 8, 8);
     r->rest = body + 3 + r->klen + 16;
     r->rest_len = body_len - 3 - r->klen - 16;
     *pos = p + WAL_HEAD + body_len + 4;
@@ -420,8 +407,8 @@ static int open_same_file(int root_fd, const char *key, const sh_file_id *want)
 static int replay_write(int fd, const char *key, const wal_rec *r, zd_error *err)
 {
     if (r->rest_len < 12) return zd_error_set(err, ZD_ECORRUPT, "journal record too short");
-    uint64_t new_size = get_le(r->rest, 8);
-    uint64_t n = get_le(r->rest + 8, 4);
+    uint64_t new_size = zd_le_get(r->rest, 8);
+    uint64_t n = zd_le_get(r->rest + 8, 4);
     int rc = 0;
     size_t p = 12;
     for (uint64_t i = 0; i < n && rc == 0; i++) {
@@ -429,7 +416,7 @@ static int replay_write(int fd, const char *key, const wal_rec *r, zd_error *err
             rc = zd_error_set(err, ZD_ECORRUPT, "journal record truncated");
             break;
         }
-        uint64_t off = get_le(r->rest + p, 8), wlen = get_le(r->rest + p + 8, 8);
+        uint64_t off = zd_le_get(r->rest + p, 8), wlen = zd_le_get(r->rest + p + 8, 8);
         p += 16;
         uint64_t wend;
         if (wlen > r->rest_len - p || !zd_add_u64(off, wlen, &wend) || wend > new_size) {
