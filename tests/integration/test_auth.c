@@ -1,8 +1,8 @@
 /* test_auth.c: bearer tokens (--token-file, lines `TOKEN rw|ro [PREFIX]`): no or unknown token
  * → 401 (a token must match whole: a prefix, an extension or another case of a valid one is
  * unknown), a read-only token writing (shard endpoints included) or a token outside its
- * prefix (a root listing included) → 403 (JSON errors, nothing changed), and allowed requests
- * work as usual. */
+ * prefix (a root listing included) → 403 (JSON errors, nothing changed), allowed requests work
+ * as usual, and no token, valid or not, reaches the server's log. */
 #include <criterion/criterion.h>
 
 #include "zt_fixture.h"
@@ -26,7 +26,7 @@ static void start_with_tokens(void)
           "arr-token rw arr\n",
           f);
     fclose(f);
-    zt_fixture_start_args((const char *[]){"--token-file", path, NULL});
+    zt_fixture_start_args((const char *[]){"--token-file", path, "--log-level", "debug", NULL});
 }
 
 static void stop_and_clean(void)
@@ -141,4 +141,28 @@ Test(auth, prefix_token_lists_and_changes_only_its_prefix)
     cr_assert_eq(r.status, 200);
     cr_assert(r.body.len == 1 && r.body.data[0] == 's', "a refused write changed the value");
     zt_response_free(&r);
+}
+
+/* Tokens are never logged, not even at --log-level debug (which logs every error answer):
+ * neither a valid one nor a rejected one. */
+Test(auth, tokens_never_reach_the_error_log)
+{
+    cr_assert_eq(zt_status("PUT", "/k", WRITER, "v", 1), 201);
+    zt_expect_error_for("PUT", "/k", READER, "w", 1, 403);
+    zt_expect_error_for("GET", "/other", ARR, NULL, 0, 403);
+    zt_expect_error_for("GET", "/k", "Authorization: Bearer rejected-secret-51c\r\n", NULL, 0, 401);
+    zt_expect_error_for("GET", "/k", "Authorization: Basic basic-secret-8e2\r\n", NULL, 0, 401);
+    FILE *f = fopen(zt_srv()->errlog, "r");
+    cr_assert_not_null(f, "cannot read %s", zt_srv()->errlog);
+    static const char *const secrets[] = {"writer-token", "reader-token", "arr-token",
+                                          "rejected-secret-51c", "basic-secret-8e2"};
+    char line[4096];
+    int lines = 0;
+    while (fgets(line, sizeof line, f)) {
+        lines++;
+        for (size_t i = 0; i < sizeof secrets / sizeof *secrets; i++)
+            cr_assert_null(strstr(line, secrets[i]), "a token is in the log: %s", line);
+    }
+    fclose(f);
+    cr_assert_gt(lines, 0, "nothing logged at debug level: the check above saw nothing");
 }
