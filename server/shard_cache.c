@@ -3,6 +3,8 @@
  * guards both; loading from disk happens outside it. */
 #include "shard_cache.h"
 
+#include "zd_hash.h"
+
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -27,14 +29,6 @@ struct sh_cache {
     sh_cache_entry *head, *tail;
     pthread_mutex_t mu;
 };
-
-static uint64_t hash_key(const char *key)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (const unsigned char *p = (const unsigned char *)key; *p; p++)
-        h = (h ^ *p) * 1099511628211ull;
-    return h;
-}
 
 /* Memory an entry holds for its decoded index. */
 static uint64_t entry_bytes(const sh_cache_entry *e)
@@ -134,7 +128,7 @@ static void insert(sh_cache *c, sh_cache_entry *e)
 int sh_cache_acquire(sh_cache *c, const char *key, const zd_shard_layout *l, sh_cache_entry **entry,
                      sh_file **file, zd_error *err)
 {
-    uint64_t h = hash_key(key);
+    uint64_t h = zd_hash_str(key);
     pthread_mutex_lock(&c->mu);
     sh_cache_entry *e = find(c, key, h);
     if (e && !zd_shard_layout_equal(&e->file->layout, l)) {
@@ -201,7 +195,7 @@ void sh_cache_release(sh_cache *c, sh_cache_entry *e)
 void sh_cache_drop(sh_cache *c, const char *key)
 {
     pthread_mutex_lock(&c->mu);
-    sh_cache_entry *e = find(c, key, hash_key(key));
+    sh_cache_entry *e = find(c, key, zd_hash_str(key));
     if (e) detach(c, e);
     pthread_mutex_unlock(&c->mu);
 }

@@ -1,6 +1,8 @@
 /* shard_mem_cache.c: decoded memory-store shards by key and ETag (see shard_mem_cache.h). */
 #include "shard_mem_cache.h"
 
+#include "zd_hash.h"
+
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -23,11 +25,7 @@ static sh_mem_cached *slots[SLOTS];
 
 static size_t slot_of(const char *key)
 {
-    uint64_t h = 1469598103934665603ull;
-    for (const char *p = key; *p; p++) {
-        h ^= (unsigned char)*p;
-        h *= 1099511628211ull;
-    }
+    uint64_t h = zd_hash_str(key);
     return (size_t)(h ^ (h >> 32)) & (SLOTS - 1);
 }
 

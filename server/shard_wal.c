@@ -16,6 +16,7 @@
 
 #include "zd_checked.h"
 #include "zd_crc32c.h"
+#include "zd_hash.h"
 #include "zd_key.h"
 #include "zd_le.h"
 #include "zd_limits.h"
@@ -63,11 +64,10 @@ struct sh_wal {
     wal_lane lanes[WAL_LANES];
 };
 
+/* Never 0: a key set slot of 0 is empty. */
 static uint64_t key_hash(const char *key)
 {
-    uint64_t h = 1469598103934665603ull;
-    for (const unsigned char *p = (const unsigned char *)key; *p; p++)
-        h = (h ^ *p) * 1099511628211ull;
+    uint64_t h = zd_hash_str(key);
     return h ? h : 1;
 }
 
