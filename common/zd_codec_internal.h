@@ -1,11 +1,12 @@
 /* zd_codec_internal.h: what the codec chain's files share and nobody else sees — the chain
  * structure, the per-codec parse / write-JSON / encode / decode functions the chain dispatches
- * to, the per-thread context with its scratch buffers, and the strided copy used by transpose
- * and sharding. */
+ * to, the per-thread context with its scratch buffers. Transpose and sharding move elements
+ * with the selections' strided copy (zd_copy_strided in zd_select.h). */
 #ifndef ZD_CODEC_INTERNAL_H
 #define ZD_CODEC_INTERNAL_H
 
 #include "zd_codec.h"
+#include "zd_select.h"
 
 #include <zlib.h>
 #include <zstd.h>
@@ -110,13 +111,6 @@ int zd_codec_config_fields(const cJSON *cfg, const char *codec, const char *cons
 int zd_codec_config_int(const cJSON *cfg, const char *codec, const char *field, int lo, int hi,
                         int *out, zd_error *err);
 cJSON *zd_codec_json_new(const char *name, cJSON **config);
-
-/* Strided element copy of an ndim box `shape`; strides in bytes. Contiguous inner runs are
- * merged into single memcpy calls. */
-void zd_codec_copy_strided(int ndim, const uint64_t *shape, size_t elsize, uint8_t *dst,
-                           const size_t *dst_stride, const uint8_t *src, const size_t *src_stride);
-/* C-order byte strides of a dense array. */
-void zd_codec_dense_strides(int ndim, const uint64_t *shape, size_t elsize, size_t *stride);
 
 /* transpose */
 int zd_codec_transpose_parse(zd_codec_step *s, const cJSON *cfg, int ndim, zd_error *err);

@@ -214,8 +214,8 @@ typedef struct shard_geometry {
 
 static void geometry(const zd_codec_chain *c, shard_geometry *g)
 {
-    zd_codec_dense_strides(c->ab_spec.ndim, c->ab_spec.shape, c->elsize, g->shard_stride);
-    zd_codec_dense_strides(c->ab_spec.ndim, c->shard->chunk_shape, c->elsize, g->inner_stride);
+    zd_dense_strides(c->ab_spec.ndim, c->ab_spec.shape, c->elsize, g->shard_stride);
+    zd_dense_strides(c->ab_spec.ndim, c->shard->chunk_shape, c->elsize, g->inner_stride);
 }
 
 /* Byte offset of inner chunk k's first element in the decoded shard. */
@@ -264,8 +264,8 @@ int zd_codec_sharding_encode(const zd_codec_chain *c, zd_codec_ctx *ctx, const u
     for (uint64_t k = 0; k < l->nchunks; k++) {
         const uint8_t *chunk = in + chunk_origin(sh, &geo, k);
         if (!sh->contiguous) {
-            zd_codec_copy_strided(l->ndim, sh->chunk_shape, c->elsize, g->data, geo.inner_stride,
-                                  chunk, geo.shard_stride);
+            zd_copy_strided(l->ndim, sh->chunk_shape, c->elsize, g->data, geo.inner_stride, chunk,
+                            geo.shard_stride);
             chunk = g->data;
         }
         size_t start = out->len;
@@ -325,8 +325,8 @@ int zd_codec_sharding_decode(const zd_codec_chain *c, zd_codec_ctx *ctx, const u
                                    sh->contiguous ? chunk : g->data, inner->decoded_size, err);
         if (rc) return rc;
         if (!sh->contiguous)
-            zd_codec_copy_strided(l->ndim, sh->chunk_shape, c->elsize, chunk, geo.shard_stride,
-                                  g->data, geo.inner_stride);
+            zd_copy_strided(l->ndim, sh->chunk_shape, c->elsize, chunk, geo.shard_stride, g->data,
+                            geo.inner_stride);
     }
     return 0;
 }

@@ -56,11 +56,11 @@ void zd_codec_transpose_encode(const int *order, const zd_chunk_spec *spec, size
     uint64_t tshape[ZD_MAX_DIMS];
     size_t in_stride[ZD_MAX_DIMS], src[ZD_MAX_DIMS], dst[ZD_MAX_DIMS];
     zd_codec_transpose_shape(order, spec->ndim, spec->shape, tshape);
-    zd_codec_dense_strides(spec->ndim, spec->shape, elsize, in_stride);
-    zd_codec_dense_strides(spec->ndim, tshape, elsize, dst);
+    zd_dense_strides(spec->ndim, spec->shape, elsize, in_stride);
+    zd_dense_strides(spec->ndim, tshape, elsize, dst);
     for (int i = 0; i < spec->ndim; i++)
         src[i] = in_stride[order[i]];
-    zd_codec_copy_strided(spec->ndim, tshape, elsize, out, dst, in, src);
+    zd_copy_strided(spec->ndim, tshape, elsize, out, dst, in, src);
 }
 
 void zd_codec_transpose_decode(const int *order, const zd_chunk_spec *spec, size_t elsize,
@@ -69,9 +69,9 @@ void zd_codec_transpose_decode(const int *order, const zd_chunk_spec *spec, size
     uint64_t tshape[ZD_MAX_DIMS];
     size_t t_stride[ZD_MAX_DIMS], src[ZD_MAX_DIMS], dst[ZD_MAX_DIMS];
     zd_codec_transpose_shape(order, spec->ndim, spec->shape, tshape);
-    zd_codec_dense_strides(spec->ndim, tshape, elsize, t_stride);
-    zd_codec_dense_strides(spec->ndim, spec->shape, elsize, dst);
+    zd_dense_strides(spec->ndim, tshape, elsize, t_stride);
+    zd_dense_strides(spec->ndim, spec->shape, elsize, dst);
     for (int i = 0; i < spec->ndim; i++)
         src[order[i]] = t_stride[i];
-    zd_codec_copy_strided(spec->ndim, spec->shape, elsize, out, dst, in, src);
+    zd_copy_strided(spec->ndim, spec->shape, elsize, out, dst, in, src);
 }

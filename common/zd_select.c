@@ -228,6 +228,12 @@ static void plan_run(const copy_plan *p, const uint8_t *src, uint8_t *dst, size_
     }
     int inner = ZD_MAX_DIMS - 1;
     int outer = ZD_MAX_DIMS - p->ndim;
+    /* A run contiguous on both sides becomes one wider element, so the next dimension is the
+     * loop and short runs (a small inner chunk's rows) are fixed-size copies, not memcpy calls. */
+    if (p->ndim >= 2 && p->src_stride[inner] == elem && p->dst_stride[inner] == elem) {
+        elem *= (size_t)p->count[inner];
+        inner--;
+    }
     uint64_t idx[ZD_MAX_DIMS] = {0};
     for (;;) {
         copy_run(dst, p->dst_stride[inner], src, p->src_stride[inner], p->count[inner], elem);
@@ -283,4 +289,23 @@ void zd_part_gather(const zd_selection *s, const zd_chunk_part *part, size_t ele
     size_t chunk_off, out_off;
     plan_part(s, part, elem_size, false, &p, &chunk_off, &out_off);
     plan_run(&p, (const uint8_t *)in + out_off, (uint8_t *)chunk + chunk_off, elem_size);
+}
+
+void zd_copy_strided(int ndim, const uint64_t *shape, size_t elem_size, void *dst,
+                     const size_t *dst_stride, const void *src, const size_t *src_stride)
+{
+    copy_plan p;
+    p.ndim = 0;
+    for (int d = ndim - 1; d >= 0; d--)
+        plan_add_outer(&p, shape[d], src_stride[d], dst_stride[d]);
+    plan_run(&p, src, dst, elem_size);
+}
+
+void zd_dense_strides(int ndim, const uint64_t *shape, size_t elem_size, size_t *stride)
+{
+    size_t s = elem_size;
+    for (int d = ndim - 1; d >= 0; d--) {
+        stride[d] = s;
+        s *= (size_t)shape[d];
+    }
 }

@@ -80,4 +80,13 @@ void zd_part_scatter(const zd_selection *s, const zd_chunk_part *part, size_t el
 void zd_part_gather(const zd_selection *s, const zd_chunk_part *part, size_t elem_size,
                     const void *in, void *chunk);
 
+/* The strided copy behind the two above, shared with the codecs (transpose, sharding): an
+ * `ndim` box of `shape` elements of `elem_size` bytes, byte strides on both sides. Dimensions
+ * of one element are dropped and contiguous neighbours merged into single memcpy runs. */
+void zd_copy_strided(int ndim, const uint64_t *shape, size_t elem_size, void *dst,
+                     const size_t *dst_stride, const void *src, const size_t *src_stride);
+
+/* C-order byte strides of a dense array. */
+void zd_dense_strides(int ndim, const uint64_t *shape, size_t elem_size, size_t *stride);
+
 #endif

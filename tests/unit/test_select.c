@@ -1,7 +1,8 @@
 /* test_select.c: unit tests for selections: chunk iteration, per-chunk regions and the strided
  * scatter (read) / gather (write) copies, checked against a naive element-by-element reference
  * over random (seeded) 0-D..4-D arrays, chunkings, steps and element sizes, edge chunks
- * included; plus validation errors and known answers. */
+ * included; the shared strided copy (zd_copy_strided) on transposes and sub-boxes; plus
+ * validation errors and known answers. */
 #include <criterion/criterion.h>
 
 #include "zd_select.h"
@@ -398,4 +399,74 @@ Test(select, whole_chunk_reads_are_one_contiguous_copy)
     cr_assert_eq(memcmp(out, f.chunks[chunk_linear(&f.grid, p.coords)], sizeof out), 0);
     cr_assert_not(zd_chunk_iter_next(&it, &p));
     fixture_free(&f);
+}
+
+/* zd_copy_strided with the strides of a random permutation (a transpose, as the transpose
+ * codec uses it) and of a sub-box (a sharding inner chunk), against element-by-element
+ * copies; element sizes include ones without a fixed-size fast path. */
+Test(select, copy_strided_permuted_and_sub_box_against_naive_reference)
+{
+    rng_state = 0xD1B54A32D192ED03ull;
+    static const size_t elems[] = {1, 2, 3, 4, 8, 16};
+    for (int i = 0; i < 400; i++) {
+        int ndim = 1 + (int)rnd(4);
+        size_t elem = elems[rnd(6)];
+        uint64_t shape[4], total = 1, box[4];
+        int perm[4];
+        for (int d = 0; d < ndim; d++) {
+            shape[d] = 1 + rnd(6);
+            box[d] = 1 + rnd(shape[d]);
+            total *= shape[d];
+            perm[d] = d;
+        }
+        for (int d = ndim - 1; d > 0; d--) {
+            int j = (int)rnd((uint64_t)d + 1), t = perm[d];
+            perm[d] = perm[j];
+            perm[j] = t;
+        }
+        uint8_t *src = malloc(total * elem), *got = malloc(total * elem);
+        uint8_t *want = malloc(total * elem);
+        for (uint64_t e = 0; e < total * elem; e++)
+            src[e] = value_byte(e / elem, e % elem);
+        /* Transpose: dst dimension d walks src dimension perm[d]. */
+        uint64_t tshape[4];
+        size_t sstride[4], dstride[4], tsrc[4];
+        zd_dense_strides(ndim, shape, elem, sstride);
+        for (int d = 0; d < ndim; d++) {
+            tshape[d] = shape[perm[d]];
+            tsrc[d] = sstride[perm[d]];
+        }
+        zd_dense_strides(ndim, tshape, elem, dstride);
+        zd_copy_strided(ndim, tshape, elem, got, dstride, src, tsrc);
+        for (uint64_t lin = 0; lin < total; lin++) {
+            uint64_t rest = lin;
+            size_t s_off = 0;
+            for (int d = ndim - 1; d >= 0; d--) {
+                s_off += (size_t)(rest % tshape[d]) * tsrc[d];
+                rest /= tshape[d];
+            }
+            memcpy(want + lin * elem, src + s_off, elem);
+        }
+        cr_assert_eq(memcmp(got, want, total * elem), 0, "transpose case %d", i);
+        /* Sub-box: gather the leading box[] corner of src into a dense buffer. */
+        size_t bstride[4];
+        uint64_t btotal = 1;
+        for (int d = 0; d < ndim; d++)
+            btotal *= box[d];
+        zd_dense_strides(ndim, box, elem, bstride);
+        zd_copy_strided(ndim, box, elem, got, bstride, src, sstride);
+        for (uint64_t lin = 0; lin < btotal; lin++) {
+            uint64_t rest = lin;
+            size_t s_off = 0;
+            for (int d = ndim - 1; d >= 0; d--) {
+                s_off += (size_t)(rest % box[d]) * sstride[d];
+                rest /= box[d];
+            }
+            memcpy(want + lin * elem, src + s_off, elem);
+        }
+        cr_assert_eq(memcmp(got, want, btotal * elem), 0, "sub-box case %d", i);
+        free(src);
+        free(got);
+        free(want);
+    }
 }
