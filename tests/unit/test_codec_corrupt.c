@@ -230,7 +230,10 @@ static void mutate_all(const char *json, bool checksummed, uint32_t seed)
         cr_assert(rc == 0 || rc == ZD_ECORRUPT, "iteration %d: rc %d", iter, rc);
         if (checksummed && changed)
             cr_assert_neq(rc, 0, "iteration %d: a changed encoding was accepted", iter);
-        if (rc == 0 && !changed) cr_assert_arr_eq(out, chunk, sizeof out);
+        if (!changed) {
+            cr_assert_eq(rc, 0, "iteration %d: the unchanged encoding was refused", iter);
+            cr_assert_arr_eq(out, chunk, sizeof out);
+        }
     }
     free(m);
     zd_buf_free(&enc);
