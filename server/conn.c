@@ -298,7 +298,16 @@ static int cn_on_headers_complete(llhttp_t *p)
     size_t elen;
     const char *expect = cn_header_get(c, "expect", &elen);
     bool expect_continue = expect && zd_ascii_caseeq(expect, elen, "100-continue");
-    if (r->has_length && r->content_length > cfg->max_body) {
+    size_t hlen, telen;
+    const char *te = cn_header_get(c, "transfer-encoding", &telen);
+    if (llhttp_get_http_major(p) != 1) {
+        rs_error(c, 505, "HTTP version not supported", "this server speaks HTTP/1.0 and 1.1");
+    } else if (r->http_minor >= 1 && !cn_header_get(c, "host", &hlen)) {
+        rs_error(c, 400, "bad request", "an HTTP/1.1 request needs a Host header");
+    } else if (te && !zd_ascii_caseeq(te, telen, "chunked")) {
+        /* llhttp strips a final "chunked" but would store the bytes still gzip-coded */
+        rs_error(c, 501, "not implemented", "the only supported transfer coding is chunked");
+    } else if (r->has_length && r->content_length > cfg->max_body) {
         mt_event(MT_EV_ERR_TOO_LARGE);
         rs_error(c, 413, "body too large", "Content-Length %lu exceeds the limit of %lu bytes",
                  (unsigned long)r->content_length, (unsigned long)cfg->max_body);

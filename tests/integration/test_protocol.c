@@ -1,7 +1,9 @@
 /* test_protocol.c: HTTP/1.1 connection behaviour: keep-alive reuse, pipelining (several
  * requests in one write, answers in order; refused requests with bodies in the middle; large
  * answers queued behind a slow reader), a request trickled one byte at a time, chunked request
- * bodies, `Expect: 100-continue`, `Connection: close` and HTTP/1.0. */
+ * bodies, `Expect: 100-continue`, `Connection: close`, HTTP/1.0, and the refusals RFC 9112 asks
+ * for: no Host in HTTP/1.1 (400), another HTTP version (505), a transfer coding but chunked (501).
+ */
 #include <criterion/criterion.h>
 
 #include "zt_fixture.h"
@@ -209,4 +211,37 @@ Test(protocol, pipelined_large_answers_wait_for_a_slow_reader)
     zt_conn_close(&c);
     zd_buf_free(&batch);
     free(v);
+}
+
+/* Send raw request text and expect an error status with a JSON body; nothing stored at /bad. */
+static void raw_refused(const char *request, int status)
+{
+    zt_conn c;
+    cr_assert_eq(zt_conn_open_server(&c, zt_srv()), 0);
+    cr_assert_eq(zt_sendf(&c, "%s", request), 0);
+    zt_response r;
+    cr_assert_eq(zt_read_response(&c, &r, false), 0, "no answer to: %s", request);
+    zt_expect_error(&r, status);
+    zt_response_free(&r);
+    zt_conn_close(&c);
+    cr_assert_eq(zt_status("GET", "/bad", NULL, NULL, 0), 404, "refused request stored a value");
+}
+
+Test(protocol, http_1_1_without_host_400)
+{
+    raw_refused("PUT /bad HTTP/1.1\r\nContent-Length: 1\r\n\r\nx", 400);
+    raw_refused("GET /bad HTTP/1.1\r\n\r\n", 400);
+}
+
+Test(protocol, other_http_versions_505)
+{
+    raw_refused("PUT /bad HTTP/2.0\r\nHost: t\r\nContent-Length: 1\r\n\r\nx", 505);
+}
+
+Test(protocol, transfer_codings_other_than_chunked_501)
+{
+    /* llhttp removes the chunked framing but would hand over still gzip-coded bytes */
+    raw_refused("PUT /bad HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
+                "1\r\nx\r\n0\r\n\r\n",
+                501);
 }
