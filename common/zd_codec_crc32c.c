@@ -3,6 +3,7 @@
 #include "zd_codec_internal.h"
 
 #include "zd_crc32c.h"
+#include "zd_le.h"
 
 static const char *const crc32c_fields[] = {NULL};
 
@@ -14,8 +15,8 @@ int zd_codec_crc32c_parse(const cJSON *cfg, zd_error *err)
 int zd_codec_crc32c_encode(const uint8_t *in, size_t n, zd_buf *out, zd_error *err)
 {
     uint32_t crc = zd_crc32c(0, in, n);
-    uint8_t trailer[4] = {(uint8_t)crc, (uint8_t)(crc >> 8), (uint8_t)(crc >> 16),
-                          (uint8_t)(crc >> 24)};
+    uint8_t trailer[4];
+    zd_le_put(trailer, crc, 4);
     if (zd_buf_reserve(out, n + 4) != 0)
         return zd_error_set(err, ZD_ENOMEM, "crc32c: out of memory");
     zd_buf_append(out, in, n);
@@ -27,9 +28,7 @@ int zd_codec_crc32c_check(const uint8_t *in, size_t n, size_t *payload, zd_error
 {
     if (n < 4)
         return zd_error_set(err, ZD_ECORRUPT, "crc32c: %zu bytes, shorter than the checksum", n);
-    const uint8_t *t = in + n - 4;
-    uint32_t stored =
-        (uint32_t)t[0] | (uint32_t)t[1] << 8 | (uint32_t)t[2] << 16 | (uint32_t)t[3] << 24;
+    uint32_t stored = (uint32_t)zd_le_get(in + n - 4, 4);
     uint32_t actual = zd_crc32c(0, in, n - 4);
     if (stored != actual)
         return zd_error_set(err, ZD_ECORRUPT,

@@ -1,6 +1,8 @@
 /* keylock.c: striped per-key reader-writer locks (see keylock.h). */
 #include "keylock.h"
 
+#include "zd_hash.h"
+
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -13,14 +15,9 @@ static pthread_rwlock_t kl_table[KL_STRIPES] = {
 static _Atomic unsigned kl_streams[KL_STRIPES]; /* open streams per stripe */
 static atomic_bool kl_in_place[KL_STRIPES];     /* a key was changed in place */
 
-/* FNV-1a, good enough to spread keys over the stripes. */
 static unsigned kl_index(const char *key, size_t len)
 {
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)key[i];
-        h *= 1099511628211ull;
-    }
+    uint64_t h = zd_hash_mem(key, len);
     return (unsigned)((h ^ (h >> 32)) & (KL_STRIPES - 1));
 }
 

@@ -13,6 +13,7 @@
 #include "zd_buf.h"
 #include "zd_checked.h"
 #include "zd_error.h"
+#include "zd_hash.h"
 
 #include <inttypes.h>
 #include <pthread.h>
@@ -66,20 +67,10 @@ static mem_val *mem_val_new(mem_store *s, uint8_t *data, size_t len)
     return v;
 }
 
-static size_t mem_hash(const char *key, size_t len)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)key[i];
-        h *= 1099511628211ull;
-    }
-    return (size_t)h;
-}
-
 /* The slot pointing at key's entry (or the NULL slot at its bucket's end). Lock held. */
 static mem_ent **mem_find(mem_store *s, const char *key, size_t len)
 {
-    mem_ent **p = &s->buckets[mem_hash(key, len) & (s->nbuckets - 1)];
+    mem_ent **p = &s->buckets[(size_t)zd_hash_mem(key, len) & (s->nbuckets - 1)];
     while (*p && ((*p)->klen != len || memcmp((*p)->key, key, len) != 0))
         p = &(*p)->next;
     return p;
@@ -94,7 +85,7 @@ static void mem_grow(mem_store *s)
         mem_ent *e = s->buckets[i], *next;
         for (; e; e = next) {
             next = e->next;
-            size_t h = mem_hash(e->key, e->klen) & (n - 1);
+            size_t h = (size_t)zd_hash_mem(e->key, e->klen) & (n - 1);
             e->next = b[h];
             b[h] = e;
         }
