@@ -24,7 +24,7 @@ sources_of() { # the sources one harness links, as the meson libraries group the
     case $1 in
     meta) echo "${base[@]}" "${zarr[@]}" ;;
     shard_index | batch) echo "${base[@]}" "${shard[@]}" ;;
-    shard_header) echo "${base[@]}" "${http[@]}" "${shard[@]}" "$root/server/shard_header.c" ;;
+    shard_header) echo "${base[@]}" "${http[@]}" "${shard[@]}" "$root/server/api/native/shard_header.c" ;;
     *) echo "${base[@]}" "${http[@]}" ;;
     esac
 }
@@ -49,7 +49,7 @@ for name in "${harnesses[@]}"; do
     bin="$out/fuzz_$name"
     # shellcheck disable=SC2046 # the source list is split on purpose
     clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
-        -fno-sanitize-recover=undefined -I"$root/common" -I"$root/server" \
+        -fno-sanitize-recover=undefined -I"$root/common" -I"$root/server/api/native" -I"$root/server/shard" -I"$root/server/keyspace" \
         "$here/fuzz_$name.c" $(sources_of "$name") -lcjson -lm -o "$bin"
     mkdir -p "$out/corpus/$name" "$out/crashes/$name"
     echo "== fuzz_$name for ${seconds}s"
