@@ -1,16 +1,40 @@
 #!/usr/bin/env bash
-# Installs zarrd's build and test dependencies on a fresh Debian 12 machine
-# (idempotent: apt-get runs only when a package is missing) and builds the
-# project into ./build.  Usage: deploy/setup.sh [--no-build]
-# nginx is only for the scale-out test (tests/production/scaleout.sh runs its own
-# instances on loopback ports): installing it must not start a system nginx on port 80.
+# Installs zarrd's Debian 12 packages (idempotent: apt-get runs only when a package is
+# missing) and builds the project into ./build.
+#   deploy/setup.sh              build dependencies, then build
+#   deploy/setup.sh --no-build   build dependencies only
+#   deploy/setup.sh --test       also the test peers (the third-party clients and servers the
+#                                suite runs against); tests/run.sh calls it with --no-build
+# Services in the installed packages (nginx, ...) are not started: the tests run their own
+# instances on loopback ports.
 set -euo pipefail
 
-packages=(meson ninja-build pkg-config gcc libuv1-dev libzstd-dev zlib1g-dev
-          libcjson-dev libcriterion-dev node-llhttp curl zstd gzip clang-format nginx)
+# What zarrd needs to build and run (libssl-dev: libcrypto's SHA-256 / HMAC / MD5 for S3;
+# libexpat1-dev: the XML parser for S3 and WebDAV request bodies).
+build_packages=(meson ninja-build pkg-config gcc libuv1-dev libzstd-dev zlib1g-dev
+                libcjson-dev libcriterion-dev node-llhttp libssl-dev libexpat1-dev curl)
+
+# Peers the test suite runs against, as users deploy them (/usr/bin/python3 is Debian's).
+test_packages=(zstd gzip clang-format nginx wrk
+               awscli python3-boto3 s3cmd rclone gdal-bin
+               python3-fsspec python3-aiohttp python3-requests python3-zarr
+               cadaver litmus chromium)
+
+build=1
+want=("${build_packages[@]}")
+for arg in "$@"; do
+    case $arg in
+    --no-build) build=0 ;;
+    --test) want+=("${test_packages[@]}") ;;
+    *)
+        echo "usage: deploy/setup.sh [--no-build] [--test]" >&2
+        exit 2
+        ;;
+    esac
+done
 
 missing=()
-for p in "${packages[@]}"; do
+for p in "${want[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
         missing+=("$p")
 done
@@ -29,12 +53,13 @@ if [ ${#missing[@]} -gt 0 ]; then
         $sudo chmod +x "$policy"
         own_policy=1
     fi
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" || status=$?
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
+        "${missing[@]}" || status=$?
     [ "$own_policy" -eq 0 ] || $sudo rm -f "$policy"
     [ "${status:-0}" -eq 0 ] || exit "$status"
 fi
 
-[ "${1:-}" = "--no-build" ] && exit 0
+[ "$build" -eq 1 ] || exit 0
 
 cd "$(dirname "$0")/.."
 [ -d build ] || meson setup build --buildtype=release

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs zarrd's whole test suite, the command the README and .ci/run use:
-#   1. installs missing Debian packages (deploy/setup.sh --no-build),
+#   1. installs missing Debian packages, the test peers included (deploy/setup.sh --test --no-build),
 #   2. builds and tests a normal build in build/,
 #   3. builds and tests an ASan+UBSan build in build-asan/ (the sanitizer leg),
 # and ends with one line "tests: N passed, N failed" summed over both legs.
@@ -8,7 +8,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-deploy/setup.sh --no-build || exit 1
+deploy/setup.sh --test --no-build || exit 1
 
 passed=0
 failed=0

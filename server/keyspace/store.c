@@ -10,7 +10,8 @@
 
 #define ST_LIST_MAX (1u << 22) /* entries in one listing */
 
-int st_list_add(st_list *l, const char *name, size_t len, uint64_t size, bool dir)
+int st_list_add(st_list *l, const char *name, size_t len, uint64_t size, uint64_t mtime_ns,
+                bool dir)
 {
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 64;
@@ -26,7 +27,7 @@ int st_list_add(st_list *l, const char *name, size_t len, uint64_t size, bool di
     memcpy(copy, name, len);
     if (dir) copy[len++] = '/';
     copy[len] = '\0';
-    l->v[l->n++] = (st_entry){.name = copy, .size = size, .dir = dir};
+    l->v[l->n++] = (st_entry){.name = copy, .size = size, .mtime_ns = mtime_ns, .dir = dir};
     return 0;
 }
 

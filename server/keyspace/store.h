@@ -29,6 +29,7 @@
 
 typedef struct st_stat {
     uint64_t size;
+    uint64_t mtime_ns;      /* last modification, ns since the epoch (Last-Modified) */
     char etag[ST_ETAG_MAX]; /* strong entity-tag, quotes included */
 } st_stat;
 
@@ -75,6 +76,7 @@ typedef struct st_patch {
 typedef struct st_entry {
     char *name;
     uint64_t size;
+    uint64_t mtime_ns; /* last modification (0 where the store keeps none, e.g. memory dirs) */
     bool dir;
 } st_entry;
 
@@ -122,7 +124,8 @@ int st_mem_create(st_store **out);
 
 /* Listing helpers shared by the backends and the handler; st_list_add appends '/' to a
  * directory's name. */
-int st_list_add(st_list *l, const char *name, size_t len, uint64_t size, bool dir);
+int st_list_add(st_list *l, const char *name, size_t len, uint64_t size, uint64_t mtime_ns,
+                bool dir);
 void st_list_free(st_list *l);
 
 /* Check pieces for patch_many against the current size: ZD_ERANGE if one starts beyond the

@@ -171,6 +171,7 @@ static uint64_t fs_mtime_ns(const struct stat *st)
 void fs_etag(const struct stat *st, st_stat *out)
 {
     out->size = (uint64_t)st->st_size;
+    out->mtime_ns = fs_mtime_ns(st);
     snprintf(out->etag, sizeof out->etag, "\"%" PRIx64 "-%" PRIx64 "-%" PRIx64 "\"",
              (uint64_t)st->st_ino, (uint64_t)st->st_size, fs_mtime_ns(st));
 }
@@ -519,10 +520,11 @@ static int fs_list_dir(int fd, char *rel, size_t rel_len, bool recursive, st_lis
         if (fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW)) continue; /* vanished meanwhile */
         memcpy(rel + rel_len, name, nlen + 1);
         if (S_ISREG(st.st_mode)) {
-            rc = st_list_add(out, rel, rel_len + nlen, (uint64_t)st.st_size, false);
+            rc = st_list_add(out, rel, rel_len + nlen, (uint64_t)st.st_size, fs_mtime_ns(&st),
+                             false);
         } else if (S_ISDIR(st.st_mode)) {
             if (!recursive) {
-                rc = st_list_add(out, rel, rel_len + nlen, 0, true);
+                rc = st_list_add(out, rel, rel_len + nlen, 0, fs_mtime_ns(&st), true);
                 continue;
             }
             int sub = openat(dirfd(d), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

@@ -27,6 +27,7 @@ typedef struct mem_val {
     atomic_long refs;
     uint8_t *data;
     size_t len;
+    uint64_t mtime_ns; /* when this value was made (Last-Modified) */
     char etag[ST_ETAG_MAX];
 } mem_val;
 
@@ -63,6 +64,9 @@ static mem_val *mem_val_new(mem_store *s, uint8_t *data, size_t len)
     atomic_init(&v->refs, 1);
     v->data = data;
     v->len = len;
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    v->mtime_ns = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
     snprintf(v->etag, sizeof v->etag, "\"m%" PRIx64 "-%zx\"", atomic_fetch_add(&s->gen, 1), len);
     return v;
 }
@@ -98,6 +102,7 @@ static void mem_grow(mem_store *s)
 static void mem_stat_of(const mem_val *v, st_stat *out)
 {
     out->size = v->len;
+    out->mtime_ns = v->mtime_ns;
     memcpy(out->etag, v->etag, sizeof out->etag);
 }
 
@@ -437,9 +442,9 @@ static int mem_list(st_store *base, const char *prefix, bool recursive, st_list 
             }
             const char *slash = recursive ? NULL : memchr(rest, '/', rlen);
             if (slash)
-                rc = st_list_add(out, rest, (size_t)(slash - rest), 0, true);
+                rc = st_list_add(out, rest, (size_t)(slash - rest), 0, 0, true);
             else
-                rc = st_list_add(out, rest, rlen, e->val->len, false);
+                rc = st_list_add(out, rest, rlen, e->val->len, e->val->mtime_ns, false);
         }
     pthread_rwlock_unlock(&s->lock);
     return rc;
