@@ -61,10 +61,10 @@ static int walk_one(const ks_root *ks, int dir, const char *name, int flags)
         return -e;
     }
     struct stat st;
-    int e = fstat(fd, &st) != 0     ? errno
-            : S_ISLNK(st.st_mode)   ? ELOOP /* O_PATH | O_NOFOLLOW opens the link itself */
+    int e = fstat(fd, &st) != 0    ? errno
+            : S_ISLNK(st.st_mode)  ? ELOOP /* O_PATH | O_NOFOLLOW opens the link itself */
             : st.st_dev != ks->dev ? EXDEV
-                                    : 0;
+                                   : 0;
     if (e) {
         close(fd);
         return -e;
@@ -119,8 +119,9 @@ static int make_dirs(const ks_root *ks, const char *path)
         if (!slash) flags = O_RDONLY | O_DIRECTORY; /* the parent itself: fsync-able */
         if (next == 0) next = walk_one(ks, cur, name, flags);
         if (next == -ENOENT) {
-            next = mkdirat(cur, name, 0755) != 0 && errno != EEXIST ? -errno
-                                                                    : walk_one(ks, cur, name, flags);
+            next = mkdirat(cur, name, 0755) != 0 && errno != EEXIST
+                       ? -errno
+                       : walk_one(ks, cur, name, flags);
         }
         if (cur != ks->root_fd) close_quietly(cur);
         if (next < 0 || !slash) return next;
