@@ -52,9 +52,7 @@ static void shard_finish(cn_conn *c)
     sh_http_response rs = {0};
     sh_http_handle(c->w->shared->shards, &rq, &rs);
     if (rs.status >= 400) {
-        if (rs.status == 500) mt_event(MT_EV_ERR_IO);
-        if (rs.status == 503) mt_event(MT_EV_ERR_NOMEM);
-        if (rs.status == 507) mt_event(MT_EV_ERR_NOSPACE);
+        mt_error_status(rs.status);
         rs_error(c, rs.status, rs.error, "%s", rs.detail.msg);
     } else {
         rs_begin(c, rs.status);
