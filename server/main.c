@@ -17,6 +17,7 @@
  * accepting, finish in-flight requests, and the process exits 0. */
 #include "access_log.h"
 #include "auth.h"
+#include "io_pool.h"
 #include "log.h"
 #include "metrics.h"
 #include "options.h"
@@ -93,6 +94,7 @@ int main(int argc, char **argv)
         break;
     }
     signal(SIGPIPE, SIG_IGN);
+    iop_init(cfg.io_threads);
 
     au_table *auth = NULL;
     if (cfg.token_file) {

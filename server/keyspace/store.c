@@ -39,6 +39,11 @@ void st_list_free(st_list *l)
     *l = (st_list){0};
 }
 
+bool st_writes_block(const st_store *s)
+{
+    return s->files && ks_fsync_mode_of(s->files) != KS_FSYNC_NONE;
+}
+
 bool st_key_reserved(const char *key, size_t len)
 {
     size_t i = 0;

@@ -8,6 +8,12 @@
  * request's preconditions under the key's lock (keylock.h) against the then-current value, so
  * If-Match / If-None-Match are race-free with respect to other writers.
  *
+ * Blocking: the calls that change a value (commit, patch_many, put_owned, remove) return only
+ * once the change is as durable as --fsync promises: they may fsync, wait for a group commit or
+ * copy a whole value, so front-ends call them on an I/O thread (http/io_pool.h, a handler's
+ * work step), never on an event loop, unless the store says they are cheap (st_writes_block).
+ * Reads (stat, open_read, read, list) and begin/write stay on the loop: page-cache work.
+ *
  * Every store has a per-key lock table (keys, keylock.h); a store whose values are files
  * under a root directory also exposes that key space (files, ks_root.h: the only code that
  * touches the disk), which the shard engine builds on. Writers of the fs store announce every
@@ -130,10 +136,6 @@ struct st_store {
     /* Entries under prefix ("" = root): direct children (values and "directories"), or with
      * recursive every value below, named by its path relative to the prefix. Unsorted. */
     int (*list)(st_store *s, const char *prefix, bool recursive, st_list *out);
-    /* --fsync batch (group commit): make every write done since the last call durable at
-     * once; the server holds those writes' answers until it returns. NULL when writes are
-     * synced one by one or not at all. */
-    int (*sync_all)(st_store *s);
     void (*destroy)(st_store *s);
 };
 
@@ -150,6 +152,10 @@ void st_list_free(st_list *l);
 /* Check pieces for patch_many against the current size: ZD_ERANGE if one starts beyond the
  * size the value has when it is applied, ZD_EOVERFLOW if an end overflows. */
 int st_patch_check(const st_patch *p, size_t n, uint64_t size);
+
+/* Whether the store's changes may block (fsync, group commit): the fs store under --fsync
+ * batch or always. Front-ends then run every change on an I/O thread. */
+bool st_writes_block(const st_store *s);
 
 /* True if any segment of key[0..len) starts with ST_RESERVED_PREFIX. */
 bool st_key_reserved(const char *key, size_t len);

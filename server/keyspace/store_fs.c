@@ -3,10 +3,11 @@
  * space (ks_root.h): keys are resolved beneath the root with no symbolic link followed
  * (ZD_EBADKEY, 400, otherwise), new files are born in its staging directory.
  *
- * Writes: PUT streams into a staging file, then fsync (--fsync always; with batch one syncfs
- * per loop turn covers every write of that turn before their answers go out, see sync_all),
- * and under the key's change bracket (fs_change_begin): parents made, precondition check,
- * mtime bump, rename over the key (atomic replace); then the directories are fsynced (always).
+ * Writes: PUT streams into a staging file, then fsync (--fsync always), and under the key's
+ * change bracket (fs_change_begin): parents made, precondition check, mtime bump, rename over
+ * the key (atomic replace); then the directories are fsynced (always), or the write waits for
+ * a group commit, one syncfs shared by every write that waits meanwhile (batch, ks_group.h):
+ * commits block, so the HTTP layer runs them on its I/O threads.
  * PATCH is in store_fs_patch.c. DELETE unlinks under the bracket and removes parent
  * directories left empty (never the root). The `.zarrd-` segment prefix is refused in keys and
  * never listed.
@@ -71,11 +72,12 @@ int fs_sync(const fs_store *s, int fd)
     return s->fsync == KS_FSYNC_ALWAYS ? ks_fsync(fd, false) : 0;
 }
 
-int fs_sync_published(const fs_store *s, const ks_entry *e)
+int fs_durable(const fs_store *s, const ks_entry *dir, bool published)
 {
+    if (s->fsync == KS_FSYNC_BATCH) return ks_commit_batch(s->ks);
     if (s->fsync != KS_FSYNC_ALWAYS) return 0;
-    int rc = ks_fsync(e->dirfd, false);
-    return rc ? rc : ks_sync_staging(s->ks);
+    int rc = dir ? ks_fsync(dir->dirfd, false) : 0;
+    return rc || !published ? rc : ks_sync_staging(s->ks);
 }
 
 /* ---- stat / read ---- */
@@ -211,7 +213,7 @@ static int fs_put_commit(st_writer *base, const st_precond *pc, st_result *res)
     if (rc == 0) {
         res->created = !exists;
         fs_etag(&nst, &res->stat);
-        rc = fs_sync_published(s, &e);
+        rc = fs_durable(s, &e, true);
     }
     ks_entry_close(&e);
     fs_writer_free(w);
@@ -265,7 +267,7 @@ static int fs_remove(st_store *base, const char *key, const st_precond *pc, bool
     fs_change_end(s, key);
     if (rc == 0 && exists) {
         *existed = true;
-        fs_sync(s, e.dirfd);
+        rc = fs_durable(s, &e, false);
     }
     ks_entry_close(&e);
     if (rc == 0 && exists) ks_prune(s->ks, key);
@@ -284,12 +286,6 @@ static int fs_list_one(void *ctx, const char *rel, size_t len, const struct stat
 static int fs_list(st_store *base, const char *prefix, bool recursive, st_list *out)
 {
     return ks_list(((fs_store *)base)->ks, prefix, recursive, fs_list_one, out);
-}
-
-/* --fsync batch: one syncfs(2) makes every file and rename on the root's filesystem durable. */
-static int fs_sync_all(st_store *base)
-{
-    return ks_syncfs(((fs_store *)base)->ks);
 }
 
 /* ---- lifecycle ---- */
@@ -325,7 +321,6 @@ int st_fs_create(const char *root, const ks_opts *opts, st_store **out, zd_error
     s->base.patch_many = fs_patch_many;
     s->base.remove = fs_remove;
     s->base.list = fs_list;
-    s->base.sync_all = s->fsync == KS_FSYNC_BATCH ? fs_sync_all : NULL;
     s->base.destroy = fs_destroy;
     *out = &s->base;
     return 0;

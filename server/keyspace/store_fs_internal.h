@@ -26,10 +26,14 @@ void fs_etag(const struct stat *st, st_stat *out);
 /* Set fd's mtime to max(now, old mtime + 1 ns) and return its new stat (key lock held). */
 int fs_bump(int fd, const struct stat *old, struct stat *now_st);
 
-/* fsync fd / the entry's directory (and the staging directory after a publish) under
- * --fsync always; batch is one syncfs per loop turn (sync_all). */
+/* fsync fd under --fsync always (before the change becomes visible). */
 int fs_sync(const fs_store *s, int fd);
-int fs_sync_published(const fs_store *s, const ks_entry *e);
+
+/* After a change (locks released): make it durable per mode. always: fsync the directory the
+ * change renamed into or removed from (dir; NULL: none) and, when a staged file was published,
+ * the staging directory; batch: wait for the group commit (ks_commit_batch: blocks, so writes
+ * run on I/O threads); none: nothing. */
+int fs_durable(const fs_store *s, const ks_entry *dir, bool published);
 
 /* The PATCH entry points (store_fs_patch.c). */
 int fs_patch_begin(st_store *base, const char *key, uint64_t offset, st_writer **out);

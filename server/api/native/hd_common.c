@@ -12,6 +12,11 @@ st_store *hd_store(cn_conn *c)
     return c->w->shared->store;
 }
 
+void hd_offload(cn_conn *c, bool heavy)
+{
+    c->req.offload = heavy || st_writes_block(hd_store(c));
+}
+
 bool hd_cond_present(cn_conn *c)
 {
     size_t n;
