@@ -13,6 +13,7 @@ typedef struct fs_store {
     st_store base; /* base.files: the key space on disk; base.keys: the key locks */
     ks_root *ks;
     ks_fsync_mode fsync;
+    _Atomic uint64_t put_mem; /* bytes of PUT bodies held in memory (store_fs.c) */
 } fs_store;
 
 /* Begin / end a change of key: its exclusive lock and the change announcement (keylock.h; the
