@@ -4,10 +4,13 @@
  * The pool is libuv's thread pool (uv_queue_work: bounded, shared by every loop, completion
  * delivered back on the loop that queued the work), sized once at start-up by iop_init.
  *
- * What stays on the loops, by measurement (tests/bench/RESULTS-http.md, "I/O threads"):
- * page-cache reads (GET, HEAD, listings, stat), request body pwrites into staging files, and
- * the commits of the fs store under --fsync none that are metadata operations only (PUT's
- * rename, DELETE, a raw PATCH of at most 1 MiB). A handler marks a request with
+ * What stays on the loops: reads from the page cache (GET, HEAD, listings, stat), the pwrites
+ * of request bodies too large to hold in memory (over 8 MiB) into their staging files, and
+ * every request of the memory store but multi-range PATCH copies. Every change of the fs
+ * store runs here, whatever --fsync says: even a rename or an unlink can wait seconds for the
+ * file system's journal or for writeback when the disk is busy (seen in the test suite under
+ * load: two servers' loops stalled over 10 s at once), and the hop to a thread costs tens of
+ * microseconds (tests/bench/RESULTS-http.md, "I/O threads"). A handler marks a request with
  * cn_request.offload; conn.c then runs the handler's work step here (see handlers.h). */
 #ifndef IO_POOL_H
 #define IO_POOL_H

@@ -41,7 +41,7 @@ void st_list_free(st_list *l)
 
 bool st_writes_block(const st_store *s)
 {
-    return s->files && ks_fsync_mode_of(s->files) != KS_FSYNC_NONE;
+    return s->files != NULL;
 }
 
 bool st_key_reserved(const char *key, size_t len)

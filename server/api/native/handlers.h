@@ -32,8 +32,8 @@ extern const hd_handler hd_shard;   /* ?chunk= and ?batch requests (route_shard.
 /* The worker's store. */
 st_store *hd_store(cn_conn *c);
 
-/* Mark the request's work step for an I/O thread when the store's changes block (fsync,
- * group commit) or when it is heavy anyway (a whole-value copy, a shard change). */
+/* Mark the request's work step for an I/O thread when the store's changes block (every change
+ * of the fs store) or when it is heavy anyway (a whole-value copy in memory). */
 void hd_offload(cn_conn *c, bool heavy);
 
 /* Evaluate If-Match / If-None-Match against the current value (NULL: absent), RFC 9110

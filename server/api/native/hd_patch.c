@@ -25,7 +25,6 @@
 #include <stdio.h>
 
 #define HD_PATCH_BUFFER_MAX (64u << 20) /* buffered (multi-range) PATCH bodies */
-#define HD_PATCH_LOOP_MAX   (1u << 20)  /* raw bodies up to this are applied on the loop */
 
 enum { PATCH_RAW, PATCH_MESSAGE, PATCH_MULTIPART };
 
@@ -111,7 +110,7 @@ static void patch_begin(cn_conn *c)
     if (r->patch_form != PATCH_RAW) {
         uint64_t max = c->w->shared->cfg->max_body;
         cn_body_to_buffer(c, max < HD_PATCH_BUFFER_MAX ? max : HD_PATCH_BUFFER_MAX);
-        hd_offload(c, true); /* the fs store copies the whole value */
+        hd_offload(c, true); /* a copy of the whole value, also in memory */
         return;
     }
     st_writer *w; /* the store refuses an offset past the end (ZD_ERANGE) */
@@ -126,7 +125,7 @@ static void patch_begin(cn_conn *c)
     }
     r->body_expected = cr.last - cr.first + 1;
     cn_body_to_writer(c, w);
-    hd_offload(c, r->body_expected > HD_PATCH_LOOP_MAX); /* larger bodies are copied from a spool */
+    hd_offload(c, false);
 }
 
 /* A failed update: 416 (with the current size) or the generic mapping. */

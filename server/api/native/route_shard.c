@@ -38,8 +38,8 @@ static void shard_begin(cn_conn *c)
     sh_method m = shard_method(c->req.method);
     if (sh_http_wants_body(m))
         cn_body_to_buffer(c, cfg->max_body < SH_HTTP_BODY_MAX ? cfg->max_body : SH_HTTP_BODY_MAX);
-    /* a change of a shard file journals, may wait for a group commit, compact or copy it */
-    hd_offload(c, hd_store(c)->files && m != SH_GET && m != SH_HEAD && m != SH_OTHER);
+    /* a change journals, may wait for a group commit, compact or copy the shard */
+    if (m != SH_GET && m != SH_HEAD && m != SH_OTHER) hd_offload(c, false);
 }
 
 /* The request against the server's shard backend (may block: on an I/O thread). */
