@@ -7,27 +7,49 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-int zc_fetch_decode(zc_worker *w, const zc_array *a, const zd_codec_chain *chain, const char *key,
-                    const char *query, const char *headers, void *out, bool *found, zd_error *err)
+/* Decode a fetched chunk into out, or fill out with the fill value when it was not found. */
+static int decode_found(zc_worker *w, const zc_array *a, const zd_codec_chain *chain,
+                        const char *key, const char *query, bool found, const zd_buf *body,
+                        void *out, zd_error *err)
 {
     const zd_chunk_spec *spec = zd_codec_chain_spec(chain);
     size_t n = zd_codec_chain_decoded_size(chain);
+    if (!found) {
+        zd_fill_buffer(out, n / a->elem_size, spec->dtype, spec->fill);
+        return 0;
+    }
+    int rc = zd_codec_chain_decode(chain, w->ctx, body->data, body->len, out, n, err);
+    if (rc < 0) {
+        zd_error e = *err;
+        zd_error_set(err, rc, "%s%s%s: %s", key, query ? "?" : "", query ? query : "", e.msg);
+    }
+    return rc;
+}
+
+int zc_fetch_decode(zc_worker *w, const zc_array *a, const zd_codec_chain *chain, const char *key,
+                    const char *query, const char *headers, void *out, bool *found, zd_error *err)
+{
     zc_response rs;
     zc_response_init(&rs);
     int rc = zc_key_request(&w->conn, "GET", key, query, headers, NULL, 0, &rs, err);
     if (found) *found = rc == 0;
-    if (rc == ZD_ENOTFOUND) {
-        zd_fill_buffer(out, n / a->elem_size, spec->dtype, spec->fill);
-        rc = 0;
-    } else if (rc == 0) {
-        rc = zd_codec_chain_decode(chain, w->ctx, rs.body.data, rs.body.len, out, n, err);
-        if (rc < 0) {
-            zd_error e = *err;
-            zd_error_set(err, rc, "%s%s%s: %s", key, query ? "?" : "", query ? query : "", e.msg);
-        }
-    }
+    if (rc == 0 || rc == ZD_ENOTFOUND)
+        rc = decode_found(w, a, chain, key, query, rc == 0, &rs.body, out, err);
     zc_response_free(&rs);
     return rc;
+}
+
+int zc_answer_status(const zc_request *rq, const zc_response *rs, zd_error *err)
+{
+    return rs->status >= 200 && rs->status < 300 ? 0 : zc_status_error(rq, rs, err);
+}
+
+int zc_decode_answer(zc_worker *w, const zc_array *a, const zd_codec_chain *chain, const char *key,
+                     const zc_request *rq, const zc_response *rs, void *out, zd_error *err)
+{
+    bool found = rs->status != 404;
+    int rc = found ? zc_answer_status(rq, rs, err) : 0;
+    return rc < 0 ? rc : decode_found(w, a, chain, key, NULL, found, &rs->body, out, err);
 }
 
 int zc_merge_chunk(zc_worker *w, const zc_array *a, const char *key, const zd_selection *sel,
@@ -46,11 +68,9 @@ int zc_merge_chunk(zc_worker *w, const zc_array *a, const char *key, const zd_se
     return 0;
 }
 
-int zc_store_chunk(zc_worker *w, const zc_array *a, const char *key, const void *chunk,
-                   zd_error *err)
+int zc_store_request(zc_worker *w, const zc_array *a, const char *key, const void *chunk,
+                     zc_pipe_rq *rq, zd_error *err)
 {
-    zc_response rs;
-    zc_response_init(&rs);
     zd_buf *enc = &w->scratch[1];
     int rc = 0;
     bool empty =
@@ -61,9 +81,21 @@ int zc_store_chunk(zc_worker *w, const zc_array *a, const char *key, const void 
         empty = rc == 0 && enc->len == 0;
     }
     if (rc == 0)
-        rc = empty
-                 ? zc_key_request(&w->conn, "DELETE", key, NULL, NULL, NULL, 0, &rs, err)
-                 : zc_key_request(&w->conn, "PUT", key, NULL, NULL, enc->data, enc->len, &rs, err);
+        *rq = empty ? (zc_pipe_rq){.method = "DELETE", .key = key}
+                    : (zc_pipe_rq){
+                          .method = "PUT", .key = key, .body = enc->data, .body_len = enc->len};
+    return rc;
+}
+
+int zc_store_chunk(zc_worker *w, const zc_array *a, const char *key, const void *chunk,
+                   zd_error *err)
+{
+    zc_pipe_rq rq;
+    int rc = zc_store_request(w, a, key, chunk, &rq, err);
+    if (rc < 0) return rc;
+    zc_response rs;
+    zc_response_init(&rs);
+    rc = zc_key_request(&w->conn, rq.method, key, NULL, NULL, rq.body, rq.body_len, &rs, err);
     zc_response_free(&rs);
     return rc;
 }
