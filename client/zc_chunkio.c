@@ -5,7 +5,11 @@
 #include "zd_fill.h"
 
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 /* Decode a fetched chunk into out, or fill out with the fill value when it was not found. */
 static int decode_found(zc_worker *w, const zc_array *a, const zd_codec_chain *chain,
@@ -66,6 +70,64 @@ int zc_merge_chunk(zc_worker *w, const zc_array *a, const char *key, const zd_se
     }
     zd_part_gather(sel, part, a->elem_size, in, chunk->data);
     return 0;
+}
+
+/* Before attempt `attempt` (>= 1) of a conditional update: a random pause of up to
+ * 100 µs × attempt, at most 20 ms, so colliding writers spread out. */
+static void update_pause(int attempt)
+{
+    static _Thread_local unsigned seed;
+    if (!seed) seed = (unsigned)time(NULL) ^ (unsigned)(uintptr_t)&seed;
+    long max_us = attempt < 200 ? 100L * attempt : 20000L;
+    long us = rand_r(&seed) % (max_us + 1);
+    struct timespec ts = {0, us * 1000L};
+    while (nanosleep(&ts, &ts) != 0)
+        ;
+}
+
+/* One read-merge-write attempt; *conflict says it lost a race (412). */
+static int update_once(zc_worker *w, const zc_array *a, const char *key, const zd_selection *sel,
+                       const zd_chunk_part *part, const void *in, bool *conflict, zd_error *err)
+{
+    zd_buf *chunk = &w->scratch[0];
+    zc_response rs;
+    zc_response_init(&rs);
+    char cond[ZC_SHARD_HEADER_MAX];
+    *conflict = false;
+    int rc = zd_buf_reserve(chunk, a->chunk_bytes) < 0
+                 ? zd_error_set(err, ZD_ENOMEM, "out of memory")
+                 : zc_key_request(&w->conn, "GET", key, NULL, NULL, NULL, 0, &rs, err);
+    bool existed = rc == 0;
+    if (rc == 0 && !rs.etag[0])
+        rc = zd_error_set(err, ZD_EIO, "GET %s: no ETag in the answer", key);
+    if (rc == 0 || rc == ZD_ENOTFOUND)
+        rc = decode_found(w, a, a->chain, key, NULL, existed, &rs.body, chunk->data, err);
+    if (rc == 0) {
+        snprintf(cond, sizeof cond, existed ? "If-Match: %s\r\n" : "If-None-Match: *\r\n", rs.etag);
+        zd_part_gather(sel, part, a->elem_size, in, chunk->data);
+    }
+    zc_pipe_rq rq;
+    if (rc == 0) rc = zc_store_request(w, a, key, chunk->data, &rq, err);
+    if (rc == 0 && !existed && strcmp(rq.method, "DELETE") == 0) { /* still nothing to store */
+        zc_response_free(&rs);
+        return 0;
+    }
+    if (rc == 0)
+        rc = zc_key_request(&w->conn, rq.method, key, NULL, cond, rq.body, rq.body_len, &rs, err);
+    *conflict = rc == ZD_ECONFLICT && rs.status == 412;
+    zc_response_free(&rs);
+    return rc;
+}
+
+int zc_update_chunk(zc_worker *w, const zc_array *a, const char *key, const zd_selection *sel,
+                    const zd_chunk_part *part, const void *in, zd_error *err)
+{
+    for (int attempt = 1;; attempt++) {
+        bool conflict;
+        int rc = update_once(w, a, key, sel, part, in, &conflict, err);
+        if (!conflict || attempt == ZC_UPDATE_MAX_TRIES) return rc;
+        update_pause(attempt);
+    }
 }
 
 int zc_store_request(zc_worker *w, const zc_array *a, const char *key, const void *chunk,

@@ -26,6 +26,17 @@ int zc_decode_answer(zc_worker *w, const zc_array *a, const zd_codec_chain *chai
 int zc_merge_chunk(zc_worker *w, const zc_array *a, const char *key, const zd_selection *sel,
                    const zd_chunk_part *part, const void *in, zd_error *err);
 
+/* Most attempts of zc_update_chunk before it gives up with the 412. */
+#define ZC_UPDATE_MAX_TRIES 1000
+
+/* Write part of a partly covered grid chunk with a read-merge-write that loses no concurrent
+ * update: the stored chunk is fetched with its ETag, merged with the caller's block and
+ * stored (or deleted) with If-Match, or If-None-Match: * when it did not exist; when another
+ * writer changed it in between (412) the cycle starts again, after a short random pause that
+ * grows with the attempts (as careful clients such as tensorstore do). */
+int zc_update_chunk(zc_worker *w, const zc_array *a, const char *key, const zd_selection *sel,
+                    const zd_chunk_part *part, const void *in, zd_error *err);
+
 /* Store a whole decoded grid chunk at key: DELETE when it equals the fill value (unless the
  * client writes empty chunks) or when the chain encodes it to nothing (an all-empty shard),
  * PUT the encoded bytes otherwise. */

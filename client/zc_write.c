@@ -1,10 +1,12 @@
 /* zc_write.c: zc_array_write, the write pipeline. Each chunk of the grid the block touches is
  * one pool item: gather → encode → send. A chunk the block covers is built from the block and
  * the fill value and stored with one PUT (or DELETE when it is all fill value), pipelined with
- * its neighbours on the worker's connection; a partly covered one is read, merged and
- * re-encoded first. Shards go through the client's shard write mode: partly covered ones to
- * the shard endpoints (SERVER, zc_shard_write.c), all of them as fixed-size slots over PATCH
- * (RANGE, zc_shard_range.c), or this same read-merge-write of whole shards (WHOLE). */
+ * its neighbours on the worker's connection; a partly covered one is read, merged,
+ * re-encoded and stored only if nobody changed it meanwhile (If-Match; zc_update_chunk retries
+ * on 412), so concurrent writers of different parts of one chunk lose nothing. Shards go through
+ * the client's shard write mode: partly covered ones to the shard endpoints (SERVER,
+ * zc_shard_write.c), all of them as fixed-size slots over PATCH (RANGE, zc_shard_range.c), or this
+ * same read-merge-write of whole shards (WHOLE). */
 #include "zc_array_impl.h"
 
 #include "zc_chunkio.h"
@@ -39,6 +41,7 @@ static int write_chunk(zc_worker *w, const zc_array *a, const zd_selection *sel,
         return zc_shard_range_write_part(w, a, key, sel, part, in, err);
     if (a->shard && !part->covers_chunk && mode == ZC_SHARD_WRITE_SERVER)
         return zc_shard_write_part(w, a, key, sel, part, in, err);
+    if (!part->covers_chunk) return zc_update_chunk(w, a, key, sel, part, in, err);
     int rc = zc_merge_chunk(w, a, key, sel, part, in, err);
     return rc < 0 ? rc : zc_store_chunk(w, a, key, w->scratch[0].data, err);
 }
