@@ -1,6 +1,7 @@
 /* keylock.c: striped per-key reader-writer locks (see keylock.h). */
 #include "keylock.h"
 
+#include "fdcache.h"
 #include "zd_hash.h"
 
 #include <pthread.h>
@@ -29,6 +30,7 @@ static pthread_rwlock_t *kl_stripe(const char *key, size_t len)
 void kl_lock(const char *key, size_t len)
 {
     pthread_rwlock_wrlock(kl_stripe(key, len));
+    fc_forget(key, len); /* a change begins: no cached descriptor or stat of the key survives */
 }
 
 void kl_lock_shared(const char *key, size_t len)

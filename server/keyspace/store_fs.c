@@ -21,6 +21,7 @@
  * even two PATCHes within one clock tick -- yields a new ETag. */
 #include "store_fs_internal.h"
 
+#include "fdcache.h"
 #include "keylock.h"
 #include "log.h"
 #include "metrics.h"
@@ -270,7 +271,8 @@ static int fs_stat(st_store *base, const char *key, st_stat *out)
 typedef struct fs_reader {
     st_reader base;
     int fd;
-    unsigned stream; /* keylock.h: registered while the reader is open */
+    fc_entry *cached; /* the descriptor belongs to this cache entry, or NULL: to the reader */
+    unsigned stream;  /* keylock.h: registered while the reader is open */
 } fs_reader;
 
 int fs_pread_all(int fd, void *buf, size_t len, uint64_t off)
@@ -292,10 +294,14 @@ static int fs_read(st_reader *r, uint64_t off, void *buf, size_t len)
     return fs_pread_all(((fs_reader *)r)->fd, buf, len, off);
 }
 
-static void fs_reader_close(st_reader *r)
+static void fs_reader_close(st_reader *base)
 {
-    kl_stream_end(((fs_reader *)r)->stream);
-    close(((fs_reader *)r)->fd);
+    fs_reader *r = (fs_reader *)base;
+    kl_stream_end(r->stream);
+    if (r->cached)
+        fc_release(r->cached);
+    else
+        close(r->fd);
     free(r);
 }
 
@@ -303,7 +309,8 @@ static void fs_reader_close(st_reader *r)
  * applied, and stays registered as a stream of the key (keylock.h) until the reader closes:
  * a shard patch meanwhile moves the shard to a new file, and this reader keeps the state it
  * opened, whatever the value's size and however long the response takes. Values of keys the
- * engine may change in place go out by copy, not sendfile (keylock.h). */
+ * engine may change in place go out by copy, not sendfile (keylock.h). The descriptor and its
+ * stat come from the descriptor cache when it has them (fdcache.h), and go into it otherwise. */
 
 static int fs_open_read(st_store *base, const char *key, st_reader **out, st_stat *st_out)
 {
@@ -312,9 +319,17 @@ static int fs_open_read(st_store *base, const char *key, st_reader **out, st_sta
     if (!r) return ZD_ENOMEM;
     size_t klen = strlen(key);
     kl_lock_shared(key, klen);
-    int fd = fs_open_beneath(s, s->root_fd, key, O_RDONLY, 0);
     struct stat st;
-    int rc = fd < 0 ? fs_errno(-fd) : fstat(fd, &st) || !S_ISREG(st.st_mode) ? ZD_ENOTFOUND : 0;
+    int rc = 0, fd = -1;
+    fc_entry *cached = fc_lookup(key, klen);
+    if (cached) {
+        fd = fc_fd(cached);
+        st = *fc_stat(cached);
+    } else {
+        fd = fs_open_beneath(s, s->root_fd, key, O_RDONLY, 0);
+        rc = fd < 0 ? fs_errno(-fd) : fstat(fd, &st) || !S_ISREG(st.st_mode) ? ZD_ENOTFOUND : 0;
+        if (rc == 0) cached = fc_insert(key, klen, fd, &st);
+    }
     bool copy = rc == 0 && kl_in_place_seen(key, klen);
     if (rc == 0) r->stream = kl_stream_begin(key, klen);
     kl_unlock(key, klen);
@@ -326,6 +341,7 @@ static int fs_open_read(st_store *base, const char *key, st_reader **out, st_sta
     fs_etag(&st, st_out);
     r->base = (st_reader){.read = fs_read, .close = fs_reader_close, .fd = copy ? -1 : fd};
     r->fd = fd;
+    r->cached = cached;
     *out = &r->base;
     return 0;
 }
@@ -564,6 +580,7 @@ static int fs_sync_all(st_store *base)
 static void fs_destroy(st_store *base)
 {
     fs_store *s = (fs_store *)base;
+    fc_stop();
     close(s->root_fd);
     free(s);
 }
@@ -627,6 +644,11 @@ int st_fs_create(const char *root, int fsync_mode, st_store **out)
                          .sync_all = fsync_mode == OPT_FSYNC_BATCH ? fs_sync_all : NULL,
                          .destroy = fs_destroy};
     fs_clean_root(s);
+    if ((rc = fc_start()) != 0) {
+        close(s->root_fd);
+        free(s);
+        return rc;
+    }
     *out = &s->base;
     return 0;
 }
