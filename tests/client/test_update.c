@@ -1,8 +1,10 @@
-/* test_update.c: partial chunk writes are read-merge-writes guarded by If-Match
- * (client/zc_chunkio.c zc_update_chunk): writers that change different elements of ONE chunk at
- * once (an unsharded chunk, or a whole shard in ZC_SHARD_WRITE_WHOLE mode) all keep their last
- * value; an unguarded read-merge-write would let a writer store a chunk it read before another
- * writer's update and so lose that update. Both stores. */
+/* test_update.c: concurrent writers of one chunk or one shard lose nothing. Writers that change
+ * different elements of ONE chunk at once all keep their last value: through the shard
+ * endpoints (each writer's part of an inner chunk; the server applies each batch under the
+ * shard's lock), and with the client's read-merge-writes guarded by If-Match
+ * (client/zc_chunkio.c zc_update_chunk: an unsharded chunk, or a whole shard in
+ * ZC_SHARD_WRITE_WHOLE mode); an unguarded read-merge-write would let a writer store a chunk it
+ * read before another writer's update and so lose that update. Both stores. */
 #include "client_test.h"
 
 #include <pthread.h>
@@ -76,6 +78,12 @@ static void writers_of_one_chunk(const uint64_t *chunks, const uint64_t *shards,
         }
     zc_array_close(a);
     zc_client_close(setup);
+}
+
+Test(update, shard_endpoint_writers_of_one_shard_lose_nothing)
+{
+    uint64_t chunks[1] = {PART}, shards[1] = {NWRITERS * PART};
+    writers_of_one_chunk(chunks, shards, ZC_SHARD_WRITE_SERVER);
 }
 
 Test(update, writers_of_one_unsharded_chunk_lose_nothing)
