@@ -1,6 +1,6 @@
 /* fdcache.c: the fs store's cache of open descriptors and metadata (see fdcache.h). The mutex
  * guards the slots only; entries are reference-counted with atomics, and the last reference,
- * taken anywhere, closes the descriptor outside the mutex. */
+ * dropped anywhere, closes the descriptor outside the mutex. */
 #include "fdcache.h"
 
 #include "zd_error.h"
@@ -26,10 +26,13 @@ struct fc_entry {
     char key[];
 };
 
-static pthread_mutex_t fc_lock = PTHREAD_MUTEX_INITIALIZER;
-static fc_entry **fc_slots; /* FC_SLOTS, or NULL while the cache is off */
-static size_t fc_count;     /* entries in the slots */
-static size_t fc_budget;    /* most entries: a quarter of the descriptor limit, <= FC_SLOTS */
+struct fc_cache {
+    pthread_mutex_t lock;
+    kl_table *keys;
+    size_t count;  /* entries in the slots */
+    size_t budget; /* most entries: a quarter of the descriptor limit, at most FC_SLOTS */
+    fc_entry *slots[FC_SLOTS];
+};
 
 static uint64_t fc_now_ms(void)
 {
@@ -43,62 +46,68 @@ static bool fc_matches(const fc_entry *e, uint64_t h, const char *key, size_t le
     return e && e->hash == h && e->len == len && memcmp(e->key, key, len) == 0;
 }
 
-int fc_start(void)
+static int fc_on_change(void *ctx, const char *key, zd_error *err)
 {
-    fc_entry **s = calloc(FC_SLOTS, sizeof *s);
-    if (!s) return ZD_ENOMEM;
-    struct rlimit rl;
-    size_t budget = FC_SLOTS;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-        rl.rlim_cur / 4 < budget)
-        budget = (size_t)(rl.rlim_cur / 4); /* the rest stays for connections and writes */
-    pthread_mutex_lock(&fc_lock);
-    fc_entry **old = fc_slots;
-    fc_slots = s;
-    fc_count = 0;
-    fc_budget = budget;
-    pthread_mutex_unlock(&fc_lock);
-    free(old); /* a second start (tests) keeps nothing of the first: it was empty or stopped */
+    (void)err;
+    fc_forget(ctx, key, strlen(key));
     return 0;
 }
 
-void fc_stop(void)
+int fc_new(kl_table *keys, fc_cache **out)
 {
-    pthread_mutex_lock(&fc_lock);
-    fc_entry **s = fc_slots;
-    fc_slots = NULL;
-    pthread_mutex_unlock(&fc_lock);
-    for (size_t i = 0; s && i < FC_SLOTS; i++)
-        if (s[i]) fc_release(s[i]);
-    free(s);
+    fc_cache *c = calloc(1, sizeof *c);
+    if (!c) return ZD_ENOMEM;
+    c->budget = FC_SLOTS;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+        rl.rlim_cur / 4 < c->budget)
+        c->budget = (size_t)(rl.rlim_cur / 4); /* the rest stays for connections and writes */
+    pthread_mutex_init(&c->lock, NULL);
+    c->keys = keys;
+    int rc = kl_watch(keys, &(kl_watcher){.before = fc_on_change, .ctx = c});
+    if (rc) {
+        pthread_mutex_destroy(&c->lock);
+        free(c);
+        return rc;
+    }
+    *out = c;
+    return 0;
 }
 
-fc_entry *fc_lookup(const char *key, size_t len)
+void fc_free(fc_cache *c)
+{
+    if (!c) return;
+    kl_unwatch(c->keys, c);
+    for (size_t i = 0; i < FC_SLOTS; i++)
+        if (c->slots[i]) fc_release(c->slots[i]);
+    pthread_mutex_destroy(&c->lock);
+    free(c);
+}
+
+fc_entry *fc_lookup(fc_cache *c, const char *key, size_t len)
 {
     uint64_t h = zd_hash_mem(key, len);
     fc_entry *e = NULL, *stale = NULL;
-    pthread_mutex_lock(&fc_lock);
-    if (fc_slots) {
-        fc_entry **slot = &fc_slots[h & (FC_SLOTS - 1)];
-        if (fc_matches(*slot, h, key, len)) {
-            e = *slot;
-            if (fc_now_ms() - e->filled_ms >= FC_VALID_MS) { /* maybe edited behind our back */
-                stale = e;
-                e = *slot = NULL;
-                fc_count--;
-            } else {
-                atomic_fetch_add(&e->refs, 1);
-            }
+    pthread_mutex_lock(&c->lock);
+    fc_entry **slot = &c->slots[h & (FC_SLOTS - 1)];
+    if (fc_matches(*slot, h, key, len)) {
+        e = *slot;
+        if (fc_now_ms() - e->filled_ms >= FC_VALID_MS) { /* maybe edited behind our back */
+            stale = e;
+            e = *slot = NULL;
+            c->count--;
+        } else {
+            atomic_fetch_add(&e->refs, 1);
         }
     }
-    pthread_mutex_unlock(&fc_lock);
+    pthread_mutex_unlock(&c->lock);
     if (stale) fc_release(stale);
     return e;
 }
 
-fc_entry *fc_insert(const char *key, size_t len, int fd, const struct stat *st)
+fc_entry *fc_insert(fc_cache *c, const char *key, size_t len, int fd, const struct stat *st)
 {
-    fc_entry *e = malloc(sizeof *e + len), *old = NULL;
+    fc_entry *e = malloc(sizeof *e + len), *old;
     if (!e) return NULL;
     atomic_init(&e->refs, 2); /* the slot's and the caller's */
     e->fd = fd;
@@ -107,39 +116,35 @@ fc_entry *fc_insert(const char *key, size_t len, int fd, const struct stat *st)
     e->hash = zd_hash_mem(key, len);
     e->len = len;
     memcpy(e->key, key, len);
-    pthread_mutex_lock(&fc_lock);
-    bool on = false;
-    if (fc_slots) {
-        fc_entry **slot = &fc_slots[e->hash & (FC_SLOTS - 1)];
-        old = *slot;
-        on = old || fc_count < fc_budget;
-        if (on) {
-            *slot = e;
-            fc_count += old ? 0 : 1;
-        } else {
-            old = NULL;
-        }
+    pthread_mutex_lock(&c->lock);
+    fc_entry **slot = &c->slots[e->hash & (FC_SLOTS - 1)];
+    old = *slot;
+    bool room = old || c->count < c->budget;
+    if (room) {
+        *slot = e;
+        c->count += old ? 0 : 1;
     }
-    pthread_mutex_unlock(&fc_lock);
-    if (old) fc_release(old);
-    if (!on) {
+    pthread_mutex_unlock(&c->lock);
+    if (!room) {
         free(e);
         return NULL;
     }
+    if (old) fc_release(old);
     return e;
 }
 
-void fc_forget(const char *key, size_t len)
+void fc_forget(fc_cache *c, const char *key, size_t len)
 {
     uint64_t h = zd_hash_mem(key, len);
     fc_entry *e = NULL;
-    pthread_mutex_lock(&fc_lock);
-    if (fc_slots && fc_matches(fc_slots[h & (FC_SLOTS - 1)], h, key, len)) {
-        e = fc_slots[h & (FC_SLOTS - 1)];
-        fc_slots[h & (FC_SLOTS - 1)] = NULL;
-        fc_count--;
+    pthread_mutex_lock(&c->lock);
+    fc_entry **slot = &c->slots[h & (FC_SLOTS - 1)];
+    if (fc_matches(*slot, h, key, len)) {
+        e = *slot;
+        *slot = NULL;
+        c->count--;
     }
-    pthread_mutex_unlock(&fc_lock);
+    pthread_mutex_unlock(&c->lock);
     if (e) fc_release(e);
 }
 
