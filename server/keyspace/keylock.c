@@ -41,6 +41,20 @@ void kl_unlock(const char *key, size_t len)
     pthread_rwlock_unlock(kl_stripe(key, len));
 }
 
+void kl_lock_pair(const char *a, size_t alen, const char *b, size_t blen)
+{
+    unsigned i = kl_index(a, alen), j = kl_index(b, blen);
+    pthread_rwlock_wrlock(&kl_table[i < j ? i : j]);
+    if (i != j) pthread_rwlock_wrlock(&kl_table[i < j ? j : i]);
+}
+
+void kl_unlock_pair(const char *a, size_t alen, const char *b, size_t blen)
+{
+    unsigned i = kl_index(a, alen), j = kl_index(b, blen);
+    pthread_rwlock_unlock(&kl_table[i]);
+    if (i != j) pthread_rwlock_unlock(&kl_table[j]);
+}
+
 unsigned kl_stream_begin(const char *key, size_t len)
 {
     unsigned i = kl_index(key, len);

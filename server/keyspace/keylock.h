@@ -9,7 +9,9 @@
  * plain PUT/PATCH/DELETE of a shard key and a shard patch are serialised, and no reader sees a
  * shard patch half applied. Plain writes take it through sh_engine_write_begin (which also
  * makes the engine forget the shard it cached). Hold a stripe only for synchronous work, never
- * across event-loop callbacks, and never take two stripes at once (no lock ordering exists).
+ * across event-loop callbacks, and never take two stripes at once except with kl_lock_pair,
+ * which takes them in stripe order (so two pair-takers cannot deadlock, and a single-stripe
+ * holder never waits for a second one).
  *
  * Streams: a plain GET opens the value's file under the shared lock and then sends it over
  * many loop turns without the lock. It registers as a stream of the key's stripe for that
@@ -31,6 +33,11 @@
 void kl_lock(const char *key, size_t len);        /* exclusive */
 void kl_lock_shared(const char *key, size_t len); /* shared with other readers */
 void kl_unlock(const char *key, size_t len);      /* either mode */
+
+/* Both keys' stripes exclusive (a change that must be atomic over two keys: a move); one
+ * stripe if they share it. Released with kl_unlock_pair on the same keys. */
+void kl_lock_pair(const char *a, size_t alen, const char *b, size_t blen);
+void kl_unlock_pair(const char *a, size_t alen, const char *b, size_t blen);
 
 /* Register a stream of key (shared lock held); returns what kl_stream_end takes. */
 unsigned kl_stream_begin(const char *key, size_t len);

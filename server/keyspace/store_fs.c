@@ -40,6 +40,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -253,6 +254,19 @@ void fs_write_unlock(const char *key)
     sh_engine_write_end(sh_http_engine(), key);
 }
 
+int fs_write_lock_pair(const char *a, const char *b)
+{
+    zd_error err = {0};
+    int rc = sh_engine_write_begin_pair(sh_http_engine(), a, b, &err);
+    if (rc) lg_log(LG_ERROR, "%s, %s: %s", a, b, err.msg);
+    return rc;
+}
+
+void fs_write_unlock_pair(const char *a, const char *b)
+{
+    sh_engine_write_end_pair(sh_http_engine(), a, b);
+}
+
 /* ---- stat / read ---- */
 
 static int fs_stat(st_store *base, const char *key, st_stat *out)
@@ -444,9 +458,17 @@ static int fs_put_begin(st_store *base, const char *key, uint64_t size_hint, st_
 
 /* ---- delete ---- */
 
-/* Remove the now possibly empty parent directories of key, deepest first; stops at the first
- * that is not empty. Each level is opened beneath the root (no symlinks followed). */
-static void fs_prune(fs_store *s, const char *key)
+/* Whether directory `last` in dirfd is a made collection (store.h), which pruning keeps. */
+static bool fs_is_made_col(int dirfd, const char *last)
+{
+    int fd = openat(dirfd, last, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return false;
+    bool made = fgetxattr(fd, ST_COLLECTION_XATTR, NULL, 0) >= 0;
+    close(fd);
+    return made;
+}
+
+void fs_prune(fs_store *s, const char *key)
 {
     char path[ZD_MAX_KEY + 1];
     strcpy(path, key);
@@ -458,7 +480,7 @@ static void fs_prune(fs_store *s, const char *key)
         int dirfd;
         bool own;
         if (fs_parent(s, parent, false, &dirfd, &own)) return;
-        int rc = unlinkat(dirfd, last, AT_REMOVEDIR);
+        int rc = fs_is_made_col(dirfd, last) ? -1 : unlinkat(dirfd, last, AT_REMOVEDIR);
         if (own) close(dirfd);
         if (rc) return;
     }
@@ -519,12 +541,14 @@ static int fs_list_dir(int fd, char *rel, size_t rel_len, bool recursive, st_lis
         struct stat st;
         if (fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW)) continue; /* vanished meanwhile */
         memcpy(rel + rel_len, name, nlen + 1);
+        st_stat info;
+        fs_etag(&st, &info);
         if (S_ISREG(st.st_mode)) {
-            rc = st_list_add(out, rel, rel_len + nlen, (uint64_t)st.st_size, fs_mtime_ns(&st),
-                             false);
+            rc = st_list_add(out, rel, rel_len + nlen, false, &info);
         } else if (S_ISDIR(st.st_mode)) {
             if (!recursive) {
-                rc = st_list_add(out, rel, rel_len + nlen, 0, fs_mtime_ns(&st), true);
+                info = (st_stat){.mtime_ns = info.mtime_ns};
+                rc = st_list_add(out, rel, rel_len + nlen, true, &info);
                 continue;
             }
             int sub = openat(dirfd(d), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -624,6 +648,10 @@ int st_fs_create(const char *root, int fsync_mode, st_store **out)
                          .patch_many = fs_patch_many,
                          .remove = fs_remove,
                          .list = fs_list,
+                         .lookup = fs_lookup,
+                         .mkcol = fs_mkcol,
+                         .rmcol = fs_rmcol,
+                         .move = fs_move,
                          .sync_all = fsync_mode == OPT_FSYNC_BATCH ? fs_sync_all : NULL,
                          .destroy = fs_destroy};
     fs_clean_root(s);

@@ -65,6 +65,20 @@ int fs_pwrite_all(int fd, const void *data, size_t len, uint64_t off);
 /* pread exactly len bytes at off; ZD_EIO if the file ends first or the read fails. */
 int fs_pread_all(int fd, void *buf, size_t len, uint64_t off);
 
+/* Remove the parent directories of key left empty, deepest first; stops at the first that is
+ * not empty or is a made collection (store.h). Each level is opened beneath the root. */
+void fs_prune(fs_store *s, const char *key);
+
+/* Take / release the write locks of two keys at once (a move; see fs_write_lock). */
+int fs_write_lock_pair(const char *a, const char *b);
+void fs_write_unlock_pair(const char *a, const char *b);
+
+/* Collections and moves (store_fs_col.c). */
+int fs_lookup(st_store *base, const char *key, st_stat *st, bool *is_dir);
+int fs_mkcol(st_store *base, const char *key);
+int fs_rmcol(st_store *base, const char *key);
+int fs_move(st_store *base, const char *src, const char *dst, const st_precond *pc, st_result *res);
+
 /* The PATCH entry points (store_fs_patch.c). */
 int fs_patch_begin(st_store *base, const char *key, uint64_t offset, st_writer **out);
 int fs_patch_many(st_store *base, const char *key, const st_patch *p, size_t n,

@@ -312,3 +312,27 @@ void sh_engine_write_end(sh_engine *e, const char *key)
     if (e) sh_cache_drop(e->cache, key);
     kl_unlock(key, strlen(key));
 }
+
+int sh_engine_write_begin_pair(sh_engine *e, const char *a, const char *b, zd_error *err)
+{
+    size_t alen = strlen(a), blen = strlen(b);
+    kl_lock_pair(a, alen, b, blen);
+    if (!e) return 0;
+    sh_wal_enter(e->wal);
+    int rc = barrier_locked(e, a, err);
+    if (rc == 0) rc = barrier_locked(e, b, err);
+    sh_wal_leave(e->wal);
+    sh_cache_drop(e->cache, a);
+    sh_cache_drop(e->cache, b);
+    if (rc) kl_unlock_pair(a, alen, b, blen);
+    return rc;
+}
+
+void sh_engine_write_end_pair(sh_engine *e, const char *a, const char *b)
+{
+    if (e) {
+        sh_cache_drop(e->cache, a);
+        sh_cache_drop(e->cache, b);
+    }
+    kl_unlock_pair(a, strlen(a), b, strlen(b));
+}

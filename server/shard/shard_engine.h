@@ -68,4 +68,8 @@ int sh_engine_apply(sh_engine *e, const char *key, const zd_shard_layout *l, con
 int sh_engine_write_begin(sh_engine *e, const char *key, zd_error *err);
 void sh_engine_write_end(sh_engine *e, const char *key);
 
+/* The same for a plain write of two keys at once (a move: a -> b), with kl_lock_pair. */
+int sh_engine_write_begin_pair(sh_engine *e, const char *a, const char *b, zd_error *err);
+void sh_engine_write_end_pair(sh_engine *e, const char *a, const char *b);
+
 #endif
