@@ -158,6 +158,10 @@ int st_mem_create(st_store **out);
 int st_list_add(st_list *l, const char *name, size_t len, bool dir, const st_stat *st);
 void st_list_free(st_list *l);
 
+/* Sort entries by name (byte order) and drop repeated directory entries (a store may report
+ * a directory once per key below it). */
+void st_list_sort(st_list *l);
+
 /* Copy value src to dst as a new value (new ETag and modification time), replacing dst
  * atomically as a PUT does: src is read through open_read (one consistent state of it) and
  * written through put_begin/commit with pc checked against dst. ZD_ENOTFOUND no value at

@@ -39,6 +39,7 @@ static int tree_list(st_store *s, const char *key, st_list *l, st_tree_fail *fai
         st_list_free(l);
         return tree_fail(fail, rc, key, true);
     }
+    st_list_sort(l);
     return 0;
 }
 

@@ -61,6 +61,7 @@ static const char *dav_dest_path(cn_conn *c, const char *v, size_t n, size_t *pl
     size_t hlen;
     const char *host = cn_header_get(c, "host", &hlen);
     size_t alen = (size_t)(path - auth);
+    if (alen == 0) return NULL;
     bool same = host && hlen == alen;
     for (size_t i = 0; same && i < alen; i++)
         same = zd_ascii_lower((unsigned char)auth[i]) == zd_ascii_lower((unsigned char)host[i]);

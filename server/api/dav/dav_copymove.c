@@ -112,7 +112,8 @@ static void copymove(cn_conn *c, bool move)
         dav_store_error(c, rc, what);
         return;
     }
-    if (existed && !overwrite) {
+    /* Value onto value: Overwrite F is checked by the store, atomically with the change. */
+    if (existed && !overwrite && (col || dst_col)) {
         dav_error(c, 412, NULL, "precondition failed", "the destination exists and Overwrite is F");
         return;
     }

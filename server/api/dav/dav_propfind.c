@@ -210,7 +210,7 @@ static void propfind_finish(cn_conn *c)
         dav_store_error(c, rc, "PROPFIND");
         return;
     }
-    hd_list_sort(&l);
+    st_list_sort(&l);
     zd_buf out = {0};
     dav_ms_begin(&out);
     pf_response(&out, &self, kind, prop);

@@ -51,9 +51,6 @@ void hd_cond_answer(cn_conn *c, int status, const st_stat *cur);
 /* Answer a store error code with the matching status (404, 400, 409, 412, 416, 413, 500...). */
 void hd_store_error(cn_conn *c, int rc, const char *what);
 
-/* Sort a listing by name and drop repeated directory entries (hd_list.c). */
-void hd_list_sort(st_list *l);
-
 /* Add the validators of st: ETag, and Last-Modified when the store keeps an mtime. */
 void hd_validators(cn_conn *c, const st_stat *st);
 

@@ -21,12 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int list_cmp(const void *a, const void *b)
-{
-    const st_entry *x = a, *y = b;
-    return strcmp(x->name, y->name);
-}
-
 /* JSON (1), HTML (0), or -1 after answering 400 for a bad ?format=. */
 static int list_wants_json(cn_conn *c)
 {
@@ -77,21 +71,6 @@ static void list_json(zd_buf *out, const char *prefix, size_t plen, const st_lis
     zd_buf_append_str(out, "]}\n");
 }
 
-/* Sort l by name and drop repeated directories (a memory store reports one per key below). */
-void hd_list_sort(st_list *l)
-{
-    if (l->n > 1) qsort(l->v, l->n, sizeof *l->v, list_cmp);
-    size_t kept = 0;
-    for (size_t i = 0; i < l->n; i++) {
-        if (kept && l->v[i].dir && strcmp(l->v[i].name, l->v[kept - 1].name) == 0) {
-            free(l->v[i].name);
-            continue;
-        }
-        l->v[kept++] = l->v[i];
-    }
-    l->n = kept;
-}
-
 static void list_finish(cn_conn *c)
 {
     int json = list_wants_json(c);
@@ -105,7 +84,7 @@ static void list_finish(cn_conn *c)
         hd_store_error(c, rc, "listing");
         return;
     }
-    hd_list_sort(&l);
+    st_list_sort(&l);
     char prefix[ZD_MAX_KEY + 2];
     size_t plen = k->len;
     memcpy(prefix, k->key, plen);
