@@ -1,6 +1,8 @@
-/* vw_page.c: the HTML page of a listing (see view.h): a breadcrumb of the prefix, the Zarr
+/* vw_page.c: the HTML page of a listing (see view.h): the prefix as its heading, the Zarr
  * node's section when the prefix holds one (vw_node.c), and a table of the entries with
- * relative links (directories end in '/'), sizes and modification times. Text and attribute
+ * relative links (directories end in '/'; "../" to the parent, the only link that leaves the
+ * prefix, which directory readers such as fsspec and rclone skip), sizes and modification
+ * times. Text and attribute
  * values go through ax_escape (XML escaping is also HTML-safe: & < > " ' and invalid UTF-8). */
 #include "view.h"
 
@@ -30,27 +32,10 @@ void vw_html_begin(zd_buf *out, const char *prefix, size_t plen)
     ax_escape(out, prefix, plen);
     zd_buf_append_str(out, " - zarrd</title><style>");
     zd_buf_append_str(out, vw_style);
-    zd_buf_append_str(out, "</style></head>\n<body>\n<h1 id=\"path\">");
-    /* Breadcrumb: each ancestor linked relative to this page ("../../"). */
-    size_t depth = 0;
-    for (size_t i = 0; i < plen; i++)
-        depth += prefix[i] == '/';
-    zd_buf_append_str(out, "<a href=\"");
-    for (size_t d = 0; d < depth; d++)
-        zd_buf_append_str(out, "../");
-    zd_buf_append_str(out, depth ? "\">/</a>" : "./\">/</a>");
-    size_t start = 0;
-    for (size_t i = 0; i < plen; i++) {
-        if (prefix[i] != '/') continue;
-        depth--;
-        zd_buf_append_str(out, "<a href=\"");
-        for (size_t d = 0; d < depth; d++)
-            zd_buf_append_str(out, "../");
-        zd_buf_append_str(out, depth ? "\">" : "./\">");
-        ax_escape(out, prefix + start, i - start);
-        zd_buf_append_str(out, "</a>/");
-        start = i + 1;
-    }
+    zd_buf_append_str(out, "</style></head>\n<body>\n<h1 id=\"path\">/");
+    /* Plain text: the only link up is the table's "../" (generic directory readers skip it;
+     * links to ancestors or to the page itself would read as members). */
+    ax_escape(out, prefix, plen);
     zd_buf_append_str(out, "</h1>\n");
 }
 
