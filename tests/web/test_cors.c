@@ -6,7 +6,6 @@
 #include <criterion/criterion.h>
 
 #include "zt_fixture.h"
-#include "zt_tmpdir.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -16,28 +15,14 @@
 #define A   "Origin: http://a.example\r\n"
 #define PRE "Access-Control-Request-Method: PUT\r\nAccess-Control-Request-Headers: range\r\n"
 
-static char token_dir[PATH_MAX];
-
 static void start_two_origins(void)
 {
-    char path[PATH_MAX + 16];
-    cr_assert_eq(zt_tmpdir_create(token_dir, sizeof token_dir), 0);
-    snprintf(path, sizeof path, "%s/tokens", token_dir);
-    FILE *f = fopen(path, "w");
-    cr_assert_not_null(f);
-    fputs("tok rw\n", f);
-    fclose(f);
-    zt_fixture_start_args((const char *[]){"--cors-origin", "http://a.example", "--cors-origin",
-                                           "http://b.example:8080/", "--token-file", path, NULL});
+    zt_fixture_start_tokens("tok rw\n",
+                            (const char *[]){"--cors-origin", "http://a.example", "--cors-origin",
+                                             "http://b.example:8080/", NULL});
 }
 
-static void stop_two_origins(void)
-{
-    zt_fixture_stop();
-    zt_tmpdir_remove(token_dir);
-}
-
-TestSuite(cors, .init = start_two_origins, .fini = stop_two_origins, .timeout = 60);
+TestSuite(cors, .init = start_two_origins, .fini = zt_fixture_stop, .timeout = 60);
 
 #define TOK "Authorization: Bearer tok\r\n"
 

@@ -152,22 +152,13 @@ Test(dav, propfind_refusals)
     zt_put_str("/r/v", "x");
     zt_response r;
     /* Depth infinity, spelt out or implied: 403 with the RFC 4918 precondition. */
-    zt_do("PROPFIND", "/r/", "Depth: infinity\r\n", NULL, 0, &r);
-    wx_expect_error(&r, 403, "propfind-finite-depth");
-    zt_response_free(&r);
-    zt_do("PROPFIND", "/r/", NULL, NULL, 0, &r);
-    wx_expect_error(&r, 403, "propfind-finite-depth");
-    zt_response_free(&r);
-    zt_do("PROPFIND", "/r/", "Depth: 2\r\n", NULL, 0, &r);
-    wx_expect_error(&r, 400, NULL);
-    zt_response_free(&r);
+    wx_expect_error_for("PROPFIND", "/r/", "Depth: infinity\r\n", NULL, 0, 403,
+                        "propfind-finite-depth");
+    wx_expect_error_for("PROPFIND", "/r/", NULL, NULL, 0, 403, "propfind-finite-depth");
+    wx_expect_error_for("PROPFIND", "/r/", "Depth: 2\r\n", NULL, 0, 400, NULL);
     /* Nothing there, or a value named as a collection: 404. */
-    zt_do("PROPFIND", "/r/missing", "Depth: 0\r\n", NULL, 0, &r);
-    wx_expect_error(&r, 404, NULL);
-    zt_response_free(&r);
-    zt_do("PROPFIND", "/r/v/", "Depth: 0\r\n", NULL, 0, &r);
-    wx_expect_error(&r, 404, NULL);
-    zt_response_free(&r);
+    wx_expect_error_for("PROPFIND", "/r/missing", "Depth: 0\r\n", NULL, 0, 404, NULL);
+    wx_expect_error_for("PROPFIND", "/r/v/", "Depth: 0\r\n", NULL, 0, 404, NULL);
     /* Bodies that are not a propfind, or not XML (a DTD included: no entities). */
     static const char *const bad[] = {
         "<D:propfind xmlns:D=\"DAV:\"><D:prop>",
@@ -177,9 +168,7 @@ Test(dav, propfind_refusals)
         "plain text",
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-        zt_do("PROPFIND", "/r/v", "Depth: 0\r\n", bad[i], strlen(bad[i]), &r);
-        wx_expect_error(&r, 400, NULL);
-        zt_response_free(&r);
+        wx_expect_error_for("PROPFIND", "/r/v", "Depth: 0\r\n", bad[i], strlen(bad[i]), 400, NULL);
     }
     /* A body past the bound: 413. */
     size_t big = 65 * 1024;
@@ -211,12 +200,8 @@ Test(dav, proppatch_refuses_every_property)
     zt_response_free(&r);
     char *after = header_of("/pp/v", "ETag");
     cr_assert_str_eq(etag, after, "PROPPATCH changed the value");
-    zt_do("PROPPATCH", "/pp/missing", NULL, body, strlen(body), &r);
-    wx_expect_error(&r, 404, NULL);
-    zt_response_free(&r);
-    zt_do("PROPPATCH", "/pp/v", NULL, "<x/>", 4, &r);
-    wx_expect_error(&r, 400, NULL);
-    zt_response_free(&r);
+    wx_expect_error_for("PROPPATCH", "/pp/missing", NULL, body, strlen(body), 404, NULL);
+    wx_expect_error_for("PROPPATCH", "/pp/v", NULL, "<x/>", 4, 400, NULL);
     free(etag);
     free(after);
 }
@@ -231,35 +216,22 @@ static void expect_collection(const char *target, bool exists)
 
 Test(dav, mkcol)
 {
-    zt_response r;
     cr_assert_eq(zt_status("MKCOL", "/m/", NULL, NULL, 0), 201);
     expect_collection("/m/", true);
-    zt_do("MKCOL", "/m/", NULL, NULL, 0, &r);
-    wx_expect_error(&r, 405, NULL);
-    zt_response_free(&r);
+    wx_expect_error_for("MKCOL", "/m/", NULL, NULL, 0, 405, NULL);
     cr_assert_eq(zt_status("MKCOL", "/m/sub", NULL, NULL, 0), 201, "MKCOL without a slash");
     /* No parent collection, or a value as parent: 409, nothing made. */
-    zt_do("MKCOL", "/none/sub/", NULL, NULL, 0, &r);
-    wx_expect_error(&r, 409, NULL);
-    zt_response_free(&r);
+    wx_expect_error_for("MKCOL", "/none/sub/", NULL, NULL, 0, 409, NULL);
     expect_collection("/none/", false);
     zt_put_str("/m/v", "x");
-    zt_do("MKCOL", "/m/v/sub/", NULL, NULL, 0, &r);
-    wx_expect_error(&r, 409, NULL);
-    zt_response_free(&r);
+    wx_expect_error_for("MKCOL", "/m/v/sub/", NULL, NULL, 0, 409, NULL);
     /* Over a value: 405, the value kept. */
-    zt_do("MKCOL", "/m/v", NULL, NULL, 0, &r);
-    wx_expect_error(&r, 405, NULL);
-    zt_response_free(&r);
+    wx_expect_error_for("MKCOL", "/m/v", NULL, NULL, 0, 405, NULL);
     zt_expect_value("/m/v", "x", 1);
     /* A body: 415. The root: 405. */
-    zt_do("MKCOL", "/m/b/", "Content-Type: text/xml\r\n", "<x/>", 4, &r);
-    wx_expect_error(&r, 415, NULL);
-    zt_response_free(&r);
+    wx_expect_error_for("MKCOL", "/m/b/", "Content-Type: text/xml\r\n", "<x/>", 4, 415, NULL);
     expect_collection("/m/b/", false);
-    zt_do("MKCOL", "/", NULL, NULL, 0, &r);
-    wx_expect_error(&r, 405, NULL);
-    zt_response_free(&r);
+    wx_expect_error_for("MKCOL", "/", NULL, NULL, 0, 405, NULL);
     /* A made collection is listed, empty. */
     ax_doc doc;
     propfind("/m/sub/", "1", NULL, &doc);
@@ -308,21 +280,14 @@ Test(dav, delete_collections)
     cr_assert_eq(zt_status("DELETE", "/top/e", NULL, NULL, 0), 204);
     expect_collection("/top/e/", false);
     /* A missing collection: 404 (a missing value stays 204: the native contract). */
-    zt_response r;
-    zt_do("DELETE", "/top/gone/", NULL, NULL, 0, &r);
-    wx_expect_error(&r, 404, NULL);
-    zt_response_free(&r);
+    wx_expect_error_for("DELETE", "/top/gone/", NULL, NULL, 0, 404, NULL);
     cr_assert_eq(zt_status("DELETE", "/top/gone", NULL, NULL, 0), 204);
     /* Depth other than infinity, and If-Match (a collection has no entity-tag): refused. */
     zt_put_str("/top/f/x", "1");
-    zt_do("DELETE", "/top/f/", "Depth: 0\r\n", NULL, 0, &r);
-    wx_expect_error(&r, 400, NULL);
-    zt_response_free(&r);
+    wx_expect_error_for("DELETE", "/top/f/", "Depth: 0\r\n", NULL, 0, 400, NULL);
     cr_assert_eq(zt_status("DELETE", "/top/f/", "If-Match: \"x\"\r\n", NULL, 0), 412);
     zt_expect_value("/top/f/x", "1", 1);
     /* The root never. */
-    zt_do("DELETE", "/", NULL, NULL, 0, &r);
-    wx_expect_error(&r, 403, NULL);
-    zt_response_free(&r);
+    wx_expect_error_for("DELETE", "/", NULL, NULL, 0, 403, NULL);
     zt_expect_value("/top/other", "o", 1);
 }

@@ -8,7 +8,6 @@
 
 #include "web_xml.h"
 #include "zt_fixture.h"
-#include "zt_tmpdir.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -29,6 +28,16 @@ static int cm(const char *method, const char *src, const char *dst, const char *
     int st = rr->status;
     if (!r) zt_response_free(&own);
     return st;
+}
+
+/* METHOD src to dst: an XML error with that status. */
+static void cm_error(const char *method, const char *src, const char *dst, const char *extra,
+                     int status)
+{
+    zt_response r;
+    cm(method, src, dst, extra, &r);
+    wx_expect_error(&r, status, NULL);
+    zt_response_free(&r);
 }
 
 static char *header_of(const char *target, const char *name)
@@ -64,10 +73,7 @@ Test(copymove, copy_value)
     cr_assert_eq(cm("COPY", "/a/src", "/a/dst", NULL, NULL), 204);
     zt_expect_value("/a/dst", "newer", 5);
     zt_put_str("/a/src", "newest");
-    zt_response r;
-    cm("COPY", "/a/src", "/a/dst", "Overwrite: F\r\n", &r);
-    wx_expect_error(&r, 412, NULL);
-    zt_response_free(&r);
+    cm_error("COPY", "/a/src", "/a/dst", "Overwrite: F\r\n", 412);
     zt_expect_value("/a/dst", "newer", 5);
     free(etag);
     free(copy_etag);
@@ -91,16 +97,11 @@ Test(copymove, move_value_keeps_etag_and_date)
     zt_expect_value("/m/dst", "other", 5);
     expect_missing("/m/other");
     zt_put_str("/m/third", "third");
-    zt_response r;
-    cm("MOVE", "/m/third", "/m/dst", "Overwrite: F\r\n", &r);
-    wx_expect_error(&r, 412, NULL);
-    zt_response_free(&r);
+    cm_error("MOVE", "/m/third", "/m/dst", "Overwrite: F\r\n", 412);
     zt_expect_value("/m/third", "third", 5);
     zt_expect_value("/m/dst", "other", 5);
     /* Missing source: 404. */
-    cm("MOVE", "/m/none", "/m/x", NULL, &r);
-    wx_expect_error(&r, 404, NULL);
-    zt_response_free(&r);
+    cm_error("MOVE", "/m/none", "/m/x", NULL, 404);
     expect_missing("/m/x");
     free(etag);
     free(lm);
@@ -113,27 +114,15 @@ Test(copymove, destination_checks)
     zt_put_str("/d/v", "v");
     zt_response r;
     /* No parent collection at the destination: 409 (RFC 4918 9.8.5), nothing made. */
-    cm("COPY", "/d/v", "/nowhere/v", NULL, &r);
-    wx_expect_error(&r, 409, NULL);
-    zt_response_free(&r);
-    cm("MOVE", "/d/v", "/nowhere/deeper/v", NULL, &r);
-    wx_expect_error(&r, 409, NULL);
-    zt_response_free(&r);
+    cm_error("COPY", "/d/v", "/nowhere/v", NULL, 409);
+    cm_error("MOVE", "/d/v", "/nowhere/deeper/v", NULL, 409);
     cr_assert_eq(zt_status("PROPFIND", "/nowhere/", "Depth: 0\r\n", NULL, 0), 404);
     /* Same resource, or one inside the other: 403. */
-    cm("MOVE", "/d/v", "/d/v", NULL, &r);
-    wx_expect_error(&r, 403, NULL);
-    zt_response_free(&r);
-    cm("COPY", "/d/", "/d/inner/", NULL, &r);
-    wx_expect_error(&r, 403, NULL);
-    zt_response_free(&r);
-    cm("MOVE", "/d/v", "/", NULL, &r);
-    wx_expect_error(&r, 403, NULL);
-    zt_response_free(&r);
+    cm_error("MOVE", "/d/v", "/d/v", NULL, 403);
+    cm_error("COPY", "/d/", "/d/inner/", NULL, 403);
+    cm_error("MOVE", "/d/v", "/", NULL, 403);
     /* Another server: 502. */
-    cm("COPY", "/d/v", "http://elsewhere.example/d/w", NULL, &r);
-    wx_expect_error(&r, 502, NULL);
-    zt_response_free(&r);
+    cm_error("COPY", "/d/v", "http://elsewhere.example/d/w", NULL, 502);
     /* Malformed or forbidden destinations: 4xx, nothing stored. */
     static const char *const bad[] = {
         "d/w", "/d/../w", "/d/%2Fw", "/d/.zarrd-tmp-1", "/_zarrd/health", "http://", ""};
@@ -146,15 +135,9 @@ Test(copymove, destination_checks)
     zt_do("COPY", "/d/v", NULL, NULL, 0, &r); /* no Destination */
     wx_expect_error(&r, 400, NULL);
     zt_response_free(&r);
-    cm("COPY", "/d/v", "/d/w", "Overwrite: maybe\r\n", &r);
-    wx_expect_error(&r, 400, NULL);
-    zt_response_free(&r);
-    cm("MOVE", "/d/v", "/d/w", "Depth: 0\r\n", &r);
-    wx_expect_error(&r, 400, NULL);
-    zt_response_free(&r);
-    cm("COPY", "/d/v", "/d/w", "Depth: 1\r\n", &r);
-    wx_expect_error(&r, 400, NULL);
-    zt_response_free(&r);
+    cm_error("COPY", "/d/v", "/d/w", "Overwrite: maybe\r\n", 400);
+    cm_error("MOVE", "/d/v", "/d/w", "Depth: 0\r\n", 400);
+    cm_error("COPY", "/d/v", "/d/w", "Depth: 1\r\n", 400);
     expect_missing("/d/w");
     zt_expect_value("/d/v", "v", 1);
 }
@@ -206,10 +189,7 @@ Test(copymove, collections)
     expect_missing("/copy/c/0/1");
     /* Onto an existing collection: Overwrite F 412, T replaces it wholly (204). */
     zt_put_str("/target/stale", "stale");
-    zt_response r;
-    cm("COPY", "/src/", "/target/", "Overwrite: F\r\n", &r);
-    wx_expect_error(&r, 412, NULL);
-    zt_response_free(&r);
+    cm_error("COPY", "/src/", "/target/", "Overwrite: F\r\n", 412);
     zt_expect_value("/target/stale", "stale", 5);
     cr_assert_eq(cm("MOVE", "/src/", "/target/", NULL, NULL), 204);
     expect_tree("target");
@@ -278,31 +258,16 @@ Test(copymove, shards_move_under_the_engines_locks)
     expect_missing("/arr/zarr.json");
 }
 
-static char token_dir[PATH_MAX];
-
 static void start_with_tokens(void)
 {
-    char path[PATH_MAX + 16];
-    cr_assert_eq(zt_tmpdir_create(token_dir, sizeof token_dir), 0);
-    snprintf(path, sizeof path, "%s/tokens", token_dir);
-    FILE *f = fopen(path, "w");
-    cr_assert_not_null(f);
-    fputs("writer rw\nreader ro\nmine rw mine\n", f);
-    fclose(f);
-    zt_fixture_start_args((const char *[]){"--token-file", path, NULL});
-}
-
-static void stop_and_clean(void)
-{
-    zt_fixture_stop();
-    zt_tmpdir_remove(token_dir);
+    zt_fixture_start_tokens("writer rw\nreader ro\nmine rw mine\n", NULL);
 }
 
 #define W "Authorization: Bearer writer\r\n"
 #define R "Authorization: Bearer reader\r\n"
 #define M "Authorization: Bearer mine\r\n"
 
-Test(copymove, tokens, .init = start_with_tokens, .fini = stop_and_clean)
+Test(copymove, tokens, .init = start_with_tokens, .fini = zt_fixture_stop)
 {
     cr_assert_eq(zt_status("PUT", "/mine/v", W, "v", 1), 201);
     cr_assert_eq(zt_status("MKCOL", "/theirs/", W, NULL, 0), 201);
@@ -317,13 +282,8 @@ Test(copymove, tokens, .init = start_with_tokens, .fini = stop_and_clean)
     }
     cr_assert_eq(zt_status("PROPFIND", "/mine/", "Depth: 1\r\n", NULL, 0), 401);
     /* A token for mine/ cannot copy or move out of it, nor read what is outside. */
-    zt_response r;
-    cm("COPY", "/mine/v", "/theirs/v", M, &r);
-    wx_expect_error(&r, 403, NULL);
-    zt_response_free(&r);
-    cm("MOVE", "/mine/v", "/theirs/v", M, &r);
-    wx_expect_error(&r, 403, NULL);
-    zt_response_free(&r);
+    cm_error("COPY", "/mine/v", "/theirs/v", M, 403);
+    cm_error("MOVE", "/mine/v", "/theirs/v", M, 403);
     cr_assert_eq(zt_status("PROPFIND", "/theirs/", "Depth: 0\r\n" M, NULL, 0), 403);
     cr_assert_eq(cm("MOVE", "/mine/v", "/mine/w", M, NULL), 201);
     cr_assert_eq(zt_status("GET", "/mine/w", W, NULL, 0), 200);

@@ -1,6 +1,8 @@
 /* web_xml.c: WebDAV answer helpers for tests (see web_xml.h). */
 #include "web_xml.h"
 
+#include "zt_fixture.h"
+
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,4 +90,13 @@ void wx_expect_error(const zt_response *r, int status, const char *precond)
     cr_assert_not_null(ax_child(doc.root, NULL, "detail"), "no detail in the error");
     if (precond) cr_assert_not_null(ax_child(doc.root, "DAV:", precond), "no DAV:%s", precond);
     ax_free(&doc);
+}
+
+void wx_expect_error_for(const char *method, const char *target, const char *headers,
+                         const void *body, size_t len, int status, const char *precond)
+{
+    zt_response r;
+    zt_do(method, target, headers, body, len, &r);
+    wx_expect_error(&r, status, precond);
+    zt_response_free(&r);
 }

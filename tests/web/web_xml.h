@@ -32,4 +32,8 @@ int wx_status(const ax_node *resp);
  * DAV precondition element. */
 void wx_expect_error(const zt_response *r, int status, const char *precond);
 
+/* Run `method target` (headers may be NULL) and wx_expect_error on the answer. */
+void wx_expect_error_for(const char *method, const char *target, const char *headers,
+                         const void *body, size_t len, int status, const char *precond);
+
 #endif

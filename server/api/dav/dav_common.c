@@ -3,6 +3,7 @@
 
 #include "api_xml.h"
 #include "metrics.h"
+#include "store_tree.h"
 #include "zd_ctype.h"
 #include "zd_error.h"
 
@@ -156,6 +157,16 @@ void dav_send_multistatus(cn_conn *c, const zd_buf *body)
 {
     rs_begin(c, 207);
     rs_send(c, "application/xml; charset=utf-8", body->data, body->len);
+}
+
+void dav_tree_failed(cn_conn *c, const st_tree_fail *f)
+{
+    zd_buf out = {0};
+    dav_ms_begin(&out);
+    dav_ms_status(&out, f->key, f->collection, dav_status_of(f->rc), NULL);
+    dav_ms_end(&out);
+    dav_send_multistatus(c, &out);
+    zd_buf_free(&out);
 }
 
 static void dav_error_body(cn_conn *c, const char *precond, const char *error, const char *detail)

@@ -34,17 +34,6 @@ static int cm_absent(const st_precond *pc, const st_stat *cur)
 
 static const st_precond cm_must_be_absent = {.check = cm_absent};
 
-/* 207 naming the member a collection walk stopped at. */
-static void cm_tree_failed(cn_conn *c, const st_tree_fail *f)
-{
-    zd_buf out = {0};
-    dav_ms_begin(&out);
-    dav_ms_status(&out, f->key, f->collection, dav_status_of(f->rc), NULL);
-    dav_ms_end(&out);
-    dav_send_multistatus(c, &out);
-    zd_buf_free(&out);
-}
-
 /* The request's checks up to the store; 0, or -1 with the answer built. */
 static int cm_check(cn_conn *c, bool move, const zd_key *dst, bool *overwrite, int *depth)
 {
@@ -143,7 +132,7 @@ static void copymove(cn_conn *c, bool move)
         rs_begin(c, existed ? 204 : 201);
         rs_send(c, NULL, NULL, 0);
     } else if (walked) {
-        cm_tree_failed(c, fail);
+        dav_tree_failed(c, fail);
     } else if (rc == ST_EPRECOND) {
         dav_error(c, 412, NULL, "precondition failed", "the destination exists and Overwrite is F");
     } else {

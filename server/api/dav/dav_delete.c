@@ -45,12 +45,7 @@ void dav_delete_collection(cn_conn *c)
         rs_begin(c, 204);
         rs_send(c, NULL, NULL, 0);
     } else {
-        zd_buf out = {0};
-        dav_ms_begin(&out);
-        dav_ms_status(&out, fail->key, fail->collection, dav_status_of(fail->rc), NULL);
-        dav_ms_end(&out);
-        dav_send_multistatus(c, &out);
-        zd_buf_free(&out);
+        dav_tree_failed(c, fail);
     }
     free(fail);
 }

@@ -38,6 +38,11 @@ void dav_ms_status(zd_buf *out, const char *key, bool collection, int status, co
 /* Answer 207 with the multistatus document body. */
 void dav_send_multistatus(cn_conn *c, const zd_buf *body);
 
+struct st_tree_fail;
+
+/* Answer 207 naming the member a collection walk stopped at, with its status. */
+void dav_tree_failed(cn_conn *c, const struct st_tree_fail *f);
+
 /* Answer status with an XML <D:error> body holding the DAV precondition element `precond`
  * (a local name in DAV:, or NULL) and zarrd's reason and detail. */
 void dav_error(cn_conn *c, int status, const char *precond, const char *error, const char *fmt, ...)
