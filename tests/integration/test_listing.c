@@ -140,10 +140,13 @@ static bool answers_json(const char *target, const char *headers)
     cr_assert(json || strncasecmp(ct, "text/html", 9) == 0, "Content-Type %s", ct);
     const char *vary = zt_header(&r, "Vary");
     cr_assert(vary && strcasestr(vary, "accept"), "no Vary: Accept");
-    if (json)
-        cr_assert_not_null(cJSON_ParseWithLength((const char *)r.body.data, r.body.len));
-    else
+    if (json) {
+        cJSON *j = cJSON_ParseWithLength((const char *)r.body.data, r.body.len);
+        cr_assert_not_null(j);
+        cJSON_Delete(j);
+    } else {
         cr_assert_not_null(memmem(r.body.data, r.body.len, "<!DOCTYPE html>", 15));
+    }
     zt_response_free(&r);
     return json;
 }
