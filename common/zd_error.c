@@ -27,6 +27,20 @@ const char *zd_strerror(int code)
         return "not found";
     case ZD_ECONFLICT:
         return "conflict";
+    case ZD_ENOSPC:
+        return "no space left";
+    case ZD_EPRECOND:
+        return "precondition failed";
+    case ZD_EBADKEY:
+        return "not a key";
+    case ZD_EISDIR:
+        return "directory in the way";
+    case ZD_ELINKED:
+        return "hard-linked file";
+    case ZD_EEXIST:
+        return "already exists";
+    case ZD_ENOTEMPTY:
+        return "not empty";
     default:
         return "unknown error";
     }

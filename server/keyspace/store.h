@@ -8,20 +8,35 @@
  * request's preconditions under the key's lock (keylock.h) against the then-current value, so
  * If-Match / If-None-Match are race-free with respect to other writers.
  *
- * Functions return 0 or a negative code: ZD_E* (zd_error.h) or one of the ST_E* below. */
+ * Every store has a per-key lock table (keys, keylock.h); a store whose values are files
+ * under a root directory also exposes that key space (files, ks_root.h: the only code that
+ * touches the disk), which the shard engine builds on. Writers of the fs store announce every
+ * change of a key through kl_change_begin/end on `keys` (the one choke point for caches of
+ * file state); the memory store's values are immutable versions named by their ETag, so caches
+ * over it key by ETag and need no announcement.
+ *
+ * Functions return 0 or a negative ZD_E* code (zd_error.h): ZD_EPRECOND the precondition
+ * refused (412 or 304), ZD_EBADKEY the key crosses a symbolic link or other non-key object
+ * (400), ZD_EISDIR a directory is where the value should be or a value where a parent
+ * directory should be (409), ZD_ELINKED an in-place write of a file with other hard links
+ * (409), ZD_ENOSPC no space left or quota exhausted (507), ZD_ENOTFOUND, ZD_ERANGE,
+ * ZD_EOVERFLOW, ZD_ENOMEM, ZD_EIO. */
 #ifndef ZS_STORE_H
 #define ZS_STORE_H
+
+#include "keylock.h"
+#include "ks_root.h"
+#include "zd_error.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#define ST_EPRECOND  (-100) /* the precondition callback refused: 412 (or 304) */
-#define ST_EBADKEY   (-101) /* the key crosses a symbolic link or other non-key object: 400 */
-#define ST_EISDIR    (-102) /* the key (or a parent) is a directory / a value: 409 */
-#define ST_ENOSPC    (-103) /* no space left (or quota exhausted): 507 */
-#define ST_EEXIST    (-104) /* mkcol: a value or collection is already there (WebDAV 405) */
-#define ST_ENOTEMPTY (-105) /* rmcol: the collection still has members: 409 */
+/* The codes' former names (the store had its own error space once). */
+#define ST_EPRECOND ZD_EPRECOND
+#define ST_EBADKEY  ZD_EBADKEY
+#define ST_EISDIR   ZD_EISDIR
+#define ST_ENOSPC   ZD_ENOSPC
 
 /* Names beginning with this are the server's own (temp files); refused as key segments. */
 #define ST_RESERVED_PREFIX     ".zarrd-"
@@ -92,6 +107,8 @@ typedef struct st_store st_store;
 
 struct st_store {
     const char *kind;
+    kl_table *keys; /* the per-key locks (and, for fs, change announcements) */
+    ks_root *files; /* the key space on disk; NULL for a store that keeps no files */
     int (*stat)(st_store *s, const char *key, st_stat *out);
     /* ZD_ENOTFOUND if there is no value. */
     int (*open_read)(st_store *s, const char *key, st_reader **out, st_stat *st);
@@ -117,26 +134,26 @@ struct st_store {
 
     /* Collections (WebDAV, S3 buckets). A collection is a key prefix with something below it
      * ("directory"), or one made by mkcol: the store keeps a made collection while it is
-     * empty (fs: the directory carries the extended attribute ST_COLLECTION_XATTR, so DELETE's
-     * pruning of emptied parent directories stops there; memory: a hidden entry below it),
-     * until rmcol. A collection that was never made is gone when its last member is. */
+     * empty (fs: its directory is marked, ks_mkcol, so pruning emptied parent directories stops
+     * there; memory: a hidden entry below it), until rmcol. A collection that was never made is
+     * gone when its last member is. */
 
     /* What key names ("" = the root, always a collection): a value (*is_dir false, *st
      * filled), a collection (*is_dir true, st->mtime_ns where the store keeps one, else 0;
      * size 0, etag ""), or ZD_ENOTFOUND. */
     int (*lookup)(st_store *s, const char *key, st_stat *st, bool *is_dir);
-    /* Make the collection key: ST_EEXIST if a value or collection is there; ZD_ENOTFOUND if
+    /* Make the collection key: ZD_EEXIST if a value or collection is there; ZD_ENOTFOUND if
      * its parent is not a collection (missing, or a value). */
     int (*mkcol)(st_store *s, const char *key);
-    /* Remove the collection key, which must be empty: ST_ENOTEMPTY if anything is below it,
+    /* Remove the collection key, which must be empty: ZD_ENOTEMPTY if anything is below it,
      * ZD_ENOTFOUND if it is not a collection. Emptied parents that were never made go too. */
     int (*rmcol)(st_store *s, const char *key);
-    /* Rename value src to dst atomically, under both keys' locks: a reader sees the value at
-     * src or at dst, never at neither. The value keeps its bytes, modification time and
-     * ETag. pc (may be NULL) is checked against dst's current value (NULL: absent); missing
-     * parents of dst are made as PUT makes them. ZD_ENOTFOUND no value at src; ST_EISDIR a
-     * collection is at dst or a value is where a parent of dst should be. res->created: dst
-     * had no value. */
+    /* Rename value src to dst atomically, as one change of both keys (kl_change_begin_pair):
+     * a reader sees the value at src or at dst, never at neither. The value keeps its bytes,
+     * modification time and ETag. pc (may be NULL) is checked against dst's current value
+     * (NULL: absent); missing parents of dst are made as PUT makes them. ZD_ENOTFOUND no value
+     * at src; ZD_EISDIR a collection is at dst or a value is where a parent of dst should be.
+     * res->created: dst had no value. */
     int (*move)(st_store *s, const char *src, const char *dst, const st_precond *pc,
                 st_result *res);
     /* --fsync batch (group commit): make every write done since the last call durable at
@@ -146,12 +163,9 @@ struct st_store {
     void (*destroy)(st_store *s);
 };
 
-/* Backends. fsync_mode is an opt_fsync_mode. */
-int st_fs_create(const char *root, int fsync_mode, st_store **out);
+/* Backends. */
+int st_fs_create(const char *root, const ks_opts *opts, st_store **out, zd_error *err);
 int st_mem_create(st_store **out);
-
-/* The fs store's mark of a made collection (an extended attribute of its directory). */
-#define ST_COLLECTION_XATTR "user.zarrd.collection"
 
 /* Listing helpers shared by the backends and the handler; st_list_add appends '/' to a
  * directory's name and copies size, mtime and ETag from st (NULL: none known). */

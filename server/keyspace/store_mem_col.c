@@ -63,7 +63,7 @@ int mem_mkcol(st_store *base, const char *key)
     mem_val *v = NULL;
     bool existed;
     if (*mem_find(s, key, len))
-        rc = ST_EEXIST;
+        rc = ZD_EEXIST;
     else if (!mem_is_col(s, key, plen))
         rc = ZD_ENOTFOUND;
     else if (!empty || !(v = mem_val_new(s, empty, 0)))
@@ -88,7 +88,7 @@ int mem_rmcol(st_store *base, const char *key)
     if (!e || e->val)
         rc = ZD_ENOTFOUND;
     else if (e->below != (*mp != NULL))
-        rc = ST_ENOTEMPTY;
+        rc = ZD_ENOTEMPTY;
     else {
         mem_ent_unlink(s, mp);
         mem_dirs_adjust(s, mark, mlen, -1);

@@ -206,8 +206,8 @@ int dav_status_of(int rc)
     case ZD_EINVAL:
         return 400;
     case ST_EISDIR:
-    case ST_ENOTEMPTY:
-    case ST_EEXIST:
+    case ZD_ENOTEMPTY:
+    case ZD_EEXIST:
         return 409;
     case ST_EPRECOND:
         return 412;

@@ -21,7 +21,7 @@ static void mkcol_finish(cn_conn *c)
 {
     st_store *s = hd_store(c);
     int rc = s->mkcol(s, c->req.key.key);
-    if (rc == ST_EEXIST) {
+    if (rc == ZD_EEXIST) {
         dav_error(c, 405, NULL, "exists", "a value or collection is already there");
     } else if (rc == ZD_ENOTFOUND) {
         dav_error(c, 409, NULL, "no parent collection",
