@@ -18,6 +18,7 @@
 #ifndef ZS_CONN_H
 #define ZS_CONN_H
 
+#include "cors.h"
 #include "response.h"
 #include "store.h"
 #include "worker.h"
@@ -68,8 +69,9 @@ typedef struct cn_request {
     st_writer *writer;
     uint64_t body_limit;
     const struct hd_handler *handler;
-    int cond_status; /* set by the precondition callback: 304 or 412 */
-    int patch_form;  /* hd_patch.c's body form */
+    int cond_status;              /* set by the precondition callback: 304 or 412 */
+    int patch_form;               /* hd_patch.c's body form */
+    rs_error_writer error_writer; /* error body format (NULL: JSON), set by the router */
     uint64_t start_ns;
     /* Large members last: cn_req_start clears only what comes before them. */
     zd_key key; /* set by the router; key.len 0 and is_prefix false until then */
@@ -91,6 +93,7 @@ typedef struct cn_conn {
     uv_shutdown_t shut;
     uv_write_t cont_req; /* 100 Continue */
     wk_worker *w;
+    const cors_policy *cors; /* the listener's CORS policy (cors.h) */
     struct cn_conn *prev, *next;
     llhttp_t parser;
     cn_state state;

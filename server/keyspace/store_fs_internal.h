@@ -1,5 +1,6 @@
-/* store_fs_internal.h: what the fs store's files (store_fs.c, store_fs_patch.c) share: the
- * store object, ETags and mtimes, syncs per mode and the change bracket. Not for other modules. */
+/* store_fs_internal.h: what the fs store's files (store_fs.c, store_fs_patch.c,
+ * store_fs_col.c) share: the store object, ETags and mtimes, syncs per mode and the change
+ * bracket. Not for other modules. */
 #ifndef ZS_STORE_FS_INTERNAL_H
 #define ZS_STORE_FS_INTERNAL_H
 
@@ -32,6 +33,16 @@ int fs_bump(int fd, const struct stat *old, struct stat *now_st);
  * --fsync always; batch is one syncfs per loop turn (sync_all). */
 int fs_sync(const fs_store *s, int fd);
 int fs_sync_published(const fs_store *s, const ks_entry *e);
+
+/* The same for a change of two keys at once (a move), kl_change_begin_pair. */
+int fs_change_begin_pair(fs_store *s, const char *a, const char *b);
+void fs_change_end_pair(fs_store *s, const char *a, const char *b);
+
+/* Collections and moves (store_fs_col.c). */
+int fs_lookup(st_store *base, const char *key, st_stat *st, bool *is_dir);
+int fs_mkcol(st_store *base, const char *key);
+int fs_rmcol(st_store *base, const char *key);
+int fs_move(st_store *base, const char *src, const char *dst, const st_precond *pc, st_result *res);
 
 /* The PATCH entry points (store_fs_patch.c). */
 int fs_patch_begin(st_store *base, const char *key, uint64_t offset, st_writer **out);
