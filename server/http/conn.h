@@ -10,8 +10,8 @@
  * part that may block: store commits, shard changes) runs -- on an I/O thread when the request
  * is marked offload (io_pool.h), the loop going on with other connections meanwhile -- and then
  * finish() builds the answer on the loop. The parser is paused there, so a pipelined next
- * request is parsed only once this response has been written; reading stops meanwhile
- * (back-pressure).
+ * request is parsed only once this response has been written; meanwhile bytes are still read
+ * into the read buffer until it is full (back-pressure; not while the work step runs).
  *
  * Timeouts (one timer): idle keep-alive (--idle-timeout); a whole header section, and every
  * pause in body or response progress (--request-timeout). Body progress means at least
@@ -20,6 +20,7 @@
 #ifndef ZS_CONN_H
 #define ZS_CONN_H
 
+#include "cors.h"
 #include "response.h"
 #include "store.h"
 #include "worker.h"
@@ -71,11 +72,13 @@ typedef struct cn_request {
     st_writer *writer;
     uint64_t body_limit;
     const struct hd_handler *handler;
-    int cond_status; /* set by the precondition callback: 304 or 412 */
-    int patch_form;  /* hd_patch.c's body form */
-    bool offload;    /* run the handler's work step on an I/O thread (io_pool.h) */
-    int work_rc;     /* the work step's outcome, for finish */
+    int cond_status;              /* set by the precondition callback: 304 or 412 */
+    int patch_form;               /* hd_patch.c's body form */
+    rs_error_writer error_writer; /* error body format (NULL: JSON), set by the router */
+    bool offload;                 /* run the handler's work step on an I/O thread (io_pool.h) */
+    int work_rc;                  /* the work step's outcome, for finish */
     st_result work_res;
+    bool work_existed;       /* DELETE: there was a value */
     const char *work_reason; /* a request error the work step found (400): reason... */
     zd_error work_err;       /* ... and detail */
     void *work_state;        /* handler-owned state between work and finish (freed by finish) */
@@ -102,6 +105,7 @@ typedef struct cn_conn {
     uv_write_t cont_req; /* 100 Continue */
     uv_work_t work_req;  /* the handler's work step on an I/O thread */
     wk_worker *w;
+    const cors_policy *cors; /* the listener's CORS policy (cors.h) */
     struct cn_conn *prev, *next;
     llhttp_t parser;
     cn_state state;
@@ -111,6 +115,7 @@ typedef struct cn_conn {
     bool linger;      /* after closing our side, drain what the client still sends */
     bool early;       /* answered at the header section; the refused body is being dropped */
     bool early_done;  /* ... and that answer has been written */
+    bool peer_eof;    /* the client closed its side while a response was being written */
     int pending_closes;
     int err_status; /* set by a parser callback that fails the request */
     const char *err_detail;

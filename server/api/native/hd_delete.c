@@ -1,7 +1,10 @@
 /* hd_delete.c: DELETE of a key: idempotent 204; with If-Match the check and the removal are
- * atomic under the key's lock (412 if it fails, also when there is no value). The removal runs
- * on an I/O thread when it may block (fsync, group commit). */
+ * atomic under the key's lock (412 if it fails, also when there is no value). The removal is
+ * the work step (on an I/O thread for the fs store). A key that names a collection rather than
+ * a value is a WebDAV collection DELETE (dav_delete.c). */
 #include "handlers.h"
+
+#include "dav.h"
 
 static void delete_begin(cn_conn *c)
 {
@@ -12,14 +15,20 @@ static void delete_work(cn_conn *c)
 {
     st_store *s = hd_store(c);
     st_precond pc;
-    bool existed;
-    c->req.work_rc = s->remove(s, c->req.key.key, hd_precond(c, &pc), &existed);
+    c->req.work_rc = s->remove(s, c->req.key.key, hd_precond(c, &pc), &c->req.work_existed);
 }
 
 static void delete_finish(cn_conn *c)
 {
+    st_store *s = hd_store(c);
     if (c->req.work_rc) {
         hd_store_error(c, c->req.work_rc, "deleting the value");
+        return;
+    }
+    st_stat st;
+    bool col;
+    if (!c->req.work_existed && s->lookup(s, c->req.key.key, &st, &col) == 0 && col) {
+        dav_delete_collection(c);
         return;
     }
     rs_begin(c, 204);
