@@ -73,6 +73,10 @@ static void list_json(zd_buf *out, const char *prefix, size_t plen, const st_lis
 
 static void list_finish(cn_conn *c)
 {
+    if (vw_wants_preview(c)) {
+        vw_preview(c);
+        return;
+    }
     int json = list_wants_json(c);
     if (json < 0) return;
     st_store *s = hd_store(c);
