@@ -69,7 +69,7 @@ int vw_slice_plan(const vw_array *a, const char *q, size_t qlen, vw_slice *s, zd
         if (s->ydim == s->xdim) return zd_error_set(err, ZD_EINVAL, "x and y must differ");
     }
     for (int d = 0; d < m->ndim; d++) {
-        char name[8];
+        char name[16];
         snprintf(name, sizeof name, "i%d", d);
         s->at[d] = m->shape[d] / 2;
         if (d == s->ydim || d == s->xdim) continue;
