@@ -3,9 +3,9 @@
 
 Run by browser.sh: browser.py ZARRD ZARRD_CLI SCRATCH. Starts a zarrd (fs store) allowing one
 page origin through CORS, writes arrays with zarrd-cli and checks:
-  * the page of a 3-D uint16 array: the DOM (metadata, stored chunks, the preview's scale
-    against numpy's min/max of the slice) and the preview PNG (Pillow: size, a black min and a
-    white max corner);
+  * the page of a 3-D uint16 array (the page has no script, so its DOM is its HTML: metadata,
+    stored chunks, the preview's scale against numpy's min/max of the slice) and the preview
+    PNG (Pillow: size, a black min and a white max corner);
   * a sharded float32 array with NaNs: the PNG has magenta exactly where the slice is NaN and
     the browser's screenshot shows them (the image was fetched and drawn);
   * a large array: the preview stays within its bounds (pixels, chunks decoded);
@@ -114,7 +114,7 @@ try:
     run_cli("create", "vol", "--shape", "20,300,400", "--chunks", "5,64,64", "--dtype", "uint16",
             "--codec", "zstd")
     run_cli("write", "vol", "-", data=vol.tobytes())
-    dom = chromium("--dump-dom", url + "/vol/")
+    dom = get("/vol/").decode()  # no script on the page: the DOM is the HTML
     for want in ['id="node">Zarr array', '20 × 300 × 400', "uint16", 'id="chunks">5 × 64 × 64',
                  "zstd", 'id="preview"', 'id="stored">140 of 140']:
         if want not in dom:
@@ -141,7 +141,7 @@ try:
     run_cli("create", "nan", "--shape", "100,120", "--chunks", "16,16", "--shards", "32,32",
             "--dtype", "float32", "--fill", "0")
     run_cli("write", "nan", "-", data=a.tobytes())
-    dom = chromium("--dump-dom", url + "/nan/")
+    dom = get("/nan/").decode()
     if 'id="nans">200<' not in dom or 'id="shards">32 × 32' not in dom:
         fail(f"/nan/ page: {dom[:3000]}")
     src = re.search(r'id="preview" src="([^"]*)"', dom).group(1).replace("&amp;", "&")
@@ -159,17 +159,19 @@ try:
         fail(f"the screenshot shows {seen} magenta pixels, the NaN block is 200 x zoom^2")
     print(f"float32 with NaNs: NaN pixels magenta exactly; {seen} in the screenshot")
 
-    # A large array of small chunks: the preview is bounded.
-    big = (np.arange(2000 * 3000, dtype=np.uint32) % 251).astype("u1").reshape(2000, 3000)
+    # A large array of small chunks (60,000 of them; only a corner stored, the rest reads as
+    # the fill value): the preview is bounded all the same.
+    corner = (np.arange(100 * 100, dtype=np.uint32) % 251).astype("u1").reshape(100, 100)
     run_cli("create", "big", "--shape", "2000,3000", "--chunks", "10,10", "--dtype", "uint8")
-    run_cli("write", "big", "-", data=big.tobytes())
+    run_cli("write", "big", "--region", "0:100,0:100", "-", data=corner.tobytes())
     page = get("/big/").decode()
     dec = int(re.search(r"(\d+) chunks decoded", page).group(1))
+    dec += int(re.search(r"(\d+) empty \(fill value\)", page).group(1))  # chunks visited
     w, h = map(int, re.search(r'id="size">(\d+) × (\d+)<', page).groups())
     png = Image.open(io.BytesIO(get("/big/?preview=png")))
-    if png.size != (w, h) or not (16 <= w <= 512 and 16 <= h <= 512) or not 0 < dec <= 4096:
+    if png.size != (w, h) or not (16 <= w <= 512 and 16 <= h <= 512) or not 1024 < dec <= 4096:
         fail(f"big preview {png.size}, page says {w} x {h}, {dec} chunks decoded")
-    print(f"large array: {w} x {h} preview from {dec} chunks")
+    print(f"large array: {w} x {h} preview from {dec} chunks visited (of 60,000)")
 
     # Hostile metadata: escaped, never run.
     hostile = {"zarr_format": 3, "node_type": "group", "attributes": {
