@@ -348,12 +348,32 @@ static int cn_on_body(llhttp_t *p, const char *at, size_t len)
     return 0;
 }
 
-/* The handler's work step (on the loop, or an I/O thread for an offloaded request), then its
- * finish, then the answer goes out. */
-static void cn_finish(cn_conn *c)
+static void cn_work(uv_work_t *req);
+static void cn_after_work(uv_work_t *req, int status);
+
+/* Queue the handler's work step on an I/O thread (the answer comes from cn_after_work); false
+ * when the pool refuses it (then it runs here). */
+static bool cn_offload(cn_conn *c)
+{
+    c->state = CN_WORKING;
+    c->paused = true;
+    cn_read_stop(c); /* nothing can close the connection while a thread works for it */
+    if (iop_queue(&c->w->loop, &c->work_req, cn_work, cn_after_work) == 0) return true;
+    c->req.offload = false;
+    return false;
+}
+
+/* The handler's work step (on the loop, or done on an I/O thread for an offloaded request),
+ * then its finish, then the answer goes out. A work step run on the loop may ask for an I/O
+ * thread after all (it sets req.offload, having changed nothing: the shard engine's
+ * ZD_EWOULDBLOCK). */
+static void cn_finish(cn_conn *c, bool worked)
 {
     cn_request *r = &c->req;
-    if (!c->resp.ready && r->handler && r->handler->work && !r->offload) r->handler->work(c);
+    if (!worked && !c->resp.ready && r->handler && r->handler->work) {
+        r->handler->work(c);
+        if (r->offload && cn_offload(c)) return;
+    }
     if (!c->resp.ready && r->handler && r->handler->finish) r->handler->finish(c);
     if (!c->resp.ready) rs_error(c, 500, "internal error", "the request produced no response");
     cn_send(c);
@@ -369,7 +389,7 @@ static void cn_work(uv_work_t *req)
 static void cn_after_work(uv_work_t *req, int status)
 {
     (void)status; /* never cancelled */
-    cn_finish(req->data);
+    cn_finish(req->data, true);
 }
 
 static int cn_on_message_complete(llhttp_t *p)
@@ -394,14 +414,9 @@ static int cn_on_message_complete(llhttp_t *p)
         cn_arm(c, cn_cfg(c)->idle_timeout_ms);
         return 0;
     }
-    if (!c->resp.ready && r->handler && r->handler->work && r->offload) {
-        c->state = CN_WORKING; /* the answer comes from cn_after_work */
-        c->paused = true;
-        cn_read_stop(c);
-        if (iop_queue(&c->w->loop, &c->work_req, cn_work, cn_after_work) == 0) return HPE_PAUSED;
-        r->offload = false; /* the pool refused: do it here */
-    }
-    cn_finish(c);
+    if (!c->resp.ready && r->handler && r->handler->work && r->offload && cn_offload(c))
+        return HPE_PAUSED;
+    cn_finish(c, false);
     return HPE_PAUSED;
 }
 

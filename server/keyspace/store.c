@@ -66,7 +66,7 @@ void st_list_sort(st_list *l)
 
 bool st_writes_block(const st_store *s)
 {
-    return s->files != NULL;
+    return s->files && ks_fsync_mode_of(s->files) != KS_FSYNC_NONE;
 }
 
 bool st_key_reserved(const char *key, size_t len)

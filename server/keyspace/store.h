@@ -11,8 +11,9 @@
  * Blocking: the calls that change a value (commit, patch_many, put_owned, remove) return only
  * once the change is as durable as --fsync promises: they may fsync, wait for a group commit or
  * copy a whole value, so front-ends call them on an I/O thread (http/io_pool.h, a handler's
- * work step), never on an event loop, unless the store says they are cheap (!st_writes_block:
- * the memory store).
+ * work step), never on an event loop, unless they are cheap: small writes when the store says
+ * its changes do not wait for syncs (!st_writes_block: the memory store, the fs store under
+ * --fsync none).
  * Reads (stat, open_read, read, list) and begin/write stay on the loop: page-cache work.
  *
  * Every store has a per-key lock table (keys, keylock.h); a store whose values are files
@@ -183,9 +184,9 @@ int st_copy(st_store *s, const char *src, const char *dst, const st_precond *pc,
  * size the value has when it is applied, ZD_EOVERFLOW if an end overflows. */
 int st_patch_check(const st_patch *p, size_t n, uint64_t size);
 
-/* Whether the store's changes may block: those of a store that keeps files (fsync, group
- * commits, and under any mode a rename or unlink that waits for the file system's journal or
- * writeback). Front-ends then run every change on an I/O thread. */
+/* Whether every change of the store blocks (fsync, group commit): the fs store under --fsync
+ * batch or always. Front-ends then run every change on an I/O thread; otherwise only heavy
+ * ones (large bodies, whole-value copies; see http/io_pool.h). */
 bool st_writes_block(const st_store *s);
 
 /* True if any segment of key[0..len) starts with ST_RESERVED_PREFIX. */

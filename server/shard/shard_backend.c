@@ -23,9 +23,11 @@ static int file_get(void *ctx, const char *key, const zd_shard_layout *l, const 
 }
 
 static int file_apply(void *ctx, const char *key, const zd_shard_layout *l, const sh_op *ops,
-                      size_t n, zd_error *err)
+                      size_t n, bool may_block, zd_error *err)
 {
-    return sh_engine_apply(((file_backend *)ctx)->engine, key, l, ops, n, err);
+    sh_engine *e = ((file_backend *)ctx)->engine;
+    return may_block ? sh_engine_apply(e, key, l, ops, n, err)
+                     : sh_engine_apply_now(e, key, l, ops, n, err);
 }
 
 static void file_close(void *ctx)

@@ -22,8 +22,10 @@ typedef struct sh_backend {
     int (*layout)(void *ctx, const char *key, sh_array_shard *out, zd_error *err);
     int (*get)(void *ctx, const char *key, const zd_shard_layout *l, const uint64_t *coords,
                zd_buf *out, zd_error *err);
+    /* may_block false (an event loop): ZD_EWOULDBLOCK, nothing changed, when the change is more
+     * than small writes into the page cache (sh_engine_apply_now); redo it on an I/O thread. */
     int (*apply)(void *ctx, const char *key, const zd_shard_layout *l, const sh_op *ops, size_t n,
-                 zd_error *err);
+                 bool may_block, zd_error *err);
     void (*close)(void *ctx); /* NULL: nothing to release */
 } sh_backend;
 

@@ -180,23 +180,39 @@ static int move_away_from_streams(sh_engine *e, const char *key, zd_error *err)
     return rc;
 }
 
-/* Changes under the key's exclusive lock, inside the journal. */
+/* Whether a change of key now would first move the shard away from streams (see above). */
+static bool move_needed(sh_engine *e, const char *key)
+{
+    size_t klen = strlen(key);
+    return kl_streaming(e->keys, key, klen) || !kl_in_place_seen(e->keys, key, klen);
+}
+
+/* Changes under the key's exclusive lock, inside the journal. Without may_block: ZD_EWOULDBLOCK
+ * before anything changes on disk when the change needs a copy, a new file or a compaction. */
 static int apply_locked(sh_engine *e, const char *key, const zd_shard_layout *l, const sh_op *ops,
-                        size_t n, zd_error *err)
+                        size_t n, bool may_block, zd_error *err)
 {
     sh_cache_entry *ce;
     sh_file *f;
-    int rc = move_away_from_streams(e, key, err);
+    bool due;
+    int rc = may_block ? move_away_from_streams(e, key, err) : 0;
     if (rc == 0) rc = sh_cache_acquire(e->cache, key, l, &ce, &f, err);
     if (rc) return rc;
+    due = sh_compact_due(f, e->opts.compact_percent, e->opts.compact_min_dead);
+    if (!may_block && (due || (f->fd >= 0 && move_needed(e, key)))) {
+        sh_cache_release(e->cache, ce);
+        return ZD_EWOULDBLOCK;
+    }
     sh_plan plan;
     rc = sh_plan_build(f, ops, n, &plan, err);
+    if (rc == 0 && !may_block && plan.changed && !plan.delete_file && f->fd < 0)
+        rc = ZD_EWOULDBLOCK; /* a new shard: a new file (the plan changed f: it is dropped) */
     if (rc == 0 && plan.changed) rc = commit_plan(e, key, f, &plan, err);
     if (rc == 0) {
         /* A failed compaction leaves the valid shard as it was; the change succeeded. */
         zd_error ignored;
-        bool compacted = sh_compact_due(f, e->opts.compact_percent, e->opts.compact_min_dead) &&
-                         sh_compact(e->ks, key, f, e->wal, &ignored) == 0;
+        due = sh_compact_due(f, e->opts.compact_percent, e->opts.compact_min_dead);
+        bool compacted = due && may_block && sh_compact(e->ks, key, f, e->wal, &ignored) == 0;
         sh_plan_count(&plan, compacted);
     }
     sh_plan_dispose(&plan);
@@ -205,20 +221,34 @@ static int apply_locked(sh_engine *e, const char *key, const zd_shard_layout *l,
     return rc;
 }
 
-int sh_engine_apply(sh_engine *e, const char *key, const zd_shard_layout *l, const sh_op *ops,
-                    size_t n, zd_error *err)
+static int apply(sh_engine *e, const char *key, const zd_shard_layout *l, const sh_op *ops,
+                 size_t n, bool may_block, zd_error *err)
 {
     int rc = check_key(key, err);
     if (rc == 0) rc = sh_plan_check(l, ops, n, err);
     if (rc) return rc;
+    if (!may_block && (sh_wal_mode(e->wal) != KS_FSYNC_NONE || sh_wal_checkpoint_due(e->wal)))
+        return ZD_EWOULDBLOCK; /* a journal sync, or a checkpoint to run after the change */
     if ((rc = kl_change_begin(e->keys, key, e, err)) != 0) return rc;
     sh_wal_enter(e->wal);
-    rc = apply_locked(e, key, l, ops, n, err);
+    rc = apply_locked(e, key, l, ops, n, may_block, err);
     sh_wal_leave(e->wal);
     kl_change_end(e->keys, key, e);
     zd_error ignored;
-    sh_wal_checkpoint_if_due(e->wal, &ignored);
+    if (may_block) sh_wal_checkpoint_if_due(e->wal, &ignored);
     return rc;
+}
+
+int sh_engine_apply(sh_engine *e, const char *key, const zd_shard_layout *l, const sh_op *ops,
+                    size_t n, zd_error *err)
+{
+    return apply(e, key, l, ops, n, true, err);
+}
+
+int sh_engine_apply_now(sh_engine *e, const char *key, const zd_shard_layout *l, const sh_op *ops,
+                        size_t n, zd_error *err)
+{
+    return apply(e, key, l, ops, n, false, err);
 }
 
 int sh_engine_put(sh_engine *e, const char *key, const zd_shard_layout *l, const uint64_t *coords,

@@ -61,8 +61,18 @@ int sh_engine_delete(sh_engine *e, const char *key, const zd_shard_layout *l,
                      const uint64_t *coords, zd_error *err);
 
 /* Apply ops[0..n) in order, atomically: all or none, and no reader sees a state in between.
- * All ops are checked before anything changes. */
+ * All ops are checked before anything changes. May block (journal group commit, copies,
+ * compaction): call it on an I/O thread. */
 int sh_engine_apply(sh_engine *e, const char *key, const zd_shard_layout *l, const sh_op *ops,
                     size_t n, zd_error *err);
+
+/* The same where blocking is not allowed (an event loop, --fsync none): the change is applied
+ * only if it is small writes into the page cache; ZD_EWOULDBLOCK, with nothing changed, when it
+ * needs a copy of the shard (a reader streams it), a new file (a new shard) or a compaction
+ * (due before the change: a change that makes it due leaves it to the next one), or when the
+ * journal is due for a checkpoint -- then call sh_engine_apply on an I/O thread. Under --fsync
+ * batch|always always ZD_EWOULDBLOCK. */
+int sh_engine_apply_now(sh_engine *e, const char *key, const zd_shard_layout *l, const sh_op *ops,
+                        size_t n, zd_error *err);
 
 #endif

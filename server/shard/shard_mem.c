@@ -179,8 +179,9 @@ static int apply_once(st_store *s, const char *key, const zd_shard_layout *l, co
 }
 
 static int mem_apply(void *ctx, const char *key, const zd_shard_layout *l, const sh_op *ops,
-                     size_t n, zd_error *err)
+                     size_t n, bool may_block, zd_error *err)
 {
+    (void)may_block; /* nothing here blocks */
     int rc = sh_plan_check(l, ops, n, err);
     if (rc) return rc;
     st_store *s = ctx;

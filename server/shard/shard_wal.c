@@ -288,6 +288,11 @@ static uint64_t wal_bytes(sh_wal *w)
     return n;
 }
 
+bool sh_wal_checkpoint_due(sh_wal *w)
+{
+    return wal_bytes(w) >= w->checkpoint_bytes;
+}
+
 int sh_wal_checkpoint_if_due(sh_wal *w, zd_error *err)
 {
     if (wal_bytes(w) < w->checkpoint_bytes) return 0;

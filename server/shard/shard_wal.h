@@ -48,7 +48,8 @@ int sh_wal_log_barrier(sh_wal *w, const char *key, zd_error *err);
  * possible, false negatives not). */
 bool sh_wal_mentions(sh_wal *w, const char *key);
 
-/* Checkpoint when the log is past its threshold. */
+/* Whether the log is past its threshold / checkpoint then. */
+bool sh_wal_checkpoint_due(sh_wal *w);
 int sh_wal_checkpoint_if_due(sh_wal *w, zd_error *err);
 
 #endif

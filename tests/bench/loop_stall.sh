@@ -5,7 +5,8 @@
 # writer. A server that fsyncs on its event loops makes every GET of that loop wait for the
 # disk; one that syncs on I/O threads should keep GET p99 near the writer-less run.
 #
-# Usage: tests/bench/loop_stall.sh [-d SECONDS] [-r ROUNDS] [-t THREADS] [-R RATE] [NAME=ZARRD ...]
+# Usage: tests/bench/loop_stall.sh [-d SECONDS] [-r ROUNDS] [-t THREADS] [-R RATE] [-f FSYNC]
+#                                  [NAME=ZARRD ...]
 #   default: the zarrd of build/ as "current"; give NAME=PATH pairs to compare builds (e.g. a
 #   build of the commit before, as "before"). Rounds alternate the servers and the with/without
 #   order, so drifting machine load hits every variant alike. Each run starts a fresh server
@@ -14,18 +15,19 @@
 #   (default 10). The readers run open loop at RATE GETs per second in all (default 8000,
 #   --rate of zarrd-bench: latency is counted from each request's scheduled time, so a stall
 #   shows as latency, and the readers leave the writer and the server CPU to spare); -R 0 makes
-#   them closed loop (as fast as they can). Prints one line per run and a summary of medians per
+#   them closed loop (as fast as they can). -f sets the --fsync mode (default always). Prints one line per run and a summary of medians per
 #   server; numbers are for the report (tests/bench/RESULTS-http.md), never asserted.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-seconds=10 rounds=3 threads=2 rate=8000
-while getopts "d:r:t:R:" o; do
+seconds=10 rounds=3 threads=2 rate=8000 fsync=always
+while getopts "d:r:t:R:f:" o; do
     case $o in
+    f) fsync=$OPTARG ;;
     d) seconds=$OPTARG ;;
     r) rounds=$OPTARG ;;
     t) threads=$OPTARG ;;
     R) rate=$OPTARG ;;
-    *) sed -n '2,21p' "$0"; exit 2 ;;
+    *) sed -n '2,22p' "$0"; exit 2 ;;
     esac
 done
 shift $((OPTIND - 1))
@@ -43,7 +45,7 @@ trap cleanup EXIT
 
 start() { # start ZARRD: sets pid and url
     rm -rf "$work/root"
-    "$1" --listen 127.0.0.1:0 --root "$work/root" --threads "$threads" --fsync always \
+    "$1" --listen 127.0.0.1:0 --root "$work/root" --threads "$threads" --fsync "$fsync" \
         --log-level error >"$work/out" 2>"$work/err" &
     pid=$!
     for _ in $(seq 100); do
@@ -91,7 +93,7 @@ run() { # NAME ZARRD WRITER(0|1)
     echo "$1 $3 $p99" >>"$work/p99"
 }
 
-echo "loop_stall: $seconds s per run, $rounds rounds, readers $([ "$rate" = 0 ] && echo "closed loop" || echo "$rate GET/s"), --threads $threads --fsync always, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "loop_stall: $seconds s per run, $rounds rounds, readers $([ "$rate" = 0 ] && echo "closed loop" || echo "$rate GET/s"), --threads $threads --fsync $fsync, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-10s %-8s %8s %9s %9s %9s %6s\n' server writer "GET/s" "p50 us" "p99 us" "p99.9 us" PUTs
 for r in $(seq "$rounds"); do
     for s in "${servers[@]}"; do

@@ -766,3 +766,77 @@ Test(shard_engine, random_operations_match_the_model)
         close_engine(e);
     }
 }
+
+/* One put of len bytes of fill at pos through sh_engine_apply_now (the event loop's try). */
+static int put_now(sh_engine *e, const char *key, const zd_shard_layout *l, uint64_t pos,
+                   size_t len, uint8_t fill)
+{
+    sh_op op = {.kind = SH_OP_PUT, .len = len};
+    static uint8_t buf[300];
+    memset(buf, fill, len);
+    op.data = buf;
+    coords_of(pos, op.coords);
+    return sh_engine_apply_now(e, key, l, &op, 1, NULL);
+}
+
+Test(shard_engine, apply_now_takes_small_writes_and_declines_the_rest)
+{
+    zd_shard_layout l = layout3(true, true);
+    sh_engine_opts opts = {
+        .compact_min_dead = 600, .compact_percent = 10, .wal_checkpoint_bytes = 1u << 20};
+    sh_engine *e = open_engine(&opts);
+    model m = {0};
+    /* a new shard needs a new file: declined, nothing made */
+    cr_assert_eq(put_now(e, "s", &l, 1, 10, 'a'), ZD_EWOULDBLOCK);
+    cr_assert(!file_exists("s"), "a declined change made the shard");
+    model_put(e, "s", &l, &m, 1, 10, 'a'); /* on an I/O thread: creates it */
+    /* the first change in place on this stripe moves the shard first (sendfile pages): declined */
+    cr_assert_eq(put_now(e, "s", &l, 1, 10, 'b'), ZD_EWOULDBLOCK);
+    expect_model(e, "s", &l, &m);
+    model_put(e, "s", &l, &m, 1, 10, 'b'); /* moves, then patches in place */
+    /* now small writes into the page cache: taken, in place or in a gap */
+    cr_assert_eq(put_now(e, "s", &l, 1, 10, 'c'), 0);
+    memset(m.data[1], 'c', 10);
+    cr_assert_eq(put_now(e, "s", &l, 2, 20, 'd'), 0);
+    memset(m.data[2], 'd', 20);
+    m.len[2] = 20;
+    expect_model(e, "s", &l, &m);
+    /* dead bytes past the threshold (deletes in a shard with the index first): the change that
+     * made them is taken, the next is declined, and a change on an I/O thread compacts */
+    zd_shard_layout lt = layout3(false, true);
+    model mt = {0};
+    for (uint64_t pos = 0; pos < 10; pos++)
+        model_put(e, "t", &lt, &mt, pos, 200, (uint8_t)pos);
+    int rc = 0;
+    uint64_t deleted = 0;
+    for (; deleted < 9 && rc == 0; deleted++) {
+        sh_op op = {.kind = SH_OP_DELETE};
+        coords_of(deleted, op.coords);
+        rc = sh_engine_apply_now(e, "t", &lt, &op, 1, NULL);
+        if (rc == 0) mt.len[deleted] = 0;
+    }
+    cr_assert_eq(rc, ZD_EWOULDBLOCK, "compaction never became due");
+    cr_assert_eq(file_size("t"), zd_shard_index_size(&lt) + 2000, "compacted on the loop");
+    expect_model(e, "t", &lt, &mt);
+    model_put(e, "t", &lt, &mt, 9, 5, 'z'); /* on an I/O thread: the change and the compaction */
+    cr_assert_lt(file_size("t"), zd_shard_index_size(&lt) + 2000, "not compacted");
+    expect_model(e, "t", &lt, &mt);
+    check_shard("t", &lt, NULL);
+    close_engine(e);
+    /* a journal due for a checkpoint: declined, and the change on an I/O thread checkpoints */
+    sh_engine_opts small = {.wal_checkpoint_bytes = 100};
+    e = open_engine(&small);
+    model_put(e, "s", &l, &m, 1, 10, 'c'); /* in place (this engine's first: a move) */
+    cr_assert_eq(put_now(e, "s", &l, 1, 10, 'c'), 0, "the journal was due at once");
+    cr_assert_eq(put_now(e, "s", &l, 1, 10, 'c'), ZD_EWOULDBLOCK);
+    model_put(e, "s", &l, &m, 1, 10, 'c');
+    cr_assert_eq(put_now(e, "s", &l, 1, 10, 'c'), 0, "no checkpoint on the I/O thread");
+    expect_model(e, "s", &l, &m);
+    close_engine(e);
+    /* a journal sync is never made on the loop */
+    sh_engine_opts batch = {.fsync = KS_FSYNC_BATCH};
+    e = open_engine(&batch);
+    cr_assert_eq(put_now(e, "s", &l, 1, 10, 'q'), ZD_EWOULDBLOCK);
+    expect_model(e, "s", &l, &m);
+    close_engine(e);
+}

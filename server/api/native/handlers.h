@@ -32,9 +32,15 @@ extern const hd_handler hd_shard;   /* ?chunk= and ?batch requests (route_shard.
 /* The worker's store. */
 st_store *hd_store(cn_conn *c);
 
-/* Mark the request's work step for an I/O thread when the store's changes block (every change
- * of the fs store) or when it is heavy anyway (a whole-value copy in memory). */
+/* Mark the request's work step for an I/O thread when the store keeps files and its changes
+ * block (--fsync batch|always) or this one is heavy anyway (a body over HD_LOOP_BODY_MAX, a
+ * whole-value copy). The memory store's work never blocks: always on the loop. */
 void hd_offload(cn_conn *c, bool heavy);
+
+/* Under --fsync none, a write whose body is at most this commits on the loop (measured faster
+ * than the hop to an I/O thread, tests/bench/RESULTS-http.md); a larger one on an I/O thread
+ * (writing a large body into the page cache can be throttled for writeback). */
+#define HD_LOOP_BODY_MAX (64u << 10)
 
 /* Evaluate If-Match / If-Unmodified-Since / If-None-Match / If-Modified-Since against the
  * current value (NULL: absent) in RFC 9110 13.2.2's order: returns 0 (proceed), 304 (GET/HEAD

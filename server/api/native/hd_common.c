@@ -15,7 +15,8 @@ st_store *hd_store(cn_conn *c)
 
 void hd_offload(cn_conn *c, bool heavy)
 {
-    c->req.offload = heavy || st_writes_block(hd_store(c));
+    st_store *s = hd_store(c);
+    c->req.offload = s->files && (heavy || st_writes_block(s)); /* memory never blocks */
 }
 
 bool hd_cond_present(cn_conn *c)

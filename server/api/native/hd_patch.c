@@ -110,7 +110,7 @@ static void patch_begin(cn_conn *c)
     if (r->patch_form != PATCH_RAW) {
         uint64_t max = c->w->shared->cfg->max_body;
         cn_body_to_buffer(c, max < HD_PATCH_BUFFER_MAX ? max : HD_PATCH_BUFFER_MAX);
-        hd_offload(c, true); /* a copy of the whole value, also in memory */
+        hd_offload(c, true); /* a copy of the whole value */
         return;
     }
     st_writer *w; /* the store refuses an offset past the end (ZD_ERANGE) */
@@ -125,7 +125,7 @@ static void patch_begin(cn_conn *c)
     }
     r->body_expected = cr.last - cr.first + 1;
     cn_body_to_writer(c, w);
-    hd_offload(c, false);
+    hd_offload(c, r->body_expected > HD_LOOP_BODY_MAX);
 }
 
 /* A failed update: 416 (with the current size) or the generic mapping. */

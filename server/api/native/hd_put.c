@@ -29,7 +29,7 @@ static void put_begin(cn_conn *c)
         return;
     }
     cn_body_to_writer(c, w);
-    hd_offload(c, false);
+    hd_offload(c, c->req.chunked || c->req.content_length > HD_LOOP_BODY_MAX);
 }
 
 /* The commit: fsync, rename, group commit (may block). */

@@ -15,6 +15,8 @@ hd_status hd_status_of(int rc)
     case ZD_EISDIR:
     case ZD_ELINKED:
     case ZD_ECONFLICT:
+    case ZD_EEXIST:
+    case ZD_ENOTEMPTY:
         return (hd_status){409, "conflict"};
     case ZD_EPRECOND:
         return (hd_status){412, "precondition failed"};

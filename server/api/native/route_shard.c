@@ -38,11 +38,13 @@ static void shard_begin(cn_conn *c)
     sh_method m = shard_method(c->req.method);
     if (sh_http_wants_body(m))
         cn_body_to_buffer(c, cfg->max_body < SH_HTTP_BODY_MAX ? cfg->max_body : SH_HTTP_BODY_MAX);
-    /* a change journals, may wait for a group commit, compact or copy the shard */
+    /* Under --fsync batch|always a change waits for the journal's sync: an I/O thread. Else it
+     * is tried on the loop and moves to one only if it needs more than small writes. */
     if (m != SH_GET && m != SH_HEAD && m != SH_OTHER) hd_offload(c, false);
 }
 
-/* The request against the server's shard backend (may block: on an I/O thread). */
+/* The request against the server's shard backend. On the loop a change that would block
+ * (ZD_EWOULDBLOCK from the engine, nothing changed) asks for an I/O thread instead. */
 static void shard_work(cn_conn *c)
 {
     cn_request *r = &c->req;
@@ -53,10 +55,17 @@ static void shard_work(cn_conn *c)
         .query_len = r->query_len,
         .body = r->body.data,
         .body_len = r->body.len,
+        .may_block = r->offload,
     };
     rq.zarr_shard = cn_header_get(c, "zarr-shard", &rq.zarr_shard_len);
     sh_http_response *rs = calloc(1, sizeof *rs);
     if (rs) sh_http_handle(c->w->shared->shards, &rq, rs);
+    if (rs && rs->status == 0) { /* would block: again, on an I/O thread */
+        zd_buf_free(&rs->body);
+        free(rs);
+        r->offload = true;
+        return;
+    }
     r->work_state = rs;
 }
 

@@ -123,9 +123,13 @@ void sh_http_handle(const sh_backend *b, const sh_http_request *rq, sh_http_resp
         size_t n = 0;
         rc = request_ops(rq, &as.layout, batch, coords, &single, &ops, &n, &rs->detail);
         bool whole = rc == 0 && whole_chunks(&as, ops, n, &rs->detail);
-        if (whole) rc = b->apply(b->ctx, rq->key, &as.layout, ops, n, &rs->detail);
+        if (whole) rc = b->apply(b->ctx, rq->key, &as.layout, ops, n, rq->may_block, &rs->detail);
         if (ops != &single) free(ops);
         if (rc == 0) answer(rs, whole ? 204 : 422, whole ? NULL : "unprocessable content");
+    }
+    if (rc == ZD_EWOULDBLOCK) {
+        rs->status = 0; /* not answered: the caller redoes it where it may block */
+        return;
     }
     if (rc) answer_code(rs, rc);
 }

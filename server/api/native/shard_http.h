@@ -36,6 +36,7 @@ typedef struct sh_http_request {
     size_t zarr_shard_len;
     const uint8_t *body;
     size_t body_len;
+    bool may_block; /* false on an event loop: a change may answer ZD_EWOULDBLOCK (rs->status 0) */
 } sh_http_request;
 
 typedef struct sh_http_response {
