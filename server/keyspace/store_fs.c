@@ -163,13 +163,14 @@ int fs_parent(const fs_store *s, const char *parent, bool create, int *fd, bool 
 
 /* ---- ETags and mtimes ---- */
 
-static uint64_t fs_mtime_ns(const struct stat *st)
+uint64_t fs_mtime_ns(const struct stat *st)
 {
     return (uint64_t)st->st_mtim.tv_sec * 1000000000u + (uint64_t)st->st_mtim.tv_nsec;
 }
 
 void fs_etag(const struct stat *st, st_stat *out)
 {
+    out->meta_etag[0] = '\0';
     out->size = (uint64_t)st->st_size;
     out->mtime_ns = fs_mtime_ns(st);
     snprintf(out->etag, sizeof out->etag, "\"%" PRIx64 "-%" PRIx64 "-%" PRIx64 "\"",
@@ -271,6 +272,7 @@ typedef struct fs_reader {
     st_reader base;
     int fd;
     unsigned stream; /* keylock.h: registered while the reader is open */
+    struct stat st;  /* of the opened value (the metadata's ETag stamp) */
 } fs_reader;
 
 int fs_pread_all(int fd, void *buf, size_t len, uint64_t off)
@@ -290,6 +292,29 @@ int fs_pread_all(int fd, void *buf, size_t len, uint64_t off)
 static int fs_read(st_reader *r, uint64_t off, void *buf, size_t len)
 {
     return fs_pread_all(((fs_reader *)r)->fd, buf, len, off);
+}
+
+static int fs_reader_meta(st_reader *r, st_meta *out)
+{
+    fs_reader *f = (fs_reader *)r;
+    return fs_meta_read(f->fd, &f->st, out);
+}
+
+int fs_precond_stat(const st_precond *pc, int dirfd, const char *name, const struct stat *st,
+                    st_stat *cur)
+{
+    fs_etag(st, cur);
+    return pc->want_meta_etag ? fs_meta_etag_at(dirfd, name, cur->meta_etag) : 0;
+}
+
+int fs_precond_fd(const st_precond *pc, int fd, const struct stat *st, st_stat *cur)
+{
+    fs_etag(st, cur);
+    if (!pc->want_meta_etag) return 0;
+    st_meta m;
+    int rc = fs_meta_read(fd, st, &m);
+    memcpy(cur->meta_etag, m.etag, sizeof cur->meta_etag);
+    return rc;
 }
 
 static void fs_reader_close(st_reader *r)
@@ -324,8 +349,10 @@ static int fs_open_read(st_store *base, const char *key, st_reader **out, st_sta
         return rc;
     }
     fs_etag(&st, st_out);
-    r->base = (st_reader){.read = fs_read, .close = fs_reader_close, .fd = copy ? -1 : fd};
+    r->base = (st_reader){
+        .read = fs_read, .meta = fs_reader_meta, .close = fs_reader_close, .fd = copy ? -1 : fd};
     r->fd = fd;
+    r->st = st;
     *out = &r->base;
     return 0;
 }
@@ -338,7 +365,8 @@ typedef struct fs_writer {
     int fd;
     int dirfd;
     bool own_dir;
-    uint64_t off; /* next write position */
+    uint64_t off;  /* next write position */
+    st_meta *meta; /* set_meta's copy, or NULL */
     char tmp[64];
     const char *last; /* last segment, inside key */
     char key[];
@@ -349,6 +377,7 @@ static void fs_writer_free(fs_writer *w, bool unlink_tmp)
     if (w->fd >= 0) close(w->fd);
     if (unlink_tmp && w->tmp[0]) unlinkat(w->dirfd, w->tmp, 0);
     if (w->own_dir) close(w->dirfd);
+    free(w->meta);
     free(w);
 }
 
@@ -358,6 +387,14 @@ static int fs_write(st_writer *base, const void *data, size_t len)
     int rc = fs_pwrite_all(w->fd, data, len, w->off);
     w->off += len;
     return rc;
+}
+
+static int fs_set_meta(st_writer *base, const st_meta *m)
+{
+    fs_writer *w = (fs_writer *)base;
+    if (!w->meta && !(w->meta = malloc(sizeof *w->meta))) return ZD_ENOMEM;
+    *w->meta = *m;
+    return 0;
 }
 
 static void fs_abort(st_writer *base)
@@ -389,10 +426,11 @@ static int fs_put_commit(st_writer *base, const st_precond *pc, st_result *res)
         rc = ST_EBADKEY;
     if (!rc && pc) {
         st_stat cur;
-        if (exists) fs_etag(&old, &cur);
-        rc = pc->check(pc, exists ? &cur : NULL);
+        if (exists) rc = fs_precond_stat(pc, w->dirfd, w->last, &old, &cur);
+        if (!rc) rc = pc->check(pc, exists ? &cur : NULL);
     }
     if (!rc) rc = fs_bump(w->fd, exists ? &old : NULL, &nst);
+    if (!rc && w->meta) rc = fs_meta_write(s, w->fd, &nst, w->meta);
     if (!rc && renameat(w->dirfd, w->tmp, w->dirfd, w->last)) rc = fs_errno(errno);
     fs_write_unlock(w->key);
     if (!rc) {
@@ -418,7 +456,8 @@ static int fs_put_begin(st_store *base, const char *key, uint64_t size_hint, st_
     w->dirfd = -1;
     const char *slash = strrchr(w->key, '/');
     w->last = slash ? slash + 1 : w->key;
-    w->base = (st_writer){.write = fs_write, .commit = fs_put_commit, .abort = fs_abort};
+    w->base = (st_writer){
+        .write = fs_write, .set_meta = fs_set_meta, .commit = fs_put_commit, .abort = fs_abort};
     char parent[ZD_MAX_KEY + 1];
     fs_split(key, parent);
     /* A concurrent DELETE may remove the parent directory between our mkdir and the temp
@@ -482,8 +521,8 @@ static int fs_remove(st_store *base, const char *key, const st_precond *pc, bool
         exists = false; /* a directory is not a value */
     if (!rc && pc) {
         st_stat cur;
-        if (exists) fs_etag(&st, &cur);
-        rc = pc->check(pc, exists ? &cur : NULL);
+        if (exists) rc = fs_precond_stat(pc, k.dirfd, k.last, &st, &cur);
+        if (!rc) rc = pc->check(pc, exists ? &cur : NULL);
     }
     if (!rc && exists && unlinkat(k.dirfd, k.last, 0)) rc = errno == ENOENT ? 0 : fs_errno(errno);
     fs_write_unlock(key);
@@ -617,6 +656,7 @@ int st_fs_create(const char *root, int fsync_mode, st_store **out)
     s->openat2_ok = probe >= 0;
     if (probe >= 0) close((int)probe);
     s->base = (st_store){.kind = "fs",
+                         .keeps_meta = fs_meta_probe(s->root_fd),
                          .stat = fs_stat,
                          .open_read = fs_open_read,
                          .put_begin = fs_put_begin,
@@ -624,6 +664,10 @@ int st_fs_create(const char *root, int fsync_mode, st_store **out)
                          .patch_many = fs_patch_many,
                          .remove = fs_remove,
                          .list = fs_list,
+                         .iter_open = fs_iter_open,
+                         .mkdir = fs_mkdir,
+                         .rmdir = fs_rmdir,
+                         .stat_dir = fs_stat_dir,
                          .sync_all = fsync_mode == OPT_FSYNC_BATCH ? fs_sync_all : NULL,
                          .destroy = fs_destroy};
     fs_clean_root(s);

@@ -65,6 +65,30 @@ int fs_pwrite_all(int fd, const void *data, size_t len, uint64_t off);
 /* pread exactly len bytes at off; ZD_EIO if the file ends first or the read fails. */
 int fs_pread_all(int fd, void *buf, size_t len, uint64_t off);
 
+/* Metadata in the extended attribute (store_fs_meta.c). probe: whether dirfd's filesystem
+ * takes user extended attributes. read: the metadata of the open value fd whose stat is st
+ * (empty without). write: record m on fd whose final stat is st (nothing when the store keeps
+ * no metadata). etag_at: the valid recorded ETag of dirfd/name, or "". copy: the attribute of
+ * `from` onto `to` as it is (its ETag then stale). */
+bool fs_meta_probe(int dirfd);
+int fs_meta_read(int fd, const struct stat *st, st_meta *out);
+int fs_meta_write(const fs_store *s, int fd, const struct stat *st, const st_meta *m);
+int fs_meta_etag_at(int dirfd, const char *name, char *etag);
+int fs_meta_copy(const fs_store *s, int from, int to);
+
+/* The current stat of dirfd/name (or of the open fd) for a precondition: fs_etag of st, plus
+ * the recorded ETag when pc wants it. */
+int fs_precond_stat(const st_precond *pc, int dirfd, const char *name, const struct stat *st,
+                    st_stat *cur);
+int fs_precond_fd(const st_precond *pc, int fd, const struct stat *st, st_stat *cur);
+
+/* Directories and walks (store_fs_dir.c, store_fs_iter.c). */
+int fs_mkdir(st_store *base, const char *path);
+int fs_rmdir(st_store *base, const char *path);
+int fs_stat_dir(st_store *base, const char *path, uint64_t *mtime_ns);
+int fs_iter_open(st_store *base, const char *prefix, size_t len, st_iter **out);
+uint64_t fs_mtime_ns(const struct stat *st);
+
 /* The PATCH entry points (store_fs_patch.c). */
 int fs_patch_begin(st_store *base, const char *key, uint64_t offset, st_writer **out);
 int fs_patch_many(st_store *base, const char *key, const st_patch *p, size_t n,

@@ -152,8 +152,8 @@ static int fs_patcher_commit(st_writer *base, const st_precond *pc, st_result *r
     rc = fs_open_value(s, p->key, O_WRONLY, &fd, &st);
     if (!rc && pc) {
         st_stat cur;
-        fs_etag(&st, &cur);
-        rc = pc->check(pc, &cur);
+        rc = fs_precond_fd(pc, fd, &st, &cur);
+        if (!rc) rc = pc->check(pc, &cur);
     }
     if (!rc && p->off > (uint64_t)st.st_size) rc = ZD_ERANGE;
     if (!rc && p->off + len > (uint64_t)INT64_MAX) rc = ZD_EOVERFLOW;
@@ -225,12 +225,13 @@ int fs_patch_many(st_store *base, const char *key, const st_patch *p, size_t n,
         rc = ZD_ENOTFOUND;
     if (!rc && pc) {
         st_stat cur;
-        fs_etag(&st, &cur);
-        rc = pc->check(pc, &cur);
+        rc = fs_precond_fd(pc, src, &st, &cur);
+        if (!rc) rc = pc->check(pc, &cur);
     }
     if (!rc) rc = st_patch_check(p, n, (uint64_t)st.st_size);
     if (!rc && (dst = fs_temp(k.dirfd, tmp, sizeof tmp)) < 0) rc = fs_errno(-dst);
     if (!rc) rc = fs_copy_range(src, 0, dst, 0, (uint64_t)st.st_size);
+    if (!rc) rc = fs_meta_copy(s, src, dst); /* the lines stay; the ETag's stamp won't match */
     if (!rc) rc = fs_patch_apply(dst, p, n);
     if (!rc) rc = fs_sync(s, dst);
     if (!rc) rc = fs_bump(dst, &st, &nst);

@@ -8,7 +8,7 @@
  * also holds one entry per directory counting the values below it, and a PUT that would make
  * a name both is refused (ST_EISDIR, 409). ETag:
  * "m<generation>-<size>" with a process-wide generation counter seeded from the clock. */
-#include "store.h"
+#include "store_mem_internal.h"
 
 #include "zd_buf.h"
 #include "zd_checked.h"
@@ -23,37 +23,20 @@
 #include <string.h>
 #include <time.h>
 
-typedef struct mem_val {
-    atomic_long refs;
-    uint8_t *data;
-    size_t len;
-    uint64_t mtime_ns; /* when this value was made (Last-Modified) */
-    char etag[ST_ETAG_MAX];
-} mem_val;
-
-typedef struct mem_ent {
-    struct mem_ent *next;
-    mem_val *val; /* NULL: a directory entry */
-    size_t below; /* directory: values below it */
-    size_t klen;
-    char key[];
-} mem_ent;
-
-typedef struct mem_store {
-    st_store base;
-    pthread_rwlock_t lock;
-    mem_ent **buckets;
-    size_t nbuckets; /* power of two */
-    size_t count;
-    _Atomic uint64_t gen;
-} mem_store;
-
 static void mem_unref(mem_val *v)
 {
     if (v && atomic_fetch_sub(&v->refs, 1) == 1) {
         free(v->data);
+        free(v->meta);
         free(v);
     }
+}
+
+uint64_t mem_now_ns(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
 }
 
 /* A new value owning data (taken from the caller). */
@@ -64,15 +47,13 @@ static mem_val *mem_val_new(mem_store *s, uint8_t *data, size_t len)
     atomic_init(&v->refs, 1);
     v->data = data;
     v->len = len;
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    v->mtime_ns = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+    v->meta = NULL;
+    v->mtime_ns = mem_now_ns();
     snprintf(v->etag, sizeof v->etag, "\"m%" PRIx64 "-%zx\"", atomic_fetch_add(&s->gen, 1), len);
     return v;
 }
 
-/* The slot pointing at key's entry (or the NULL slot at its bucket's end). Lock held. */
-static mem_ent **mem_find(mem_store *s, const char *key, size_t len)
+mem_ent **mem_find(mem_store *s, const char *key, size_t len)
 {
     mem_ent **p = &s->buckets[(size_t)zd_hash_mem(key, len) & (s->nbuckets - 1)];
     while (*p && ((*p)->klen != len || memcmp((*p)->key, key, len) != 0))
@@ -99,11 +80,15 @@ static void mem_grow(mem_store *s)
     s->nbuckets = n;
 }
 
-static void mem_stat_of(const mem_val *v, st_stat *out)
+void mem_stat_of(const mem_val *v, st_stat *out)
 {
     out->size = v->len;
     out->mtime_ns = v->mtime_ns;
     memcpy(out->etag, v->etag, sizeof out->etag);
+    if (v->meta)
+        memcpy(out->meta_etag, v->meta->etag, sizeof out->meta_etag);
+    else
+        out->meta_etag[0] = '\0';
 }
 
 /* The value entry at key, or NULL (absent or a directory). Lock held. */
@@ -113,8 +98,7 @@ static mem_ent *mem_value_at(mem_store *s, const char *key, size_t len)
     return e && e->val ? e : NULL;
 }
 
-/* A new table entry at slot p. */
-static mem_ent *mem_ent_add(mem_store *s, mem_ent **p, const char *key, size_t len, mem_val *v)
+mem_ent *mem_ent_add(mem_store *s, mem_ent **p, const char *key, size_t len, mem_val *v)
 {
     mem_ent *e = malloc(sizeof *e + len + 1);
     if (!e) return NULL;
@@ -123,24 +107,29 @@ static mem_ent *mem_ent_add(mem_store *s, mem_ent **p, const char *key, size_t l
     e->klen = len;
     e->val = v;
     e->below = 0;
+    e->kept = false;
+    e->mtime_ns = v ? 0 : mem_now_ns();
     e->next = NULL;
+    if (v && mi_insert(&s->order, e->key, len, e)) {
+        free(e);
+        return NULL;
+    }
     *p = e;
     if (++s->count > s->nbuckets) mem_grow(s);
     return e;
 }
 
-static void mem_ent_unlink(mem_store *s, mem_ent **p)
+void mem_ent_unlink(mem_store *s, mem_ent **p)
 {
     mem_ent *e = *p;
     *p = e->next;
     s->count--;
+    if (e->val) mi_remove(&s->order, e->key, e->klen);
     mem_unref(e->val);
     free(e);
 }
 
-/* Count a value at key in (delta 1) or out of (delta -1) the directory entries of its parent
- * prefixes, creating and removing them. On ZD_ENOMEM nothing has changed. Lock held. */
-static int mem_dirs_adjust(mem_store *s, const char *key, size_t len, int delta)
+int mem_dirs_adjust(mem_store *s, const char *key, size_t len, int delta)
 {
     for (size_t i = 0; i < len; i++) {
         if (key[i] != '/') continue;
@@ -154,7 +143,7 @@ static int mem_dirs_adjust(mem_store *s, const char *key, size_t len, int delta)
                 return ZD_ENOMEM;
             }
             e->below++;
-        } else if (*p && --(*p)->below == 0) {
+        } else if (*p && --(*p)->below == 0 && !(*p)->kept) {
             mem_ent_unlink(s, p);
         }
     }
@@ -215,6 +204,18 @@ static int mem_read(st_reader *r, uint64_t off, void *buf, size_t len)
     return 0;
 }
 
+static int mem_reader_meta(st_reader *r, st_meta *out)
+{
+    const mem_val *v = ((mem_reader *)r)->val;
+    if (v->meta) {
+        *out = *v->meta;
+    } else {
+        out->etag[0] = '\0';
+        out->len = 0;
+    }
+    return 0;
+}
+
 static void mem_reader_close(st_reader *r)
 {
     mem_unref(((mem_reader *)r)->val);
@@ -238,7 +239,8 @@ static int mem_open_read(st_store *base, const char *key, st_reader **out, st_st
         return ZD_ENOTFOUND;
     }
     mem_stat_of(r->val, st);
-    r->base = (st_reader){.read = mem_read, .close = mem_reader_close, .fd = -1};
+    r->base =
+        (st_reader){.read = mem_read, .meta = mem_reader_meta, .close = mem_reader_close, .fd = -1};
     *out = &r->base;
     return 0;
 }
@@ -251,6 +253,7 @@ typedef struct mem_writer {
     zd_buf buf;
     bool patch;
     uint64_t off;
+    st_meta *meta; /* set_meta's copy, or NULL */
     size_t klen;
     char key[];
 } mem_writer;
@@ -260,10 +263,19 @@ static int mem_write(st_writer *base, const void *data, size_t len)
     return zd_buf_append(&((mem_writer *)base)->buf, data, len);
 }
 
+static int mem_set_meta(st_writer *base, const st_meta *m)
+{
+    mem_writer *w = (mem_writer *)base;
+    if (!w->meta && !(w->meta = malloc(sizeof *w->meta))) return ZD_ENOMEM;
+    *w->meta = *m;
+    return 0;
+}
+
 static void mem_abort(st_writer *base)
 {
     mem_writer *w = (mem_writer *)base;
     zd_buf_free(&w->buf);
+    free(w->meta);
     free(w);
 }
 
@@ -284,6 +296,14 @@ static int mem_patched(mem_store *s, const mem_val *old, const st_patch *p, size
     if (!(*out = mem_val_new(s, data, (size_t)size))) {
         free(data);
         return ZD_ENOMEM;
+    }
+    if (old && old->meta) { /* the lines stay; the content ETag no longer describes the bytes */
+        if (!((*out)->meta = malloc(sizeof *old->meta))) {
+            mem_unref(*out);
+            return ZD_ENOMEM;
+        }
+        *(*out)->meta = *old->meta;
+        (*out)->meta->etag[0] = '\0';
     }
     return 0;
 }
@@ -306,10 +326,10 @@ static int mem_patch_locked(mem_store *s, const char *key, size_t klen, const st
     return 0;
 }
 
-/* Replace key's value with data (taken, also on failure; NULL: no memory) if pc allows. Lock
- * held for writing. */
+/* Replace key's value with data (taken, also on failure; NULL: no memory) and meta (taken
+ * too; may be NULL) if pc allows. Lock held for writing. */
 static int mem_put_locked(mem_store *s, const char *key, size_t klen, uint8_t *data, size_t len,
-                          const st_precond *pc, st_result *res)
+                          st_meta *meta, const st_precond *pc, st_result *res)
 {
     mem_ent *e = mem_value_at(s, key, klen);
     st_stat cur;
@@ -318,7 +338,12 @@ static int mem_put_locked(mem_store *s, const char *key, size_t klen, uint8_t *d
     if (!rc && pc) rc = pc->check(pc, e ? &cur : NULL);
     mem_val *v = NULL;
     if (!rc && (!data || !(v = mem_val_new(s, data, len)))) rc = ZD_ENOMEM;
-    if (!v) free(data);
+    if (!v) {
+        free(data);
+        free(meta);
+    } else {
+        v->meta = meta;
+    }
     bool existed = false;
     if (!rc && (rc = mem_install(s, key, klen, v, &existed)) != 0) mem_unref(v);
     if (!rc) {
@@ -341,7 +366,8 @@ static int mem_commit(st_writer *base, const st_precond *pc, st_result *res)
         size_t len;
         uint8_t *data = zd_buf_steal(&w->buf, &len);
         if (!data) data = malloc(1);
-        rc = mem_put_locked(s, w->key, w->klen, data, len, pc, res);
+        rc = mem_put_locked(s, w->key, w->klen, data, len, w->meta, pc, res);
+        w->meta = NULL; /* taken */
     }
     pthread_rwlock_unlock(&s->lock);
     mem_abort(base);
@@ -356,7 +382,8 @@ static mem_writer *mem_writer_new(mem_store *s, const char *key, uint64_t size_h
     memcpy(w->key, key, klen + 1);
     w->klen = klen;
     w->s = s;
-    w->base = (st_writer){.write = mem_write, .commit = mem_commit, .abort = mem_abort};
+    w->base = (st_writer){
+        .write = mem_write, .set_meta = mem_set_meta, .commit = mem_commit, .abort = mem_abort};
     if (size_hint && size_hint <= (64u << 20)) zd_buf_reserve(&w->buf, (size_t)size_hint);
     return w;
 }
@@ -377,6 +404,7 @@ static int mem_patch_begin(st_store *base, const char *key, uint64_t offset, st_
     if (offset > st.size) return ZD_ERANGE;
     mem_writer *w = mem_writer_new((mem_store *)base, key, 0);
     if (!w) return ZD_ENOMEM;
+    w->base.set_meta = NULL; /* a patch keeps the value's metadata */
     w->patch = true;
     w->off = offset;
     *out = &w->base;
@@ -398,7 +426,7 @@ static int mem_put_owned(st_store *base, const char *key, uint8_t *data, size_t 
 {
     mem_store *s = (mem_store *)base;
     pthread_rwlock_wrlock(&s->lock);
-    int rc = mem_put_locked(s, key, strlen(key), data, len, pc, res);
+    int rc = mem_put_locked(s, key, strlen(key), data, len, NULL, pc, res);
     pthread_rwlock_unlock(&s->lock);
     return rc;
 }
@@ -431,7 +459,10 @@ static int mem_list(st_store *base, const char *prefix, bool recursive, st_list 
     pthread_rwlock_rdlock(&s->lock);
     for (size_t i = 0; i < s->nbuckets && !rc; i++)
         for (mem_ent *e = s->buckets[i]; e && !rc; e = e->next) {
-            if (!e->val) continue; /* directories show through the values below them */
+            /* Directories show through the values below them, an empty one made by mkdir as
+             * itself; the server's own keys (multipart staging) not at all. */
+            bool empty_dir = !e->val && e->below == 0 && !recursive;
+            if ((!e->val && !empty_dir) || st_key_reserved(e->key, e->klen)) continue;
             const char *rest = e->key;
             size_t rlen = e->klen;
             if (plen) {
@@ -443,6 +474,8 @@ static int mem_list(st_store *base, const char *prefix, bool recursive, st_list 
             const char *slash = recursive ? NULL : memchr(rest, '/', rlen);
             if (slash)
                 rc = st_list_add(out, rest, (size_t)(slash - rest), 0, 0, true);
+            else if (empty_dir)
+                rc = st_list_add(out, rest, rlen, 0, e->mtime_ns, true);
             else
                 rc = st_list_add(out, rest, rlen, e->val->len, e->val->mtime_ns, false);
         }
@@ -462,6 +495,7 @@ static void mem_destroy(st_store *base)
         }
     }
     free(s->buckets);
+    mi_free(&s->order);
     pthread_rwlock_destroy(&s->lock);
     free(s);
 }
@@ -476,11 +510,17 @@ int st_mem_create(st_store **out)
         free(s);
         return ZD_ENOMEM;
     }
-    pthread_rwlock_init(&s->lock, NULL);
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
+    if (mi_init(&s->order, (uint64_t)ts.tv_nsec ^ (uint64_t)ts.tv_sec)) {
+        free(s->buckets);
+        free(s);
+        return ZD_ENOMEM;
+    }
+    pthread_rwlock_init(&s->lock, NULL);
     atomic_init(&s->gen, ((uint64_t)ts.tv_sec << 20) ^ (uint64_t)ts.tv_nsec);
     s->base = (st_store){.kind = "memory",
+                         .keeps_meta = true,
                          .stat = mem_stat,
                          .open_read = mem_open_read,
                          .put_begin = mem_put_begin,
@@ -489,6 +529,10 @@ int st_mem_create(st_store **out)
                          .put_owned = mem_put_owned,
                          .remove = mem_remove,
                          .list = mem_list,
+                         .iter_open = mem_iter_open,
+                         .mkdir = mem_mkdir,
+                         .rmdir = mem_rmdir,
+                         .stat_dir = mem_stat_dir,
                          .destroy = mem_destroy};
     *out = &s->base;
     return 0;
