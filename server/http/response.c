@@ -233,6 +233,15 @@ void rs_error_body(cn_conn *c, const char *error, const char *fmt, ...)
 
 void rs_error(cn_conn *c, int status, const char *error, const char *fmt, ...)
 {
+    if (c->fe && c->fe->error) { /* the front-end's own error format */
+        char detail[ZD_ERRMSG_MAX + 128];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(detail, sizeof detail, fmt, ap);
+        va_end(ap);
+        c->fe->error(c, status, error, detail);
+        return;
+    }
     rs_begin(c, status);
     if (status == 401) rs_header(c, "WWW-Authenticate", "Bearer realm=\"zarrd\"");
     va_list ap;

@@ -23,6 +23,12 @@ typedef struct opt_config {
     int max_connections;         /* --max-connections, per process */
     uint64_t idle_timeout_ms;    /* --idle-timeout: keep-alive idle connections */
     uint64_t request_timeout_ms; /* --request-timeout: header section, body and write progress */
+    bool s3;                     /* --s3-listen given */
+    char s3_host[256];           /* its numeric address */
+    int s3_port;                 /* 0 = ephemeral */
+    const char *s3_domain;       /* --s3-domain: virtual-host buckets BUCKET.DOMAIN, or NULL */
+    const char *s3_keys;         /* --s3-keys FILE, or NULL (any request is accepted) */
+    uint64_t s3_upload_ttl_s;    /* --s3-upload-ttl: abandoned multipart uploads reclaimed */
 } opt_config;
 
 /* Outcome of opt_parse: run the server, exit 0 after --help/--version, or exit 2. */

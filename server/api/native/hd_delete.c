@@ -16,4 +16,4 @@ static void delete_finish(cn_conn *c)
     rs_send(c, NULL, NULL, 0);
 }
 
-const hd_handler hd_delete = {.finish = delete_finish};
+const hd_handler hd_delete = {.finish = delete_finish, .writes = true};

@@ -206,4 +206,4 @@ static void patch_finish(cn_conn *c)
         patch_finish_buffered(c);
 }
 
-const hd_handler hd_patch = {.begin = patch_begin, .finish = patch_finish};
+const hd_handler hd_patch = {.begin = patch_begin, .finish = patch_finish, .writes = true};

@@ -46,4 +46,4 @@ static void put_finish(cn_conn *c)
     rs_send(c, NULL, NULL, 0);
 }
 
-const hd_handler hd_put = {.begin = put_begin, .finish = put_finish};
+const hd_handler hd_put = {.begin = put_begin, .finish = put_finish, .writes = true};
