@@ -187,6 +187,19 @@ void rs_send_stream(cn_conn *c, const char *ctype, st_reader *rd)
     r->ready = true;
 }
 
+void rs_send_value(cn_conn *c, const char *ctype, st_reader *rd, uint64_t size, const zd_range *r)
+{
+    if (r) {
+        char cr[ZD_CONTENT_RANGE_MAX];
+        zd_content_range_format(cr, r->first, r->last, size);
+        rs_header(c, "Content-Range", cr);
+        rs_seg_store(c, r->first, r->last - r->first + 1);
+    } else {
+        rs_seg_store(c, 0, size);
+    }
+    rs_send_stream(c, ctype, rd);
+}
+
 int rs_json_string(zd_buf *out, const char *s, size_t len)
 {
     int rc = zd_buf_append(out, "\"", 1);

@@ -226,11 +226,16 @@ int fs_pwrite_all(int fd, const void *data, size_t len, uint64_t off)
 
 /* ---- the key lock ---- */
 
-int fs_lock_parent(const fs_store *s, const char *key, fs_locked *out)
+int fs_open_parent(const fs_store *s, const char *key, fs_locked *out)
 {
     char parent[ZD_MAX_KEY + 1];
     out->last = fs_split(key, parent);
-    int rc = fs_parent(s, parent, false, &out->dirfd, &out->own);
+    return fs_parent(s, parent, false, &out->dirfd, &out->own);
+}
+
+int fs_lock_parent(const fs_store *s, const char *key, fs_locked *out)
+{
+    int rc = fs_open_parent(s, key, out);
     if (rc) return rc;
     if ((rc = fs_write_lock(key)) != 0) fs_locked_close(out);
     return rc;

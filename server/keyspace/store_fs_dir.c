@@ -34,12 +34,11 @@ static int fs_keep_create(const fs_store *s, int dirfd)
 int fs_mkdir(st_store *base, const char *path)
 {
     fs_store *s = (fs_store *)base;
-    char parent[ZD_MAX_KEY + 1];
-    const char *last = fs_split(path, parent);
-    int pfd;
-    bool own;
-    int rc = fs_parent(s, parent, false, &pfd, &own);
+    fs_locked p;
+    int rc = fs_open_parent(s, path, &p);
     if (rc) return rc;
+    int pfd = p.dirfd;
+    const char *last = p.last;
     if (mkdirat(pfd, last, 0755) == 0) {
         int fd = openat(pfd, last, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         rc = fd < 0 ? fs_errno(errno) : fs_keep_create(s, fd);
@@ -59,7 +58,7 @@ int fs_mkdir(st_store *base, const char *path)
     } else {
         rc = fs_errno(errno);
     }
-    if (own) close(pfd);
+    fs_locked_close(&p);
     return rc;
 }
 
@@ -99,12 +98,11 @@ int fs_rmdir(st_store *base, const char *path)
 {
     fs_store *s = (fs_store *)base;
     if (!path[0]) return ZD_EINVAL; /* never the root */
-    char parent[ZD_MAX_KEY + 1];
-    const char *last = fs_split(path, parent);
-    int pfd;
-    bool own;
-    int rc = fs_parent(s, parent, false, &pfd, &own);
+    fs_locked p;
+    int rc = fs_open_parent(s, path, &p);
     if (rc) return rc;
+    int pfd = p.dirfd;
+    const char *last = p.last;
     int fd = openat(pfd, last, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     bool empty = false;
     if (fd < 0)
@@ -122,7 +120,7 @@ int fs_rmdir(st_store *base, const char *path)
         }
     }
     if (fd >= 0) close(fd);
-    if (own) close(pfd);
+    fs_locked_close(&p);
     return rc;
 }
 

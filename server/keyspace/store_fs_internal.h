@@ -42,6 +42,9 @@ typedef struct fs_locked {
     bool own; /* dirfd is not the root fd: fs_locked_close closes it */
 } fs_locked;
 
+/* Open key's (existing) parent (ZD_ENOTFOUND: none); release with fs_locked_close. */
+int fs_open_parent(const fs_store *s, const char *key, fs_locked *out);
+
 /* Open key's (existing) parent and take key's write lock: on failure nothing is held
  * (ZD_ENOTFOUND: no parent). Release with fs_write_unlock(key), then fs_locked_close. */
 int fs_lock_parent(const fs_store *s, const char *key, fs_locked *out);

@@ -116,15 +116,7 @@ static void get_finish(cn_conn *c)
     rs_begin(c, n == 1 ? 206 : 200);
     hd_etag_header(c, &st);
     rs_header(c, "Accept-Ranges", "bytes");
-    if (n == 1) {
-        char cr[ZD_CONTENT_RANGE_MAX];
-        zd_content_range_format(cr, ranges[0].first, ranges[0].last, st.size);
-        rs_header(c, "Content-Range", cr);
-        rs_seg_store(c, ranges[0].first, ranges[0].last - ranges[0].first + 1);
-    } else {
-        rs_seg_store(c, 0, st.size);
-    }
-    rs_send_stream(c, ctype, rd);
+    rs_send_value(c, ctype, rd, st.size, n == 1 ? &ranges[0] : NULL);
 }
 
 const hd_handler hd_get = {.finish = get_finish};

@@ -105,16 +105,8 @@ static void s3_get_finish(cn_conn *c)
     s3_begin(c, n ? 206 : 200);
     s3_value_headers(c, &st);
     rs_header(c, "Accept-Ranges", "bytes");
-    s3_meta_headers(c, &m, q->op == S3_GET_OBJECT || q->op == S3_HEAD_OBJECT);
-    if (n) {
-        char cr[ZD_CONTENT_RANGE_MAX];
-        zd_content_range_format(cr, ranges[0].first, ranges[0].last, st.size);
-        rs_header(c, "Content-Range", cr);
-        rs_seg_store(c, ranges[0].first, ranges[0].last - ranges[0].first + 1);
-    } else {
-        rs_seg_store(c, 0, st.size);
-    }
-    rs_send_stream(c, ctype, rd);
+    s3_meta_headers(c, &m, true);
+    rs_send_value(c, ctype, rd, st.size, n ? &ranges[0] : NULL);
 }
 
 const hd_handler s3_hd_get_object = {.finish = s3_get_finish};
