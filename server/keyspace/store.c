@@ -39,6 +39,25 @@ void st_list_free(st_list *l)
     *l = (st_list){0};
 }
 
+static int st_entry_cmp(const void *a, const void *b)
+{
+    return strcmp(((const st_entry *)a)->name, ((const st_entry *)b)->name);
+}
+
+void st_list_sort(st_list *l)
+{
+    if (l->n > 1) qsort(l->v, l->n, sizeof *l->v, st_entry_cmp);
+    size_t kept = 0;
+    for (size_t i = 0; i < l->n; i++) {
+        if (kept && l->v[i].dir && strcmp(l->v[i].name, l->v[kept - 1].name) == 0) {
+            free(l->v[i].name);
+            continue;
+        }
+        l->v[kept++] = l->v[i];
+    }
+    l->n = kept;
+}
+
 bool st_key_reserved(const char *key, size_t len)
 {
     size_t i = 0;

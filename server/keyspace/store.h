@@ -192,6 +192,10 @@ int st_list_add(st_list *l, const char *name, size_t len, uint64_t size, uint64_
                 bool dir);
 void st_list_free(st_list *l);
 
+/* Sort a listing by name and drop repeated directories (the memory store names a directory
+ * once per value below it). */
+void st_list_sort(st_list *l);
+
 /* Check pieces for patch_many against the current size: ZD_ERANGE if one starts beyond the
  * size the value has when it is applied, ZD_EOVERFLOW if an end overflows. */
 int st_patch_check(const st_patch *p, size_t n, uint64_t size);

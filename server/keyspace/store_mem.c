@@ -460,9 +460,10 @@ static int mem_list(st_store *base, const char *prefix, bool recursive, st_list 
     for (size_t i = 0; i < s->nbuckets && !rc; i++)
         for (mem_ent *e = s->buckets[i]; e && !rc; e = e->next) {
             /* Directories show through the values below them, an empty one made by mkdir as
-             * itself; the server's own keys (multipart staging) not at all. */
+             * itself; reserved names below the prefix (multipart staging) not at all, as in
+             * the fs store. */
             bool empty_dir = !e->val && e->below == 0 && !recursive;
-            if ((!e->val && !empty_dir) || st_key_reserved(e->key, e->klen)) continue;
+            if (!e->val && !empty_dir) continue;
             const char *rest = e->key;
             size_t rlen = e->klen;
             if (plen) {
@@ -471,6 +472,7 @@ static int mem_list(st_store *base, const char *prefix, bool recursive, st_list 
                 rest += plen + 1;
                 rlen -= plen + 1;
             }
+            if (st_key_reserved(rest, rlen)) continue;
             const char *slash = recursive ? NULL : memchr(rest, '/', rlen);
             if (slash)
                 rc = st_list_add(out, rest, (size_t)(slash - rest), 0, 0, true);

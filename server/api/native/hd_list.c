@@ -13,12 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int list_cmp(const void *a, const void *b)
-{
-    const st_entry *x = a, *y = b;
-    return strcmp(x->name, y->name);
-}
-
 /* q-value of media range `type` in an Accept header (exact match, else the wildcard
  * fallbacks TYPE/any and any/any); -1 if not accepted at all. */
 static double list_accept_q(const char *h, size_t len, const char *type)
@@ -156,16 +150,7 @@ static void list_finish(cn_conn *c)
         hd_store_error(c, rc, "listing");
         return;
     }
-    if (l.n > 1) qsort(l.v, l.n, sizeof *l.v, list_cmp);
-    size_t kept = 0; /* drop duplicates (a memory store reports a directory once per key) */
-    for (size_t i = 0; i < l.n; i++) {
-        if (kept && l.v[i].dir && strcmp(l.v[i].name, l.v[kept - 1].name) == 0) {
-            free(l.v[i].name);
-            continue;
-        }
-        l.v[kept++] = l.v[i];
-    }
-    l.n = kept;
+    st_list_sort(&l);
     char prefix[ZD_MAX_KEY + 2];
     size_t plen = k->len;
     memcpy(prefix, k->key, plen);

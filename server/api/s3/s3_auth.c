@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #define S3_AUTH_MAX_QUERY  100 /* parameters in a signed query string */
@@ -161,7 +162,7 @@ static void s3_canonical_header(cn_conn *c, const char *name, size_t nlen, zd_bu
     bool first = true;
     for (size_t i = 0; i < c->req.nheaders; i++) {
         const cn_header *h = &c->req.headers[i];
-        if (h->name_len != nlen || !zd_ascii_caseeq(c->arena + h->name, nlen, name)) continue;
+        if (h->name_len != nlen || strncasecmp(c->arena + h->name, name, nlen) != 0) continue;
         const char *v = c->arena + h->value;
         size_t vlen = h->value_len;
         zd_trim_ows(&v, &vlen);
@@ -367,6 +368,11 @@ bool s3_auth_check(cn_conn *c, s3_req *q)
             return false;
         a->presigned = true;
         strcpy(a->payload, "UNSIGNED-PAYLOAD");
+    } else if (s3_query_has(c, "AWSAccessKeyId") || s3_query_has(c, "Signature")) {
+        s3_error(c, S3E_INVALID_REQUEST,
+                 "The authorization mechanism you have provided (Signature Version 2) is not "
+                 "supported. Please use AWS4-HMAC-SHA256.");
+        return false;
     } else {
         s3_error(c, S3E_ACCESS_DENIED, "Access Denied: this server requires signed requests.");
         return false;

@@ -15,11 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int s3_name_cmp(const void *a, const void *b)
-{
-    return strcmp(((const st_entry *)a)->name, ((const st_entry *)b)->name);
-}
-
 static void s3_list_buckets_finish(cn_conn *c)
 {
     s3_req *q = s3_q(c);
@@ -31,7 +26,7 @@ static void s3_list_buckets_finish(cn_conn *c)
         s3_store_error(c, rc, "listing the buckets");
         return;
     }
-    if (l.n > 1) qsort(l.v, l.n, sizeof *l.v, s3_name_cmp);
+    st_list_sort(&l);
     zd_buf b = {0};
     s3_xml_start(&b, "ListAllMyBucketsResult");
     s3_xml_owner(&b, "Owner");
@@ -40,7 +35,7 @@ static void s3_list_buckets_finish(cn_conn *c)
     for (size_t i = 0; i < l.n; i++) {
         const st_entry *e = &l.v[i];
         size_t n = strlen(e->name);
-        if (!e->dir || (i && strcmp(e->name, l.v[i - 1].name) == 0)) continue;
+        if (!e->dir) continue;
         n--; /* without its '/' */
         if (cred && cred->scope_len &&
             (cred->scope_len < n || memcmp(cred->scope, e->name, n) != 0 ||

@@ -534,11 +534,6 @@ const hd_handler s3_hd_abort_upload = {.finish = s3_abort_finish, .writes = true
 
 /* ---- ListParts ---- */
 
-static int s3_entry_cmp(const void *a, const void *b)
-{
-    return strcmp(((const st_entry *)a)->name, ((const st_entry *)b)->name);
-}
-
 /* A numeric query parameter (absent: dflt); -1 if malformed. */
 static long s3_query_num(cn_conn *c, const char *name, long dflt, long max)
 {
@@ -571,7 +566,7 @@ static void s3_list_parts_finish(cn_conn *c)
         s3_store_error(c, rc, "listing the parts");
         return;
     }
-    if (l.n > 1) qsort(l.v, l.n, sizeof *l.v, s3_entry_cmp);
+    st_list_sort(&l);
     zd_buf b = {0}, parts = {0};
     long count = 0, last = 0;
     bool truncated = false;
@@ -649,6 +644,7 @@ static int s3_uploads_of(cn_conn *c, const char *prefix, size_t plen, s3_upload_
     *out = NULL;
     *n = 0;
     int rc = s->list(s, S3_UPLOADS_DIR, false, &l);
+    st_list_sort(&l);
     s3_upload_ent *v = l.n ? calloc(l.n, sizeof *v) : NULL;
     if (!rc && l.n && !v) rc = ZD_ENOMEM;
     for (size_t i = 0; !rc && i < l.n && i < S3_MAX_UPLOADS; i++) {
@@ -781,6 +777,7 @@ static void s3_sweep(s3_service *svc)
         st_list_free(&l);
         return;
     }
+    st_list_sort(&l);
     uint64_t now = s3_now_ns();
     for (size_t i = 0; i < l.n && i < S3_MAX_UPLOADS; i++) {
         size_t nl = strlen(l.v[i].name);

@@ -310,10 +310,12 @@ static bool s3_rights(const s3_req *q)
     case S3_CREATE_BUCKET:
     case S3_DELETE_BUCKET:
         return s3_cred_allows(cred, q->bucket, q->blen, true);
+    case S3_DELETE_OBJECTS: /* each key's rights decide its own outcome */
+        write = false;
+        /* fall through */
     case S3_LIST_OBJECTS:
     case S3_LIST_OBJECTS_V2:
     case S3_LIST_UPLOADS:
-    case S3_DELETE_OBJECTS:
     case S3_HEAD_BUCKET:
     case S3_GET_BUCKET_LOCATION:
     case S3_GET_BUCKET_VERSIONING: /* the bucket must be within reach; the handler narrows */
