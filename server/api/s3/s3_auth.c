@@ -1,23 +1,14 @@
-/* s3_auth.c: AWS Signature Version 4 for S3
+/* s3_auth.c: AWS Signature Version 4 on S3 requests
  * (https://docs.aws.amazon.com/AmazonS3/latest/API/sig-v4-authenticating-requests.html), in
- * the Authorization header and in presigned URLs (X-Amz-* query parameters):
- *
- *   canonical request = METHOD \n URI \n QUERY \n HEADERS \n SIGNED-HEADERS \n PAYLOAD-HASH
- *   string to sign    = AWS4-HMAC-SHA256 \n X-AMZ-DATE \n SCOPE \n hex(SHA256(canonical))
- *   signing key       = HMAC(HMAC(HMAC(HMAC("AWS4" SECRET, DATE), REGION), "s3"),
- *                            "aws4_request")
- *   signature         = hex(HMAC(signing key, string to sign))
- *
- * URI and query are rebuilt from their decoded form with S3's strict encoding (unreserved
- * characters kept, everything else %XX, '/' kept in the path), so a client that encodes
- * more or less than it must still meets the same canonical form. Header values are trimmed
- * and their inner runs of spaces folded. The date must be within 15 minutes of the server's
- * clock (RequestTimeTooSkewed), a presigned URL within its X-Amz-Expires (at most 7 days).
- * Any region is accepted (zarrd has none; the signature covers the one the client chose).
- * Signing keys are cached per thread by (access key, date, region), as they change daily.
- * Signatures are compared in constant time; secrets and signatures are never logged.
- * libcrypto does SHA-256 and HMAC. */
+ * the Authorization header and in presigned URLs (X-Amz-* query parameters); the
+ * computations are s3_sigv4.c's. The date must be within 15 minutes of the server's clock
+ * (RequestTimeTooSkewed), a presigned URL within its X-Amz-Expires (at most 7 days). Any
+ * region is accepted (zarrd has none; the signature covers the one the client chose).
+ * Signing keys are cached per thread by (credential, day, region), as they change daily.
+ * Signatures are compared in constant time; secrets and signatures are never logged. */
 #include "s3_internal.h"
+
+#include "s3_sigv4.h"
 
 #include "zd_ctype.h"
 #include "zd_httpdate.h"
@@ -31,30 +22,7 @@
 #include <strings.h>
 #include <time.h>
 
-#define S3_AUTH_MAX_QUERY  100 /* parameters in a signed query string */
-#define S3_AUTH_MAX_SIGNED 64  /* signed headers */
-#define S3_SIG_CACHE       8
-
-void s3_hex(const uint8_t *p, size_t n, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[p[i] >> 4];
-        out[2 * i + 1] = digits[p[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
-static void s3_sha256(const void *data, size_t len, uint8_t out[32])
-{
-    EVP_Digest(data, len, out, NULL, EVP_sha256(), NULL);
-}
-
-static void s3_hmac(const void *key, size_t klen, const void *data, size_t len, uint8_t out[32])
-{
-    unsigned int n = 32;
-    HMAC(EVP_sha256(), key, (int)klen, data, len, out, &n);
-}
+#define S3_SIG_CACHE 8
 
 /* ---- signing keys, cached per thread ---- */
 
@@ -71,7 +39,7 @@ static void s3_signing_key(const s3_cred *cred, const char *date, const char *re
                            uint8_t out[32])
 {
     char dr[80];
-    int n = snprintf(dr, sizeof dr, "%.8s/%.*s", date, (int)rlen, region);
+    snprintf(dr, sizeof dr, "%.8s/%.*s", date, (int)rlen, region);
     for (unsigned i = 0; i < S3_SIG_CACHE; i++) {
         s3_sig_key *e = &s3_sig_cache[i];
         if (e->cred == cred && strcmp(e->day_region, dr) == 0) {
@@ -79,140 +47,26 @@ static void s3_signing_key(const s3_cred *cred, const char *date, const char *re
             return;
         }
     }
-    char k0[S3_AUTH_MAX_SIGNED + 140];
-    int klen = snprintf(k0, sizeof k0, "AWS4%s", cred->secret);
-    uint8_t k1[32], k2[32], k3[32];
-    s3_hmac(k0, (size_t)klen, date, 8, k1);
-    s3_hmac(k1, 32, region, rlen, k2);
-    s3_hmac(k2, 32, "s3", 2, k3);
-    s3_hmac(k3, 32, "aws4_request", 12, out);
-    OPENSSL_cleanse(k0, sizeof k0);
+    s3_sigv4_key(cred->secret, date, region, rlen, out);
     s3_sig_key *e = &s3_sig_cache[s3_sig_next++ % S3_SIG_CACHE];
     e->cred = cred;
-    memcpy(e->day_region, dr, (size_t)n + 1 < sizeof dr ? (size_t)n + 1 : sizeof dr);
+    memcpy(e->day_region, dr, sizeof dr);
     memcpy(e->key, out, 32);
 }
 
-/* ---- canonical request ---- */
-
-typedef struct s3_qparam {
-    char *name, *value; /* strictly re-encoded */
-} s3_qparam;
-
-static int s3_qparam_cmp(const void *a, const void *b)
+/* The request's header fields for the canonical form. */
+static const char *s3_conn_header(void *ctx, const char *name, size_t nlen, size_t i, size_t *vlen)
 {
-    const s3_qparam *x = a, *y = b;
-    int c = strcmp(x->name, y->name);
-    return c ? c : strcmp(x->value, y->value);
-}
-
-/* The canonical query: every parameter but X-Amz-Signature, decoded, re-encoded, sorted. */
-static bool s3_canonical_query(cn_conn *c, zd_buf *out)
-{
-    const char *q = c->req.query;
-    size_t len = c->req.query_len, n = 0;
-    s3_qparam v[S3_AUTH_MAX_QUERY];
-    bool ok = true;
-    zd_buf enc = {0};
-    size_t i = 0;
-    while (ok && i < len) {
-        const char *amp = memchr(q + i, '&', len - i);
-        size_t end = amp ? (size_t)(amp - q) : len;
-        const char *eq = memchr(q + i, '=', end - i);
-        size_t nlen = eq ? (size_t)(eq - (q + i)) : end - i;
-        const char *val = eq ? eq + 1 : q + end;
-        size_t vlen = eq ? (size_t)(q + end - val) : 0;
-        char dn[ZD_MAX_KEY * 3 + 1], dv[ZD_MAX_KEY * 3 + 1];
-        long dnl = nlen ? s3_pct_decode(q + i, nlen, dn, sizeof dn) : -1;
-        long dvl = s3_pct_decode(val, vlen, dv, sizeof dv);
-        i = end + 1;
-        if (nlen == 0) continue;
-        if (dnl < 0 || dvl < 0 || n == S3_AUTH_MAX_QUERY) {
-            ok = false;
-            break;
-        }
-        if ((size_t)dnl == 15 && memcmp(dn, "X-Amz-Signature", 15) == 0) continue;
-        zd_buf_reset(&enc);
-        s3_pct_encode(&enc, dn, (size_t)dnl, false);
-        zd_buf_append(&enc, "", 1);
-        v[n].name = strdup((const char *)enc.data);
-        zd_buf_reset(&enc);
-        s3_pct_encode(&enc, dv, (size_t)dvl, false);
-        zd_buf_append(&enc, "", 1);
-        v[n].value = strdup((const char *)enc.data);
-        if (!v[n].name || !v[n].value) ok = false;
-        n++;
-    }
-    zd_buf_free(&enc);
-    if (ok) qsort(v, n, sizeof *v, s3_qparam_cmp);
-    for (size_t k = 0; k < n; k++) {
-        if (ok) zd_buf_appendf(out, "%s%s=%s", k ? "&" : "", v[k].name, v[k].value);
-        free(v[k].name);
-        free(v[k].value);
-    }
-    return ok;
-}
-
-/* Append "name:value\n" for a signed header: every field of that name, trimmed, inner runs
- * of spaces folded, joined with ','. */
-static void s3_canonical_header(cn_conn *c, const char *name, size_t nlen, zd_buf *out)
-{
-    zd_buf_append(out, name, nlen);
-    zd_buf_append(out, ":", 1);
-    bool first = true;
-    for (size_t i = 0; i < c->req.nheaders; i++) {
-        const cn_header *h = &c->req.headers[i];
+    cn_conn *c = ctx;
+    for (size_t k = 0; k < c->req.nheaders; k++) {
+        const cn_header *h = &c->req.headers[k];
         if (h->name_len != nlen || strncasecmp(c->arena + h->name, name, nlen) != 0) continue;
-        const char *v = c->arena + h->value;
-        size_t vlen = h->value_len;
-        zd_trim_ows(&v, &vlen);
-        if (!first) zd_buf_append(out, ",", 1);
-        first = false;
-        bool space = false;
-        for (size_t k = 0; k < vlen; k++) {
-            if (v[k] == ' ' || v[k] == '\t') {
-                space = true;
-                continue;
-            }
-            if (space) zd_buf_append(out, " ", 1);
-            space = false;
-            zd_buf_append(out, v + k, 1);
+        if (i-- == 0) {
+            *vlen = h->value_len;
+            return c->arena + h->value;
         }
     }
-    zd_buf_append(out, "\n", 1);
-}
-
-/* SHA-256 (hex) of the canonical request; false if the path, query or signed header list
- * cannot be put in canonical form. */
-static bool s3_canonical_hash(cn_conn *c, const char *signed_headers, size_t shlen,
-                              const char *payload, char hex[65])
-{
-    cn_request *r = &c->req;
-    char path[ZD_MAX_KEY * 3 + 64];
-    long plen = s3_pct_decode(r->path, r->path_len, path, sizeof path);
-    if (plen < 0) return false;
-    zd_buf b = {0};
-    zd_buf_appendf(&b, "%s\n", llhttp_method_name(r->method));
-    s3_pct_encode(&b, path, (size_t)plen, true);
-    zd_buf_append(&b, "\n", 1);
-    bool ok = s3_canonical_query(c, &b);
-    zd_buf_append(&b, "\n", 1);
-    size_t start = 0, count = 0;
-    for (size_t i = 0; ok && i <= shlen; i++) { /* the signed headers, ';'-separated */
-        if (i < shlen && signed_headers[i] != ';') continue;
-        if (i == start || i - start > 128 || ++count > S3_AUTH_MAX_SIGNED) ok = false;
-        if (ok) s3_canonical_header(c, signed_headers + start, i - start, &b);
-        start = i + 1;
-    }
-    zd_buf_appendf(&b, "\n%.*s\n%s", (int)shlen, signed_headers, payload);
-    ok = ok && b.data;
-    if (ok) {
-        uint8_t h[32];
-        s3_sha256(b.data, b.len, h);
-        s3_hex(h, 32, hex);
-    }
-    zd_buf_free(&b);
-    return ok;
+    return NULL;
 }
 
 /* ---- the request's credentials ---- */
@@ -422,15 +276,21 @@ bool s3_auth_check(cn_conn *c, s3_req *q)
     s3_signing_key(a->cred, sv.date, s2 + 1, (size_t)(s3 - s2 - 1), a->signing_key);
 
     char chash[65];
-    if (!s3_canonical_hash(c, sv.signed_headers, sv.sh_len, a->payload, chash)) {
+    s3_sigv4_req sr = {.method = llhttp_method_name(c->req.method),
+                       .path = c->req.path,
+                       .path_len = c->req.path_len,
+                       .query = c->req.query,
+                       .query_len = c->req.query_len,
+                       .signed_headers = sv.signed_headers,
+                       .signed_len = sv.sh_len,
+                       .payload = a->payload,
+                       .header = s3_conn_header,
+                       .ctx = c};
+    if (!s3_sigv4_canonical_hash(&sr, chash)) {
         s3_error(c, malformed, "The request cannot be put in canonical form for signing.");
         return false;
     }
-    char sts[512];
-    int n = snprintf(sts, sizeof sts, "AWS4-HMAC-SHA256\n%s\n%s\n%s", a->amz_date, a->scope, chash);
-    uint8_t mac[32];
-    s3_hmac(a->signing_key, 32, sts, (size_t)n, mac);
-    s3_hex(mac, 32, a->seed);
+    s3_sigv4_sign(a->signing_key, a->amz_date, a->scope, chash, a->seed);
     if (sv.sig_len != 64 || CRYPTO_memcmp(a->seed, sv.signature, 64) != 0) {
         s3_error(c, S3E_SIGNATURE_MISMATCH,
                  "The request signature we calculated does not match the signature you "
@@ -443,14 +303,5 @@ bool s3_auth_check(cn_conn *c, s3_req *q)
 void s3_auth_chunk_signature(const s3_auth *a, const char *prev, const uint8_t hash[32],
                              bool trailer, char out[65])
 {
-    static const char empty[] = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
-    char hex[65], sts[512];
-    s3_hex(hash, 32, hex);
-    int n = trailer ? snprintf(sts, sizeof sts, "AWS4-HMAC-SHA256-TRAILER\n%s\n%s\n%s\n%s",
-                               a->amz_date, a->scope, prev, hex)
-                    : snprintf(sts, sizeof sts, "AWS4-HMAC-SHA256-PAYLOAD\n%s\n%s\n%s\n%s\n%s",
-                               a->amz_date, a->scope, prev, empty, hex);
-    uint8_t mac[32];
-    s3_hmac(a->signing_key, 32, sts, (size_t)n, mac);
-    s3_hex(mac, 32, out);
+    s3_sigv4_chunk(a->signing_key, a->amz_date, a->scope, prev, hash, trailer, out);
 }

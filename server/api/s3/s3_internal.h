@@ -20,6 +20,7 @@
 #include "conn.h"
 #include "handlers.h"
 #include "s3.h"
+#include "s3_sigv4.h"
 #include "store.h"
 #include "zd_buf.h"
 #include "zd_limits.h"
@@ -225,9 +226,6 @@ bool s3_auth_check(cn_conn *c, s3_req *q);
 void s3_auth_chunk_signature(const s3_auth *a, const char *prev, const uint8_t hash[32],
                              bool trailer, char out[65]);
 
-/* Hex of n bytes (out: 2n + 1). */
-void s3_hex(const uint8_t *p, size_t n, char *out);
-
 /* ---- query strings ---- */
 
 /* Decode the value of the first `name` parameter ("%XX" only; '+' stays a '+', as S3 SDKs
@@ -236,13 +234,6 @@ int s3_query(cn_conn *c, const char *name, char *out, size_t cap, size_t *len);
 
 /* Whether the query has parameter `name` (with or without a value). */
 bool s3_query_has(cn_conn *c, const char *name);
-
-/* Percent-decode s[0..len) into out (cap bytes): its length, or -1 (malformed, NUL, too
- * long). */
-long s3_pct_decode(const char *s, size_t len, char *out, size_t cap);
-
-/* Append s[0..len) percent-encoded as S3 does (unreserved kept; keep_slash keeps '/'). */
-void s3_pct_encode(zd_buf *out, const char *s, size_t len, bool keep_slash);
 
 /* ---- body (s3_body.c) ---- */
 
