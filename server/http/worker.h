@@ -9,6 +9,7 @@
 #include "auth.h"
 #include "metrics.h"
 #include "options.h"
+#include "shard_backend.h"
 #include "store.h"
 
 #include <stdbool.h>
@@ -33,13 +34,15 @@ struct s3_service;
 
 #define WK_MAX_LISTENERS 2 /* the native API and the S3 endpoint */
 
-/* What every worker shares (read-only after start). */
+/* What every worker shares (read-only after start): the server's services, built in main.c and
+ * handed down to every request. */
 typedef struct wk_shared {
     const opt_config *cfg;
-    st_store *store;
-    au_table *auth;        /* NULL without --token-file */
-    struct s3_service *s3; /* the S3 front-end's configuration, NULL without --s3-listen */
-    mt_worker **metrics;   /* every worker's counters, for /_zarrd/metrics */
+    st_store *store;          /* the key space (store.h) */
+    const sh_backend *shards; /* the shard endpoints' backend over that store */
+    au_table *auth;           /* NULL without --token-file */
+    struct s3_service *s3;    /* the S3 front-end, NULL without --s3-listen */
+    mt_worker **metrics;      /* every worker's counters, for /_zarrd/metrics */
     int nworkers;
 } wk_shared;
 

@@ -15,12 +15,11 @@
  * prefix), without visiting them. */
 #include "store_fs_internal.h"
 
+#include "ks_dir.h"
 #include "zd_error.h"
 #include "zd_limits.h"
 
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -88,59 +87,50 @@ static void fs_frame_free(fs_frame *f)
     *f = (fs_frame){.fd = -1};
 }
 
+/* The names of a directory being read into a frame. */
+typedef struct fs_loader {
+    fs_frame *f;
+    size_t path_len, cap, arena_len, arena_cap;
+    const char *filter;
+    size_t flen;
+} fs_loader;
+
+static int fs_frame_add(void *ctx, const char *name, size_t nlen, bool dir)
+{
+    fs_loader *l = ctx;
+    fs_frame *f = l->f;
+    if (l->path_len + nlen + 1 > ZD_MAX_KEY || nlen < l->flen ||
+        memcmp(name, l->filter, l->flen) != 0)
+        return 0; /* no key of the prefix could name it */
+    if (f->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 64;
+        fs_name *v = realloc(f->v, cap * sizeof *v);
+        if (!v) return ZD_ENOMEM;
+        f->v = v;
+        l->cap = cap;
+    }
+    if (l->arena_len + nlen > l->arena_cap) {
+        size_t cap = l->arena_cap ? l->arena_cap * 2 : 4096;
+        if (cap < l->arena_len + nlen) cap = l->arena_len + nlen;
+        char *a = cap <= UINT32_MAX ? realloc(f->arena, cap) : NULL;
+        if (!a) return ZD_ENOMEM;
+        f->arena = a;
+        l->arena_cap = cap;
+    }
+    memcpy(f->arena + l->arena_len, name, nlen);
+    f->v[f->n++] = (fs_name){.off = (uint32_t)l->arena_len, .len = (uint16_t)nlen, .dir = dir};
+    l->arena_len += nlen;
+    return 0;
+}
+
 /* Read directory fd (owned by the frame from now on) into f: values and subdirectories whose
  * names start with filter[0..flen), sorted. */
-static int fs_frame_load(fs_frame *f, int fd, size_t path_len, const char *filter, size_t flen)
+static int fs_frame_load(fs_iter *it, fs_frame *f, int fd, size_t path_len, const char *filter,
+                         size_t flen)
 {
     *f = (fs_frame){.fd = fd, .path_len = path_len};
-    int dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-    DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
-    if (!d) {
-        if (dup_fd >= 0) close(dup_fd);
-        return fs_errno(errno);
-    }
-    size_t cap = 0, arena_len = 0, arena_cap = 0;
-    int rc = 0;
-    struct dirent *e;
-    while (!rc && (e = readdir(d)) != NULL) {
-        const char *name = e->d_name;
-        size_t nlen = strlen(name);
-        if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
-            strncmp(name, ST_RESERVED_PREFIX, ST_RESERVED_PREFIX_LEN) == 0 ||
-            path_len + nlen + 1 > ZD_MAX_KEY || nlen < flen || memcmp(name, filter, flen) != 0)
-            continue;
-        unsigned char type = e->d_type;
-        if (type == DT_UNKNOWN) {
-            struct stat st;
-            if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW)) continue;
-            type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
-        }
-        if (type != DT_DIR && type != DT_REG) continue; /* links and devices are not keys */
-        if (f->n == cap) {
-            cap = cap ? cap * 2 : 64;
-            fs_name *v = realloc(f->v, cap * sizeof *v);
-            if (!v) {
-                rc = ZD_ENOMEM;
-                break;
-            }
-            f->v = v;
-        }
-        if (arena_len + nlen > arena_cap) {
-            arena_cap = arena_cap ? arena_cap * 2 : 4096;
-            if (arena_cap < arena_len + nlen) arena_cap = arena_len + nlen;
-            char *a = arena_cap <= UINT32_MAX ? realloc(f->arena, arena_cap) : NULL;
-            if (!a) {
-                rc = ZD_ENOMEM;
-                break;
-            }
-            f->arena = a;
-        }
-        memcpy(f->arena + arena_len, name, nlen);
-        f->v[f->n++] =
-            (fs_name){.off = (uint32_t)arena_len, .len = (uint16_t)nlen, .dir = type == DT_DIR};
-        arena_len += nlen;
-    }
-    closedir(d);
+    fs_loader l = {.f = f, .path_len = path_len, .filter = filter, .flen = flen};
+    int rc = ks_dir_names(it->s->ks, fd, fs_frame_add, &l);
     if (!rc && f->n > 1) qsort_r(f->v, f->n, sizeof *f->v, fs_sort_cmp, f);
     return rc;
 }
@@ -154,10 +144,13 @@ static bool fs_iter_enter(fs_iter *it, const fs_name *e)
     memcpy(it->key + plen, top->arena + e->off, e->len);
     it->key[plen + e->len] = '/';
     it->key[plen + e->len + 1] = '\0';
-    int fd = openat(top->fd, it->key + plen, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0) return false;
+    it->key[plen + e->len] = '\0';
+    int fd;
+    int rc = ks_dir_open_at(it->s->ks, top->fd, it->key + plen, &fd);
+    it->key[plen + e->len] = '/';
+    if (rc) return false;
     fs_frame *f = &it->frames[it->depth];
-    if (fs_frame_load(f, fd, plen + e->len + 1, "", 0)) {
+    if (fs_frame_load(it, f, fd, plen + e->len + 1, "", 0)) {
         fs_frame_free(f);
         return false;
     }
@@ -221,20 +214,16 @@ static bool fs_iter_item(fs_iter *it, const fs_name *e, st_item *out)
     fs_frame *f = &it->frames[it->depth - 1];
     memcpy(it->key + f->path_len, f->arena + e->off, e->len);
     it->key[f->path_len + e->len] = '\0';
-    int fd = openat(f->fd, it->key + f->path_len, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0) return false;
+    int fd;
     struct stat st;
+    if (ks_file_open_at(it->s->ks, f->fd, it->key + f->path_len, &fd, &st)) return false;
     st_meta m;
-    bool ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
-    if (ok) {
-        fs_etag(&st, &out->stat);
-        if (it->s->base.keeps_meta && fs_meta_read(fd, &st, &m) == 0)
-            memcpy(out->stat.meta_etag, m.etag, sizeof m.etag);
-    }
+    fs_etag(&st, &out->stat);
+    if (fs_meta_read(it->s, fd, &st, &m) == 0) memcpy(out->stat.meta_etag, m.etag, sizeof m.etag);
     close(fd);
     out->key = it->key;
     out->len = f->path_len + e->len;
-    return ok;
+    return true;
 }
 
 static int fs_iter_next(st_iter *base, st_item *out)
@@ -284,20 +273,15 @@ int fs_iter_open(st_store *base, const char *prefix, size_t len, st_iter **out)
     memcpy(it->key, prefix, it->base_len);
     it->key[it->base_len] = '\0';
     int fd;
-    if (it->base_len) {
-        it->key[it->base_len - 1] = '\0'; /* the directory, without its '/' */
-        fd = fs_open_beneath(s, s->root_fd, it->key, O_RDONLY | O_DIRECTORY, 0);
-        it->key[it->base_len - 1] = '/';
-    } else {
-        fd = openat(s->root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    }
-    int rc = 0;
-    if (fd >= 0) {
-        rc = fs_frame_load(&it->frames[0], fd, it->base_len, prefix + it->base_len,
+    if (it->base_len) it->key[it->base_len - 1] = '\0'; /* the directory, without its '/' */
+    int rc = ks_dir_open(s->ks, it->key, &fd);
+    if (it->base_len) it->key[it->base_len - 1] = '/';
+    if (rc == 0) {
+        rc = fs_frame_load(it, &it->frames[0], fd, it->base_len, prefix + it->base_len,
                            len - it->base_len);
         it->depth = 1;
-    } else if (fd != -ENOENT && fd != -ENOTDIR) {
-        rc = fs_errno(-fd); /* a symbolic link on the way: ST_EBADKEY */
+    } else if (rc == ZD_ENOTFOUND) {
+        rc = 0; /* nothing there: an empty walk */
     }
     if (rc) {
         fs_iter_close(&it->base);

@@ -499,6 +499,7 @@ static void mem_destroy(st_store *base)
     free(s->buckets);
     mi_free(&s->order);
     pthread_rwlock_destroy(&s->lock);
+    kl_table_free(s->base.keys);
     free(s);
 }
 
@@ -508,13 +509,16 @@ int st_mem_create(st_store **out)
     if (!s) return ZD_ENOMEM;
     s->nbuckets = 1024;
     s->buckets = calloc(s->nbuckets, sizeof *s->buckets);
-    if (!s->buckets) {
+    kl_table *keys = NULL;
+    if (!s->buckets || kl_table_new(&keys) != 0) {
+        free(s->buckets);
         free(s);
         return ZD_ENOMEM;
     }
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     if (mi_init(&s->order, (uint64_t)ts.tv_nsec ^ (uint64_t)ts.tv_sec)) {
+        kl_table_free(keys);
         free(s->buckets);
         free(s);
         return ZD_ENOMEM;
@@ -522,6 +526,7 @@ int st_mem_create(st_store **out)
     pthread_rwlock_init(&s->lock, NULL);
     atomic_init(&s->gen, ((uint64_t)ts.tv_sec << 20) ^ (uint64_t)ts.tv_nsec);
     s->base = (st_store){.kind = "memory",
+                         .keys = keys,
                          .keeps_meta = true,
                          .stat = mem_stat,
                          .open_read = mem_open_read,

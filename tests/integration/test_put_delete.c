@@ -70,8 +70,11 @@ Test(put_delete, fs_store_leaves_only_the_keys)
     cr_assert_eq(zt_status("PUT", "/d/one", NULL, "11", 2), 204);
     cr_assert_eq(zt_status("PUT", "/two", NULL, "2", 1), 201);
     if (!zt_store_is_fs()) return;
-    /* d/, d/one, two: no temporary files left next to replaced keys */
-    cr_assert_eq(zt_tmpdir_count(zt_srv()->root), 3);
+    /* d/, d/one, two and the (empty) staging directory: no temporary file left anywhere */
+    cr_assert_eq(zt_tmpdir_count(zt_srv()->root), 4);
+    char staging[PATH_MAX + 32];
+    snprintf(staging, sizeof staging, "%s/.zarrd-staging", zt_srv()->root);
+    cr_assert_eq(zt_tmpdir_count(staging), 0, "a temp file was left in the staging area");
 }
 
 Test(put_delete, delete_is_idempotent_204)

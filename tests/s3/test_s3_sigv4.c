@@ -173,6 +173,25 @@ Test(s3_sigv4, aws_chunked_upload_example)
     cr_assert_str_eq(sig, "41e14ac611e27a8bb3d66c3bad6856f209297767d5dd4fc87d8fa9e422e03faf");
 }
 
+Test(s3_sigv4, header_values_trimmed_and_folded)
+{
+    hdr a[] = {{"Host", "h"}, {"x-amz-meta-k", "one two"}, {NULL, NULL}};
+    hdr b[] = {{"Host", "h"}, {"x-amz-meta-k", "\t one  \t two "}, {NULL, NULL}};
+    hdr c[] = {{"Host", "h"}, {"x-amz-meta-k", "onetwo"}, {NULL, NULL}};
+    char sa[65], sb[65], sc[65];
+    sign("GET", "/k", "", "host;x-amz-meta-k", EMPTY_SHA, a, NULL, sa);
+    sign("GET", "/k", "", "host;x-amz-meta-k", EMPTY_SHA, b, NULL, sb);
+    sign("GET", "/k", "", "host;x-amz-meta-k", EMPTY_SHA, c, NULL, sc);
+    cr_assert_str_eq(sa, sb, "runs of spaces are one space, ends trimmed");
+    cr_assert_str_neq(sa, sc, "but a space is not nothing");
+    /* several fields of one name are joined with ',' in their order */
+    hdr d[] = {{"Host", "h"}, {"x-amz-meta-k", "1"}, {"x-amz-meta-k", "2"}, {NULL, NULL}};
+    hdr e[] = {{"Host", "h"}, {"x-amz-meta-k", "1,2"}, {NULL, NULL}};
+    sign("GET", "/k", "", "host;x-amz-meta-k", EMPTY_SHA, d, NULL, sa);
+    sign("GET", "/k", "", "host;x-amz-meta-k", EMPTY_SHA, e, NULL, sb);
+    cr_assert_str_eq(sa, sb);
+}
+
 Test(s3_sigv4, refuses_what_has_no_canonical_form)
 {
     hdr h[] = {{"Host", "h"}, {NULL, NULL}};

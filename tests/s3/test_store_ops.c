@@ -25,7 +25,9 @@ static st_store *open_store(int kind)
     st_store *s = NULL;
     if (kind == 0) {
         cr_assert_eq(zt_tmpdir_create(root, sizeof root), 0);
-        cr_assert_eq(st_fs_create(root, 0, &s), 0);
+        ks_opts opts = {.fsync = KS_FSYNC_NONE};
+        zd_error err = {0};
+        cr_assert_eq(st_fs_create(root, &opts, &s, &err), 0, "%s", err.msg);
         cr_assert(s->keeps_meta, "the test directory takes user extended attributes");
     } else {
         cr_assert_eq(st_mem_create(&s), 0);
@@ -288,25 +290,24 @@ Test(store_ops, directories_made_by_mkdir_stay)
     }
 }
 
-Test(store_ops, rmdir_removes_stale_temp_files_only)
+Test(store_ops, made_directory_marker_is_hidden_and_kept)
 {
     st_store *s = open_store(0);
     cr_assert_eq(s->mkdir(s, "b"), 0);
     char path[PATH_MAX + 64];
-    snprintf(path, sizeof path, "%s/b/" ST_RESERVED_PREFIX "tmp-1-0", root); /* pid 1: stale */
-    int fd = open(path, O_CREAT | O_WRONLY, 0644);
-    cr_assert_geq(fd, 0);
-    close(fd);
-    cr_assert_eq(s->rmdir(s, "b"), 0, "a stale temp file kept the directory");
-    cr_assert_eq(s->mkdir(s, "b"), 0);
-    snprintf(path, sizeof path, "%s/b/" ST_RESERVED_PREFIX "tmp-%x-0", root, (unsigned)getpid());
-    fd = open(path, O_CREAT | O_WRONLY, 0644);
-    cr_assert_geq(fd, 0);
-    close(fd);
-    cr_assert_eq(s->rmdir(s, "b"), ZD_ECONFLICT, "an in-flight write's temp file was ignored");
-    cr_assert_eq(s->stat_dir(s, "b", NULL), 0);
-    unlink(path);
-    cr_assert_eq(s->rmdir(s, "b"), 0, "the marker was not put back");
+    snprintf(path, sizeof path, "%s/b/.zarrd-keep", root);
+    cr_assert_eq(access(path, F_OK), 0, "no marker in a made directory");
+    st_list l = {0};
+    cr_assert_eq(s->list(s, "b", true, &l), 0);
+    cr_assert_eq(l.n, 0, "the marker was listed");
+    st_list_free(&l);
+    put(s, "b/x", "1");
+    bool existed;
+    cr_assert_eq(s->remove(s, "b/x", NULL, &existed), 0);
+    cr_assert_eq(access(path, F_OK), 0, "the marker went with the last value");
+    cr_assert_eq(s->rmdir(s, "b"), 0);
+    snprintf(path, sizeof path, "%s/b", root);
+    cr_assert_neq(access(path, F_OK), 0, "rmdir left the directory");
     close_store(s, 0);
 }
 
