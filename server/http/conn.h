@@ -8,7 +8,8 @@
  * either builds an answer right away (errors) or says where the body goes (a store writer, a
  * bounded memory buffer, or nowhere). At the end of the message the handler's finish() builds
  * the answer. The parser is paused there, so a pipelined next request is parsed only once
- * this response has been written; reading stops meanwhile (back-pressure).
+ * this response has been written; meanwhile bytes are still read into the read buffer until
+ * it is full (back-pressure).
  *
  * Timeouts (one timer): idle keep-alive (--idle-timeout); a whole header section, and every
  * pause in body or response progress (--request-timeout). Body progress means at least
@@ -114,6 +115,7 @@ typedef struct cn_conn {
     bool linger;      /* after closing our side, drain what the client still sends */
     bool early;       /* answered at the header section; the refused body is being dropped */
     bool early_done;  /* ... and that answer has been written */
+    bool peer_eof;    /* the client closed its side while a response was being written */
     int pending_closes;
     int err_status; /* set by a parser callback that fails the request */
     const char *err_detail;

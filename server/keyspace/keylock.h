@@ -26,7 +26,10 @@
  * sendfile(2) does not copy: the socket keeps referring to the file's page-cache pages until
  * the client has received them, after the stream ended. So a stripe whose keys the engine has
  * changed in place (kl_note_in_place, remembered while the process runs) has its values sent
- * from copies (pread into the response buffer); other values keep zero-copy sendfile. */
+ * from copies (pread into the response buffer); other values keep zero-copy sendfile.
+ *
+ * Taking the exclusive lock announces a change of the key: kl_lock drops the key's entry from
+ * the fs store's descriptor cache (fdcache.h) before the change is made. */
 #ifndef ZS_KEYLOCK_H
 #define ZS_KEYLOCK_H
 

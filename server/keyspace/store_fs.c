@@ -95,6 +95,7 @@ static int fs_stat(st_store *base, const char *key, st_stat *out)
 typedef struct fs_reader {
     st_reader base;
     int fd;
+    fc_entry *cached; /* the descriptor belongs to this cache entry, or NULL: to the reader */
     kl_table *keys;
     unsigned stream; /* keylock.h: registered while the reader is open */
     const fs_store *s;
@@ -128,7 +129,10 @@ static void fs_reader_close(st_reader *r)
 {
     fs_reader *fr = (fs_reader *)r;
     kl_stream_end(fr->keys, fr->stream);
-    close(fr->fd);
+    if (fr->cached)
+        fc_release(fr->cached);
+    else
+        close(fr->fd);
     free(fr);
 }
 
@@ -136,7 +140,8 @@ static void fs_reader_close(st_reader *r)
  * applied, and stays registered as a stream of the key (keylock.h) until the reader closes:
  * a shard patch meanwhile moves the shard to a new file, and this reader keeps the state it
  * opened, whatever the value's size and however long the response takes. Values of keys the
- * engine may change in place go out by copy, not sendfile (keylock.h). */
+ * engine may change in place go out by copy, not sendfile (keylock.h). The descriptor and its
+ * stat come from the descriptor cache when it has them (fdcache.h), and go into it otherwise. */
 static int fs_open_read(st_store *base, const char *key, st_reader **out, st_stat *st_out)
 {
     fs_store *s = (fs_store *)base;
@@ -145,9 +150,15 @@ static int fs_open_read(st_store *base, const char *key, st_reader **out, st_sta
     size_t klen = strlen(key);
     kl_table *keys = s->base.keys;
     struct stat st;
-    int fd = -1;
+    int fd = -1, rc = 0;
     kl_lock_shared(keys, key, klen);
-    int rc = ks_open_read(s->ks, key, &fd, &st);
+    fc_entry *cached = fc_lookup(s->cache, key, klen);
+    if (cached) {
+        fd = fc_fd(cached);
+        st = *fc_stat(cached);
+    } else if ((rc = ks_open_read(s->ks, key, &fd, &st)) == 0) {
+        cached = fc_insert(s->cache, key, klen, fd, &st);
+    }
     bool copy = rc == 0 && kl_in_place_seen(keys, key, klen);
     if (rc == 0) r->stream = kl_stream_begin(keys, key, klen);
     kl_unlock(keys, key, klen);
@@ -159,6 +170,7 @@ static int fs_open_read(st_store *base, const char *key, st_reader **out, st_sta
     r->base = (st_reader){
         .read = fs_read, .meta = fs_reader_meta, .close = fs_reader_close, .fd = copy ? -1 : fd};
     r->fd = fd;
+    r->cached = cached;
     r->keys = keys;
     r->s = s;
     r->st = st;
@@ -345,6 +357,7 @@ static int fs_sync_all(st_store *base)
 static void fs_destroy(st_store *base)
 {
     fs_store *s = (fs_store *)base;
+    fc_free(s->cache);
     ks_root_close(s->ks);
     kl_table_free(s->base.keys);
     free(s);
@@ -357,6 +370,10 @@ int st_fs_create(const char *root, const ks_opts *opts, st_store **out, zd_error
     int rc = ks_root_open(root, opts, &s->ks, err);
     if (rc == 0 && (rc = kl_table_new(&s->base.keys)) != 0) {
         zd_error_set(err, rc, "no memory for the key locks");
+        ks_root_close(s->ks);
+    } else if (rc == 0 && (rc = fc_new(s->base.keys, &s->cache)) != 0) {
+        zd_error_set(err, rc, "no memory for the descriptor cache");
+        kl_table_free(s->base.keys);
         ks_root_close(s->ks);
     }
     if (rc) {

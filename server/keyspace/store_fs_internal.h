@@ -3,6 +3,7 @@
 #ifndef ZS_STORE_FS_INTERNAL_H
 #define ZS_STORE_FS_INTERNAL_H
 
+#include "fdcache.h"
 #include "store.h"
 
 #include <stdbool.h>
@@ -13,6 +14,7 @@ typedef struct fs_store {
     st_store base; /* base.files: the key space on disk; base.keys: the key locks */
     ks_root *ks;
     ks_fsync_mode fsync;
+    fc_cache *cache; /* open descriptors and stats of values read (fdcache.h) */
 } fs_store;
 
 /* Begin / end a change of key: its exclusive lock and the change announcement (keylock.h; the
