@@ -45,7 +45,7 @@ int ks_file_open_at(ks_root *ks, int dirfd, const char *name, int *fd, struct st
 
 /* ---- extended attributes ("user." names) ---- */
 
-/* Whether the root's file system takes user extended attributes (probed on a staging file). */
+/* Whether the root's file system takes user extended attributes (probed by reading one). */
 bool ks_attr_supported(ks_root *ks);
 
 /* The attribute's value into buf: its length, ZD_ENOTFOUND without one, ZD_EOVERFLOW when

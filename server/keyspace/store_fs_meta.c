@@ -8,8 +8,8 @@
  * shard patches), so a stale ETag is dropped when read. A multi-range PATCH copies the
  * attribute to the new file it renames into place (the stamp then no longer matches).
  *
- * A root whose filesystem has no user extended attributes (probed at start-up on a staging
- * file, ks_attr_supported: e.g. vfat, or tmpfs before Linux 6.6) keeps no metadata:
+ * A root whose filesystem has no user extended attributes (probed at start-up by reading one,
+ * ks_attr_supported: e.g. vfat, or tmpfs before Linux 6.6) keeps no metadata:
  * st_store.keeps_meta is false and what is given is dropped; values and their native ETags
  * are unaffected. */
 #include "store_fs_internal.h"

@@ -104,7 +104,11 @@ static bool s3_address(cn_conn *c, s3_req *q)
     long kl = s3_pct_decode(p, (size_t)(end - p), q->key, sizeof q->key);
     if (kl < 0) {
         q->key[0] = '\0';
-        s3_error(c, S3E_KEY_TOO_LONG, "Your key is too long (or holds a NUL or a bad %%-escape).");
+        if (kl == -2)
+            s3_error(c, S3E_KEY_TOO_LONG, "Your key is too long.");
+        else
+            s3_error(c, S3E_INVALID_URI,
+                     "Couldn't parse the specified URI (a malformed %%-escape or a NUL).");
         return false;
     }
     q->klen = (size_t)kl;

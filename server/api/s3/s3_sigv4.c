@@ -49,10 +49,10 @@ long s3_pct_decode(const char *s, size_t len, char *out, size_t cap)
             ch = (unsigned char)(hi << 4 | lo);
             i += 2;
         }
-        if (ch == '\0' || n == cap) return -1;
+        if (ch == '\0') return -1;
+        if (n + 1 >= cap) return -2;
         out[n++] = (char)ch;
     }
-    if (n == cap) return -1;
     out[n] = '\0';
     return (long)n;
 }

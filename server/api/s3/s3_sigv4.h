@@ -58,8 +58,8 @@ void s3_sigv4_sign(const uint8_t key[32], const char *amz_date, const char *scop
 void s3_sigv4_chunk(const uint8_t key[32], const char *amz_date, const char *scope,
                     const char *prev, const uint8_t hash[32], bool trailer, char out[65]);
 
-/* Percent-decode s[0..len) into out (cap bytes, NUL-terminated): its length, or -1 (a
- * malformed escape, a NUL, too long). '+' stays a '+'. */
+/* Percent-decode s[0..len) into out (cap bytes, NUL-terminated): its length, -1 for a
+ * malformed escape or a NUL, -2 when it does not fit. '+' stays a '+'. */
 long s3_pct_decode(const char *s, size_t len, char *out, size_t cap);
 
 /* Append s[0..len) %-encoded as S3 does (A-Z a-z 0-9 - _ . ~ kept, everything else %XX in
