@@ -27,6 +27,8 @@ enum {
     ZD_EISDIR = -13,      /* a directory is where a value should be, or a value where a
                              directory should be */
     ZD_ELINKED = -14,     /* the file has other hard links: it is not changed in place */
+    ZD_EEXIST = -15,      /* something is already where a new collection should be made */
+    ZD_ENOTEMPTY = -16,   /* a collection to remove still has members */
 };
 
 #define ZD_ERRMSG_MAX 256

@@ -699,6 +699,7 @@ void cn_accept(wk_listener *l)
     uv_once(&cn_settings_once, cn_settings_init);
     c->w = w;
     c->fe = l->fe;
+    c->cors = &cors_native;
     c->tcp.data = c;
     uv_timer_init(&w->loop, &c->timer);
     c->timer.data = c;

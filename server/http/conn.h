@@ -18,6 +18,7 @@
 #ifndef ZS_CONN_H
 #define ZS_CONN_H
 
+#include "cors.h"
 #include "response.h"
 #include "store.h"
 #include "worker.h"
@@ -81,8 +82,9 @@ typedef struct cn_request {
     st_writer *writer;
     uint64_t body_limit;
     const struct hd_handler *handler;
-    int cond_status; /* set by the precondition callback: 304 or 412 */
-    int patch_form;  /* hd_patch.c's body form */
+    int cond_status;              /* set by the precondition callback: 304 or 412 */
+    int patch_form;               /* hd_patch.c's body form */
+    rs_error_writer error_writer; /* error body format (NULL: JSON), set by the router */
     uint64_t start_ns;
     /* Large members last: cn_req_start clears only what comes before them. */
     zd_key key; /* set by the router; key.len 0 and is_prefix false until then */
@@ -106,6 +108,7 @@ typedef struct cn_conn {
     wk_worker *w;
     const cn_frontend *fe; /* of the listener that accepted it */
     void *fe_data;         /* the front-end's per-connection state, or NULL */
+    const cors_policy *cors; /* the listener's CORS policy (cors.h) */
     struct cn_conn *prev, *next;
     llhttp_t parser;
     cn_state state;

@@ -1,5 +1,4 @@
-/* ks_dir.c: made directories, walk pieces and extended attributes of the key space (see
- * ks_dir.h). */
+/* ks_dir.c: walk pieces and extended attributes of the key space (see ks_dir.h). */
 #include "ks_dir.h"
 
 #include "ks_internal.h"
@@ -12,86 +11,6 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-/* ---- made directories ---- */
-
-static int ks_keep_create(int dirfd, bool sync)
-{
-    int fd = openat(dirfd, KS_KEEP_MARKER, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
-    if (fd < 0) return ks_errno(errno);
-    int rc = sync ? ks_fsync(fd, false) : 0;
-    close(fd);
-    return rc;
-}
-
-int ks_dir_make(ks_root *ks, const char *path, bool sync)
-{
-    if (!path[0]) return ZD_ECONFLICT; /* the root is there */
-    ks_entry e;
-    int rc = ks_entry_open(ks, path, false, &e);
-    if (rc) return rc;
-    if (mkdirat(e.dirfd, e.name, 0755) == 0) {
-        int fd = openat(e.dirfd, e.name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        rc = fd < 0 ? ks_errno(errno) : ks_keep_create(fd, sync);
-        if (rc == 0 && sync) rc = ks_fsync(fd, false);
-        if (fd >= 0) close(fd);
-        if (rc)
-            unlinkat(e.dirfd, e.name, AT_REMOVEDIR);
-        else if (sync)
-            rc = ks_fsync(e.dirfd, false);
-    } else if (errno == EEXIST) {
-        struct stat st;
-        rc = ks_entry_stat(&e, &st);
-        if (rc == 0)
-            rc = S_ISDIR(st.st_mode) ? ZD_ECONFLICT : S_ISREG(st.st_mode) ? ZD_EISDIR : ZD_EBADKEY;
-    } else {
-        rc = ks_errno(errno);
-    }
-    ks_entry_close(&e);
-    return rc;
-}
-
-/* Whether directory fd holds nothing but the marker. */
-static int ks_dir_empty(int fd, bool *empty)
-{
-    int dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-    DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
-    if (!d) {
-        if (dup_fd >= 0) close(dup_fd);
-        return ks_errno(errno);
-    }
-    *empty = true;
-    for (struct dirent *de; *empty && (de = readdir(d)) != NULL;)
-        *empty = strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
-                 strcmp(de->d_name, KS_KEEP_MARKER) == 0;
-    closedir(d);
-    return 0;
-}
-
-int ks_dir_remove(ks_root *ks, const char *path, bool sync)
-{
-    if (!path[0]) return ZD_EINVAL;
-    ks_entry e;
-    int rc = ks_entry_open(ks, path, false, &e);
-    if (rc) return rc;
-    int fd = openat(e.dirfd, e.name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    bool empty = false;
-    rc = fd < 0 ? (errno == ENOTDIR || errno == ELOOP ? ZD_ENOTFOUND : ks_errno(errno))
-                : ks_dir_empty(fd, &empty);
-    if (rc == 0 && !empty) rc = ZD_ECONFLICT;
-    if (rc == 0) {
-        bool had_keep = unlinkat(fd, KS_KEEP_MARKER, 0) == 0;
-        if (unlinkat(e.dirfd, e.name, AT_REMOVEDIR) == 0) {
-            rc = sync ? ks_fsync(e.dirfd, false) : 0;
-        } else { /* a value arrived meanwhile: it stays a made directory */
-            rc = errno == ENOTEMPTY || errno == EEXIST ? ZD_ECONFLICT : ks_errno(errno);
-            if (had_keep) ks_keep_create(fd, sync);
-        }
-    }
-    if (fd >= 0) close(fd);
-    ks_entry_close(&e);
-    return rc;
-}
-
 int ks_dir_open(ks_root *ks, const char *path, int *fd)
 {
     int f = path[0] ? ks_resolve(ks, ks->root_fd, path, O_RDONLY | O_DIRECTORY)
@@ -102,16 +21,6 @@ int ks_dir_open(ks_root *ks, const char *path, int *fd)
     }
     *fd = f;
     return 0;
-}
-
-int ks_dir_stat(ks_root *ks, const char *path, struct stat *st)
-{
-    int fd;
-    int rc = ks_dir_open(ks, path, &fd);
-    if (rc) return rc;
-    rc = fstat(fd, st) ? ks_errno(errno) : 0;
-    close(fd);
-    return rc;
 }
 
 int ks_dir_open_at(ks_root *ks, int dirfd, const char *name, int *fd)

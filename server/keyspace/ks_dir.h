@@ -1,12 +1,8 @@
-/* ks_dir.h: more of the key space on disk (ks_root.h) for the store operations beyond values:
- * directories made as things of their own (S3 buckets, WebDAV collections), the pieces of a
- * walk in name order (the lazy byte-ordered listing), and extended attributes (object
- * metadata kept with a value). Same rules as ks_root.h: everything is resolved beneath the
- * root, no symbolic link is followed, nothing leaves the root's file system, errors are ZD_E*.
- *
- * A made directory holds an empty marker file ".zarrd-keep" (a server name, never listed), so
- * ks_prune, which removes a key's parents once they are empty, never removes it: its rmdir
- * simply fails. */
+/* ks_dir.h: more of the key space on disk (ks_root.h) for the S3 front-end's store
+ * operations: the pieces of a walk in name order (the lazy byte-ordered listing) and extended
+ * attributes (object metadata kept with a value). Same rules as ks_root.h: everything is
+ * resolved beneath the root, no symbolic link is followed, nothing leaves the root's file
+ * system, errors are ZD_E*. */
 #ifndef KS_DIR_H
 #define KS_DIR_H
 
@@ -15,19 +11,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/stat.h>
-
-#define KS_KEEP_MARKER KS_PRIVATE_PREFIX "keep"
-
-/* Make directory path (its parent must exist: ZD_ENOTFOUND) with the marker. ZD_ECONFLICT if
- * a directory is already there, ZD_EISDIR if a value is; fsync per sync. */
-int ks_dir_make(ks_root *ks, const char *path, bool sync);
-
-/* Remove directory path if it holds nothing but the marker: ZD_ENOTFOUND (none, or not a
- * directory), ZD_ECONFLICT (not empty; the marker stays). Never the root (ZD_EINVAL). */
-int ks_dir_remove(ks_root *ks, const char *path, bool sync);
-
-/* lstat of directory path ("" = the root); ZD_ENOTFOUND unless it is a directory. */
-int ks_dir_stat(ks_root *ks, const char *path, struct stat *st);
 
 /* A descriptor of directory path ("" = the root) / of directory `name` in directory dirfd.
  * ZD_ENOTFOUND when missing or not a directory. */

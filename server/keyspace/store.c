@@ -10,8 +10,7 @@
 
 #define ST_LIST_MAX (1u << 22) /* entries in one listing */
 
-int st_list_add(st_list *l, const char *name, size_t len, uint64_t size, uint64_t mtime_ns,
-                bool dir)
+int st_list_add(st_list *l, const char *name, size_t len, bool dir, const st_stat *st)
 {
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 64;
@@ -27,7 +26,13 @@ int st_list_add(st_list *l, const char *name, size_t len, uint64_t size, uint64_
     memcpy(copy, name, len);
     if (dir) copy[len++] = '/';
     copy[len] = '\0';
-    l->v[l->n++] = (st_entry){.name = copy, .size = size, .mtime_ns = mtime_ns, .dir = dir};
+    st_entry *e = &l->v[l->n++];
+    *e = (st_entry){.name = copy, .dir = dir};
+    if (st) {
+        e->size = st->size;
+        e->mtime_ns = st->mtime_ns;
+        memcpy(e->etag, st->etag, sizeof e->etag);
+    }
     return 0;
 }
 
@@ -41,7 +46,8 @@ void st_list_free(st_list *l)
 
 static int st_entry_cmp(const void *a, const void *b)
 {
-    return strcmp(((const st_entry *)a)->name, ((const st_entry *)b)->name);
+    const st_entry *x = a, *y = b;
+    return strcmp(x->name, y->name);
 }
 
 void st_list_sort(st_list *l)

@@ -2,7 +2,7 @@
  * (see store.h): the source is read through a reader (one consistent version of it, even if
  * it is replaced meanwhile) into a whole-value writer of the destination, which commits
  * atomically like a PUT. S3 CopyObject, UploadPartCopy and CompleteMultipartUpload and
- * WebDAV COPY are built on these two functions. */
+ * WebDAV COPY (st_copy, with the source's metadata) are built on them. */
 #include "store.h"
 
 #include "zd_error.h"
@@ -44,22 +44,20 @@ int st_write_from(st_store *s, st_writer *w, const char *key, uint64_t off, uint
     return rc;
 }
 
-int st_copy(st_store *s, const char *src, const char *dst, const st_meta *meta,
-            const st_precond *src_pc, const st_precond *dst_pc, st_result *res)
+int st_copy(st_store *s, const char *src, const char *dst, const st_precond *pc, st_result *res)
 {
     st_stat st;
     int rc = s->stat(s, src, &st);
     if (rc) return rc;
     st_writer *w;
     if ((rc = s->put_begin(s, dst, st.size, &w)) != 0) return rc;
-    st_meta *src_meta = meta ? NULL : malloc(sizeof *src_meta);
-    if (!meta && !src_meta) rc = ZD_ENOMEM;
-    if (!rc) rc = st_write_from(s, w, src, 0, UINT64_MAX, src_pc, src_meta, NULL, NULL);
-    if (!rc) rc = w->set_meta(w, meta ? meta : src_meta);
-    free(src_meta);
+    st_meta *meta = malloc(sizeof *meta);
+    rc = meta ? st_write_from(s, w, src, 0, UINT64_MAX, NULL, meta, NULL, NULL) : ZD_ENOMEM;
+    if (!rc) rc = w->set_meta(w, meta);
+    free(meta);
     if (rc) {
         w->abort(w);
         return rc;
     }
-    return w->commit(w, dst_pc, res);
+    return w->commit(w, pc, res);
 }

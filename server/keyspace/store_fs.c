@@ -8,7 +8,8 @@
  * and under the key's change bracket (fs_change_begin): parents made, precondition check,
  * mtime bump, rename over the key (atomic replace); then the directories are fsynced (always).
  * PATCH is in store_fs_patch.c. DELETE unlinks under the bracket and removes parent
- * directories left empty (never the root). The `.zarrd-` segment prefix is refused in keys and
+ * directories left empty (never the root, nor a made collection). Collections and moves are
+ * in store_fs_col.c. The `.zarrd-` segment prefix is refused in keys and
  * never listed.
  *
  * ETag: "INODE-SIZE-MTIMENS" in hex. After every write the server sets the file's mtime
@@ -39,6 +40,19 @@ int fs_change_begin(fs_store *s, const char *key)
 void fs_change_end(fs_store *s, const char *key)
 {
     kl_change_end(s->base.keys, key, NULL);
+}
+
+int fs_change_begin_pair(fs_store *s, const char *a, const char *b)
+{
+    zd_error err = {0};
+    int rc = kl_change_begin_pair(s->base.keys, a, b, NULL, &err);
+    if (rc) lg_log(LG_ERROR, "%s, %s: %s", a, b, err.msg);
+    return rc;
+}
+
+void fs_change_end_pair(fs_store *s, const char *a, const char *b)
+{
+    kl_change_end_pair(s->base.keys, a, b, NULL);
 }
 
 /* ---- ETags, mtimes, syncs ---- */
@@ -336,9 +350,10 @@ static int fs_remove(st_store *base, const char *key, const st_precond *pc, bool
 
 static int fs_list_one(void *ctx, const char *rel, size_t len, const struct stat *st)
 {
-    return st_list_add(ctx, rel, len, S_ISREG(st->st_mode) ? (uint64_t)st->st_size : 0,
-                       (uint64_t)st->st_mtim.tv_sec * 1000000000u + (uint64_t)st->st_mtim.tv_nsec,
-                       S_ISDIR(st->st_mode));
+    st_stat info;
+    fs_etag(st, &info);
+    if (S_ISDIR(st->st_mode)) info = (st_stat){.mtime_ns = info.mtime_ns};
+    return st_list_add(ctx, rel, len, S_ISDIR(st->st_mode), &info);
 }
 
 static int fs_list(st_store *base, const char *prefix, bool recursive, st_list *out)
@@ -391,10 +406,11 @@ int st_fs_create(const char *root, const ks_opts *opts, st_store **out, zd_error
     s->base.remove = fs_remove;
     s->base.list = fs_list;
     s->base.iter_open = fs_iter_open;
-    s->base.mkdir = fs_mkdir;
-    s->base.rmdir = fs_rmdir;
-    s->base.stat_dir = fs_stat_dir;
     s->base.keeps_meta = ks_attr_supported(s->ks);
+    s->base.lookup = fs_lookup;
+    s->base.mkcol = fs_mkcol;
+    s->base.rmcol = fs_rmcol;
+    s->base.move = fs_move;
     s->base.sync_all = s->fsync == KS_FSYNC_BATCH ? fs_sync_all : NULL;
     s->base.destroy = fs_destroy;
     *out = &s->base;

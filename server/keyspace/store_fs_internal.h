@@ -1,5 +1,6 @@
-/* store_fs_internal.h: what the fs store's files (store_fs.c, store_fs_patch.c) share: the
- * store object, ETags and mtimes, syncs per mode and the change bracket. Not for other modules. */
+/* store_fs_internal.h: what the fs store's files (store_fs.c, store_fs_patch.c,
+ * store_fs_col.c) share: the store object, ETags and mtimes, syncs per mode and the change
+ * bracket. Not for other modules. */
 #ifndef ZS_STORE_FS_INTERNAL_H
 #define ZS_STORE_FS_INTERNAL_H
 
@@ -46,12 +47,19 @@ int fs_meta_copy(const fs_store *s, int from, int to);
 int fs_precond_stat(const fs_store *s, const st_precond *pc, int fd, const struct stat *st,
                     st_stat *cur);
 
-/* Directories and walks (store_fs_dir.c, store_fs_iter.c). */
-int fs_mkdir(st_store *base, const char *path);
-int fs_rmdir(st_store *base, const char *path);
-int fs_stat_dir(st_store *base, const char *path, uint64_t *mtime_ns);
+/* The lazy walk in byte order of whole keys (store_fs_iter.c). */
 int fs_iter_open(st_store *base, const char *prefix, size_t len, st_iter **out);
 uint64_t fs_mtime_ns(const struct stat *st);
+
+/* The same for a change of two keys at once (a move), kl_change_begin_pair. */
+int fs_change_begin_pair(fs_store *s, const char *a, const char *b);
+void fs_change_end_pair(fs_store *s, const char *a, const char *b);
+
+/* Collections and moves (store_fs_col.c). */
+int fs_lookup(st_store *base, const char *key, st_stat *st, bool *is_dir);
+int fs_mkcol(st_store *base, const char *key);
+int fs_rmcol(st_store *base, const char *key);
+int fs_move(st_store *base, const char *src, const char *dst, const st_precond *pc, st_result *res);
 
 /* The PATCH entry points (store_fs_patch.c). */
 int fs_patch_begin(st_store *base, const char *key, uint64_t offset, st_writer **out);

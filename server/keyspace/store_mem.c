@@ -6,7 +6,9 @@
  * it (copy-on-write), all under one table lock, so every write is atomic. As in the fs store,
  * a name is either a value or a "directory" (a prefix of other keys), never both: the table
  * also holds one entry per directory counting the values below it, and a PUT that would make
- * a name both is refused (ST_EISDIR, 409). ETag:
+ * a name both is refused (ST_EISDIR, 409). A made collection (store.h) is a hidden value
+ * below it (MEM_COL_MARK, store_mem_col.c), so its directory entry stays while it is empty.
+ * ETag:
  * "m<generation>-<size>" with a process-wide generation counter seeded from the clock. */
 #include "store_mem_internal.h"
 
@@ -23,7 +25,7 @@
 #include <string.h>
 #include <time.h>
 
-static void mem_unref(mem_val *v)
+void mem_unref(mem_val *v)
 {
     if (v && atomic_fetch_sub(&v->refs, 1) == 1) {
         free(v->data);
@@ -32,15 +34,8 @@ static void mem_unref(mem_val *v)
     }
 }
 
-uint64_t mem_now_ns(void)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
-}
-
 /* A new value owning data (taken from the caller). */
-static mem_val *mem_val_new(mem_store *s, uint8_t *data, size_t len)
+mem_val *mem_val_new(mem_store *s, uint8_t *data, size_t len)
 {
     mem_val *v = malloc(sizeof *v);
     if (!v) return NULL;
@@ -48,11 +43,14 @@ static mem_val *mem_val_new(mem_store *s, uint8_t *data, size_t len)
     v->data = data;
     v->len = len;
     v->meta = NULL;
-    v->mtime_ns = mem_now_ns();
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    v->mtime_ns = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
     snprintf(v->etag, sizeof v->etag, "\"m%" PRIx64 "-%zx\"", atomic_fetch_add(&s->gen, 1), len);
     return v;
 }
 
+/* The slot pointing at key's entry (or the NULL slot at its bucket's end). Lock held. */
 mem_ent **mem_find(mem_store *s, const char *key, size_t len)
 {
     mem_ent **p = &s->buckets[(size_t)zd_hash_mem(key, len) & (s->nbuckets - 1)];
@@ -92,13 +90,14 @@ void mem_stat_of(const mem_val *v, st_stat *out)
 }
 
 /* The value entry at key, or NULL (absent or a directory). Lock held. */
-static mem_ent *mem_value_at(mem_store *s, const char *key, size_t len)
+mem_ent *mem_value_at(mem_store *s, const char *key, size_t len)
 {
     mem_ent *e = *mem_find(s, key, len);
     return e && e->val ? e : NULL;
 }
 
-mem_ent *mem_ent_add(mem_store *s, mem_ent **p, const char *key, size_t len, mem_val *v)
+/* A new table entry at slot p. */
+static mem_ent *mem_ent_add(mem_store *s, mem_ent **p, const char *key, size_t len, mem_val *v)
 {
     mem_ent *e = malloc(sizeof *e + len + 1);
     if (!e) return NULL;
@@ -107,8 +106,6 @@ mem_ent *mem_ent_add(mem_store *s, mem_ent **p, const char *key, size_t len, mem
     e->klen = len;
     e->val = v;
     e->below = 0;
-    e->kept = false;
-    e->mtime_ns = v ? 0 : mem_now_ns();
     e->next = NULL;
     if (v && mi_insert(&s->order, e->key, len, e)) {
         free(e);
@@ -129,6 +126,8 @@ void mem_ent_unlink(mem_store *s, mem_ent **p)
     free(e);
 }
 
+/* Count a value at key in (delta 1) or out of (delta -1) the directory entries of its parent
+ * prefixes, creating and removing them. On ZD_ENOMEM nothing has changed. Lock held. */
 int mem_dirs_adjust(mem_store *s, const char *key, size_t len, int delta)
 {
     for (size_t i = 0; i < len; i++) {
@@ -143,7 +142,7 @@ int mem_dirs_adjust(mem_store *s, const char *key, size_t len, int delta)
                 return ZD_ENOMEM;
             }
             e->below++;
-        } else if (*p && --(*p)->below == 0 && !(*p)->kept) {
+        } else if (*p && --(*p)->below == 0) {
             mem_ent_unlink(s, p);
         }
     }
@@ -151,7 +150,7 @@ int mem_dirs_adjust(mem_store *s, const char *key, size_t len, int delta)
 }
 
 /* Would a value at key make a name both a value and a directory? Lock held. */
-static bool mem_clashes(mem_store *s, const char *key, size_t len)
+bool mem_clashes(mem_store *s, const char *key, size_t len)
 {
     mem_ent *e = *mem_find(s, key, len);
     if (e && !e->val) return true; /* key is a directory */
@@ -161,7 +160,7 @@ static bool mem_clashes(mem_store *s, const char *key, size_t len)
 }
 
 /* Install v at key (lock held for writing); returns whether a value existed. */
-static int mem_install(mem_store *s, const char *key, size_t len, mem_val *v, bool *existed)
+int mem_install(mem_store *s, const char *key, size_t len, mem_val *v, bool *existed)
 {
     mem_ent **p = mem_find(s, key, len);
     *existed = *p != NULL;
@@ -239,8 +238,8 @@ static int mem_open_read(st_store *base, const char *key, st_reader **out, st_st
         return ZD_ENOTFOUND;
     }
     mem_stat_of(r->val, st);
-    r->base =
-        (st_reader){.read = mem_read, .meta = mem_reader_meta, .close = mem_reader_close, .fd = -1};
+    r->base = (st_reader){
+        .read = mem_read, .meta = mem_reader_meta, .close = mem_reader_close, .fd = -1};
     *out = &r->base;
     return 0;
 }
@@ -459,11 +458,7 @@ static int mem_list(st_store *base, const char *prefix, bool recursive, st_list 
     pthread_rwlock_rdlock(&s->lock);
     for (size_t i = 0; i < s->nbuckets && !rc; i++)
         for (mem_ent *e = s->buckets[i]; e && !rc; e = e->next) {
-            /* Directories show through the values below them, an empty one made by mkdir as
-             * itself; reserved names below the prefix (multipart staging) not at all, as in
-             * the fs store. */
-            bool empty_dir = !e->val && e->below == 0 && !recursive;
-            if (!e->val && !empty_dir) continue;
+            if (!e->val) continue; /* directories show through the values below them */
             const char *rest = e->key;
             size_t rlen = e->klen;
             if (plen) {
@@ -472,14 +467,15 @@ static int mem_list(st_store *base, const char *prefix, bool recursive, st_list 
                 rest += plen + 1;
                 rlen -= plen + 1;
             }
-            if (st_key_reserved(rest, rlen)) continue;
             const char *slash = recursive ? NULL : memchr(rest, '/', rlen);
-            if (slash)
-                rc = st_list_add(out, rest, (size_t)(slash - rest), 0, 0, true);
-            else if (empty_dir)
-                rc = st_list_add(out, rest, rlen, 0, e->mtime_ns, true);
-            else
-                rc = st_list_add(out, rest, rlen, e->val->len, e->val->mtime_ns, false);
+            if (slash) { /* not a directory of the server's (multipart staging) */
+                if (!st_key_reserved(rest, (size_t)(slash - rest)))
+                    rc = st_list_add(out, rest, (size_t)(slash - rest), true, NULL);
+            } else if (!st_key_reserved(rest, rlen)) { /* not a collection's hidden mark */
+                st_stat st;
+                mem_stat_of(e->val, &st);
+                rc = st_list_add(out, rest, rlen, false, &st);
+            }
         }
     pthread_rwlock_unlock(&s->lock);
     return rc;
@@ -537,9 +533,10 @@ int st_mem_create(st_store **out)
                          .remove = mem_remove,
                          .list = mem_list,
                          .iter_open = mem_iter_open,
-                         .mkdir = mem_mkdir,
-                         .rmdir = mem_rmdir,
-                         .stat_dir = mem_stat_dir,
+                         .lookup = mem_lookup,
+                         .mkcol = mem_mkcol,
+                         .rmcol = mem_rmcol,
+                         .move = mem_move,
                          .destroy = mem_destroy};
     *out = &s->base;
     return 0;

@@ -10,6 +10,9 @@
 
 typedef enum { OPT_STORE_FS, OPT_STORE_MEMORY } opt_store_kind;
 
+#define OPT_MAX_CORS_ORIGINS 32
+#define OPT_CORS_ORIGIN_MAX  256
+
 typedef struct opt_config {
     char host[256];              /* numeric IPv4 or IPv6 address (no brackets) */
     int port;                    /* 0 = ephemeral */
@@ -30,6 +33,10 @@ typedef struct opt_config {
     const char *s3_domain;       /* --s3-domain: virtual-host buckets BUCKET.DOMAIN, or NULL */
     const char *s3_keys;         /* --s3-keys FILE, or NULL (any request is accepted) */
     uint64_t s3_upload_ttl_s;    /* --s3-upload-ttl: abandoned multipart uploads reclaimed */
+    /* --cors-origin (repeatable): allowed origins, "scheme://host[:port]" or "*"; none: no
+     * CORS at all. */
+    char cors_origins[OPT_MAX_CORS_ORIGINS][OPT_CORS_ORIGIN_MAX];
+    int ncors_origins;
 } opt_config;
 
 /* Outcome of opt_parse: run the server, exit 0 after --help/--version, or exit 2. */

@@ -34,7 +34,8 @@ static void start(void)
     fprintf(f, "%s %s rw\n", AKID, SECRET);
     fclose(f);
     zt_fixture_start_args((const char *[]){"--s3-listen", "127.0.0.1:0", "--s3-keys", keyfile,
-                                           "--s3-domain", "s3.test", NULL});
+                                           "--s3-domain", "s3.test", "--cors-origin",
+                                           "http://viewer.test", NULL});
     cr_assert_gt(zt_srv()->s3_port, 0, "no s3 listening line");
 }
 
@@ -680,4 +681,42 @@ Test(s3_protocol, virtual_host_and_head_and_connection_errors)
     cr_assert_eq(zt_read_response(&c, &r, false), 0);
     zt_conn_close(&c);
     expect_s3_error(&r, 431, "RequestHeaderSectionTooLarge");
+}
+
+Test(s3_protocol, cors_preflight_and_answers)
+{
+    make_bucket();
+    zt_response r;
+    req q;
+    req_init(&q, "OPTIONS", "/bkt/obj");
+    req_header(&q, "Origin", "http://viewer.test");
+    req_header(&q, "Access-Control-Request-Method", "PUT");
+    req_header(&q, "Access-Control-Request-Headers", "authorization, x-amz-date, x-amz-meta-a");
+    req_send(&q, &r);
+    cr_assert_eq(r.status, 204, "preflight: %d %.*s", r.status, (int)r.body.len,
+                 (const char *)r.body.data);
+    const char *h = zt_header(&r, "Access-Control-Allow-Origin");
+    cr_assert(h && strcmp(h, "http://viewer.test") == 0, "Allow-Origin %s", h ? h : "none");
+    h = zt_header(&r, "Access-Control-Allow-Methods");
+    cr_assert(h && strstr(h, "PUT") && strstr(h, "DELETE"), "Allow-Methods %s", h ? h : "none");
+    h = zt_header(&r, "Access-Control-Allow-Headers");
+    cr_assert(h && strstr(h, "Authorization"), "Allow-Headers %s", h ? h : "none");
+    zt_response_free(&r);
+    /* another origin: refused, in S3's format */
+    req_init(&q, "OPTIONS", "/bkt/obj");
+    req_header(&q, "Origin", "http://evil.test");
+    req_header(&q, "Access-Control-Request-Method", "GET");
+    req_send(&q, &r);
+    expect_s3_error(&r, 403, "AccessDenied");
+    /* an actual request from the allowed origin, errors included */
+    req_init(&q, "GET", "/bkt/missing");
+    req_header(&q, "Origin", "http://viewer.test");
+    req_sign(&q, time(NULL), SECRET, "UNSIGNED-PAYLOAD", NULL);
+    req_send(&q, &r);
+    cr_assert_eq(r.status, 404);
+    h = zt_header(&r, "Access-Control-Allow-Origin");
+    cr_assert(h && strcmp(h, "http://viewer.test") == 0, "no Allow-Origin on an error");
+    h = zt_header(&r, "Access-Control-Expose-Headers");
+    cr_assert(h && strstr(h, "ETag") && strstr(h, "x-amz-request-id"), "Expose %s", h ? h : "none");
+    zt_response_free(&r);
 }

@@ -1,7 +1,8 @@
 /* s3_bucket.c: the service and bucket operations. A bucket is a directory directly under the
  * root: ListBuckets lists them (every top-level directory, also one a native PUT made; a
  * scoped credential sees its own bucket only), CreateBucket makes one with the store's
- * mkdir (so it stays when emptied; S3 naming rules, InvalidBucketName), DeleteBucket removes
+ * mkcol (a made collection: it stays when emptied; S3 naming rules, InvalidBucketName),
+ * DeleteBucket removes
  * an empty one (BucketNotEmpty otherwise), HeadBucket says whether it exists. There is one
  * region, unnamed (GetBucketLocation: empty, i.e. us-east-1), no versioning (an empty
  * VersioningConfiguration) and no ACLs (GetBucketAcl/GetObjectAcl: the owner has
@@ -42,7 +43,14 @@ static void s3_list_buckets_finish(cn_conn *c)
              (cred->scope_len > n && cred->scope[n] != '/')))
             continue;
         uint64_t mtime = e->mtime_ns;
-        if (!mtime) s->stat_dir(s, e->name, &mtime); /* the memory store's own dirs */
+        st_stat st;
+        bool dir;
+        char name[S3_BUCKET_MAX + 1];
+        if (!mtime && n < sizeof name) { /* the memory store's directories: ask for the time */
+            memcpy(name, e->name, n);
+            name[n] = '\0';
+            if (s->lookup(s, name, &st, &dir) == 0) mtime = st.mtime_ns;
+        }
         zd_buf_append_str(&b, "<Bucket>");
         ax_elem(&b, "Name", e->name, n);
         s3_xml_time(&b, "CreationDate", mtime);
@@ -109,14 +117,16 @@ static void s3_create_bucket_finish(cn_conn *c)
         }
     }
     st_store *s = s3_store(c);
-    int rc = s->mkdir(s, q->bucket);
-    if (rc == ZD_ECONFLICT) {
+    int rc = s->mkcol(s, q->bucket);
+    st_stat st;
+    bool dir = false;
+    if (rc == ZD_EEXIST && s->lookup(s, q->bucket, &st, &dir) == 0 && dir) {
         s3_error(c, S3E_BUCKET_EXISTS,
                  "Your previous request to create the named bucket succeeded and you already "
                  "own it.");
         return;
     }
-    if (rc == ST_EISDIR) {
+    if (rc == ZD_EEXIST) {
         s3_error(c, S3E_KEY_CONFLICT, "A value (not a directory) is stored under that name.");
         return;
     }
@@ -149,8 +159,8 @@ static void s3_delete_bucket_finish(cn_conn *c)
 {
     s3_req *q = s3_q(c);
     st_store *s = s3_store(c);
-    int rc = s->rmdir(s, q->bucket);
-    if (rc == ZD_ECONFLICT) {
+    int rc = s->rmcol(s, q->bucket);
+    if (rc == ZD_ENOTEMPTY) {
         s3_error(c, S3E_BUCKET_NOT_EMPTY, "The bucket you tried to delete is not empty.");
         return;
     }

@@ -229,6 +229,9 @@ void s3_conn_error(cn_conn *c, int status, const char *error, const char *detail
 {
     s3_err e;
     switch (status) {
+    case 403:
+        e = S3E_ACCESS_DENIED;
+        break;
     case 408:
         e = S3E_REQUEST_TIMEOUT;
         break;

@@ -23,7 +23,9 @@ bool s3_bucket_exists(cn_conn *c)
 {
     s3_req *q = s3_q(c);
     st_store *s = s3_store(c);
-    if (s->stat_dir(s, q->bucket, NULL) == 0) return true;
+    st_stat st;
+    bool dir = false;
+    if (s->lookup(s, q->bucket, &st, &dir) == 0 && dir) return true;
     s3_error(c, S3E_NO_SUCH_BUCKET, "The specified bucket does not exist.");
     return false;
 }

@@ -7,6 +7,7 @@
  * before anything is touched. */
 #include "s3_internal.h"
 
+#include "cors.h"
 #include "zd_ctype.h"
 #include "zd_error.h"
 #include "zd_key.h"
@@ -32,9 +33,22 @@ st_store *s3_store(cn_conn *c)
     return c->w->shared->store;
 }
 
+/* CORS on this listener (with --cors-origin): S3's methods, and the headers SDKs send in
+ * browsers; `*` admits the x-amz-meta-* names, Authorization is listed as the standard asks. */
+static const cors_policy s3_cors = {
+    .allow_methods = "GET, HEAD, PUT, POST, DELETE",
+    .allow_headers = "Authorization, *",
+    .expose = "ETag, Content-Range, Content-Length, Accept-Ranges, Last-Modified, Content-Type, "
+              "Content-Encoding, Content-Disposition, Cache-Control, Expires, x-amz-request-id, "
+              "x-amz-id-2, x-amz-checksum-crc32, x-amz-checksum-crc32c, x-amz-checksum-sha1, "
+              "x-amz-checksum-sha256",
+    .max_age = "3600",
+};
+
 static void s3_request_start(cn_conn *c)
 {
     s3_req *q = s3_q(c);
+    c->cors = &s3_cors;
     q->op = S3_OP_NONE;
     q->id[0] = '\0';
     q->blen = q->klen = q->plen = 0;
@@ -373,6 +387,10 @@ static bool s3_upload_params(cn_conn *c, s3_req *q)
 static void s3_route(cn_conn *c)
 {
     s3_req *q = s3_q(c);
+    if (cors_is_preflight(c)) { /* before any signature: browsers send none on a preflight */
+        cors_preflight(c, &s3_cors);
+        return;
+    }
     if (!s3_address(c, q)) return;
     int method = c->req.method;
     if (!q->blen)
