@@ -106,8 +106,8 @@ typedef struct cn_conn {
     uv_shutdown_t shut;
     uv_write_t cont_req; /* 100 Continue */
     wk_worker *w;
-    const cn_frontend *fe; /* of the listener that accepted it */
-    void *fe_data;         /* the front-end's per-connection state, or NULL */
+    const cn_frontend *fe;   /* of the listener that accepted it */
+    void *fe_data;           /* the front-end's per-connection state, or NULL */
     const cors_policy *cors; /* the listener's CORS policy (cors.h) */
     struct cn_conn *prev, *next;
     llhttp_t parser;

@@ -238,8 +238,8 @@ static int mem_open_read(st_store *base, const char *key, st_reader **out, st_st
         return ZD_ENOTFOUND;
     }
     mem_stat_of(r->val, st);
-    r->base = (st_reader){
-        .read = mem_read, .meta = mem_reader_meta, .close = mem_reader_close, .fd = -1};
+    r->base =
+        (st_reader){.read = mem_read, .meta = mem_reader_meta, .close = mem_reader_close, .fd = -1};
     *out = &r->base;
     return 0;
 }
