@@ -82,22 +82,10 @@ static void wk_on_connection(uv_stream_t *server, int status)
     cn_accept(l);
 }
 
-static void wk_on_sync_idle(uv_idle_t *h)
-{
-    cn_group_sync(h->data);
-}
-
-void wk_sync_later(wk_worker *w)
-{
-    uv_idle_start(&w->sync_idle, wk_on_sync_idle);
-}
-
 static void wk_on_stop(uv_async_t *a)
 {
     wk_worker *w = a->data;
     w->draining = true;
-    cn_group_sync(w);
-    uv_close((uv_handle_t *)&w->sync_idle, NULL);
     for (int i = 0; i < w->nlisteners; i++)
         uv_close((uv_handle_t *)&w->listeners[i].tcp, NULL);
     uv_close((uv_handle_t *)&w->stop_async, NULL);
@@ -130,8 +118,6 @@ int wk_start(wk_worker *w, const wk_shared *shared, const int *fds,
             (rc = uv_listen((uv_stream_t *)&l->tcp, WK_BACKLOG, wk_on_connection)) != 0)
             return rc;
     }
-    uv_idle_init(&w->loop, &w->sync_idle);
-    w->sync_idle.data = w;
     uv_async_init(&w->loop, &w->stop_async, wk_on_stop);
     w->stop_async.data = w;
     return uv_thread_create(&w->thread, wk_run, w);

@@ -64,8 +64,6 @@ typedef struct wk_worker {
     uv_thread_t thread;
     bool draining;
     struct cn_conn *conns; /* every open connection (doubly linked), for draining */
-    uv_idle_t sync_idle;   /* --fsync batch: one group sync at the start of the next loop turn */
-    struct cn_conn *sync_wait; /* answers held until that sync (linked by sync_next) */
     mt_worker metrics;
     char date[64]; /* "Date: ...\r\n" for date_sec */
     int64_t date_sec;
@@ -88,10 +86,6 @@ void wk_stop(wk_worker *w);
 
 /* Wait for the worker's thread to end and release its loop. */
 void wk_join(wk_worker *w);
-
-/* --fsync batch: run cn_group_sync early in the next loop turn (an idle handle, so the loop
- * does not block in poll meanwhile). */
-void wk_sync_later(wk_worker *w);
 
 /* The worker's current "Date: ...\r\n" header line. */
 const char *wk_date(wk_worker *w);

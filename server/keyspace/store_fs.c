@@ -3,10 +3,12 @@
  * space (ks_root.h): keys are resolved beneath the root with no symbolic link followed
  * (ZD_EBADKEY, 400, otherwise), new files are born in its staging directory.
  *
- * Writes: PUT streams into a staging file, then fsync (--fsync always; with batch one syncfs
- * per loop turn covers every write of that turn before their answers go out, see sync_all),
- * and under the key's change bracket (fs_change_begin): parents made, precondition check,
- * mtime bump, rename over the key (atomic replace); then the directories are fsynced (always).
+ * Writes: PUT's body is held in memory (up to 8 MiB) or streams into a staging file, then the
+ * commit writes it there, fsyncs it (--fsync always), and under the key's
+ * change bracket (fs_change_begin): parents made, precondition check, mtime bump, rename over
+ * the key (atomic replace); then the directories are fsynced (always), or the write waits for
+ * a group commit, one syncfs shared by every write that waits meanwhile (batch, ks_group.h):
+ * commits block, so the HTTP layer runs them on its I/O threads.
  * PATCH is in store_fs_patch.c. DELETE unlinks under the bracket and removes parent
  * directories left empty (never the root, nor a made collection). Collections and moves are
  * in store_fs_col.c. The `.zarrd-` segment prefix is refused in keys and
@@ -19,8 +21,10 @@
 
 #include "ks_dir.h"
 #include "log.h"
+#include "zd_buf.h"
 
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,11 +91,12 @@ int fs_sync(const fs_store *s, int fd)
     return s->fsync == KS_FSYNC_ALWAYS ? ks_fsync(fd, false) : 0;
 }
 
-int fs_sync_published(const fs_store *s, const ks_entry *e)
+int fs_durable(const fs_store *s, const ks_entry *dir, bool published)
 {
+    if (s->fsync == KS_FSYNC_BATCH) return ks_commit_batch(s->ks);
     if (s->fsync != KS_FSYNC_ALWAYS) return 0;
-    int rc = ks_fsync(e->dirfd, false);
-    return rc ? rc : ks_sync_staging(s->ks);
+    int rc = dir ? ks_fsync(dir->dirfd, false) : 0;
+    return rc || !published ? rc : ks_sync_staging(s->ks);
 }
 
 /* ---- stat / read ---- */
@@ -194,25 +199,69 @@ static int fs_open_read(st_store *base, const char *key, st_reader **out, st_sta
 
 /* ---- PUT ---- */
 
+/* A PUT body of up to FS_PUT_MEM bytes is held in memory and written to its staging file by
+ * the commit, which runs on an I/O thread when writes block: then no file system call of the
+ * PUT happens on an event loop (a pwrite that extends a file can wait for the file system's
+ * journal while another request's fsync commits it). Larger bodies, or any body while the
+ * store holds FS_PUT_MEM_ALL bytes of such bodies, stream into the staging file as they come. */
+#define FS_PUT_MEM     (8u << 20)
+#define FS_PUT_MEM_ALL (256u << 20)
+
 typedef struct fs_writer {
     st_writer base;
     fs_store *s;
-    ks_temp tmp;   /* the new value, in the staging directory */
-    uint64_t off;  /* next write position */
+    ks_temp tmp;  /* the new value, in the staging directory (fd -1 while in memory) */
+    zd_buf mem;   /* the body so far, while it is held in memory */
+    uint64_t off; /* next write position */
     st_meta *meta; /* set_meta's copy, or NULL */
     char key[];
 } fs_writer;
 
+/* Take n bytes of the store's budget for bodies held in memory. */
+static bool fs_mem_take(fs_store *s, size_t n)
+{
+    if (atomic_fetch_add(&s->put_mem, n) + n <= FS_PUT_MEM_ALL) return true;
+    atomic_fetch_sub(&s->put_mem, n);
+    return false;
+}
+
+static void fs_mem_drop(fs_writer *w)
+{
+    atomic_fetch_sub(&w->s->put_mem, w->mem.len);
+    zd_buf_free(&w->mem);
+}
+
+/* Create the staging file and move the body held in memory there. */
+static int fs_writer_spill(fs_writer *w)
+{
+    int rc = ks_temp_create(w->s->ks, &w->tmp);
+    if (rc) return rc == ZD_ENOTFOUND || rc == ZD_EBADKEY ? ZD_EIO : rc;
+    rc = ks_pwrite_all(w->tmp.fd, w->mem.data, w->mem.len, 0);
+    fs_mem_drop(w);
+    return rc;
+}
+
 static int fs_write(st_writer *base, const void *data, size_t len)
 {
     fs_writer *w = (fs_writer *)base;
-    int rc = ks_pwrite_all(w->tmp.fd, data, len, w->off);
+    int rc = 0;
+    if (w->tmp.fd < 0) {
+        if (w->mem.len + len <= FS_PUT_MEM && fs_mem_take(w->s, len)) {
+            rc = zd_buf_append(&w->mem, data, len);
+            if (rc) atomic_fetch_sub(&w->s->put_mem, len);
+            w->off += len;
+            return rc;
+        }
+        if ((rc = fs_writer_spill(w)) != 0) return rc;
+    }
+    rc = ks_pwrite_all(w->tmp.fd, data, len, w->off);
     w->off += len;
     return rc;
 }
 
 static void fs_writer_free(fs_writer *w)
 {
+    fs_mem_drop(w);
     ks_temp_discard(w->s->ks, &w->tmp); /* a published temp has no name: only closed */
     free(w->meta);
     free(w);
@@ -270,7 +319,8 @@ static int fs_put_commit(st_writer *base, const st_precond *pc, st_result *res)
 {
     fs_writer *w = (fs_writer *)base;
     fs_store *s = w->s;
-    int rc = fs_sync(s, w->tmp.fd);
+    int rc = w->tmp.fd < 0 ? fs_writer_spill(w) : 0;
+    if (rc == 0) rc = fs_sync(s, w->tmp.fd);
     if (rc == 0) rc = fs_change_begin(s, w->key);
     if (rc) {
         fs_writer_free(w);
@@ -288,7 +338,7 @@ static int fs_put_commit(st_writer *base, const st_precond *pc, st_result *res)
     if (rc == 0) {
         res->created = !exists;
         fs_etag(&nst, &res->stat);
-        rc = fs_sync_published(s, &e);
+        rc = fs_durable(s, &e, true);
     }
     ks_entry_close(&e);
     fs_writer_free(w);
@@ -297,7 +347,6 @@ static int fs_put_commit(st_writer *base, const st_precond *pc, st_result *res)
 
 static int fs_put_begin(st_store *base, const char *key, uint64_t size_hint, st_writer **out)
 {
-    (void)size_hint;
     fs_store *s = (fs_store *)base;
     int rc = ks_check_parents(s->ks, key); /* refuse before the body arrives */
     if (rc) return rc;
@@ -306,12 +355,10 @@ static int fs_put_begin(st_store *base, const char *key, uint64_t size_hint, st_
     if (!w) return ZD_ENOMEM;
     memcpy(w->key, key, klen + 1);
     w->s = s;
+    w->tmp.fd = -1;
     w->base = (st_writer){
         .write = fs_write, .set_meta = fs_set_meta, .commit = fs_put_commit, .abort = fs_abort};
-    if ((rc = ks_temp_create(s->ks, &w->tmp)) != 0) {
-        free(w);
-        return rc == ZD_ENOTFOUND || rc == ZD_EBADKEY ? ZD_EIO : rc;
-    }
+    if (size_hint && size_hint <= FS_PUT_MEM) zd_buf_reserve(&w->mem, (size_t)size_hint);
     *out = &w->base;
     return 0;
 }
@@ -339,7 +386,7 @@ static int fs_remove(st_store *base, const char *key, const st_precond *pc, bool
     fs_change_end(s, key);
     if (rc == 0 && exists) {
         *existed = true;
-        fs_sync(s, e.dirfd);
+        rc = fs_durable(s, &e, false);
     }
     ks_entry_close(&e);
     if (rc == 0 && exists) ks_prune(s->ks, key);
@@ -359,12 +406,6 @@ static int fs_list_one(void *ctx, const char *rel, size_t len, const struct stat
 static int fs_list(st_store *base, const char *prefix, bool recursive, st_list *out)
 {
     return ks_list(((fs_store *)base)->ks, prefix, recursive, fs_list_one, out);
-}
-
-/* --fsync batch: one syncfs(2) makes every file and rename on the root's filesystem durable. */
-static int fs_sync_all(st_store *base)
-{
-    return ks_syncfs(((fs_store *)base)->ks);
 }
 
 /* ---- lifecycle ---- */
@@ -411,7 +452,6 @@ int st_fs_create(const char *root, const ks_opts *opts, st_store **out, zd_error
     s->base.mkcol = fs_mkcol;
     s->base.rmcol = fs_rmcol;
     s->base.move = fs_move;
-    s->base.sync_all = s->fsync == KS_FSYNC_BATCH ? fs_sync_all : NULL;
     s->base.destroy = fs_destroy;
     *out = &s->base;
     return 0;

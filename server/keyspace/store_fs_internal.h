@@ -15,7 +15,8 @@ typedef struct fs_store {
     st_store base; /* base.files: the key space on disk; base.keys: the key locks */
     ks_root *ks;
     ks_fsync_mode fsync;
-    fc_cache *cache; /* open descriptors and stats of values read (fdcache.h) */
+    _Atomic uint64_t put_mem; /* bytes of PUT bodies held in memory (store_fs.c) */
+    fc_cache *cache;          /* open descriptors and stats of values read (fdcache.h) */
 } fs_store;
 
 /* Begin / end a change of key: its exclusive lock and the change announcement (keylock.h; the
@@ -29,10 +30,14 @@ void fs_etag(const struct stat *st, st_stat *out);
 /* Set fd's mtime to max(now, old mtime + 1 ns) and return its new stat (key lock held). */
 int fs_bump(int fd, const struct stat *old, struct stat *now_st);
 
-/* fsync fd / the entry's directory (and the staging directory after a publish) under
- * --fsync always; batch is one syncfs per loop turn (sync_all). */
+/* fsync fd under --fsync always (before the change becomes visible). */
 int fs_sync(const fs_store *s, int fd);
-int fs_sync_published(const fs_store *s, const ks_entry *e);
+
+/* After a change (locks released): make it durable per mode. always: fsync the directory the
+ * change renamed into or removed from (dir; NULL: none) and, when a staged file was published,
+ * the staging directory; batch: wait for the group commit (ks_commit_batch: blocks, so writes
+ * run on I/O threads); none: nothing. */
+int fs_durable(const fs_store *s, const ks_entry *dir, bool published);
 
 /* Metadata in the extended attribute (store_fs_meta.c). read: the metadata of the open value
  * fd whose stat is st (empty without). write: record m on fd whose final stat is st (nothing

@@ -112,6 +112,7 @@ static int fs_patcher_commit(st_writer *base, const st_precond *pc, st_result *r
     if (!rc) {
         res->created = false;
         fs_etag(&nst, &res->stat);
+        rc = fs_durable(s, NULL, false);
     }
     fs_patcher_free(p);
     return rc;
@@ -182,7 +183,7 @@ int fs_patch_many(st_store *base, const char *key, const st_patch *p, size_t n,
     if (!rc) {
         res->created = false;
         fs_etag(&nst, &res->stat);
-        rc = fs_sync_published(s, &e);
+        rc = fs_durable(s, &e, true);
     }
     ks_temp_discard(s->ks, &tmp);
     if (src >= 0) close(src);

@@ -143,7 +143,7 @@ static void s3_create_bucket_finish(cn_conn *c)
 }
 
 const hd_handler s3_hd_create_bucket = {
-    .begin = s3_create_bucket_begin, .finish = s3_create_bucket_finish, .writes = true};
+    .begin = s3_create_bucket_begin, .finish = s3_create_bucket_finish};
 
 static void s3_head_bucket_finish(cn_conn *c)
 {
@@ -172,7 +172,7 @@ static void s3_delete_bucket_finish(cn_conn *c)
     rs_send(c, NULL, NULL, 0);
 }
 
-const hd_handler s3_hd_delete_bucket = {.finish = s3_delete_bucket_finish, .writes = true};
+const hd_handler s3_hd_delete_bucket = {.finish = s3_delete_bucket_finish};
 
 static void s3_location_finish(cn_conn *c)
 {

@@ -80,7 +80,7 @@ int s3_copy_into(cn_conn *c, st_writer *w, const char *src, uint64_t off, uint64
 void s3_copy_error(cn_conn *c, int rc)
 {
     s3_req *q = s3_q(c);
-    if (rc == ST_EPRECOND && q->cond) {
+    if (rc == ZD_EPRECOND && q->cond) {
         s3_error(c, S3E_PRECONDITION_FAILED,
                  "At least one of the pre-conditions you specified did not hold");
     } else if (rc == ZD_ENOTFOUND) {
@@ -162,4 +162,4 @@ static void s3_copy_finish(cn_conn *c)
     zd_buf_free(&b);
 }
 
-const hd_handler s3_hd_copy_object = {.finish = s3_copy_finish, .writes = true};
+const hd_handler s3_hd_copy_object = {.finish = s3_copy_finish};

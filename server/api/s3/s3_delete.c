@@ -116,4 +116,4 @@ static void s3_delete_objects_finish(cn_conn *c)
 }
 
 const hd_handler s3_hd_delete_objects = {
-    .begin = s3_delete_objects_begin, .finish = s3_delete_objects_finish, .writes = true};
+    .begin = s3_delete_objects_begin, .finish = s3_delete_objects_finish};

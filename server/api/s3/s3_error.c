@@ -187,21 +187,21 @@ void s3_store_error(cn_conn *c, int rc, const char *what)
         else
             s3_error(c, S3E_NO_SUCH_BUCKET, "The specified bucket does not exist.");
         break;
-    case ST_EPRECOND:
+    case ZD_EPRECOND:
         s3_error(c, S3E_PRECONDITION_FAILED,
                  "At least one of the pre-conditions you specified did not hold.");
         break;
-    case ST_EISDIR:
+    case ZD_EISDIR:
         s3_error(c, S3E_KEY_CONFLICT,
                  "%s: this server keeps keys in a directory tree, where a key cannot be both "
                  "an object and the prefix of other objects (\"a\" and \"a/b\")",
                  what);
         break;
-    case ST_EBADKEY:
+    case ZD_EBADKEY:
         s3_error(c, S3E_INVALID_ARGUMENT,
                  "%s: the key crosses a symbolic link or a special file on the server", what);
         break;
-    case ST_ENOSPC:
+    case ZD_ENOSPC:
         mt_event(MT_EV_ERR_NOSPACE);
         s3_error(c, S3E_INSUFFICIENT_STORAGE, "%s: no space left on the server", what);
         break;

@@ -227,13 +227,13 @@ static int s3_write_check(const st_precond *pc, const st_stat *cur)
     const char *h = cn_header_get(c, "if-none-match", &len);
     if (h && cur) {
         s3_q(c)->cond = 412;
-        return ST_EPRECOND;
+        return ZD_EPRECOND;
     }
     if ((h = cn_header_get(c, "if-match", &len))) {
         if (!cur) return ZD_ENOTFOUND;
         if (!s3_etag_in(h, len, s3_etag(cur))) {
             s3_q(c)->cond = 412;
-            return ST_EPRECOND;
+            return ZD_EPRECOND;
         }
     }
     return 0;
@@ -266,7 +266,7 @@ static int s3_copy_check(const st_precond *pc, const st_stat *cur)
     int s = s3_cond_read(c, cur, true);
     if (!s) return 0;
     s3_q(c)->cond = s;
-    return ST_EPRECOND;
+    return ZD_EPRECOND;
 }
 
 void s3_copy_precond(cn_conn *c, st_precond *pc)

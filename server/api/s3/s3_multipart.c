@@ -181,7 +181,7 @@ static void s3_create_finish(cn_conn *c)
 }
 
 const hd_handler s3_hd_create_upload = {
-    .begin = s3_create_begin, .finish = s3_create_finish, .writes = true};
+    .begin = s3_create_begin, .finish = s3_create_finish};
 
 /* ---- UploadPart ---- */
 
@@ -214,7 +214,7 @@ static void s3_part_finish(cn_conn *c)
 }
 
 const hd_handler s3_hd_upload_part = {
-    .begin = s3_part_begin, .finish = s3_part_finish, .writes = true};
+    .begin = s3_part_begin, .finish = s3_part_finish};
 
 /* ---- UploadPartCopy ---- */
 
@@ -282,7 +282,7 @@ static void s3_part_copy_finish(cn_conn *c)
     zd_buf_free(&b);
 }
 
-const hd_handler s3_hd_upload_part_copy = {.finish = s3_part_copy_finish, .writes = true};
+const hd_handler s3_hd_upload_part_copy = {.finish = s3_part_copy_finish};
 
 /* ---- Complete ---- */
 
@@ -370,11 +370,11 @@ static int s3_part_check_fn(const st_precond *pc, const st_stat *cur)
     size_t elen = strlen(e), rlen = strlen(k->ref->etag);
     if (elen != rlen + 2 || memcmp(e + 1, k->ref->etag, rlen) != 0) {
         k->err = S3E_INVALID_PART;
-        return ST_EPRECOND;
+        return ZD_EPRECOND;
     }
     if (!k->last && cur->size < S3_MIN_PART) {
         k->err = S3E_ENTITY_TOO_SMALL;
-        return ST_EPRECOND;
+        return ZD_EPRECOND;
     }
     bool hex = cur->meta_etag[0] && elen == 34;
     for (size_t i = 0; hex && i < 16; i++) {
@@ -505,7 +505,7 @@ static void s3_complete_finish(cn_conn *c)
 }
 
 const hd_handler s3_hd_complete_upload = {
-    .begin = s3_complete_begin, .finish = s3_complete_finish, .writes = true};
+    .begin = s3_complete_begin, .finish = s3_complete_finish};
 
 /* ---- Abort ---- */
 
@@ -530,7 +530,7 @@ static void s3_abort_finish(cn_conn *c)
     s3_release(q->upload_id);
 }
 
-const hd_handler s3_hd_abort_upload = {.finish = s3_abort_finish, .writes = true};
+const hd_handler s3_hd_abort_upload = {.finish = s3_abort_finish};
 
 /* ---- ListParts ---- */
 

@@ -197,7 +197,7 @@ static void s3_put_finish(cn_conn *c)
 }
 
 const hd_handler s3_hd_put_object = {
-    .begin = s3_put_begin, .finish = s3_put_finish, .writes = true};
+    .begin = s3_put_begin, .finish = s3_put_finish};
 
 /* ---- DELETE ---- */
 
@@ -218,4 +218,4 @@ static void s3_delete_finish(cn_conn *c)
     rs_send(c, NULL, NULL, 0);
 }
 
-const hd_handler s3_hd_delete_object = {.finish = s3_delete_finish, .writes = true};
+const hd_handler s3_hd_delete_object = {.finish = s3_delete_finish};
