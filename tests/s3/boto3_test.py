@@ -291,7 +291,7 @@ class Objects(S3Case):
 class Auth(S3Case):
     def test_signatures(self):
         self.s3.put_object(Bucket="bkt", Key="k", Body=b"secret")
-        bad = self.srv.client(secret="wrong")
+        bad = self.srv.client(secret="not-the-real-secret-1234")
         self.assertError("SignatureDoesNotMatch", 403, bad.get_object, Bucket="bkt", Key="k")
         self.assertError("SignatureDoesNotMatch", 403, bad.put_object, Bucket="bkt", Key="k", Body=b"evil")
         unknown = self.srv.client(access="AKIANOBODY")
@@ -304,6 +304,11 @@ class Auth(S3Case):
                             config=Config(signature_version=UNSIGNED, s3={"addressing_style": "path"}))
         self.assertError("AccessDenied", 403, anon.get_object, Bucket="bkt", Key="k")
         self.assertEqual(self.s3.get_object(Bucket="bkt", Key="k")["Body"].read(), b"secret")
+        # the server logs at debug level: refused requests are in its log, secrets never
+        log = self.srv.stderr()
+        self.assertIn("SignatureDoesNotMatch", log)
+        for secret in (SECRET, "not-the-real-secret-1234", "ro-secret", "scoped-secret"):
+            self.assertNotIn(secret, log)
 
     def shifted(self, delta):
         """A client whose clock is off by delta."""

@@ -21,7 +21,7 @@ class Server:
         self.dir = tempfile.mkdtemp(prefix="zarrd-s3-")
         self.root = root or os.path.join(self.dir, "root")
         args = [zarrd, "--listen", "127.0.0.1:0", "--s3-listen", "127.0.0.1:0",
-                "--store", store, "--root", self.root, "--threads", "2"]
+                "--store", store, "--root", self.root, "--threads", "2", "--log-level", "debug"]
         if keys:
             self.keyfile = os.path.join(self.dir, "keys")
             with open(self.keyfile, "w") as f:

@@ -17,7 +17,6 @@ typedef struct hd_handler {
     void (*begin)(cn_conn *c);
     void (*work)(cn_conn *c); /* may be NULL */
     void (*finish)(cn_conn *c);
-    bool writes; /* a 2xx answer waits for the group sync under --fsync batch */
 } hd_handler;
 
 extern const hd_handler hd_get;     /* GET/HEAD /key (hd_get.c) */

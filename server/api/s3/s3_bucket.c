@@ -94,7 +94,8 @@ static void s3_create_bucket_begin(cn_conn *c)
                  "and hyphens, starting and ending with a letter or digit.");
         return;
     }
-    s3_body_begin(c, NULL, 64 * 1024); /* an optional CreateBucketConfiguration */
+    /* an optional CreateBucketConfiguration */
+    if (s3_body_begin(c, NULL, 64 * 1024)) hd_offload(c, false);
 }
 
 static void s3_create_bucket_finish(cn_conn *c)
@@ -137,13 +138,12 @@ static void s3_create_bucket_finish(cn_conn *c)
     char loc[S3_BUCKET_MAX + 2];
     loc[0] = '/';
     memcpy(loc + 1, q->bucket, q->blen + 1);
-    s3_begin(c, 200);
-    rs_header(c, "Location", loc);
-    rs_send(c, NULL, NULL, 0);
+    s3_answer(c, 200, "Location", loc);
 }
 
+S3_WORK(s3_create_bucket_finish)
 const hd_handler s3_hd_create_bucket = {
-    .begin = s3_create_bucket_begin, .finish = s3_create_bucket_finish};
+    .begin = s3_create_bucket_begin, .work = s3_create_bucket_finish_work, .finish = s3_emit};
 
 static void s3_head_bucket_finish(cn_conn *c)
 {
@@ -168,11 +168,12 @@ static void s3_delete_bucket_finish(cn_conn *c)
         s3_store_error(c, rc, "deleting the bucket");
         return;
     }
-    s3_begin(c, 204);
-    rs_send(c, NULL, NULL, 0);
+    s3_answer(c, 204, NULL, NULL);
 }
 
-const hd_handler s3_hd_delete_bucket = {.finish = s3_delete_bucket_finish};
+S3_WORK(s3_delete_bucket_finish)
+const hd_handler s3_hd_delete_bucket = {
+    .begin = s3_offload_begin, .work = s3_delete_bucket_finish_work, .finish = s3_emit};
 
 static void s3_location_finish(cn_conn *c)
 {

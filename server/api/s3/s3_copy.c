@@ -156,10 +156,13 @@ static void s3_copy_finish(cn_conn *c)
     zd_buf b = {0};
     s3_xml_start(&b, "CopyObjectResult");
     s3_xml_time(&b, "LastModified", res.stat.mtime_ns);
-    ax_elem(&b, "ETag", m->etag, strlen(m->etag));
+    const char *etag = s3_commit_etag(c, m->etag, &res.stat);
+    ax_elem(&b, "ETag", etag, strlen(etag));
     free(m);
     s3_xml_send(c, 200, &b, "CopyObjectResult");
     zd_buf_free(&b);
 }
 
-const hd_handler s3_hd_copy_object = {.finish = s3_copy_finish};
+S3_WORK(s3_copy_finish)
+const hd_handler s3_hd_copy_object = {
+    .begin = s3_offload_heavy, .work = s3_copy_finish_work, .finish = s3_emit};

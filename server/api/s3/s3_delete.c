@@ -29,7 +29,7 @@ static void s3_delete_objects_begin(cn_conn *c)
                  "Missing required header for this request: Content-MD5 (or x-amz-checksum-*)");
         return;
     }
-    if (s3_bucket_exists(c)) s3_body_begin(c, NULL, S3_XML_BODY_MAX);
+    if (s3_bucket_exists(c) && s3_body_begin(c, NULL, S3_XML_BODY_MAX)) hd_offload(c, false);
 }
 
 static void s3_delete_error(zd_buf *b, const char *key, size_t len, const char *code,
@@ -115,5 +115,6 @@ static void s3_delete_objects_finish(cn_conn *c)
     zd_buf_free(&b);
 }
 
+S3_WORK(s3_delete_objects_finish)
 const hd_handler s3_hd_delete_objects = {
-    .begin = s3_delete_objects_begin, .finish = s3_delete_objects_finish};
+    .begin = s3_delete_objects_begin, .work = s3_delete_objects_finish_work, .finish = s3_emit};

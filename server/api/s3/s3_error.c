@@ -16,7 +16,10 @@
 #include "zd_error.h"
 #include "zd_httpdate.h"
 
+#include <assert.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -67,16 +70,21 @@ static const struct {
     [S3E_SHA256_MISMATCH] = {"XAmzContentSHA256Mismatch", 400},
 };
 
+static uint64_t s3_id_seed;
+static pthread_once_t s3_id_once = PTHREAD_ONCE_INIT;
+
+static void s3_id_init(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    s3_id_seed = ((uint64_t)ts.tv_sec << 32) ^ (uint64_t)ts.tv_nsec;
+}
+
 void s3_request_id(char out[17])
 {
     static _Atomic uint64_t counter;
-    static uint64_t seed;
-    if (!seed) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        seed = ((uint64_t)ts.tv_sec << 32) ^ (uint64_t)ts.tv_nsec;
-    }
-    uint64_t x = (seed + atomic_fetch_add(&counter, 1)) * 0x9E3779B97F4A7C15ULL;
+    pthread_once(&s3_id_once, s3_id_init);
+    uint64_t x = (s3_id_seed + atomic_fetch_add(&counter, 1)) * 0x9E3779B97F4A7C15ULL;
     x ^= x >> 31;
     snprintf(out, 17, "%016llX", (unsigned long long)x);
 }
@@ -84,6 +92,7 @@ void s3_request_id(char out[17])
 void s3_begin(cn_conn *c, int status)
 {
     s3_req *q = s3_q(c);
+    assert(!q->ans.deferring); /* a work step records its answer (s3_answer) */
     rs_begin(c, status);
     if (!q->id[0]) s3_request_id(q->id);
     rs_header(c, "x-amz-request-id", q->id);
@@ -98,9 +107,83 @@ void s3_xml_start(zd_buf *b, const char *root)
                    root);
 }
 
+/* Record an answer for s3_emit; takes body's bytes (leaving it empty). */
+static void s3_record(s3_req *q, int status, bool error, zd_buf *body, const char *hname,
+                      const char *hvalue)
+{
+    s3_answer_clear(q);
+    q->ans.set = true;
+    q->ans.error = error;
+    q->ans.status = status;
+    if (body) {
+        q->ans.body = *body;
+        *body = (zd_buf){0};
+    }
+    q->ans.hname = hname;
+    if (hname && !(q->ans.hval = strdup(hvalue))) q->ans.hname = NULL;
+}
+
+void s3_answer_clear(s3_req *q)
+{
+    zd_buf_free(&q->ans.body);
+    free(q->ans.hval);
+    q->ans.hval = NULL;
+    q->ans.hname = NULL;
+    q->ans.set = false;
+}
+
+void s3_answer(cn_conn *c, int status, const char *hname, const char *hvalue)
+{
+    s3_req *q = s3_q(c);
+    if (q->ans.deferring) {
+        s3_record(q, status, false, NULL, hname, hvalue);
+        return;
+    }
+    s3_begin(c, status);
+    if (hname) rs_header(c, hname, hvalue);
+    rs_send(c, NULL, NULL, 0);
+}
+
+void s3_work_run(cn_conn *c, void (*fn)(cn_conn *c))
+{
+    s3_req *q = s3_q(c);
+    q->ans.deferring = true;
+    fn(c);
+    q->ans.deferring = false;
+}
+
+void s3_offload_begin(cn_conn *c)
+{
+    hd_offload(c, false);
+}
+
+void s3_offload_heavy(cn_conn *c)
+{
+    hd_offload(c, true);
+}
+
+void s3_emit(cn_conn *c)
+{
+    s3_req *q = s3_q(c);
+    if (!q->ans.set) return; /* conn.c answers 500 */
+    s3_begin(c, q->ans.status);
+    if (q->ans.error && q->ans.status == 405) rs_header(c, "Allow", "GET, HEAD, PUT, POST, DELETE");
+    if (q->ans.hname) rs_header(c, q->ans.hname, q->ans.hval);
+    if (q->ans.body.len)
+        rs_send(c, "application/xml", q->ans.body.data, q->ans.body.len);
+    else
+        rs_send(c, NULL, NULL, 0);
+    s3_answer_clear(q);
+}
+
 void s3_xml_send(cn_conn *c, int status, zd_buf *b, const char *root)
 {
     zd_buf_appendf(b, "</%s>\n", root);
+    s3_req *q = s3_q(c);
+    if (q->ans.deferring) {
+        s3_record(q, status, false, b, NULL, NULL);
+        return;
+    }
     s3_begin(c, status);
     rs_send(c, "application/xml", b->data, b->len);
 }
@@ -139,12 +222,16 @@ static void s3_error_send_h(cn_conn *c, s3_err e, int status, const char *hname,
     if (!q->id[0]) s3_request_id(q->id);
     ax_elem(&b, "RequestId", q->id, strlen(q->id));
     zd_buf_append_str(&b, "</Error>\n");
+    lg_log(LG_DEBUG, "s3 error %d %s: %s", status, s3_errors[e].code, msg);
+    if (q->ans.deferring) {
+        s3_record(q, status, true, &b, hname, hvalue);
+        return;
+    }
     s3_begin(c, status);
     if (status == 405) rs_header(c, "Allow", "GET, HEAD, PUT, POST, DELETE");
     if (hname) rs_header(c, hname, hvalue);
     rs_send(c, "application/xml", b.data, b.len);
     zd_buf_free(&b);
-    lg_log(LG_DEBUG, "s3 error %d %s: %s", status, s3_errors[e].code, msg);
 }
 
 static void s3_error_send(cn_conn *c, s3_err e, int status, const char *msg)

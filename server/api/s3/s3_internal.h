@@ -174,6 +174,18 @@ typedef struct s3_req {
     s3_err body_err; /* why the body filter failed (S3E_COUNT: it did not) */
     char body_msg[160];
     int cond; /* a failed precondition: 304 or 412 (s3_meta.c) */
+    /* The answer a work step chose: it may run on an I/O thread, where no response may be
+     * built (conn.h), so s3_error, s3_xml_send and s3_answer record it here and s3_emit, the
+     * finish step, builds it on the loop. */
+    struct {
+        bool deferring; /* a work step runs */
+        bool set;
+        bool error; /* an error document (a 405 gets Allow) */
+        int status;
+        zd_buf body;       /* an XML document, or empty */
+        const char *hname; /* one more header (a static name), or NULL */
+        char *hval;
+    } ans;
 } s3_req;
 
 /* The request state of c, the service, the store. */
@@ -198,6 +210,24 @@ void s3_store_error(cn_conn *c, int rc, const char *what);
 
 /* The front-end's hook for errors the connection layer raises (cn_frontend.error). */
 void s3_conn_error(cn_conn *c, int status, const char *error, const char *detail);
+
+/* Answer status without a body, with one more header (hname NULL: none). */
+void s3_answer(cn_conn *c, int status, const char *hname, const char *hvalue);
+
+/* Run fn, the body of a handler's work step, with its answer recorded for s3_emit, the
+ * finish step of such handlers. S3_WORK(fn) defines fn_work running fn that way. Handlers
+ * that change the store call hd_offload in their begin step: the fs store's changes block
+ * until durable, and whole-object copies take long on any store. */
+void s3_work_run(cn_conn *c, void (*fn)(cn_conn *c));
+void s3_emit(cn_conn *c);
+void s3_offload_begin(cn_conn *c); /* a begin step that only calls hd_offload(c, false) */
+void s3_offload_heavy(cn_conn *c); /* ... hd_offload(c, true) */
+void s3_answer_clear(s3_req *q);
+#define S3_WORK(fn)                                                                                \
+    static void fn##_work(cn_conn *c)                                                              \
+    {                                                                                              \
+        s3_work_run(c, fn);                                                                        \
+    }
 
 /* Start an XML document with root element `root` in the S3 namespace; s3_xml_end closes it
  * and sends it as a 200 (or `status`) answer. */
@@ -265,6 +295,10 @@ void s3_meta_headers(cn_conn *c, const st_meta *m, bool overrides);
 
 /* The ETag S3 clients see for a value: its recorded content ETag, else its native one. */
 const char *s3_etag(const st_stat *st);
+
+/* The ETag to answer for a value just committed with recorded ETag etag (st: its result):
+ * etag, or the native one where the store keeps no metadata (what reads answer then). */
+const char *s3_commit_etag(cn_conn *c, const char *etag, const st_stat *st);
 
 /* GET/HEAD conditions (If-Match, If-None-Match, If-Modified-Since, If-Unmodified-Since,
  * RFC 9110 13.2.2 order, as S3 documents): 0, 304 or 412; with copy_source the

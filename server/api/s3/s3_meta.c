@@ -158,6 +158,11 @@ const char *s3_etag(const st_stat *st)
     return st->meta_etag[0] ? st->meta_etag : st->etag;
 }
 
+const char *s3_commit_etag(cn_conn *c, const char *etag, const st_stat *st)
+{
+    return s3_store(c)->keeps_meta ? etag : st->etag;
+}
+
 /* ---- conditions ---- */
 
 /* Does the If-Match / If-None-Match list h match etag (NULL: no object)? "*" matches any. */

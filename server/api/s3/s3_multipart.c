@@ -139,7 +139,8 @@ static int s3_upload_delete(st_store *s, const char *id)
 static void s3_create_begin(cn_conn *c)
 {
     st_meta m;
-    if (s3_bucket_exists(c) && s3_meta_from_request(c, &m)) s3_body_begin(c, NULL, 0);
+    if (s3_bucket_exists(c) && s3_meta_from_request(c, &m) && s3_body_begin(c, NULL, 0))
+        hd_offload(c, false);
 }
 
 static void s3_create_finish(cn_conn *c)
@@ -180,8 +181,9 @@ static void s3_create_finish(cn_conn *c)
     zd_buf_free(&b);
 }
 
+S3_WORK(s3_create_finish)
 const hd_handler s3_hd_create_upload = {
-    .begin = s3_create_begin, .finish = s3_create_finish};
+    .begin = s3_create_begin, .work = s3_create_finish_work, .finish = s3_emit};
 
 /* ---- UploadPart ---- */
 
@@ -203,7 +205,7 @@ static void s3_part_begin(cn_conn *c)
         s3_store_error(c, rc, "storing the part");
         return;
     }
-    s3_body_begin(c, w, S3_MAX_OBJECT);
+    if (s3_body_begin(c, w, S3_MAX_OBJECT)) hd_offload(c, false);
 }
 
 static void s3_part_finish(cn_conn *c)
@@ -213,8 +215,9 @@ static void s3_part_finish(cn_conn *c)
     if (s3_body_end(c, md5, &w, NULL)) s3_put_commit(c, w, md5, NULL, false);
 }
 
+S3_WORK(s3_part_finish)
 const hd_handler s3_hd_upload_part = {
-    .begin = s3_part_begin, .finish = s3_part_finish};
+    .begin = s3_part_begin, .work = s3_part_finish_work, .finish = s3_emit};
 
 /* ---- UploadPartCopy ---- */
 
@@ -277,12 +280,15 @@ static void s3_part_copy_finish(cn_conn *c)
     zd_buf b = {0};
     s3_xml_start(&b, "CopyPartResult");
     s3_xml_time(&b, "LastModified", res.stat.mtime_ns);
-    ax_elem(&b, "ETag", m.etag, strlen(m.etag));
+    const char *etag = s3_commit_etag(c, m.etag, &res.stat);
+    ax_elem(&b, "ETag", etag, strlen(etag));
     s3_xml_send(c, 200, &b, "CopyPartResult");
     zd_buf_free(&b);
 }
 
-const hd_handler s3_hd_upload_part_copy = {.finish = s3_part_copy_finish};
+S3_WORK(s3_part_copy_finish)
+const hd_handler s3_hd_upload_part_copy = {
+    .begin = s3_offload_heavy, .work = s3_part_copy_finish_work, .finish = s3_emit};
 
 /* ---- Complete ---- */
 
@@ -395,7 +401,8 @@ static void s3_part_observe(void *ctx, const void *data, size_t len)
 
 static void s3_complete_begin(cn_conn *c)
 {
-    if (s3_bucket_exists(c)) s3_body_begin(c, NULL, S3_XML_BODY_MAX);
+    /* assembling copies every part: heavy on any store */
+    if (s3_bucket_exists(c) && s3_body_begin(c, NULL, S3_XML_BODY_MAX)) hd_offload(c, true);
 }
 
 /* Write the listed parts into w; the final ETag's MD5 over their MD5s into md5. */
@@ -475,6 +482,8 @@ static void s3_complete_finish(cn_conn *c)
             rc = w->commit(w, dst_pc, &res);
             w = NULL;
         }
+        /* the ETag answered from now on (the native one where no metadata is kept) */
+        if (!rc && !s->keeps_meta) memcpy(m->etag, res.stat.etag, sizeof m->etag);
         if (rc) s3_store_error(c, rc, "storing the object");
         ok = rc == 0;
     }
@@ -504,8 +513,9 @@ static void s3_complete_finish(cn_conn *c)
     zd_buf_free(&loc);
 }
 
+S3_WORK(s3_complete_finish)
 const hd_handler s3_hd_complete_upload = {
-    .begin = s3_complete_begin, .finish = s3_complete_finish};
+    .begin = s3_complete_begin, .work = s3_complete_finish_work, .finish = s3_emit};
 
 /* ---- Abort ---- */
 
@@ -523,14 +533,15 @@ static void s3_abort_finish(cn_conn *c)
         if (rc) {
             s3_store_error(c, rc, "aborting the upload");
         } else {
-            s3_begin(c, 204);
-            rs_send(c, NULL, NULL, 0);
+            s3_answer(c, 204, NULL, NULL);
         }
     }
     s3_release(q->upload_id);
 }
 
-const hd_handler s3_hd_abort_upload = {.finish = s3_abort_finish};
+S3_WORK(s3_abort_finish)
+const hd_handler s3_hd_abort_upload = {
+    .begin = s3_offload_begin, .work = s3_abort_finish_work, .finish = s3_emit};
 
 /* ---- ListParts ---- */
 

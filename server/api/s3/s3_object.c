@@ -151,7 +151,7 @@ static void s3_put_begin(cn_conn *c)
         s3_store_error(c, rc, "creating the object");
         return;
     }
-    s3_body_begin(c, w, S3_MAX_OBJECT);
+    if (s3_body_begin(c, w, S3_MAX_OBJECT)) hd_offload(c, false);
 }
 
 void s3_put_commit(cn_conn *c, st_writer *w, const uint8_t md5[16], const st_precond *pc,
@@ -177,9 +177,7 @@ void s3_put_commit(cn_conn *c, st_writer *w, const uint8_t md5[16], const st_pre
         s3_store_error(c, rc, "storing the object");
         return;
     }
-    s3_begin(c, 200);
-    rs_header(c, "ETag", m.etag);
-    rs_send(c, NULL, NULL, 0);
+    s3_answer(c, 200, "ETag", s3_commit_etag(c, m.etag, &res.stat));
 }
 
 static void s3_put_finish(cn_conn *c)
@@ -196,8 +194,9 @@ static void s3_put_finish(cn_conn *c)
     s3_put_commit(c, w, md5, ppc, true);
 }
 
+S3_WORK(s3_put_finish)
 const hd_handler s3_hd_put_object = {
-    .begin = s3_put_begin, .finish = s3_put_finish};
+    .begin = s3_put_begin, .work = s3_put_finish_work, .finish = s3_emit};
 
 /* ---- DELETE ---- */
 
@@ -214,8 +213,9 @@ static void s3_delete_finish(cn_conn *c)
         s3_store_error(c, rc, "deleting the object");
         return;
     }
-    s3_begin(c, 204);
-    rs_send(c, NULL, NULL, 0);
+    s3_answer(c, 204, NULL, NULL);
 }
 
-const hd_handler s3_hd_delete_object = {.finish = s3_delete_finish};
+S3_WORK(s3_delete_finish)
+const hd_handler s3_hd_delete_object = {
+    .begin = s3_offload_begin, .work = s3_delete_finish_work, .finish = s3_emit};

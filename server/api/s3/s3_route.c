@@ -59,10 +59,13 @@ static void s3_request_start(cn_conn *c)
     q->auth.payload[0] = '\0';
     q->body_err = S3E_COUNT;
     q->cond = 0;
+    s3_answer_clear(q);
+    q->ans.deferring = false;
 }
 
 static void s3_conn_close(cn_conn *c)
 {
+    s3_answer_clear(c->fe_data);
     free(c->fe_data);
     c->fe_data = NULL;
 }
@@ -389,6 +392,10 @@ static void s3_route(cn_conn *c)
     s3_req *q = s3_q(c);
     if (cors_is_preflight(c)) { /* before any signature: browsers send none on a preflight */
         cors_preflight(c, &s3_cors);
+        return;
+    }
+    if (!c->fe_data) { /* the state of a work step must be the connection's own */
+        s3_error(c, S3E_SERVICE_UNAVAILABLE, "out of memory");
         return;
     }
     if (!s3_address(c, q)) return;
