@@ -210,9 +210,9 @@ static int fs_open_read(st_store *base, const char *key, st_reader **out, st_sta
 typedef struct fs_writer {
     st_writer base;
     fs_store *s;
-    ks_temp tmp;  /* the new value, in the staging directory (fd -1 while in memory) */
-    zd_buf mem;   /* the body so far, while it is held in memory */
-    uint64_t off; /* next write position */
+    ks_temp tmp;   /* the new value, in the staging directory (fd -1 while in memory) */
+    zd_buf mem;    /* the body so far, while it is held in memory */
+    uint64_t off;  /* next write position */
     st_meta *meta; /* set_meta's copy, or NULL */
     char key[];
 } fs_writer;

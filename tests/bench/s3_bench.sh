@@ -254,7 +254,6 @@ PY
         echo "| bucket | request | ms (median of 5) |"
         echo "|---|---|---|"
         for b in flat tree; do
-            first=$([ $b = flat ] && echo k000000 || echo c/00/0000)
             mid=$([ $b = flat ] && echo k050000 || echo c/50/0000)
             last=$([ $b = flat ] && echo k099000 || echo c/99/0000)
             echo "| $b | S3 first page | $(ms "$open_s3/$b?list-type=2&max-keys=1000") |"
