@@ -102,8 +102,8 @@ static int fs_patcher_commit(st_writer *base, const st_precond *pc, st_result *r
     if (rc == ZD_EISDIR) rc = ZD_ENOTFOUND;
     if (!rc && pc) {
         st_stat cur;
-        fs_etag(&st, &cur);
-        rc = pc->check(pc, &cur);
+        rc = fs_precond_stat(s, pc, fd, &st, &cur);
+        if (!rc) rc = pc->check(pc, &cur);
     }
     if (!rc) rc = fs_patcher_apply(p, fd, &st);
     if (!rc) rc = fs_bump(fd, &st, &nst);
@@ -171,11 +171,12 @@ int fs_patch_many(st_store *base, const char *key, const st_patch *p, size_t n,
     if (rc == ZD_EISDIR) rc = ZD_ENOTFOUND;
     if (!rc && pc) {
         st_stat cur;
-        fs_etag(&st, &cur);
-        rc = pc->check(pc, &cur);
+        rc = fs_precond_stat(s, pc, src, &st, &cur);
+        if (!rc) rc = pc->check(pc, &cur);
     }
     if (!rc) rc = st_patch_check(p, n, (uint64_t)st.st_size);
     if (!rc) rc = fs_patched_copy(s, src, &st, p, n, &tmp);
+    if (!rc) rc = fs_meta_copy(s, src, tmp.fd); /* the lines stay; the ETag's stamp won't match */
     if (!rc) rc = fs_bump(tmp.fd, &st, &nst);
     if (!rc) rc = ks_publish(s->ks, &e, &tmp);
     fs_change_end(s, key);
