@@ -271,7 +271,7 @@ int st_meta_decode(const char *blob, size_t len, const char *stamp, st_meta *out
 
 /* Append bytes [off, off + len) of the value at key (len UINT64_MAX: to its end) to writer
  * w, as one consistent version of it: pc (may be NULL) is checked against that version
- * (ST_EPRECOND), ZD_ERANGE if the range is not inside it. observe (may be NULL) sees every
+ * (ZD_EPRECOND), ZD_ERANGE if the range is not inside it. observe (may be NULL) sees every
  * piece in order; *meta (may be NULL) gets the source's metadata. */
 int st_write_from(st_store *s, st_writer *w, const char *key, uint64_t off, uint64_t len,
                   const st_precond *pc, st_meta *meta,
