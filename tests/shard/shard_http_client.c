@@ -93,6 +93,7 @@ void *shc_writer_run(void *arg)
     zt_conn c;
     if (zt_conn_open_server(&c, w->srv) != 0) {
         w->failures++;
+        w->first_bad = -1;
         return NULL;
     }
     zd_buf payload = {0};
@@ -100,9 +101,9 @@ void *shc_writer_run(void *arg)
         for (uint64_t pos = w->first; pos < SHC_CHUNKS_16X8; pos += w->stride) {
             bool drop = w->drop_every && (pos + round) % w->drop_every == 0;
             sp_make(&payload, pos, round, sp_size(pos, round, w->fixed, w->max));
-            if (shc_chunk_status(&c, drop ? "DELETE" : "PUT", w->key, pos,
-                                 drop ? NULL : &payload) != 204)
-                w->failures++;
+            int status =
+                shc_chunk_status(&c, drop ? "DELETE" : "PUT", w->key, pos, drop ? NULL : &payload);
+            if (status != 204 && w->failures++ == 0) w->first_bad = status;
         }
     }
     zd_buf_free(&payload);

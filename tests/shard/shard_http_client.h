@@ -61,6 +61,7 @@ typedef struct shc_writer {
     size_t fixed, max;
     unsigned drop_every; /* 0: never delete */
     int failures;        /* out: requests not answered 204 (1 if no connection) */
+    int first_bad;       /* out: the first failure's status (-1: no connection or answer) */
 } shc_writer;
 
 /* A pthread start routine: arg is a shc_writer. */

@@ -104,7 +104,8 @@ Test(shard_reads, plain_gets_see_whole_patches_only, .timeout = 120)
         reads += ra[i].reads;
     }
     for (int i = 0; i < WRITERS; i++)
-        cr_assert_eq(wa[i].failures, 0, "writer %d saw %d failures", i, wa[i].failures);
+        cr_assert_eq(wa[i].failures, 0, "writer %d saw %d failures, the first: status %d", i,
+                     wa[i].failures, wa[i].first_bad);
     cr_assert_gt(reads, READERS, "the readers got too little done to test anything");
     printf("shard_reads: %d whole-shard GETs during %d patches, all consistent\n", reads,
            SHC_CHUNKS_16X8 * ROUNDS);
