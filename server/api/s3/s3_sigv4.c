@@ -8,6 +8,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,15 +27,74 @@ void s3_hex(const uint8_t *p, size_t n, char *out)
     out[2 * n] = '\0';
 }
 
-static void s3_sha256(const void *data, size_t len, uint8_t out[32])
+/* The digests, fetched once: EVP_sha256() and HMAC() look the algorithm up in the provider
+ * store on every call (under its lock), which costs more than hashing a string to sign. */
+static EVP_MD *s3_mds[3];
+static pthread_once_t s3_md_once = PTHREAD_ONCE_INIT;
+
+static void s3_md_fetch(void)
 {
-    EVP_Digest(data, len, out, NULL, EVP_sha256(), NULL);
+    s3_mds[0] = EVP_MD_fetch(NULL, "SHA256", NULL);
+    s3_mds[1] = EVP_MD_fetch(NULL, "MD5", NULL);
+    s3_mds[2] = EVP_MD_fetch(NULL, "SHA1", NULL);
 }
 
+static const EVP_MD *s3_md(int i, const EVP_MD *fallback)
+{
+    pthread_once(&s3_md_once, s3_md_fetch);
+    return s3_mds[i] ? s3_mds[i] : fallback;
+}
+
+const EVP_MD *s3_md_sha256(void)
+{
+    return s3_md(0, EVP_sha256());
+}
+
+const EVP_MD *s3_md_md5(void)
+{
+    return s3_md(1, EVP_md5());
+}
+
+const EVP_MD *s3_md_sha1(void)
+{
+    return s3_md(2, EVP_sha1());
+}
+
+static void s3_sha256(const void *data, size_t len, uint8_t out[32])
+{
+    EVP_Digest(data, len, out, NULL, s3_md_sha256(), NULL);
+}
+
+/* HMAC-SHA256 (RFC 2104) over the fetched digest. */
 static void s3_hmac(const void *key, size_t klen, const void *data, size_t len, uint8_t out[32])
 {
-    unsigned int n = 32;
-    HMAC(EVP_sha256(), key, (int)klen, data, len, out, &n);
+    enum { BLOCK = 64 };
+    uint8_t k[BLOCK] = {0}, pad[BLOCK], inner[32];
+    if (klen > BLOCK)
+        s3_sha256(key, klen, k);
+    else
+        memcpy(k, key, klen);
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    if (!ctx) {
+        unsigned int n = 32;
+        HMAC(EVP_sha256(), key, (int)klen, data, len, out, &n);
+        return;
+    }
+    for (int i = 0; i < BLOCK; i++)
+        pad[i] = k[i] ^ 0x36;
+    EVP_DigestInit_ex(ctx, s3_md_sha256(), NULL);
+    EVP_DigestUpdate(ctx, pad, BLOCK);
+    EVP_DigestUpdate(ctx, data, len);
+    EVP_DigestFinal_ex(ctx, inner, NULL);
+    for (int i = 0; i < BLOCK; i++)
+        pad[i] = k[i] ^ 0x5c;
+    EVP_DigestInit_ex(ctx, s3_md_sha256(), NULL);
+    EVP_DigestUpdate(ctx, pad, BLOCK);
+    EVP_DigestUpdate(ctx, inner, sizeof inner);
+    EVP_DigestFinal_ex(ctx, out, NULL);
+    EVP_MD_CTX_free(ctx);
+    OPENSSL_cleanse(k, sizeof k);
+    OPENSSL_cleanse(pad, sizeof pad);
 }
 
 long s3_pct_decode(const char *s, size_t len, char *out, size_t cap)

@@ -18,6 +18,7 @@
 
 #include "zd_buf.h"
 
+#include <openssl/types.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -36,6 +37,12 @@ typedef struct s3_sigv4_req {
     const char *(*header)(void *ctx, const char *name, size_t nlen, size_t i, size_t *vlen);
     void *ctx;
 } s3_sigv4_req;
+
+/* The digests, fetched from libcrypto's providers once (EVP_sha256() and friends look them
+ * up on every use). */
+const EVP_MD *s3_md_sha256(void);
+const EVP_MD *s3_md_md5(void);
+const EVP_MD *s3_md_sha1(void);
 
 /* Hex (lower case) of n bytes into out (2n + 1). */
 void s3_hex(const uint8_t *p, size_t n, char *out);

@@ -17,8 +17,13 @@ static const char *s3_query_find(cn_conn *c, const char *name, size_t *vlen, boo
         const char *eq = memchr(q + i, '=', end - i);
         size_t nlen = eq ? (size_t)(eq - (q + i)) : end - i;
         char dn[128];
-        long dl = nlen < sizeof dn ? s3_pct_decode(q + i, nlen, dn, sizeof dn) : -1;
-        if (dl == (long)want && memcmp(dn, name, want) == 0) {
+        const char *n = q + i;
+        long dl = (long)nlen;
+        if (memchr(n, '%', nlen)) { /* names are rarely encoded: decode only those that are */
+            dl = nlen < sizeof dn ? s3_pct_decode(n, nlen, dn, sizeof dn) : -1;
+            n = dn;
+        }
+        if (dl == (long)want && memcmp(n, name, want) == 0) {
             *has_value = eq != NULL;
             *vlen = eq ? (size_t)(q + end - eq - 1) : 0;
             return eq ? eq + 1 : q + end;
