@@ -23,6 +23,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Query parameters a request may have (a signed query string, or any S3 request). */
+#define S3_MAX_QUERY_PARAMS 100
+
 /* A request as the canonical form needs it. header() returns the i-th field named
  * name[0..nlen) (case-insensitively), or NULL past the last. */
 typedef struct s3_sigv4_req {
@@ -70,7 +73,8 @@ void s3_sigv4_chunk(const uint8_t key[32], const char *amz_date, const char *sco
 long s3_pct_decode(const char *s, size_t len, char *out, size_t cap);
 
 /* Append s[0..len) %-encoded as S3 does (A-Z a-z 0-9 - _ . ~ kept, everything else %XX in
- * upper-case hex; keep_slash keeps '/'): SigV4's canonical form and encoding-type=url. */
-void s3_pct_encode(zd_buf *out, const char *s, size_t len, bool keep_slash);
+ * upper-case hex; keep_slash keeps '/'): SigV4's canonical form and encoding-type=url.
+ * 0, or ZD_ENOMEM / ZD_EOVERFLOW. */
+int s3_pct_encode(zd_buf *out, const char *s, size_t len, bool keep_slash);
 
 #endif
