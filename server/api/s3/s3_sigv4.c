@@ -184,7 +184,7 @@ static bool s3_canonical_query(const s3_sigv4_req *r, zd_buf *out)
     size_t len = r->query_len, n = 0, i = 0;
     s3_qparam v[S3_MAX_QUERY_PARAMS];
     zd_buf enc = {0};
-    bool ok = true;
+    bool ok = zd_buf_reserve(&enc, 3 * len + 2 * S3_MAX_QUERY_PARAMS) == 0; /* all it needs */
     while (ok && i < len) {
         const char *amp = memchr(q + i, '&', len - i);
         size_t end = amp ? (size_t)(amp - q) : len;
@@ -256,7 +256,8 @@ bool s3_sigv4_canonical_hash(const s3_sigv4_req *r, char hex[65])
     long plen = s3_pct_decode(r->path, r->path_len, path, sizeof path);
     if (plen < 0) return false;
     zd_buf b = {0};
-    bool ok = zd_buf_append_str(&b, r->method) == 0 && zd_buf_append(&b, "\n", 1) == 0 &&
+    bool ok = zd_buf_reserve(&b, 1024 + 3 * ((size_t)plen + r->query_len)) == 0 &&
+              zd_buf_append_str(&b, r->method) == 0 && zd_buf_append(&b, "\n", 1) == 0 &&
               s3_pct_encode(&b, path, (size_t)plen, true) == 0 && zd_buf_append(&b, "\n", 1) == 0 &&
               s3_canonical_query(r, &b) && zd_buf_append(&b, "\n", 1) == 0;
     size_t start = 0, count = 0;
