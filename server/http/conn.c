@@ -13,14 +13,12 @@
 #include "router.h"
 #include "zd_ctype.h"
 
-#include <stdatomic.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-static atomic_int cn_open_total; /* connections open in the process, for the cap */
 static llhttp_settings_t cn_settings;
 static uv_once_t cn_settings_once = UV_ONCE_INIT;
 
@@ -206,6 +204,7 @@ static int cn_cb_fail(cn_conn *c, int status, const char *detail)
 static int cn_on_message_begin(llhttp_t *p)
 {
     cn_conn *c = p->data;
+    cn_idle_leave(c);
     cn_req_start(c);
     c->state = CN_HEADERS;
     cn_arm(c, cn_cfg(c)->request_timeout_ms);
@@ -402,6 +401,7 @@ static int cn_on_message_complete(llhttp_t *p)
             return HPE_PAUSED;
         }
         c->state = CN_IDLE;
+        cn_idle_enter(c);
         cn_arm(c, cn_cfg(c)->idle_timeout_ms);
         return 0;
     }
@@ -536,7 +536,7 @@ static void cn_on_close(uv_handle_t *h)
         c->w->conns = c->next;
     if (c->next) c->next->prev = c->prev;
     mt_gauge_add(&c->w->metrics.open_connections, -1);
-    atomic_fetch_sub(&cn_open_total, 1);
+    ag_release(cn_cfg(c)->max_connections);
     free(c);
 }
 
@@ -550,6 +550,7 @@ static void cn_close(cn_conn *c)
         *p = c->sync_next;
         c->sync_waiting = false;
     }
+    cn_idle_leave(c);
     c->state = CN_CLOSING;
     c->pending_closes = c->resp.poll_open ? 3 : 2;
     uv_close((uv_handle_t *)&c->tcp, cn_on_close);
@@ -640,6 +641,7 @@ void cn_response_done(cn_conn *c)
         return;
     }
     c->state = CN_IDLE;
+    cn_idle_enter(c);
     c->paused = false;
     llhttp_resume(&c->parser);
     cn_arm(c, cn_cfg(c)->idle_timeout_ms);
@@ -658,8 +660,14 @@ static void cn_on_refused_close(uv_handle_t *h)
 void cn_accept(wk_worker *w)
 {
     const opt_config *cfg = w->shared->cfg;
+    if (!ag_admit(cfg->max_connections)) {
+        wk_pause_accept(w); /* the client waits in the listen backlog, nothing is closed */
+        return;
+    }
     cn_conn *c = malloc(sizeof *c);
     if (!c) {
+        ag_release(cfg->max_connections);
+        mt_add(&w->metrics.connections_refused, 1);
         uv_tcp_t *t = malloc(sizeof *t); /* accept and drop so the backlog drains */
         if (t && uv_tcp_init(&w->loop, t) == 0) {
             uv_accept((uv_stream_t *)&w->listener, (uv_stream_t *)t);
@@ -672,12 +680,7 @@ void cn_accept(wk_worker *w)
     uv_tcp_init(&w->loop, &c->tcp);
     /* tcp is the first member: cn_on_refused_close frees the whole connection */
     if (uv_accept((uv_stream_t *)&w->listener, (uv_stream_t *)&c->tcp) != 0) {
-        uv_close((uv_handle_t *)&c->tcp, cn_on_refused_close);
-        return;
-    }
-    if (atomic_fetch_add(&cn_open_total, 1) >= cfg->max_connections) {
-        atomic_fetch_sub(&cn_open_total, 1);
-        mt_add(&w->metrics.connections_refused, 1);
+        ag_release(cfg->max_connections);
         uv_close((uv_handle_t *)&c->tcp, cn_on_refused_close);
         return;
     }

@@ -108,6 +108,8 @@ typedef struct cn_conn {
     char peer[48];             /* client address, for the access log */
     struct cn_conn *sync_next; /* in w->sync_wait */
     bool sync_waiting;
+    bool idle_listed; /* in the worker's idle keep-alive list (conn_idle.c) */
+    struct cn_conn *idle_prev, *idle_next;
     uint32_t arena_len;
     cn_request req;
     rs_state resp;
@@ -134,6 +136,15 @@ void cn_write_progress(cn_conn *c);
 
 /* Close the connection now (write error, stalled client). */
 void cn_abort(cn_conn *c);
+
+/* The worker's idle keep-alive list (conn_idle.c): a connection that answered a request and
+ * waits for the next joins it / leaves it when a request starts or it closes. */
+void cn_idle_enter(cn_conn *c);
+void cn_idle_leave(cn_conn *c);
+
+/* At the connection cap: close up to n of the worker's longest-idle keep-alive connections
+ * that have no request waiting. Returns how many. */
+int cn_idle_reclaim(wk_worker *w, int n);
 
 /* Handlers: look up a request header (case-insensitive); NULL if absent. */
 const char *cn_header_get(const cn_conn *c, const char *lname, size_t *len);

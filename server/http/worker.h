@@ -4,6 +4,7 @@
 #ifndef ZS_WORKER_H
 #define ZS_WORKER_H
 
+#include "accept_gate.h"
 #include "auth.h"
 #include "metrics.h"
 #include "options.h"
@@ -43,6 +44,12 @@ typedef struct wk_worker {
     uv_async_t stop_async;
     uv_thread_t thread;
     bool draining;
+    /* At the connection cap the listener stops accepting (accept_gate.h) until resume_async
+     * says enough connections have closed. */
+    bool accept_paused;
+    uv_async_t resume_async;
+    ag_waiter gate;
+    struct cn_conn *idle_oldest, *idle_newest; /* idle keep-alive connections (conn_idle.c) */
     struct cn_conn *conns; /* every open connection (doubly linked), for draining */
     uv_idle_t sync_idle;   /* --fsync batch: one group sync at the start of the next loop turn */
     struct cn_conn *sync_wait; /* answers held until that sync (linked by sync_next) */
@@ -66,6 +73,11 @@ void wk_stop(wk_worker *w);
 
 /* Wait for the worker's thread to end and release its loop. */
 void wk_join(wk_worker *w);
+
+/* At the connection cap: leave the connection the listener has just been told about in its
+ * queue (the listener stops watching for more), close idle keep-alive connections to make
+ * room, and wait for the gate to wake the worker. */
+void wk_pause_accept(wk_worker *w);
 
 /* --fsync batch: run cn_group_sync early in the next loop turn (an idle handle, so the loop
  * does not block in poll meanwhile). */

@@ -114,13 +114,22 @@ int mt_render(zd_buf *out, mt_worker *const *workers, int n)
             "# HELP zarrd_connections_total Client connections accepted.\n"
             "# TYPE zarrd_connections_total counter\n"
             "zarrd_connections_total %lu\n"
-            "# HELP zarrd_connections_refused_total Connections closed at once: cap reached.\n"
+            "# HELP zarrd_connections_refused_total Connections closed unanswered: no memory.\n"
             "# TYPE zarrd_connections_refused_total counter\n"
-            "zarrd_connections_refused_total %lu\n",
+            "zarrd_connections_refused_total %lu\n"
+            "# HELP zarrd_accept_pauses_total Times a listener stopped accepting at "
+            "--max-connections.\n"
+            "# TYPE zarrd_accept_pauses_total counter\n"
+            "zarrd_accept_pauses_total %lu\n"
+            "# HELP zarrd_connections_reclaimed_total Idle keep-alive connections closed to make "
+            "room at --max-connections.\n"
+            "# TYPE zarrd_connections_reclaimed_total counter\n"
+            "zarrd_connections_reclaimed_total %lu\n",
             (double)MT_SUM(latency_sum_ns) / 1e9, (unsigned long)MT_SUM(latency_count),
             (unsigned long)MT_SUM(bytes_in), (unsigned long)MT_SUM(bytes_out),
             (long)MT_SUM(open_connections), (unsigned long)MT_SUM(connections_total),
-            (unsigned long)MT_SUM(connections_refused));
+            (unsigned long)MT_SUM(connections_refused), (unsigned long)MT_SUM(accept_pauses),
+            (unsigned long)MT_SUM(connections_reclaimed));
     if (!rc)
         rc = zd_buf_appendf(
             out,
