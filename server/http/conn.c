@@ -251,6 +251,28 @@ static int cn_on_header_value(llhttp_t *p, const char *at, size_t len)
     return 0;
 }
 
+/* The first field that may appear only once but does more often, or NULL. Host twice is a 400
+ * by RFC 9112 section 3.2; the others would make the request ambiguous (which token, which
+ * range, which shard layout applies?), so they are refused rather than read by their first
+ * line. */
+static const char *cn_repeated_singleton(const cn_conn *c)
+{
+    static const char *const once[] = {"host",  "authorization", "content-range",
+                                       "range", "if-range",      "zarr-shard"};
+    unsigned seen = 0; /* bit k: once[k] was met */
+    for (size_t i = 0; i < c->req.nheaders; i++) {
+        const cn_header *h = &c->req.headers[i];
+        for (unsigned k = 0; k < sizeof once / sizeof once[0]; k++) {
+            if (h->name_len != strlen(once[k]) ||
+                !zd_ascii_caseeq(c->arena + h->name, h->name_len, once[k]))
+                continue;
+            if (seen & 1u << k) return once[k];
+            seen |= 1u << k;
+        }
+    }
+    return NULL;
+}
+
 static bool cn_has_body(const cn_request *r)
 {
     return r->chunked || (r->has_length && r->content_length > 0);
@@ -298,11 +320,13 @@ static int cn_on_headers_complete(llhttp_t *p)
     const char *expect = cn_header_get(c, "expect", &elen);
     bool expect_continue = expect && zd_ascii_caseeq(expect, elen, "100-continue");
     size_t hlen, telen;
-    const char *te = cn_header_get(c, "transfer-encoding", &telen);
+    const char *te = cn_header_get(c, "transfer-encoding", &telen), *repeated;
     if (llhttp_get_http_major(p) != 1) {
         rs_error(c, 505, "HTTP version not supported", "this server speaks HTTP/1.0 and 1.1");
     } else if (r->http_minor >= 1 && !cn_header_get(c, "host", &hlen)) {
         rs_error(c, 400, "bad request", "an HTTP/1.1 request needs a Host header");
+    } else if ((repeated = cn_repeated_singleton(c)) != NULL) {
+        rs_error(c, 400, "bad request", "more than one %s header field", repeated);
     } else if (te && !zd_ascii_caseeq(te, telen, "chunked")) {
         /* llhttp strips a final "chunked" but would store the bytes still gzip-coded */
         rs_error(c, 501, "not implemented", "the only supported transfer coding is chunked");

@@ -119,6 +119,17 @@ Test(auth, read_only_token_cannot_write_403)
     zt_response_free(&r);
 }
 
+/* Two Authorization fields are ambiguous (which token counts?): 400 whatever their order or
+ * validity, and the request changes nothing. */
+Test(auth, two_authorization_headers_400)
+{
+    zt_expect_error_for("PUT", "/k", WRITER READER, "v", 1, 400);
+    zt_expect_error_for("PUT", "/k", READER WRITER, "v", 1, 400);
+    zt_expect_error_for("PUT", "/k", WRITER WRITER, "v", 1, 400);
+    zt_expect_error_for("GET", "/", "Authorization: Bearer nope\r\n" WRITER, NULL, 0, 400);
+    zt_expect_error_for("GET", "/k", WRITER, NULL, 0, 404);
+}
+
 /* The shard endpoints write too: a read-only token is refused before the shard layout is
  * looked at, so the answer is 403 and not a layout error, and nothing is created. */
 Test(auth, read_only_token_cannot_write_shards_403)
