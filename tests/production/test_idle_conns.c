@@ -11,6 +11,7 @@
 #include "zt_fixture.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -47,15 +48,19 @@ static void start_short_idle(void)
  * Criterion 2.4 leak a suite record, which fails the LeakSanitizer leg). */
 TestSuite(idle, .fini = zt_fixture_stop, .timeout = 90);
 
-/* Every connection sends one request (all written first, as a crowd would) and reads its
- * answer: a GET of the health endpoint, or a PUT of `upload` bytes (so the server's receive
- * path has really been used by each connection before it goes idle). */
-static void one_request_each(zt_conn *conns, size_t n, size_t upload)
+/* n connections, each sending one request as soon as it is open (so a short --idle-timeout
+ * cannot close a connection before its request arrives, however slow the machine), then every
+ * answer read: a GET of the health endpoint, or a PUT of `upload` bytes (so the server's
+ * receive path has really been used by each connection before it goes idle). The caller
+ * closes them (pd_conns_close). */
+static zt_conn *crowd_with_one_request_each(size_t n, size_t upload)
 {
     static char body[UPLOAD];
     cr_assert_leq(upload, sizeof body);
     memset(body, 'u', upload);
+    zt_conn *conns = calloc(n, sizeof *conns);
     for (size_t i = 0; i < n; i++) {
+        cr_assert_eq(zt_conn_open_server(&conns[i], zt_srv()), 0, "connection %zu: no connect", i);
         int rc = upload ? zt_send_request(&conns[i], "PUT", "/idle/upload", NULL, body, upload)
                         : zt_send_request(&conns[i], "GET", "/_zarrd/health", NULL, NULL, 0);
         cr_assert_eq(rc, 0, "connection %zu: send failed", i);
@@ -66,14 +71,13 @@ static void one_request_each(zt_conn *conns, size_t n, size_t upload)
         cr_assert(r.status / 100 == 2, "connection %zu: status %d", i, r.status);
         zt_response_free(&r);
     }
+    return conns;
 }
 
 Test(idle, thousands_of_idle_keep_alive_connections_in_bounded_memory, .init = start_two_workers)
 {
     long before = pd_rss_kb(zt_srv());
-    zt_conn *crowd = pd_conns_open(zt_srv(), CROWD);
-    cr_assert_not_null(crowd, "could not open %d connections", CROWD);
-    one_request_each(crowd, CROWD, UPLOAD);
+    zt_conn *crowd = crowd_with_one_request_each(CROWD, UPLOAD);
 
     cr_assert(pd_served(zt_srv(), 5000), "a new client was not served beside %d idle ones", CROWD);
     long after = pd_rss_kb(zt_srv());
@@ -92,9 +96,7 @@ Test(idle, thousands_of_idle_keep_alive_connections_in_bounded_memory, .init = s
 
 Test(idle, idle_timeout_closes_every_idle_connection, .init = start_short_idle)
 {
-    zt_conn *crowd = pd_conns_open(zt_srv(), SHORT_CROWD);
-    cr_assert_not_null(crowd);
-    one_request_each(crowd, SHORT_CROWD, 0);
+    zt_conn *crowd = crowd_with_one_request_each(SHORT_CROWD, 0);
     size_t closed = pd_conns_wait_closed(crowd, SHORT_CROWD, 10000);
     cr_assert_eq(closed, SHORT_CROWD, "%zu of %d idle connections outlived --idle-timeout 1",
                  SHORT_CROWD - closed, SHORT_CROWD);
