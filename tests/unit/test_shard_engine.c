@@ -474,13 +474,20 @@ Test(shard_engine, kill_9_at_random_moments_loses_no_acknowledged_write)
             crash_child(fds[1], run);
         }
         close(fds[1]);
-        struct timespec ts = {0, (long)(rand() % 30000) * 1000};
+        /* Let it acknowledge 1..64 writes (however slow the machine), then kill it at a random
+         * moment within the next 5 ms. */
+        uint32_t msg[2];
+        for (int want = 1 + rand() % 64; want > 0 && read(fds[0], msg, sizeof msg) == sizeof msg;
+             want--) {
+            last_round[msg[0]] = msg[1];
+            acknowledged++;
+        }
+        struct timespec ts = {0, (long)(rand() % 5000) * 1000};
         nanosleep(&ts, NULL);
         kill(pid, SIGKILL);
         int status;
         waitpid(pid, &status, 0);
         cr_assert(WIFSIGNALED(status), "child exited with %d", WEXITSTATUS(status));
-        uint32_t msg[2];
         while (read(fds[0], msg, sizeof msg) == sizeof msg) {
             last_round[msg[0]] = msg[1];
             acknowledged++;
