@@ -27,6 +27,16 @@ const char *zd_strerror(int code)
         return "not found";
     case ZD_ECONFLICT:
         return "conflict";
+    case ZD_ENOSPC:
+        return "no space left";
+    case ZD_EPRECOND:
+        return "precondition failed";
+    case ZD_EBADKEY:
+        return "not a key";
+    case ZD_EISDIR:
+        return "directory in the way";
+    case ZD_ELINKED:
+        return "hard-linked file";
     default:
         return "unknown error";
     }

@@ -20,6 +20,13 @@ enum {
     ZD_EIO = -7,          /* I/O failure */
     ZD_ENOTFOUND = -8,    /* no such key / object */
     ZD_ECONFLICT = -9,    /* request contradicts stored state */
+    ZD_ENOSPC = -10,      /* no space left on the device, or the quota is exhausted */
+    ZD_EPRECOND = -11,    /* a precondition (If-Match, If-None-Match...) does not hold */
+    ZD_EBADKEY = -12,     /* the key names no possible value: it crosses a symbolic link, a
+                             special file or another file system */
+    ZD_EISDIR = -13,      /* a directory is where a value should be, or a value where a
+                             directory should be */
+    ZD_ELINKED = -14,     /* the file has other hard links: it is not changed in place */
 };
 
 #define ZD_ERRMSG_MAX 256

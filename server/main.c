@@ -1,22 +1,26 @@
 /* main.c: zarrd entry point.
  *
- * Architecture: --threads event loops (worker.c), each a uv_loop on its own thread with its
- * own SO_REUSEPORT listening socket, like nginx workers; a connection lives on one loop for
- * its whole life (conn.c: llhttp, keep-alive, pipelining, timeouts), requests are routed
- * (router.c) to one handler file per verb family (hd_*.c), which talk to a store backend
- * (store.h: fs or memory) and build responses (response.c) that stream large bodies in
- * bounded pieces. Blocking file I/O runs on the loop threads, as in nginx. With the fs store
- * the shard engine (shard_http.h) is opened before the first connection is accepted, so its
- * journal is replayed before any request (a plain GET after a crash never sees a half-applied
- * shard patch), and closed after the workers are joined. The main thread only binds, starts
- * the workers and waits for SIGTERM/SIGINT, then drains: workers stop accepting, finish
- * in-flight requests, and the process exits 0. */
+ * Architecture, by layer: --threads event loops (http/worker.c), each a uv_loop on its own
+ * thread with its own SO_REUSEPORT listening socket, like nginx workers; a connection lives on
+ * one loop for its whole life (http/conn.c: llhttp, keep-alive, pipelining, timeouts),
+ * requests are routed (http/router.c) to the front-ends' handlers (api/), which talk to the
+ * store (keyspace/store.h: fs or memory; the fs store's files are reached only through the key
+ * space, keyspace/ks_root.h) and to the shard backend (shard/shard_backend.h: the file engine
+ * or copy-on-write values), and build responses (http/response.c) that stream large bodies in
+ * bounded pieces.
+ *
+ * This file builds the services every worker shares (wk_shared): the store, then the shard
+ * backend over it (opening the file engine replays its journal, so before the first
+ * connection is accepted: a plain GET after a crash never sees a half-applied shard patch);
+ * they are closed in the reverse order after the workers are joined. The main thread only
+ * binds, starts the workers and waits for SIGTERM/SIGINT, then drains: workers stop
+ * accepting, finish in-flight requests, and the process exits 0. */
 #include "access_log.h"
 #include "auth.h"
 #include "log.h"
 #include "metrics.h"
 #include "options.h"
-#include "shard_http.h"
+#include "shard_backend.h"
 #include "store.h"
 #include "worker.h"
 #include "zd_error.h"
@@ -51,27 +55,28 @@ static void zs_on_sighup(uv_signal_t *s, int signum)
     if (rc) lg_log(LG_ERROR, "SIGHUP: cannot reopen the access log: %s", strerror(-rc));
 }
 
+/* The store; ZARRD_RESOLVE=walk makes the fs store resolve keys by the O_NOFOLLOW segment
+ * walk even where openat2 exists (the path kernels without openat2 take; tests use it). */
 static int zs_open_store(const opt_config *cfg, st_store **store)
 {
-    int rc = cfg->store == OPT_STORE_FS ? st_fs_create(cfg->root, (int)cfg->fsync, store)
+    zd_error err = {0};
+    const char *resolve = getenv("ZARRD_RESOLVE");
+    ks_opts ko = {.fsync = cfg->fsync, .walk = resolve && strcmp(resolve, "walk") == 0};
+    int rc = cfg->store == OPT_STORE_FS ? st_fs_create(cfg->root, &ko, store, &err)
                                         : st_mem_create(store);
-    int e = errno; /* the failing system call's reason, e.g. "Not a directory" */
     if (rc)
-        fprintf(stderr, "zarrd: cannot open the %s store at %s: %s (%s)\n",
-                cfg->store == OPT_STORE_FS ? "fs" : "memory", cfg->root, zd_strerror(rc),
-                e ? strerror(e) : "no detail");
+        fprintf(stderr, "zarrd: cannot open the %s store: %s\n",
+                cfg->store == OPT_STORE_FS ? "fs" : "memory",
+                err.msg[0] ? err.msg : zd_strerror(rc));
     return rc;
 }
 
-/* The shard engine over the fs store's root (journal replayed here); nothing for memory. */
-static int zs_start_shards(const opt_config *cfg)
+/* The shard backend over the store (the fs store's journal is replayed here). */
+static int zs_open_shards(const opt_config *cfg, st_store *store, sh_backend *shards)
 {
-    if (cfg->store != OPT_STORE_FS) return 0;
-    sh_fsync_mode mode = cfg->fsync == OPT_FSYNC_ALWAYS  ? SH_FSYNC_ALWAYS
-                         : cfg->fsync == OPT_FSYNC_BATCH ? SH_FSYNC_BATCH
-                                                         : SH_FSYNC_NONE;
     zd_error err = {0};
-    int rc = sh_http_start(cfg->root, mode, &err);
+    sh_engine_opts opts = {.fsync = cfg->fsync};
+    int rc = sh_backend_open(store, &opts, shards, &err);
     if (rc) fprintf(stderr, "zarrd: cannot start the shard engine at %s: %s\n", cfg->root, err.msg);
     return rc;
 }
@@ -108,7 +113,8 @@ int main(int argc, char **argv)
         al_close();
         return 1;
     }
-    if (zs_start_shards(&cfg)) {
+    sh_backend shards;
+    if (zs_open_shards(&cfg, store, &shards)) {
         store->destroy(store);
         au_free(auth);
         al_close();
@@ -133,8 +139,12 @@ int main(int argc, char **argv)
         }
         metrics[i] = &zs_workers[i].metrics;
     }
-    wk_shared shared = {
-        .cfg = &cfg, .store = store, .auth = auth, .metrics = metrics, .nworkers = zs_nworkers};
+    wk_shared shared = {.cfg = &cfg,
+                        .store = store,
+                        .shards = &shards,
+                        .auth = auth,
+                        .metrics = metrics,
+                        .nworkers = zs_nworkers};
 
     uv_loop_t *main_loop = uv_default_loop();
     uv_signal_init(main_loop, &zs_sigterm);
@@ -154,14 +164,17 @@ int main(int argc, char **argv)
     bool v6 = strchr(cfg.host, ':') != NULL;
     printf("listening on http://%s%s%s:%d\n", v6 ? "[" : "", cfg.host, v6 ? "]" : "", port);
     fflush(stdout);
-    lg_log(LG_INFO, "zarrd %s: %d threads, %s store%s%s", ZARRD_VERSION, zs_nworkers, store->kind,
-           cfg.store == OPT_STORE_FS ? " at " : "", cfg.store == OPT_STORE_FS ? cfg.root : "");
+    lg_log(LG_INFO, "zarrd %s: %d threads, %s store%s%s%s", ZARRD_VERSION, zs_nworkers, store->kind,
+           store->files ? " at " : "", store->files ? cfg.root : "",
+           !store->files            ? ""
+           : ks_walks(store->files) ? ", keys resolved by the O_NOFOLLOW walk"
+                                    : ", keys resolved by openat2");
 
     uv_run(main_loop, UV_RUN_DEFAULT);
     for (int i = 0; i < zs_nworkers; i++)
         wk_join(&zs_workers[i]);
     uv_loop_close(main_loop);
-    sh_http_stop();
+    sh_backend_close(&shards);
     store->destroy(store);
     au_free(auth);
     al_close();

@@ -8,6 +8,7 @@
 #include "auth.h"
 #include "metrics.h"
 #include "options.h"
+#include "shard_backend.h"
 #include "store.h"
 
 #include <stdbool.h>
@@ -28,12 +29,14 @@ typedef struct wk_pool {
 
 struct cn_conn;
 
-/* What every worker shares (read-only after start). */
+/* What every worker shares (read-only after start): the server's services, built in main.c and
+ * handed down to every request. */
 typedef struct wk_shared {
     const opt_config *cfg;
-    st_store *store;
-    au_table *auth;      /* NULL without --token-file */
-    mt_worker **metrics; /* every worker's counters, for /_zarrd/metrics */
+    st_store *store;          /* the key space (store.h) */
+    const sh_backend *shards; /* the shard endpoints' backend over that store */
+    au_table *auth;           /* NULL without --token-file */
+    mt_worker **metrics;      /* every worker's counters, for /_zarrd/metrics */
     int nworkers;
 } wk_shared;
 

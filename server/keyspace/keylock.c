@@ -1,4 +1,4 @@
-/* keylock.c: striped per-key reader-writer locks (see keylock.h). */
+/* keylock.c: striped per-key reader-writer locks and change announcements (see keylock.h). */
 #include "keylock.h"
 
 #include "zd_hash.h"
@@ -6,14 +6,40 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #define KL_STRIPES 1024 /* power of two */
 
-static pthread_rwlock_t kl_table[KL_STRIPES] = {
-    [0 ... KL_STRIPES - 1] = PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP};
+struct kl_table {
+    pthread_rwlock_t locks[KL_STRIPES];
+    _Atomic unsigned streams[KL_STRIPES]; /* open streams per stripe */
+    atomic_bool in_place[KL_STRIPES];     /* a key was changed in place */
+    kl_watcher watchers[KL_WATCHERS];
+    int nwatchers;
+};
 
-static _Atomic unsigned kl_streams[KL_STRIPES]; /* open streams per stripe */
-static atomic_bool kl_in_place[KL_STRIPES];     /* a key was changed in place */
+int kl_table_new(kl_table **out)
+{
+    kl_table *t = calloc(1, sizeof *t);
+    if (!t) return ZD_ENOMEM;
+    pthread_rwlockattr_t attr;
+    pthread_rwlockattr_init(&attr);
+    pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    for (int i = 0; i < KL_STRIPES; i++)
+        pthread_rwlock_init(&t->locks[i], &attr);
+    pthread_rwlockattr_destroy(&attr);
+    *out = t;
+    return 0;
+}
+
+void kl_table_free(kl_table *t)
+{
+    if (!t) return;
+    for (int i = 0; i < KL_STRIPES; i++)
+        pthread_rwlock_destroy(&t->locks[i]);
+    free(t);
+}
 
 static unsigned kl_index(const char *key, size_t len)
 {
@@ -21,49 +47,88 @@ static unsigned kl_index(const char *key, size_t len)
     return (unsigned)((h ^ (h >> 32)) & (KL_STRIPES - 1));
 }
 
-static pthread_rwlock_t *kl_stripe(const char *key, size_t len)
+void kl_lock(kl_table *t, const char *key, size_t len)
 {
-    return &kl_table[kl_index(key, len)];
+    pthread_rwlock_wrlock(&t->locks[kl_index(key, len)]);
 }
 
-void kl_lock(const char *key, size_t len)
+void kl_lock_shared(kl_table *t, const char *key, size_t len)
 {
-    pthread_rwlock_wrlock(kl_stripe(key, len));
+    pthread_rwlock_rdlock(&t->locks[kl_index(key, len)]);
 }
 
-void kl_lock_shared(const char *key, size_t len)
+void kl_unlock(kl_table *t, const char *key, size_t len)
 {
-    pthread_rwlock_rdlock(kl_stripe(key, len));
+    pthread_rwlock_unlock(&t->locks[kl_index(key, len)]);
 }
 
-void kl_unlock(const char *key, size_t len)
+int kl_watch(kl_table *t, const kl_watcher *w)
 {
-    pthread_rwlock_unlock(kl_stripe(key, len));
+    if (t->nwatchers == KL_WATCHERS) return ZD_EOVERFLOW;
+    t->watchers[t->nwatchers++] = *w;
+    return 0;
 }
 
-unsigned kl_stream_begin(const char *key, size_t len)
+void kl_unwatch(kl_table *t, const void *ctx)
+{
+    for (int i = 0; i < t->nwatchers; i++)
+        if (t->watchers[i].ctx == ctx) {
+            memmove(&t->watchers[i], &t->watchers[i + 1],
+                    (size_t)(t->nwatchers - i - 1) * sizeof *t->watchers);
+            t->nwatchers--;
+            i--;
+        }
+}
+
+int kl_change_begin(kl_table *t, const char *key, const void *origin, zd_error *err)
+{
+    size_t len = strlen(key);
+    kl_lock(t, key, len);
+    for (int i = 0; i < t->nwatchers; i++) {
+        const kl_watcher *w = &t->watchers[i];
+        int rc = w->ctx != origin && w->before ? w->before(w->ctx, key, err) : 0;
+        if (rc) {
+            while (i-- > 0) /* the ones told so far hear that it is over */
+                if (t->watchers[i].ctx != origin && t->watchers[i].after)
+                    t->watchers[i].after(t->watchers[i].ctx, key);
+            kl_unlock(t, key, len);
+            return rc;
+        }
+    }
+    return 0;
+}
+
+void kl_change_end(kl_table *t, const char *key, const void *origin)
+{
+    for (int i = 0; i < t->nwatchers; i++)
+        if (t->watchers[i].ctx != origin && t->watchers[i].after)
+            t->watchers[i].after(t->watchers[i].ctx, key);
+    kl_unlock(t, key, strlen(key));
+}
+
+unsigned kl_stream_begin(kl_table *t, const char *key, size_t len)
 {
     unsigned i = kl_index(key, len);
-    atomic_fetch_add(&kl_streams[i], 1);
+    atomic_fetch_add(&t->streams[i], 1);
     return i;
 }
 
-void kl_stream_end(unsigned stream)
+void kl_stream_end(kl_table *t, unsigned stream)
 {
-    atomic_fetch_sub(&kl_streams[stream], 1);
+    atomic_fetch_sub(&t->streams[stream], 1);
 }
 
-bool kl_streaming(const char *key, size_t len)
+bool kl_streaming(kl_table *t, const char *key, size_t len)
 {
-    return atomic_load(&kl_streams[kl_index(key, len)]) != 0;
+    return atomic_load(&t->streams[kl_index(key, len)]) != 0;
 }
 
-void kl_note_in_place(const char *key, size_t len)
+void kl_note_in_place(kl_table *t, const char *key, size_t len)
 {
-    atomic_store(&kl_in_place[kl_index(key, len)], true);
+    atomic_store(&t->in_place[kl_index(key, len)], true);
 }
 
-bool kl_in_place_seen(const char *key, size_t len)
+bool kl_in_place_seen(kl_table *t, const char *key, size_t len)
 {
-    return atomic_load(&kl_in_place[kl_index(key, len)]);
+    return atomic_load(&t->in_place[kl_index(key, len)]);
 }

@@ -1,15 +1,20 @@
-/* keylock.h: the one per-key lock of the server, shared by every write path and the shard
- * engine.
+/* keylock.h: the per-key lock of a store and the one place where a change of a key is
+ * announced.
  *
- * A fixed table of reader-writer locks striped by a hash of the key (two keys may share a
- * stripe, which only serialises them; writers are preferred so a stream of readers cannot
- * starve a patch). Exclusive: every store mutation (PUT commit, PATCH commit, multi-range
- * PATCH, DELETE) and every shard engine change (sh_engine_apply); shared: reads that must see
- * one consistent state of a value (a shard's inner chunk, the opening of a plain GET). So a
- * plain PUT/PATCH/DELETE of a shard key and a shard patch are serialised, and no reader sees a
- * shard patch half applied. Plain writes take it through sh_engine_write_begin (which also
- * makes the engine forget the shard it cached). Hold a stripe only for synchronous work, never
- * across event-loop callbacks, and never take two stripes at once (no lock ordering exists).
+ * A table of reader-writer locks striped by a hash of the key (two keys may share a stripe,
+ * which only serialises them; writers are preferred so a stream of readers cannot starve a
+ * patch). Exclusive: every change of a key; shared: reads that must see one consistent state of
+ * a value (a shard's inner chunk, the opening of a plain GET). Hold a stripe only for
+ * synchronous work, never across event-loop callbacks, and never take two stripes at once (no
+ * lock ordering exists). Each store owns one table (st_store.keys).
+ *
+ * Changes: every writer of a file-backed key (the fs store's PUT / PATCH / DELETE and the
+ * shard engine) brackets its change with kl_change_begin / kl_change_end: the exclusive lock
+ * plus the watchers. A watcher is told before (it may refuse: the shard engine journals a
+ * barrier there) and after (caches drop what they knew of the key). Watchers are registered
+ * at start-up, before the first request; the writer passes its own watcher context as
+ * `origin` so it is not told about its own change. This is the choke point for anything that
+ * caches file state (descriptors, metadata, decoded shards).
  *
  * Streams: a plain GET opens the value's file under the shared lock and then sends it over
  * many loop turns without the lock. It registers as a stream of the key's stripe for that
@@ -25,22 +30,51 @@
 #ifndef ZS_KEYLOCK_H
 #define ZS_KEYLOCK_H
 
+#include "zd_error.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
-void kl_lock(const char *key, size_t len);        /* exclusive */
-void kl_lock_shared(const char *key, size_t len); /* shared with other readers */
-void kl_unlock(const char *key, size_t len);      /* either mode */
+#define KL_WATCHERS 4 /* watchers per table */
+
+typedef struct kl_table kl_table;
+
+int kl_table_new(kl_table **out);
+void kl_table_free(kl_table *t);
+
+void kl_lock(kl_table *t, const char *key, size_t len);        /* exclusive */
+void kl_lock_shared(kl_table *t, const char *key, size_t len); /* shared with other readers */
+void kl_unlock(kl_table *t, const char *key, size_t len);      /* either mode */
+
+/* Someone that keeps state about keys and must hear of their changes. before() runs with the
+ * key's exclusive lock held, before the change; a non-zero ZD_E* refuses the change (err says
+ * why). after() runs once the change is done or failed, the lock still held. */
+typedef struct kl_watcher {
+    int (*before)(void *ctx, const char *key, zd_error *err);
+    void (*after)(void *ctx, const char *key);
+    void *ctx;
+} kl_watcher;
+
+/* Register w (copied) / remove the watcher with context ctx. Only while no change runs (at
+ * start-up and shut-down); ZD_EOVERFLOW past KL_WATCHERS. */
+int kl_watch(kl_table *t, const kl_watcher *w);
+void kl_unwatch(kl_table *t, const void *ctx);
+
+/* Take key's exclusive lock and tell every watcher but `origin` (a watcher's ctx, or NULL).
+ * On failure nothing is held. */
+int kl_change_begin(kl_table *t, const char *key, const void *origin, zd_error *err);
+/* Tell the watchers (but origin) that it is over and release the lock. */
+void kl_change_end(kl_table *t, const char *key, const void *origin);
 
 /* Register a stream of key (shared lock held); returns what kl_stream_end takes. */
-unsigned kl_stream_begin(const char *key, size_t len);
-void kl_stream_end(unsigned stream);
+unsigned kl_stream_begin(kl_table *t, const char *key, size_t len);
+void kl_stream_end(kl_table *t, unsigned stream);
 /* Whether a stream of key's stripe is open (exclusive lock held, so none starts meanwhile). */
-bool kl_streaming(const char *key, size_t len);
+bool kl_streaming(kl_table *t, const char *key, size_t len);
 
 /* The shard engine changes key's file in place (exclusive lock held) / whether that ever
  * happened to a key of key's stripe. */
-void kl_note_in_place(const char *key, size_t len);
-bool kl_in_place_seen(const char *key, size_t len);
+void kl_note_in_place(kl_table *t, const char *key, size_t len);
+bool kl_in_place_seen(kl_table *t, const char *key, size_t len);
 
 #endif

@@ -8,18 +8,35 @@
  * request's preconditions under the key's lock (keylock.h) against the then-current value, so
  * If-Match / If-None-Match are race-free with respect to other writers.
  *
- * Functions return 0 or a negative code: ZD_E* (zd_error.h) or one of the ST_E* below. */
+ * Every store has a per-key lock table (keys, keylock.h); a store whose values are files
+ * under a root directory also exposes that key space (files, ks_root.h: the only code that
+ * touches the disk), which the shard engine builds on. Writers of the fs store announce every
+ * change of a key through kl_change_begin/end on `keys` (the one choke point for caches of
+ * file state); the memory store's values are immutable versions named by their ETag, so caches
+ * over it key by ETag and need no announcement.
+ *
+ * Functions return 0 or a negative ZD_E* code (zd_error.h): ZD_EPRECOND the precondition
+ * refused (412 or 304), ZD_EBADKEY the key crosses a symbolic link or other non-key object
+ * (400), ZD_EISDIR a directory is where the value should be or a value where a parent
+ * directory should be (409), ZD_ELINKED an in-place write of a file with other hard links
+ * (409), ZD_ENOSPC no space left or quota exhausted (507), ZD_ENOTFOUND, ZD_ERANGE,
+ * ZD_EOVERFLOW, ZD_ENOMEM, ZD_EIO. */
 #ifndef ZS_STORE_H
 #define ZS_STORE_H
+
+#include "keylock.h"
+#include "ks_root.h"
+#include "zd_error.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#define ST_EPRECOND (-100) /* the precondition callback refused: 412 (or 304) */
-#define ST_EBADKEY  (-101) /* the key crosses a symbolic link or other non-key object: 400 */
-#define ST_EISDIR   (-102) /* the key (or a parent) is a directory / a value: 409 */
-#define ST_ENOSPC   (-103) /* no space left (or quota exhausted): 507 */
+/* The codes' former names (the store had its own error space once). */
+#define ST_EPRECOND ZD_EPRECOND
+#define ST_EBADKEY  ZD_EBADKEY
+#define ST_EISDIR   ZD_EISDIR
+#define ST_ENOSPC   ZD_ENOSPC
 
 /* Names beginning with this are the server's own (temp files); refused as key segments. */
 #define ST_RESERVED_PREFIX     ".zarrd-"
@@ -89,6 +106,8 @@ typedef struct st_store st_store;
 
 struct st_store {
     const char *kind;
+    kl_table *keys; /* the per-key locks (and, for fs, change announcements) */
+    ks_root *files; /* the key space on disk; NULL for a store that keeps no files */
     int (*stat)(st_store *s, const char *key, st_stat *out);
     /* ZD_ENOTFOUND if there is no value. */
     int (*open_read)(st_store *s, const char *key, st_reader **out, st_stat *st);
@@ -118,8 +137,8 @@ struct st_store {
     void (*destroy)(st_store *s);
 };
 
-/* Backends. fsync_mode is an opt_fsync_mode. */
-int st_fs_create(const char *root, int fsync_mode, st_store **out);
+/* Backends. */
+int st_fs_create(const char *root, const ks_opts *opts, st_store **out, zd_error *err);
 int st_mem_create(st_store **out);
 
 /* Listing helpers shared by the backends and the handler; st_list_add appends '/' to a

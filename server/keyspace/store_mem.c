@@ -463,6 +463,7 @@ static void mem_destroy(st_store *base)
     }
     free(s->buckets);
     pthread_rwlock_destroy(&s->lock);
+    kl_table_free(s->base.keys);
     free(s);
 }
 
@@ -472,7 +473,9 @@ int st_mem_create(st_store **out)
     if (!s) return ZD_ENOMEM;
     s->nbuckets = 1024;
     s->buckets = calloc(s->nbuckets, sizeof *s->buckets);
-    if (!s->buckets) {
+    kl_table *keys = NULL;
+    if (!s->buckets || kl_table_new(&keys) != 0) {
+        free(s->buckets);
         free(s);
         return ZD_ENOMEM;
     }
@@ -481,6 +484,7 @@ int st_mem_create(st_store **out)
     clock_gettime(CLOCK_REALTIME, &ts);
     atomic_init(&s->gen, ((uint64_t)ts.tv_sec << 20) ^ (uint64_t)ts.tv_nsec);
     s->base = (st_store){.kind = "memory",
+                         .keys = keys,
                          .stat = mem_stat,
                          .open_read = mem_open_read,
                          .put_begin = mem_put_begin,

@@ -1,6 +1,7 @@
 /* metrics.c: per-worker request counters and their Prometheus rendering (see metrics.h). */
 #include "metrics.h"
 
+#include "ks_root.h"
 #include "shard_stats.h"
 
 #include <llhttp.h>
@@ -149,9 +150,8 @@ int mt_render(zd_buf *out, mt_worker *const *workers, int n)
             "zarrd_shard_compactions_total %lu\n"
             "# HELP zarrd_errors_total Failed requests by cause.\n"
             "# TYPE zarrd_errors_total counter\n",
-            (unsigned long)(atomic_load(&mt_events[MT_EV_FSYNC]) + sh_stat_get(SH_STAT_FSYNCS)),
-            (unsigned long)sh_stat_get(SH_STAT_IN_PLACE), (unsigned long)sh_stat_get(SH_STAT_GAP),
-            (unsigned long)sh_stat_get(SH_STAT_APPENDED),
+            (unsigned long)ks_syncs_total(), (unsigned long)sh_stat_get(SH_STAT_IN_PLACE),
+            (unsigned long)sh_stat_get(SH_STAT_GAP), (unsigned long)sh_stat_get(SH_STAT_APPENDED),
             (unsigned long)sh_stat_get(SH_STAT_COMPACTIONS));
     for (int k = MT_EV_ERR_IO; k < MT_EVENTS && !rc; k++)
         rc = zd_buf_appendf(out, "zarrd_errors_total{kind=\"%s\"} %lu\n",

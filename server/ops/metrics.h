@@ -32,7 +32,6 @@ typedef struct mt_worker {
 
 /* Process-wide event counters, bumped from any thread (rare events: one atomic add). */
 typedef enum {
-    MT_EV_FSYNC,         /* fsync(2) calls of the fs store */
     MT_EV_ERR_IO,        /* storage I/O failures answered 500 */
     MT_EV_ERR_NOSPACE,   /* full disk / quota, answered 507 */
     MT_EV_ERR_NOMEM,     /* allocation failures, answered 503 */

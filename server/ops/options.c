@@ -121,7 +121,7 @@ static void opt_defaults(opt_config *cfg)
     cfg->store = OPT_STORE_FS;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     cfg->threads = cores < 1 ? 1 : cores > 64 ? 64 : (int)cores;
-    cfg->fsync = OPT_FSYNC_NONE;
+    cfg->fsync = KS_FSYNC_NONE;
     cfg->max_body = (uint64_t)64 << 30;
     cfg->log_level = LG_INFO;
     cfg->max_connections = 10000;
@@ -149,11 +149,11 @@ static int opt_apply(const char *flag, const char *v, opt_config *cfg)
         if (opt_parse_int(v, 1, 256, &cfg->threads)) return opt_fail(flag, v, "expected 1..256");
     } else if (strcmp(flag, "--fsync") == 0) {
         if (strcmp(v, "none") == 0)
-            cfg->fsync = OPT_FSYNC_NONE;
+            cfg->fsync = KS_FSYNC_NONE;
         else if (strcmp(v, "batch") == 0)
-            cfg->fsync = OPT_FSYNC_BATCH;
+            cfg->fsync = KS_FSYNC_BATCH;
         else if (strcmp(v, "always") == 0)
-            cfg->fsync = OPT_FSYNC_ALWAYS;
+            cfg->fsync = KS_FSYNC_ALWAYS;
         else
             return opt_fail(flag, v, "expected none, batch or always");
     } else if (strcmp(flag, "--token-file") == 0) {

@@ -3,11 +3,12 @@
 #ifndef ZS_OPTIONS_H
 #define ZS_OPTIONS_H
 
+#include "ks_root.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 
 typedef enum { OPT_STORE_FS, OPT_STORE_MEMORY } opt_store_kind;
-typedef enum { OPT_FSYNC_NONE, OPT_FSYNC_BATCH, OPT_FSYNC_ALWAYS } opt_fsync_mode;
 
 typedef struct opt_config {
     char host[256];              /* numeric IPv4 or IPv6 address (no brackets) */
@@ -15,7 +16,7 @@ typedef struct opt_config {
     const char *root;            /* --root, default "./data" */
     opt_store_kind store;        /* --store */
     int threads;                 /* --threads, default: number of cores */
-    opt_fsync_mode fsync;        /* --fsync, default none */
+    ks_fsync_mode fsync;         /* --fsync, default none */
     const char *token_file;      /* --token-file or NULL */
     const char *access_log;      /* --access-log FILE ("-" = stdout) or NULL */
     uint64_t max_body;           /* --max-body bytes */

@@ -21,7 +21,7 @@ struct sh_cache_entry {
 };
 
 struct sh_cache {
-    int root_fd;
+    ks_root *ks;
     size_t capacity, count;
     uint64_t max_bytes, bytes; /* decoded indexes held, bounded too (an index can be 256 MiB) */
     size_t nbuckets;
@@ -36,11 +36,11 @@ static uint64_t entry_bytes(const sh_cache_entry *e)
     return e->file->layout.nchunks * sizeof(zd_shard_entry);
 }
 
-int sh_cache_new(sh_cache **out, int root_fd, size_t capacity, uint64_t max_bytes)
+int sh_cache_new(sh_cache **out, ks_root *ks, size_t capacity, uint64_t max_bytes)
 {
     sh_cache *c = calloc(1, sizeof *c);
     if (!c) return ZD_ENOMEM;
-    c->root_fd = root_fd;
+    c->ks = ks;
     c->capacity = capacity ? capacity : 1;
     c->max_bytes = max_bytes;
     c->nbuckets = 1;
@@ -141,7 +141,7 @@ int sh_cache_acquire(sh_cache *c, const char *key, const zd_shard_layout *l, sh_
         lru_push_front(c, e);
     }
     pthread_mutex_unlock(&c->mu);
-    if (e && sh_file_is_current(e->file, c->root_fd, key)) {
+    if (e && sh_file_is_current(e->file, c->ks, key)) {
         *entry = e;
         *file = e->file;
         return 0;
@@ -159,7 +159,7 @@ int sh_cache_acquire(sh_cache *c, const char *key, const zd_shard_layout *l, sh_
         return zd_error_set(err, ZD_ENOMEM, "no memory for a cached shard");
     }
     fresh->hash = h;
-    int rc = sh_file_load(c->root_fd, key, l, &fresh->file, err);
+    int rc = sh_file_load(c->ks, key, l, &fresh->file, err);
     if (rc) {
         free(fresh->key);
         free(fresh);

@@ -17,7 +17,7 @@ typedef struct sh_cache_entry sh_cache_entry;
 
 /* At most `capacity` shards and `max_bytes` of decoded indexes are kept (entries in use are
  * never evicted, so both may be exceeded while they are). */
-int sh_cache_new(sh_cache **out, int root_fd, size_t capacity, uint64_t max_bytes);
+int sh_cache_new(sh_cache **out, ks_root *ks, size_t capacity, uint64_t max_bytes);
 void sh_cache_free(sh_cache *c);
 
 /* The shard at key loaded with layout l: from the cache, or loaded from disk (an entry cached

@@ -38,12 +38,4 @@ typedef struct sh_check_report {
 int sh_check_buffer(const zd_shard_layout *l, const uint8_t *shard, size_t len,
                     sh_check_chunk_fn chunk_ok, void *ctx, sh_check_report *report, zd_error *err);
 
-/* Read the whole file at path into out (appended). ZD_ENOTFOUND if there is none, ZD_EIO or
- * ZD_ENOMEM with a message. For the checker and the tools and tests around it. */
-int sh_check_read_file(const char *path, zd_buf *out, zd_error *err);
-
-/* The same for the file at path. ZD_ENOTFOUND if there is none. */
-int sh_check_file(const char *path, const zd_shard_layout *l, sh_check_chunk_fn chunk_ok, void *ctx,
-                  sh_check_report *report, zd_error *err);
-
 #endif

@@ -2,10 +2,7 @@
 #include "shard_compact.h"
 
 #include "shard_io.h"
-#include "shard_stats.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,36 +93,32 @@ static int write_compacted(const sh_file *f, int fd, zd_shard_entry *entries, ui
 
 /* Make the new file durable, then the barrier (after the old file is durable too: a crash
  * before the rename keeps the old file, which replay no longer patches), then the rename. */
-static int replace_shard(int root_fd, const char *key, const char *tmp, int old_fd, int new_fd,
-                         sh_wal *w, zd_error *err)
+static int replace_shard(ks_root *ks, const char *key, ks_temp *tmp, int old_fd, sh_wal *w,
+                         zd_error *err)
 {
-    bool sync = sh_wal_mode(w) != SH_FSYNC_NONE;
-    if (sync && (sh_fdatasync(new_fd) != 0 || sh_fdatasync(old_fd) != 0))
-        return zd_error_set(err, sh_io_errcode(errno), "fsync during compaction failed: %s",
-                            strerror(errno));
-    int rc = sh_wal_log_barrier(w, key, err);
-    if (rc) return rc;
-    if (renameat(root_fd, tmp, root_fd, key) != 0)
-        return zd_error_set(err, ZD_EIO, "rename during compaction failed: %s", strerror(errno));
-    return sync ? sh_io_sync_parent(root_fd, key, err) : 0;
+    bool sync = sh_wal_mode(w) != KS_FSYNC_NONE;
+    int rc = sync ? sh_io_sync(tmp->fd, true, err) : 0;
+    if (rc == 0 && sync) rc = sh_io_sync(old_fd, true, err);
+    if (rc == 0) rc = sh_wal_log_barrier(w, key, err);
+    return rc ? rc : sh_io_replace(ks, key, tmp, sync, err);
 }
 
-int sh_compact(int root_fd, const char *key, sh_file *f, sh_wal *w, zd_error *err)
+int sh_compact(ks_root *ks, const char *key, sh_file *f, sh_wal *w, zd_error *err)
 {
-    char tmp[64];
-    int fd = sh_io_create_temp(root_fd, tmp, sizeof tmp, err);
-    if (fd < 0) return fd;
+    ks_temp tmp;
+    int rc = sh_io_temp(ks, &tmp, err);
+    if (rc) return rc;
     zd_shard_entry *entries = malloc((size_t)f->layout.nchunks * sizeof *entries);
     uint64_t size = 0;
-    int rc = entries ? write_compacted(f, fd, entries, &size, err)
-                     : zd_error_set(err, ZD_ENOMEM, "no memory to compact a shard");
-    if (rc == 0) rc = replace_shard(root_fd, key, tmp, f->fd, fd, w, err);
+    rc = entries ? write_compacted(f, tmp.fd, entries, &size, err)
+                 : zd_error_set(err, ZD_ENOMEM, "no memory to compact a shard");
+    if (rc == 0) rc = replace_shard(ks, key, &tmp, f->fd, w, err);
     if (rc) {
-        unlinkat(root_fd, tmp, 0);
-        close(fd);
+        ks_temp_discard(ks, &tmp);
         free(entries);
         return rc;
     }
+    int fd = tmp.fd;
     free(f->entries);
     f->entries = entries;
     /* If fstat fails, f keeps the old file's identity, which no longer matches the key: the

@@ -38,8 +38,8 @@ void sh_file_reset_absent(sh_file *f)
 
 int sh_file_adopt_fd(sh_file *f, int fd, zd_error *err)
 {
-    sh_file_id id;
-    if (sh_io_file_id(-1, NULL, fd, &id) != 0) {
+    ks_id id;
+    if (ks_id_of_fd(fd, &id) != 0) {
         int rc = zd_error_set(err, ZD_EIO, "cannot stat shard: %s", strerror(errno));
         close(fd);
         return rc;
@@ -50,12 +50,12 @@ int sh_file_adopt_fd(sh_file *f, int fd, zd_error *err)
     return 0;
 }
 
-bool sh_file_is_current(const sh_file *f, int root_fd, const char *key)
+bool sh_file_is_current(const sh_file *f, ks_root *ks, const char *key)
 {
-    sh_file_id id;
-    int rc = sh_io_file_id(root_fd, key, -1, &id);
+    ks_id id;
+    int rc = ks_id_of_key(ks, key, &id);
     if (rc != 0) return f->fd < 0 && rc == ZD_ENOTFOUND;
-    return f->fd >= 0 && sh_file_id_equal(&id, &f->id);
+    return f->fd >= 0 && ks_id_equal(&id, &f->id);
 }
 
 uint64_t sh_file_index_offset(const sh_file *f)
@@ -122,7 +122,7 @@ static int load_index(sh_file *f, zd_error *err)
     return rc;
 }
 
-int sh_file_load(int root_fd, const char *key, const zd_shard_layout *l, sh_file **out,
+int sh_file_load(ks_root *ks, const char *key, const zd_shard_layout *l, sh_file **out,
                  zd_error *err)
 {
     sh_file *f = calloc(1, sizeof *f);
@@ -134,7 +134,7 @@ int sh_file_load(int root_fd, const char *key, const zd_shard_layout *l, sh_file
         free(f);
         return zd_error_set(err, ZD_ENOMEM, "no memory for a shard index");
     }
-    int fd = sh_io_open(root_fd, key, err);
+    int fd = sh_io_open(ks, key, err);
     int rc = 0;
     if (fd == ZD_ENOTFOUND) {
         sh_file_reset_absent(f);

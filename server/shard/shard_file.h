@@ -20,7 +20,7 @@
 typedef struct sh_file {
     zd_shard_layout layout;
     int fd;        /* -1: no file */
-    sh_file_id id; /* of the open file, to notice it being replaced behind our back */
+    ks_id id;      /* of the open file, to notice it being replaced behind our back */
     uint64_t size; /* file size; 0 when there is no file */
     uint64_t data_start, data_end;
     zd_shard_entry *entries; /* layout.nchunks */
@@ -29,10 +29,11 @@ typedef struct sh_file {
     sh_space space;
 } sh_file;
 
-/* Load the shard at root-relative `key` for layout l: an absent file gives an empty shard.
- * A file that cannot be a shard of this layout (too small, index crc32c or bounds wrong) is
- * ZD_ECONFLICT with the reason; I/O problems ZD_EIO. */
-int sh_file_load(int root_fd, const char *key, const zd_shard_layout *l, sh_file **out,
+/* Load the shard at `key` of the key space for layout l: an absent file gives an empty shard.
+ * A file that cannot be a shard of this layout (too small, index crc32c or bounds wrong; a
+ * directory; a file with other hard links) is ZD_ECONFLICT with the reason; I/O problems
+ * ZD_EIO. */
+int sh_file_load(ks_root *ks, const char *key, const zd_shard_layout *l, sh_file **out,
                  zd_error *err);
 
 /* Forget the file (after it was deleted): the shard is empty and absent. */
@@ -41,9 +42,9 @@ void sh_file_reset_absent(sh_file *f);
 /* Take fd (the shard's file, now open) and record its identity. */
 int sh_file_adopt_fd(sh_file *f, int fd, zd_error *err);
 
-/* Whether root-relative key still names the file f has open (or, for an absent shard, still
- * names nothing): false after a plain write replaced or deleted it without the engine. */
-bool sh_file_is_current(const sh_file *f, int root_fd, const char *key);
+/* Whether key still names the file f has open (or, for an absent shard, still names nothing):
+ * false after a plain write replaced or deleted it without the engine. */
+bool sh_file_is_current(const sh_file *f, ks_root *ks, const char *key);
 
 /* The crc32c trailer of an encoded index of layout l (little-endian, as the crc32c codec
  * writes it): the crc of the entries, kept in sh_file.crc. */

@@ -1,54 +1,49 @@
-/* shard_io.c: positional I/O and directory helpers (see shard_io.h). */
+/* shard_io.c: the shard engine's file helpers over the key space (see shard_io.h). */
 #include "shard_io.h"
 
-#include "zd_limits.h"
-#include "shard_stats.h"
-
 #include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-int sh_io_errcode(int e)
+/* The engine's code for a key-space failure: request problems as the endpoints answer them. */
+static int engine_code(int rc)
 {
-    return e == ENOSPC || e == EDQUOT ? SH_ENOSPC : ZD_EIO;
+    switch (rc) {
+    case ZD_EBADKEY:
+        return ZD_EINVAL;
+    case ZD_EISDIR:
+    case ZD_ELINKED:
+        return ZD_ECONFLICT;
+    default:
+        return rc;
+    }
+}
+
+static int fail(zd_error *err, int rc, const char *what, const char *key)
+{
+    int e = errno;
+    const char *why = rc == ZD_EBADKEY   ? "it crosses a symbolic link or a special file"
+                      : rc == ZD_EISDIR  ? "a directory is in the way"
+                      : rc == ZD_ELINKED ? "the file has other hard links"
+                      : rc == ZD_ENOSPC  ? "no space left"
+                      : e                ? strerror(e)
+                                         : zd_strerror(rc);
+    return zd_error_set(err, engine_code(rc), "%s%s%s: %s", what, key ? " " : "", key ? key : "",
+                        why);
 }
 
 int sh_io_pwrite_all(int fd, const void *data, size_t len, uint64_t offset, zd_error *err)
 {
-    const uint8_t *p = data;
-    while (len > 0) {
-        ssize_t n = pwrite(fd, p, len, (off_t)offset);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return zd_error_set(err, sh_io_errcode(errno), "write failed: %s", strerror(errno));
-        }
-        p += n;
-        len -= (size_t)n;
-        offset += (uint64_t)n;
-    }
-    return 0;
+    int rc = ks_pwrite_all(fd, data, len, offset);
+    return rc ? fail(err, rc, "write failed", NULL) : 0;
 }
 
 int sh_io_pread_all(int fd, void *data, size_t len, uint64_t offset, zd_error *err)
 {
-    uint8_t *p = data;
-    while (len > 0) {
-        ssize_t n = pread(fd, p, len, (off_t)offset);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return zd_error_set(err, ZD_EIO, "read failed: %s", strerror(errno));
-        }
-        if (n == 0)
-            return zd_error_set(err, ZD_ECORRUPT, "file ends before offset %llu",
-                                (unsigned long long)offset);
-        p += n;
-        len -= (size_t)n;
-        offset += (uint64_t)n;
-    }
-    return 0;
+    int rc = ks_pread_all(fd, data, len, offset);
+    if (rc == ZD_ECORRUPT)
+        return zd_error_set(err, rc, "file ends before offset %llu", (unsigned long long)offset);
+    return rc ? fail(err, rc, "read failed", NULL) : 0;
 }
 
 int sh_io_apply(int fd, const sh_write *writes, size_t n, uint64_t old_size, uint64_t new_size,
@@ -58,99 +53,64 @@ int sh_io_apply(int fd, const sh_write *writes, size_t n, uint64_t old_size, uin
         int rc = sh_io_pwrite_all(fd, writes[i].data, writes[i].len, writes[i].offset, err);
         if (rc) return rc;
     }
-    if (new_size != old_size && ftruncate(fd, (off_t)new_size) != 0)
-        return zd_error_set(err, sh_io_errcode(errno), "resize failed: %s", strerror(errno));
-    return 0;
-}
-
-int sh_io_make_parents(int root_fd, const char *path, zd_error *err)
-{
-    char dir[ZD_MAX_KEY + 1];
-    size_t len = strlen(path);
-    if (len > ZD_MAX_KEY) return zd_error_set(err, ZD_EINVAL, "path too long");
-    memcpy(dir, path, len + 1);
-    for (char *slash = strchr(dir, '/'); slash; slash = strchr(slash + 1, '/')) {
-        *slash = '\0';
-        if (mkdirat(root_fd, dir, 0755) != 0 && errno != EEXIST)
-            return zd_error_set(err, sh_io_errcode(errno), "cannot create directory %s: %s", dir,
-                                strerror(errno));
-        *slash = '/';
-    }
-    return 0;
+    int rc = new_size != old_size ? ks_truncate(fd, new_size) : 0;
+    return rc ? fail(err, rc, "resize failed", NULL) : 0;
 }
 
 int sh_io_copy(int src, int dst, uint64_t len, zd_error *err)
 {
-    off64_t in = 0, out = 0;
-    while ((uint64_t)in < len) {
-        uint64_t left = len - (uint64_t)in;
-        ssize_t n = copy_file_range(src, &in, dst, &out, left < (1u << 30) ? left : 1u << 30, 0);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0)
-            return zd_error_set(err, sh_io_errcode(errno), "cannot copy a shard: %s",
-                                strerror(errno));
-        if (n == 0) return zd_error_set(err, ZD_ECORRUPT, "a shard ended while it was copied");
-    }
+    int rc = ks_copy(src, 0, dst, 0, len);
+    if (rc == ZD_ECORRUPT) return zd_error_set(err, rc, "a shard ended while it was copied");
+    return rc ? fail(err, rc, "cannot copy a shard", NULL) : 0;
+}
+
+int sh_io_sync(int fd, bool data_only, zd_error *err)
+{
+    int rc = ks_fsync(fd, data_only);
+    return rc ? fail(err, rc, "fsync failed", NULL) : 0;
+}
+
+int sh_io_open(ks_root *ks, const char *key, zd_error *err)
+{
+    int fd;
+    struct stat st;
+    errno = 0;
+    int rc = ks_open_write(ks, key, &fd, &st);
+    if (rc == 0) return fd;
+    if (rc == ZD_ENOTFOUND) return zd_error_set(err, rc, "no such shard");
+    return fail(err, rc, "cannot open", key);
+}
+
+int sh_io_temp(ks_root *ks, ks_temp *t, zd_error *err)
+{
+    errno = 0;
+    int rc = ks_temp_create(ks, t);
+    return rc ? fail(err, rc == ZD_ENOSPC ? rc : ZD_EIO, "cannot create a staging file", NULL) : 0;
+}
+
+int sh_io_replace(ks_root *ks, const char *key, ks_temp *t, bool sync, zd_error *err)
+{
+    ks_entry e;
+    errno = 0;
+    int rc = ks_entry_open(ks, key, true, &e);
+    if (rc == 0) rc = ks_publish(ks, &e, t);
+    if (rc == 0 && sync) rc = ks_fsync(e.dirfd, false);
+    if (rc == 0 && sync) rc = ks_sync_staging(ks);
+    ks_entry_close(&e);
+    return rc ? fail(err, rc, "cannot place shard", key) : 0;
+}
+
+int sh_io_remove(ks_root *ks, const char *key, bool sync, zd_error *err)
+{
+    ks_entry e;
+    errno = 0;
+    int rc = ks_entry_open(ks, key, false, &e);
+    if (rc == 0) rc = ks_remove(&e);
+    if (rc == 0 && sync) rc = ks_fsync(e.dirfd, false);
+    bool removed = rc == 0;
+    ks_entry_close(&e);
+    if (rc == ZD_ENOTFOUND) return 0;
+    if (rc) return fail(err, rc, "cannot delete shard", key);
+    if (removed) ks_prune(ks, key);
     return 0;
-}
-
-int sh_io_open(int root_fd, const char *path, zd_error *err)
-{
-    int fd = openat(root_fd, path, O_RDWR | O_CLOEXEC);
-    if (fd >= 0) return fd;
-    if (errno == ENOENT || errno == ENOTDIR)
-        return zd_error_set(err, ZD_ENOTFOUND, "no such shard");
-    if (errno == EISDIR) return zd_error_set(err, ZD_ECONFLICT, "%s is a directory", path);
-    return zd_error_set(err, ZD_EIO, "cannot open %s: %s", path, strerror(errno));
-}
-
-int sh_io_sync_parent(int root_fd, const char *path, zd_error *err)
-{
-    const char *slash = strrchr(path, '/');
-    char dir[ZD_MAX_KEY + 1] = ".";
-    if (slash) {
-        size_t n = (size_t)(slash - path);
-        if (n > ZD_MAX_KEY) return zd_error_set(err, ZD_EINVAL, "path too long");
-        memcpy(dir, path, n);
-        dir[n] = '\0';
-    }
-    int fd = openat(root_fd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return zd_error_set(err, ZD_EIO, "cannot open directory %s: %s", dir, strerror(errno));
-    int rc = sh_fsync(fd) == 0 ? 0 : zd_error_set(err, ZD_EIO, "fsync failed: %s", strerror(errno));
-    close(fd);
-    return rc;
-}
-
-int sh_io_file_id(int root_fd, const char *path, int fd, sh_file_id *out)
-{
-    struct statx stx;
-    int rc = fd >= 0 ? statx(fd, "", AT_EMPTY_PATH, STATX_INO | STATX_BTIME, &stx)
-                     : statx(root_fd, path, 0, STATX_INO | STATX_BTIME, &stx);
-    if (rc != 0) return errno == ENOENT ? ZD_ENOTFOUND : ZD_EIO;
-    out->ino = stx.stx_ino;
-    out->birth_ns = (stx.stx_mask & STATX_BTIME)
-                        ? (uint64_t)stx.stx_btime.tv_sec * 1000000000u + stx.stx_btime.tv_nsec
-                        : 0;
-    return 0;
-}
-
-bool sh_file_id_equal(const sh_file_id *a, const sh_file_id *b)
-{
-    return a->ino == b->ino && a->birth_ns == b->birth_ns;
-}
-
-int sh_io_create_temp(int root_fd, char *name, size_t cap, zd_error *err)
-{
-    static unsigned long counter;
-    snprintf(name, cap, "%s/tmp.%d.%lu", SH_PRIVATE_DIR, (int)getpid(),
-             __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED));
-    int fd = openat(root_fd, name, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    /* The first temp file makes the directory; another thread may be making it too. */
-    if (fd < 0 && errno == ENOENT &&
-        (mkdirat(root_fd, SH_PRIVATE_DIR, 0755) == 0 || errno == EEXIST))
-        fd = openat(root_fd, name, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    return fd >= 0 ? fd
-                   : zd_error_set(err, sh_io_errcode(errno), "cannot create %s: %s", name,
-                                  strerror(errno));
 }

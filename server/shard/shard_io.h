@@ -1,25 +1,20 @@
-/* shard_io.h: whole-buffer positional I/O and directory helpers for the shard engine, relative
- * to the store's root directory descriptor. Every function retries short transfers and EINTR
- * and maps failures to ZD_EIO with the errno text in the message. */
+/* shard_io.h: the shard engine's file vocabulary over the key space (ks_root.h, the only code
+ * that touches the disk): opening a shard, staging and publishing a new file for a shard key,
+ * positional I/O, each failure turned into a ZD_E* code with a message naming what failed.
+ * Shard keys are resolved beneath the root with no symbolic link followed, like every key. */
 #ifndef SHARD_IO_H
 #define SHARD_IO_H
 
+#include "ks_root.h"
 #include "zd_error.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-/* Directory (under the store root) holding the log and temporary files (new shards, compaction);
- * the HTTP layer refuses key segments starting with ".zarrd-", so no request can reach it. */
+/* Directory (under the store root) holding the journal; the HTTP layer refuses key segments
+ * starting with ".zarrd-", so no request can reach it. */
 #define SH_PRIVATE_DIR ".zarrd-shards"
-
-/* No space left on the device (or the quota is exhausted): the HTTP layer answers 507. Every
- * other failed system call is ZD_EIO (500). */
-#define SH_ENOSPC (-40)
-
-/* The code for a failed write's errno: SH_ENOSPC for ENOSPC / EDQUOT, else ZD_EIO. */
-int sh_io_errcode(int e);
 
 /* One positional write of a plan: data[0..len) at offset. */
 typedef struct sh_write {
@@ -30,19 +25,6 @@ typedef struct sh_write {
 
 int sh_io_pwrite_all(int fd, const void *data, size_t len, uint64_t offset, zd_error *err);
 
-/* A file's identity: inode number and birth time (0 where the file system keeps none), so a
- * new file that reuses a deleted file's inode number is still told apart from it. */
-typedef struct sh_file_id {
-    uint64_t ino;
-    uint64_t birth_ns;
-} sh_file_id;
-
-/* The identity of the open file fd, or (fd < 0) of root-relative path. 0, ZD_ENOTFOUND, or
- * ZD_EIO. */
-int sh_io_file_id(int root_fd, const char *path, int fd, sh_file_id *out);
-
-bool sh_file_id_equal(const sh_file_id *a, const sh_file_id *b);
-
 /* Read exactly len bytes at offset; ZD_ECORRUPT if the file ends first. */
 int sh_io_pread_all(int fd, void *data, size_t len, uint64_t offset, zd_error *err);
 
@@ -51,23 +33,26 @@ int sh_io_pread_all(int fd, void *data, size_t len, uint64_t offset, zd_error *e
 int sh_io_apply(int fd, const sh_write *writes, size_t n, uint64_t old_size, uint64_t new_size,
                 zd_error *err);
 
-/* Copy len bytes from the start of file src to the start of file dst (copy_file_range). */
+/* Copy len bytes from the start of file src to the start of file dst. */
 int sh_io_copy(int src, int dst, uint64_t len, zd_error *err);
 
-/* Open the existing root-relative `path` for reading and writing. Returns the descriptor, or a
- * negative ZD_E* code: ZD_ENOTFOUND when absent (also below a file), ZD_ECONFLICT when it is a
- * directory. */
-int sh_io_open(int root_fd, const char *path, zd_error *err);
+/* fsync (data_only: fdatasync) fd. */
+int sh_io_sync(int fd, bool data_only, zd_error *err);
 
-/* Create the parent directories of root-relative `path`. */
-int sh_io_make_parents(int root_fd, const char *path, zd_error *err);
+/* Open the shard file at key to change it in place. The descriptor, or: ZD_ENOTFOUND absent
+ * (also below a file), ZD_ECONFLICT a directory or a file with other hard links, ZD_EINVAL the
+ * key crosses a symbolic link or special file. */
+int sh_io_open(ks_root *ks, const char *key, zd_error *err);
 
-/* Create a new, uniquely named temporary file in SH_PRIVATE_DIR ("tmp.*"; leftovers of a
- * crash are removed at startup). Its root-relative name goes to name (cap >= 64). Returns the
- * descriptor or a negative ZD_E* code. */
-int sh_io_create_temp(int root_fd, char *name, size_t cap, zd_error *err);
+/* A new staging file for a shard's next content. */
+int sh_io_temp(ks_root *ks, ks_temp *t, zd_error *err);
 
-/* fsync the directory that holds root-relative `path`. */
-int sh_io_sync_parent(int root_fd, const char *path, zd_error *err);
+/* Rename the staged file t over key (parents made), then, with sync, fsync the directories.
+ * ZD_ECONFLICT when a directory (or a value where a directory should be) is in the way,
+ * ZD_EINVAL when the key crosses a symbolic link. On failure t keeps its name. */
+int sh_io_replace(ks_root *ks, const char *key, ks_temp *t, bool sync, zd_error *err);
+
+/* Remove the shard file at key (absent: nothing to do), then its empty parents. */
+int sh_io_remove(ks_root *ks, const char *key, bool sync, zd_error *err);
 
 #endif

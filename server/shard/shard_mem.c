@@ -23,18 +23,18 @@ static int base_is_current(const st_precond *pc, const st_stat *cur)
 {
     const mem_base *b = pc->ctx;
     bool same = cur ? b->present && strcmp(cur->etag, b->etag) == 0 : !b->present;
-    return same ? 0 : ST_EPRECOND;
+    return same ? 0 : ZD_EPRECOND;
 }
 
 /* A store error as the engine would report it. */
 static int store_error(int rc, const char *key, zd_error *err)
 {
     switch (rc) {
-    case ST_EISDIR:
+    case ZD_EISDIR:
         return zd_error_set(err, ZD_ECONFLICT, "%s is a directory or lies below a value", key);
-    case ST_EBADKEY:
+    case ZD_EBADKEY:
         return zd_error_set(err, ZD_EINVAL, "%s cannot be a shard key", key);
-    case ST_ENOSPC:
+    case ZD_ENOSPC:
     case ZD_ENOMEM:
         return zd_error_set(err, ZD_ENOMEM, "no memory to store shard %s", key);
     default:
@@ -42,10 +42,10 @@ static int store_error(int rc, const char *key, zd_error *err)
     }
 }
 
-/* The outcome of a conditional store change: done, try again (ST_EPRECOND), or an error. */
+/* The outcome of a conditional store change: done, try again (ZD_EPRECOND), or an error. */
 static int store_outcome(int rc, const char *key, zd_error *err)
 {
-    return rc == 0 || rc == ST_EPRECOND ? rc : store_error(rc, key, err);
+    return rc == 0 || rc == ZD_EPRECOND ? rc : store_error(rc, key, err);
 }
 
 /* A zarr.json of the memory store, read on every lookup: values are immutable, so a rewritten
@@ -132,7 +132,7 @@ static int mem_get(void *ctx, const char *key, const zd_shard_layout *l, const u
     return rc;
 }
 
-/* One try: read the current value, plan, install conditionally. ST_EPRECOND: try again. */
+/* One try: read the current value, plan, install conditionally. ZD_EPRECOND: try again. */
 static int apply_once(st_store *s, const char *key, const zd_shard_layout *l, const sh_op *ops,
                       size_t n, zd_error *err)
 {
@@ -183,13 +183,14 @@ static int mem_apply(void *ctx, const char *key, const zd_shard_layout *l, const
 {
     int rc = sh_plan_check(l, ops, n, err);
     if (rc) return rc;
+    st_store *s = ctx;
     size_t klen = strlen(key);
-    kl_lock(key, klen);
-    rc = ST_EPRECOND;
-    for (int i = 0; i < MAX_TRIES && rc == ST_EPRECOND; i++)
-        rc = apply_once(ctx, key, l, ops, n, err);
-    kl_unlock(key, klen);
-    if (rc == ST_EPRECOND)
+    kl_lock(s->keys, key, klen);
+    rc = ZD_EPRECOND;
+    for (int i = 0; i < MAX_TRIES && rc == ZD_EPRECOND; i++)
+        rc = apply_once(s, key, l, ops, n, err);
+    kl_unlock(s->keys, key, klen);
+    if (rc == ZD_EPRECOND)
         rc = zd_error_set(err, ZD_ECONFLICT, "plain writes kept replacing shard %s", key);
     return rc;
 }

@@ -8,7 +8,6 @@
 #include "zd_grid.h"
 #include "zd_meta.h"
 
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -30,17 +29,17 @@ typedef struct meta_entry {
 } meta_entry;
 
 struct sh_meta {
-    int root_fd;
+    ks_root *ks;
     pthread_mutex_t mu;
     uint64_t clock;
     meta_entry entries[META_CACHE];
 };
 
-int sh_meta_new(sh_meta **out, int root_fd)
+int sh_meta_new(sh_meta **out, ks_root *ks)
 {
     sh_meta *m = calloc(1, sizeof *m);
     if (!m) return ZD_ENOMEM;
-    m->root_fd = root_fd;
+    m->ks = ks;
     pthread_mutex_init(&m->mu, NULL);
     *out = m;
     return 0;
@@ -103,16 +102,12 @@ static void parse_file(int fd, const struct stat *st, sh_meta_array *a)
 }
 
 /* The cache entry for the zarr.json at path, parsed again if the file changed; NULL if there
- * is no such file. Caller holds mu. */
+ * is no such file (or it cannot be read: a symbolic link, a special file). Caller holds mu. */
 static meta_entry *entry_for(sh_meta *m, const char *path)
 {
-    int fd = openat(m->root_fd, path, O_RDONLY | O_CLOEXEC);
+    int fd;
     struct stat st;
-    if (fd < 0) return NULL;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return NULL;
-    }
+    if (ks_open_read(m->ks, path, &fd, &st) != 0) return NULL;
     meta_entry *e = NULL, *victim = &m->entries[0];
     for (int i = 0; i < META_CACHE && !e; i++) {
         if (strcmp(m->entries[i].path, path) == 0)

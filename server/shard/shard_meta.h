@@ -12,6 +12,7 @@
 #ifndef SHARD_META_H
 #define SHARD_META_H
 
+#include "ks_root.h"
 #include "zd_error.h"
 #include "zd_grid.h"
 #include "zd_shard_index.h"
@@ -49,8 +50,9 @@ typedef const sh_meta_array *(*sh_meta_get_fn)(void *ctx, const char *path);
 int sh_meta_find(const char *key, sh_meta_get_fn get, void *ctx, sh_array_shard *out,
                  zd_error *err);
 
-/* The cache over the files of a directory store. */
-int sh_meta_new(sh_meta **out, int root_fd);
+/* The cache over the zarr.json files of a key space (read beneath its root, no symbolic link
+ * followed, like every key). */
+int sh_meta_new(sh_meta **out, ks_root *ks);
 void sh_meta_free(sh_meta *m);
 
 /* ZD_ENOTFOUND: no array claims key as a chunk key; ZD_EUNSUPPORTED: the array is not

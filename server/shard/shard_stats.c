@@ -2,7 +2,6 @@
 #include "shard_stats.h"
 
 #include <stdatomic.h>
-#include <unistd.h>
 
 static _Atomic uint64_t sh_stats[SH_STATS];
 
@@ -14,22 +13,4 @@ void sh_stat_add(sh_stat s, uint64_t n)
 uint64_t sh_stat_get(sh_stat s)
 {
     return atomic_load_explicit(&sh_stats[s], memory_order_relaxed);
-}
-
-int sh_fdatasync(int fd)
-{
-    sh_stat_add(SH_STAT_FSYNCS, 1);
-    return fdatasync(fd);
-}
-
-int sh_fsync(int fd)
-{
-    sh_stat_add(SH_STAT_FSYNCS, 1);
-    return fsync(fd);
-}
-
-int sh_syncfs(int fd)
-{
-    sh_stat_add(SH_STAT_FSYNCS, 1);
-    return syncfs(fd);
 }

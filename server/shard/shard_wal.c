@@ -20,7 +20,6 @@
 #include "zd_key.h"
 #include "zd_le.h"
 #include "zd_limits.h"
-#include "shard_stats.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -55,8 +54,8 @@ typedef struct wal_lane {
 } wal_lane;
 
 struct sh_wal {
-    int root_fd;
-    sh_fsync_mode mode;
+    ks_root *ks;
+    ks_fsync_mode mode;
     uint64_t checkpoint_bytes;
     pthread_rwlock_t gate;   /* shared: log + apply in progress; exclusive: checkpoint */
     bool unopened;           /* nothing to replay at startup: no journal files open yet */
@@ -125,9 +124,9 @@ bool sh_wal_mentions(sh_wal *w, const char *key)
 
 /* ---- appending and group commit ---- */
 
-static int wal_sync_to(sh_fsync_mode mode, wal_lane *w, uint64_t lsn, zd_error *err)
+static int wal_sync_to(ks_fsync_mode mode, wal_lane *w, uint64_t lsn, zd_error *err)
 {
-    if (mode == SH_FSYNC_NONE) return 0;
+    if (mode == KS_FSYNC_NONE) return 0;
     int rc = 0;
     pthread_mutex_lock(&w->mu);
     while (w->synced < lsn && rc == 0) {
@@ -136,16 +135,14 @@ static int wal_sync_to(sh_fsync_mode mode, wal_lane *w, uint64_t lsn, zd_error *
             continue;
         }
         w->syncing = true;
-        if (mode == SH_FSYNC_BATCH) {
+        if (mode == KS_FSYNC_BATCH) {
             pthread_mutex_unlock(&w->mu);
             nanosleep(&(struct timespec){0, WAL_BATCH_WAIT}, NULL);
             pthread_mutex_lock(&w->mu);
         }
         uint64_t target = w->end;
         pthread_mutex_unlock(&w->mu);
-        if (sh_fdatasync(w->fd) != 0)
-            rc = zd_error_set(err, sh_io_errcode(errno), "journal fsync failed: %s",
-                              strerror(errno));
+        rc = sh_io_sync(w->fd, true, err);
         pthread_mutex_lock(&w->mu);
         if (rc == 0 && target > w->synced) w->synced = target;
         w->syncing = false;
@@ -155,16 +152,14 @@ static int wal_sync_to(sh_fsync_mode mode, wal_lane *w, uint64_t lsn, zd_error *
     return rc;
 }
 
-/* Create the private directory and open (creating) every lane file. 0 or the errno. */
+/* Open (creating them and their directory) every lane file. 0 or a ZD_E* code. */
 static int open_lanes(sh_wal *w)
 {
-    if (mkdirat(w->root_fd, SH_PRIVATE_DIR, 0755) != 0 && errno != EEXIST) return errno;
     for (int i = 0; i < WAL_LANES; i++) {
         char path[64];
         snprintf(path, sizeof path, WAL_PATH, i);
-        if (w->lanes[i].fd < 0)
-            w->lanes[i].fd = openat(w->root_fd, path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-        if (w->lanes[i].fd < 0) return errno;
+        int rc = w->lanes[i].fd < 0 ? ks_private_open(w->ks, path, true, &w->lanes[i].fd) : 0;
+        if (rc) return rc;
     }
     return 0;
 }
@@ -176,11 +171,12 @@ static int ensure_writable(sh_wal *w, zd_error *err)
 {
     if (!__atomic_load_n(&w->unopened, __ATOMIC_ACQUIRE)) return 0;
     pthread_mutex_lock(&w->open_mu);
-    int e = w->unopened ? open_lanes(w) : 0;
-    if (e == 0) __atomic_store_n(&w->unopened, false, __ATOMIC_RELEASE);
+    int rc = w->unopened ? open_lanes(w) : 0;
+    if (rc == 0) __atomic_store_n(&w->unopened, false, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&w->open_mu);
-    return e ? zd_error_set(err, sh_io_errcode(e), "cannot open the shard journal: %s", strerror(e))
-             : 0;
+    return rc ? zd_error_set(err, rc == ZD_ENOSPC ? rc : ZD_EIO,
+                             "cannot open the shard journal: %s", strerror(errno))
+              : 0;
 }
 
 /* Append one framed record whose body is body[0..len) and wait for it per the mode. */
@@ -211,7 +207,7 @@ static int wal_append(sh_wal *wal, const char *key, zd_buf *rec, zd_error *err)
     return wal_sync_to(wal->mode, w, lsn, err);
 }
 
-static int record_start(zd_buf *rec, int type, const char *key, const sh_file_id *id)
+static int record_start(zd_buf *rec, int type, const char *key, const ks_id *id)
 {
     size_t klen = strlen(key);
     uint8_t head[WAL_HEAD + 3] = {0}, word[16] = {0};
@@ -226,7 +222,7 @@ static int record_start(zd_buf *rec, int type, const char *key, const sh_file_id
     return rc ? rc : zd_buf_append(rec, word, 16);
 }
 
-int sh_wal_log_write(sh_wal *w, const char *key, const sh_file_id *id, uint64_t new_size,
+int sh_wal_log_write(sh_wal *w, const char *key, const ks_id *id, uint64_t new_size,
                      const sh_write *writes, size_t n, zd_error *err)
 {
     zd_buf rec = {0};
@@ -247,7 +243,7 @@ int sh_wal_log_write(sh_wal *w, const char *key, const sh_file_id *id, uint64_t 
     return rc;
 }
 
-static int log_simple(sh_wal *w, int type, const char *key, const sh_file_id *id, zd_error *err)
+static int log_simple(sh_wal *w, int type, const char *key, const ks_id *id, zd_error *err)
 {
     zd_buf rec = {0};
     int rc = record_start(&rec, type, key, id);
@@ -257,7 +253,7 @@ static int log_simple(sh_wal *w, int type, const char *key, const sh_file_id *id
     return rc;
 }
 
-int sh_wal_log_delete(sh_wal *w, const char *key, const sh_file_id *id, zd_error *err)
+int sh_wal_log_delete(sh_wal *w, const char *key, const ks_id *id, zd_error *err)
 {
     return log_simple(w, REC_DELETE, key, id, err);
 }
@@ -279,7 +275,7 @@ void sh_wal_leave(sh_wal *w)
     pthread_rwlock_unlock(&w->gate);
 }
 
-sh_fsync_mode sh_wal_mode(const sh_wal *w)
+ks_fsync_mode sh_wal_mode(const sh_wal *w)
 {
     return w->mode;
 }
@@ -288,15 +284,14 @@ sh_fsync_mode sh_wal_mode(const sh_wal *w)
 static int checkpoint(sh_wal *w, zd_error *err)
 {
     if (__atomic_load_n(&w->unopened, __ATOMIC_ACQUIRE)) return 0; /* nothing was logged */
-    if (w->mode != SH_FSYNC_NONE && sh_syncfs(w->root_fd) != 0)
+    if (w->mode != KS_FSYNC_NONE && ks_syncfs(w->ks) != 0)
         return zd_error_set(err, ZD_EIO, "syncfs failed: %s", strerror(errno));
     for (int i = 0; i < WAL_LANES; i++) {
         wal_lane *l = &w->lanes[i];
-        if (ftruncate(l->fd, 0) != 0)
+        if (ks_truncate(l->fd, 0) != 0)
             return zd_error_set(err, ZD_EIO, "journal truncate failed: %s", strerror(errno));
-        if (w->mode != SH_FSYNC_NONE && sh_fdatasync(l->fd) != 0)
-            return zd_error_set(err, sh_io_errcode(errno), "journal fsync failed: %s",
-                                strerror(errno));
+        int rc = w->mode != KS_FSYNC_NONE ? sh_io_sync(l->fd, true, err) : 0;
+        if (rc) return rc;
         pthread_mutex_lock(&l->mu);
         l->end = l->synced = 0;
         if (l->keys) memset(l->keys, 0, l->keys_cap * sizeof *l->keys);
@@ -330,7 +325,7 @@ typedef struct wal_rec {
     int type;
     const char *key; /* not NUL-terminated */
     size_t klen;
-    sh_file_id id;       /* of the shard file the record was written for */
+    ks_id id;            /* of the shard file the record was written for */
     const uint8_t *rest; /* after the key */
     size_t rest_len;
 } wal_rec;
@@ -392,12 +387,14 @@ static size_t last_barrier(const barrier *bs, size_t n, const char *key, size_t 
 }
 
 /* The file at key if it is still the file a record was written for (same identity); -1 when
- * it is gone or was replaced since (the record then belongs to history). */
-static int open_same_file(int root_fd, const char *key, const sh_file_id *want)
+ * it is gone or was replaced since (the record then belongs to history), or when the key can
+ * no longer be changed in place (it crosses a symbolic link now, or the file has other hard
+ * links): the key space never writes outside the root, not even for a replay. */
+static int open_same_file(ks_root *ks, const char *key, const ks_id *want)
 {
-    int fd = openat(root_fd, key, O_RDWR | O_CLOEXEC);
-    sh_file_id id;
-    if (fd >= 0 && (sh_io_file_id(-1, NULL, fd, &id) != 0 || !sh_file_id_equal(&id, want))) {
+    int fd = sh_io_open(ks, key, NULL);
+    ks_id id;
+    if (fd >= 0 && (ks_id_of_fd(fd, &id) != 0 || !ks_id_equal(&id, want))) {
         close(fd);
         fd = -1;
     }
@@ -426,26 +423,25 @@ static int replay_write(int fd, const char *key, const wal_rec *r, zd_error *err
         rc = sh_io_pwrite_all(fd, r->rest + p, wlen, off, err);
         p += wlen;
     }
-    if (rc == 0 && ftruncate(fd, (off_t)new_size) != 0)
-        rc = zd_error_set(err, sh_io_errcode(errno), "resize of %s failed: %s", key,
-                          strerror(errno));
+    if (rc == 0 && (rc = ks_truncate(fd, new_size)) != 0)
+        rc = zd_error_set(err, rc, "resize of %s failed: %s", key, strerror(errno));
     return rc;
 }
 
-static int replay_one(int root_fd, const wal_rec *r, zd_error *err)
+static int replay_one(ks_root *ks, const wal_rec *r, zd_error *err)
 {
     char key[ZD_MAX_KEY + 1];
     if (r->klen == 0 || r->klen > ZD_MAX_KEY || zd_key_validate(r->key, r->klen, NULL) != 0)
         return zd_error_set(err, ZD_ECORRUPT, "journal record with an invalid key");
     memcpy(key, r->key, r->klen);
     key[r->klen] = '\0';
-    int fd = open_same_file(root_fd, key, &r->id);
+    int fd = open_same_file(ks, key, &r->id);
     if (fd < 0) return 0;
     int rc = 0;
     if (r->type == REC_WRITE)
         rc = replay_write(fd, key, r, err);
-    else if (r->type == REC_DELETE && unlinkat(root_fd, key, 0) != 0 && errno != ENOENT)
-        rc = zd_error_set(err, ZD_EIO, "cannot delete %s: %s", key, strerror(errno));
+    else if (r->type == REC_DELETE)
+        rc = sh_io_remove(ks, key, false, err);
     close(fd);
     return rc;
 }
@@ -469,7 +465,7 @@ static int replay(sh_wal *w, const uint8_t *log, size_t len, zd_error *err)
     pos = 0;
     for (size_t seq = 1; rc == 0 && next_record(log, len, &pos, &r); seq++)
         if (r.type != REC_BARRIER && seq > last_barrier(bs, nbar, r.key, r.klen))
-            rc = replay_one(w->root_fd, &r, err);
+            rc = replay_one(w->ks, &r, err);
     free(bs);
     return rc;
 }
@@ -490,23 +486,27 @@ static int read_log(int fd, zd_buf *out, zd_error *err)
 }
 
 /* Whether any lane file exists with content (nothing is created to find out). */
-static bool journal_has_records(int root_fd)
+static bool journal_has_records(ks_root *ks)
 {
     for (int i = 0; i < WAL_LANES; i++) {
         char path[64];
         struct stat st;
+        int fd;
         snprintf(path, sizeof path, WAL_PATH, i);
-        if (fstatat(root_fd, path, &st, 0) == 0 && st.st_size > 0) return true;
+        if (ks_private_open(ks, path, false, &fd) != 0) continue;
+        bool has = fstat(fd, &st) == 0 && st.st_size > 0;
+        close(fd);
+        if (has) return true;
     }
     return false;
 }
 
-int sh_wal_open(sh_wal **out, int root_fd, sh_fsync_mode mode, uint64_t checkpoint_bytes,
+int sh_wal_open(sh_wal **out, ks_root *ks, ks_fsync_mode mode, uint64_t checkpoint_bytes,
                 zd_error *err)
 {
     sh_wal *w = calloc(1, sizeof *w);
     if (!w) return zd_error_set(err, ZD_ENOMEM, "no memory for the journal");
-    w->root_fd = root_fd;
+    w->ks = ks;
     w->mode = mode;
     w->checkpoint_bytes = checkpoint_bytes;
     pthread_rwlockattr_t attr;
@@ -520,15 +520,15 @@ int sh_wal_open(sh_wal **out, int root_fd, sh_fsync_mode mode, uint64_t checkpoi
         pthread_cond_init(&w->lanes[i].synced_cv, NULL);
         w->lanes[i].fd = -1;
     }
-    if (!journal_has_records(root_fd)) {
+    if (!journal_has_records(ks)) {
         w->unopened = true; /* see ensure_writable */
         *out = w;
         return 0;
     }
-    int e = open_lanes(w), rc = 0;
-    if (e)
+    int rc = open_lanes(w);
+    if (rc)
         rc = zd_error_set(err, ZD_EIO, "cannot open the shard journal in %s: %s", SH_PRIVATE_DIR,
-                          strerror(e));
+                          strerror(errno));
     /* Lanes are independent (a key's records are all in one lane): replay one after another. */
     for (int i = 0; i < WAL_LANES && rc == 0; i++) {
         zd_buf log = {0};
@@ -538,7 +538,7 @@ int sh_wal_open(sh_wal **out, int root_fd, sh_fsync_mode mode, uint64_t checkpoi
     }
     if (rc == 0) {
         /* The replayed files must be durable before the log that recreates them is gone. */
-        if (sh_syncfs(root_fd) != 0)
+        if (ks_syncfs(ks) != 0)
             rc = zd_error_set(err, ZD_EIO, "syncfs failed: %s", strerror(errno));
         else
             rc = checkpoint(w, err);

@@ -18,25 +18,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef enum sh_fsync_mode {
-    SH_FSYNC_NONE,   /* page cache only: survives kill -9, not power loss */
-    SH_FSYNC_BATCH,  /* acknowledged after an fsync shared by a group of requests */
-    SH_FSYNC_ALWAYS, /* acknowledged after an fsync, issued at once */
-} sh_fsync_mode;
-
 typedef struct sh_wal sh_wal;
 
 /* Open the journal files <root>/.zarrd-shards/shard.wal.0..3 (a key's records all go to one
  * of them, so shards in different files append in parallel), replay them into the shard files
- * below root_fd, flush and empty them. checkpoint_bytes: total size past which the journal is
- * checkpointed. */
-int sh_wal_open(sh_wal **out, int root_fd, sh_fsync_mode mode, uint64_t checkpoint_bytes,
+ * of the key space (resolved like every key: a record never reaches outside the root), flush
+ * and empty them. checkpoint_bytes: total size past which the journal is checkpointed. */
+int sh_wal_open(sh_wal **out, ks_root *ks, ks_fsync_mode mode, uint64_t checkpoint_bytes,
                 zd_error *err);
 
 /* Checkpoint and close. */
 void sh_wal_close(sh_wal *w);
 
-sh_fsync_mode sh_wal_mode(const sh_wal *w);
+ks_fsync_mode sh_wal_mode(const sh_wal *w);
 
 /* Bracket "log a record, then apply it to the shard file": a checkpoint waits until no thread
  * is inside. Never call sh_wal_checkpoint_if_due while inside. */
@@ -45,9 +39,9 @@ void sh_wal_leave(sh_wal *w);
 
 /* Append a record and wait until it is as durable as the fsync mode promises. `id` is the
  * identity of the shard file the record is for (the file exists before its first record). */
-int sh_wal_log_write(sh_wal *w, const char *key, const sh_file_id *id, uint64_t new_size,
+int sh_wal_log_write(sh_wal *w, const char *key, const ks_id *id, uint64_t new_size,
                      const sh_write *writes, size_t n, zd_error *err);
-int sh_wal_log_delete(sh_wal *w, const char *key, const sh_file_id *id, zd_error *err);
+int sh_wal_log_delete(sh_wal *w, const char *key, const ks_id *id, zd_error *err);
 int sh_wal_log_barrier(sh_wal *w, const char *key, zd_error *err);
 
 /* Whether the log may hold records for key since the last checkpoint (false positives

@@ -20,6 +20,20 @@ static const char *const bad_targets[] = {
     "/a//b",  "//etc/passwd", "/a/b//",     "/a%zz",          "/a%2",        "/a%",
 };
 
+/* The shard endpoints on target answer 400: ?chunk= GET / PUT / DELETE and ?batch. */
+static void expect_shard_refused(const char *target)
+{
+    static const char layout[] = "Zarr-Shard: chunks=4\r\n";
+    static const char batch[] = "ZSB1\x01P\x00\x01x"; /* one dimension, put "x" at 0 */
+    char t[2048];
+    snprintf(t, sizeof t, "%s?chunk=0", target);
+    zt_expect_error_for("GET", t, layout, NULL, 0, 400);
+    zt_expect_error_for("PUT", t, layout, "data", 4, 400);
+    zt_expect_error_for("DELETE", t, layout, NULL, 0, 400);
+    snprintf(t, sizeof t, "%s?batch", target);
+    zt_expect_error_for("POST", t, layout, batch, sizeof batch - 1, 400);
+}
+
 /* Every method on target answers 400 (with a JSON error body where there is a body). */
 static void expect_refused(const char *target)
 {
@@ -28,6 +42,7 @@ static void expect_refused(const char *target)
     zt_expect_error_for("PUT", target, NULL, "data", 4, 400);
     zt_expect_error_for("PATCH", target, "Content-Range: bytes 0-3/*\r\n", "data", 4, 400);
     zt_expect_error_for("DELETE", target, NULL, NULL, 0, 400);
+    expect_shard_refused(target);
 }
 
 /* Nothing was stored: fs — the root is empty and nothing appeared beside it; memory — the

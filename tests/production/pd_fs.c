@@ -12,15 +12,17 @@
 #include <time.h>
 #include <unistd.h>
 
-#define PD_TEMP_PREFIX ".zarrd-tmp-"
+#define PD_TEMP_PREFIX  ".zarrd-tmp-"      /* temp files of older versions, beside keys */
+#define PD_STAGING_PART "/.zarrd-staging/" /* every file in the staging area is a temp file */
 
 static long pd_temp_count; /* nftw has no user pointer, so pd_temp_files is not thread-safe */
 
 static int pd_count_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
     (void)st;
-    (void)type;
-    if (strncmp(path + ftw->base, PD_TEMP_PREFIX, strlen(PD_TEMP_PREFIX)) == 0) pd_temp_count++;
+    if (strncmp(path + ftw->base, PD_TEMP_PREFIX, strlen(PD_TEMP_PREFIX)) == 0 ||
+        (type == FTW_F && strstr(path, PD_STAGING_PART)))
+        pd_temp_count++;
     return 0;
 }
 

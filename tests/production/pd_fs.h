@@ -7,8 +7,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Number of the fs store's temp files (names starting ".zarrd-tmp-") below dir; -1 when dir
- * cannot be walked. */
+/* Number of the fs store's temp files below dir (every file in a .zarrd-staging directory, and
+ * names starting ".zarrd-tmp-" that older versions left beside keys); -1 when dir cannot be
+ * walked. */
 long pd_temp_files(const char *dir);
 
 /* Poll pd_temp_files(dir) for up to timeout_ms until it is 0 (a server removes the temp file of

@@ -250,11 +250,16 @@ static double engine_run(sh_engine *e, int threads, int patches_each, double *cp
     return threads * patches_each / ((now_us() - start) / 1e6);
 }
 
-static void engine_scaling(const char *root, sh_fsync_mode mode)
+static void engine_scaling(const char *root, ks_fsync_mode mode)
 {
     sh_engine *e;
+    ks_root *ks;
+    kl_table *keys;
     sh_engine_opts opts = {.fsync = mode};
-    if (sh_engine_open(&e, root, &opts, NULL)) die("cannot open an engine");
+    ks_opts ko = {.fsync = mode};
+    if (ks_root_open(root, &ko, &ks, NULL) || kl_table_new(&keys) ||
+        sh_engine_open(&e, ks, keys, &opts, NULL))
+        die("cannot open an engine");
     double cpu1, cpu2;
     engine_run(e, 2, 1000, &cpu1); /* create the shards */
     double one = engine_run(e, 1, 40000, &cpu1), two = engine_run(e, 2, 40000, &cpu2);
@@ -262,6 +267,8 @@ static void engine_scaling(const char *root, sh_fsync_mode mode)
            "2 threads %.0f/s (%.1f us CPU each) (x%.2f)\n",
            one, cpu1, two, cpu2, two / one);
     sh_engine_close(e);
+    kl_table_free(keys);
+    ks_root_close(ks);
 }
 
 int main(int argc, char **argv)
@@ -283,8 +290,8 @@ int main(int argc, char **argv)
            one, two, two / one);
     char engine_root[PATH_MAX + 16];
     snprintf(engine_root, sizeof engine_root, "%s/engine-bench", server.dir);
-    engine_scaling(engine_root, strcmp(fsync, "always") == 0  ? SH_FSYNC_ALWAYS
-                                : strcmp(fsync, "batch") == 0 ? SH_FSYNC_BATCH
-                                                              : SH_FSYNC_NONE);
+    engine_scaling(engine_root, strcmp(fsync, "always") == 0  ? KS_FSYNC_ALWAYS
+                                : strcmp(fsync, "batch") == 0 ? KS_FSYNC_BATCH
+                                                              : KS_FSYNC_NONE);
     return zt_server_stop(&server, NULL) == 0 ? 0 : 1;
 }

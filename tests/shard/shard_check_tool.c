@@ -6,7 +6,7 @@
  * inside the file, outside the index and not overlapping another, and every inner chunk
  * decoding with the array's inner codecs. Prints a one-line report; exit status 0 when the
  * shard is sound, 1 when it is not, 2 on a usage or zarr.json problem. */
-#include "shard_check.h"
+#include "shard_check_file.h"
 #include "zd_codec.h"
 #include "zd_meta.h"
 

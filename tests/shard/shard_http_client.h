@@ -5,7 +5,7 @@
 #ifndef SHARD_HTTP_CLIENT_H
 #define SHARD_HTTP_CLIENT_H
 
-#include "shard_check.h"
+#include "shard_check_file.h"
 #include "zt_http.h"
 
 #include <stddef.h>

@@ -5,7 +5,7 @@
  * model of the expected chunks is compared with what the engine returns. */
 #include <criterion/criterion.h>
 
-#include "shard_check.h"
+#include "shard_check_file.h"
 #include "shard_engine.h"
 
 #include <fcntl.h>
@@ -44,12 +44,37 @@ static zd_shard_layout layout3(bool end, bool crc)
     return l;
 }
 
+/* The key space and key locks the engine under test works on (one of each at a time). */
+static ks_root *test_ks;
+static kl_table *test_keys;
+
+static int try_open_engine(sh_engine **e, const sh_engine_opts *opts, zd_error *err)
+{
+    ks_opts ko = {.fsync = opts ? opts->fsync : KS_FSYNC_NONE};
+    int rc = ks_root_open(root, &ko, &test_ks, err);
+    if (rc == 0 && (rc = kl_table_new(&test_keys)) != 0) ks_root_close(test_ks);
+    if (rc == 0 && (rc = sh_engine_open(e, test_ks, test_keys, opts, err)) != 0) {
+        kl_table_free(test_keys);
+        ks_root_close(test_ks);
+    }
+    return rc;
+}
+
 static sh_engine *open_engine(sh_engine_opts *opts)
 {
     sh_engine *e;
     zd_error err = {0};
-    cr_assert_eq(sh_engine_open(&e, root, opts, &err), 0, "%s", err.msg);
+    cr_assert_eq(try_open_engine(&e, opts, &err), 0, "%s", err.msg);
     return e;
+}
+
+static void close_engine(sh_engine *e)
+{
+    sh_engine_close(e);
+    kl_table_free(test_keys);
+    ks_root_close(test_ks);
+    test_keys = NULL;
+    test_ks = NULL;
 }
 
 static void path_of(const char *key, char *out, size_t cap)
@@ -146,11 +171,11 @@ Test(shard_engine, put_get_and_in_place_overwrite)
         check_shard(key, &l, &rep);
         cr_assert_eq(rep.live_chunks, 2);
         cr_assert_eq(rep.live_bytes, 150);
-        sh_engine_close(e);
+        close_engine(e);
         /* a fresh engine reads the same shard from disk */
         e = open_engine(NULL);
         expect_model(e, key, &l, &m);
-        sh_engine_close(e);
+        close_engine(e);
     }
 }
 
@@ -177,7 +202,7 @@ Test(shard_engine, first_fit_reuses_gaps_and_appends_otherwise)
     cr_assert_eq(file_size(key), isz + 461);
     expect_model(e, key, &l, &m);
     check_shard(key, &l, NULL);
-    sh_engine_close(e);
+    close_engine(e);
 }
 
 Test(shard_engine, deleting_last_chunk_removes_shard)
@@ -196,7 +221,7 @@ Test(shard_engine, deleting_last_chunk_removes_shard)
     cr_assert_eq(sh_engine_get(e, "a/b/c", &l, c, &b, NULL), 0);
     cr_assert_eq(b.len, 1);
     zd_buf_free(&b);
-    sh_engine_close(e);
+    close_engine(e);
 }
 
 /* The whole content of the file at path into out. */
@@ -282,7 +307,7 @@ Test(shard_engine, batch_is_atomic_and_refusals_change_nothing)
     check_shard("s", &l, NULL);
     zd_buf_free(&before);
     zd_buf_free(&after);
-    sh_engine_close(e);
+    close_engine(e);
 }
 
 Test(shard_engine, corrupt_index_is_a_conflict)
@@ -291,7 +316,7 @@ Test(shard_engine, corrupt_index_is_a_conflict)
     sh_engine *e = open_engine(NULL);
     uint64_t c[3] = {0, 0, 0};
     cr_assert_eq(sh_engine_put(e, "s", &l, c, "hello", 5, NULL), 0);
-    sh_engine_close(e);
+    close_engine(e);
     char p[256];
     path_of("s", p, sizeof p);
     int fd = open(p, O_RDWR);
@@ -302,7 +327,7 @@ Test(shard_engine, corrupt_index_is_a_conflict)
     cr_assert_eq(sh_engine_get(e, "s", &l, c, &b, NULL), ZD_ECONFLICT);
     cr_assert_eq(sh_engine_put(e, "s", &l, c, "x", 1, NULL), ZD_ECONFLICT);
     zd_buf_free(&b);
-    sh_engine_close(e);
+    close_engine(e);
 }
 
 Test(shard_engine, compaction_keeps_chunks_and_drops_dead_bytes)
@@ -322,10 +347,10 @@ Test(shard_engine, compaction_keeps_chunks_and_drops_dead_bytes)
     uint64_t dead = rep.size - rep.live_bytes - zd_shard_index_size(&l);
     cr_assert(dead <= 1000 || dead <= rep.size / 2 + 100, "size %llu dead %llu",
               (unsigned long long)rep.size, (unsigned long long)dead);
-    sh_engine_close(e);
+    close_engine(e);
     e = open_engine(NULL);
     expect_model(e, "s", &l, &m);
-    sh_engine_close(e);
+    close_engine(e);
 }
 
 Test(shard_engine, compaction_happens_past_the_threshold)
@@ -349,10 +374,10 @@ Test(shard_engine, compaction_happens_past_the_threshold)
     cr_assert_eq(file_size("s"), isz + 600);
     expect_model(e, "s", &l, &m);
     check_shard("s", &l, NULL);
-    sh_engine_close(e);
+    close_engine(e);
     e = open_engine(NULL);
     expect_model(e, "s", &l, &m);
-    sh_engine_close(e);
+    close_engine(e);
 }
 
 Test(shard_engine, plain_write_invalidates_cache)
@@ -366,17 +391,17 @@ Test(shard_engine, plain_write_invalidates_cache)
     model_put(e, "s", &l, &m, 3, 20, 'b');
     /* replace the shard by its older content, as a plain PUT would */
     zd_error err = {0};
-    cr_assert_eq(sh_engine_write_begin(e, "s", &err), 0, "%s", err.msg);
+    cr_assert_eq(kl_change_begin(test_keys, "s", NULL, &err), 0, "%s", err.msg);
     replace_file("s", &old);
-    sh_engine_write_end(e, "s");
+    kl_change_end(test_keys, "s", NULL);
     m.len[3] = 10;
     memset(m.data[3], 'a', 10);
     expect_model(e, "s", &l, &m);
-    sh_engine_close(e);
+    close_engine(e);
     /* the journal barrier keeps replay from re-applying the older patch */
     e = open_engine(NULL);
     expect_model(e, "s", &l, &m);
-    sh_engine_close(e);
+    close_engine(e);
     zd_buf_free(&old);
 }
 
@@ -388,7 +413,7 @@ Test(shard_engine, reserved_and_invalid_keys_are_refused)
     cr_assert_eq(sh_engine_put(e, ".zarrd-shards/shard.wal", &l, c, "x", 1, NULL), ZD_EINVAL);
     cr_assert_eq(sh_engine_put(e, "a/../b", &l, c, "x", 1, NULL), ZD_EINVAL);
     cr_assert_eq(sh_engine_put(e, "", &l, c, "x", 1, NULL), ZD_EINVAL);
-    sh_engine_close(e);
+    close_engine(e);
 }
 
 typedef struct writer_arg {
@@ -416,7 +441,7 @@ static void *writer(void *p)
 Test(shard_engine, parallel_writers_lose_nothing)
 {
     zd_shard_layout l = layout3(true, true);
-    sh_engine_opts opts = {.compact_min_dead = 2000, .fsync = SH_FSYNC_BATCH};
+    sh_engine_opts opts = {.compact_min_dead = 2000, .fsync = KS_FSYNC_BATCH};
     sh_engine *e = open_engine(&opts);
     pthread_t t[8];
     writer_arg args[8];
@@ -436,7 +461,7 @@ Test(shard_engine, parallel_writers_lose_nothing)
     }
     expect_model(e, "conc", &l, &m);
     check_shard("conc", &l, NULL);
-    sh_engine_close(e);
+    close_engine(e);
 }
 
 /* Child: patch forever, reporting each acknowledged (pos, round) on the pipe. */
@@ -445,7 +470,7 @@ static void crash_child(int wfd, int seed)
     zd_shard_layout l = layout3(seed & 1, true);
     sh_engine_opts opts = {.compact_min_dead = 500};
     sh_engine *e;
-    if (sh_engine_open(&e, root, &opts, NULL) != 0) _exit(3);
+    if (try_open_engine(&e, &opts, NULL) != 0) _exit(3);
     uint8_t buf[300];
     for (uint32_t round = 1;; round++) {
         uint64_t pos = (uint64_t)(round * 7 + (uint32_t)seed) % 32;
@@ -510,7 +535,7 @@ Test(shard_engine, kill_9_at_random_moments_loses_no_acknowledged_write)
                       (unsigned long long)pos, round, last_round[pos]);
         }
         zd_buf_free(&b);
-        sh_engine_close(e);
+        close_engine(e);
         /* next run flips the index location: start from scratch */
         unlink(strcat(strcpy((char[256]){0}, root), "/crash"));
         memset(last_round, 0, sizeof last_round);
@@ -564,7 +589,7 @@ Test(shard_engine, replay_redoes_journaled_changes_and_ignores_a_torn_tail)
         copy_file(p, shard_before, 0);
         cr_assert_eq(sh_engine_put(e, "r", &l, c1, "second", 6, NULL), 0); /* journaled */
         copy_journal(wal, saved, 0); /* the journal as a crash would leave it */
-        sh_engine_close(e);
+        close_engine(e);
         /* the same shard file lost the second change (as if never applied); the journal has
          * it */
         copy_file(shard_before, p, 0);
@@ -588,7 +613,7 @@ Test(shard_engine, replay_redoes_journaled_changes_and_ignores_a_torn_tail)
             cr_assert_eq(file_size(lane), 0); /* emptied after replay */
         }
         zd_buf_free(&b);
-        sh_engine_close(e);
+        close_engine(e);
         unlink(p);
     }
 }
@@ -621,7 +646,7 @@ Test(shard_engine, replacement_behind_the_engines_back_is_noticed)
     model_put(e, "s", &l, &m, 1, 9, 'e');
     expect_model(e, "s", &l, &m);
     check_shard("s", &l, NULL);
-    sh_engine_close(e);
+    close_engine(e);
     zd_buf_free(&old);
 }
 
@@ -646,7 +671,7 @@ Test(shard_engine, eviction_keeps_every_shard_correct)
         expect_model(e, key, &l, &m[s]);
         check_shard(key, &l, NULL);
     }
-    sh_engine_close(e);
+    close_engine(e);
 }
 
 Test(shard_engine, replay_leaves_a_replaced_or_deleted_file_alone)
@@ -661,7 +686,7 @@ Test(shard_engine, replay_leaves_a_replaced_or_deleted_file_alone)
         uint64_t c0[3] = {0, 0, 0};
         cr_assert_eq(sh_engine_put(e, "r", &l, c0, "journaled", 9, NULL), 0);
         copy_journal(wal, saved, 0);
-        sh_engine_close(e);
+        close_engine(e);
         /* a plain PUT (or DELETE) replaced the shard without the engine knowing, then a crash */
         cr_assert_eq(unlink(p), 0);
         if (!deleted) {
@@ -671,7 +696,7 @@ Test(shard_engine, replay_leaves_a_replaced_or_deleted_file_alone)
         }
         copy_journal(saved, wal, 0);
         e = open_engine(NULL);
-        sh_engine_close(e);
+        close_engine(e);
         if (deleted) {
             cr_assert_not(file_exists("r"));
         } else {
@@ -734,10 +759,10 @@ Test(shard_engine, random_operations_match_the_model)
                 if (file_exists(key)) check_shard(key, &l, NULL);
             }
             if (step % 500 == 0) {
-                sh_engine_close(e);
+                close_engine(e);
                 e = open_engine(&opts);
             }
         }
-        sh_engine_close(e);
+        close_engine(e);
     }
 }

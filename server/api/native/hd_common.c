@@ -48,7 +48,7 @@ static int hd_precond_check(const st_precond *pc, const st_stat *cur)
     int status = hd_cond_eval(c, cur);
     if (!status) return 0;
     c->req.cond_status = status;
-    return ST_EPRECOND;
+    return ZD_EPRECOND;
 }
 
 const st_precond *hd_precond(cn_conn *c, st_precond *pc)
@@ -82,18 +82,28 @@ void hd_store_error(cn_conn *c, int rc, const char *what)
     case ZD_ENOTFOUND:
         rs_error(c, 404, "not found", "no value at this key");
         break;
-    case ST_EBADKEY:
-        rs_error(c, 400, "bad key", "the key crosses a symbolic link or a special file");
+    case ZD_EBADKEY:
+        rs_error(c, 400, "bad key",
+                 "the key crosses a symbolic link, a special file or another file system");
         break;
-    case ST_EISDIR:
+    case ZD_EISDIR:
         rs_error(c, 409, "conflict",
                  "a directory is where the value should be, or a value is where a parent "
                  "directory should be");
         break;
-    case ST_EPRECOND:
+    case ZD_ELINKED:
+        rs_error(c, 409, "conflict",
+                 "%s: the file has other hard links, so it is not changed in place (a PUT "
+                 "replaces it)",
+                 what);
+        break;
+    case ZD_ECONFLICT:
+        rs_error(c, 409, "conflict", "%s: the request contradicts what is stored", what);
+        break;
+    case ZD_EPRECOND:
         hd_cond_answer(c, c->req.cond_status ? c->req.cond_status : 412, NULL);
         break;
-    case ST_ENOSPC:
+    case ZD_ENOSPC:
         mt_event(MT_EV_ERR_NOSPACE);
         rs_error(c, 507, "insufficient storage", "%s: no space left on the server", what);
         break;

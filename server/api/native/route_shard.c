@@ -1,12 +1,12 @@
 /* route_shard.c: the shard endpoints (`?chunk=C` on GET/HEAD/PUT/DELETE, `?batch` on POST; see
  * DESIGN.md and server/SHARDS.md). The router sends every such request here. This file is the
- * connection glue only: it buffers the body, hands the request to shard_http.c and sends the
- * answer. The fs store's shards go to the file engine, the memory store's to shard_mem.c. */
+ * connection glue only: it buffers the body, hands the request to shard_http.c with the
+ * server's shard backend (shard_backend.h: the file engine or the memory store's, whichever
+ * main.c opened) and sends the answer. */
 #include "handlers.h"
 
 #include "metrics.h"
 #include "shard_http.h"
-#include "shard_mem.h"
 
 static sh_method shard_method(int method)
 {
@@ -29,10 +29,6 @@ static sh_method shard_method(int method)
 static void shard_begin(cn_conn *c)
 {
     const opt_config *cfg = c->w->shared->cfg;
-    if (cfg->store == OPT_STORE_FS && !sh_http_service()) { /* main.c starts it */
-        rs_error(c, 501, "not implemented", "shard endpoints need --store fs");
-        return;
-    }
     if (c->req.key.is_prefix) {
         rs_error(c, 400, "bad request", "a shard key cannot end in '/'");
         return;
@@ -54,13 +50,7 @@ static void shard_finish(cn_conn *c)
     };
     rq.zarr_shard = cn_header_get(c, "zarr-shard", &rq.zarr_shard_len);
     sh_http_response rs = {0};
-    if (c->w->shared->cfg->store == OPT_STORE_FS) {
-        sh_http_handle(sh_http_service(), &rq, &rs);
-    } else {
-        sh_backend mem;
-        sh_mem_backend(hd_store(c), &mem);
-        sh_http_handle_on(&mem, &rq, &rs);
-    }
+    sh_http_handle(c->w->shared->shards, &rq, &rs);
     if (rs.status >= 400) {
         if (rs.status == 500) mt_event(MT_EV_ERR_IO);
         if (rs.status == 503) mt_event(MT_EV_ERR_NOMEM);

@@ -5,52 +5,8 @@
 #include "shard_header.h"
 #include "zd_query.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-
-static pthread_mutex_t service_mu = PTHREAD_MUTEX_INITIALIZER;
-static sh_service service;
-static sh_service *started; /* &service once open */
-
-int sh_http_start(const char *root, sh_fsync_mode mode, zd_error *err)
-{
-    pthread_mutex_lock(&service_mu);
-    int rc = 0;
-    if (!__atomic_load_n(&started, __ATOMIC_ACQUIRE)) {
-        sh_engine_opts opts = {.fsync = mode};
-        rc = sh_engine_open(&service.engine, root, &opts, err);
-        if (rc == 0 && (rc = sh_meta_new(&service.meta, sh_engine_root_fd(service.engine)))) {
-            zd_error_set(err, rc, "no memory for the zarr.json cache");
-            sh_engine_close(service.engine);
-        }
-        if (rc == 0) __atomic_store_n(&started, &service, __ATOMIC_RELEASE);
-    }
-    pthread_mutex_unlock(&service_mu);
-    return rc;
-}
-
-sh_service *sh_http_service(void)
-{
-    return __atomic_load_n(&started, __ATOMIC_ACQUIRE);
-}
-
-sh_engine *sh_http_engine(void)
-{
-    sh_service *s = sh_http_service();
-    return s ? s->engine : NULL;
-}
-
-void sh_http_stop(void)
-{
-    pthread_mutex_lock(&service_mu);
-    if (started) {
-        sh_meta_free(service.meta);
-        sh_engine_close(service.engine);
-        started = NULL;
-    }
-    pthread_mutex_unlock(&service_mu);
-}
 
 bool sh_http_wants_body(sh_method m)
 {
@@ -83,7 +39,7 @@ static void answer_code(sh_http_response *rs, int rc)
     case ZD_ENOMEM:
         answer(rs, 503, "out of memory");
         break;
-    case SH_ENOSPC:
+    case ZD_ENOSPC:
         answer(rs, 507, "insufficient storage");
         break;
     default:
@@ -166,30 +122,7 @@ static int request_ops(const sh_http_request *rq, const zd_shard_layout *l, bool
     return 0;
 }
 
-static int engine_layout(void *ctx, const char *key, sh_array_shard *out, zd_error *err)
-{
-    return sh_meta_lookup(((sh_service *)ctx)->meta, key, out, err);
-}
-
-static int engine_get(void *ctx, const char *key, const zd_shard_layout *l, const uint64_t *coords,
-                      zd_buf *out, zd_error *err)
-{
-    return sh_engine_get(((sh_service *)ctx)->engine, key, l, coords, out, err);
-}
-
-static int engine_apply(void *ctx, const char *key, const zd_shard_layout *l, const sh_op *ops,
-                        size_t n, zd_error *err)
-{
-    return sh_engine_apply(((sh_service *)ctx)->engine, key, l, ops, n, err);
-}
-
-void sh_http_handle(sh_service *s, const sh_http_request *rq, sh_http_response *rs)
-{
-    sh_backend b = {.ctx = s, .layout = engine_layout, .get = engine_get, .apply = engine_apply};
-    sh_http_handle_on(&b, rq, rs);
-}
-
-void sh_http_handle_on(const sh_backend *b, const sh_http_request *rq, sh_http_response *rs)
+void sh_http_handle(const sh_backend *b, const sh_http_request *rq, sh_http_response *rs)
 {
     zd_buf_reset(&rs->body);
     zd_error_clear(&rs->detail);

@@ -15,8 +15,7 @@
 #ifndef SHARD_HTTP_H
 #define SHARD_HTTP_H
 
-#include "shard_engine.h"
-#include "shard_meta.h"
+#include "shard_backend.h"
 #include "zd_buf.h"
 #include "zd_error.h"
 
@@ -46,43 +45,11 @@ typedef struct sh_http_response {
     zd_buf body;       /* 200: the encoded inner chunk */
 } sh_http_response;
 
-/* What the endpoints work with: the engine and the zarr.json layout cache of one root. */
-typedef struct sh_service {
-    sh_engine *engine;
-    sh_meta *meta;
-} sh_service;
-
-/* The process's service over the store root: opened by the first sh_http_start (at startup,
- * so the journal is replayed before any request is served; later calls return at once). */
-int sh_http_start(const char *root, sh_fsync_mode mode, zd_error *err);
-
-/* The service / its engine, or NULL before sh_http_start. Plain writes of keys bracket
- * themselves with sh_engine_write_begin/end on the engine. */
-sh_service *sh_http_service(void);
-sh_engine *sh_http_engine(void);
-
-/* Close the service (after the workers stopped). */
-void sh_http_stop(void);
-
 /* Whether the request carries a body the handler must read first (PUT and POST). */
 bool sh_http_wants_body(sh_method m);
 
-/* Serve one request with the file engine; rs->body must be empty or reusable (it is reset). */
-void sh_http_handle(sh_service *s, const sh_http_request *rq, sh_http_response *rs);
-
-/* Where the endpoints keep shards: the file engine (sh_http_handle) or the memory store
- * (shard_mem.h). layout answers like sh_meta_lookup, get and apply like sh_engine_get and
- * sh_engine_apply (same error codes, so both stores answer with the same statuses). */
-typedef struct sh_backend {
-    void *ctx;
-    int (*layout)(void *ctx, const char *key, sh_array_shard *out, zd_error *err);
-    int (*get)(void *ctx, const char *key, const zd_shard_layout *l, const uint64_t *coords,
-               zd_buf *out, zd_error *err);
-    int (*apply)(void *ctx, const char *key, const zd_shard_layout *l, const sh_op *ops, size_t n,
-                 zd_error *err);
-} sh_backend;
-
-/* Serve one request with backend b (the query, layout and status logic of sh_http_handle). */
-void sh_http_handle_on(const sh_backend *b, const sh_http_request *rq, sh_http_response *rs);
+/* Serve one request with backend b (shard_backend.h: the file engine or the memory store);
+ * rs->body must be empty or reusable (it is reset). */
+void sh_http_handle(const sh_backend *b, const sh_http_request *rq, sh_http_response *rs);
 
 #endif

@@ -1,0 +1,36 @@
+/* ks_internal.h: what the files of the key-space layer (ks_*.c) share: the root object and
+ * the resolver. Not for other modules: they use ks_root.h. */
+#ifndef KS_INTERNAL_H
+#define KS_INTERNAL_H
+
+#include "ks_root.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/types.h>
+
+struct ks_root {
+    int root_fd; /* O_RDONLY | O_DIRECTORY: usable for fsync and as a dirfd */
+    dev_t dev;   /* the root's file system: keys never leave it */
+    ks_fsync_mode fsync;
+    bool openat2; /* resolve with openat2 (else the segment walk) */
+    pthread_mutex_t staging_mu;
+    atomic_int staging_fd; /* -1 until the first temp file makes the directory */
+    _Atomic uint64_t temp_counter;
+};
+
+/* Open the relative path beneath dirfd (the root or a directory resolved from it) without
+ * following a symbolic link or leaving the root's file system. flags: open(2) flags (O_CREAT
+ * is not allowed). Returns a descriptor or -errno (ELOOP / EXDEV for a crossing). */
+int ks_resolve(const ks_root *ks, int dirfd, const char *path, int flags);
+
+/* The ZD_E* code of an errno value. */
+int ks_errno(int e);
+
+/* The staging directory's descriptor, making the directory on first use: >= 0 or a ZD_E*. */
+int ks_staging(ks_root *ks);
+
+/* Count one fsync-family call. */
+void ks_count_sync(void);
+
+#endif

@@ -1,0 +1,188 @@
+/* ks_root.h: the key space on disk, the only code in the server that touches the file system
+ * under the data directory (--root). The fs store, the shard engine, its journal and the
+ * zarr.json lookups name keys and get descriptors from here; no other server file makes a path
+ * system call (open, openat, mkdir, rename, unlink, stat, fopen, opendir...) or a write/sync on
+ * a store file: tests/lint/fs_calls.sh fails the suite if one does.
+ *
+ * Confinement. A key (a zd_key: '/'-separated, no "." / ".." or empty segment) is resolved
+ * beneath a descriptor of the root with openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+ * RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV); where openat2 is missing (Linux < 5.6, seccomp
+ * filters) segment by segment with openat(O_NOFOLLOW) and a device check per segment. A key
+ * whose path crosses a symbolic link, a special file or a mount point is ZD_EBADKEY. Every later
+ * step (stat, rename, unlink, mkdir) is relative to a directory descriptor resolved that way,
+ * never to a path, so a tree that changes meanwhile (a directory swapped for a symbolic link)
+ * cannot lead outside the root. Opening a file to change it in place (ks_open_write,
+ * ks_entry_open_file for writing) refuses one with more than one hard link (ZD_ELINKED): its
+ * other name may be outside the root.
+ *
+ * Staging. Every new file is born in one directory, ROOT/.zarrd-staging/ (created with the first
+ * temp file, on the root's file system, so publishing is a rename): plain PUT bodies, PATCH
+ * copies and spools, new shards, compactions, shard copies, S3 multipart parts. ks_root_open
+ * removes everything in it, so a crash leaves no garbage anywhere under the root. Names starting
+ * with ".zarrd-" are refused as key segments by the HTTP layer and never listed, so no request
+ * reaches the staging area or the server's private files (the shard journal, ks_private_open).
+ *
+ * Durability: ks_fsync / ks_syncfs / ks_sync_staging (each call counted for
+ * /_zarrd/metrics); callers decide by their --fsync mode what to sync and when.
+ *
+ * Errors: 0 or a negative ZD_E* code, never -errno: ZD_ENOTFOUND (no such file, or a parent is
+ * missing or not a directory), ZD_EBADKEY, ZD_EISDIR, ZD_ELINKED, ZD_ENOSPC (ENOSPC, EDQUOT),
+ * ZD_ENOMEM, ZD_EOVERFLOW (EFBIG), ZD_EIO. On failure errno still holds the failing system
+ * call's reason, for messages.
+ *
+ * Locking is the caller's: hold the key's lock (keylock.h) around a read-check-replace step.
+ * A ks_root is shared by every thread. */
+#ifndef KS_ROOT_H
+#define KS_ROOT_H
+
+#include "zd_error.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+/* The --fsync mode, the one type every layer uses. */
+typedef enum ks_fsync_mode {
+    KS_FSYNC_NONE,   /* page cache only: survives kill -9, not power loss */
+    KS_FSYNC_BATCH,  /* group commit: acknowledged after a sync shared by many writes */
+    KS_FSYNC_ALWAYS, /* acknowledged after the write's own sync */
+} ks_fsync_mode;
+
+#define KS_STAGING_DIR    ".zarrd-staging"
+#define KS_PRIVATE_PREFIX ".zarrd-" /* names the server keeps to itself */
+#define KS_TEMP_NAME_MAX  48
+
+typedef struct ks_root ks_root;
+
+typedef struct ks_opts {
+    ks_fsync_mode fsync;
+    bool walk; /* resolve with the O_NOFOLLOW walk even where openat2 works (tests) */
+} ks_opts;
+
+/* Open (creating it and its parents if missing) the root directory `path`, probe openat2 and
+ * empty the staging area. */
+int ks_root_open(const char *path, const ks_opts *opts, ks_root **out, zd_error *err);
+void ks_root_close(ks_root *ks);
+
+ks_fsync_mode ks_fsync_mode_of(const ks_root *ks);
+
+/* Whether keys are resolved by the segment walk (no openat2, or opts.walk). */
+bool ks_walks(const ks_root *ks);
+
+/* ---- values by key ---- */
+
+/* Open the regular file at key for reading / for reading and writing in place (one hard link
+ * only). ZD_ENOTFOUND also when key is a directory. *st gets its fstat. */
+int ks_open_read(ks_root *ks, const char *key, int *fd, struct stat *st);
+int ks_open_write(ks_root *ks, const char *key, int *fd, struct stat *st);
+
+/* fstat of whatever key names (a symbolic link is ZD_EBADKEY; any other type is returned). */
+int ks_stat(ks_root *ks, const char *key, struct stat *st);
+
+/* A file's identity: inode number and birth time (0 where the file system keeps none), so a new
+ * file that reuses a deleted file's inode number is still told apart from it. */
+typedef struct ks_id {
+    uint64_t ino;
+    uint64_t birth_ns;
+} ks_id;
+
+int ks_id_of_fd(int fd, ks_id *out);
+/* The identity of the file at key: ZD_ENOTFOUND when there is none. */
+int ks_id_of_key(ks_root *ks, const char *key, ks_id *out);
+bool ks_id_equal(const ks_id *a, const ks_id *b);
+
+/* ---- entries: a key's parent directory, resolved once, and its last segment ---- */
+
+typedef struct ks_entry {
+    const char *key;  /* the caller's, kept alive while the entry is open */
+    const char *name; /* the last segment, inside key */
+    int dirfd;        /* the parent directory (the root's descriptor for top-level keys) */
+    bool own;         /* dirfd is not the root's: ks_entry_close closes it */
+} ks_entry;
+
+/* Resolve key's parent directory; make_parents: create the missing ones (a value where a
+ * directory should be is then ZD_EISDIR). Without make_parents a missing parent is
+ * ZD_ENOTFOUND. */
+int ks_entry_open(ks_root *ks, const char *key, bool make_parents, ks_entry *e);
+void ks_entry_close(ks_entry *e);
+
+/* lstat of the entry: the caller sees symbolic links and directories as they are. */
+int ks_entry_stat(const ks_entry *e, struct stat *st);
+
+/* Open the entry's regular file (never through a symbolic link); write: for reading and
+ * writing in place (ZD_ELINKED with other hard links). */
+int ks_entry_open_file(const ks_entry *e, bool write, int *fd, struct stat *st);
+
+/* Whether key's parents exist or could be made (a value or symbolic link in the way is
+ * ZD_EISDIR / ZD_EBADKEY), checked before a body is accepted. Creates nothing. */
+int ks_check_parents(ks_root *ks, const char *key);
+
+/* ---- staging: where every new file is born ---- */
+
+typedef struct ks_temp {
+    int fd;                      /* -1: none */
+    char name[KS_TEMP_NAME_MAX]; /* in the staging directory; "" once published or discarded */
+} ks_temp;
+
+/* A new, empty file in the staging directory (read-write). */
+int ks_temp_create(ks_root *ks, ks_temp *t);
+/* Reopen a file of the staging directory by the name a ks_temp_create gave (read-write). */
+int ks_temp_open(ks_root *ks, const char *name, ks_temp *t);
+/* Close it and remove its name, if it still has one. */
+void ks_temp_discard(ks_root *ks, ks_temp *t);
+/* An anonymous scratch file (unlinked at once): gone when closed, whatever happens. */
+int ks_spool_create(ks_root *ks, int *fd);
+
+/* Rename the temp file over the entry (atomic replace; a directory there is ZD_EISDIR). If the
+ * entry's directory was removed meanwhile (an empty parent pruned by a delete), it is made
+ * again. On success t has no name any more; its descriptor stays open. For durability then
+ * fsync the entry's directory (ks_fsync(e->dirfd)) and the staging directory
+ * (ks_sync_staging): the caller does, by its mode, possibly after releasing its lock. */
+int ks_publish(ks_root *ks, ks_entry *e, ks_temp *t);
+int ks_sync_staging(ks_root *ks);
+
+/* Remove the entry's file (ZD_ENOTFOUND if none; a directory is ZD_EISDIR). */
+int ks_remove(const ks_entry *e);
+
+/* Remove key's parent directories left empty, deepest first (never the root). */
+void ks_prune(ks_root *ks, const char *key);
+
+/* ---- server-private files: path = ".zarrd-DIR/NAME" (one level) ---- */
+
+/* Open (create: creating it and its directory) for reading and writing. */
+int ks_private_open(ks_root *ks, const char *path, bool create, int *fd);
+
+/* ---- listings ---- */
+
+/* Called for each value (S_ISREG) and, without recursion, each directory below a prefix; rel is
+ * the entry's path relative to the prefix (NUL-terminated, len bytes). Non-zero stops. */
+typedef int (*ks_list_fn)(void *ctx, const char *rel, size_t len, const struct stat *st);
+
+/* Walk prefix ("" = the root): direct children, or with recursive every value below. Server
+ * names (".zarrd-*"), symbolic links, other file systems and names no key could have are
+ * skipped. A missing prefix lists nothing. */
+int ks_list(ks_root *ks, const char *prefix, bool recursive, ks_list_fn fn, void *ctx);
+
+/* ---- I/O and durability on descriptors this layer opened ---- */
+
+int ks_pwrite_all(int fd, const void *data, size_t len, uint64_t off);
+/* Exactly len bytes at off: ZD_ECORRUPT if the file ends first. */
+int ks_pread_all(int fd, void *buf, size_t len, uint64_t off);
+int ks_truncate(int fd, uint64_t size);
+/* Reserve the blocks of [from, to) beyond the end of file, so writing an extension cannot run
+ * out of space halfway (a no-op where the file system cannot). */
+int ks_reserve(int fd, uint64_t from, uint64_t to);
+/* Copy len bytes (copy_file_range where it can, else read and write). */
+int ks_copy(int from, uint64_t from_off, int to, uint64_t to_off, uint64_t len);
+/* Set the modification time to ns since the epoch. */
+int ks_set_mtime(int fd, uint64_t ns);
+
+/* fsync (data_only: fdatasync) fd, whatever the mode. */
+int ks_fsync(int fd, bool data_only);
+/* syncfs of the root's file system. */
+int ks_syncfs(ks_root *ks);
+/* Every fsync / fdatasync / syncfs the server made (zarrd_fsyncs_total). */
+uint64_t ks_syncs_total(void);
+
+#endif

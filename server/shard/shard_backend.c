@@ -1,0 +1,68 @@
+/* shard_backend.c: picking and opening the shard endpoints' backend (see shard_backend.h). */
+#include "shard_backend.h"
+
+#include "shard_mem.h"
+
+#include <stdlib.h>
+
+/* The file engine and the zarr.json cache of one key space. */
+typedef struct file_backend {
+    sh_engine *engine;
+    sh_meta *meta;
+} file_backend;
+
+static int file_layout(void *ctx, const char *key, sh_array_shard *out, zd_error *err)
+{
+    return sh_meta_lookup(((file_backend *)ctx)->meta, key, out, err);
+}
+
+static int file_get(void *ctx, const char *key, const zd_shard_layout *l, const uint64_t *coords,
+                    zd_buf *out, zd_error *err)
+{
+    return sh_engine_get(((file_backend *)ctx)->engine, key, l, coords, out, err);
+}
+
+static int file_apply(void *ctx, const char *key, const zd_shard_layout *l, const sh_op *ops,
+                      size_t n, zd_error *err)
+{
+    return sh_engine_apply(((file_backend *)ctx)->engine, key, l, ops, n, err);
+}
+
+static void file_close(void *ctx)
+{
+    file_backend *fb = ctx;
+    sh_meta_free(fb->meta);
+    sh_engine_close(fb->engine);
+    free(fb);
+}
+
+int sh_backend_open(st_store *store, const sh_engine_opts *opts, sh_backend *out, zd_error *err)
+{
+    if (!store->files) {
+        sh_mem_backend(store, out);
+        return 0;
+    }
+    file_backend *fb = calloc(1, sizeof *fb);
+    if (!fb) return zd_error_set(err, ZD_ENOMEM, "no memory for the shard engine");
+    int rc = sh_engine_open(&fb->engine, store->files, store->keys, opts, err);
+    if (rc == 0 && (rc = sh_meta_new(&fb->meta, store->files)) != 0) {
+        zd_error_set(err, rc, "no memory for the zarr.json cache");
+        sh_engine_close(fb->engine);
+    }
+    if (rc) {
+        free(fb);
+        return rc;
+    }
+    *out = (sh_backend){.ctx = fb,
+                        .layout = file_layout,
+                        .get = file_get,
+                        .apply = file_apply,
+                        .close = file_close};
+    return 0;
+}
+
+void sh_backend_close(sh_backend *b)
+{
+    if (b->close) b->close(b->ctx);
+    *b = (sh_backend){0};
+}

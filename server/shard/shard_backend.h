@@ -1,0 +1,34 @@
+/* shard_backend.h: the shard endpoints' one interface over either store. The endpoints
+ * (api/native/shard_http.c) ask a backend for a shard's layout, read an inner chunk and apply
+ * a batch of puts and deletes; sh_backend_open builds the backend the store calls for:
+ *   - a store that keeps files (st_store.files, the fs store): the file engine (shard_engine.h)
+ *     over its key space, journaled, patching shards in place, with layouts from zarr.json
+ *     through a cache of parsed files (shard_meta.h); opening it replays the journal, so call
+ *     it before the first request;
+ *   - any other store (memory): copy-on-write of whole values through the store's own
+ *     operations (shard_mem.h).
+ * Both answer with the same ZD_E* codes (see shard_engine.h), so the endpoints map them to the
+ * same statuses whatever the store. main.c opens it once and hands it to every worker. */
+#ifndef SHARD_BACKEND_H
+#define SHARD_BACKEND_H
+
+#include "shard_engine.h"
+#include "shard_meta.h"
+#include "store.h"
+
+typedef struct sh_backend {
+    void *ctx;
+    /* The layout of the array that claims key as a chunk key (sh_meta_lookup's codes). */
+    int (*layout)(void *ctx, const char *key, sh_array_shard *out, zd_error *err);
+    int (*get)(void *ctx, const char *key, const zd_shard_layout *l, const uint64_t *coords,
+               zd_buf *out, zd_error *err);
+    int (*apply)(void *ctx, const char *key, const zd_shard_layout *l, const sh_op *ops, size_t n,
+                 zd_error *err);
+    void (*close)(void *ctx); /* NULL: nothing to release */
+} sh_backend;
+
+/* The backend over store (which must outlive it); opts (may be NULL) tune the file engine. */
+int sh_backend_open(st_store *store, const sh_engine_opts *opts, sh_backend *out, zd_error *err);
+void sh_backend_close(sh_backend *b);
+
+#endif
