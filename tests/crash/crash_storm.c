@@ -455,6 +455,11 @@ static int start_server(const char *fsync)
     return zt_server_start(&server, &opts);
 }
 
+static double secs(const struct timespec *a, const struct timespec *b)
+{
+    return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
 static int usage(void)
 {
     fprintf(stderr, "usage: crash_storm [--rounds N] [--seed S] [--writers W (1..%d)]\n",
@@ -488,6 +493,8 @@ int main(int argc, char **argv)
     int failed_rounds = 0;
     for (int round = 1; round <= rounds; round++) {
         const char *mode = modes[(round - 1) % 3];
+        struct timespec t0, t1 = {0}, t2 = {0};
+        clock_gettime(CLOCK_MONOTONIC, &t0);
         if (start_server(mode)) {
             printf("round %d: zarrd did not start (see its stderr above)\n", round);
             return 1;
@@ -498,7 +505,7 @@ int main(int argc, char **argv)
                 before[k] += writers[i].acked[k];
         /* the kill comes after a random amount of progress, not of time, so a slow machine
          * still tests something; then a random moment within the next few milliseconds */
-        long target = 50 + rand_r(&seed) % 400;
+        long target = 40 + rand_r(&seed) % 240;
         atomic_store(&acked_total, 0);
         atomic_store(&stop, 0);
         pthread_t t[MAX_WRITERS];
@@ -525,6 +532,7 @@ int main(int argc, char **argv)
             }
         }
         zt_server_stop(&server, NULL); /* reaped already; removes the server's own temp dir */
+        clock_gettime(CLOCK_MONOTONIC, &t1);
         if (start_server(modes[round % 3])) {
             printf("round %d: zarrd did not restart on the crashed root\n", round);
             return 1;
@@ -532,6 +540,7 @@ int main(int argc, char **argv)
         verify(&tl);
         if (zt_server_stop(&server, NULL))
             violation(&tl, "the restarted zarrd did not stop cleanly");
+        clock_gettime(CLOCK_MONOTONIC, &t2);
         long now[K_KINDS] = {0}, sum = 0;
         char counts[256] = "";
         for (int k = 0; k < K_KINDS; k++) {
@@ -544,9 +553,10 @@ int main(int argc, char **argv)
                      k ? "," : "", kind_names[k], now[k]);
         }
         printf("round %d (--fsync %s): %ld acknowledged writes (%s); in flight at the kill: %ld "
-               "applied, %ld not; violations %ld; temp files left %ld\n",
+               "applied, %ld not; violations %ld; temp files left %ld (storm %.1f s, restart and "
+               "check %.1f s)\n",
                round, mode, sum, counts, tl.inflight_applied, tl.inflight_dropped, tl.violations,
-               tl.leftovers);
+               tl.leftovers, secs(&t0, &t1), secs(&t1, &t2));
         applied += tl.inflight_applied;
         dropped += tl.inflight_dropped;
         violations += tl.violations;
