@@ -37,6 +37,8 @@ const char *zd_strerror(int code)
         return "directory in the way";
     case ZD_ELINKED:
         return "hard-linked file";
+    case ZD_EBUSY:
+        return "busy, retry later";
     default:
         return "unknown error";
     }

@@ -27,6 +27,7 @@ enum {
     ZD_EISDIR = -13,      /* a directory is where a value should be, or a value where a
                              directory should be */
     ZD_ELINKED = -14,     /* the file has other hard links: it is not changed in place */
+    ZD_EBUSY = -15,       /* a server-wide resource (a memory budget) is used up for now: retry */
 };
 
 #define ZD_ERRMSG_MAX 256

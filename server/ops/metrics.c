@@ -1,6 +1,8 @@
 /* metrics.c: per-worker request counters and their Prometheus rendering (see metrics.h). */
 #include "metrics.h"
 
+#include "shard_budget.h"
+
 #include "ks_root.h"
 #include "shard_stats.h"
 
@@ -148,11 +150,20 @@ int mt_render(zd_buf *out, mt_worker *const *workers, int n)
             "bytes.\n"
             "# TYPE zarrd_shard_compactions_total counter\n"
             "zarrd_shard_compactions_total %lu\n"
+            "# HELP zarrd_shard_index_memory_bytes Shard index memory reserved by requests and "
+            "caches (limit --shard-index-memory).\n"
+            "# TYPE zarrd_shard_index_memory_bytes gauge\n"
+            "zarrd_shard_index_memory_bytes %lu\n"
+            "# HELP zarrd_shard_index_memory_refusals_total Shard requests refused with 503: "
+            "the shard index memory was in use.\n"
+            "# TYPE zarrd_shard_index_memory_refusals_total counter\n"
+            "zarrd_shard_index_memory_refusals_total %lu\n"
             "# HELP zarrd_errors_total Failed requests by cause.\n"
             "# TYPE zarrd_errors_total counter\n",
             (unsigned long)ks_syncs_total(), (unsigned long)sh_stat_get(SH_STAT_IN_PLACE),
             (unsigned long)sh_stat_get(SH_STAT_GAP), (unsigned long)sh_stat_get(SH_STAT_APPENDED),
-            (unsigned long)sh_stat_get(SH_STAT_COMPACTIONS));
+            (unsigned long)sh_stat_get(SH_STAT_COMPACTIONS), (unsigned long)sh_budget_used(),
+            (unsigned long)sh_budget_refusals());
     for (int k = MT_EV_ERR_IO; k < MT_EVENTS && !rc; k++)
         rc = zd_buf_appendf(out, "zarrd_errors_total{kind=\"%s\"} %lu\n",
                             mt_error_kinds[k - MT_EV_ERR_IO],

@@ -1,6 +1,7 @@
 /* shard_backend.c: picking and opening the shard endpoints' backend (see shard_backend.h). */
 #include "shard_backend.h"
 
+#include "shard_budget.h"
 #include "shard_mem.h"
 
 #include <stdlib.h>
@@ -28,6 +29,11 @@ static int file_apply(void *ctx, const char *key, const zd_shard_layout *l, cons
     return sh_engine_apply(((file_backend *)ctx)->engine, key, l, ops, n, err);
 }
 
+static uint64_t file_trim(void *ctx, uint64_t want)
+{
+    return sh_engine_trim(((file_backend *)ctx)->engine, want);
+}
+
 static void file_close(void *ctx)
 {
     file_backend *fb = ctx;
@@ -38,8 +44,11 @@ static void file_close(void *ctx)
 
 int sh_backend_open(st_store *store, const sh_engine_opts *opts, sh_backend *out, zd_error *err)
 {
+    uint64_t max_index = opts ? opts->max_index_bytes : 0;
+    sh_budget_set_limit(opts ? opts->index_memory : 0);
     if (!store->files) {
         sh_mem_backend(store, out);
+        out->max_index_bytes = max_index;
         return 0;
     }
     file_backend *fb = calloc(1, sizeof *fb);
@@ -57,7 +66,9 @@ int sh_backend_open(st_store *store, const sh_engine_opts *opts, sh_backend *out
                         .layout = file_layout,
                         .get = file_get,
                         .apply = file_apply,
-                        .close = file_close};
+                        .close = file_close,
+                        .trim = file_trim,
+                        .max_index_bytes = max_index};
     return 0;
 }
 

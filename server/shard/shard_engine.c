@@ -56,6 +56,11 @@ int sh_engine_open(sh_engine **out, ks_root *ks, kl_table *keys, const sh_engine
     return 0;
 }
 
+uint64_t sh_engine_trim(sh_engine *e, uint64_t want)
+{
+    return sh_cache_trim(e->cache, want);
+}
+
 void sh_engine_close(sh_engine *e)
 {
     if (!e) return;

@@ -8,6 +8,8 @@
 #include "metrics.h"
 #include "shard_http.h"
 
+#include <stdio.h>
+
 static sh_method shard_method(int method)
 {
     switch (method) {
@@ -53,9 +55,15 @@ static void shard_finish(cn_conn *c)
     sh_http_handle(c->w->shared->shards, &rq, &rs);
     if (rs.status >= 400) {
         if (rs.status == 500) mt_event(MT_EV_ERR_IO);
-        if (rs.status == 503) mt_event(MT_EV_ERR_NOMEM);
+        if (rs.status == 503 && !rs.retry_after) mt_event(MT_EV_ERR_NOMEM);
         if (rs.status == 507) mt_event(MT_EV_ERR_NOSPACE);
-        rs_error(c, rs.status, rs.error, "%s", rs.detail.msg);
+        rs_begin(c, rs.status);
+        if (rs.retry_after > 0) {
+            char secs[16];
+            snprintf(secs, sizeof secs, "%d", rs.retry_after);
+            rs_header(c, "Retry-After", secs);
+        }
+        rs_error_body(c, rs.error, "%s", rs.detail.msg);
     } else {
         rs_begin(c, rs.status);
         rs_send(c, rs.status == 200 ? "application/octet-stream" : NULL, rs.body.data, rs.body.len);
