@@ -402,32 +402,77 @@ typedef struct chunk_job {
     const zc_array *a;
     zd_selection sel;
     const uint64_t *coords;
-    zc_chunk_fn fn;
+    const zc_chunk_ops *ops;
     void *arg;
 } chunk_job;
 
-static int run_chunk(zc_worker *w, size_t i, void *arg, zd_error *err)
-{
-    chunk_job *j = arg;
-    const uint64_t *co = j->coords + i * (size_t)j->a->grid.ndim;
+/* One worker's claimed batch of chunks, as a pipelined run (zc_pipe.h). */
+typedef struct chunk_batch {
+    chunk_job *j;
+    zc_worker *w;
+    size_t first;
     zd_chunk_part part;
     char key[ZD_MAX_KEY + 1];
-    if (!zd_selection_part(&j->sel, co, &part)) return 0;
-    int rc = zc_array_chunk_key(j->a, co, key, err);
-    return rc < 0 ? rc : j->fn(w, j->a, &j->sel, &part, key, j->arg, err);
+} chunk_batch;
+
+/* Selection part and key of the batch's chunk k into b->part and b->key; 1 when the chunk
+ * holds no selected element (the planner never yields one), else 0 or < 0. */
+static int batch_chunk(chunk_batch *b, size_t k, zd_error *err)
+{
+    const uint64_t *co = b->j->coords + (b->first + k) * (size_t)b->j->a->grid.ndim;
+    if (!zd_selection_part(&b->j->sel, co, &b->part)) return 1;
+    return zc_array_chunk_key(b->j->a, co, b->key, err);
+}
+
+static int batch_prepare(void *arg, size_t k, zc_pipe_rq *rq, zd_error *err)
+{
+    chunk_batch *b = arg;
+    chunk_job *j = b->j;
+    int rc = batch_chunk(b, k, err);
+    if (rc != 0) return rc < 0 ? rc : ZC_PIPE_ALONE;
+    return j->ops->prepare(b->w, j->a, &j->sel, &b->part, b->key, j->arg, rq, err);
+}
+
+static int batch_done(void *arg, size_t k, const zc_request *rq, zc_response *rs, zd_error *err)
+{
+    chunk_batch *b = arg;
+    chunk_job *j = b->j;
+    int rc = batch_chunk(b, k, err);
+    return rc < 0 ? rc : j->ops->done(b->w, j->a, &j->sel, &b->part, b->key, j->arg, rq, rs, err);
+}
+
+static int batch_alone(void *arg, size_t k, zd_error *err)
+{
+    chunk_batch *b = arg;
+    chunk_job *j = b->j;
+    int rc = batch_chunk(b, k, err);
+    if (rc != 0) return rc < 0 ? rc : 0;
+    return j->ops->run(b->w, j->a, &j->sel, &b->part, b->key, j->arg, err);
+}
+
+static const zc_pipe_ops batch_pipe_ops = {batch_prepare, batch_done, batch_alone};
+
+static int run_batch(zc_worker *w, size_t first, size_t count, void *arg, zd_error *err)
+{
+    chunk_batch b = {.j = arg, .w = w, .first = first};
+    if (b.j->ops->prepare) return zc_pipe_run(&w->pipe, &w->conn, count, &batch_pipe_ops, &b, err);
+    int rc = 0;
+    for (size_t k = 0; k < count && rc == 0; k++)
+        rc = batch_alone(&b, k, err);
+    return rc;
 }
 
 int zc_array_each_chunk(zc_array *a, const uint64_t *start, const uint64_t *shape,
-                        const uint64_t *step, zc_chunk_fn fn, void *arg, zd_error *err)
+                        const uint64_t *step, const zc_chunk_ops *ops, void *arg, zd_error *err)
 {
-    chunk_job j = {.a = a, .fn = fn, .arg = arg};
+    chunk_job j = {.a = a, .ops = ops, .arg = arg};
     uint64_t *coords = NULL;
     size_t n = 0;
     zc_pool *pool = NULL;
     int rc = plan(a, start, shape, step, &j.sel, &coords, &n, err);
     if (rc == 0) rc = zc_array_pool(a, &pool, err);
     j.coords = coords;
-    if (rc == 0) rc = zc_pool_run(pool, n, run_chunk, &j, err);
+    if (rc == 0) rc = zc_pool_run_batches(pool, n, run_batch, &j, err);
     free(coords);
     return rc;
 }

@@ -47,9 +47,24 @@ int zc_array_pool(zc_array *a, zc_pool **out, zd_error *err);
 typedef int (*zc_chunk_fn)(zc_worker *w, const zc_array *a, const zd_selection *sel,
                            const zd_chunk_part *part, const char *key, void *arg, zd_error *err);
 
-/* Run fn on the worker pool for every grid chunk the block start/shape/step (step may be
+/* What the read or write pipeline does with one grid chunk. A chunk whose whole work is one
+ * idempotent request and the handling of its answer is pipelined with its neighbours on the
+ * worker's connection (zc_pipe.h): prepare() describes the request and done() takes the
+ * answer (any status). prepare() answers ZC_PIPE_ALONE for a chunk that needs more (a
+ * read-merge, a shard endpoint, several requests), which run() then does with plain requests.
+ * prepare may be NULL: every chunk goes to run(). */
+typedef struct zc_chunk_ops {
+    int (*prepare)(zc_worker *w, const zc_array *a, const zd_selection *sel,
+                   const zd_chunk_part *part, const char *key, void *arg, zc_pipe_rq *rq,
+                   zd_error *err);
+    int (*done)(zc_worker *w, const zc_array *a, const zd_selection *sel, const zd_chunk_part *part,
+                const char *key, void *arg, const zc_request *rq, zc_response *rs, zd_error *err);
+    zc_chunk_fn run;
+} zc_chunk_ops;
+
+/* Run ops on the worker pool for every grid chunk the block start/shape/step (step may be
  * NULL) touches; the read and write pipelines are this with different callbacks. */
 int zc_array_each_chunk(zc_array *a, const uint64_t *start, const uint64_t *shape,
-                        const uint64_t *step, zc_chunk_fn fn, void *arg, zd_error *err);
+                        const uint64_t *step, const zc_chunk_ops *ops, void *arg, zd_error *err);
 
 #endif

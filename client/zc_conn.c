@@ -125,7 +125,7 @@ static int on_body(llhttp_t *p, const char *at, size_t n)
 static int on_message_complete(llhttp_t *p)
 {
     conn_of(p)->complete = true;
-    return HPE_PAUSED;
+    return HPE_PAUSED; /* the next response's bytes stay in the receive buffer */
 }
 
 int zc_content_range(const char *value, uint64_t *first, uint64_t *last, uint64_t *size)
@@ -179,20 +179,23 @@ void zc_conn_close(zc_conn *c)
     if (c->fd >= 0) close(c->fd);
     c->fd = -1;
     c->reused = false;
+    c->rx_pos = c->rx_len = 0;
+    c->rx_eof = false;
 }
 
 void zc_conn_free(zc_conn *c)
 {
     zc_conn_close(c);
     zd_buf_free(&c->tx);
+    free(c->rx);
+    c->rx = NULL;
 }
 
 /* ---- socket helpers ---- */
 
-/* poll one fd for `events`; 0 ready, ZC_ETIMEDOUT, ZD_EIO */
-static int wait_fd(int fd, short events, int timeout_ms)
+int zc_conn_wait(const zc_conn *c, short events, int timeout_ms)
 {
-    struct pollfd pfd = {.fd = fd, .events = events};
+    struct pollfd pfd = {.fd = c->fd, .events = events};
     for (;;) {
         int n = poll(&pfd, 1, timeout_ms);
         if (n > 0) return 0;
@@ -213,7 +216,7 @@ static int connect_addr(const struct addrinfo *ai, int timeout_ms, int *fd_out, 
         if (errno != EINPROGRESS) {
             *why = errno;
             rc = ZC_ECONNECT;
-        } else if ((rc = wait_fd(fd, POLLOUT, timeout_ms)) == 0) {
+        } else if ((rc = zc_conn_wait(&(zc_conn){.fd = fd}, POLLOUT, timeout_ms)) == 0) {
             int soerr = 0;
             socklen_t sl = sizeof soerr;
             if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0 || soerr != 0) {
@@ -256,10 +259,16 @@ static int open_socket(zc_conn *c, zd_error *err)
 }
 
 /* A kept-alive socket the server has closed (or that holds unexpected bytes) is unusable. */
-static bool socket_is_stale(int fd)
+static bool socket_is_stale(const zc_conn *c)
 {
-    struct pollfd pfd = {.fd = fd, .events = POLLIN};
-    return poll(&pfd, 1, 0) != 0;
+    struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
+    return c->rx_pos != c->rx_len || c->rx_eof || poll(&pfd, 1, 0) != 0;
+}
+
+int zc_conn_connect(zc_conn *c, zd_error *err)
+{
+    if (c->fd >= 0 && socket_is_stale(c)) zc_conn_close(c);
+    return c->fd < 0 ? open_socket(c, err) : 0;
 }
 
 static int send_all(zc_conn *c, const zc_request *rq, bool *sent_fully, zd_error *err)
@@ -273,7 +282,7 @@ static int send_all(zc_conn *c, const zc_request *rq, bool *sent_fully, zd_error
         if (n < 0) {
             if (errno == EINTR) continue;
             if (errno == EAGAIN || errno == EWOULDBLOCK) {
-                int rc = wait_fd(c->fd, POLLOUT, c->cfg->io_timeout_ms);
+                int rc = zc_conn_wait(c, POLLOUT, c->cfg->io_timeout_ms);
                 if (rc < 0)
                     return zd_error_set(err, rc, "sending %s %s: %s", rq->method, rq->target,
                                         rc == ZC_ETIMEDOUT ? "timed out" : "poll failed");
@@ -297,49 +306,107 @@ static int send_all(zc_conn *c, const zc_request *rq, bool *sent_fully, zd_error
     return 0;
 }
 
-static int build_head(zc_conn *c, const zc_request *rq)
+static bool takes_body(const char *method)
 {
-    zd_buf_reset(&c->tx);
-    int rc = zd_buf_appendf(&c->tx, "%s %s HTTP/1.1\r\nHost: %s\r\n%s", rq->method, rq->target,
-                            c->cfg->url.hostport, c->cfg->auth_header);
-    if (rc == 0 && (rq->body_len || strcmp(rq->method, "PUT") == 0 ||
-                    strcmp(rq->method, "PATCH") == 0 || strcmp(rq->method, "POST") == 0))
-        rc = zd_buf_appendf(&c->tx, "Content-Length: %zu\r\n", rq->body_len);
-    if (rc == 0 && rq->headers) rc = zd_buf_append_str(&c->tx, rq->headers);
-    if (rc == 0) rc = zd_buf_append(&c->tx, "\r\n", 2);
+    return strcmp(method, "PUT") == 0 || strcmp(method, "PATCH") == 0 ||
+           strcmp(method, "POST") == 0;
+}
+
+int zc_conn_head(const zc_conn_cfg *cfg, const char *method, const char *target, size_t target_len,
+                 const char *headers, size_t body_len, zd_buf *out)
+{
+    int rc = zd_buf_appendf(out, "%s %.*s HTTP/1.1\r\nHost: %s\r\n%s", method, (int)target_len,
+                            target, cfg->url.hostport, cfg->auth_header);
+    if (rc == 0 && (body_len || takes_body(method)))
+        rc = zd_buf_appendf(out, "Content-Length: %zu\r\n", body_len);
+    if (rc == 0 && headers) rc = zd_buf_append_str(out, headers);
+    if (rc == 0) rc = zd_buf_append(out, "\r\n", 2);
     return rc;
+}
+
+void zc_conn_expect(zc_conn *c, zc_response *rs, bool head)
+{
+    zc_response_free(rs);
+    llhttp_init(&c->parser, HTTP_RESPONSE, &c->settings);
+    c->parser.data = c;
+    c->resp = rs;
+    c->head_request = head;
+    c->complete = false;
+    c->in_value = false;
+    c->field_len = 0;
+    c->body_error = 0;
+}
+
+int zc_conn_parse(zc_conn *c)
+{
+    if (c->complete) return 1;
+    if (c->rx_pos < c->rx_len) {
+        const char *start = (const char *)c->rx + c->rx_pos;
+        llhttp_errno_t e = llhttp_execute(&c->parser, start, c->rx_len - c->rx_pos);
+        if (e == HPE_PAUSED && c->complete) {
+            c->rx_pos += (size_t)(llhttp_get_error_pos(&c->parser) - start);
+            return 1;
+        }
+        c->rx_pos = c->rx_len;
+        if (c->body_error) return c->body_error;
+        if (e != HPE_OK) return ZD_EIO;
+    }
+    if (c->rx_eof) { /* a body delimited by the close ends here; anything else is cut off */
+        llhttp_finish(&c->parser);
+        return c->complete ? 1 : ZD_EIO;
+    }
+    return 0;
+}
+
+int zc_conn_recv(zc_conn *c)
+{
+    if (c->rx_eof) return 1;
+    if (!c->rx && !(c->rx = malloc(ZC_CONN_RX))) return ZD_ENOMEM;
+    if (c->rx_pos > 0) { /* keep the unparsed bytes (the next responses) at the start */
+        memmove(c->rx, c->rx + c->rx_pos, c->rx_len - c->rx_pos);
+        c->rx_len -= c->rx_pos;
+        c->rx_pos = 0;
+    }
+    if (c->rx_len == ZC_CONN_RX) return 1; /* full: parse first */
+    for (;;) {
+        ssize_t n = recv(c->fd, c->rx + c->rx_len, ZC_CONN_RX - c->rx_len, 0);
+        if (n > 0) {
+            c->rx_len += (size_t)n;
+            return 1;
+        }
+        if (n == 0) {
+            c->rx_eof = true;
+            return 1;
+        }
+        if (errno == EINTR) continue;
+        return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : ZD_EIO;
+    }
 }
 
 static int receive(zc_conn *c, const zc_request *rq, zd_error *err)
 {
-    char chunk[65536];
     for (;;) {
-        ssize_t n = recv(c->fd, chunk, sizeof chunk, 0);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK) {
-                int rc = wait_fd(c->fd, POLLIN, c->cfg->io_timeout_ms);
-                if (rc < 0)
-                    return zd_error_set(err, rc, "waiting for the answer to %s %s: %s", rq->method,
-                                        rq->target,
-                                        rc == ZC_ETIMEDOUT ? "timed out" : "poll failed");
-                continue;
-            }
-            return zd_error_set(err, ZD_EIO, "reading the answer to %s %s: %s", rq->method,
-                                rq->target, strerror(errno));
-        }
-        llhttp_errno_t e =
-            n == 0 ? llhttp_finish(&c->parser) : llhttp_execute(&c->parser, chunk, (size_t)n);
-        if (c->complete) return 0;
-        if (c->body_error)
-            return zd_error_set(err, c->body_error, "answer to %s %s: body too large", rq->method,
-                                rq->target);
-        if (e != HPE_OK)
-            return zd_error_set(err, ZD_EIO, "malformed answer to %s %s: %s", rq->method,
-                                rq->target, llhttp_errno_name(e));
-        if (n == 0)
+        int rc = zc_conn_parse(c);
+        if (rc == 1) return 0;
+        if (rc == ZD_EIO && c->rx_eof)
             return zd_error_set(err, ZD_EIO, "server closed the connection during %s %s",
                                 rq->method, rq->target);
+        if (rc == ZD_EIO)
+            return zd_error_set(err, ZD_EIO, "malformed answer to %s %s: %s", rq->method,
+                                rq->target, llhttp_errno_name(llhttp_get_errno(&c->parser)));
+        if (rc < 0)
+            return zd_error_set(err, rc, "answer to %s %s: %s", rq->method, rq->target,
+                                rc == ZD_EOVERFLOW ? "body too large" : "out of memory");
+        rc = zc_conn_recv(c);
+        if (rc == 0) {
+            rc = zc_conn_wait(c, POLLIN, c->cfg->io_timeout_ms);
+            if (rc < 0)
+                return zd_error_set(err, rc, "waiting for the answer to %s %s: %s", rq->method,
+                                    rq->target, rc == ZC_ETIMEDOUT ? "timed out" : "poll failed");
+        } else if (rc < 0) {
+            return zd_error_set(err, rc, "reading the answer to %s %s: %s", rq->method, rq->target,
+                                rc == ZD_ENOMEM ? "out of memory" : strerror(errno));
+        }
     }
 }
 
@@ -348,24 +415,18 @@ int zc_conn_exchange(zc_conn *c, const zc_request *rq, zc_response *rs, bool *se
 {
     *sent_fully = false;
     zc_response_free(rs);
-    if (c->fd >= 0 && socket_is_stale(c->fd)) zc_conn_close(c);
-    int rc;
-    if (c->fd < 0 && (rc = open_socket(c, err)) < 0) return rc;
-    if (build_head(c, rq) < 0) return zd_error_set(err, ZD_ENOMEM, "out of memory");
-
-    llhttp_init(&c->parser, HTTP_RESPONSE, &c->settings);
-    c->parser.data = c;
-    c->resp = rs;
-    c->head_request = strcmp(rq->method, "HEAD") == 0;
-    c->complete = false;
-    c->in_value = false;
-    c->field_len = 0;
-    c->body_error = 0;
-
+    int rc = zc_conn_connect(c, err);
+    if (rc < 0) return rc;
+    zd_buf_reset(&c->tx);
+    if (zc_conn_head(c->cfg, rq->method, rq->target, strlen(rq->target), rq->headers, rq->body_len,
+                     &c->tx) < 0)
+        return zd_error_set(err, ZD_ENOMEM, "out of memory");
+    zc_conn_expect(c, rs, strcmp(rq->method, "HEAD") == 0);
     rc = send_all(c, rq, sent_fully, err);
     if (rc == 0) rc = receive(c, rq, err);
     c->resp = NULL;
-    if (rc < 0 || !llhttp_should_keep_alive(&c->parser))
+    /* bytes after the one answer expected mean the stream is out of step: start afresh */
+    if (rc < 0 || !llhttp_should_keep_alive(&c->parser) || c->rx_pos != c->rx_len)
         zc_conn_close(c);
     else
         c->reused = true;

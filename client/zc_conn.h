@@ -1,6 +1,8 @@
 /* zc_conn.h: one keep-alive HTTP/1.1 connection to the server and one request/response
  * exchange over it. Blocking style over a non-blocking socket: every wait is a poll() bounded
- * by the configured timeouts. Responses are parsed with llhttp (HTTP_RESPONSE mode).
+ * by the configured timeouts. Responses are parsed with llhttp (HTTP_RESPONSE mode) from a
+ * receive buffer that keeps the bytes after a response, so several responses can be read off
+ * one stream (pipelining, zc_pipe.c, uses the lower-level calls at the end).
  *
  * A connection found closed by the server before a request is sent is reopened transparently;
  * zc_conn_exchange() itself never retries a request that may have reached the server (that is
@@ -18,6 +20,9 @@
 
 /* Largest response body the client accepts (a whole shard can be large; bounded anyway). */
 #define ZC_MAX_RESPONSE_BODY ((uint64_t)1 << 36)
+
+/* Receive buffer of a connection (allocated on first use). */
+#define ZC_CONN_RX (64 * 1024)
 
 /* What every connection of one client shares (read-only after zc_client_open). */
 typedef struct zc_conn_cfg {
@@ -62,6 +67,9 @@ typedef struct zc_conn {
     size_t value_len;
     bool value_truncated;
     int body_error;
+    uint8_t *rx; /* received bytes, [rx_pos, rx_len) not parsed yet */
+    size_t rx_pos, rx_len;
+    bool rx_eof;          /* the server closed its side */
     struct zc_conn *next; /* idle list link (zc_client) */
 } zc_conn;
 
@@ -88,5 +96,33 @@ int zc_content_range(const char *value, uint64_t *first, uint64_t *last, uint64_
 
 void zc_response_init(zc_response *rs);
 void zc_response_free(zc_response *rs);
+
+/* ---- the pieces of an exchange, for pipelining (zc_pipe.c) ---- */
+
+/* Make sure the connection is open: a kept-alive socket the server has closed (or that holds
+ * unexpected bytes) is closed first, then a closed connection connects. ZC_ECONNECT,
+ * ZC_ETIMEDOUT. */
+int zc_conn_connect(zc_conn *c, zd_error *err);
+
+/* Append a request head to out: "METHOD TARGET HTTP/1.1", Host, the client's Authorization,
+ * Content-Length (when there is a body or the method takes one), `headers` (lines ending in
+ * CRLF, or NULL) and the empty line. 0 or ZD_ENOMEM. */
+int zc_conn_head(const zc_conn_cfg *cfg, const char *method, const char *target, size_t target_len,
+                 const char *headers, size_t body_len, zd_buf *out);
+
+/* Parse the next response on the stream into rs (reset first); head: it answers a HEAD. */
+void zc_conn_expect(zc_conn *c, zc_response *rs, bool head);
+
+/* Feed the received bytes to the parser: 1 the response is complete (the bytes after it stay
+ * buffered), 0 more bytes are needed, else ZD_EIO (malformed; or the server closed the
+ * connection before the end), ZD_EOVERFLOW (body too large), ZD_ENOMEM. */
+int zc_conn_parse(zc_conn *c);
+
+/* Receive what the socket holds without waiting: 1 bytes (or the server's close) arrived,
+ * 0 nothing yet, ZD_EIO on a socket error. */
+int zc_conn_recv(zc_conn *c);
+
+/* poll() the socket for `events`: 0 ready, ZC_ETIMEDOUT, ZD_EIO. */
+int zc_conn_wait(const zc_conn *c, short events, int timeout_ms);
 
 #endif

@@ -10,7 +10,7 @@
 #include <string.h>
 
 typedef struct zc_job {
-    zc_item_fn fn;
+    zc_batch_fn fn;
     void *arg;
     size_t nitems;
     size_t next;     /* first unclaimed item */
@@ -77,8 +77,7 @@ static void *worker_main(void *arg)
         int rc = 0;
         zd_error err = {0};
         zc_status_note(0);
-        for (size_t i = first; i < first + count && !skip && rc == 0; i++)
-            rc = j->fn(w, i, j->arg, &err);
+        if (!skip) rc = j->fn(w, first, count, j->arg, &err);
         pthread_mutex_lock(&p->lock);
         if (j->rc == 0 && !skip) j->status = zc_last_status();
         if (rc != 0 && j->rc == 0) {
@@ -95,6 +94,7 @@ static void *worker_main(void *arg)
 static void worker_free(zc_worker *w)
 {
     zc_conn_free(&w->conn);
+    zc_pipe_free(&w->pipe);
     zd_codec_ctx_free(w->ctx);
     for (size_t i = 0; i < sizeof w->scratch / sizeof w->scratch[0]; i++)
         zd_buf_free(&w->scratch[i]);
@@ -174,7 +174,27 @@ int zc_pool_size(const zc_pool *p)
     return p->nworkers;
 }
 
+typedef struct item_job {
+    zc_item_fn fn;
+    void *arg;
+} item_job;
+
+static int run_items(zc_worker *w, size_t first, size_t count, void *arg, zd_error *err)
+{
+    item_job *ij = arg;
+    int rc = 0;
+    for (size_t i = first; i < first + count && rc == 0; i++)
+        rc = ij->fn(w, i, ij->arg, err);
+    return rc;
+}
+
 int zc_pool_run(zc_pool *p, size_t nitems, zc_item_fn fn, void *arg, zd_error *err)
+{
+    item_job ij = {fn, arg};
+    return zc_pool_run_batches(p, nitems, run_items, &ij, err);
+}
+
+int zc_pool_run_batches(zc_pool *p, size_t nitems, zc_batch_fn fn, void *arg, zd_error *err)
 {
     if (nitems == 0) return 0;
     zc_job j = {.fn = fn, .arg = arg, .nitems = nitems};

@@ -9,6 +9,7 @@
 #define ZC_POOL_H
 
 #include "zc_conn.h"
+#include "zc_pipe.h"
 #include "zd_codec.h"
 
 #include <stddef.h>
@@ -19,12 +20,17 @@ typedef struct zc_worker {
     /* Per-worker buffers, reused across items: [0] a decoded grid chunk (or shard),
      * [1] encoded bytes, [2] a decoded inner chunk. */
     zd_buf scratch[3];
+    zc_pipe pipe; /* pipelining state for the worker's connection */
 } zc_worker;
 
 typedef struct zc_pool zc_pool;
 
 /* The function run for each item; 0 or a negative code with err filled. */
 typedef int (*zc_item_fn)(zc_worker *w, size_t item, void *arg, zd_error *err);
+
+/* The function run for each batch of consecutive items a worker claims, [first, first +
+ * count): lets a worker pipeline the batch's requests (zc_pipe.h). */
+typedef int (*zc_batch_fn)(zc_worker *w, size_t first, size_t count, void *arg, zd_error *err);
 
 /* Start n >= 1 workers whose connections use cfg (which must outlive the pool). */
 int zc_pool_new(const zc_conn_cfg *cfg, int n, zc_pool **out, zd_error *err);
@@ -35,6 +41,9 @@ void zc_pool_free(zc_pool *p);
 /* Run fn(worker, i, arg) for every i in [0, nitems) on the workers and wait. Returns 0 or the
  * first failure's code, with its message in err. */
 int zc_pool_run(zc_pool *p, size_t nitems, zc_item_fn fn, void *arg, zd_error *err);
+
+/* The same with a function per claimed batch of items. */
+int zc_pool_run_batches(zc_pool *p, size_t nitems, zc_batch_fn fn, void *arg, zd_error *err);
 
 /* Cap on the items a worker claims at once (default ZC_POOL_MAX_BATCH); for measurements. */
 #define ZC_POOL_MAX_BATCH 64

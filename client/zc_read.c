@@ -1,11 +1,36 @@
 /* zc_read.c: zc_array_read, the read pipeline. Each chunk of the grid that holds selected
- * elements is one pool item: fetch → decode → scatter into the caller's buffer. A shard that
- * is only partly selected is read inner chunk by inner chunk (zc_shard_read.c). */
+ * elements is one pool item: fetch → decode → scatter into the caller's buffer. A chunk that is
+ * one GET (an unsharded chunk, or a shard every inner chunk of which is selected) is pipelined
+ * with its neighbours on the worker's connection; a shard that is only partly selected is read
+ * inner chunk by inner chunk (zc_shard_read.c). */
 #include "zc_array_impl.h"
 
 #include "zc_chunkio.h"
 #include "zc_errmsg.h"
 #include "zc_shard_read.h"
+
+static int read_prepare(zc_worker *w, const zc_array *a, const zd_selection *sel,
+                        const zd_chunk_part *part, const char *key, void *out, zc_pipe_rq *rq,
+                        zd_error *err)
+{
+    (void)w, (void)out, (void)err;
+    if (a->shard && !zc_shard_read_is_whole(a, sel, part)) return ZC_PIPE_ALONE;
+    *rq = (zc_pipe_rq){.method = "GET", .key = key};
+    return 0;
+}
+
+static int read_done(zc_worker *w, const zc_array *a, const zd_selection *sel,
+                     const zd_chunk_part *part, const char *key, void *out, const zc_request *rq,
+                     zc_response *rs, zd_error *err)
+{
+    if (a->shard) return zc_shard_read_whole_answer(w, a, key, sel, part, rq, rs, out, err);
+    zd_buf *chunk = &w->scratch[0];
+    if (zd_buf_reserve(chunk, a->chunk_bytes) < 0)
+        return zd_error_set(err, ZD_ENOMEM, "out of memory");
+    int rc = zc_decode_answer(w, a, a->chain, key, rq, rs, chunk->data, err);
+    if (rc == 0) zd_part_scatter(sel, part, a->elem_size, chunk->data, out);
+    return rc;
+}
 
 static int read_chunk(zc_worker *w, const zc_array *a, const zd_selection *sel,
                       const zd_chunk_part *part, const char *key, void *out, zd_error *err)
@@ -19,9 +44,11 @@ static int read_chunk(zc_worker *w, const zc_array *a, const zd_selection *sel,
     return rc;
 }
 
+static const zc_chunk_ops read_ops = {read_prepare, read_done, read_chunk};
+
 int zc_array_read(zc_array *a, const uint64_t *start, const uint64_t *shape, const uint64_t *step,
                   void *buf)
 {
     zd_error err = {0};
-    return zc_report(zc_array_each_chunk(a, start, shape, step, read_chunk, buf, &err), &err);
+    return zc_report(zc_array_each_chunk(a, start, shape, step, &read_ops, buf, &err), &err);
 }

@@ -43,7 +43,7 @@ int zc_status_code(int status)
     }
 }
 
-static void backoff(int attempt)
+void zc_backoff(int attempt)
 {
     static _Thread_local unsigned seed;
     if (!seed) seed = (unsigned)time(NULL) ^ (unsigned)(uintptr_t)&seed;
@@ -55,8 +55,7 @@ static void backoff(int attempt)
         ;
 }
 
-/* "HTTP 404 on GET /a/b: not found (no such key)" from the server's JSON error body. */
-static int status_error(const zc_request *rq, const zc_response *rs, zd_error *err)
+int zc_status_error(const zc_request *rq, const zc_response *rs, zd_error *err)
 {
     int code = zc_status_code(rs->status);
     const char *what = NULL, *detail = NULL;
@@ -88,7 +87,7 @@ int zc_request_run(zc_conn *c, const zc_request *rq, zc_response *rs, zd_error *
         if (rc == 0) {
             bool transient = idem && rs->status >= 502 && rs->status <= 504;
             if (!transient || left <= 0)
-                return rs->status >= 200 && rs->status < 300 ? 0 : status_error(rq, rs, err);
+                return rs->status >= 200 && rs->status < 300 ? 0 : zc_status_error(rq, rs, err);
         } else {
             bool retryable = (idem || !sent_fully) && rc != ZD_ENOMEM && rc != ZD_EOVERFLOW;
             if (!retryable) return rc;
@@ -99,7 +98,7 @@ int zc_request_run(zc_conn *c, const zc_request *rq, zc_response *rs, zd_error *
             if (left <= 0) return rc;
         }
         left--;
-        backoff(attempt);
+        zc_backoff(attempt);
     }
 }
 

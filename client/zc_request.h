@@ -23,4 +23,11 @@ int zc_key_request(zc_conn *c, const char *method, const char *key, const char *
 /* The error code for an HTTP status (0 for 2xx). */
 int zc_status_code(int status);
 
+/* The error for a non-2xx answer, with a message naming the request, the status and the
+ * server's JSON "error"/"detail": "HTTP 404 on GET /a/b: not found (no such key)". */
+int zc_status_error(const zc_request *rq, const zc_response *rs, zd_error *err);
+
+/* Sleep before retry number `attempt` (0-based): 50 ms doubling, capped at 2 s, jittered. */
+void zc_backoff(int attempt);
+
 #endif

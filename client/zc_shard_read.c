@@ -216,24 +216,22 @@ static int read_ranges(zc_worker *w, const zc_array *a, const char *key, const z
     return rc;
 }
 
-/* The whole shard with one GET; its index is decoded here and each wanted inner chunk is
- * decoded straight from the body into the result (no intermediate decoded shard). */
-static int read_whole(zc_worker *w, const zc_array *a, const char *key, const zc_inner_sel *is,
-                      const wanted *wt, void *out, zd_error *err)
+/* Place the wanted inner chunks from a whole shard's bytes: its index is decoded here and each
+ * wanted inner chunk is decoded straight from the body into the result (no intermediate decoded
+ * shard). */
+static int place_whole(zc_worker *w, const zc_array *a, const char *key, const zc_inner_sel *is,
+                       const wanted *wt, const zd_buf *body, void *out, zd_error *err)
 {
     const zd_shard_layout *l = a->shard;
     size_t isz = zd_shard_index_size(l);
-    zc_response rs;
-    zc_response_init(&rs);
     zd_shard_entry *entries = malloc(l->nchunks * sizeof *entries);
     int rc = entries ? 0 : zd_error_set(err, ZD_ENOMEM, "out of memory");
-    if (rc == 0) rc = zc_key_request(&w->conn, "GET", key, NULL, NULL, NULL, 0, &rs, err);
-    if (rc == 0 && rs.body.len < isz)
+    if (rc == 0 && body->len < isz)
         rc = zd_error_set(err, ZD_ECORRUPT, "%s: %zu bytes cannot hold a %zu-byte shard index", key,
-                          rs.body.len, isz);
+                          body->len, isz);
     if (rc == 0) {
-        const uint8_t *index = rs.body.data + (l->index_at_end ? rs.body.len - isz : 0);
-        rc = zd_shard_index_decode(l, index, isz, rs.body.len, entries, err);
+        const uint8_t *index = body->data + (l->index_at_end ? body->len - isz : 0);
+        rc = zd_shard_index_decode(l, index, isz, body->len, entries, err);
     }
     for (size_t i = 0; rc == 0 && i < wt->n; i++) {
         const zd_shard_entry *e = &entries[wt->index[i]];
@@ -241,10 +239,31 @@ static int read_whole(zc_worker *w, const zc_array *a, const char *key, const zc
         if (e->offset == ZD_SHARD_EMPTY)
             rc = place_inner(w, a, is, co, NULL, 0, out, err);
         else
-            rc = place_inner(w, a, is, co, rs.body.data + e->offset, (size_t)e->nbytes, out, err);
+            rc = place_inner(w, a, is, co, body->data + e->offset, (size_t)e->nbytes, out, err);
     }
-    zc_response_free(&rs);
     free(entries);
+    return rc;
+}
+
+/* The whole shard with one GET. */
+static int read_whole(zc_worker *w, const zc_array *a, const char *key, const zc_inner_sel *is,
+                      const wanted *wt, void *out, zd_error *err)
+{
+    zc_response rs;
+    zc_response_init(&rs);
+    int rc = zc_key_request(&w->conn, "GET", key, NULL, NULL, NULL, 0, &rs, err);
+    if (rc == 0) rc = place_whole(w, a, key, is, wt, &rs.body, out, err);
+    zc_response_free(&rs);
+    return rc;
+}
+
+/* Every wanted inner chunk as the fill value (the shard does not exist). */
+static int place_fill(zc_worker *w, const zc_array *a, const zc_inner_sel *is, const wanted *wt,
+                      void *out, zd_error *err)
+{
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < wt->n; i++)
+        rc = place_inner(w, a, is, wt->coords + i * (size_t)a->grid.ndim, NULL, 0, out, err);
     return rc;
 }
 
@@ -277,6 +296,35 @@ static int read_one(zc_worker *w, const zc_array *a, const char *key, const zc_i
     return rc;
 }
 
+bool zc_shard_read_is_whole(const zc_array *a, const zd_selection *outer, const zd_chunk_part *part)
+{
+    zc_inner_sel is;
+    uint64_t count;
+    zd_error err = {0};
+    return a->shard_read == ZC_SHARD_READ_AUTO &&
+           zc_inner_sel_init(&is, a, outer, part, &err) == 0 &&
+           zd_selection_count_chunks(&is.sel, &count) == 0 &&
+           count == inner_chunks_inside(a, part->coords);
+}
+
+int zc_shard_read_whole_answer(zc_worker *w, const zc_array *a, const char *key,
+                               const zd_selection *outer, const zd_chunk_part *part,
+                               const zc_request *rq, const zc_response *rs, void *out,
+                               zd_error *err)
+{
+    zc_inner_sel is;
+    wanted wt = {0};
+    int rc = rs->status == 404 ? 0 : zc_answer_status(rq, rs, err);
+    if (rc == 0) rc = zc_inner_sel_init(&is, a, outer, part, err);
+    if (rc == 0) rc = collect_wanted(a, &is, &wt, err);
+    if (rc == 0)
+        rc = rs->status == 404 ? place_fill(w, a, &is, &wt, out, err)
+                               : place_whole(w, a, key, &is, &wt, &rs->body, out, err);
+    free(wt.index);
+    free(wt.coords);
+    return rc;
+}
+
 int zc_shard_read_part(zc_worker *w, const zc_array *a, const char *key, const zd_selection *outer,
                        const zd_chunk_part *part, void *out, zd_error *err)
 {
@@ -295,11 +343,8 @@ int zc_shard_read_part(zc_worker *w, const zc_array *a, const char *key, const z
     } else if (rc == 0) {
         rc = read_ranges(w, a, key, &is, &wt, out, err);
     }
-    if (rc == ZD_ENOTFOUND && (all || !by_chunk)) { /* no shard: all the fill value */
-        rc = 0;
-        for (size_t i = 0; rc == 0 && i < wt.n; i++)
-            rc = place_inner(w, a, &is, wt.coords + i * (size_t)a->grid.ndim, NULL, 0, out, err);
-    }
+    if (rc == ZD_ENOTFOUND && (all || !by_chunk)) /* no shard: all the fill value */
+        rc = place_fill(w, a, &is, &wt, out, err);
     free(wt.index);
     free(wt.coords);
     return rc;

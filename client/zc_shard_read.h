@@ -34,6 +34,18 @@ int zc_inner_sel_init(zc_inner_sel *is, const zc_array *a, const zd_selection *o
 /* Turn an inner part into one that places into the outer result (adds base to out_start). */
 void zc_inner_part_place(const zc_inner_sel *is, zd_chunk_part *p);
 
+/* Whether zc_shard_read_part reads this part by fetching the whole shard with one GET (every
+ * inner chunk of the shard that lies inside the array is wanted): such a read can be
+ * pipelined, finished from the answer by zc_shard_read_whole_answer. */
+bool zc_shard_read_is_whole(const zc_array *a, const zd_selection *outer,
+                            const zd_chunk_part *part);
+
+/* Finish the read of part from the answer rs to `GET key` (404: no shard, the fill value). */
+int zc_shard_read_whole_answer(zc_worker *w, const zc_array *a, const char *key,
+                               const zd_selection *outer, const zd_chunk_part *part,
+                               const zc_request *rq, const zc_response *rs, void *out,
+                               zd_error *err);
+
 /* Read the part of shard `key` described by `part` into out (the outer result). */
 int zc_shard_read_part(zc_worker *w, const zc_array *a, const char *key, const zd_selection *outer,
                        const zd_chunk_part *part, void *out, zd_error *err);

@@ -37,6 +37,10 @@ const char *zd_strerror(int code)
         return "directory in the way";
     case ZD_ELINKED:
         return "hard-linked file";
+    case ZD_EEXIST:
+        return "already exists";
+    case ZD_ENOTEMPTY:
+        return "not empty";
     case ZD_EBUSY:
         return "busy, retry later";
     default:

@@ -27,7 +27,9 @@ enum {
     ZD_EISDIR = -13,      /* a directory is where a value should be, or a value where a
                              directory should be */
     ZD_ELINKED = -14,     /* the file has other hard links: it is not changed in place */
-    ZD_EBUSY = -15,       /* a server-wide resource (a memory budget) is used up for now: retry */
+    ZD_EEXIST = -15,      /* something is already where a new collection should be made */
+    ZD_ENOTEMPTY = -16,   /* a collection to remove still has members */
+    ZD_EBUSY = -17,       /* a server-wide resource (a memory budget) is used up for now: retry */
 };
 
 #define ZD_ERRMSG_MAX 256

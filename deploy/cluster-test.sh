@@ -153,7 +153,7 @@ grep -iE 'req/s|requests|p99' "$work/bench.txt" | head -3 | sed 's/^/cluster-tes
 
 # 4. Every key on exactly one node.
 count_keys() { # node index -> number of keys it holds
-    curl -sf "$front/_node/$1/?recursive=1" | jq '[.entries[] | select(.dir != true)] | length'
+    curl -sf "$front/_node/$1/?recursive=1&format=json" | jq '[.entries[] | select(.dir != true)] | length'
 }
 per_node=()
 total=0
@@ -163,7 +163,7 @@ for i in "${!nodes[@]}"; do
     total=$((total + c))
 done
 distinct=$(for i in "${!nodes[@]}"; do
-    curl -sf "$front/_node/$i/?recursive=1" | jq -r '.entries[] | select(.dir != true) | .name'
+    curl -sf "$front/_node/$i/?recursive=1&format=json" | jq -r '.entries[] | select(.dir != true) | .name'
 done | sort -u | wc -l)
 [ "$distinct" -eq "$total" ] || fail "$((total - distinct)) keys are on more than one node"
 echo "cluster-test: $total keys, per node ${per_node[*]}, none on two nodes"

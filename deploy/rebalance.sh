@@ -54,7 +54,7 @@ for ((n = 0; n < nodes; n++)); do
             echo "failed to move /$key from $addr (PUT answered $code)" >&2
             failed=$((failed + 1))
         fi
-    done < <(curl -s -f "$node_url/?recursive=1" |
+    done < <(curl -s -f "$node_url/?recursive=1&format=json" |
         jq -r '.entries[] | select(.dir != true) | .name | split("/") | map(@uri) | join("/")')
 done
 

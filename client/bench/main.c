@@ -3,6 +3,7 @@
  * requests; `zarrd-bench URL matrix ...` runs zarr-python's benchmark cases through it. */
 #include "bench_load.h"
 #include "bench_matrix.h"
+#include "bench_writers.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 static const char usage[] =
     "usage: zarrd-bench URL load [options]     load generator\n"
     "       zarrd-bench URL matrix [options]   benchmark matrix (zarr-python's cases)\n"
+    "       zarrd-bench URL writers [options]  many writers of one shard: endpoints vs RMW\n"
     "       zarrd-bench URL COMMAND --help     options of a command\n"
     "URL is http://HOST:PORT[/prefix] of a running zarrd.\n"
     "Exit status: 0 ok, 1 a run failed or read wrong data, 2 usage.\n";
@@ -30,6 +32,7 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[2], "load") == 0) return zb_load_cmd(argv[1], argc - 2, argv + 2);
     if (strcmp(argv[2], "matrix") == 0) return zb_matrix_cmd(argv[1], argc - 2, argv + 2);
+    if (strcmp(argv[2], "writers") == 0) return zb_writers_cmd(argv[1], argc - 2, argv + 2);
     fprintf(stderr, "zarrd-bench: unknown command '%s'\n%s", argv[2], usage);
     return 2;
 }

@@ -87,12 +87,14 @@ void cn_group_sync(wk_worker *w)
     }
 }
 
-/* Hand the built response to the writer; parsing stays paused until it is written. */
+/* Hand the built response to the writer; parsing stays paused until it is written. Reading
+ * goes on into the read buffer (pipelined requests) and stops only when the buffer is full
+ * (cn_on_read): stopping and restarting the read watcher for every response cost two epoll_ctl
+ * calls per request. */
 static void cn_send(cn_conn *c)
 {
     c->state = CN_RESPONDING;
     c->paused = true;
-    cn_read_stop(c);
     cn_write_progress(c);
     if (cn_needs_group_sync(c)) {
         c->sync_next = c->w->sync_wait;
@@ -511,7 +513,12 @@ static void cn_on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
     cn_conn *c = s->data;
     if (n == 0) return;
     if (n < 0 || c->state == CN_CLOSING) {
-        if (n < 0) cn_close(c); /* peer closed or failed: an unfinished request is dropped */
+        if (n == UV_EOF && c->state == CN_RESPONDING) { /* half-closed: answer, then close */
+            cn_read_stop(c);
+            c->peer_eof = true;
+        } else if (n < 0) {
+            cn_close(c); /* peer closed or failed: an unfinished request is dropped */
+        }
         return;
     }
     c->rlen += (size_t)n;
@@ -525,6 +532,7 @@ static void cn_on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
     }
     cn_feed(c);
     cn_bufs_release(c);
+    if (c->paused && c->rlen - c->rpos == CN_RBUF) cn_read_stop(c); /* full: back-pressure */
 }
 
 /* An idle connection with nothing buffered gives its buffers back to the pool. */
@@ -671,7 +679,11 @@ void cn_response_done(cn_conn *c)
     cn_arm(c, cn_cfg(c)->idle_timeout_ms);
     cn_feed(c);
     cn_bufs_release(c);
-    if (!c->paused && c->state != CN_CLOSING) cn_read_start(c);
+    if (c->paused || c->state == CN_CLOSING) return;
+    if (c->peer_eof) /* the client sent nothing more: what it sent is answered */
+        cn_close(c);
+    else
+        cn_read_start(c);
 }
 
 /* ---- accepting and draining ---- */
@@ -710,6 +722,7 @@ void cn_accept(wk_worker *w)
     }
     uv_once(&cn_settings_once, cn_settings_init);
     c->w = w;
+    c->cors = &cors_native;
     c->tcp.data = c;
     uv_timer_init(&w->loop, &c->timer);
     c->timer.data = c;

@@ -8,7 +8,8 @@
  * either builds an answer right away (errors) or says where the body goes (a store writer, a
  * bounded memory buffer, or nowhere). At the end of the message the handler's finish() builds
  * the answer. The parser is paused there, so a pipelined next request is parsed only once
- * this response has been written; reading stops meanwhile (back-pressure).
+ * this response has been written; meanwhile bytes are still read into the read buffer until
+ * it is full (back-pressure).
  *
  * Timeouts (one timer): idle keep-alive (--idle-timeout); a whole header section, and every
  * pause in body or response progress (--request-timeout). Body progress means at least
@@ -17,6 +18,7 @@
 #ifndef ZS_CONN_H
 #define ZS_CONN_H
 
+#include "cors.h"
 #include "response.h"
 #include "store.h"
 #include "worker.h"
@@ -67,8 +69,9 @@ typedef struct cn_request {
     st_writer *writer;
     uint64_t body_limit;
     const struct hd_handler *handler;
-    int cond_status; /* set by the precondition callback: 304 or 412 */
-    int patch_form;  /* hd_patch.c's body form */
+    int cond_status;              /* set by the precondition callback: 304 or 412 */
+    int patch_form;               /* hd_patch.c's body form */
+    rs_error_writer error_writer; /* error body format (NULL: JSON), set by the router */
     uint64_t start_ns;
     /* Large members last: cn_req_start clears only what comes before them. */
     zd_key key; /* set by the router; key.len 0 and is_prefix false until then */
@@ -90,6 +93,7 @@ typedef struct cn_conn {
     uv_shutdown_t shut;
     uv_write_t cont_req; /* 100 Continue */
     wk_worker *w;
+    const cors_policy *cors; /* the listener's CORS policy (cors.h) */
     struct cn_conn *prev, *next;
     llhttp_t parser;
     cn_state state;
@@ -99,6 +103,7 @@ typedef struct cn_conn {
     bool linger;      /* after closing our side, drain what the client still sends */
     bool early;       /* answered at the header section; the refused body is being dropped */
     bool early_done;  /* ... and that answer has been written */
+    bool peer_eof;    /* the client closed its side while a response was being written */
     int pending_closes;
     int err_status; /* set by a parser callback that fails the request */
     const char *err_detail;

@@ -23,8 +23,10 @@ static const struct {
     {200, "OK"},
     {201, "Created"},
     {204, "No Content"},
+    {207, "Multi-Status"},
     {206, "Partial Content"},
     {304, "Not Modified"},
+    {301, "Moved Permanently"},
     {400, "Bad Request"},
     {401, "Unauthorized"},
     {403, "Forbidden"},
@@ -41,6 +43,7 @@ static const struct {
     {417, "Expectation Failed"},
     {422, "Unprocessable Content"},
     {423, "Locked"},
+    {424, "Failed Dependency"},
     {429, "Too Many Requests"},
     {431, "Request Header Fields Too Large"},
     {500, "Internal Server Error"},
@@ -51,7 +54,7 @@ static const struct {
     {507, "Insufficient Storage"},
 };
 
-static const char *rs_reason(int status)
+const char *rs_reason(int status)
 {
     for (size_t i = 0; i < sizeof rs_reasons / sizeof *rs_reasons; i++)
         if (rs_reasons[i].status == status) return rs_reasons[i].reason;
@@ -77,6 +80,7 @@ void rs_begin(cn_conn *c, int status)
     zd_buf_append_str(&r->head, "\r\n");
     zd_buf_append_str(&r->head, wk_date(c->w));
     zd_buf_append_str(&r->head, "Server: zarrd/" ZARRD_VERSION "\r\n");
+    cors_response_headers(c);
 }
 
 void rs_header(cn_conn *c, const char *name, const char *value)
@@ -213,6 +217,11 @@ static void rs_error_body_v(cn_conn *c, const char *error, const char *fmt, va_l
 {
     char detail[ZD_ERRMSG_MAX + 128];
     vsnprintf(detail, sizeof detail, fmt, ap);
+    lg_log(LG_DEBUG, "error %d: %s: %s", c->resp.status, error, detail);
+    if (c->req.error_writer) {
+        c->req.error_writer(c, error, detail);
+        return;
+    }
     zd_buf json = {0};
     zd_buf_append_str(&json, "{\"error\": ");
     rs_json_string(&json, error, strlen(error));
@@ -221,7 +230,6 @@ static void rs_error_body_v(cn_conn *c, const char *error, const char *fmt, va_l
     zd_buf_append_str(&json, "}\n");
     rs_send(c, "application/json", json.data, json.len);
     zd_buf_free(&json);
-    lg_log(LG_DEBUG, "error %d: %s: %s", c->resp.status, error, detail);
 }
 
 void rs_error_body(cn_conn *c, const char *error, const char *fmt, ...)

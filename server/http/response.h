@@ -55,6 +55,9 @@ typedef struct rs_state {
 } rs_state;
 
 void rs_begin(struct cn_conn *c, int status);
+
+/* The reason phrase of a status ("Not Found"; "Unknown" for one not in the table). */
+const char *rs_reason(int status);
 void rs_header(struct cn_conn *c, const char *name, const char *value);
 
 /* Finish with an in-memory body (copied) of the given Content-Type (NULL: none). */
@@ -67,11 +70,16 @@ void rs_seg_meta(struct cn_conn *c, const void *data, size_t len);
 /* Finish with the segments added so far, read through rd (owned by the response now). */
 void rs_send_stream(struct cn_conn *c, const char *ctype, st_reader *rd);
 
-/* A complete JSON error response {"error": error, "detail": ...}. */
+/* Writes an error body in a front-end's own format (e.g. WebDAV's XML) and finishes the
+ * response with rs_send; set per request in cn_request.error_writer, NULL for JSON. */
+typedef void (*rs_error_writer)(struct cn_conn *c, const char *error, const char *detail);
+
+/* A complete error response: {"error": error, "detail": ...} in JSON, or the request's
+ * error_writer's format. */
 void rs_error(struct cn_conn *c, int status, const char *error, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-/* Finish a response started with rs_begin (plus extra headers) with the JSON error body. */
+/* Finish a response started with rs_begin (plus extra headers) with the error body. */
 void rs_error_body(struct cn_conn *c, const char *error, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

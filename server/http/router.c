@@ -1,6 +1,8 @@
-/* router.c: request routing (see router.h). */
+/* router.c: request routing (see router.h). CORS preflights are answered first (cors.h), then
+ * OPTIONS *, service endpoints, shard endpoints, WebDAV methods (dav.h) and the key verbs. */
 #include "router.h"
 
+#include "dav.h"
 #include "handlers.h"
 #include "zd_query.h"
 
@@ -34,17 +36,36 @@ static bool rt_query_unambiguous(cn_conn *c)
     return rc == 0;
 }
 
+/* Whether the method needs a token with write access (OPTIONS and PROPFIND only read). */
 static bool rt_is_write(int method)
 {
-    return method != HTTP_GET && method != HTTP_HEAD;
+    return method != HTTP_GET && method != HTTP_HEAD && method != HTTP_OPTIONS &&
+           method != HTTP_PROPFIND;
 }
 
 static const hd_handler *rt_pick(cn_conn *c)
 {
     cn_request *r = &c->req;
     if (rt_is_shard(r)) return &hd_shard;
+    switch (r->method) {
+    case HTTP_OPTIONS:
+        return &hd_dav_options;
+    case HTTP_PROPFIND:
+        return &hd_dav_propfind;
+    case HTTP_PROPPATCH:
+        return &hd_dav_proppatch;
+    case HTTP_MKCOL:
+        return &hd_dav_mkcol;
+    case HTTP_COPY:
+        return &hd_dav_copy;
+    case HTTP_MOVE:
+        return &hd_dav_move;
+    default:
+        break;
+    }
     if (r->key.is_prefix) {
         if (r->method == HTTP_GET || r->method == HTTP_HEAD) return &hd_list;
+        if (r->method == HTTP_DELETE) return &hd_dav_delete;
         return NULL;
     }
     switch (r->method) {
@@ -62,9 +83,25 @@ static const hd_handler *rt_pick(cn_conn *c)
     }
 }
 
+/* OPTIONS * (RFC 9110 9.3.7): the server's capabilities, no key involved. */
+static bool rt_is_options_star(const cn_request *r)
+{
+    return r->method == HTTP_OPTIONS && r->path_len == 1 && r->path[0] == '*';
+}
+
 void rt_route(cn_conn *c)
 {
     cn_request *r = &c->req;
+    if (dav_is_method(r->method)) r->error_writer = dav_error_writer;
+    if (cors_is_preflight(c)) { /* before tokens: browsers send none on a preflight */
+        cors_preflight(c, c->cors);
+        return;
+    }
+    if (rt_is_options_star(r)) {
+        r->handler = &hd_dav_options;
+        r->handler->finish(c);
+        return;
+    }
     if (r->path_len == 0 || r->path[0] != '/') {
         rs_error(c, 400, "bad request target", "the request target must be an absolute path");
         return;
@@ -101,7 +138,11 @@ void rt_route(cn_conn *c)
         r->handler = rt_pick(c);
         if (!r->handler) {
             rs_begin(c, 405);
-            rs_header(c, "Allow", r->key.is_prefix ? "GET, HEAD" : "GET, HEAD, PUT, PATCH, DELETE");
+            rs_header(c, "Allow",
+                      r->key.is_prefix
+                          ? "OPTIONS, GET, HEAD, DELETE, PROPFIND, PROPPATCH, MKCOL, COPY, MOVE"
+                          : "OPTIONS, GET, HEAD, PUT, PATCH, DELETE, PROPFIND, PROPPATCH, MKCOL, "
+                            "COPY, MOVE");
             rs_error_body(c, "method not allowed", "%s is not allowed on %s",
                           llhttp_method_name(r->method), r->key.is_prefix ? "a listing" : "a key");
             return;

@@ -80,30 +80,74 @@ void kl_unwatch(kl_table *t, const void *ctx)
         }
 }
 
-int kl_change_begin(kl_table *t, const char *key, const void *origin, zd_error *err)
+/* Tell the watchers (but origin) of key's change about to happen; on a refusal the ones told
+ * so far hear that it is over. */
+static int kl_tell_before(kl_table *t, const char *key, const void *origin, zd_error *err)
 {
-    size_t len = strlen(key);
-    kl_lock(t, key, len);
     for (int i = 0; i < t->nwatchers; i++) {
         const kl_watcher *w = &t->watchers[i];
         int rc = w->ctx != origin && w->before ? w->before(w->ctx, key, err) : 0;
         if (rc) {
-            while (i-- > 0) /* the ones told so far hear that it is over */
+            while (i-- > 0)
                 if (t->watchers[i].ctx != origin && t->watchers[i].after)
                     t->watchers[i].after(t->watchers[i].ctx, key);
-            kl_unlock(t, key, len);
             return rc;
         }
     }
     return 0;
 }
 
-void kl_change_end(kl_table *t, const char *key, const void *origin)
+static void kl_tell_after(kl_table *t, const char *key, const void *origin)
 {
     for (int i = 0; i < t->nwatchers; i++)
         if (t->watchers[i].ctx != origin && t->watchers[i].after)
             t->watchers[i].after(t->watchers[i].ctx, key);
+}
+
+int kl_change_begin(kl_table *t, const char *key, const void *origin, zd_error *err)
+{
+    size_t len = strlen(key);
+    kl_lock(t, key, len);
+    int rc = kl_tell_before(t, key, origin, err);
+    if (rc) kl_unlock(t, key, len);
+    return rc;
+}
+
+void kl_change_end(kl_table *t, const char *key, const void *origin)
+{
+    kl_tell_after(t, key, origin);
     kl_unlock(t, key, strlen(key));
+}
+
+/* Lock (or unlock) the stripes of a and b, lower index first. */
+static void kl_pair(kl_table *t, const char *a, const char *b, bool lock)
+{
+    unsigned i = kl_index(a, strlen(a)), j = kl_index(b, strlen(b));
+    unsigned lo = i < j ? i : j, hi = i < j ? j : i;
+    if (lock) {
+        pthread_rwlock_wrlock(&t->locks[lo]);
+        if (hi != lo) pthread_rwlock_wrlock(&t->locks[hi]);
+    } else {
+        if (hi != lo) pthread_rwlock_unlock(&t->locks[hi]);
+        pthread_rwlock_unlock(&t->locks[lo]);
+    }
+}
+
+int kl_change_begin_pair(kl_table *t, const char *a, const char *b, const void *origin,
+                         zd_error *err)
+{
+    kl_pair(t, a, b, true);
+    int rc = kl_tell_before(t, a, origin, err);
+    if (rc == 0 && (rc = kl_tell_before(t, b, origin, err)) != 0) kl_tell_after(t, a, origin);
+    if (rc) kl_pair(t, a, b, false);
+    return rc;
+}
+
+void kl_change_end_pair(kl_table *t, const char *a, const char *b, const void *origin)
+{
+    kl_tell_after(t, a, origin);
+    kl_tell_after(t, b, origin);
+    kl_pair(t, a, b, false);
 }
 
 unsigned kl_stream_begin(kl_table *t, const char *key, size_t len)

@@ -5,8 +5,10 @@
  * which only serialises them; writers are preferred so a stream of readers cannot starve a
  * patch). Exclusive: every change of a key; shared: reads that must see one consistent state of
  * a value (a shard's inner chunk, the opening of a plain GET). Hold a stripe only for
- * synchronous work, never across event-loop callbacks, and never take two stripes at once (no
- * lock ordering exists). Each store owns one table (st_store.keys).
+ * synchronous work, never across event-loop callbacks, and never take two stripes at once
+ * except through kl_change_begin_pair, which takes them in stripe order (two pair-takers cannot
+ * deadlock, and a single-stripe holder never waits for a second). Each store owns one table
+ * (st_store.keys).
  *
  * Changes: every writer of a file-backed key (the fs store's PUT / PATCH / DELETE and the
  * shard engine) brackets its change with kl_change_begin / kl_change_end: the exclusive lock
@@ -26,7 +28,10 @@
  * sendfile(2) does not copy: the socket keeps referring to the file's page-cache pages until
  * the client has received them, after the stream ended. So a stripe whose keys the engine has
  * changed in place (kl_note_in_place, remembered while the process runs) has its values sent
- * from copies (pread into the response buffer); other values keep zero-copy sendfile. */
+ * from copies (pread into the response buffer); other values keep zero-copy sendfile.
+ *
+ * Taking the exclusive lock announces a change of the key: kl_lock drops the key's entry from
+ * the fs store's descriptor cache (fdcache.h) before the change is made. */
 #ifndef ZS_KEYLOCK_H
 #define ZS_KEYLOCK_H
 
@@ -65,6 +70,13 @@ void kl_unwatch(kl_table *t, const void *ctx);
 int kl_change_begin(kl_table *t, const char *key, const void *origin, zd_error *err);
 /* Tell the watchers (but origin) that it is over and release the lock. */
 void kl_change_end(kl_table *t, const char *key, const void *origin);
+
+/* A change of two keys at once (a move from a to b): both stripes, in stripe order (one when
+ * they share it), then every watcher but origin told of a and of b. On failure nothing is held
+ * and the watchers told so far have heard it is over. */
+int kl_change_begin_pair(kl_table *t, const char *a, const char *b, const void *origin,
+                         zd_error *err);
+void kl_change_end_pair(kl_table *t, const char *a, const char *b, const void *origin);
 
 /* Register a stream of key (shared lock held); returns what kl_stream_end takes. */
 unsigned kl_stream_begin(kl_table *t, const char *key, size_t len);

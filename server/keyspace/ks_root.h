@@ -145,8 +145,27 @@ int ks_sync_staging(ks_root *ks);
 /* Remove the entry's file (ZD_ENOTFOUND if none; a directory is ZD_EISDIR). */
 int ks_remove(const ks_entry *e);
 
-/* Remove key's parent directories left empty, deepest first (never the root). */
+/* Remove key's parent directories left empty, deepest first (never the root, never a made
+ * collection: ks_mkcol). */
 void ks_prune(ks_root *ks, const char *key);
+
+/* ---- collections (ks_col.c): WebDAV MKCOL, S3 buckets ---- */
+
+/* The mark of a made collection: an extended attribute of its directory, invisible to Zarr
+ * tools reading the data directory. */
+#define KS_COLLECTION_XATTR "user.zarrd.collection"
+
+/* Make the directory e (its parent exists) and mark it made, so ks_prune keeps it while it is
+ * empty; ZD_EEXIST if anything is there. On a file system without user extended attributes
+ * it is made unmarked (and then pruned like any directory). */
+int ks_mkcol(const ks_entry *e);
+/* Whether the directory e is marked made. */
+bool ks_is_made_col(const ks_entry *e);
+/* Remove the empty directory e: ZD_ENOTEMPTY, ZD_ENOTFOUND (absent, or not a directory). */
+int ks_rmdir(const ks_entry *e);
+/* Rename from's file over to's (atomic replace of a file there; a directory there is
+ * ZD_EISDIR). If to's directory was pruned after it was resolved, it is made again. */
+int ks_rename(ks_root *ks, const ks_entry *from, ks_entry *to);
 
 /* ---- server-private files: path = ".zarrd-DIR/NAME" (one level) ---- */
 

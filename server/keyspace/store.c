@@ -10,8 +10,7 @@
 
 #define ST_LIST_MAX (1u << 22) /* entries in one listing */
 
-int st_list_add(st_list *l, const char *name, size_t len, uint64_t size, uint64_t mtime_ns,
-                bool dir)
+int st_list_add(st_list *l, const char *name, size_t len, bool dir, const st_stat *st)
 {
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 64;
@@ -27,7 +26,13 @@ int st_list_add(st_list *l, const char *name, size_t len, uint64_t size, uint64_
     memcpy(copy, name, len);
     if (dir) copy[len++] = '/';
     copy[len] = '\0';
-    l->v[l->n++] = (st_entry){.name = copy, .size = size, .mtime_ns = mtime_ns, .dir = dir};
+    st_entry *e = &l->v[l->n++];
+    *e = (st_entry){.name = copy, .dir = dir};
+    if (st) {
+        e->size = st->size;
+        e->mtime_ns = st->mtime_ns;
+        memcpy(e->etag, st->etag, sizeof e->etag);
+    }
     return 0;
 }
 
@@ -37,6 +42,26 @@ void st_list_free(st_list *l)
         free(l->v[i].name);
     free(l->v);
     *l = (st_list){0};
+}
+
+static int st_entry_cmp(const void *a, const void *b)
+{
+    const st_entry *x = a, *y = b;
+    return strcmp(x->name, y->name);
+}
+
+void st_list_sort(st_list *l)
+{
+    if (l->n > 1) qsort(l->v, l->n, sizeof *l->v, st_entry_cmp);
+    size_t kept = 0;
+    for (size_t i = 0; i < l->n; i++) {
+        if (kept && l->v[i].dir && strcmp(l->v[i].name, l->v[kept - 1].name) == 0) {
+            free(l->v[i].name);
+            continue;
+        }
+        l->v[kept++] = l->v[i];
+    }
+    l->n = kept;
 }
 
 bool st_key_reserved(const char *key, size_t len)
@@ -64,4 +89,30 @@ int st_patch_check(const st_patch *p, size_t n, uint64_t size)
         if (end > size) size = end;
     }
     return 0;
+}
+
+#define ST_COPY_PIECE (256 * 1024)
+
+int st_copy(st_store *s, const char *src, const char *dst, const st_precond *pc, st_result *res)
+{
+    st_reader *rd;
+    st_stat st;
+    int rc = s->open_read(s, src, &rd, &st);
+    if (rc) return rc;
+    st_writer *w = NULL;
+    uint8_t *buf = malloc(st.size < ST_COPY_PIECE ? (size_t)st.size + 1 : ST_COPY_PIECE);
+    rc = buf ? s->put_begin(s, dst, st.size, &w) : ZD_ENOMEM;
+    for (uint64_t off = 0; rc == 0 && off < st.size;) {
+        size_t n = st.size - off < ST_COPY_PIECE ? (size_t)(st.size - off) : ST_COPY_PIECE;
+        rc = rd->read(rd, off, buf, n);
+        if (rc == 0) rc = w->write(w, buf, n);
+        off += n;
+    }
+    rd->close(rd);
+    free(buf);
+    if (rc) {
+        if (w) w->abort(w);
+        return rc;
+    }
+    return w->commit(w, pc, res);
 }

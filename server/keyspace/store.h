@@ -95,6 +95,7 @@ typedef struct st_entry {
     uint64_t size;
     uint64_t mtime_ns; /* last modification (0 where the store keeps none, e.g. memory dirs) */
     bool dir;
+    char etag[ST_ETAG_MAX]; /* a value's ETag, as st_stat's ("" for directories) */
 } st_entry;
 
 typedef struct st_list {
@@ -130,6 +131,31 @@ struct st_store {
     /* Entries under prefix ("" = root): direct children (values and "directories"), or with
      * recursive every value below, named by its path relative to the prefix. Unsorted. */
     int (*list)(st_store *s, const char *prefix, bool recursive, st_list *out);
+
+    /* Collections (WebDAV, S3 buckets). A collection is a key prefix with something below it
+     * ("directory"), or one made by mkcol: the store keeps a made collection while it is
+     * empty (fs: its directory is marked, ks_mkcol, so pruning emptied parent directories stops
+     * there; memory: a hidden entry below it), until rmcol. A collection that was never made is
+     * gone when its last member is. */
+
+    /* What key names ("" = the root, always a collection): a value (*is_dir false, *st
+     * filled), a collection (*is_dir true, st->mtime_ns where the store keeps one, else 0;
+     * size 0, etag ""), or ZD_ENOTFOUND. */
+    int (*lookup)(st_store *s, const char *key, st_stat *st, bool *is_dir);
+    /* Make the collection key: ZD_EEXIST if a value or collection is there; ZD_ENOTFOUND if
+     * its parent is not a collection (missing, or a value). */
+    int (*mkcol)(st_store *s, const char *key);
+    /* Remove the collection key, which must be empty: ZD_ENOTEMPTY if anything is below it,
+     * ZD_ENOTFOUND if it is not a collection. Emptied parents that were never made go too. */
+    int (*rmcol)(st_store *s, const char *key);
+    /* Rename value src to dst atomically, as one change of both keys (kl_change_begin_pair):
+     * a reader sees the value at src or at dst, never at neither. The value keeps its bytes,
+     * modification time and ETag. pc (may be NULL) is checked against dst's current value
+     * (NULL: absent); missing parents of dst are made as PUT makes them. ZD_ENOTFOUND no value
+     * at src; ZD_EISDIR a collection is at dst or a value is where a parent of dst should be.
+     * res->created: dst had no value. */
+    int (*move)(st_store *s, const char *src, const char *dst, const st_precond *pc,
+                st_result *res);
     /* --fsync batch (group commit): make every write done since the last call durable at
      * once; the server holds those writes' answers until it returns. NULL when writes are
      * synced one by one or not at all. */
@@ -142,10 +168,19 @@ int st_fs_create(const char *root, const ks_opts *opts, st_store **out, zd_error
 int st_mem_create(st_store **out);
 
 /* Listing helpers shared by the backends and the handler; st_list_add appends '/' to a
- * directory's name. */
-int st_list_add(st_list *l, const char *name, size_t len, uint64_t size, uint64_t mtime_ns,
-                bool dir);
+ * directory's name and copies size, mtime and ETag from st (NULL: none known). */
+int st_list_add(st_list *l, const char *name, size_t len, bool dir, const st_stat *st);
 void st_list_free(st_list *l);
+
+/* Sort entries by name (byte order) and drop repeated directory entries (a store may report
+ * a directory once per key below it). */
+void st_list_sort(st_list *l);
+
+/* Copy value src to dst as a new value (new ETag and modification time), replacing dst
+ * atomically as a PUT does: src is read through open_read (one consistent state of it) and
+ * written through put_begin/commit with pc checked against dst. ZD_ENOTFOUND no value at
+ * src; otherwise the writer's errors. Works on every store. */
+int st_copy(st_store *s, const char *src, const char *dst, const st_precond *pc, st_result *res);
 
 /* Check pieces for patch_many against the current size: ZD_ERANGE if one starts beyond the
  * size the value has when it is applied, ZD_EOVERFLOW if an end overflows. */

@@ -8,7 +8,8 @@
  * and under the key's change bracket (fs_change_begin): parents made, precondition check,
  * mtime bump, rename over the key (atomic replace); then the directories are fsynced (always).
  * PATCH is in store_fs_patch.c. DELETE unlinks under the bracket and removes parent
- * directories left empty (never the root). The `.zarrd-` segment prefix is refused in keys and
+ * directories left empty (never the root, nor a made collection). Collections and moves are
+ * in store_fs_col.c. The `.zarrd-` segment prefix is refused in keys and
  * never listed.
  *
  * ETag: "INODE-SIZE-MTIMENS" in hex. After every write the server sets the file's mtime
@@ -38,6 +39,19 @@ int fs_change_begin(fs_store *s, const char *key)
 void fs_change_end(fs_store *s, const char *key)
 {
     kl_change_end(s->base.keys, key, NULL);
+}
+
+int fs_change_begin_pair(fs_store *s, const char *a, const char *b)
+{
+    zd_error err = {0};
+    int rc = kl_change_begin_pair(s->base.keys, a, b, NULL, &err);
+    if (rc) lg_log(LG_ERROR, "%s, %s: %s", a, b, err.msg);
+    return rc;
+}
+
+void fs_change_end_pair(fs_store *s, const char *a, const char *b)
+{
+    kl_change_end_pair(s->base.keys, a, b, NULL);
 }
 
 /* ---- ETags, mtimes, syncs ---- */
@@ -93,6 +107,7 @@ static int fs_stat(st_store *base, const char *key, st_stat *out)
 typedef struct fs_reader {
     st_reader base;
     int fd;
+    fc_entry *cached; /* the descriptor belongs to this cache entry, or NULL: to the reader */
     kl_table *keys;
     unsigned stream; /* keylock.h: registered while the reader is open */
 } fs_reader;
@@ -107,7 +122,10 @@ static void fs_reader_close(st_reader *r)
 {
     fs_reader *fr = (fs_reader *)r;
     kl_stream_end(fr->keys, fr->stream);
-    close(fr->fd);
+    if (fr->cached)
+        fc_release(fr->cached);
+    else
+        close(fr->fd);
     free(fr);
 }
 
@@ -115,7 +133,8 @@ static void fs_reader_close(st_reader *r)
  * applied, and stays registered as a stream of the key (keylock.h) until the reader closes:
  * a shard patch meanwhile moves the shard to a new file, and this reader keeps the state it
  * opened, whatever the value's size and however long the response takes. Values of keys the
- * engine may change in place go out by copy, not sendfile (keylock.h). */
+ * engine may change in place go out by copy, not sendfile (keylock.h). The descriptor and its
+ * stat come from the descriptor cache when it has them (fdcache.h), and go into it otherwise. */
 static int fs_open_read(st_store *base, const char *key, st_reader **out, st_stat *st_out)
 {
     fs_store *s = (fs_store *)base;
@@ -124,9 +143,15 @@ static int fs_open_read(st_store *base, const char *key, st_reader **out, st_sta
     size_t klen = strlen(key);
     kl_table *keys = s->base.keys;
     struct stat st;
-    int fd = -1;
+    int fd = -1, rc = 0;
     kl_lock_shared(keys, key, klen);
-    int rc = ks_open_read(s->ks, key, &fd, &st);
+    fc_entry *cached = fc_lookup(s->cache, key, klen);
+    if (cached) {
+        fd = fc_fd(cached);
+        st = *fc_stat(cached);
+    } else if ((rc = ks_open_read(s->ks, key, &fd, &st)) == 0) {
+        cached = fc_insert(s->cache, key, klen, fd, &st);
+    }
     bool copy = rc == 0 && kl_in_place_seen(keys, key, klen);
     if (rc == 0) r->stream = kl_stream_begin(keys, key, klen);
     kl_unlock(keys, key, klen);
@@ -137,6 +162,7 @@ static int fs_open_read(st_store *base, const char *key, st_reader **out, st_sta
     fs_etag(&st, st_out);
     r->base = (st_reader){.read = fs_read, .close = fs_reader_close, .fd = copy ? -1 : fd};
     r->fd = fd;
+    r->cached = cached;
     r->keys = keys;
     *out = &r->base;
     return 0;
@@ -276,9 +302,10 @@ static int fs_remove(st_store *base, const char *key, const st_precond *pc, bool
 
 static int fs_list_one(void *ctx, const char *rel, size_t len, const struct stat *st)
 {
-    return st_list_add(ctx, rel, len, S_ISREG(st->st_mode) ? (uint64_t)st->st_size : 0,
-                       (uint64_t)st->st_mtim.tv_sec * 1000000000u + (uint64_t)st->st_mtim.tv_nsec,
-                       S_ISDIR(st->st_mode));
+    st_stat info;
+    fs_etag(st, &info);
+    if (S_ISDIR(st->st_mode)) info = (st_stat){.mtime_ns = info.mtime_ns};
+    return st_list_add(ctx, rel, len, S_ISDIR(st->st_mode), &info);
 }
 
 static int fs_list(st_store *base, const char *prefix, bool recursive, st_list *out)
@@ -297,6 +324,7 @@ static int fs_sync_all(st_store *base)
 static void fs_destroy(st_store *base)
 {
     fs_store *s = (fs_store *)base;
+    fc_free(s->cache);
     ks_root_close(s->ks);
     kl_table_free(s->base.keys);
     free(s);
@@ -309,6 +337,10 @@ int st_fs_create(const char *root, const ks_opts *opts, st_store **out, zd_error
     int rc = ks_root_open(root, opts, &s->ks, err);
     if (rc == 0 && (rc = kl_table_new(&s->base.keys)) != 0) {
         zd_error_set(err, rc, "no memory for the key locks");
+        ks_root_close(s->ks);
+    } else if (rc == 0 && (rc = fc_new(s->base.keys, &s->cache)) != 0) {
+        zd_error_set(err, rc, "no memory for the descriptor cache");
+        kl_table_free(s->base.keys);
         ks_root_close(s->ks);
     }
     if (rc) {
@@ -325,6 +357,10 @@ int st_fs_create(const char *root, const ks_opts *opts, st_store **out, zd_error
     s->base.patch_many = fs_patch_many;
     s->base.remove = fs_remove;
     s->base.list = fs_list;
+    s->base.lookup = fs_lookup;
+    s->base.mkcol = fs_mkcol;
+    s->base.rmcol = fs_rmcol;
+    s->base.move = fs_move;
     s->base.sync_all = s->fsync == KS_FSYNC_BATCH ? fs_sync_all : NULL;
     s->base.destroy = fs_destroy;
     *out = &s->base;

@@ -1,8 +1,10 @@
-/* store_fs_internal.h: what the fs store's files (store_fs.c, store_fs_patch.c) share: the
- * store object, ETags and mtimes, syncs per mode and the change bracket. Not for other modules. */
+/* store_fs_internal.h: what the fs store's files (store_fs.c, store_fs_patch.c,
+ * store_fs_col.c) share: the store object, ETags and mtimes, syncs per mode and the change
+ * bracket. Not for other modules. */
 #ifndef ZS_STORE_FS_INTERNAL_H
 #define ZS_STORE_FS_INTERNAL_H
 
+#include "fdcache.h"
 #include "store.h"
 
 #include <stdbool.h>
@@ -13,6 +15,7 @@ typedef struct fs_store {
     st_store base; /* base.files: the key space on disk; base.keys: the key locks */
     ks_root *ks;
     ks_fsync_mode fsync;
+    fc_cache *cache; /* open descriptors and stats of values read (fdcache.h) */
 } fs_store;
 
 /* Begin / end a change of key: its exclusive lock and the change announcement (keylock.h; the
@@ -30,6 +33,16 @@ int fs_bump(int fd, const struct stat *old, struct stat *now_st);
  * --fsync always; batch is one syncfs per loop turn (sync_all). */
 int fs_sync(const fs_store *s, int fd);
 int fs_sync_published(const fs_store *s, const ks_entry *e);
+
+/* The same for a change of two keys at once (a move), kl_change_begin_pair. */
+int fs_change_begin_pair(fs_store *s, const char *a, const char *b);
+void fs_change_end_pair(fs_store *s, const char *a, const char *b);
+
+/* Collections and moves (store_fs_col.c). */
+int fs_lookup(st_store *base, const char *key, st_stat *st, bool *is_dir);
+int fs_mkcol(st_store *base, const char *key);
+int fs_rmcol(st_store *base, const char *key);
+int fs_move(st_store *base, const char *src, const char *dst, const st_precond *pc, st_result *res);
 
 /* The PATCH entry points (store_fs_patch.c). */
 int fs_patch_begin(st_store *base, const char *key, uint64_t offset, st_writer **out);

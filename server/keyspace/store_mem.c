@@ -6,9 +6,11 @@
  * it (copy-on-write), all under one table lock, so every write is atomic. As in the fs store,
  * a name is either a value or a "directory" (a prefix of other keys), never both: the table
  * also holds one entry per directory counting the values below it, and a PUT that would make
- * a name both is refused (ST_EISDIR, 409). ETag:
+ * a name both is refused (ST_EISDIR, 409). A made collection (store.h) is a hidden value
+ * below it (MEM_COL_MARK, store_mem_col.c), so its directory entry stays while it is empty.
+ * ETag:
  * "m<generation>-<size>" with a process-wide generation counter seeded from the clock. */
-#include "store.h"
+#include "store_mem_internal.h"
 
 #include "zd_buf.h"
 #include "zd_checked.h"
@@ -23,32 +25,7 @@
 #include <string.h>
 #include <time.h>
 
-typedef struct mem_val {
-    atomic_long refs;
-    uint8_t *data;
-    size_t len;
-    uint64_t mtime_ns; /* when this value was made (Last-Modified) */
-    char etag[ST_ETAG_MAX];
-} mem_val;
-
-typedef struct mem_ent {
-    struct mem_ent *next;
-    mem_val *val; /* NULL: a directory entry */
-    size_t below; /* directory: values below it */
-    size_t klen;
-    char key[];
-} mem_ent;
-
-typedef struct mem_store {
-    st_store base;
-    pthread_rwlock_t lock;
-    mem_ent **buckets;
-    size_t nbuckets; /* power of two */
-    size_t count;
-    _Atomic uint64_t gen;
-} mem_store;
-
-static void mem_unref(mem_val *v)
+void mem_unref(mem_val *v)
 {
     if (v && atomic_fetch_sub(&v->refs, 1) == 1) {
         free(v->data);
@@ -57,7 +34,7 @@ static void mem_unref(mem_val *v)
 }
 
 /* A new value owning data (taken from the caller). */
-static mem_val *mem_val_new(mem_store *s, uint8_t *data, size_t len)
+mem_val *mem_val_new(mem_store *s, uint8_t *data, size_t len)
 {
     mem_val *v = malloc(sizeof *v);
     if (!v) return NULL;
@@ -72,7 +49,7 @@ static mem_val *mem_val_new(mem_store *s, uint8_t *data, size_t len)
 }
 
 /* The slot pointing at key's entry (or the NULL slot at its bucket's end). Lock held. */
-static mem_ent **mem_find(mem_store *s, const char *key, size_t len)
+mem_ent **mem_find(mem_store *s, const char *key, size_t len)
 {
     mem_ent **p = &s->buckets[(size_t)zd_hash_mem(key, len) & (s->nbuckets - 1)];
     while (*p && ((*p)->klen != len || memcmp((*p)->key, key, len) != 0))
@@ -99,7 +76,7 @@ static void mem_grow(mem_store *s)
     s->nbuckets = n;
 }
 
-static void mem_stat_of(const mem_val *v, st_stat *out)
+void mem_stat_of(const mem_val *v, st_stat *out)
 {
     out->size = v->len;
     out->mtime_ns = v->mtime_ns;
@@ -107,7 +84,7 @@ static void mem_stat_of(const mem_val *v, st_stat *out)
 }
 
 /* The value entry at key, or NULL (absent or a directory). Lock held. */
-static mem_ent *mem_value_at(mem_store *s, const char *key, size_t len)
+mem_ent *mem_value_at(mem_store *s, const char *key, size_t len)
 {
     mem_ent *e = *mem_find(s, key, len);
     return e && e->val ? e : NULL;
@@ -129,7 +106,7 @@ static mem_ent *mem_ent_add(mem_store *s, mem_ent **p, const char *key, size_t l
     return e;
 }
 
-static void mem_ent_unlink(mem_store *s, mem_ent **p)
+void mem_ent_unlink(mem_store *s, mem_ent **p)
 {
     mem_ent *e = *p;
     *p = e->next;
@@ -140,7 +117,7 @@ static void mem_ent_unlink(mem_store *s, mem_ent **p)
 
 /* Count a value at key in (delta 1) or out of (delta -1) the directory entries of its parent
  * prefixes, creating and removing them. On ZD_ENOMEM nothing has changed. Lock held. */
-static int mem_dirs_adjust(mem_store *s, const char *key, size_t len, int delta)
+int mem_dirs_adjust(mem_store *s, const char *key, size_t len, int delta)
 {
     for (size_t i = 0; i < len; i++) {
         if (key[i] != '/') continue;
@@ -162,7 +139,7 @@ static int mem_dirs_adjust(mem_store *s, const char *key, size_t len, int delta)
 }
 
 /* Would a value at key make a name both a value and a directory? Lock held. */
-static bool mem_clashes(mem_store *s, const char *key, size_t len)
+bool mem_clashes(mem_store *s, const char *key, size_t len)
 {
     mem_ent *e = *mem_find(s, key, len);
     if (e && !e->val) return true; /* key is a directory */
@@ -172,7 +149,7 @@ static bool mem_clashes(mem_store *s, const char *key, size_t len)
 }
 
 /* Install v at key (lock held for writing); returns whether a value existed. */
-static int mem_install(mem_store *s, const char *key, size_t len, mem_val *v, bool *existed)
+int mem_install(mem_store *s, const char *key, size_t len, mem_val *v, bool *existed)
 {
     mem_ent **p = mem_find(s, key, len);
     *existed = *p != NULL;
@@ -441,10 +418,13 @@ static int mem_list(st_store *base, const char *prefix, bool recursive, st_list 
                 rlen -= plen + 1;
             }
             const char *slash = recursive ? NULL : memchr(rest, '/', rlen);
-            if (slash)
-                rc = st_list_add(out, rest, (size_t)(slash - rest), 0, 0, true);
-            else
-                rc = st_list_add(out, rest, rlen, e->val->len, e->val->mtime_ns, false);
+            if (slash) {
+                rc = st_list_add(out, rest, (size_t)(slash - rest), true, NULL);
+            } else if (!st_key_reserved(rest, rlen)) { /* not a collection's hidden mark */
+                st_stat st;
+                mem_stat_of(e->val, &st);
+                rc = st_list_add(out, rest, rlen, false, &st);
+            }
         }
     pthread_rwlock_unlock(&s->lock);
     return rc;
@@ -493,6 +473,10 @@ int st_mem_create(st_store **out)
                          .put_owned = mem_put_owned,
                          .remove = mem_remove,
                          .list = mem_list,
+                         .lookup = mem_lookup,
+                         .mkcol = mem_mkcol,
+                         .rmcol = mem_rmcol,
+                         .move = mem_move,
                          .destroy = mem_destroy};
     *out = &s->base;
     return 0;

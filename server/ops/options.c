@@ -31,6 +31,8 @@ static const char opt_usage[] =
     "  --idle-timeout SECONDS  close idle keep-alive connections after (default 60)\n"
     "  --request-timeout SECONDS  limit for a header section and for each pause in body\n"
     "                          or response progress (default 30)\n"
+    "  --cors-origin ORIGIN    let pages from ORIGIN (scheme://host[:port], or * for any)\n"
+    "                          read and write through browsers (CORS); repeatable\n"
     "  --help, --version\n";
 
 static int opt_fail(const char *flag, const char *value, const char *why)
@@ -135,6 +137,29 @@ static void opt_defaults(opt_config *cfg)
     cfg->request_timeout_ms = 30000;
 }
 
+/* An origin as browsers send it (RFC 6454): "*", or scheme "://" host [":" port] with no path
+ * (one trailing '/' is dropped). Copied into out; -1 if malformed. */
+static int opt_parse_origin(const char *v, char *out)
+{
+    size_t len = strlen(v);
+    if (len == 1 && v[0] == '*') {
+        strcpy(out, "*");
+        return 0;
+    }
+    if (len && v[len - 1] == '/') len--;
+    const char *sep = strstr(v, "://");
+    if (!sep || sep == v || len >= OPT_CORS_ORIGIN_MAX || (size_t)(sep - v) + 3 >= len) return -1;
+    for (const char *p = v; p < sep; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '+' || *p == '-' ||
+              *p == '.'))
+            return -1;
+    for (const char *p = sep + 3; p < v + len; p++)
+        if (*p <= ' ' || *p >= 0x7f || strchr("/?#@\\\"", *p)) return -1;
+    memcpy(out, v, len);
+    out[len] = '\0';
+    return 0;
+}
+
 /* One flag with its value; returns OPT_RUN or OPT_EXIT_USAGE. */
 static int opt_apply(const char *flag, const char *v, opt_config *cfg)
 {
@@ -185,6 +210,12 @@ static int opt_apply(const char *flag, const char *v, opt_config *cfg)
     } else if (strcmp(flag, "--idle-timeout") == 0 || strcmp(flag, "--request-timeout") == 0) {
         if (opt_parse_int(v, 1, 86400, &n)) return opt_fail(flag, v, "expected 1..86400 seconds");
         *(flag[2] == 'i' ? &cfg->idle_timeout_ms : &cfg->request_timeout_ms) = (uint64_t)n * 1000;
+    } else if (strcmp(flag, "--cors-origin") == 0) {
+        if (cfg->ncors_origins == OPT_MAX_CORS_ORIGINS)
+            return opt_fail(flag, v, "too many origins (at most 32)");
+        if (opt_parse_origin(v, cfg->cors_origins[cfg->ncors_origins]))
+            return opt_fail(flag, v, "expected * or scheme://host[:port], lowercase scheme");
+        cfg->ncors_origins++;
     } else {
         fprintf(stderr, "zarrd: unknown option %s (see --help)\n", flag);
         return OPT_EXIT_USAGE;

@@ -10,6 +10,9 @@
 
 typedef enum { OPT_STORE_FS, OPT_STORE_MEMORY } opt_store_kind;
 
+#define OPT_MAX_CORS_ORIGINS 32
+#define OPT_CORS_ORIGIN_MAX  256
+
 typedef struct opt_config {
     char host[256];              /* numeric IPv4 or IPv6 address (no brackets) */
     int port;                    /* 0 = ephemeral */
@@ -26,6 +29,10 @@ typedef struct opt_config {
     uint64_t shard_index_memory; /* --shard-index-memory: the shard index budget */
     uint64_t idle_timeout_ms;    /* --idle-timeout: keep-alive idle connections */
     uint64_t request_timeout_ms; /* --request-timeout: header section, body and write progress */
+    /* --cors-origin (repeatable): allowed origins, "scheme://host[:port]" or "*"; none: no
+     * CORS at all. */
+    char cors_origins[OPT_MAX_CORS_ORIGINS][OPT_CORS_ORIGIN_MAX];
+    int ncors_origins;
 } opt_config;
 
 /* Outcome of opt_parse: run the server, exit 0 after --help/--version, or exit 2. */

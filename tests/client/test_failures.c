@@ -1,7 +1,7 @@
-/* test_failures.c: the client when things go wrong — many writers of one shard at once (the
- * shard endpoints must lose nothing), the server killed between and during writes, a peer that
- * never answers (timeouts), and the server's refusals surfacing with their reasons and exact
- * HTTP status (zc_last_status, per thread, also for requests run on the client's workers). */
+/* test_failures.c: the client when things go wrong — the server killed between and during
+ * writes, a peer that never answers (timeouts), and the server's refusals surfacing with their
+ * reasons and exact HTTP status (zc_last_status, per thread, also for requests run on the
+ * client's workers). Many writers of one shard at once: test_update.c. */
 #include "client_test.h"
 
 #include <arpa/inet.h>
@@ -14,64 +14,6 @@
 #include <unistd.h>
 
 TestSuite(failures, .init = zt_fixture_start, .fini = zt_fixture_stop);
-
-enum { NWRITERS = 8, ROUNDS = 20, INNER = 8 };
-
-struct writer {
-    zc_array *a;
-    int id;
-    int rc;
-};
-
-/* Writer `id` owns inner chunk `id` of the one shard and rewrites it ROUNDS times. */
-static void *write_own_chunk(void *p)
-{
-    struct writer *w = p;
-    uint8_t v[INNER];
-    for (int r = 0; r < ROUNDS && w->rc == 0; r++) {
-        memset(v, (uint8_t)(w->id * ROUNDS + r + 1), sizeof v);
-        uint64_t start[1] = {(uint64_t)w->id * INNER + 1}, shape[1] = {INNER - 2};
-        w->rc = zc_array_write(w->a, start, shape, v);
-    }
-    return NULL;
-}
-
-Test(failures, concurrent_writers_of_one_shard_lose_nothing)
-{
-    uint64_t shape[1] = {NWRITERS * INNER}, chunks[1] = {INNER}, shards[1] = {NWRITERS * INNER};
-    zc_array_spec s = {
-        .ndim = 1, .shape = shape, .chunks = chunks, .shards = shards, .dtype = "uint8"};
-    zc_client *setup = ct_client(NULL);
-    zc_array *a;
-    ZC_OK_OR_FAIL(zc_array_create(setup, "shared", &s, &a));
-    zc_array_close(a);
-    pthread_t t[NWRITERS];
-    struct writer w[NWRITERS];
-    zc_client *cl[NWRITERS];
-    for (int i = 0; i < NWRITERS; i++) { /* separate clients: separate processes in real life */
-        cl[i] = ct_client(NULL);
-        w[i] = (struct writer){NULL, i, 0};
-        ZC_OK_OR_FAIL(zc_array_open(cl[i], "shared", &w[i].a));
-        cr_assert_eq(pthread_create(&t[i], NULL, write_own_chunk, &w[i]), 0);
-    }
-    for (int i = 0; i < NWRITERS; i++) {
-        pthread_join(t[i], NULL);
-        cr_assert_eq(w[i].rc, 0, "writer %d: %s", i, zc_strerror(w[i].rc));
-        zc_array_close(w[i].a);
-        zc_client_close(cl[i]);
-    }
-    uint8_t got[NWRITERS * INNER];
-    uint64_t start[1] = {0};
-    ZC_OK_OR_FAIL(zc_array_open(setup, "shared", &a));
-    ZC_OK_OR_FAIL(zc_array_read(a, start, shape, NULL, got));
-    for (int i = 0; i < NWRITERS; i++)
-        for (int k = 1; k < INNER - 1; k++)
-            cr_assert_eq(got[i * INNER + k], (uint8_t)(i * ROUNDS + ROUNDS),
-                         "writer %d's last value is lost (element %d = %d)", i, k,
-                         got[i * INNER + k]);
-    zc_array_close(a);
-    zc_client_close(setup);
-}
 
 static zc_array *big_array(zc_client *c, uint8_t **buf, uint64_t *n)
 {

@@ -6,36 +6,20 @@
 #include <criterion/criterion.h>
 
 #include "zt_fixture.h"
-#include "zt_tmpdir.h"
 
 #include <stdio.h>
 #include <string.h>
 
-static char token_dir[PATH_MAX];
-
 static void start_with_tokens(void)
 {
-    char path[PATH_MAX + 16];
-    cr_assert_eq(zt_tmpdir_create(token_dir, sizeof token_dir), 0);
-    snprintf(path, sizeof path, "%s/tokens", token_dir);
-    FILE *f = fopen(path, "w");
-    cr_assert_not_null(f);
-    fputs("# test tokens\n"
-          "writer-token rw\n"
-          "reader-token ro\n"
-          "arr-token rw arr\n",
-          f);
-    fclose(f);
-    zt_fixture_start_args((const char *[]){"--token-file", path, "--log-level", "debug", NULL});
+    zt_fixture_start_tokens("# test tokens\n"
+                            "writer-token rw\n"
+                            "reader-token ro\n"
+                            "arr-token rw arr\n",
+                            (const char *[]){"--log-level", "debug", NULL});
 }
 
-static void stop_and_clean(void)
-{
-    zt_fixture_stop();
-    zt_tmpdir_remove(token_dir);
-}
-
-TestSuite(auth, .init = start_with_tokens, .fini = stop_and_clean, .timeout = 60);
+TestSuite(auth, .init = start_with_tokens, .fini = zt_fixture_stop, .timeout = 60);
 
 #define WRITER "Authorization: Bearer writer-token\r\n"
 #define READER "Authorization: Bearer reader-token\r\n"

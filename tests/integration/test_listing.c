@@ -1,12 +1,16 @@
 /* test_listing.c: listings `GET /prefix/` (and `/` for the root): the JSON form
- * {"prefix":..,"entries":[{"name":..,"size":..},{"name":"c/","dir":true}]} with names relative
- * to the prefix, `?recursive=1` for every key below, and HTML links when Accept prefers
- * text/html; names with characters special to JSON, HTML or URLs come through intact. */
+ * {"prefix":..,"entries":[{"name":..,"size":..,"mtime":..},{"name":"c/","dir":true}]} with
+ * names relative to the prefix, `?recursive=1` for every key below; content negotiation (JSON
+ * only when asked for by name: `Accept: application/json` by q-value or `?format=json`; HTML
+ * for `* / *`, no Accept and browsers); the HTML page's relative links, sizes and dates; names
+ * with characters special to JSON, HTML or URLs come through intact. */
 #include <criterion/criterion.h>
 
 #include "zt_fixture.h"
 
 #include <cjson/cJSON.h>
+#include <stdio.h>
+#include <time.h>
 #include <string.h>
 #include <strings.h>
 
@@ -124,29 +128,104 @@ Test(listing, deleted_keys_disappear)
     cJSON_Delete(j);
 }
 
-Test(listing, html_when_accept_prefers_it)
+/* GET target with headers; asserts 200 and returns whether the answer is JSON (else HTML). */
+static bool answers_json(const char *target, const char *headers)
 {
     zt_response r;
-    zt_do("GET", "/arr/", "Accept: text/html,application/xhtml+xml;q=0.9,*/*;q=0.8\r\n", NULL, 0,
-          &r);
-    cr_assert_eq(r.status, 200);
+    zt_do("GET", target, headers, NULL, 0, &r);
+    cr_assert_eq(r.status, 200, "GET %s [%s]: %d", target, headers ? headers : "", r.status);
     const char *ct = zt_header(&r, "Content-Type");
-    cr_assert(ct && strncasecmp(ct, "text/html", 9) == 0, "Content-Type %s", ct ? ct : "(none)");
-    cr_assert_not_null(memmem(r.body.data, r.body.len, "href=\"", 6), "no links in the HTML");
-    cr_assert_not_null(memmem(r.body.data, r.body.len, "zarr.json", 9));
-    cr_assert_not_null(memmem(r.body.data, r.body.len, "c/", 2));
+    cr_assert_not_null(ct);
+    bool json = strncasecmp(ct, "application/json", 16) == 0;
+    cr_assert(json || strncasecmp(ct, "text/html", 9) == 0, "Content-Type %s", ct);
+    const char *vary = zt_header(&r, "Vary");
+    cr_assert(vary && strcasestr(vary, "accept"), "no Vary: Accept");
+    if (json) {
+        cJSON *j = cJSON_ParseWithLength((const char *)r.body.data, r.body.len);
+        cr_assert_not_null(j);
+        cJSON_Delete(j);
+    } else {
+        cr_assert_not_null(memmem(r.body.data, r.body.len, "<!DOCTYPE html>", 15));
+    }
     zt_response_free(&r);
+    return json;
 }
 
-Test(listing, json_when_accept_prefers_json)
+Test(listing, html_unless_json_is_asked_for_by_name)
 {
-    cJSON *j = list("/arr/");
+    /* Generic clients (fsspec/aiohttp, rclone, curl) send * / * or nothing: HTML. */
+    cr_assert_not(answers_json("/arr/", NULL));
+    cr_assert_not(answers_json("/arr/", "Accept: */*\r\n"));
+    cr_assert_not(answers_json("/arr/", "Accept: application/*\r\n"));
+    cr_assert_not(answers_json(
+        "/arr/", "Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8\r\n"));
+    /* JSON by name, with q-values honoured. */
+    cr_assert(answers_json("/arr/", "Accept: application/json\r\n"));
+    cr_assert(answers_json("/arr/", "Accept: application/json, */*;q=0.1\r\n"));
+    cr_assert(answers_json("/arr/", "Accept: text/html;q=0.5, application/json\r\n"));
+    cr_assert_not(answers_json("/arr/", "Accept: text/html, application/json;q=0.9\r\n"));
+    cr_assert_not(answers_json("/arr/", "Accept: application/json;q=0, */*\r\n"));
+    /* ?format= overrides Accept both ways. */
+    cr_assert(answers_json("/arr/?format=json", NULL));
+    cr_assert(answers_json("/arr/?recursive=1&format=json", "Accept: text/html\r\n"));
+    cr_assert_not(answers_json("/arr/?format=html", "Accept: application/json\r\n"));
+    zt_expect_error_for("GET", "/arr/?format=xml", NULL, NULL, 0, 400);
+}
+
+Test(listing, json_entries_carry_mtime)
+{
+    time_t before = time(NULL);
+    zt_put_str("/m/v", "x");
+    time_t after = time(NULL);
+    cJSON *j = list("/m/");
+    cJSON *mt = cJSON_GetObjectItemCaseSensitive(entry(j, "v"), "mtime");
+    cr_assert(cJSON_IsNumber(mt), "no mtime");
+    cr_assert(mt->valuedouble >= (double)before && mt->valuedouble <= (double)after,
+              "mtime %g outside [%ld, %ld]", mt->valuedouble, (long)before, (long)after);
     cJSON_Delete(j);
+}
+
+/* The HTML page of target (asserts 200 text/html); caller frees. */
+static void html(const char *target, zt_response *r)
+{
+    zt_do("GET", target, "Accept: text/html\r\n", NULL, 0, r);
+    cr_assert_eq(r->status, 200);
+    const char *ct = zt_header(r, "Content-Type");
+    cr_assert(ct && strncasecmp(ct, "text/html", 9) == 0, "Content-Type %s", ct ? ct : "(none)");
+    zd_buf_append(&r->body, "", 1); /* NUL-terminated for strstr */
+}
+
+Test(listing, html_rows_link_relative_with_size_and_date)
+{
     zt_response r;
-    zt_do("GET", "/arr/", "Accept: text/html;q=0.5, application/json\r\n", NULL, 0, &r);
-    const char *ct = zt_header(&r, "Content-Type");
-    cr_assert(ct && strncasecmp(ct, "application/json", 16) == 0, "Content-Type %s",
-              ct ? ct : "(none)");
+    html("/arr/", &r);
+    const char *b = (const char *)r.body.data;
+    /* Relative links; directories end in '/'; the parent link for a non-root page. */
+    cr_assert_not_null(strstr(b, "<a href=\"zarr.json\">zarr.json</a></td><td class=\"n\">17</td>"),
+                       "%s", b);
+    cr_assert_not_null(strstr(b, "<a href=\"c/\">c/</a>"), "%s", b);
+    cr_assert_not_null(strstr(b, "<a href=\"../\">../</a>"), "%s", b);
+    cr_assert_null(strstr(b, "href=\"/"), "an absolute link: %s", b);
+    /* The value's date as an HTTP date, the same the GET's Last-Modified says. */
+    zt_response g;
+    zt_do("GET", "/arr/zarr.json", NULL, NULL, 0, &g);
+    const char *lm = zt_header(&g, "Last-Modified");
+    cr_assert_not_null(lm);
+    char cell[64];
+    snprintf(cell, sizeof cell, "<td>%s</td>", lm);
+    cr_assert_not_null(strstr(b, cell), "no %s in %s", cell, b);
+    zt_response_free(&g);
+    zt_response_free(&r);
+
+    html("/", &r);
+    b = (const char *)r.body.data;
+    cr_assert_null(strstr(b, "href=\"../\""), "the root has no parent link");
+    cr_assert_not_null(strstr(b, "<a href=\"arr/\">arr/</a>"));
+    zt_response_free(&r);
+
+    /* Recursive listings link every value by its path relative to the prefix. */
+    html("/arr/?recursive=1", &r);
+    cr_assert_not_null(strstr((const char *)r.body.data, "<a href=\"c/0/1\">c/0/1</a>"));
     zt_response_free(&r);
 }
 
@@ -164,10 +243,19 @@ Test(listing, special_names_are_escaped)
     cJSON_Delete(j);
 
     zt_response r;
-    zt_do("GET", "/odd/", "Accept: text/html\r\n", NULL, 0, &r);
-    cr_assert_eq(r.status, 200);
-    cr_assert_null(memmem(r.body.data, r.body.len, "<b>", 3), "a key name became HTML markup");
-    cr_assert_null(memmem(r.body.data, r.body.len, "q\"x", 3), "a quote in a name was not escaped");
-    cr_assert_not_null(memmem(r.body.data, r.body.len, "a&lt;b&gt;", 10), "a<b> not shown escaped");
+    html("/odd/", &r);
+    const char *b = (const char *)r.body.data;
+    cr_assert_null(strstr(b, "<b>"), "a key name became HTML markup");
+    cr_assert_null(strstr(b, "q\"x"), "a quote in a name was not escaped");
+    cr_assert_not_null(strstr(b, ">a&lt;b&gt;</a>"), "a<b> not shown escaped");
+    /* Links are percent-encoded key paths (and then HTML-escaped). */
+    cr_assert_not_null(strstr(b, "href=\"a%3Cb%3E\""), "%s", b);
+    cr_assert_not_null(strstr(b, "href=\"q%22x\""), "%s", b);
+    cr_assert_not_null(strstr(b, "href=\"sp%20%25\""), "%s", b);
+    zt_response_free(&r);
+    /* A ':' in a name is encoded, so a relative link never reads as a URL scheme. */
+    zt_put_str("/odd/http:x", "5");
+    html("/odd/", &r);
+    cr_assert_not_null(strstr((const char *)r.body.data, "href=\"http%3Ax\""));
     zt_response_free(&r);
 }

@@ -2,12 +2,17 @@
  * zt_fixture.h). One server per test process: Criterion runs each test in its own process. */
 #include "zt_fixture.h"
 
+#include "zt_tmpdir.h"
+
 #include <cjson/cJSON.h>
 #include <criterion/criterion.h>
+#include <limits.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 static zt_server server;
+static char token_dir[PATH_MAX]; /* zt_fixture_start_tokens' file, removed at stop */
 
 zt_server *zt_srv(void)
 {
@@ -20,6 +25,23 @@ void zt_fixture_start_args(const char *const *extra_args)
     cr_assert_eq(zt_server_start(&server, &opts), 0, "zarrd did not start (store %s)", zt_store());
 }
 
+void zt_fixture_start_tokens(const char *lines, const char *const *extra_args)
+{
+    char path[PATH_MAX + 16];
+    cr_assert_eq(zt_tmpdir_create(token_dir, sizeof token_dir), 0);
+    snprintf(path, sizeof path, "%s/tokens", token_dir);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs(lines, f);
+    fclose(f);
+    const char *args[32] = {"--token-file", path};
+    size_t n = 2;
+    for (; extra_args && extra_args[n - 2] && n < 31; n++)
+        args[n] = extra_args[n - 2];
+    args[n] = NULL;
+    zt_fixture_start_args(args);
+}
+
 void zt_fixture_start(void)
 {
     zt_fixture_start_args(NULL);
@@ -27,6 +49,10 @@ void zt_fixture_start(void)
 
 void zt_fixture_stop(void)
 {
+    if (token_dir[0]) {
+        zt_tmpdir_remove(token_dir);
+        token_dir[0] = '\0';
+    }
     if (server.dir[0] == '\0') return; /* the test stopped it itself, or start failed */
     int wstatus = 0;
     cr_assert_eq(zt_server_stop(&server, &wstatus), 0,

@@ -23,6 +23,10 @@ void zt_fixture_stop(void);
 /* Start the test's server with extra zarrd arguments (NULL-terminated). */
 void zt_fixture_start_args(const char *const *extra_args);
 
+/* Start the test's server with a token file holding `lines` (the --token-file format) and
+ * extra arguments (NULL-terminated, may be NULL); zt_fixture_stop removes the file. */
+void zt_fixture_start_tokens(const char *lines, const char *const *extra_args);
+
 /* True when the test runs against the fs store. */
 bool zt_store_is_fs(void);
 

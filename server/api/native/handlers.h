@@ -27,26 +27,31 @@ extern const hd_handler hd_shard;   /* ?chunk= and ?batch requests (route_shard.
 /* The worker's store. */
 st_store *hd_store(cn_conn *c);
 
-/* Evaluate If-Match / If-None-Match against the current value (NULL: absent), RFC 9110
- * 13.2.2: returns 0 (proceed), 304 (GET/HEAD not modified), 412, or 400 (malformed header;
- * an error response is then already built). */
+/* Evaluate If-Match / If-Unmodified-Since / If-None-Match / If-Modified-Since against the
+ * current value (NULL: absent) in RFC 9110 13.2.2's order: returns 0 (proceed), 304 (GET/HEAD
+ * not modified), 412, or 400 (malformed entity-tag list; an error response is then already
+ * built). */
 int hd_cond_eval(cn_conn *c, const st_stat *cur);
 
-/* Whether the request has a conditional header at all. */
+/* Whether the request has a precondition a write must check (If-Match, If-None-Match,
+ * If-Unmodified-Since). */
 bool hd_cond_present(cn_conn *c);
+
+/* A value's Last-Modified: its mtime in whole seconds since the epoch. */
+uint64_t hd_last_modified(const st_stat *st);
 
 /* The precondition to hand the store: *pc bound to this request (check() runs hd_cond_eval and
  * records the status in req.cond_status), or NULL when the request has no conditional
  * header. */
 const st_precond *hd_precond(cn_conn *c, st_precond *pc);
 
-/* Answer a precondition outcome (304 with ETag, or 412). */
+/* Answer a precondition outcome (304 with the validators, or 412). */
 void hd_cond_answer(cn_conn *c, int status, const st_stat *cur);
 
 /* Answer a store error code with the matching status (404, 400, 409, 412, 416, 413, 500...). */
 void hd_store_error(cn_conn *c, int rc, const char *what);
 
-/* Add the ETag header of st. */
-void hd_etag_header(cn_conn *c, const st_stat *st);
+/* Add the validators of st: ETag, and Last-Modified when the store keeps an mtime. */
+void hd_validators(cn_conn *c, const st_stat *st);
 
 #endif

@@ -1,10 +1,11 @@
 /* hd_common.c: helpers shared by the handlers: preconditions (RFC 9110 13.2.2), store error
- * mapping, ETag header (see handlers.h). */
+ * mapping, validator headers (ETag, Last-Modified) (see handlers.h). */
 #include "handlers.h"
 
 #include "metrics.h"
 #include "zd_cond.h"
 #include "zd_error.h"
+#include "zd_httpdate.h"
 
 st_store *hd_store(cn_conn *c)
 {
@@ -14,14 +15,34 @@ st_store *hd_store(cn_conn *c)
 bool hd_cond_present(cn_conn *c)
 {
     size_t n;
-    return cn_header_get(c, "if-match", &n) || cn_header_get(c, "if-none-match", &n);
+    return cn_header_get(c, "if-match", &n) || cn_header_get(c, "if-none-match", &n) ||
+           cn_header_get(c, "if-unmodified-since", &n);
 }
 
+uint64_t hd_last_modified(const st_stat *st)
+{
+    return st->mtime_ns / 1000000000u;
+}
+
+/* The date of header `name`, or false when absent or not a valid HTTP-date (then ignored). */
+static bool hd_header_date(cn_conn *c, const char *name, int64_t *t)
+{
+    size_t n;
+    const char *h = cn_header_get(c, name, &n);
+    return h && zd_httpdate_parse(h, n, t);
+}
+
+/* RFC 9110 13.2.2: If-Match, else If-Unmodified-Since; then If-None-Match, else (GET/HEAD)
+ * If-Modified-Since. A date is compared with the value's Last-Modified (whole seconds); an
+ * invalid date is ignored, and so is If-Unmodified-Since when there is no value (nothing has
+ * a modification date). */
 int hd_cond_eval(cn_conn *c, const st_stat *cur)
 {
     size_t n;
     bool match;
+    int64_t t;
     zd_error err = {0};
+    bool read = c->req.method == HTTP_GET || c->req.method == HTTP_HEAD;
     const char *etag = cur ? cur->etag : NULL;
     const char *h = cn_header_get(c, "if-match", &n);
     if (h) {
@@ -30,6 +51,9 @@ int hd_cond_eval(cn_conn *c, const st_stat *cur)
             return 400;
         }
         if (!match) return 412;
+    } else if (cur && hd_header_date(c, "if-unmodified-since", &t) &&
+               (t < 0 || hd_last_modified(cur) > (uint64_t)t)) {
+        return 412;
     }
     h = cn_header_get(c, "if-none-match", &n);
     if (h) {
@@ -37,7 +61,10 @@ int hd_cond_eval(cn_conn *c, const st_stat *cur)
             rs_error(c, 400, "bad If-None-Match", "%s", err.msg);
             return 400;
         }
-        if (match) return (c->req.method == HTTP_GET || c->req.method == HTTP_HEAD) ? 304 : 412;
+        if (match) return read ? 304 : 412;
+    } else if (read && cur && hd_header_date(c, "if-modified-since", &t) && t >= 0 &&
+               hd_last_modified(cur) <= (uint64_t)t) {
+        return 304;
     }
     return 0;
 }
@@ -58,9 +85,14 @@ const st_precond *hd_precond(cn_conn *c, st_precond *pc)
     return pc;
 }
 
-void hd_etag_header(cn_conn *c, const st_stat *st)
+void hd_validators(cn_conn *c, const st_stat *st)
 {
     rs_header(c, "ETag", st->etag);
+    if (st->mtime_ns) {
+        char date[ZD_HTTPDATE_LEN + 1];
+        zd_httpdate_format((int64_t)hd_last_modified(st), date);
+        rs_header(c, "Last-Modified", date);
+    }
 }
 
 void hd_cond_answer(cn_conn *c, int status, const st_stat *cur)
@@ -68,12 +100,12 @@ void hd_cond_answer(cn_conn *c, int status, const st_stat *cur)
     if (status == 400) return; /* hd_cond_eval built the answer */
     if (status == 304) {
         rs_begin(c, 304);
-        if (cur) hd_etag_header(c, cur);
+        if (cur) hd_validators(c, cur);
         rs_send(c, NULL, NULL, 0);
         return;
     }
     rs_error(c, 412, "precondition failed",
-             "If-Match / If-None-Match does not hold for the current value");
+             "If-Match / If-None-Match / If-Unmodified-Since does not hold for the current value");
 }
 
 void hd_store_error(cn_conn *c, int rc, const char *what)

@@ -1,8 +1,10 @@
 /* hd_get.c: GET and HEAD of a key: whole value, single range (206), several ranges
  * (206 multipart/byteranges, ranges sorted and coalesced), 416 with `bytes * /SIZE`,
- * If-Range, conditionals (304/412). The body streams from the store (response.c). */
+ * If-Range, conditionals (304/412), validators (ETag, Last-Modified). The body streams from
+ * the store (response.c). */
 #include "handlers.h"
 
+#include "zd_httpdate.h"
 #include "zd_multipart.h"
 #include "zd_range.h"
 
@@ -18,14 +20,23 @@ static const char *get_content_type(const cn_conn *c)
     return "application/octet-stream";
 }
 
-/* If-Range (RFC 9110 13.1.5): honour Range only if the validator is our strong ETag. A date
- * validator never matches (we do not send Last-Modified), so the full value is sent. */
+/* If-Range (RFC 9110 13.1.5): honour Range only if the validator still names the current
+ * value: our strong ETag exactly, or an HTTP-date equal to its Last-Modified when that is a
+ * strong validator (8.8.2.2: the value last changed at least a second before now, so no other
+ * change could share the date). Anything else sends the whole value (200). */
 static bool get_if_range_ok(cn_conn *c, const st_stat *st)
 {
     size_t n;
     const char *h = cn_header_get(c, "if-range", &n);
     if (!h) return true;
-    return n == strlen(st->etag) && memcmp(h, st->etag, n) == 0;
+    int64_t t;
+    if (n && (h[0] == '"' || h[0] == 'W'))
+        return n == strlen(st->etag) && memcmp(h, st->etag, n) == 0;
+    if (!zd_httpdate_parse(h, n, &t) || t < 0 || !st->mtime_ns) return false;
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    uint64_t now_ns = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+    return hd_last_modified(st) == (uint64_t)t && st->mtime_ns + 1000000000u <= now_ns;
 }
 
 static uint64_t get_nonce(void)
@@ -42,7 +53,7 @@ static void get_multipart(cn_conn *c, st_reader *rd, const st_stat *st, const zd
     char boundary[ZD_MAX_BOUNDARY + 1];
     zd_multipart_make_boundary(boundary, get_nonce());
     rs_begin(c, 206);
-    hd_etag_header(c, st);
+    hd_validators(c, st);
     rs_header(c, "Accept-Ranges", "bytes");
     zd_buf part = {0};
     for (size_t i = 0; i < n; i++) {
@@ -89,7 +100,7 @@ static void get_finish(cn_conn *c)
             zd_content_range_format_unsatisfied(cr, st.size);
             rs_begin(c, 416);
             rs_header(c, "Content-Range", cr);
-            hd_etag_header(c, &st);
+            hd_validators(c, &st);
             rs_error_body(c, "range not satisfiable", "%s", err.msg);
             return;
         }
@@ -103,7 +114,7 @@ static void get_finish(cn_conn *c)
         return;
     }
     rs_begin(c, n == 1 ? 206 : 200);
-    hd_etag_header(c, &st);
+    hd_validators(c, &st);
     rs_header(c, "Accept-Ranges", "bytes");
     if (n == 1) {
         char cr[ZD_CONTENT_RANGE_MAX];

@@ -1,68 +1,44 @@
 /* hd_list.c: listings, `GET /prefix/` (`/` = root), `?recursive=1` for every key below.
  *
- * JSON (default): {"prefix":"a/b/","entries":[{"name":"x","size":3},
- * {"name":"c/","dir":true}]}, entries sorted by name; "prefix" is the listed key prefix
- * with its trailing '/' ("" for the root). Recursive listings name every value by its path
- * relative to the prefix and have no "dir" entries. A prefix with nothing below it lists
- * empty (200). HTML links instead when the Accept header prefers text/html to JSON. */
+ * Two forms, chosen by content negotiation (server/API.md, "Listings"): JSON only when the
+ * client asks for it by name, `?format=json` or an Accept header whose exact
+ * `application/json` range has a weight above 0 and at least that of text/html; HTML otherwise
+ * (`Accept: * / *`, browsers, fsspec, rclone's http backend), with `?format=html` to force it.
+ *
+ * JSON: {"prefix":"a/b/","entries":[{"name":"x","size":3,"mtime":1700000000},
+ * {"name":"c/","dir":true}]}, entries sorted by name; "prefix" is the listed key prefix with
+ * its trailing '/' ("" for the root). Recursive listings name every value by its path relative
+ * to the prefix and have no "dir" entries. A prefix with nothing below it lists empty (200).
+ * The HTML page (links, sizes, dates, and a Zarr node's metadata and preview) is the view's
+ * (server/api/view/). */
 #include "handlers.h"
 
-#include "zd_ctype.h"
+#include "view.h"
+#include "zd_accept.h"
 #include "zd_query.h"
 
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int list_cmp(const void *a, const void *b)
+/* JSON (1), HTML (0), or -1 after answering 400 for a bad ?format=. */
+static int list_wants_json(cn_conn *c)
 {
-    const st_entry *x = a, *y = b;
-    return strcmp(x->name, y->name);
-}
-
-/* q-value of media range `type` in an Accept header (exact match, else the wildcard
- * fallbacks TYPE/any and any/any); -1 if not accepted at all. */
-static double list_accept_q(const char *h, size_t len, const char *type)
-{
-    double best = -1;
-    int best_spec = -1;
-    size_t major_len = (size_t)(strchr(type, '/') - type);
-    size_t i = 0;
-    while (i < len) {
-        size_t end = i;
-        while (end < len && h[end] != ',')
-            end++;
-        const char *m = h + i;
-        size_t mlen = end - i;
-        const char *semi = memchr(m, ';', mlen);
-        size_t tlen = semi ? (size_t)(semi - m) : mlen;
-        zd_trim_ows(&m, &tlen);
-        int spec = -1;
-        if (zd_ascii_caseeq(m, tlen, type))
-            spec = 2;
-        else if (tlen == major_len + 2 && strncasecmp(m, type, major_len + 1) == 0 &&
-                 m[major_len + 1] == '*')
-            spec = 1;
-        else if (tlen == 3 && memcmp(m, "*/*", 3) == 0)
-            spec = 0;
-        if (spec > best_spec) {
-            double q = 1;
-            const char *qp = semi ? strstr(semi, "q=") : NULL;
-            if (qp && qp < h + end) q = strtod(qp + 2, NULL);
-            best = q;
-            best_spec = spec;
-        }
-        i = end + 1;
+    char v[8];
+    size_t vlen;
+    bool found = false;
+    zd_error err = {0};
+    if (zd_query_get(c->req.query, c->req.query_len, "format", v, sizeof v, &vlen, &found, &err) ||
+        (found && strcmp(v, "json") != 0 && strcmp(v, "html") != 0)) {
+        rs_error(c, 400, "bad format", "?format= takes json or html");
+        return -1;
     }
-    return best;
-}
-
-static bool list_wants_html(cn_conn *c)
-{
+    if (found) return strcmp(v, "json") == 0;
     size_t n;
     const char *h = cn_header_get(c, "accept", &n);
-    if (!h) return false;
-    double html = list_accept_q(h, n, "text/html");
-    return html > 0 && html > list_accept_q(h, n, "application/json");
+    if (!h) return 0;
+    int json = zd_accept_quality(h, n, "application/json", true);
+    return json > 0 && json >= zd_accept_quality(h, n, "text/html", false);
 }
 
 static bool list_recursive(cn_conn *c)
@@ -86,67 +62,19 @@ static void list_json(zd_buf *out, const char *prefix, size_t plen, const st_lis
         zd_buf_append_str(out, i ? ",{\"name\":" : "{\"name\":");
         rs_json_string(out, e->name, strlen(e->name));
         if (e->dir)
-            zd_buf_append_str(out, ",\"dir\":true}");
+            zd_buf_append_str(out, ",\"dir\":true");
         else
-            zd_buf_appendf(out, ",\"size\":%lu}", (unsigned long)e->size);
+            zd_buf_appendf(out, ",\"size\":%" PRIu64, e->size);
+        if (e->mtime_ns) zd_buf_appendf(out, ",\"mtime\":%" PRIu64, e->mtime_ns / 1000000000u);
+        zd_buf_append_str(out, "}");
     }
     zd_buf_append_str(out, "]}\n");
 }
 
-static void list_html_text(zd_buf *out, const char *s, size_t len)
-{
-    for (size_t i = 0; i < len; i++) {
-        switch (s[i]) {
-        case '&':
-            zd_buf_append_str(out, "&amp;");
-            break;
-        case '<':
-            zd_buf_append_str(out, "&lt;");
-            break;
-        case '>':
-            zd_buf_append_str(out, "&gt;");
-            break;
-        case '"':
-            zd_buf_append_str(out, "&quot;");
-            break;
-        default:
-            zd_buf_append(out, s + i, 1);
-            break;
-        }
-    }
-}
-
-static void list_html(zd_buf *out, const char *prefix, size_t plen, const st_list *l)
-{
-    zd_buf_append_str(out, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>/");
-    list_html_text(out, prefix, plen);
-    zd_buf_append_str(out, "</title></head><body><h1>/");
-    list_html_text(out, prefix, plen);
-    zd_buf_append_str(out, "</h1><ul>\n");
-    zd_buf path = {0};
-    for (size_t i = 0; i < l->n; i++) {
-        const st_entry *e = &l->v[i];
-        zd_buf_reset(&path);
-        zd_buf_append(&path, prefix, plen);
-        zd_buf_append(&path, e->name, strlen(e->name) - e->dir); /* without a dir's '/' */
-        zd_buf href = {0};
-        zd_key_to_path((const char *)path.data, path.len, &href);
-        zd_buf_append_str(out, "<li><a href=\"");
-        list_html_text(out, (const char *)href.data, href.len);
-        zd_buf_append_str(out, e->dir ? "/\">" : "\">");
-        list_html_text(out, e->name, strlen(e->name));
-        if (e->dir)
-            zd_buf_append_str(out, "</a></li>\n");
-        else
-            zd_buf_appendf(out, "</a> %lu bytes</li>\n", (unsigned long)e->size);
-        zd_buf_free(&href);
-    }
-    zd_buf_free(&path);
-    zd_buf_append_str(out, "</ul></body></html>\n");
-}
-
 static void list_finish(cn_conn *c)
 {
+    int json = list_wants_json(c);
+    if (json < 0) return;
     st_store *s = hd_store(c);
     const zd_key *k = &c->req.key;
     st_list l = {0};
@@ -156,31 +84,23 @@ static void list_finish(cn_conn *c)
         hd_store_error(c, rc, "listing");
         return;
     }
-    if (l.n > 1) qsort(l.v, l.n, sizeof *l.v, list_cmp);
-    size_t kept = 0; /* drop duplicates (a memory store reports a directory once per key) */
-    for (size_t i = 0; i < l.n; i++) {
-        if (kept && l.v[i].dir && strcmp(l.v[i].name, l.v[kept - 1].name) == 0) {
-            free(l.v[i].name);
-            continue;
-        }
-        l.v[kept++] = l.v[i];
-    }
-    l.n = kept;
+    st_list_sort(&l);
     char prefix[ZD_MAX_KEY + 2];
     size_t plen = k->len;
     memcpy(prefix, k->key, plen);
     if (plen) prefix[plen++] = '/';
     prefix[plen] = '\0';
+    if (!json) {
+        vw_page(c, prefix, plen, &l);
+        st_list_free(&l);
+        return;
+    }
     zd_buf out = {0};
-    bool html = list_wants_html(c);
-    if (html)
-        list_html(&out, prefix, plen, &l);
-    else
-        list_json(&out, prefix, plen, &l);
+    list_json(&out, prefix, plen, &l);
     st_list_free(&l);
     rs_begin(c, 200);
     rs_header(c, "Vary", "Accept");
-    rs_send(c, html ? "text/html; charset=utf-8" : "application/json", out.data, out.len);
+    rs_send(c, "application/json", out.data, out.len);
     zd_buf_free(&out);
 }
 

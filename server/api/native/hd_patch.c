@@ -137,7 +137,7 @@ static void patch_store_error(cn_conn *c, int rc)
 static void patch_done(cn_conn *c, const st_result *res)
 {
     rs_begin(c, 204);
-    hd_etag_header(c, &res->stat);
+    hd_validators(c, &res->stat);
     rs_send(c, NULL, NULL, 0);
 }
 

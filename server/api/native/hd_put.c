@@ -42,7 +42,7 @@ static void put_finish(cn_conn *c)
         return;
     }
     rs_begin(c, res.created ? 201 : 204);
-    hd_etag_header(c, &res.stat);
+    hd_validators(c, &res.stat);
     rs_send(c, NULL, NULL, 0);
 }
 

@@ -1,0 +1,167 @@
+/* fdcache.c: the fs store's cache of open descriptors and metadata (see fdcache.h). The mutex
+ * guards the slots only; entries are reference-counted with atomics, and the last reference,
+ * dropped anywhere, closes the descriptor outside the mutex. */
+#include "fdcache.h"
+
+#include "zd_error.h"
+#include "zd_hash.h"
+
+#include <pthread.h>
+#include <sys/resource.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+struct fc_entry {
+    atomic_int refs; /* the table's slot holds one, each reader one */
+    int fd;
+    struct stat st;
+    uint64_t filled_ms;
+    uint64_t hash;
+    size_t len;
+    char key[];
+};
+
+struct fc_cache {
+    pthread_mutex_t lock;
+    kl_table *keys;
+    size_t count;  /* entries in the slots */
+    size_t budget; /* most entries: a quarter of the descriptor limit, at most FC_SLOTS */
+    fc_entry *slots[FC_SLOTS];
+};
+
+static uint64_t fc_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static bool fc_matches(const fc_entry *e, uint64_t h, const char *key, size_t len)
+{
+    return e && e->hash == h && e->len == len && memcmp(e->key, key, len) == 0;
+}
+
+static int fc_on_change(void *ctx, const char *key, zd_error *err)
+{
+    (void)err;
+    fc_forget(ctx, key, strlen(key));
+    return 0;
+}
+
+int fc_new(kl_table *keys, fc_cache **out)
+{
+    fc_cache *c = calloc(1, sizeof *c);
+    if (!c) return ZD_ENOMEM;
+    c->budget = FC_SLOTS;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+        rl.rlim_cur / 4 < c->budget)
+        c->budget = (size_t)(rl.rlim_cur / 4); /* the rest stays for connections and writes */
+    pthread_mutex_init(&c->lock, NULL);
+    c->keys = keys;
+    int rc = kl_watch(keys, &(kl_watcher){.before = fc_on_change, .ctx = c});
+    if (rc) {
+        pthread_mutex_destroy(&c->lock);
+        free(c);
+        return rc;
+    }
+    *out = c;
+    return 0;
+}
+
+void fc_free(fc_cache *c)
+{
+    if (!c) return;
+    kl_unwatch(c->keys, c);
+    for (size_t i = 0; i < FC_SLOTS; i++)
+        if (c->slots[i]) fc_release(c->slots[i]);
+    pthread_mutex_destroy(&c->lock);
+    free(c);
+}
+
+fc_entry *fc_lookup(fc_cache *c, const char *key, size_t len)
+{
+    uint64_t h = zd_hash_mem(key, len);
+    fc_entry *e = NULL, *stale = NULL;
+    pthread_mutex_lock(&c->lock);
+    fc_entry **slot = &c->slots[h & (FC_SLOTS - 1)];
+    if (fc_matches(*slot, h, key, len)) {
+        e = *slot;
+        if (fc_now_ms() - e->filled_ms >= FC_VALID_MS) { /* maybe edited behind our back */
+            stale = e;
+            e = *slot = NULL;
+            c->count--;
+        } else {
+            atomic_fetch_add(&e->refs, 1);
+        }
+    }
+    pthread_mutex_unlock(&c->lock);
+    if (stale) fc_release(stale);
+    return e;
+}
+
+fc_entry *fc_insert(fc_cache *c, const char *key, size_t len, int fd, const struct stat *st)
+{
+    fc_entry *e = malloc(sizeof *e + len), *old;
+    if (!e) return NULL;
+    atomic_init(&e->refs, 2); /* the slot's and the caller's */
+    e->fd = fd;
+    e->st = *st;
+    e->filled_ms = fc_now_ms();
+    e->hash = zd_hash_mem(key, len);
+    e->len = len;
+    memcpy(e->key, key, len);
+    pthread_mutex_lock(&c->lock);
+    fc_entry **slot = &c->slots[e->hash & (FC_SLOTS - 1)];
+    old = *slot;
+    bool room = old || c->count < c->budget;
+    if (room) {
+        *slot = e;
+        c->count += old ? 0 : 1;
+    }
+    pthread_mutex_unlock(&c->lock);
+    if (!room) {
+        free(e);
+        return NULL;
+    }
+    if (old) fc_release(old);
+    return e;
+}
+
+void fc_forget(fc_cache *c, const char *key, size_t len)
+{
+    uint64_t h = zd_hash_mem(key, len);
+    fc_entry *e = NULL;
+    pthread_mutex_lock(&c->lock);
+    fc_entry **slot = &c->slots[h & (FC_SLOTS - 1)];
+    if (fc_matches(*slot, h, key, len)) {
+        e = *slot;
+        *slot = NULL;
+        c->count--;
+    }
+    pthread_mutex_unlock(&c->lock);
+    if (e) fc_release(e);
+}
+
+int fc_fd(const fc_entry *e)
+{
+    return e->fd;
+}
+
+const struct stat *fc_stat(const fc_entry *e)
+{
+    return &e->st;
+}
+
+void fc_release(fc_entry *e)
+{
+    if (atomic_fetch_sub(&e->refs, 1) == 1) {
+        close(e->fd);
+        free(e);
+    }
+}
