@@ -18,8 +18,10 @@
 #include "store_fs_internal.h"
 
 #include "log.h"
+#include "zd_buf.h"
 
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,17 +30,56 @@
 
 /* ---- the change bracket ---- */
 
-int fs_change_begin(fs_store *s, const char *key)
+int fs_change_begin_from(fs_store *s, const char *key, const void *origin)
 {
     zd_error err = {0};
-    int rc = kl_change_begin(s->base.keys, key, NULL, &err);
+    int rc = kl_change_begin(s->base.keys, key, origin, &err);
     if (rc) lg_log(LG_ERROR, "%s: %s", key, err.msg);
     return rc;
 }
 
+void fs_change_end_from(fs_store *s, const char *key, const void *origin)
+{
+    kl_change_end(s->base.keys, key, origin);
+}
+
+int fs_change_begin(fs_store *s, const char *key)
+{
+    return fs_change_begin_from(s, key, NULL);
+}
+
 void fs_change_end(fs_store *s, const char *key)
 {
-    kl_change_end(s->base.keys, key, NULL);
+    fs_change_end_from(s, key, NULL);
+}
+
+bool fs_in_place_ok(fs_store *s, const char *key)
+{
+    size_t klen = strlen(key);
+    if (!kl_streaming(s->base.keys, key, klen) && kl_in_place_seen(s->base.keys, key, klen))
+        return true;
+    if (!kl_streaming(s->base.keys, key, klen)) kl_note_in_place(s->base.keys, key, klen);
+    return false;
+}
+
+bool fs_buffer_take(fs_store *s, uint64_t n)
+{
+    uint64_t used = atomic_load(&s->buffered);
+    do {
+        if (n > FS_BUFFERED_MAX || used > FS_BUFFERED_MAX - n) return false;
+    } while (!atomic_compare_exchange_weak(&s->buffered, &used, used + n));
+    return true;
+}
+
+void fs_buffer_give(fs_store *s, uint64_t n)
+{
+    atomic_fetch_sub(&s->buffered, n);
+}
+
+void st_fs_set_journal(st_store *base, const st_journal *j)
+{
+    if (!base->files) return; /* not the fs store */
+    ((fs_store *)base)->journal = j ? *j : (st_journal){0};
 }
 
 int fs_change_begin_pair(fs_store *s, const char *a, const char *b)
@@ -173,7 +214,9 @@ static int fs_open_read(st_store *base, const char *key, st_reader **out, st_sta
 typedef struct fs_writer {
     st_writer base;
     fs_store *s;
-    ks_temp tmp;  /* the new value, in the staging directory */
+    ks_temp tmp;   /* the new value, in the staging directory (fd -1 while buffered) */
+    bool buffered; /* a small body kept in memory, to overwrite an existing value in place */
+    zd_buf mem;
     uint64_t off; /* next write position */
     char key[];
 } fs_writer;
@@ -181,6 +224,12 @@ typedef struct fs_writer {
 static int fs_write(st_writer *base, const void *data, size_t len)
 {
     fs_writer *w = (fs_writer *)base;
+    if (w->buffered) { /* the body has exactly the announced length: it fits the buffer */
+        if (len > w->mem.cap - w->mem.len) return ZD_EOVERFLOW;
+        memcpy(w->mem.data + w->mem.len, data, len);
+        w->mem.len += len;
+        return 0;
+    }
     int rc = ks_pwrite_all(w->tmp.fd, data, len, w->off);
     w->off += len;
     return rc;
@@ -189,6 +238,8 @@ static int fs_write(st_writer *base, const void *data, size_t len)
 static void fs_writer_free(fs_writer *w)
 {
     ks_temp_discard(w->s->ks, &w->tmp); /* a published temp has no name: only closed */
+    if (w->buffered) fs_buffer_give(w->s, w->mem.cap);
+    zd_buf_free(&w->mem);
     free(w);
 }
 
@@ -216,37 +267,74 @@ static int fs_check_current(const ks_entry *e, const st_precond *pc, struct stat
     return rc;
 }
 
+/* A buffered body becomes a staging file after all (a new key, a reader, a hard link). */
+static int fs_unbuffer(fs_writer *w)
+{
+    int rc = ks_temp_create(w->s->ks, &w->tmp);
+    if (rc) return rc == ZD_ENOTFOUND || rc == ZD_EBADKEY ? ZD_EIO : rc;
+    rc = ks_pwrite_all(w->tmp.fd, w->mem.data, w->mem.len, 0);
+    return rc ? rc : fs_sync(w->s, w->tmp.fd);
+}
+
+/* Overwrite the value at e (the stat `old`) in place through the lent journal, if nothing
+ * stands in the way (fs_in_place_ok, one hard link); *done says whether it did. */
+static int fs_put_in_place(fs_writer *w, const ks_entry *e, const struct stat *old,
+                           struct stat *nst, bool *done)
+{
+    fs_store *s = w->s;
+    int fd;
+    struct stat st;
+    *done = false;
+    if (!fs_in_place_ok(s, w->key) || ks_entry_open_file(e, true, &fd, &st) != 0) return 0;
+    uint64_t size = (uint64_t)st.st_size, len = w->mem.len;
+    int rc = ks_reserve(fd, size, len);
+    st_patch whole = {.off = 0, .data = w->mem.data, .len = w->mem.len};
+    zd_error err = {0};
+    if (rc == 0) rc = s->journal.write(s->journal.ctx, w->key, fd, size, &whole, 1, len, &err);
+    if (rc && err.msg[0]) lg_log(LG_ERROR, "%s: %s", w->key, err.msg);
+    if (rc == 0) rc = fs_bump(fd, old, nst);
+    close(fd);
+    *done = rc == 0;
+    return rc == ZD_ECORRUPT ? ZD_EIO : rc;
+}
+
 static int fs_put_commit(st_writer *base, const st_precond *pc, st_result *res)
 {
     fs_writer *w = (fs_writer *)base;
     fs_store *s = w->s;
-    int rc = fs_sync(s, w->tmp.fd);
-    if (rc == 0) rc = fs_change_begin(s, w->key);
+    const void *origin = w->buffered ? s->journal.ctx : NULL;
+    int rc = w->buffered ? 0 : fs_sync(s, w->tmp.fd);
+    if (rc == 0) rc = fs_change_begin_from(s, w->key, origin);
     if (rc) {
         fs_writer_free(w);
         return rc;
     }
     ks_entry e;
     struct stat old, nst;
-    bool exists = false;
+    bool exists = false, in_place = false;
     rc = ks_entry_open(s->ks, w->key, true, &e);
     if (rc == 0) rc = fs_check_current(&e, pc, &old, &exists);
-    if (rc == 0) rc = fs_bump(w->tmp.fd, exists ? &old : NULL, &nst);
-    if (rc == 0) rc = ks_publish(s->ks, &e, &w->tmp);
-    fs_change_end(s, w->key);
+    if (rc == 0 && w->buffered && exists) rc = fs_put_in_place(w, &e, &old, &nst, &in_place);
+    if (rc == 0 && w->buffered && !in_place) rc = fs_unbuffer(w);
+    if (rc == 0 && !in_place) rc = fs_bump(w->tmp.fd, exists ? &old : NULL, &nst);
+    if (rc == 0 && !in_place) rc = ks_publish(s->ks, &e, &w->tmp);
+    fs_change_end_from(s, w->key, origin);
+    if (origin) s->journal.done(s->journal.ctx);
     if (rc == 0) {
         res->created = !exists;
         fs_etag(&nst, &res->stat);
-        rc = fs_sync_published(s, &e);
+        if (!in_place) rc = fs_sync_published(s, &e);
     }
     ks_entry_close(&e);
     fs_writer_free(w);
     return rc;
 }
 
+/* A body of known size up to FS_INPLACE_MAX is kept in memory when the store has a journal: if
+ * the key exists at commit it is overwritten in place (no new inode, one journal append instead
+ * of a file creation and a rename); otherwise the body streams to a staging file. */
 static int fs_put_begin(st_store *base, const char *key, uint64_t size_hint, st_writer **out)
 {
-    (void)size_hint;
     fs_store *s = (fs_store *)base;
     int rc = ks_check_parents(s->ks, key); /* refuse before the body arrives */
     if (rc) return rc;
@@ -255,8 +343,16 @@ static int fs_put_begin(st_store *base, const char *key, uint64_t size_hint, st_
     if (!w) return ZD_ENOMEM;
     memcpy(w->key, key, klen + 1);
     w->s = s;
+    w->tmp.fd = -1;
     w->base = (st_writer){.write = fs_write, .commit = fs_put_commit, .abort = fs_abort};
-    if ((rc = ks_temp_create(s->ks, &w->tmp)) != 0) {
+    if (s->journal.write && size_hint > 0 && size_hint <= FS_INPLACE_MAX &&
+        fs_buffer_take(s, size_hint)) {
+        w->mem.data = malloc((size_t)size_hint);
+        w->mem.cap = w->mem.data ? (size_t)size_hint : 0;
+        w->buffered = w->mem.data != NULL;
+        if (!w->buffered) fs_buffer_give(s, size_hint);
+    }
+    if (!w->buffered && (rc = ks_temp_create(s->ks, &w->tmp)) != 0) {
         free(w);
         return rc == ZD_ENOTFOUND || rc == ZD_EBADKEY ? ZD_EIO : rc;
     }

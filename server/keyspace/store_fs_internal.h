@@ -15,13 +15,39 @@ typedef struct fs_store {
     st_store base; /* base.files: the key space on disk; base.keys: the key locks */
     ks_root *ks;
     ks_fsync_mode fsync;
-    fc_cache *cache; /* open descriptors and stats of values read (fdcache.h) */
+    fc_cache *cache;           /* open descriptors and stats of values read (fdcache.h) */
+    st_journal journal;        /* lent by the shard engine (st_fs_set_journal); write NULL: none */
+    _Atomic uint64_t buffered; /* bytes of bodies held in memory (fs_buffer_take) */
 } fs_store;
+
+/* Plain values up to this are changed in place through the journal (raw PATCH bodies, PUTs
+ * that overwrite a value) when one is lent; larger ones go to a copy that replaces the file. */
+#define FS_INPLACE_MAX (1u << 20)
+
+/* Bodies held in memory for that, over all connections; past it bodies go to the staging
+ * area (so memory stays bounded whatever the number of clients). */
+#define FS_BUFFERED_MAX (64u << 20)
+
+/* Account n more / fewer bytes of bodies held in memory: false when past FS_BUFFERED_MAX. */
+bool fs_buffer_take(fs_store *s, uint64_t n);
+void fs_buffer_give(fs_store *s, uint64_t n);
 
 /* Begin / end a change of key: its exclusive lock and the change announcement (keylock.h; the
  * shard engine journals a barrier and forgets the shard). A failure leaves it unlocked. */
 int fs_change_begin(fs_store *s, const char *key);
 void fs_change_end(fs_store *s, const char *key);
+
+/* The same, announcing the change to every watcher but `origin` (the journal's lender when
+ * the change goes through its journal). */
+int fs_change_begin_from(fs_store *s, const char *key, const void *origin);
+void fs_change_end_from(fs_store *s, const char *key, const void *origin);
+
+/* Under key's change bracket: whether its file may be changed in place now. Not while a GET
+ * streams a key of its stripe (the reader would see the change half done), nor before the
+ * stripe's values are sent by copy (a socket may still hold page-cache pages sendfile gave it,
+ * keylock.h): then the change goes to a copy renamed over the key, readers keep what they
+ * opened, and the stripe is marked so the next change can be in place. */
+bool fs_in_place_ok(fs_store *s, const char *key);
 
 /* The ETag and size of a stat. */
 void fs_etag(const struct stat *st, st_stat *out);

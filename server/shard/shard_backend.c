@@ -8,6 +8,7 @@
 
 /* The file engine and the zarr.json cache of one key space. */
 typedef struct file_backend {
+    st_store *store; /* borrows the engine's journal (st_fs_set_journal) */
     sh_engine *engine;
     sh_meta *meta;
 } file_backend;
@@ -29,6 +30,17 @@ static int file_apply(void *ctx, const char *key, const zd_shard_layout *l, cons
     return sh_engine_apply(((file_backend *)ctx)->engine, key, l, ops, n, err);
 }
 
+static int file_journal_write(void *ctx, const char *key, int fd, uint64_t size, const st_patch *p,
+                              size_t n, uint64_t new_size, zd_error *err)
+{
+    return sh_engine_write_plain(ctx, key, fd, size, p, n, new_size, err);
+}
+
+static void file_journal_done(void *ctx)
+{
+    sh_engine_plain_done(ctx);
+}
+
 static uint64_t file_trim(void *ctx, uint64_t want)
 {
     return sh_engine_trim(((file_backend *)ctx)->engine, want);
@@ -37,6 +49,7 @@ static uint64_t file_trim(void *ctx, uint64_t want)
 static void file_close(void *ctx)
 {
     file_backend *fb = ctx;
+    st_fs_set_journal(fb->store, NULL);
     sh_meta_free(fb->meta);
     sh_engine_close(fb->engine);
     free(fb);
@@ -62,6 +75,10 @@ int sh_backend_open(st_store *store, const sh_engine_opts *opts, sh_backend *out
         free(fb);
         return rc;
     }
+    st_fs_set_journal(
+        store,
+        &(st_journal){.ctx = fb->engine, .write = file_journal_write, .done = file_journal_done});
+    fb->store = store;
     *out = (sh_backend){.ctx = fb,
                         .layout = file_layout,
                         .get = file_get,
