@@ -41,6 +41,7 @@ static int parse_listing(const zc_response *rs, zc_entry **out, size_t *nout, zd
         const cJSON *name = cJSON_GetObjectItemCaseSensitive(it, "name");
         const cJSON *size = cJSON_GetObjectItemCaseSensitive(it, "size");
         const cJSON *dir = cJSON_GetObjectItemCaseSensitive(it, "dir");
+        const cJSON *mtime = cJSON_GetObjectItemCaseSensitive(it, "mtime");
         if (!cJSON_IsString(name) || strlen(name->valuestring) > ZD_MAX_KEY ||
             (size && (!cJSON_IsNumber(size) || size->valuedouble < 0))) {
             rc = zd_error_set(err, ZD_EIO, "listing: malformed entry");
@@ -52,6 +53,9 @@ static int parse_listing(const zc_response *rs, zc_entry **out, size_t *nout, zd
         }
         e[n].size = size ? (uint64_t)size->valuedouble : 0;
         e[n].is_dir = cJSON_IsTrue(dir);
+        e[n].mtime = cJSON_IsNumber(mtime) && mtime->valuedouble > 0 && mtime->valuedouble < 1e15
+                         ? (int64_t)mtime->valuedouble
+                         : 0;
         n++;
     }
     cJSON_Delete(root);

@@ -17,7 +17,7 @@ build_packages=(meson ninja-build pkg-config gcc libuv1-dev libzstd-dev zlib1g-d
 # Peers the test suite runs against, as users deploy them (/usr/bin/python3 is Debian's).
 test_packages=(zstd gzip clang-format nginx wrk
                awscli python3-boto3 s3cmd rclone gdal-bin
-               python3-fsspec python3-aiohttp python3-requests python3-zarr
+               python3-fsspec python3-aiohttp python3-requests python3-zarr python3-pil
                cadaver litmus chromium)
 
 build=1

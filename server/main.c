@@ -17,6 +17,7 @@
  * accepting, finish in-flight requests, and the process exits 0. */
 #include "access_log.h"
 #include "auth.h"
+#include "io_pool.h"
 #include "log.h"
 #include "metrics.h"
 #include "options.h"
@@ -51,8 +52,7 @@ static void zs_on_sighup(uv_signal_t *s, int signum)
 {
     (void)s;
     (void)signum;
-    int rc = al_reopen();
-    if (rc) lg_log(LG_ERROR, "SIGHUP: cannot reopen the access log: %s", strerror(-rc));
+    if (al_reopen()) lg_log(LG_ERROR, "SIGHUP: cannot reopen the access log: %s", strerror(errno));
 }
 
 /* The store; ZARRD_RESOLVE=walk makes the fs store resolve keys by the O_NOFOLLOW segment
@@ -95,6 +95,7 @@ int main(int argc, char **argv)
         break;
     }
     signal(SIGPIPE, SIG_IGN);
+    iop_init(cfg.io_threads);
 
     au_table *auth = NULL;
     if (cfg.token_file) {
@@ -104,7 +105,7 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    if (cfg.access_log && (errno = -al_open(cfg.access_log)) != 0) {
+    if (cfg.access_log && al_open(cfg.access_log) != 0) {
         fprintf(stderr, "zarrd: --access-log %s: %s\n", cfg.access_log, strerror(errno));
         au_free(auth);
         return 2;

@@ -9,6 +9,37 @@
 
 #define CLI_MAX_DIMS 32
 
+#define CLI_MAX_PARENTS 64
+
+/* The groups create must write for ARRAY's parents (as zarr-python makes implicit groups): every
+ * ancestor path, the URL's root included, whose zarr.json is missing, root first, into
+ * missing[*n]. An ancestor that is an array: CLI_FAIL. */
+static int parents_to_make(zc_client *c, const char *path, char missing[][1025], int *n)
+{
+    char parent[1025];
+    size_t len = strlen(path);
+    while (len && path[len - 1] == '/')
+        len--;
+    for (size_t end = 0; end < len && *n < CLI_MAX_PARENTS; end++) {
+        if (end > 0 && path[end] != '/') continue; /* the root (end 0), then each '/' */
+        if (end >= sizeof parent) break;
+        snprintf(parent, sizeof parent, "%.*s", (int)end, path);
+        zc_array *arr;
+        int rc = zc_array_open(c, parent, &arr);
+        if (rc == 0) {
+            zc_array_close(arr);
+            fprintf(stderr, "zarrd-cli: %s: an array; it cannot hold %s\n",
+                    parent[0] ? parent : "/", path);
+            return CLI_FAIL;
+        }
+        if (rc == ZC_ENOTFOUND)
+            strcpy(missing[(*n)++], parent);
+        else if (rc != ZC_EINVAL) /* EINVAL: a zarr.json that is no array (a group) */
+            return cli_report(rc, parent[0] ? parent : "/");
+    }
+    return CLI_OK;
+}
+
 static int run_create(zc_client *c, const cli_args *a)
 {
     uint64_t shape[CLI_MAX_DIMS], chunks[CLI_MAX_DIMS], shards[CLI_MAX_DIMS];
@@ -28,9 +59,17 @@ static int run_create(zc_client *c, const cli_args *a)
                        .dtype = dt,
                        .codec = cli_opt(a, "--codec"),
                        .fill_json = cli_opt(a, "--fill")};
+    char missing[CLI_MAX_PARENTS][1025];
+    int nmissing = 0, st = parents_to_make(c, a->pos[0], missing, &nmissing);
+    if (st != CLI_OK) return st;
     zc_array *arr;
     int rc = zc_array_create(c, a->pos[0], &s, &arr);
+    if (rc == ZC_EINVAL || rc == ZC_EUNSUPPORTED) /* the options describe no valid array */
+        return cli_usage_error("create %s: %s", a->pos[0], zc_errmsg());
     if (rc == 0) zc_array_close(arr);
+    for (int i = 0; rc == 0 && i < nmissing; i++)
+        if ((rc = zc_group_create(c, missing[i], NULL)) != 0)
+            return cli_report(rc, missing[i][0] ? missing[i] : "/");
     return cli_report(rc, a->pos[0]);
 }
 
@@ -164,7 +203,8 @@ static const char *const region_opt[] = {"--region", NULL};
 const cli_command cli_create = {
     "create",
     "ARRAY --shape N,.. --chunks N,.. [--shards N,..] --dtype T [--codec C] [--fill V]",
-    "Create (or replace) the array ARRAY.\n"
+    "Create (or replace) the array ARRAY, and a group for each of its parents that has no\n"
+    "zarr.json yet, the root included (as zarr-python does). Invalid options exit 2.\n"
     "  --shape N,..    extent of each dimension\n"
     "  --chunks N,..   chunk extents (the inner chunks when sharded)\n"
     "  --shards N,..   shard extents, multiples of the chunks (sharding_indexed)\n"

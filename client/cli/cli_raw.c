@@ -2,9 +2,11 @@
 #include "cli.h"
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static int run_get(zc_client *c, const cli_args *a)
 {
@@ -60,18 +62,32 @@ static int run_rm(zc_client *c, const cli_args *a)
     return cli_report(zc_delete(c, a->pos[0]), a->pos[0]);
 }
 
+/* A listing time as ls -l shows it, in local time ("2026-01-31 14:05"), or "-". */
+static void ls_time(int64_t t, char *out, size_t cap)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    if (t <= 0 || !localtime_r(&tt, &tm) || !strftime(out, cap, "%Y-%m-%d %H:%M", &tm))
+        snprintf(out, cap, "%16s", "-");
+}
+
 static int run_ls(zc_client *c, const cli_args *a)
 {
     zc_entry *e;
     size_t n;
     const char *prefix = a->npos ? a->pos[0] : "";
     int rc = zc_list(c, prefix, cli_flag(a, "-r"), &e, &n);
+    if (rc == ZC_ENOTFOUND) {
+        fprintf(stderr, "zarrd-cli: %s: no such prefix (nothing is stored below it)\n", prefix);
+        return CLI_FAIL;
+    }
     if (rc < 0) return cli_report(rc, prefix[0] ? prefix : "/");
+    bool detail = cli_flag(a, "-l");
     for (size_t i = 0; i < n; i++) {
-        if (e[i].is_dir)
-            printf("%12s  %s\n", "-", e[i].name);
-        else
-            printf("%12" PRIu64 "  %s\n", e[i].size, e[i].name);
+        char size[24], when[32] = "";
+        snprintf(size, sizeof size, e[i].is_dir ? "-" : "%" PRIu64, e[i].size);
+        if (detail) ls_time(e[i].mtime, when, sizeof when);
+        printf("%12s  %s%s%s\n", size, when, detail ? "  " : "", e[i].name);
     }
     zc_entries_free(e, n);
     return cli_write_stdout(NULL, 0) < 0 ? CLI_FAIL : CLI_OK;
@@ -79,7 +95,7 @@ static int run_ls(zc_client *c, const cli_args *a)
 
 static const char *const no_names[] = {NULL};
 static const char *const range_opt[] = {"--range", NULL};
-static const char *const recursive_flag[] = {"-r", NULL};
+static const char *const ls_flags[] = {"-r", "-l", NULL};
 
 const cli_command cli_get = {"get",
                              "KEY [--range A-B]",
@@ -106,11 +122,12 @@ const cli_command cli_patch = {"patch",
 const cli_command cli_rm = {
     "rm", "KEY", "Delete KEY (succeeds if it does not exist).\n", no_names, no_names, 1, 1, run_rm};
 const cli_command cli_ls = {"ls",
-                            "[PREFIX] [-r]",
+                            "[PREFIX] [-r] [-l]",
                             "List the keys under PREFIX (default: everything): size and name,\n"
-                            "directories end in '/'.\n"
-                            "  -r   every key below PREFIX instead of one level\n",
-                            recursive_flag,
+                            "directories end in '/'. A PREFIX with nothing below it: exit 1.\n"
+                            "  -r   every key below PREFIX instead of one level\n"
+                            "  -l   also the last modification (local time)\n",
+                            ls_flags,
                             no_names,
                             0,
                             1,

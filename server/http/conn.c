@@ -9,6 +9,7 @@
 
 #include "access_log.h"
 #include "handlers.h"
+#include "io_pool.h"
 #include "log.h"
 #include "router.h"
 #include "zd_ctype.h"
@@ -59,34 +60,6 @@ static void cn_read_stop(cn_conn *c)
     }
 }
 
-/* --fsync batch: a successful write's answer waits for the worker's group sync. */
-static bool cn_needs_group_sync(const cn_conn *c)
-{
-    const cn_request *r = &c->req;
-    return c->w->shared->store->sync_all && c->resp.status >= 200 && c->resp.status < 300 &&
-           (r->handler == &hd_put || r->handler == &hd_patch || r->handler == &hd_delete);
-}
-
-void cn_group_sync(wk_worker *w)
-{
-    cn_conn *list = w->sync_wait;
-    uv_idle_stop(&w->sync_idle);
-    w->sync_wait = NULL;
-    if (!list) return;
-    st_store *s = w->shared->store;
-    int rc = s->sync_all(s);
-    for (cn_conn *c = list, *next; c; c = next) {
-        next = c->sync_next;
-        c->sync_next = NULL;
-        c->sync_waiting = false;
-        if (rc) {
-            mt_event(MT_EV_ERR_IO);
-            rs_error(c, 500, "storage error", "syncing the write to disk failed");
-        }
-        rs_flush(c);
-    }
-}
-
 /* Hand the built response to the writer; parsing stays paused until it is written. Reading
  * goes on into the read buffer (pipelined requests) and stops only when the buffer is full
  * (cn_on_read): stopping and restarting the read watcher for every response cost two epoll_ctl
@@ -96,16 +69,6 @@ static void cn_send(cn_conn *c)
     c->state = CN_RESPONDING;
     c->paused = true;
     cn_write_progress(c);
-    if (cn_needs_group_sync(c)) {
-        c->sync_next = c->w->sync_wait;
-        c->w->sync_wait = c;
-        c->sync_waiting = true;
-        if (c->w->draining)
-            cn_group_sync(c->w); /* the check handle is closed: no later turn to batch with */
-        else
-            wk_sync_later(c->w);
-        return;
-    }
     rs_flush(c);
 }
 
@@ -408,6 +371,30 @@ static int cn_on_body(llhttp_t *p, const char *at, size_t len)
     return 0;
 }
 
+/* The handler's work step (on the loop, or an I/O thread for an offloaded request), then its
+ * finish, then the answer goes out. */
+static void cn_finish(cn_conn *c)
+{
+    cn_request *r = &c->req;
+    if (!c->resp.ready && r->handler && r->handler->work && !r->offload) r->handler->work(c);
+    if (!c->resp.ready && r->handler && r->handler->finish) r->handler->finish(c);
+    if (!c->resp.ready) rs_error(c, 500, "internal error", "the request produced no response");
+    cn_send(c);
+}
+
+/* On an I/O thread: nothing here touches the loop, the socket or the response. */
+static void cn_work(uv_work_t *req)
+{
+    cn_conn *c = req->data;
+    c->req.handler->work(c);
+}
+
+static void cn_after_work(uv_work_t *req, int status)
+{
+    (void)status; /* never cancelled */
+    cn_finish(req->data);
+}
+
 static int cn_on_message_complete(llhttp_t *p)
 {
     cn_conn *c = p->data;
@@ -431,9 +418,14 @@ static int cn_on_message_complete(llhttp_t *p)
         cn_arm(c, cn_cfg(c)->idle_timeout_ms);
         return 0;
     }
-    if (!c->resp.ready && r->handler && r->handler->finish) r->handler->finish(c);
-    if (!c->resp.ready) rs_error(c, 500, "internal error", "the request produced no response");
-    cn_send(c);
+    if (!c->resp.ready && r->handler && r->handler->work && r->offload) {
+        c->state = CN_WORKING; /* the answer comes from cn_after_work */
+        c->paused = true;
+        cn_read_stop(c);
+        if (iop_queue(&c->w->loop, &c->work_req, cn_work, cn_after_work) == 0) return HPE_PAUSED;
+        r->offload = false; /* the pool refused: do it here */
+    }
+    cn_finish(c);
     return HPE_PAUSED;
 }
 
@@ -575,13 +567,6 @@ static void cn_on_close(uv_handle_t *h)
 static void cn_close(cn_conn *c)
 {
     if (c->pending_closes) return;
-    if (c->sync_waiting) { /* leave the group-sync list */
-        cn_conn **p = &c->w->sync_wait;
-        while (*p != c)
-            p = &(*p)->sync_next;
-        *p = c->sync_next;
-        c->sync_waiting = false;
-    }
     cn_idle_leave(c);
     c->state = CN_CLOSING;
     c->pending_closes = c->resp.poll_open ? 3 : 2;
@@ -737,6 +722,7 @@ void cn_accept(wk_worker *w)
     llhttp_init(&c->parser, HTTP_REQUEST, &cn_settings);
     c->parser.data = c;
     c->resp.wreq.data = c;
+    c->work_req.data = c;
     c->state = CN_IDLE;
     c->next = w->conns;
     if (w->conns) w->conns->prev = c;

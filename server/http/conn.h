@@ -6,10 +6,12 @@
  * fields are copied into a fixed arena (CN_MAX_HEADER_BYTES: beyond it 431, or 414 for the
  * target alone). At the end of the header section the router picks a handler whose begin()
  * either builds an answer right away (errors) or says where the body goes (a store writer, a
- * bounded memory buffer, or nowhere). At the end of the message the handler's finish() builds
- * the answer. The parser is paused there, so a pipelined next request is parsed only once
- * this response has been written; meanwhile bytes are still read into the read buffer until
- * it is full (back-pressure).
+ * bounded memory buffer, or nowhere). At the end of the message the handler's work() step (the
+ * part that may block: store commits, shard changes) runs -- on an I/O thread when the request
+ * is marked offload (io_pool.h), the loop going on with other connections meanwhile -- and then
+ * finish() builds the answer on the loop. The parser is paused there, so a pipelined next
+ * request is parsed only once this response has been written; meanwhile bytes are still read
+ * into the read buffer until it is full (back-pressure; not while the work step runs).
  *
  * Timeouts (one timer): idle keep-alive (--idle-timeout); a whole header section, and every
  * pause in body or response progress (--request-timeout). Body progress means at least
@@ -23,6 +25,7 @@
 #include "store.h"
 #include "worker.h"
 #include "zd_buf.h"
+#include "zd_error.h"
 #include "zd_key.h"
 
 #include <llhttp.h>
@@ -72,6 +75,13 @@ typedef struct cn_request {
     int cond_status;              /* set by the precondition callback: 304 or 412 */
     int patch_form;               /* hd_patch.c's body form */
     rs_error_writer error_writer; /* error body format (NULL: JSON), set by the router */
+    bool offload;                 /* run the handler's work step on an I/O thread (io_pool.h) */
+    int work_rc;                  /* the work step's outcome, for finish */
+    st_result work_res;
+    bool work_existed;       /* DELETE: there was a value */
+    const char *work_reason; /* a request error the work step found (400): reason... */
+    zd_error work_err;       /* ... and detail */
+    void *work_state;        /* handler-owned state between work and finish (freed by finish) */
     uint64_t start_ns;
     /* Large members last: cn_req_start clears only what comes before them. */
     zd_key key; /* set by the router; key.len 0 and is_prefix false until then */
@@ -83,6 +93,7 @@ typedef enum {
     CN_IDLE,       /* between requests */
     CN_HEADERS,    /* reading a header section */
     CN_BODY,       /* reading a body */
+    CN_WORKING,    /* the handler's work step runs on an I/O thread; reading stopped */
     CN_RESPONDING, /* writing a response; parser paused */
     CN_CLOSING,
 } cn_state;
@@ -92,6 +103,7 @@ typedef struct cn_conn {
     uv_timer_t timer;
     uv_shutdown_t shut;
     uv_write_t cont_req; /* 100 Continue */
+    uv_work_t work_req;  /* the handler's work step on an I/O thread */
     wk_worker *w;
     const cors_policy *cors; /* the listener's CORS policy (cors.h) */
     struct cn_conn *prev, *next;
@@ -108,12 +120,10 @@ typedef struct cn_conn {
     int err_status; /* set by a parser callback that fails the request */
     const char *err_detail;
     size_t rpos, rlen;
-    uint64_t bytes_in;         /* received since the last finished request (metrics) */
-    uint64_t progress;         /* body bytes since the body timer was last re-armed */
-    char peer[48];             /* client address, for the access log */
-    struct cn_conn *sync_next; /* in w->sync_wait */
-    bool sync_waiting;
-    bool idle_listed; /* in the worker's idle keep-alive list (conn_idle.c) */
+    uint64_t bytes_in; /* received since the last finished request (metrics) */
+    uint64_t progress; /* body bytes since the body timer was last re-armed */
+    char peer[48];     /* client address, for the access log */
+    bool idle_listed;  /* in the worker's idle keep-alive list (conn_idle.c) */
     struct cn_conn *idle_prev, *idle_next;
     uint32_t arena_len;
     cn_request req;
@@ -126,9 +136,6 @@ typedef struct cn_conn {
 
 /* Accept a connection on the worker's listener. */
 void cn_accept(wk_worker *w);
-
-/* --fsync batch: sync the store once and send every answer held for it. */
-void cn_group_sync(wk_worker *w);
 
 /* Close idle connections and mark busy ones to close after their response (draining). */
 void cn_drain_all(wk_worker *w);

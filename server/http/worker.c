@@ -107,24 +107,12 @@ static void wk_on_resume(uv_async_t *a)
     cn_accept(w);
 }
 
-static void wk_on_sync_idle(uv_idle_t *h)
-{
-    cn_group_sync(h->data);
-}
-
-void wk_sync_later(wk_worker *w)
-{
-    uv_idle_start(&w->sync_idle, wk_on_sync_idle);
-}
-
 static void wk_on_stop(uv_async_t *a)
 {
     wk_worker *w = a->data;
     w->draining = true;
     ag_forget(&w->gate); /* no wake may reach resume_async once it is closing */
     uv_close((uv_handle_t *)&w->resume_async, NULL);
-    cn_group_sync(w);
-    uv_close((uv_handle_t *)&w->sync_idle, NULL);
     uv_close((uv_handle_t *)&w->listener, NULL);
     uv_close((uv_handle_t *)&w->stop_async, NULL);
     cn_drain_all(w);
@@ -149,8 +137,6 @@ int wk_start(wk_worker *w, const wk_shared *shared, int listen_fd)
     if ((rc = uv_tcp_open(&w->listener, listen_fd)) != 0 ||
         (rc = uv_listen((uv_stream_t *)&w->listener, WK_BACKLOG, wk_on_connection)) != 0)
         return rc;
-    uv_idle_init(&w->loop, &w->sync_idle);
-    w->sync_idle.data = w;
     uv_async_init(&w->loop, &w->stop_async, wk_on_stop);
     w->stop_async.data = w;
     uv_async_init(&w->loop, &w->resume_async, wk_on_resume);

@@ -54,8 +54,6 @@ typedef struct wk_worker {
     ag_waiter gate;
     struct cn_conn *idle_oldest, *idle_newest; /* idle keep-alive connections (conn_idle.c) */
     struct cn_conn *conns; /* every open connection (doubly linked), for draining */
-    uv_idle_t sync_idle;   /* --fsync batch: one group sync at the start of the next loop turn */
-    struct cn_conn *sync_wait; /* answers held until that sync (linked by sync_next) */
     mt_worker metrics;
     char date[64]; /* "Date: ...\r\n" for date_sec */
     int64_t date_sec;
@@ -81,10 +79,6 @@ void wk_join(wk_worker *w);
  * queue (the listener stops watching for more), close idle keep-alive connections to make
  * room, and wait for the gate to wake the worker. */
 void wk_pause_accept(wk_worker *w);
-
-/* --fsync batch: run cn_group_sync early in the next loop turn (an idle handle, so the loop
- * does not block in poll meanwhile). */
-void wk_sync_later(wk_worker *w);
 
 /* The worker's current "Date: ...\r\n" header line. */
 const char *wk_date(wk_worker *w);

@@ -3,6 +3,7 @@
 #ifndef KS_INTERNAL_H
 #define KS_INTERNAL_H
 
+#include "ks_group.h"
 #include "ks_root.h"
 
 #include <pthread.h>
@@ -17,6 +18,7 @@ struct ks_root {
     pthread_mutex_t staging_mu;
     atomic_int staging_fd; /* -1 until the first temp file makes the directory */
     _Atomic uint64_t temp_counter;
+    ks_group *batch; /* --fsync batch: group commit by syncfs of the root's file system */
 };
 
 /* Open the relative path beneath dirfd (the root or a directory resolved from it) without

@@ -23,7 +23,8 @@
  * reaches the staging area or the server's private files (the shard journal, ks_private_open).
  *
  * Durability: ks_fsync / ks_syncfs / ks_sync_staging (each call counted for
- * /_zarrd/metrics); callers decide by their --fsync mode what to sync and when.
+ * /_zarrd/metrics); callers decide by their --fsync mode what to sync and when; under batch,
+ * ks_commit_batch is the group commit every writer of the store shares.
  *
  * Errors: 0 or a negative ZD_E* code, never -errno: ZD_ENOTFOUND (no such file, or a parent is
  * missing or not a directory), ZD_EBADKEY, ZD_EISDIR, ZD_ELINKED, ZD_ENOSPC (ENOSPC, EDQUOT),
@@ -201,6 +202,10 @@ int ks_set_mtime(int fd, uint64_t ns);
 int ks_fsync(int fd, bool data_only);
 /* syncfs of the root's file system. */
 int ks_syncfs(ks_root *ks);
+/* Under --fsync batch: wait until everything this thread wrote so far is durable, sharing one
+ * syncfs with every writer that waits meanwhile (group commit, ks_group.h). Blocks: call it
+ * from an I/O thread, after releasing locks. A no-op in the other modes. */
+int ks_commit_batch(ks_root *ks);
 /* Every fsync / fdatasync / syncfs the server made (zarrd_fsyncs_total). */
 uint64_t ks_syncs_total(void);
 

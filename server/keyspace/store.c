@@ -64,6 +64,11 @@ void st_list_sort(st_list *l)
     l->n = kept;
 }
 
+bool st_writes_block(const st_store *s)
+{
+    return s->files != NULL;
+}
+
 bool st_key_reserved(const char *key, size_t len)
 {
     size_t i = 0;

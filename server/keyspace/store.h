@@ -8,6 +8,13 @@
  * request's preconditions under the key's lock (keylock.h) against the then-current value, so
  * If-Match / If-None-Match are race-free with respect to other writers.
  *
+ * Blocking: the calls that change a value (commit, patch_many, put_owned, remove) return only
+ * once the change is as durable as --fsync promises: they may fsync, wait for a group commit or
+ * copy a whole value, so front-ends call them on an I/O thread (http/io_pool.h, a handler's
+ * work step), never on an event loop, unless the store says they are cheap (!st_writes_block:
+ * the memory store).
+ * Reads (stat, open_read, read, list) and begin/write stay on the loop: page-cache work.
+ *
  * Every store has a per-key lock table (keys, keylock.h); a store whose values are files
  * under a root directory also exposes that key space (files, ks_root.h: the only code that
  * touches the disk), which the shard engine builds on. Writers of the fs store announce every
@@ -32,14 +39,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The codes' former names (the store had its own error space once). */
-#define ST_EPRECOND ZD_EPRECOND
-#define ST_EBADKEY  ZD_EBADKEY
-#define ST_EISDIR   ZD_EISDIR
-#define ST_ENOSPC   ZD_ENOSPC
-
 /* Names beginning with this are the server's own (temp files); refused as key segments. */
-#define ST_RESERVED_PREFIX     ".zarrd-"
+#define ST_RESERVED_PREFIX     KS_PRIVATE_PREFIX
 #define ST_RESERVED_PREFIX_LEN 7
 
 #define ST_ETAG_MAX 64
@@ -51,7 +52,7 @@ typedef struct st_stat {
 } st_stat;
 
 /* A request's preconditions; check() gets the current value's stat, or NULL if absent, and
- * returns 0 to proceed or ST_EPRECOND. */
+ * returns 0 to proceed or ZD_EPRECOND. */
 typedef struct st_precond {
     int (*check)(const struct st_precond *pc, const st_stat *cur);
     void *ctx;
@@ -156,10 +157,6 @@ struct st_store {
      * res->created: dst had no value. */
     int (*move)(st_store *s, const char *src, const char *dst, const st_precond *pc,
                 st_result *res);
-    /* --fsync batch (group commit): make every write done since the last call durable at
-     * once; the server holds those writes' answers until it returns. NULL when writes are
-     * synced one by one or not at all. */
-    int (*sync_all)(st_store *s);
     void (*destroy)(st_store *s);
 };
 
@@ -202,6 +199,11 @@ int st_copy(st_store *s, const char *src, const char *dst, const st_precond *pc,
 /* Check pieces for patch_many against the current size: ZD_ERANGE if one starts beyond the
  * size the value has when it is applied, ZD_EOVERFLOW if an end overflows. */
 int st_patch_check(const st_patch *p, size_t n, uint64_t size);
+
+/* Whether the store's changes may block: those of a store that keeps files (fsync, group
+ * commits, and under any mode a rename or unlink that waits for the file system's journal or
+ * writeback). Front-ends then run every change on an I/O thread. */
+bool st_writes_block(const st_store *s);
 
 /* True if any segment of key[0..len) starts with ST_RESERVED_PREFIX. */
 bool st_key_reserved(const char *key, size_t len);

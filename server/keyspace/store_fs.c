@@ -3,10 +3,12 @@
  * space (ks_root.h): keys are resolved beneath the root with no symbolic link followed
  * (ZD_EBADKEY, 400, otherwise), new files are born in its staging directory.
  *
- * Writes: PUT streams into a staging file, then fsync (--fsync always; with batch one syncfs
- * per loop turn covers every write of that turn before their answers go out, see sync_all),
- * and under the key's change bracket (fs_change_begin): parents made, precondition check,
- * mtime bump, rename over the key (atomic replace); then the directories are fsynced (always).
+ * Writes: PUT's body is held in memory (up to 8 MiB) or streams into a staging file, then the
+ * commit writes it there, fsyncs it (--fsync always), and under the key's
+ * change bracket (fs_change_begin): parents made, precondition check, mtime bump, rename over
+ * the key (atomic replace); then the directories are fsynced (always), or the write waits for
+ * a group commit, one syncfs shared by every write that waits meanwhile (batch, ks_group.h):
+ * commits block, so the HTTP layer runs them on its I/O threads.
  * PATCH is in store_fs_patch.c. DELETE unlinks under the bracket and removes parent
  * directories left empty (never the root, nor a made collection). Collections and moves are
  * in store_fs_col.c. The `.zarrd-` segment prefix is refused in keys and
@@ -56,24 +58,10 @@ void fs_change_end(fs_store *s, const char *key)
 bool fs_in_place_ok(fs_store *s, const char *key)
 {
     size_t klen = strlen(key);
-    if (!kl_streaming(s->base.keys, key, klen) && kl_in_place_seen(s->base.keys, key, klen))
-        return true;
-    if (!kl_streaming(s->base.keys, key, klen)) kl_note_in_place(s->base.keys, key, klen);
+    if (kl_streaming(s->base.keys, key, klen)) return false;
+    if (kl_in_place_seen(s->base.keys, key, klen)) return true;
+    kl_note_in_place(s->base.keys, key, klen);
     return false;
-}
-
-bool fs_buffer_take(fs_store *s, uint64_t n)
-{
-    uint64_t used = atomic_load(&s->buffered);
-    do {
-        if (n > FS_BUFFERED_MAX || used > FS_BUFFERED_MAX - n) return false;
-    } while (!atomic_compare_exchange_weak(&s->buffered, &used, used + n));
-    return true;
-}
-
-void fs_buffer_give(fs_store *s, uint64_t n)
-{
-    atomic_fetch_sub(&s->buffered, n);
 }
 
 void st_fs_set_journal(st_store *base, const st_journal *j)
@@ -126,11 +114,12 @@ int fs_sync(const fs_store *s, int fd)
     return s->fsync == KS_FSYNC_ALWAYS ? ks_fsync(fd, false) : 0;
 }
 
-int fs_sync_published(const fs_store *s, const ks_entry *e)
+int fs_durable(const fs_store *s, const ks_entry *dir, bool published)
 {
+    if (s->fsync == KS_FSYNC_BATCH) return ks_commit_batch(s->ks);
     if (s->fsync != KS_FSYNC_ALWAYS) return 0;
-    int rc = ks_fsync(e->dirfd, false);
-    return rc ? rc : ks_sync_staging(s->ks);
+    int rc = dir ? ks_fsync(dir->dirfd, false) : 0;
+    return rc || !published ? rc : ks_sync_staging(s->ks);
 }
 
 /* ---- stat / read ---- */
@@ -211,35 +200,69 @@ static int fs_open_read(st_store *base, const char *key, st_reader **out, st_sta
 
 /* ---- PUT ---- */
 
+/* A PUT body of up to FS_PUT_MEM bytes is held in memory and written to its staging file by
+ * the commit, which runs on an I/O thread when writes block: then no file system call of the
+ * PUT happens on an event loop (a pwrite that extends a file can wait for the file system's
+ * journal while another request's fsync commits it). Larger bodies, or any body while the
+ * store holds FS_PUT_MEM_ALL bytes of such bodies, stream into the staging file as they come. */
+#define FS_PUT_MEM     (8u << 20)
+#define FS_PUT_MEM_ALL (256u << 20)
+
 typedef struct fs_writer {
     st_writer base;
     fs_store *s;
-    ks_temp tmp;   /* the new value, in the staging directory (fd -1 while buffered) */
-    bool buffered; /* a small body kept in memory, to overwrite an existing value in place */
-    zd_buf mem;
+    ks_temp tmp;  /* the new value, in the staging directory (fd -1 while in memory) */
+    zd_buf mem;   /* the body so far, while it is held in memory */
     uint64_t off; /* next write position */
     char key[];
 } fs_writer;
 
+/* Take n bytes of the store's budget for bodies held in memory. */
+static bool fs_mem_take(fs_store *s, size_t n)
+{
+    if (atomic_fetch_add(&s->put_mem, n) + n <= FS_PUT_MEM_ALL) return true;
+    atomic_fetch_sub(&s->put_mem, n);
+    return false;
+}
+
+static void fs_mem_drop(fs_writer *w)
+{
+    atomic_fetch_sub(&w->s->put_mem, w->mem.len);
+    zd_buf_free(&w->mem);
+}
+
+/* Create the staging file and move the body held in memory there. */
+static int fs_writer_spill(fs_writer *w)
+{
+    int rc = ks_temp_create(w->s->ks, &w->tmp);
+    if (rc) return rc == ZD_ENOTFOUND || rc == ZD_EBADKEY ? ZD_EIO : rc;
+    rc = ks_pwrite_all(w->tmp.fd, w->mem.data, w->mem.len, 0);
+    fs_mem_drop(w);
+    return rc;
+}
+
 static int fs_write(st_writer *base, const void *data, size_t len)
 {
     fs_writer *w = (fs_writer *)base;
-    if (w->buffered) { /* the body has exactly the announced length: it fits the buffer */
-        if (len > w->mem.cap - w->mem.len) return ZD_EOVERFLOW;
-        memcpy(w->mem.data + w->mem.len, data, len);
-        w->mem.len += len;
-        return 0;
+    int rc = 0;
+    if (w->tmp.fd < 0) {
+        if (w->mem.len + len <= FS_PUT_MEM && fs_mem_take(w->s, len)) {
+            rc = zd_buf_append(&w->mem, data, len);
+            if (rc) atomic_fetch_sub(&w->s->put_mem, len);
+            w->off += len;
+            return rc;
+        }
+        if ((rc = fs_writer_spill(w)) != 0) return rc;
     }
-    int rc = ks_pwrite_all(w->tmp.fd, data, len, w->off);
+    rc = ks_pwrite_all(w->tmp.fd, data, len, w->off);
     w->off += len;
     return rc;
 }
 
 static void fs_writer_free(fs_writer *w)
 {
+    fs_mem_drop(w);
     ks_temp_discard(w->s->ks, &w->tmp); /* a published temp has no name: only closed */
-    if (w->buffered) fs_buffer_give(w->s, w->mem.cap);
-    zd_buf_free(&w->mem);
     free(w);
 }
 
@@ -267,15 +290,6 @@ static int fs_check_current(const ks_entry *e, const st_precond *pc, struct stat
     return rc;
 }
 
-/* A buffered body becomes a staging file after all (a new key, a reader, a hard link). */
-static int fs_unbuffer(fs_writer *w)
-{
-    int rc = ks_temp_create(w->s->ks, &w->tmp);
-    if (rc) return rc == ZD_ENOTFOUND || rc == ZD_EBADKEY ? ZD_EIO : rc;
-    rc = ks_pwrite_all(w->tmp.fd, w->mem.data, w->mem.len, 0);
-    return rc ? rc : fs_sync(w->s, w->tmp.fd);
-}
-
 /* Overwrite the value at e (the stat `old`) in place through the lent journal, if nothing
  * stands in the way (fs_in_place_ok, one hard link); *done says whether it did. */
 static int fs_put_in_place(fs_writer *w, const ks_entry *e, const struct stat *old,
@@ -298,12 +312,17 @@ static int fs_put_in_place(fs_writer *w, const ks_entry *e, const struct stat *o
     return rc == ZD_ECORRUPT ? ZD_EIO : rc;
 }
 
+/* A body held in memory, up to FS_INPLACE_MAX, with a journal lent: if the key holds a value
+ * at the commit, it is overwritten in place (no new file, one journal append: server/API.md
+ * "In-place writes"). Otherwise, and for other bodies, the staging file replaces the key. */
 static int fs_put_commit(st_writer *base, const st_precond *pc, st_result *res)
 {
     fs_writer *w = (fs_writer *)base;
     fs_store *s = w->s;
-    const void *origin = w->buffered ? s->journal.ctx : NULL;
-    int rc = w->buffered ? 0 : fs_sync(s, w->tmp.fd);
+    bool may_in_place = w->tmp.fd < 0 && w->mem.len <= FS_INPLACE_MAX && s->journal.write;
+    const void *origin = may_in_place ? s->journal.ctx : NULL;
+    int rc = may_in_place || w->tmp.fd >= 0 ? 0 : fs_writer_spill(w);
+    if (rc == 0 && w->tmp.fd >= 0) rc = fs_sync(s, w->tmp.fd);
     if (rc == 0) rc = fs_change_begin_from(s, w->key, origin);
     if (rc) {
         fs_writer_free(w);
@@ -314,8 +333,9 @@ static int fs_put_commit(st_writer *base, const st_precond *pc, st_result *res)
     bool exists = false, in_place = false;
     rc = ks_entry_open(s->ks, w->key, true, &e);
     if (rc == 0) rc = fs_check_current(&e, pc, &old, &exists);
-    if (rc == 0 && w->buffered && exists) rc = fs_put_in_place(w, &e, &old, &nst, &in_place);
-    if (rc == 0 && w->buffered && !in_place) rc = fs_unbuffer(w);
+    if (rc == 0 && may_in_place && exists) rc = fs_put_in_place(w, &e, &old, &nst, &in_place);
+    if (rc == 0 && !in_place && w->tmp.fd < 0 && (rc = fs_writer_spill(w)) == 0)
+        rc = fs_sync(s, w->tmp.fd);
     if (rc == 0 && !in_place) rc = fs_bump(w->tmp.fd, exists ? &old : NULL, &nst);
     if (rc == 0 && !in_place) rc = ks_publish(s->ks, &e, &w->tmp);
     fs_change_end_from(s, w->key, origin);
@@ -323,16 +343,13 @@ static int fs_put_commit(st_writer *base, const st_precond *pc, st_result *res)
     if (rc == 0) {
         res->created = !exists;
         fs_etag(&nst, &res->stat);
-        if (!in_place) rc = fs_sync_published(s, &e);
+        if (!in_place) rc = fs_durable(s, &e, true); /* in place: the journal made it durable */
     }
     ks_entry_close(&e);
     fs_writer_free(w);
     return rc;
 }
 
-/* A body of known size up to FS_INPLACE_MAX is kept in memory when the store has a journal: if
- * the key exists at commit it is overwritten in place (no new inode, one journal append instead
- * of a file creation and a rename); otherwise the body streams to a staging file. */
 static int fs_put_begin(st_store *base, const char *key, uint64_t size_hint, st_writer **out)
 {
     fs_store *s = (fs_store *)base;
@@ -345,17 +362,7 @@ static int fs_put_begin(st_store *base, const char *key, uint64_t size_hint, st_
     w->s = s;
     w->tmp.fd = -1;
     w->base = (st_writer){.write = fs_write, .commit = fs_put_commit, .abort = fs_abort};
-    if (s->journal.write && size_hint > 0 && size_hint <= FS_INPLACE_MAX &&
-        fs_buffer_take(s, size_hint)) {
-        w->mem.data = malloc((size_t)size_hint);
-        w->mem.cap = w->mem.data ? (size_t)size_hint : 0;
-        w->buffered = w->mem.data != NULL;
-        if (!w->buffered) fs_buffer_give(s, size_hint);
-    }
-    if (!w->buffered && (rc = ks_temp_create(s->ks, &w->tmp)) != 0) {
-        free(w);
-        return rc == ZD_ENOTFOUND || rc == ZD_EBADKEY ? ZD_EIO : rc;
-    }
+    if (size_hint && size_hint <= FS_PUT_MEM) zd_buf_reserve(&w->mem, (size_t)size_hint);
     *out = &w->base;
     return 0;
 }
@@ -387,7 +394,7 @@ static int fs_remove(st_store *base, const char *key, const st_precond *pc, bool
     fs_change_end(s, key);
     if (rc == 0 && exists) {
         *existed = true;
-        fs_sync(s, e.dirfd);
+        rc = fs_durable(s, &e, false);
     }
     ks_entry_close(&e);
     if (rc == 0 && exists) ks_prune(s->ks, key);
@@ -407,12 +414,6 @@ static int fs_list_one(void *ctx, const char *rel, size_t len, const struct stat
 static int fs_list(st_store *base, const char *prefix, bool recursive, st_list *out)
 {
     return ks_list(((fs_store *)base)->ks, prefix, recursive, fs_list_one, out);
-}
-
-/* --fsync batch: one syncfs(2) makes every file and rename on the root's filesystem durable. */
-static int fs_sync_all(st_store *base)
-{
-    return ks_syncfs(((fs_store *)base)->ks);
 }
 
 /* ---- lifecycle ---- */
@@ -457,7 +458,6 @@ int st_fs_create(const char *root, const ks_opts *opts, st_store **out, zd_error
     s->base.mkcol = fs_mkcol;
     s->base.rmcol = fs_rmcol;
     s->base.move = fs_move;
-    s->base.sync_all = s->fsync == KS_FSYNC_BATCH ? fs_sync_all : NULL;
     s->base.destroy = fs_destroy;
     *out = &s->base;
     return 0;

@@ -36,7 +36,7 @@ int fs_mkcol(st_store *base, const char *key)
         rc = ks_mkcol(&e);
         fs_change_end(s, key);
     }
-    if (rc == 0) rc = fs_sync(s, e.dirfd);
+    if (rc == 0) rc = fs_durable(s, &e, false);
     ks_entry_close(&e);
     return rc;
 }
@@ -51,7 +51,7 @@ int fs_rmcol(st_store *base, const char *key)
         rc = ks_rmdir(&e);
         fs_change_end(s, key);
     }
-    if (rc == 0) fs_sync(s, e.dirfd);
+    if (rc == 0) rc = fs_durable(s, &e, false);
     ks_entry_close(&e);
     if (rc == 0) ks_prune(s->ks, key);
     return rc;
@@ -100,7 +100,7 @@ int fs_move(st_store *base, const char *src, const char *dst, const st_precond *
     if (rc == 0) {
         res->created = drc != 0;
         fs_etag(&sst, &res->stat);
-        rc = fs_sync(s, to.dirfd);
+        rc = fs_durable(s, &to, false);
         if (rc == 0 && from.dirfd != to.dirfd) rc = fs_sync(s, from.dirfd);
     }
     ks_entry_close(&from);

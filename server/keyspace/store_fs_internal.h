@@ -15,22 +15,15 @@ typedef struct fs_store {
     st_store base; /* base.files: the key space on disk; base.keys: the key locks */
     ks_root *ks;
     ks_fsync_mode fsync;
-    fc_cache *cache;           /* open descriptors and stats of values read (fdcache.h) */
-    st_journal journal;        /* lent by the shard engine (st_fs_set_journal); write NULL: none */
-    _Atomic uint64_t buffered; /* bytes of bodies held in memory (fs_buffer_take) */
+    _Atomic uint64_t put_mem; /* bytes of PUT bodies held in memory (store_fs.c) */
+    fc_cache *cache;          /* open descriptors and stats of values read (fdcache.h) */
+    st_journal journal;       /* lent by the shard engine (st_fs_set_journal); write NULL: none */
 } fs_store;
 
 /* Plain values up to this are changed in place through the journal (raw PATCH bodies, PUTs
- * that overwrite a value) when one is lent; larger ones go to a copy that replaces the file. */
+ * that overwrite a value) when one is lent; larger ones go to a copy that replaces the file
+ * (server/API.md, "In-place writes"). */
 #define FS_INPLACE_MAX (1u << 20)
-
-/* Bodies held in memory for that, over all connections; past it bodies go to the staging
- * area (so memory stays bounded whatever the number of clients). */
-#define FS_BUFFERED_MAX (64u << 20)
-
-/* Account n more / fewer bytes of bodies held in memory: false when past FS_BUFFERED_MAX. */
-bool fs_buffer_take(fs_store *s, uint64_t n);
-void fs_buffer_give(fs_store *s, uint64_t n);
 
 /* Begin / end a change of key: its exclusive lock and the change announcement (keylock.h; the
  * shard engine journals a barrier and forgets the shard). A failure leaves it unlocked. */
@@ -55,10 +48,14 @@ void fs_etag(const struct stat *st, st_stat *out);
 /* Set fd's mtime to max(now, old mtime + 1 ns) and return its new stat (key lock held). */
 int fs_bump(int fd, const struct stat *old, struct stat *now_st);
 
-/* fsync fd / the entry's directory (and the staging directory after a publish) under
- * --fsync always; batch is one syncfs per loop turn (sync_all). */
+/* fsync fd under --fsync always (before the change becomes visible). */
 int fs_sync(const fs_store *s, int fd);
-int fs_sync_published(const fs_store *s, const ks_entry *e);
+
+/* After a change (locks released): make it durable per mode. always: fsync the directory the
+ * change renamed into or removed from (dir; NULL: none) and, when a staged file was published,
+ * the staging directory; batch: wait for the group commit (ks_commit_batch: blocks, so writes
+ * run on I/O threads); none: nothing. */
+int fs_durable(const fs_store *s, const ks_entry *dir, bool published);
 
 /* The same for a change of two keys at once (a move), kl_change_begin_pair. */
 int fs_change_begin_pair(fs_store *s, const char *a, const char *b);

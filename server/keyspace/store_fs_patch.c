@@ -38,22 +38,15 @@ typedef struct fs_patcher {
     st_writer base;
     fs_store *s;
     uint64_t off; /* where the body goes in the value */
-    zd_buf mem;   /* the body, while it fits FS_INPLACE_MAX (and FS_BUFFERED_MAX) */
+    zd_buf mem;   /* the body, while it fits FS_INPLACE_MAX */
     int spool;    /* anonymous file holding the body beyond that, or -1 */
     uint64_t spooled;
     char key[];
 } fs_patcher;
 
-/* Forget the body held in memory, and its share of FS_BUFFERED_MAX. */
-static void fs_patcher_drop_mem(fs_patcher *p)
-{
-    fs_buffer_give(p->s, p->mem.len);
-    zd_buf_free(&p->mem);
-}
-
 static void fs_patcher_free(fs_patcher *p)
 {
-    fs_patcher_drop_mem(p);
+    zd_buf_free(&p->mem);
     if (p->spool >= 0) close(p->spool);
     free(p);
 }
@@ -65,18 +58,15 @@ static int fs_patcher_spill(fs_patcher *p)
     if (rc) return rc == ZD_ENOTFOUND || rc == ZD_EBADKEY ? ZD_EIO : rc;
     rc = ks_pwrite_all(p->spool, p->mem.data, p->mem.len, 0);
     p->spooled = p->mem.len;
-    fs_patcher_drop_mem(p);
+    zd_buf_free(&p->mem);
     return rc;
 }
 
 static int fs_patcher_write(st_writer *base, const void *data, size_t len)
 {
     fs_patcher *p = (fs_patcher *)base;
-    if (p->spool < 0 && p->mem.len + len <= FS_INPLACE_MAX && fs_buffer_take(p->s, len)) {
-        int rc = zd_buf_append(&p->mem, data, len);
-        if (rc) fs_buffer_give(p->s, len);
-        return rc;
-    }
+    if (p->spool < 0 && p->mem.len + len <= FS_INPLACE_MAX)
+        return zd_buf_append(&p->mem, data, len);
     int rc = p->spool < 0 ? fs_patcher_spill(p) : 0;
     if (!rc) rc = ks_pwrite_all(p->spool, data, len, p->spooled);
     p->spooled += len;
@@ -150,7 +140,7 @@ static int fs_patcher_commit(st_writer *base, const st_precond *pc, st_result *r
     if (!rc) {
         res->created = false;
         fs_etag(&nst, &res->stat);
-        if (!in_place) rc = fs_sync_published(s, &e);
+        if (!in_place) rc = fs_durable(s, &e, true); /* in place: the journal made it durable */
     }
     ks_temp_discard(s->ks, &tmp);
     if (fd >= 0) close(fd);
@@ -223,7 +213,7 @@ int fs_patch_many(st_store *base, const char *key, const st_patch *p, size_t n,
     if (!rc) {
         res->created = false;
         fs_etag(&nst, &res->stat);
-        rc = fs_sync_published(s, &e);
+        rc = fs_durable(s, &e, true);
     }
     ks_temp_discard(s->ks, &tmp);
     if (src >= 0) close(src);

@@ -6,7 +6,7 @@
  * it (copy-on-write), all under one table lock, so every write is atomic. As in the fs store,
  * a name is either a value or a "directory" (a prefix of other keys), never both: the table
  * also holds one entry per directory counting the values below it, and a PUT that would make
- * a name both is refused (ST_EISDIR, 409). A made collection (store.h) is a hidden value
+ * a name both is refused (ZD_EISDIR, 409). A made collection (store.h) is a hidden value
  * below it (MEM_COL_MARK, store_mem_col.c), so its directory entry stays while it is empty.
  * ETag:
  * "m<generation>-<size>" with a process-wide generation counter seeded from the clock. */
@@ -291,7 +291,7 @@ static int mem_put_locked(mem_store *s, const char *key, size_t klen, uint8_t *d
     mem_ent *e = mem_value_at(s, key, klen);
     st_stat cur;
     if (e) mem_stat_of(e->val, &cur);
-    int rc = !e && mem_clashes(s, key, klen) ? ST_EISDIR : 0;
+    int rc = !e && mem_clashes(s, key, klen) ? ZD_EISDIR : 0;
     if (!rc && pc) rc = pc->check(pc, e ? &cur : NULL);
     mem_val *v = NULL;
     if (!rc && (!data || !(v = mem_val_new(s, data, len)))) rc = ZD_ENOMEM;

@@ -110,7 +110,7 @@ int mem_move(st_store *base, const char *src, const char *dst, const st_precond 
     if (!e)
         rc = ZD_ENOTFOUND;
     else if (!d && mem_clashes(s, dst, dlen))
-        rc = ST_EISDIR;
+        rc = ZD_EISDIR;
     else if (pc)
         rc = pc->check(pc, d ? &cur : NULL);
     if (!rc) {

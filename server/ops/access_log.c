@@ -1,6 +1,8 @@
 /* access_log.c: the access log (see access_log.h). */
 #include "access_log.h"
 
+#include "zd_error.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -18,7 +20,7 @@ static int al_open_file(const char *path)
 {
     /* fs-lint: not a store path: the --access-log file the operator named */
     int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-    return fd < 0 ? -errno : fd;
+    return fd < 0 ? ZD_EIO : fd;
 }
 
 int al_open(const char *path)
@@ -40,8 +42,10 @@ int al_reopen(void)
     if (!al_own) return 0;
     int fd = al_open_file(al_path);
     if (fd < 0) return fd;
-    int rc = dup3(fd, al_fd, O_CLOEXEC) < 0 ? -errno : 0;
+    int rc = dup3(fd, al_fd, O_CLOEXEC) < 0 ? ZD_EIO : 0;
+    int e = errno;
     close(fd);
+    errno = e;
     return rc;
 }
 

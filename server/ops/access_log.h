@@ -15,11 +15,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Open the log (path "-" = stdout). 0 or a negative errno. */
+/* Open the log (path "-" = stdout). 0 or ZD_EIO (errno says why). */
 int al_open(const char *path);
 
 /* Reopen the file at the same path (after log rotation moved it; zarrd calls this on
- * SIGHUP). The descriptor number stays the same (dup2), so concurrent writers are safe. */
+ * SIGHUP). The descriptor number stays the same (dup2), so concurrent writers are safe. 0 or
+ * ZD_EIO (errno says why). */
 int al_reopen(void);
 void al_close(void);
 bool al_enabled(void);

@@ -21,6 +21,13 @@ void mt_event(mt_event_kind ev)
     atomic_fetch_add_explicit(&mt_events[ev], 1, memory_order_relaxed);
 }
 
+void mt_error_status(int status)
+{
+    if (status == 500) mt_event(MT_EV_ERR_IO);
+    if (status == 503) mt_event(MT_EV_ERR_NOMEM);
+    if (status == 507) mt_event(MT_EV_ERR_NOSPACE);
+}
+
 static const char *const mt_method_names[MT_METHODS] = {"GET",    "HEAD", "PUT",  "PATCH",
                                                         "DELETE", "POST", "OTHER"};
 

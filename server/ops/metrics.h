@@ -43,6 +43,9 @@ typedef enum {
 
 void mt_event(mt_event_kind ev);
 
+/* Count a storage error answer by its status: 500 io, 503 nomem, 507 nospace (others none). */
+void mt_error_status(int status);
+
 /* Method index of an llhttp method number. */
 int mt_method_index(int llhttp_method);
 

@@ -18,6 +18,8 @@ static const char opt_usage[] =
     "  --root DIR              data directory of the fs store (default ./data)\n"
     "  --store fs|memory       storage backend (default fs)\n"
     "  --threads N             event-loop threads (default: number of cores)\n"
+    "  --io-threads N          threads for blocking storage work: fsync, group commits,\n"
+    "                          copies, shard changes (default 16)\n"
     "  --fsync none|batch|always  durability of writes (default none)\n"
     "  --token-file FILE       require bearer tokens; lines: TOKEN rw|ro [PREFIX]\n"
     "  --max-body BYTES        largest request body, suffixes K M G T (default 64G)\n"
@@ -127,6 +129,7 @@ static void opt_defaults(opt_config *cfg)
     cfg->store = OPT_STORE_FS;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     cfg->threads = cores < 1 ? 1 : cores > 64 ? 64 : (int)cores;
+    cfg->io_threads = 16;
     cfg->fsync = KS_FSYNC_NONE;
     cfg->max_body = (uint64_t)64 << 30;
     cfg->log_level = LG_INFO;
@@ -178,6 +181,9 @@ static int opt_apply(const char *flag, const char *v, opt_config *cfg)
             return opt_fail(flag, v, "expected fs or memory");
     } else if (strcmp(flag, "--threads") == 0) {
         if (opt_parse_int(v, 1, 256, &cfg->threads)) return opt_fail(flag, v, "expected 1..256");
+    } else if (strcmp(flag, "--io-threads") == 0) {
+        if (opt_parse_int(v, 1, 1024, &cfg->io_threads))
+            return opt_fail(flag, v, "expected 1..1024");
     } else if (strcmp(flag, "--fsync") == 0) {
         if (strcmp(v, "none") == 0)
             cfg->fsync = KS_FSYNC_NONE;

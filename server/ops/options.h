@@ -19,6 +19,7 @@ typedef struct opt_config {
     const char *root;            /* --root, default "./data" */
     opt_store_kind store;        /* --store */
     int threads;                 /* --threads, default: number of cores */
+    int io_threads;              /* --io-threads: blocking storage work, default 16 */
     ks_fsync_mode fsync;         /* --fsync, default none */
     const char *token_file;      /* --token-file or NULL */
     const char *access_log;      /* --access-log FILE ("-" = stdout) or NULL */

@@ -8,12 +8,15 @@
  * inode and birth time): a file deleted or replaced since (compaction, a plain PUT) is not
  * patched with its predecessor's bytes.
  *
- * Group commit: appends go to the end of the log under a mutex; a thread that needs its
- * record on disk either finds it already covered by a finished fdatasync, joins the one in
- * flight, or becomes the leader that syncs everything appended so far (in batch mode after a
- * short wait, so that more records share the sync). */
+ * Group commit (ks_group.h, the server's one design): appends go to the end of a lane under
+ * its mutex; a thread that needs its record on disk (batch and always) takes a ticket of the
+ * lane's group and waits for an fdatasync of the lane that began after it: it finds one in
+ * flight and waits for the next, or leads it; every record appended meanwhile shares it. No
+ * gathering delay: under load the groups grow by themselves. The wait blocks, so changes run on
+ * the HTTP layer's I/O threads. */
 #include "shard_wal.h"
 
+#include "ks_group.h"
 #include "zd_checked.h"
 #include "zd_crc32c.h"
 #include "zd_hash.h"
@@ -28,14 +31,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
-#define WAL_PATH       SH_PRIVATE_DIR "/shard.wal.%d" /* one file per lane */
-#define WAL_LANES      4
-#define WAL_MAGIC      0x4C57445Au /* "ZDWL" */
-#define WAL_HEAD       12u         /* magic + body length */
-#define WAL_BATCH_WAIT 500000L     /* ns a batch-mode leader waits for more records */
+#define WAL_PATH  SH_PRIVATE_DIR "/shard.wal.%d" /* one file per lane */
+#define WAL_LANES 4
+#define WAL_MAGIC 0x4C57445Au /* "ZDWL" */
+#define WAL_HEAD  12u         /* magic + body length */
 
 enum { REC_WRITE = 1, REC_DELETE = 2, REC_BARRIER = 3 };
 
@@ -44,12 +45,10 @@ enum { REC_WRITE = 1, REC_DELETE = 2, REC_BARRIER = 3 };
  * change of every shard on its inode lock. */
 typedef struct wal_lane {
     int fd;
-    pthread_mutex_t mu; /* guards everything below */
-    pthread_cond_t synced_cv;
-    uint64_t end;    /* bytes appended */
-    uint64_t synced; /* bytes known to be on disk */
-    bool syncing;    /* a leader's fdatasync is in flight */
-    uint64_t *keys;  /* open-addressing set of key hashes logged since the last checkpoint */
+    pthread_mutex_t mu; /* guards everything below but the group */
+    ks_group *group;    /* group commit: fdatasync of fd */
+    uint64_t end;       /* bytes appended */
+    uint64_t *keys;     /* open-addressing set of key hashes logged since the last checkpoint */
     size_t nkeys, keys_cap;
 } wal_lane;
 
@@ -124,32 +123,10 @@ bool sh_wal_mentions(sh_wal *w, const char *key)
 
 /* ---- appending and group commit ---- */
 
-static int wal_sync_to(ks_fsync_mode mode, wal_lane *w, uint64_t lsn, zd_error *err)
+/* The lane's group sync: everything appended before it began reaches the disk. */
+static int lane_sync(void *ctx)
 {
-    if (mode == KS_FSYNC_NONE) return 0;
-    int rc = 0;
-    pthread_mutex_lock(&w->mu);
-    while (w->synced < lsn && rc == 0) {
-        if (w->syncing) {
-            pthread_cond_wait(&w->synced_cv, &w->mu);
-            continue;
-        }
-        w->syncing = true;
-        if (mode == KS_FSYNC_BATCH) {
-            pthread_mutex_unlock(&w->mu);
-            nanosleep(&(struct timespec){0, WAL_BATCH_WAIT}, NULL);
-            pthread_mutex_lock(&w->mu);
-        }
-        uint64_t target = w->end;
-        pthread_mutex_unlock(&w->mu);
-        rc = sh_io_sync(w->fd, true, err);
-        pthread_mutex_lock(&w->mu);
-        if (rc == 0 && target > w->synced) w->synced = target;
-        w->syncing = false;
-        pthread_cond_broadcast(&w->synced_cv);
-    }
-    pthread_mutex_unlock(&w->mu);
-    return rc;
+    return ks_fsync(((wal_lane *)ctx)->fd, true);
 }
 
 /* Open (creating them and their directory) every lane file. 0 or a ZD_E* code. */
@@ -202,9 +179,10 @@ static int wal_append(sh_wal *wal, const char *key, zd_buf *rec, zd_error *err)
         return rc == ZD_ENOMEM ? zd_error_set(err, rc, "no memory for the journal") : rc;
     }
     w->end += rec->len;
-    uint64_t lsn = w->end;
     pthread_mutex_unlock(&w->mu);
-    return wal_sync_to(wal->mode, w, lsn, err);
+    if (wal->mode == KS_FSYNC_NONE) return 0;
+    rc = ks_group_wait(w->group, ks_group_ticket(w->group));
+    return rc ? zd_error_set(err, rc, "journal fsync failed: %s", strerror(errno)) : 0;
 }
 
 static int record_start(zd_buf *rec, int type, const char *key, const ks_id *id)
@@ -293,7 +271,7 @@ static int checkpoint(sh_wal *w, zd_error *err)
         int rc = w->mode != KS_FSYNC_NONE ? sh_io_sync(l->fd, true, err) : 0;
         if (rc) return rc;
         pthread_mutex_lock(&l->mu);
-        l->end = l->synced = 0;
+        l->end = 0;
         if (l->keys) memset(l->keys, 0, l->keys_cap * sizeof *l->keys);
         l->nkeys = 0;
         pthread_mutex_unlock(&l->mu);
@@ -522,8 +500,11 @@ int sh_wal_open(sh_wal **out, ks_root *ks, ks_fsync_mode mode, uint64_t checkpoi
     pthread_mutex_init(&w->open_mu, NULL);
     for (int i = 0; i < WAL_LANES; i++) {
         pthread_mutex_init(&w->lanes[i].mu, NULL);
-        pthread_cond_init(&w->lanes[i].synced_cv, NULL);
         w->lanes[i].fd = -1;
+        if (ks_group_new(&w->lanes[i].group, lane_sync, &w->lanes[i]) != 0) {
+            wal_free(w);
+            return zd_error_set(err, ZD_ENOMEM, "no memory for the journal");
+        }
     }
     if (!journal_has_records(ks)) {
         w->unopened = true; /* see ensure_writable */
@@ -571,7 +552,7 @@ static void wal_free(sh_wal *w)
         wal_lane *l = &w->lanes[i];
         if (l->fd >= 0) close(l->fd);
         pthread_mutex_destroy(&l->mu);
-        pthread_cond_destroy(&l->synced_cv);
+        ks_group_free(l->group);
         free(l->keys);
     }
     pthread_rwlock_destroy(&w->gate);

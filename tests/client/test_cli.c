@@ -1,5 +1,7 @@
 /* test_cli.c: zarrd-cli end to end against a real zarrd: every command, --help, exit codes
- * (0 ok, 1 server/IO error, 2 usage) and cp of a directory to the server and back. Commands
+ * (0 ok, 1 server/IO error, 2 usage), cp of a directory to the server and back, and the
+ * papercuts of issue 12 (implicit parent groups, cp of a missing source, ls of a missing
+ * prefix, ls -l). Commands
  * run through /bin/sh in the test server's temporary directory (the working directory). */
 #include "client_test.h"
 
@@ -7,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static void start(void)
@@ -166,6 +169,84 @@ Test(cli, help_and_usage_errors)
     cr_assert_eq(WEXITSTATUS(system(cmd)), 0);
     snprintf(cmd, sizeof cmd, "'%s' >/dev/null 2>&1", ZC_CLI_PATH);
     cr_assert_eq(WEXITSTATUS(system(cmd)), 2);
+}
+
+/* The papercuts of issue 12: create writes the parent groups zarr-python would (an existing
+ * one untouched, an array in the way refused), cp of a missing source fails without creating
+ * its destination, invalid create options and other usage errors exit 2, ls says a missing
+ * prefix is missing (1), ls -l shows the modification time. */
+Test(cli, create_writes_implicit_parent_groups)
+{
+    const char *kept = "{\"zarr_format\": 3, \"node_type\": \"group\", \"attributes\": {\"k\": 1}}";
+    spit("kept.json", kept, strlen(kept));
+    cr_assert_eq(cli("put lab/zarr.json kept.json"), 0);
+    cr_assert_eq(cli("create lab/scans/day1/img --shape 4 --chunks 2 --dtype uint8"), 0);
+    const char *const groups[] = {"zarr.json", "lab/scans/zarr.json", "lab/scans/day1/zarr.json"};
+    for (size_t i = 0; i < sizeof groups / sizeof *groups; i++) {
+        zt_response r;
+        char target[128];
+        snprintf(target, sizeof target, "/%s", groups[i]);
+        zt_do("GET", target, NULL, NULL, 0, &r);
+        cr_assert_eq(r.status, 200, "%s not written", groups[i]);
+        cr_assert_not_null(memmem(r.body.data, r.body.len, "\"group\"", 7), "%s", groups[i]);
+        zt_response_free(&r);
+    }
+    zt_expect_value("/lab/zarr.json", kept, strlen(kept)); /* an existing group stays as it was */
+    /* An array cannot hold another node: 1, nothing written below it. */
+    cr_assert_eq(cli("create lab/scans/day1/img/inner --shape 4 --chunks 2 --dtype uint8"), 1);
+    expect_err_has("an array");
+    cr_assert_eq(zt_status("GET", "/lab/scans/day1/img/inner/zarr.json", NULL, NULL, 0), 404);
+}
+
+Test(cli, cp_of_a_missing_source_fails_and_creates_nothing)
+{
+    cr_assert_eq(cli("cp :nothing/here copy.zarr"), 1);
+    expect_err_has("404");
+    cr_assert_neq(access("copy.zarr", F_OK), 0, "cp created its destination");
+    cr_assert_eq(cli("cp no-such-dir :up"), 1);
+    cr_assert_eq(zt_status("GET", "/up/", "Accept: application/json\r\n", NULL, 0), 404);
+}
+
+Test(cli, invalid_options_exit_2)
+{
+    static const char *const bad[] = {
+        "create x --shape 10 --chunks 5 --dtype float99",
+        "create x --shape 10 --chunks 4 --shards 6 --dtype uint8",
+        "create x --shape 10 --chunks 4 --dtype uint8 --codec lz4",
+        "create x --shape 10 --chunks 4 --dtype uint8 --fill abc",
+        "create x --shape 10,10 --chunks 4 --dtype uint8",
+        "create x --shape 10 --chunks 0 --dtype uint8",
+        "get k --range x",
+        "patch k x v",
+        "ls a b",
+        "ls --long",
+        "cp :a :b",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        cr_assert_eq(cli("%s", bad[i]), 2, "zarrd-cli %s", bad[i]);
+    cr_assert_eq(zt_status("GET", "/x/zarr.json", NULL, NULL, 0), 404, "a refused create wrote");
+    cr_assert_eq(zt_status("GET", "/zarr.json", NULL, NULL, 0), 404, "a refused create wrote");
+}
+
+Test(cli, ls_missing_prefix_and_long_format)
+{
+    cr_assert_eq(cli("ls nothing"), 1);
+    expect_err_has("no such prefix");
+    spit("v", "12345", 5);
+    cr_assert_eq(cli("put d/v v"), 0);
+    zt_response r;
+    zt_do("HEAD", "/d/v", NULL, NULL, 0, &r);
+    struct tm tm = {0};
+    cr_assert_not_null(strptime(zt_header(&r, "Last-Modified"), "%a, %d %b %Y %H:%M:%S GMT", &tm));
+    zt_response_free(&r);
+    char want[128], date[32];
+    strftime(date, sizeof date, "%Y-%m-%d %H:%M", &tm);
+    snprintf(want, sizeof want, "           5  %s  v\n", date);
+    cr_assert_eq(setenv("TZ", "UTC", 1), 0); /* the CLI prints local time: make it UTC */
+    cr_assert_eq(cli("ls d -l"), 0);
+    expect_out(want);
+    cr_assert_eq(cli("ls d"), 0);
+    expect_out("           5  v\n");
 }
 
 Test(cli, server_down_exits_1)

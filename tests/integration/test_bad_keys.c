@@ -30,6 +30,7 @@ static void expect_shard_refused(const char *target)
     zt_expect_error_for("GET", t, layout, NULL, 0, 400);
     zt_expect_error_for("PUT", t, layout, "data", 4, 400);
     zt_expect_error_for("DELETE", t, layout, NULL, 0, 400);
+    zt_expect_error_for("PUT", t, NULL, "da", 2, 400); /* the layout lookup: no header */
     snprintf(t, sizeof t, "%s?batch", target);
     zt_expect_error_for("POST", t, layout, batch, sizeof batch - 1, 400);
 }
@@ -41,7 +42,16 @@ static void expect_refused(const char *target)
     cr_assert_eq(zt_status("HEAD", target, NULL, NULL, 0), 400, "HEAD %s", target);
     zt_expect_error_for("PUT", target, NULL, "data", 4, 400);
     zt_expect_error_for("PATCH", target, "Content-Range: bytes 0-3/*\r\n", "data", 4, 400);
+    static const char msg[] = "Content-Range: bytes 0-1/*\r\n\r\nzz";
+    zt_expect_error_for("PATCH", target, "Content-Type: message/byterange\r\n", msg, sizeof msg - 1,
+                        400);
+    static const char mp[] = "--B\r\nContent-Range: bytes 0-1/*\r\n\r\nzz\r\n--B--\r\n";
+    zt_expect_error_for("PATCH", target, "Content-Type: multipart/byteranges; boundary=B\r\n", mp,
+                        sizeof mp - 1, 400);
     zt_expect_error_for("DELETE", target, NULL, NULL, 0, 400);
+    char listing[2048];
+    snprintf(listing, sizeof listing, "%s/?recursive=1", target);
+    zt_expect_error_for("GET", listing, NULL, NULL, 0, 400);
     expect_shard_refused(target);
 }
 
@@ -69,6 +79,8 @@ Test(bad_keys, reserved_server_names_400)
     expect_refused("/.zarrd-tmp-1-1");
     expect_refused("/a/.zarrd-tmp-2a-3");
     expect_refused("/.zarrd-shards/x");
+    expect_refused("/.zarrd-staging/tmp-1-1");
+    expect_refused("/.zarrd-staging");
     expect_nothing_stored();
 }
 

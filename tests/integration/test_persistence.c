@@ -162,13 +162,13 @@ Test(persistence, a_put_cut_by_kill_9_leaves_no_temp_file_after_restart)
     start_on_root(&s);
     zt_conn c;
     cr_assert_eq(zt_conn_open_server(&c, &s), 0);
-    static char half[512 * 1024];
-    memset(half, 'x', sizeof half);
-    /* 4 MiB: past the 1 MiB a PUT may keep in memory to overwrite a value in place, so the
-     * body streams into the staging area */
-    cr_assert_eq(zt_send_request(&c, "PUT", "/big/value", "Content-Length: 4194304\r\n", NULL, 0),
+    /* 12 of 32 MiB: more than the server holds in memory (8 MiB), so it is being staged */
+    static char piece[1 << 20];
+    memset(piece, 'x', sizeof piece);
+    cr_assert_eq(zt_send_request(&c, "PUT", "/big/value", "Content-Length: 33554432\r\n", NULL, 0),
                  0);
-    cr_assert_eq(zt_send(&c, half, sizeof half), 0);
+    for (int i = 0; i < 12; i++)
+        cr_assert_eq(zt_send(&c, piece, sizeof piece), 0);
     for (int i = 0; i < 1000 && staged_files() == 0; i++) /* the body is being staged */
         nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
     cr_assert_eq(staged_files(), 1, "the PUT body is not in the staging area");

@@ -139,3 +139,12 @@ void zt_open_idle_conn(zt_conn *c)
     cr_assert_eq(r.status, 200);
     zt_response_free(&r);
 }
+
+const char zt_sharded_zarr_json[] =
+    "{\"zarr_format\":3,\"node_type\":\"array\",\"shape\":[16],\"data_type\":\"uint8\","
+    "\"chunk_grid\":{\"name\":\"regular\",\"configuration\":{\"chunk_shape\":[8]}},"
+    "\"chunk_key_encoding\":{\"name\":\"default\",\"configuration\":{\"separator\":\"/\"}},"
+    "\"fill_value\":0,\"codecs\":[{\"name\":\"sharding_indexed\",\"configuration\":{"
+    "\"chunk_shape\":[2],\"codecs\":[{\"name\":\"bytes\"}],\"index_codecs\":[{\"name\":"
+    "\"bytes\",\"configuration\":{\"endian\":\"little\"}},{\"name\":\"crc32c\"}],"
+    "\"index_location\":\"end\"}}]}";

@@ -59,4 +59,9 @@ void zt_expect_error(const zt_response *r, int status);
 void zt_expect_error_for(const char *method, const char *target, const char *headers,
                          const void *body, size_t len, int status);
 
+/* zarr.json of a small sharded array: shape 16 uint8, shards of 8, inner chunks of 2 (so 2
+ * encoded bytes each: "bytes" codec, index at the end with crc32c), default "/" chunk keys, so
+ * ARRAY/c/0 and ARRAY/c/1 are its shards. */
+extern const char zt_sharded_zarr_json[];
+
 #endif

@@ -152,6 +152,11 @@ static int launch(zt_server *s, const zt_server_opts *opts)
     argv[n++] = s->root;
     argv[n++] = "--store";
     argv[n++] = s->store;
+    const char *fsync = getenv("ZT_FSYNC"); /* a test's own --fsync comes later and wins */
+    if (fsync && *fsync) {
+        argv[n++] = "--fsync";
+        argv[n++] = (char *)fsync;
+    }
     for (const char *const *a = opts ? opts->extra_args : NULL; a && *a; a++) {
         if (n + 1 >= MAX_ARGS) return ZD_EOVERFLOW;
         argv[n++] = (char *)*a;

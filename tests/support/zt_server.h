@@ -3,7 +3,8 @@
  * its `listening on http://HOST:PORT` line and records the address; zt_server_stop() sends
  * SIGTERM, reaps it and removes the temporary directory. The store comes from the options or
  * the environment variable ZT_STORE (fs or memory; default fs), so meson runs each integration
- * test executable once per store. */
+ * test executable once per store; ZT_FSYNC (none, batch, always) adds --fsync, so meson can run
+ * the write tests once more with their commits on the I/O threads and the group commit. */
 #ifndef ZT_SERVER_H
 #define ZT_SERVER_H
 

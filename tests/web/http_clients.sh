@@ -1,8 +1,9 @@
 #!/bin/sh
 # http_clients.sh: generic HTTP readers that know nothing of zarrd, over its HTML listings:
 # fsspec's HTTP filesystem and python3-zarr 2.13 open a Zarr v2 group with no extra headers
-# (http_clients.py), and rclone's http backend lists a tree and copies it, byte-identical, with
-# the modification times Last-Modified gives. Usage: http_clients.sh ZARRD STORE SCRIPT_DIR
+# (http_clients.py), rclone's http backend lists a tree and copies it, byte-identical, with
+# the modification times Last-Modified gives, and GDAL's /vsicurl/ finds and reads the arrays.
+# Usage: http_clients.sh ZARRD STORE
 set -u
 . "$(dirname "$0")/web_lib.sh"
 need rclone curl /usr/bin/python3
@@ -28,3 +29,15 @@ diff -r "$tmp/v2grp" "$tmp/copy" || fail "rclone copy differs"
 year=$(rclone lsl :http: --http-url "$url/v2grp/" 2>/dev/null | awk '$NF == ".zgroup" {print substr($2, 1, 4)}')
 [ "$year" = "$(date -u +%Y)" ] || fail "rclone sees the modification year $year"
 echo "rclone http: ls, copy byte-identical, modification times"
+
+# GDAL (Debian 12: 3.6, Zarr v2 and the pre-final v3 draft) through /vsicurl/: the group's
+# arrays are found from the HTML listing ("Index of" title), and a value read back.
+if command -v gdalinfo >/dev/null 2>&1; then
+    ds="ZARR:\"/vsicurl/$url/v2grp\""
+    gdalinfo "$ds" >"$tmp/gdal.txt" 2>&1 || fail "gdalinfo: $(cat "$tmp/gdal.txt")"
+    grep -q "SUBDATASET_1_NAME=$ds:/temp" "$tmp/gdal.txt" || fail "gdal: no /temp subdataset"
+    grep -q "SUBDATASET_2_NAME=$ds:/sub/mask" "$tmp/gdal.txt" || fail "gdal: no /sub/mask"
+    v=$(gdallocationinfo -valonly "$ds:/temp" 5 2 2>/dev/null)
+    [ "$v" = 165 ] || fail "gdal: temp[2, 5] is $v, expected 165"
+    echo "GDAL /vsicurl/: the group's arrays listed, a value read"
+fi

@@ -117,10 +117,12 @@ typedef struct zc_entry {
     char *name;    /* relative to the listed prefix; directories end in '/' */
     uint64_t size; /* bytes; 0 for directories */
     int is_dir;
+    int64_t mtime; /* last modification, seconds since the epoch; 0 when unknown */
 } zc_entry;
 
 /* List the keys under `prefix` ("" = everything); recursive: every key below, else one level.
- * *entries is an array of *n entries, freed with zc_entries_free. */
+ * *entries is an array of *n entries, freed with zc_entries_free. ZC_ENOTFOUND when the
+ * prefix names no collection (nothing is stored below it). */
 int zc_list(zc_client *c, const char *prefix, int recursive, zc_entry **entries, size_t *n);
 void zc_entries_free(zc_entry *entries, size_t n);
 

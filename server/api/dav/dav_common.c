@@ -202,18 +202,18 @@ int dav_status_of(int rc)
     switch (rc) {
     case ZD_ENOTFOUND:
         return 404;
-    case ST_EBADKEY:
+    case ZD_EBADKEY:
     case ZD_EINVAL:
         return 400;
-    case ST_EISDIR:
+    case ZD_EISDIR:
     case ZD_ENOTEMPTY:
     case ZD_EEXIST:
         return 409;
-    case ST_EPRECOND:
+    case ZD_EPRECOND:
         return 412;
     case ZD_EOVERFLOW:
         return 413;
-    case ST_ENOSPC:
+    case ZD_ENOSPC:
         return 507;
     case ZD_ENOMEM:
         return 503;

@@ -29,7 +29,7 @@ static bool cm_below(const zd_key *a, const zd_key *b)
 static int cm_absent(const st_precond *pc, const st_stat *cur)
 {
     (void)pc;
-    return cur ? ST_EPRECOND : 0;
+    return cur ? ZD_EPRECOND : 0;
 }
 
 static const st_precond cm_must_be_absent = {.check = cm_absent};
@@ -133,7 +133,7 @@ static void copymove(cn_conn *c, bool move)
         rs_send(c, NULL, NULL, 0);
     } else if (walked) {
         dav_tree_failed(c, fail);
-    } else if (rc == ST_EPRECOND) {
+    } else if (rc == ZD_EPRECOND) {
         dav_error(c, 412, NULL, "precondition failed", "the destination exists and Overwrite is F");
     } else {
         dav_store_error(c, rc, what);

@@ -2,7 +2,11 @@
  *
  * begin() runs when the header section is complete: it validates, checks preconditions that
  * can be checked before the body, and either builds an answer (rs_*) or routes the body
- * (cn_body_to_*). finish() runs when the whole message has arrived and builds the answer. */
+ * (cn_body_to_*). When the whole message has arrived, work() does what may block (a store
+ * commit, a shard change) and leaves its outcome in c->req.work_rc / work_res / work_state;
+ * then finish() builds the answer from it on the loop. work() runs on an I/O thread when the
+ * request is marked c->req.offload (io_pool.h; hd_offload decides), else on the loop right
+ * before finish(); it must not build a response, touch the socket or the worker. */
 #ifndef ZS_HANDLERS_H
 #define ZS_HANDLERS_H
 
@@ -11,6 +15,7 @@
 
 typedef struct hd_handler {
     void (*begin)(cn_conn *c);
+    void (*work)(cn_conn *c); /* may be NULL */
     void (*finish)(cn_conn *c);
 } hd_handler;
 
@@ -26,6 +31,10 @@ extern const hd_handler hd_shard;   /* ?chunk= and ?batch requests (route_shard.
 
 /* The worker's store. */
 st_store *hd_store(cn_conn *c);
+
+/* Mark the request's work step for an I/O thread when the store's changes block (every change
+ * of the fs store) or when it is heavy anyway (a whole-value copy in memory). */
+void hd_offload(cn_conn *c, bool heavy);
 
 /* Evaluate If-Match / If-Unmodified-Since / If-None-Match / If-Modified-Since against the
  * current value (NULL: absent) in RFC 9110 13.2.2's order: returns 0 (proceed), 304 (GET/HEAD

@@ -2,6 +2,7 @@
  * mapping, validator headers (ETag, Last-Modified) (see handlers.h). */
 #include "handlers.h"
 
+#include "hd_status.h"
 #include "metrics.h"
 #include "zd_cond.h"
 #include "zd_error.h"
@@ -10,6 +11,11 @@
 st_store *hd_store(cn_conn *c)
 {
     return c->w->shared->store;
+}
+
+void hd_offload(cn_conn *c, bool heavy)
+{
+    c->req.offload = heavy || st_writes_block(hd_store(c));
 }
 
 bool hd_cond_present(cn_conn *c)
@@ -108,53 +114,40 @@ void hd_cond_answer(cn_conn *c, int status, const st_stat *cur)
              "If-Match / If-None-Match / If-Unmodified-Since does not hold for the current value");
 }
 
-void hd_store_error(cn_conn *c, int rc, const char *what)
+/* The detail of a store error: what the code means for the request. */
+static const char *hd_store_detail(int rc)
 {
     switch (rc) {
     case ZD_ENOTFOUND:
-        rs_error(c, 404, "not found", "no value at this key");
-        break;
+        return "no value at this key";
     case ZD_EBADKEY:
-        rs_error(c, 400, "bad key",
-                 "the key crosses a symbolic link, a special file or another file system");
-        break;
+        return "the key crosses a symbolic link, a special file or another file system";
     case ZD_EISDIR:
-        rs_error(c, 409, "conflict",
-                 "a directory is where the value should be, or a value is where a parent "
-                 "directory should be");
-        break;
+        return "a directory is where the value should be, or a value is where a parent "
+               "directory should be";
     case ZD_ELINKED:
-        rs_error(c, 409, "conflict",
-                 "%s: the file has other hard links, so it is not changed in place (a PUT "
-                 "replaces it)",
-                 what);
-        break;
+        return "the file has other hard links, so it is not changed in place (a PUT replaces "
+               "it)";
     case ZD_ECONFLICT:
-        rs_error(c, 409, "conflict", "%s: the request contradicts what is stored", what);
-        break;
-    case ZD_EPRECOND:
-        hd_cond_answer(c, c->req.cond_status ? c->req.cond_status : 412, NULL);
-        break;
+        return "the request contradicts what is stored";
     case ZD_ENOSPC:
-        mt_event(MT_EV_ERR_NOSPACE);
-        rs_error(c, 507, "insufficient storage", "%s: no space left on the server", what);
-        break;
+        return "no space left on the server";
     case ZD_ERANGE:
-        rs_error(c, 416, "range not satisfiable", "%s: offset beyond the end of the value", what);
-        break;
+        return "offset beyond the end of the value";
     case ZD_EOVERFLOW:
-        rs_error(c, 413, "too large", "%s: size limit exceeded", what);
-        break;
-    case ZD_ENOMEM:
-        mt_event(MT_EV_ERR_NOMEM);
-        rs_error(c, 503, "out of memory", "%s", what);
-        break;
-    case ZD_EINVAL:
-        rs_error(c, 400, "bad request", "%s", what);
-        break;
+        return "size limit exceeded";
     default:
-        mt_event(MT_EV_ERR_IO);
-        rs_error(c, 500, "storage error", "%s failed (%s)", what, zd_strerror(rc));
-        break;
+        return zd_strerror(rc);
     }
+}
+
+void hd_store_error(cn_conn *c, int rc, const char *what)
+{
+    if (rc == ZD_EPRECOND) {
+        hd_cond_answer(c, c->req.cond_status ? c->req.cond_status : 412, NULL);
+        return;
+    }
+    hd_status st = hd_status_of(rc);
+    mt_error_status(st.status);
+    rs_error(c, st.status, st.reason, "%s: %s", what, hd_store_detail(rc));
 }

@@ -1,23 +1,33 @@
 /* hd_delete.c: DELETE of a key: idempotent 204; with If-Match the check and the removal are
- * atomic under the key's lock (412 if it fails, also when there is no value). A key that names
- * a collection rather than a value is a WebDAV collection DELETE (dav_delete.c). */
+ * atomic under the key's lock (412 if it fails, also when there is no value). The removal is
+ * the work step (on an I/O thread for the fs store). A key that names a collection rather than
+ * a value is a WebDAV collection DELETE (dav_delete.c). */
 #include "handlers.h"
 
 #include "dav.h"
 
-static void delete_finish(cn_conn *c)
+static void delete_begin(cn_conn *c)
+{
+    hd_offload(c, false);
+}
+
+static void delete_work(cn_conn *c)
 {
     st_store *s = hd_store(c);
     st_precond pc;
-    bool existed;
-    int rc = s->remove(s, c->req.key.key, hd_precond(c, &pc), &existed);
-    if (rc) {
-        hd_store_error(c, rc, "deleting the value");
+    c->req.work_rc = s->remove(s, c->req.key.key, hd_precond(c, &pc), &c->req.work_existed);
+}
+
+static void delete_finish(cn_conn *c)
+{
+    st_store *s = hd_store(c);
+    if (c->req.work_rc) {
+        hd_store_error(c, c->req.work_rc, "deleting the value");
         return;
     }
     st_stat st;
     bool col;
-    if (!existed && s->lookup(s, c->req.key.key, &st, &col) == 0 && col) {
+    if (!c->req.work_existed && s->lookup(s, c->req.key.key, &st, &col) == 0 && col) {
         dav_delete_collection(c);
         return;
     }
@@ -25,4 +35,4 @@ static void delete_finish(cn_conn *c)
     rs_send(c, NULL, NULL, 0);
 }
 
-const hd_handler hd_delete = {.finish = delete_finish};
+const hd_handler hd_delete = {.begin = delete_begin, .work = delete_work, .finish = delete_finish};

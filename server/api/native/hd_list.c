@@ -8,7 +8,8 @@
  * JSON: {"prefix":"a/b/","entries":[{"name":"x","size":3,"mtime":1700000000},
  * {"name":"c/","dir":true}]}, entries sorted by name; "prefix" is the listed key prefix with
  * its trailing '/' ("" for the root). Recursive listings name every value by its path relative
- * to the prefix and have no "dir" entries. A prefix with nothing below it lists empty (200).
+ * to the prefix and have no "dir" entries. An empty collection (a WebDAV MKCOL's) lists empty
+ * (200); a prefix that names no collection is 404.
  * The HTML page (links, sizes, dates, and a Zarr node's metadata and preview) is the view's
  * (server/api/view/). */
 #include "handlers.h"
@@ -73,6 +74,10 @@ static void list_json(zd_buf *out, const char *prefix, size_t plen, const st_lis
 
 static void list_finish(cn_conn *c)
 {
+    if (vw_wants_preview(c)) {
+        vw_preview(c);
+        return;
+    }
     int json = list_wants_json(c);
     if (json < 0) return;
     st_store *s = hd_store(c);
@@ -85,6 +90,13 @@ static void list_finish(cn_conn *c)
         return;
     }
     st_list_sort(&l);
+    st_stat st;
+    bool col = true;
+    if (l.n == 0 && k->len && (s->lookup(s, k->key, &st, &col) != 0 || !col)) {
+        st_list_free(&l);
+        rs_error(c, 404, "not found", "no collection at this prefix");
+        return;
+    }
     char prefix[ZD_MAX_KEY + 2];
     size_t plen = k->len;
     memcpy(prefix, k->key, plen);

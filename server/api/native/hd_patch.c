@@ -13,12 +13,16 @@
  * applied atomically by the store (patch_many: all parts or none).
  *
  * Preconditions are checked when the headers arrive (so 412 comes before 100 Continue) and
- * again atomically with the update. 204 with the new ETag; 404 no value; 416 A > size with
- * `Content-Range: bytes * /SIZE`; 415 other media types; 400 malformed. */
+ * again atomically with the update. Applying the body is the work step (handlers.h): on an
+ * I/O thread when it may block (fsync, group commit, a whole-value copy, a spooled body). 204 with
+ * the new ETag; 404 no value; 416 A > size with `Content-Range: bytes * /SIZE`; 415 other media
+ * types; 400 malformed. */
 #include "handlers.h"
 
 #include "zd_multipart.h"
 #include "zd_range.h"
+
+#include <stdio.h>
 
 #define HD_PATCH_BUFFER_MAX (64u << 20) /* buffered (multi-range) PATCH bodies */
 
@@ -106,6 +110,7 @@ static void patch_begin(cn_conn *c)
     if (r->patch_form != PATCH_RAW) {
         uint64_t max = c->w->shared->cfg->max_body;
         cn_body_to_buffer(c, max < HD_PATCH_BUFFER_MAX ? max : HD_PATCH_BUFFER_MAX);
+        hd_offload(c, true); /* a copy of the whole value, also in memory */
         return;
     }
     st_writer *w; /* the store refuses an offset past the end (ZD_ERANGE) */
@@ -120,6 +125,7 @@ static void patch_begin(cn_conn *c)
     }
     r->body_expected = cr.last - cr.first + 1;
     cn_body_to_writer(c, w);
+    hd_offload(c, false);
 }
 
 /* A failed update: 416 (with the current size) or the generic mapping. */
@@ -141,69 +147,81 @@ static void patch_done(cn_conn *c, const st_result *res)
     rs_send(c, NULL, NULL, 0);
 }
 
-static void patch_finish_raw(cn_conn *c)
+/* A request error found by the work step: finish answers it with 400. */
+static void patch_refuse(cn_conn *c, const char *reason, const char *fmt, unsigned long a,
+                         unsigned long b)
+{
+    c->req.work_rc = ZD_EINVAL;
+    c->req.work_reason = reason;
+    snprintf(c->req.work_err.msg, sizeof c->req.work_err.msg, fmt, a, b);
+}
+
+static void patch_work_raw(cn_conn *c)
 {
     cn_request *r = &c->req;
     if (r->body_bytes != r->body_expected) {
-        rs_error(c, 400, "bad body length", "the body has %lu bytes, Content-Range says %lu",
-                 (unsigned long)r->body_bytes, (unsigned long)r->body_expected);
+        patch_refuse(c, "bad body length", "the body has %lu bytes, Content-Range says %lu",
+                     (unsigned long)r->body_bytes, (unsigned long)r->body_expected);
         return;
     }
     st_writer *w = r->writer;
     r->writer = NULL;
     st_precond pc;
-    st_result res;
-    int rc = w->commit(w, hd_precond(c, &pc), &res);
-    if (rc) {
-        patch_store_error(c, rc);
-        return;
-    }
-    patch_done(c, &res);
+    r->work_rc = w->commit(w, hd_precond(c, &pc), &r->work_res);
 }
 
-static void patch_finish_buffered(cn_conn *c)
+static void patch_work_buffered(cn_conn *c)
 {
     cn_request *r = &c->req;
     st_store *s = hd_store(c);
     zd_byterange_part parts[ZD_MAX_PARTS];
     size_t n = 0;
-    zd_error err = {0};
     int rc;
     if (r->patch_form == PATCH_MULTIPART) {
         zd_content_type ct;
         size_t hlen;
         const char *h = cn_header_get(c, "content-type", &hlen);
-        rc = zd_content_type_parse(h, hlen, &ct, &err);
+        rc = zd_content_type_parse(h, hlen, &ct, &r->work_err);
         if (!rc)
             rc = zd_multipart_parse(r->body.data, r->body.len, ct.boundary, ct.boundary_len, parts,
-                                    ZD_MAX_PARTS, &n, &err);
+                                    ZD_MAX_PARTS, &n, &r->work_err);
     } else {
-        rc = zd_message_byterange_parse(r->body.data, r->body.len, &parts[0], &err);
+        rc = zd_message_byterange_parse(r->body.data, r->body.len, &parts[0], &r->work_err);
         n = 1;
     }
     if (rc) {
-        rs_error(c, 400, "bad byte-range body", "%s", err.msg);
+        r->work_rc = ZD_EINVAL;
+        r->work_reason = "bad byte-range body";
         return;
     }
     st_patch p[ZD_MAX_PARTS];
     for (size_t i = 0; i < n; i++)
         p[i] = (st_patch){.off = parts[i].first, .data = parts[i].data, .len = parts[i].len};
     st_precond pc;
-    st_result res;
-    rc = s->patch_many(s, r->key.key, p, n, hd_precond(c, &pc), &res);
-    if (rc) {
-        patch_store_error(c, rc);
-        return;
-    }
-    patch_done(c, &res);
+    r->work_rc = s->patch_many(s, r->key.key, p, n, hd_precond(c, &pc), &r->work_res);
+}
+
+/* Parse and apply the body (may block: on an I/O thread when offloaded). */
+static void patch_work(cn_conn *c)
+{
+    if (c->req.patch_form == PATCH_RAW)
+        patch_work_raw(c);
+    else
+        patch_work_buffered(c);
 }
 
 static void patch_finish(cn_conn *c)
 {
-    if (c->req.patch_form == PATCH_RAW)
-        patch_finish_raw(c);
-    else
-        patch_finish_buffered(c);
+    cn_request *r = &c->req;
+    if (r->work_reason) {
+        rs_error(c, 400, r->work_reason, "%s", r->work_err.msg);
+        return;
+    }
+    if (r->work_rc) {
+        patch_store_error(c, r->work_rc);
+        return;
+    }
+    patch_done(c, &r->work_res);
 }
 
-const hd_handler hd_patch = {.begin = patch_begin, .finish = patch_finish};
+const hd_handler hd_patch = {.begin = patch_begin, .work = patch_work, .finish = patch_finish};

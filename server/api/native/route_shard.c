@@ -9,6 +9,7 @@
 #include "shard_http.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 static sh_method shard_method(int method)
 {
@@ -35,11 +36,15 @@ static void shard_begin(cn_conn *c)
         rs_error(c, 400, "bad request", "a shard key cannot end in '/'");
         return;
     }
-    if (sh_http_wants_body(shard_method(c->req.method)))
+    sh_method m = shard_method(c->req.method);
+    if (sh_http_wants_body(m))
         cn_body_to_buffer(c, cfg->max_body < SH_HTTP_BODY_MAX ? cfg->max_body : SH_HTTP_BODY_MAX);
+    /* a change journals, may wait for a group commit, compact or copy the shard */
+    if (m != SH_GET && m != SH_HEAD && m != SH_OTHER) hd_offload(c, false);
 }
 
-static void shard_finish(cn_conn *c)
+/* The request against the server's shard backend (may block: on an I/O thread). */
+static void shard_work(cn_conn *c)
 {
     cn_request *r = &c->req;
     sh_http_request rq = {
@@ -51,24 +56,34 @@ static void shard_finish(cn_conn *c)
         .body_len = r->body.len,
     };
     rq.zarr_shard = cn_header_get(c, "zarr-shard", &rq.zarr_shard_len);
-    sh_http_response rs = {0};
-    sh_http_handle(c->w->shared->shards, &rq, &rs);
-    if (rs.status >= 400) {
-        if (rs.status == 500) mt_event(MT_EV_ERR_IO);
-        if (rs.status == 503 && !rs.retry_after) mt_event(MT_EV_ERR_NOMEM);
-        if (rs.status == 507) mt_event(MT_EV_ERR_NOSPACE);
-        rs_begin(c, rs.status);
-        if (rs.retry_after > 0) {
-            char secs[16];
-            snprintf(secs, sizeof secs, "%d", rs.retry_after);
-            rs_header(c, "Retry-After", secs);
-        }
-        rs_error_body(c, rs.error, "%s", rs.detail.msg);
-    } else {
-        rs_begin(c, rs.status);
-        rs_send(c, rs.status == 200 ? "application/octet-stream" : NULL, rs.body.data, rs.body.len);
-    }
-    zd_buf_free(&rs.body);
+    sh_http_response *rs = calloc(1, sizeof *rs);
+    if (rs) sh_http_handle(c->w->shared->shards, &rq, rs);
+    r->work_state = rs;
 }
 
-const hd_handler hd_shard = {.begin = shard_begin, .finish = shard_finish};
+static void shard_finish(cn_conn *c)
+{
+    sh_http_response *rs = c->req.work_state;
+    c->req.work_state = NULL;
+    if (!rs) {
+        mt_error_status(503);
+        rs_error(c, 503, "out of memory", "no memory for a shard request");
+    } else if (rs->status >= 400) {
+        mt_error_status(rs->status);
+        rs_begin(c, rs->status);
+        if (rs->retry_after > 0) { /* the shard index budget is in use: a moment later */
+            char secs[16];
+            snprintf(secs, sizeof secs, "%d", rs->retry_after);
+            rs_header(c, "Retry-After", secs);
+        }
+        rs_error_body(c, rs->error, "%s", rs->detail.msg);
+    } else {
+        rs_begin(c, rs->status);
+        rs_send(c, rs->status == 200 ? "application/octet-stream" : NULL, rs->body.data,
+                rs->body.len);
+    }
+    if (rs) zd_buf_free(&rs->body);
+    free(rs);
+}
+
+const hd_handler hd_shard = {.begin = shard_begin, .work = shard_work, .finish = shard_finish};

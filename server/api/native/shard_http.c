@@ -2,6 +2,7 @@
 #include "shard_http.h"
 
 #include "shard_batch.h"
+#include "hd_status.h"
 #include "shard_budget.h"
 #include "shard_header.h"
 #include "zd_query.h"
@@ -20,36 +21,11 @@ static void answer(sh_http_response *rs, int status, const char *error)
     rs->error = error;
 }
 
-/* Map an engine error to a status. */
+/* Map an engine error to a status: coordinates outside the shard are a bad request here. */
 static void answer_code(sh_http_response *rs, int rc)
 {
-    switch (rc) {
-    case ZD_EINVAL:
-    case ZD_ERANGE:
-        answer(rs, 400, "bad request");
-        break;
-    case ZD_ECONFLICT:
-        answer(rs, 409, "conflict");
-        break;
-    case ZD_ENOTFOUND:
-        answer(rs, 404, "not found");
-        break;
-    case ZD_EOVERFLOW:
-        answer(rs, 413, "payload too large");
-        break;
-    case ZD_ENOMEM:
-        answer(rs, 503, "out of memory");
-        break;
-    case ZD_EBUSY:
-        answer(rs, 503, "service unavailable");
-        break;
-    case ZD_ENOSPC:
-        answer(rs, 507, "insufficient storage");
-        break;
-    default:
-        answer(rs, 500, "internal error");
-        break;
-    }
+    hd_status st = hd_status_of(rc == ZD_ERANGE ? ZD_EINVAL : rc);
+    answer(rs, st.status, st.reason);
 }
 
 /* The query: exactly one of chunk=C (coords of ndim values) or batch. */

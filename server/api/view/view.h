@@ -16,4 +16,10 @@
  * (sorted). */
 void vw_page(cn_conn *c, const char *prefix, size_t plen, const st_list *l);
 
+/* Whether the listing request asks for the preview image (?preview=...). */
+bool vw_wants_preview(cn_conn *c);
+
+/* Answer the preview PNG of the array at the request's prefix (vw_preview.c). */
+void vw_preview(cn_conn *c);
+
 #endif

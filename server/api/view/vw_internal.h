@@ -21,6 +21,11 @@ void vw_html_end(zd_buf *out);
  * zarr.json (vw_node.c); nothing otherwise. */
 void vw_node_section(cn_conn *c, zd_buf *out, const char *prefix, size_t plen);
 
+/* Append the preview part of an array's section: the slice form, the image and its colour
+ * scale, or why there is none (vw_preview.c). */
+void vw_preview_section(cn_conn *c, zd_buf *out, const char *prefix, size_t plen, const zd_meta *m,
+                        const char *meta_etag);
+
 /* Read and parse prefix's zarr.json: 0 (*meta set, *etag its ETag), ZD_ENOTFOUND, or another
  * code with err filled. */
 int vw_read_meta(st_store *s, const char *prefix, size_t plen, zd_meta **meta, char *etag,

@@ -2,7 +2,8 @@
  * zarr.json, the node type and, for arrays, shape, data type, chunk (and shard) shape, chunk
  * key encoding, codecs, fill value and dimension names; for every node its attributes, and
  * what is stored below it (an array's chunks, counted by decoding their keys; a group's
- * values). Everything taken from the store is escaped. */
+ * values), then for arrays the preview (vw_preview.c). Everything taken from the store is
+ * escaped. */
 #include "vw_internal.h"
 
 #include "api_xml.h"
@@ -146,7 +147,8 @@ void vw_node_section(cn_conn *c, zd_buf *out, const char *prefix, size_t plen)
 {
     zd_meta *m = NULL;
     zd_error err = {0};
-    int rc = vw_read_meta(hd_store(c), prefix, plen, &m, NULL, &err);
+    char etag[ST_ETAG_MAX];
+    int rc = vw_read_meta(hd_store(c), prefix, plen, &m, etag, &err);
     if (rc == ZD_ENOTFOUND) return;
     if (rc) {
         zd_buf_append_str(out, "<p id=\"node-error\">zarr.json: ");
@@ -161,5 +163,6 @@ void vw_node_section(cn_conn *c, zd_buf *out, const char *prefix, size_t plen)
     vw_stored(c, out, prefix, plen, m);
     vw_json_row(out, "attributes", "attributes", m->attributes, true);
     zd_buf_append_str(out, "</table>\n");
+    if (array) vw_preview_section(c, out, prefix, plen, m, etag);
     zd_meta_free(m);
 }

@@ -1,4 +1,5 @@
-/* vw_page.c: the HTML page of a listing (see view.h): the prefix as its heading, the Zarr
+/* vw_page.c: the HTML page of a listing (see view.h): "Index of /prefix/" as its title and
+ * heading (the Apache form that generic readers such as GDAL's /vsicurl/ look for), the Zarr
  * node's section when the prefix holds one (vw_node.c), and a table of the entries with
  * relative links (directories end in '/'; "../" to the parent, the only link that leaves the
  * prefix, which directory readers such as fsspec and rclone skip), sizes and modification
@@ -28,11 +29,11 @@ void vw_html_begin(zd_buf *out, const char *prefix, size_t plen)
 {
     zd_buf_append_str(out, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
                            "<meta name=\"viewport\" content=\"width=device-width\">"
-                           "<title>/");
+                           "<title>Index of /");
     ax_escape(out, prefix, plen);
-    zd_buf_append_str(out, " - zarrd</title><style>");
+    zd_buf_append_str(out, "</title><style>");
     zd_buf_append_str(out, vw_style);
-    zd_buf_append_str(out, "</style></head>\n<body>\n<h1 id=\"path\">/");
+    zd_buf_append_str(out, "</style></head>\n<body>\n<h1 id=\"path\">Index of /");
     /* Plain text: the only link up is the table's "../" (generic directory readers skip it;
      * links to ancestors or to the page itself would read as members). */
     ax_escape(out, prefix, plen);
