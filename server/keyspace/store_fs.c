@@ -114,6 +114,12 @@ int fs_sync(const fs_store *s, int fd)
     return s->fsync == KS_FSYNC_ALWAYS ? ks_fsync(fd, false) : 0;
 }
 
+int fs_sync_staged(const fs_store *s, int fd)
+{
+    if (s->fsync == KS_FSYNC_BATCH) return ks_commit_batch(s->ks);
+    return fs_sync(s, fd);
+}
+
 int fs_durable(const fs_store *s, const ks_entry *dir, bool published)
 {
     if (s->fsync == KS_FSYNC_BATCH) return ks_commit_batch(s->ks);
@@ -322,7 +328,7 @@ static int fs_put_commit(st_writer *base, const st_precond *pc, st_result *res)
     bool may_in_place = w->tmp.fd < 0 && w->mem.len <= FS_INPLACE_MAX && s->journal.write;
     const void *origin = may_in_place ? s->journal.ctx : NULL;
     int rc = may_in_place || w->tmp.fd >= 0 ? 0 : fs_writer_spill(w);
-    if (rc == 0 && w->tmp.fd >= 0) rc = fs_sync(s, w->tmp.fd);
+    if (rc == 0 && w->tmp.fd >= 0) rc = fs_sync_staged(s, w->tmp.fd);
     if (rc == 0) rc = fs_change_begin_from(s, w->key, origin);
     if (rc) {
         fs_writer_free(w);
@@ -335,7 +341,7 @@ static int fs_put_commit(st_writer *base, const st_precond *pc, st_result *res)
     if (rc == 0) rc = fs_check_current(&e, pc, &old, &exists);
     if (rc == 0 && may_in_place && exists) rc = fs_put_in_place(w, &e, &old, &nst, &in_place);
     if (rc == 0 && !in_place && w->tmp.fd < 0 && (rc = fs_writer_spill(w)) == 0)
-        rc = fs_sync(s, w->tmp.fd);
+        rc = fs_sync_staged(s, w->tmp.fd);
     if (rc == 0 && !in_place) rc = fs_bump(w->tmp.fd, exists ? &old : NULL, &nst);
     if (rc == 0 && !in_place) rc = ks_publish(s->ks, &e, &w->tmp);
     fs_change_end_from(s, w->key, origin);

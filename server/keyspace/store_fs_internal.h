@@ -51,6 +51,12 @@ int fs_bump(int fd, const struct stat *old, struct stat *now_st);
 /* fsync fd under --fsync always (before the change becomes visible). */
 int fs_sync(const fs_store *s, int fd);
 
+/* A staged file's bytes must be durable before the rename that publishes it can be: else a
+ * power cut may keep the rename and lose the bytes, leaving an empty or partial value (found
+ * by tests/crash/powercut). always: fsync fd; batch: a group commit (ks_commit_batch) before
+ * the rename, and another after it (fs_durable); none: nothing. */
+int fs_sync_staged(const fs_store *s, int fd);
+
 /* After a change (locks released): make it durable per mode. always: fsync the directory the
  * change renamed into or removed from (dir; NULL: none) and, when a staged file was published,
  * the staging directory; batch: wait for the group commit (ks_commit_batch: blocks, so writes

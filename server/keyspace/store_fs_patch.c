@@ -131,7 +131,7 @@ static int fs_patcher_commit(st_writer *base, const st_precond *pc, st_result *r
         st_patch piece = {.off = p->off, .data = p->mem.data, .len = p->mem.len};
         rc = fs_patched_copy(s, fd, &st, &piece, p->spool >= 0 ? 0 : 1, &tmp);
         if (!rc && p->spool >= 0) rc = ks_copy(p->spool, 0, tmp.fd, p->off, p->spooled);
-        if (!rc) rc = fs_sync(s, tmp.fd);
+        if (!rc) rc = fs_sync_staged(s, tmp.fd);
         if (!rc) rc = fs_bump(tmp.fd, &st, &nst);
         if (!rc) rc = ks_publish(s->ks, &e, &tmp);
     }
@@ -206,7 +206,7 @@ int fs_patch_many(st_store *base, const char *key, const st_patch *p, size_t n,
     }
     if (!rc) rc = st_patch_check(p, n, (uint64_t)st.st_size);
     if (!rc) rc = fs_patched_copy(s, src, &st, p, n, &tmp);
-    if (!rc) rc = fs_sync(s, tmp.fd);
+    if (!rc) rc = fs_sync_staged(s, tmp.fd);
     if (!rc) rc = fs_bump(tmp.fd, &st, &nst);
     if (!rc) rc = ks_publish(s->ks, &e, &tmp);
     fs_change_end(s, key);

@@ -20,15 +20,9 @@
 #define SLACK_KB    (64L * 1024)
 #define PIECE       (256 * 1024)
 
-/* Under ASan, freed memory waits in a quarantine (256 MiB by default) that would count as
- * growth; a small quarantine keeps the bound meaningful for the sanitizer leg too. */
 static void start_large(void)
 {
-    const char *asan = getenv("ASAN_OPTIONS");
-    char opts[1024];
-    snprintf(opts, sizeof opts, "%s%squarantine_size_mb=8", asan ? asan : "",
-             asan && *asan ? ":" : "");
-    setenv("ASAN_OPTIONS", opts, 1);
+    zt_small_asan_quarantine(); /* keeps the bound meaningful in the sanitizer leg too */
     zt_fixture_start_args((const char *[]){"--max-body", "17179869184", NULL});
 }
 
