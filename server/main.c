@@ -21,6 +21,8 @@
 #include "log.h"
 #include "metrics.h"
 #include "options.h"
+#include "router.h"
+#include "s3.h"
 #include "shard_backend.h"
 #include "store.h"
 #include "worker.h"
@@ -36,6 +38,7 @@
 static wk_worker *zs_workers;
 static int zs_nworkers;
 static uv_signal_t zs_sigterm, zs_sigint, zs_sighup;
+static s3_service *zs_s3;
 
 static void zs_on_signal(uv_signal_t *s, int signum)
 {
@@ -43,6 +46,7 @@ static void zs_on_signal(uv_signal_t *s, int signum)
     lg_log(LG_INFO, "signal %d: draining", signum);
     for (int i = 0; i < zs_nworkers; i++)
         wk_stop(&zs_workers[i]);
+    if (zs_s3) s3_sweep_stop(zs_s3);
     uv_close((uv_handle_t *)&zs_sigterm, NULL);
     uv_close((uv_handle_t *)&zs_sigint, NULL);
     uv_close((uv_handle_t *)&zs_sighup, NULL);
@@ -123,6 +127,13 @@ int main(int argc, char **argv)
         al_close();
         return 1;
     }
+    if (cfg.s3) {
+        char err[512];
+        if (s3_service_open(&cfg, store, &zs_s3, err, sizeof err)) {
+            fprintf(stderr, "zarrd: %s\n", err);
+            return 2;
+        }
+    }
 
     zs_nworkers = cfg.threads;
     zs_workers = calloc((size_t)zs_nworkers, sizeof *zs_workers);
@@ -131,14 +142,20 @@ int main(int argc, char **argv)
         fprintf(stderr, "zarrd: out of memory\n");
         return 1;
     }
-    int *fds = calloc((size_t)zs_nworkers, sizeof *fds);
-    int port = cfg.port;
+    /* Per worker: the native listener's socket, then the S3 listener's (--s3-listen). */
+    int nl = cfg.s3 ? 2 : 1;
+    int *fds = calloc((size_t)zs_nworkers * (size_t)nl, sizeof *fds);
+    int port = cfg.port, s3_port = cfg.s3_port;
     for (int i = 0; i < zs_nworkers; i++) {
-        int rc = fds ? wk_bind(cfg.host, &port, i == 0, &fds[i]) : -1;
-        if (rc) {
-            fprintf(stderr, "zarrd: cannot listen on %s:%d: %s\n", cfg.host, port,
-                    rc < 0 ? uv_strerror(rc) : "out of memory");
-            return 1;
+        for (int j = 0; j < nl; j++) {
+            const char *host = j ? cfg.s3_host : cfg.host;
+            int *p = j ? &s3_port : &port;
+            int rc = fds ? wk_bind(host, p, i == 0, &fds[i * nl + j]) : -1;
+            if (rc) {
+                fprintf(stderr, "zarrd: cannot listen on %s:%d: %s\n", host, *p,
+                        rc < 0 ? uv_strerror(rc) : "out of memory");
+                return 1;
+            }
         }
         metrics[i] = &zs_workers[i].metrics;
     }
@@ -146,8 +163,10 @@ int main(int argc, char **argv)
                         .store = store,
                         .shards = &shards,
                         .auth = auth,
+                        .s3 = zs_s3,
                         .metrics = metrics,
                         .nworkers = zs_nworkers};
+    const cn_frontend *fes[] = {&rt_native, &s3_frontend};
 
     uv_loop_t *main_loop = uv_default_loop();
     uv_signal_init(main_loop, &zs_sigterm);
@@ -158,15 +177,21 @@ int main(int argc, char **argv)
     uv_signal_start(&zs_sighup, zs_on_sighup, SIGHUP);
 
     for (int i = 0; i < zs_nworkers; i++) {
-        int rc = wk_start(&zs_workers[i], &shared, fds[i]);
+        int rc = wk_start(&zs_workers[i], &shared, &fds[i * nl], fes, nl);
         if (rc) {
             fprintf(stderr, "zarrd: cannot start worker %d: %s\n", i, uv_strerror(rc));
             return 1;
         }
     }
-    bool v6 = strchr(cfg.host, ':') != NULL;
-    printf("listening on http://%s%s%s:%d\n", v6 ? "[" : "", cfg.host, v6 ? "]" : "", port);
+    bool v6 = strchr(cfg.host, ':') != NULL, s3v6 = strchr(cfg.s3_host, ':') != NULL;
+    if (cfg.s3) /* both lines at once: whoever reads the first finds the second too */
+        printf("listening on http://%s%s%s:%d\ns3 listening on http://%s%s%s:%d\n", v6 ? "[" : "",
+               cfg.host, v6 ? "]" : "", port, s3v6 ? "[" : "", cfg.s3_host, s3v6 ? "]" : "",
+               s3_port);
+    else
+        printf("listening on http://%s%s%s:%d\n", v6 ? "[" : "", cfg.host, v6 ? "]" : "", port);
     fflush(stdout);
+    if (zs_s3) s3_sweep_start(zs_s3, main_loop);
     lg_log(LG_INFO, "zarrd %s: %d threads, %s store%s%s%s", ZARRD_VERSION, zs_nworkers, store->kind,
            store->files ? " at " : "", store->files ? cfg.root : "",
            !store->files            ? ""
@@ -178,6 +203,7 @@ int main(int argc, char **argv)
         wk_join(&zs_workers[i]);
     uv_loop_close(main_loop);
     sh_backend_close(&shards);
+    s3_service_close(zs_s3);
     store->destroy(store);
     au_free(auth);
     al_close();

@@ -171,6 +171,7 @@ static int cn_on_message_begin(llhttp_t *p)
     cn_conn *c = p->data;
     cn_idle_leave(c);
     cn_req_start(c);
+    if (c->fe->request_start) c->fe->request_start(c);
     c->state = CN_HEADERS;
     cn_arm(c, cn_cfg(c)->request_timeout_ms);
     return 0;
@@ -302,7 +303,7 @@ static int cn_on_headers_complete(llhttp_t *p)
     } else if (expect && !expect_continue) {
         rs_error(c, 417, "expectation failed", "only 100-continue is supported");
     } else {
-        rt_route(c);
+        c->fe->route(c);
     }
 
     bool has_body = cn_has_body(r);
@@ -353,7 +354,7 @@ static int cn_on_body(llhttp_t *p, const char *at, size_t len)
         if (rc) {
             r->writer->abort(r->writer);
             r->writer = NULL;
-            hd_store_error(c, rc, "writing the body");
+            c->fe->store_error(c, rc, "writing the body");
             return cn_fail_now(c, c->resp.status, "", "");
         }
         break;
@@ -551,6 +552,7 @@ static void cn_on_close(uv_handle_t *h)
     if (--c->pending_closes > 0) return;
     cn_req_cleanup(c);
     zd_buf_free(&c->req.body);
+    if (c->fe_data && c->fe->conn_close) c->fe->conn_close(c);
     rs_free(c);
     if (c->resp.poll_open) close(c->resp.poll_fd);
     if (c->rbuf) wk_pool_put(&c->w->connbufs, (uint8_t *)c->rbuf);
@@ -678,11 +680,12 @@ static void cn_on_refused_close(uv_handle_t *h)
     free(h);
 }
 
-void cn_accept(wk_worker *w)
+void cn_accept(wk_listener *l)
 {
+    wk_worker *w = l->w;
     const opt_config *cfg = w->shared->cfg;
     if (!ag_admit(cfg->max_connections)) {
-        wk_pause_accept(w); /* the client waits in the listen backlog, nothing is closed */
+        wk_pause_accept(l); /* the client waits in the listen backlog, nothing is closed */
         return;
     }
     cn_conn *c = malloc(sizeof *c);
@@ -691,7 +694,7 @@ void cn_accept(wk_worker *w)
         mt_add(&w->metrics.connections_refused, 1);
         uv_tcp_t *t = malloc(sizeof *t); /* accept and drop so the backlog drains */
         if (t && uv_tcp_init(&w->loop, t) == 0) {
-            uv_accept((uv_stream_t *)&w->listener, (uv_stream_t *)t);
+            uv_accept((uv_stream_t *)&l->tcp, (uv_stream_t *)t);
             uv_close((uv_handle_t *)t, cn_on_refused_close);
         } else
             free(t);
@@ -700,13 +703,14 @@ void cn_accept(wk_worker *w)
     memset(c, 0, sizeof *c);
     uv_tcp_init(&w->loop, &c->tcp);
     /* tcp is the first member: cn_on_refused_close frees the whole connection */
-    if (uv_accept((uv_stream_t *)&w->listener, (uv_stream_t *)&c->tcp) != 0) {
+    if (uv_accept((uv_stream_t *)&l->tcp, (uv_stream_t *)&c->tcp) != 0) {
         ag_release(cfg->max_connections);
         uv_close((uv_handle_t *)&c->tcp, cn_on_refused_close);
         return;
     }
     uv_once(&cn_settings_once, cn_settings_init);
     c->w = w;
+    c->fe = l->fe;
     c->cors = &cors_native;
     c->tcp.data = c;
     uv_timer_init(&w->loop, &c->timer);

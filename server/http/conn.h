@@ -51,6 +51,19 @@ typedef struct cn_header {
 } cn_header;
 
 struct hd_handler;
+struct cn_conn;
+
+/* A protocol front-end (the native API, S3), named by the listener a connection came in on:
+ * it routes each request at the end of its header section and writes errors that arise in
+ * the connection layer (malformed requests, timeouts, a body the store refused) in its own
+ * format. NULL hooks: the native behaviour (JSON error bodies). */
+typedef struct cn_frontend {
+    void (*route)(struct cn_conn *c);
+    void (*request_start)(struct cn_conn *c); /* a new request begins (may be NULL) */
+    void (*error)(struct cn_conn *c, int status, const char *error, const char *detail);
+    void (*store_error)(struct cn_conn *c, int rc, const char *what);
+    void (*conn_close)(struct cn_conn *c); /* release c->fe_data */
+} cn_frontend;
 
 typedef struct cn_request {
     int method; /* llhttp_method_t */
@@ -105,6 +118,8 @@ typedef struct cn_conn {
     uv_write_t cont_req; /* 100 Continue */
     uv_work_t work_req;  /* the handler's work step on an I/O thread */
     wk_worker *w;
+    const cn_frontend *fe;   /* of the listener that accepted it */
+    void *fe_data;           /* the front-end's per-connection state, or NULL */
     const cors_policy *cors; /* the listener's CORS policy (cors.h) */
     struct cn_conn *prev, *next;
     llhttp_t parser;
@@ -134,8 +149,8 @@ typedef struct cn_conn {
     char *arena;
 } cn_conn;
 
-/* Accept a connection on the worker's listener. */
-void cn_accept(wk_worker *w);
+/* Accept a connection on one of the worker's listeners. */
+void cn_accept(wk_listener *l);
 
 /* Close idle connections and mark busy ones to close after their response (draining). */
 void cn_drain_all(wk_worker *w);

@@ -192,6 +192,19 @@ void rs_send_stream(cn_conn *c, const char *ctype, st_reader *rd)
     r->ready = true;
 }
 
+void rs_send_value(cn_conn *c, const char *ctype, st_reader *rd, uint64_t size, const zd_range *r)
+{
+    if (r) {
+        char cr[ZD_CONTENT_RANGE_MAX];
+        zd_content_range_format(cr, r->first, r->last, size);
+        rs_header(c, "Content-Range", cr);
+        rs_seg_store(c, r->first, r->last - r->first + 1);
+    } else {
+        rs_seg_store(c, 0, size);
+    }
+    rs_send_stream(c, ctype, rd);
+}
+
 int rs_json_string(zd_buf *out, const char *s, size_t len)
 {
     int rc = zd_buf_append(out, "\"", 1);
@@ -242,6 +255,15 @@ void rs_error_body(cn_conn *c, const char *error, const char *fmt, ...)
 
 void rs_error(cn_conn *c, int status, const char *error, const char *fmt, ...)
 {
+    if (c->fe && c->fe->error) { /* the front-end's own error format */
+        char detail[ZD_ERRMSG_MAX + 128];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(detail, sizeof detail, fmt, ap);
+        va_end(ap);
+        c->fe->error(c, status, error, detail);
+        return;
+    }
     rs_begin(c, status);
     if (status == 401) rs_header(c, "WWW-Authenticate", "Bearer realm=\"zarrd\"");
     va_list ap;

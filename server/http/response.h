@@ -70,6 +70,11 @@ void rs_seg_meta(struct cn_conn *c, const void *data, size_t len);
 /* Finish with the segments added so far, read through rd (owned by the response now). */
 void rs_send_stream(struct cn_conn *c, const char *ctype, st_reader *rd);
 
+/* Finish with a stored value of `size` bytes read through rd: the range r (adds
+ * Content-Range; the caller began a 206) or, r NULL, all of it. */
+void rs_send_value(struct cn_conn *c, const char *ctype, st_reader *rd, uint64_t size,
+                   const zd_range *r);
+
 /* Writes an error body in a front-end's own format (e.g. WebDAV's XML) and finishes the
  * response with rs_send; set per request in cn_request.error_writer, NULL for JSON. */
 typedef void (*rs_error_writer)(struct cn_conn *c, const char *error, const char *detail);

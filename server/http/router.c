@@ -150,3 +150,5 @@ void rt_route(cn_conn *c)
     }
     if (r->handler->begin) r->handler->begin(c);
 }
+
+const cn_frontend rt_native = {.route = rt_route, .store_error = hd_store_error};

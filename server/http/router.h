@@ -10,4 +10,7 @@
 /* Pick the handler for c->req and run its begin(); on refusal builds the error response. */
 void rt_route(cn_conn *c);
 
+/* The native API's front-end (rt_route, JSON errors). */
+extern const cn_frontend rt_native;
+
 #endif

@@ -77,17 +77,19 @@ int wk_bind(const char *host, int *port, bool first, int *fd_out)
 
 static void wk_on_connection(uv_stream_t *server, int status)
 {
-    wk_worker *w = server->data;
+    wk_listener *l = server->data;
     if (status < 0) {
         lg_log(LG_WARN, "accept: %s", uv_strerror(status));
         return;
     }
-    cn_accept(w);
+    cn_accept(l);
 }
 
-void wk_pause_accept(wk_worker *w)
+void wk_pause_accept(wk_listener *l)
 {
+    wk_worker *w = l->w;
     int max = w->shared->cfg->max_connections;
+    l->paused = true;
     if (!w->accept_paused) {
         w->accept_paused = true;
         mt_add(&w->metrics.accept_pauses, 1);
@@ -97,14 +99,20 @@ void wk_pause_accept(wk_worker *w)
     ag_wait(&w->gate, max);
 }
 
-/* The gate says connections have closed: accept the connection left waiting, which makes
- * libuv watch the listener again (or pause once more if other workers took the slots). */
+/* The gate says connections have closed: accept the connection each paused listener left
+ * waiting, which makes libuv watch it again (or pause once more if other workers took the
+ * slots). */
 static void wk_on_resume(uv_async_t *a)
 {
     wk_worker *w = a->data;
     if (!w->accept_paused || w->draining) return;
     w->accept_paused = false;
-    cn_accept(w);
+    for (int i = 0; i < w->nlisteners; i++) {
+        wk_listener *l = &w->listeners[i];
+        if (!l->paused) continue;
+        l->paused = false;
+        cn_accept(l);
+    }
 }
 
 static void wk_on_stop(uv_async_t *a)
@@ -113,7 +121,8 @@ static void wk_on_stop(uv_async_t *a)
     w->draining = true;
     ag_forget(&w->gate); /* no wake may reach resume_async once it is closing */
     uv_close((uv_handle_t *)&w->resume_async, NULL);
-    uv_close((uv_handle_t *)&w->listener, NULL);
+    for (int i = 0; i < w->nlisteners; i++)
+        uv_close((uv_handle_t *)&w->listeners[i].tcp, NULL);
     uv_close((uv_handle_t *)&w->stop_async, NULL);
     cn_drain_all(w);
 }
@@ -124,7 +133,8 @@ static void wk_run(void *arg)
     uv_run(&w->loop, UV_RUN_DEFAULT);
 }
 
-int wk_start(wk_worker *w, const wk_shared *shared, int listen_fd)
+int wk_start(wk_worker *w, const wk_shared *shared, const int *fds,
+             const struct cn_frontend *const *fes, int n)
 {
     w->shared = shared;
     w->date_sec = -1;
@@ -132,11 +142,17 @@ int wk_start(wk_worker *w, const wk_shared *shared, int listen_fd)
     w->connbufs = (wk_pool){.max = WK_POOL_MAX, .size = CN_BUFS};
     int rc = uv_loop_init(&w->loop);
     if (rc) return rc;
-    uv_tcp_init(&w->loop, &w->listener);
-    w->listener.data = w;
-    if ((rc = uv_tcp_open(&w->listener, listen_fd)) != 0 ||
-        (rc = uv_listen((uv_stream_t *)&w->listener, WK_BACKLOG, wk_on_connection)) != 0)
-        return rc;
+    for (int i = 0; i < n && i < WK_MAX_LISTENERS; i++) {
+        wk_listener *l = &w->listeners[i];
+        uv_tcp_init(&w->loop, &l->tcp);
+        l->tcp.data = l;
+        l->fe = fes[i];
+        l->w = w;
+        w->nlisteners = i + 1;
+        if ((rc = uv_tcp_open(&l->tcp, fds[i])) != 0 ||
+            (rc = uv_listen((uv_stream_t *)&l->tcp, WK_BACKLOG, wk_on_connection)) != 0)
+            return rc;
+    }
     uv_async_init(&w->loop, &w->stop_async, wk_on_stop);
     w->stop_async.data = w;
     uv_async_init(&w->loop, &w->resume_async, wk_on_resume);

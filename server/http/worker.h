@@ -1,6 +1,8 @@
 /* worker.h: the event-loop threads. Each worker owns a uv_loop on its own thread and its own
  * listening socket bound with SO_REUSEPORT to the same address (like nginx workers), so the
- * kernel spreads connections over the loops and a request never changes threads. */
+ * kernel spreads connections over the loops and a request never changes threads. With
+ * --s3-listen every worker has a second such socket; each listener names the protocol
+ * front-end (cn_frontend, conn.h) its connections speak. */
 #ifndef ZS_WORKER_H
 #define ZS_WORKER_H
 
@@ -28,6 +30,10 @@ typedef struct wk_pool {
 } wk_pool;
 
 struct cn_conn;
+struct cn_frontend;
+struct s3_service;
+
+#define WK_MAX_LISTENERS 2 /* the native API and the S3 endpoint */
 
 /* What every worker shares (read-only after start): the server's services, built in main.c and
  * handed down to every request. */
@@ -36,19 +42,31 @@ typedef struct wk_shared {
     st_store *store;          /* the key space (store.h) */
     const sh_backend *shards; /* the shard endpoints' backend over that store */
     au_table *auth;           /* NULL without --token-file */
+    struct s3_service *s3;    /* the S3 front-end, NULL without --s3-listen */
     mt_worker **metrics;      /* every worker's counters, for /_zarrd/metrics */
     int nworkers;
 } wk_shared;
 
+struct wk_worker;
+
+/* A listening socket of a worker and the front-end its connections speak. */
+typedef struct wk_listener {
+    uv_tcp_t tcp;
+    const struct cn_frontend *fe;
+    struct wk_worker *w;
+    bool paused; /* at the cap with a connection left in its queue (wk_pause_accept) */
+} wk_listener;
+
 typedef struct wk_worker {
     const wk_shared *shared;
     uv_loop_t loop;
-    uv_tcp_t listener;
+    wk_listener listeners[WK_MAX_LISTENERS];
+    int nlisteners;
     uv_async_t stop_async;
     uv_thread_t thread;
     bool draining;
-    /* At the connection cap the listener stops accepting (accept_gate.h) until resume_async
-     * says enough connections have closed. */
+    /* At the connection cap the listeners stop accepting (accept_gate.h) until resume_async
+     * says enough connections have closed; true while any listener is paused. */
     bool accept_paused;
     uv_async_t resume_async;
     ag_waiter gate;
@@ -66,8 +84,10 @@ typedef struct wk_worker {
  * checks that nobody else holds the port. Returns 0 or a negative errno. */
 int wk_bind(const char *host, int *port, bool first, int *fd_out);
 
-/* Initialise a worker around a bound socket and start its thread. */
-int wk_start(wk_worker *w, const wk_shared *shared, int listen_fd);
+/* Initialise a worker around n bound sockets (fds[i] serves front-end fes[i]) and start its
+ * thread. */
+int wk_start(wk_worker *w, const wk_shared *shared, const int *fds,
+             const struct cn_frontend *const *fes, int n);
 
 /* Ask a worker to drain (thread-safe): stop accepting, finish in-flight requests, close. */
 void wk_stop(wk_worker *w);
@@ -78,7 +98,7 @@ void wk_join(wk_worker *w);
 /* At the connection cap: leave the connection the listener has just been told about in its
  * queue (the listener stops watching for more), close idle keep-alive connections to make
  * room, and wait for the gate to wake the worker. */
-void wk_pause_accept(wk_worker *w);
+void wk_pause_accept(wk_listener *l);
 
 /* The worker's current "Date: ...\r\n" header line. */
 const char *wk_date(wk_worker *w);

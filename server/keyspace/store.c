@@ -95,29 +95,3 @@ int st_patch_check(const st_patch *p, size_t n, uint64_t size)
     }
     return 0;
 }
-
-#define ST_COPY_PIECE (256 * 1024)
-
-int st_copy(st_store *s, const char *src, const char *dst, const st_precond *pc, st_result *res)
-{
-    st_reader *rd;
-    st_stat st;
-    int rc = s->open_read(s, src, &rd, &st);
-    if (rc) return rc;
-    st_writer *w = NULL;
-    uint8_t *buf = malloc(st.size < ST_COPY_PIECE ? (size_t)st.size + 1 : ST_COPY_PIECE);
-    rc = buf ? s->put_begin(s, dst, st.size, &w) : ZD_ENOMEM;
-    for (uint64_t off = 0; rc == 0 && off < st.size;) {
-        size_t n = st.size - off < ST_COPY_PIECE ? (size_t)(st.size - off) : ST_COPY_PIECE;
-        rc = rd->read(rd, off, buf, n);
-        if (rc == 0) rc = w->write(w, buf, n);
-        off += n;
-    }
-    rd->close(rd);
-    free(buf);
-    if (rc) {
-        if (w) w->abort(w);
-        return rc;
-    }
-    return w->commit(w, pc, res);
-}

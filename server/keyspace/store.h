@@ -49,6 +49,10 @@ typedef struct st_stat {
     uint64_t size;
     uint64_t mtime_ns;      /* last modification, ns since the epoch (Last-Modified) */
     char etag[ST_ETAG_MAX]; /* strong entity-tag, quotes included */
+    /* The content ETag recorded in the value's metadata (st_meta.etag) while it still
+     * describes these bytes, else "". Filled by st_reader.meta, iterator items and, for a
+     * precondition with want_meta_etag, the stat its check() gets; "" elsewhere. */
+    char meta_etag[ST_ETAG_MAX];
 } st_stat;
 
 /* A request's preconditions; check() gets the current value's stat, or NULL if absent, and
@@ -56,7 +60,24 @@ typedef struct st_stat {
 typedef struct st_precond {
     int (*check)(const struct st_precond *pc, const st_stat *cur);
     void *ctx;
+    bool want_meta_etag; /* fill cur->meta_etag before check() (S3 compares content ETags) */
 } st_precond;
+
+/* Metadata kept with a value (S3's system and user metadata, store_meta.c): header lines
+ * "name: value\n" (names lower case, values without CR/LF) and the content ETag computed
+ * when the bytes were written. The fs store keeps it in an extended attribute of the value's
+ * file, set on the temp file before the rename, so it is atomic with the value and the data
+ * directory stays a plain Zarr store; the memory store keeps it with the value. Writes in
+ * place (raw PATCH, shard patches) keep the lines and make the ETag stale: it is recorded
+ * with the identity (fs: the native ETag) it was computed for and dropped on read when that
+ * no longer matches, so a stale ETag is never served. */
+#define ST_META_MAX 3072 /* bytes of header lines; fits one ext4 inode's xattr space */
+
+typedef struct st_meta {
+    char etag[ST_ETAG_MAX]; /* recorded content ETag, quotes included, or "" */
+    size_t len;             /* bytes used in lines */
+    char lines[ST_META_MAX];
+} st_meta;
 
 typedef struct st_reader st_reader;
 typedef struct st_writer st_writer;
@@ -64,6 +85,9 @@ typedef struct st_writer st_writer;
 struct st_reader {
     /* Read exactly len bytes at off (the value is never truncated while a reader is open). */
     int (*read)(st_reader *r, uint64_t off, void *buf, size_t len);
+    /* The metadata of the opened value (empty when it has none); out->etag only while it
+     * still describes the opened bytes. */
+    int (*meta)(st_reader *r, st_meta *out);
     void (*close)(st_reader *r);
     int fd; /* a file holding the value at the same offsets (for sendfile), or -1 */
 };
@@ -76,6 +100,9 @@ typedef struct st_result {
 
 struct st_writer {
     int (*write)(st_writer *w, const void *data, size_t len);
+    /* Whole-value writers (put_begin): the metadata the value gets at commit (copied; none
+     * unless called). NULL on writers that change a value in place (patch_begin). */
+    int (*set_meta)(st_writer *w, const st_meta *m);
     /* Apply; pc may be NULL. On failure nothing is visible and the writer is freed. */
     int (*commit)(st_writer *w, const st_precond *pc, st_result *res);
     /* Drop everything written; frees the writer. */
@@ -104,12 +131,37 @@ typedef struct st_list {
     size_t n, cap;
 } st_list;
 
+/* A lazy walk over the values whose keys start with a prefix, in byte order of the whole
+ * keys as S3 lists them ("a-b" < "a/b" < "a0"), although the fs store is a directory tree:
+ * each directory is read when the walk reaches it, so a page of a large prefix costs what
+ * it shows, not a scan of everything below. Reserved names (ST_RESERVED_PREFIX) are never
+ * shown. Values changed during the walk may or may not be seen. */
+typedef struct st_item {
+    const char *key; /* the whole key, valid until the next call */
+    size_t len;
+    st_stat stat; /* meta_etag filled */
+} st_item;
+
+typedef struct st_iter st_iter;
+
+struct st_iter {
+    /* The next value: 1 with *out filled, 0 at the end, or a negative code. */
+    int (*next)(st_iter *it, st_item *out);
+    /* Continue with the first key after `key[0..len)` (past_prefix: after every key that
+     * starts with it, as when a delimiter folds them into one common prefix). */
+    int (*seek)(st_iter *it, const char *key, size_t len, bool past_prefix);
+    void (*close)(st_iter *it);
+};
+
 typedef struct st_store st_store;
 
 struct st_store {
     const char *kind;
     kl_table *keys; /* the per-key locks (and, for fs, change announcements) */
     ks_root *files; /* the key space on disk; NULL for a store that keeps no files */
+    /* Whether values keep st_meta (false: an fs root without user extended attributes; the
+     * metadata given is then dropped, so a front-end refuses what it must not lose). */
+    bool keeps_meta;
     int (*stat)(st_store *s, const char *key, st_stat *out);
     /* ZD_ENOTFOUND if there is no value. */
     int (*open_read)(st_store *s, const char *key, st_reader **out, st_stat *st);
@@ -132,6 +184,9 @@ struct st_store {
     /* Entries under prefix ("" = root): direct children (values and "directories"), or with
      * recursive every value below, named by its path relative to the prefix. Unsorted. */
     int (*list)(st_store *s, const char *prefix, bool recursive, st_list *out);
+    /* Start a walk over the values whose keys start with prefix[0..len) (any string, not only
+     * whole segments). */
+    int (*iter_open)(st_store *s, const char *prefix, size_t len, st_iter **out);
 
     /* Collections (WebDAV, S3 buckets). A collection is a key prefix with something below it
      * ("directory"), or one made by mkcol: the store keeps a made collection while it is
@@ -190,10 +245,11 @@ void st_list_free(st_list *l);
  * a directory once per key below it). */
 void st_list_sort(st_list *l);
 
-/* Copy value src to dst as a new value (new ETag and modification time), replacing dst
- * atomically as a PUT does: src is read through open_read (one consistent state of it) and
- * written through put_begin/commit with pc checked against dst. ZD_ENOTFOUND no value at
- * src; otherwise the writer's errors. Works on every store. */
+/* Copy value src to dst as a new value (new ETag and modification time) with src's
+ * metadata (its content ETag too: the bytes are the same), replacing dst atomically as a PUT
+ * does: src is read through open_read (one consistent state of it) and written through
+ * put_begin/commit with pc checked against dst. ZD_ENOTFOUND no value at src; otherwise the
+ * writer's errors. Works on every store (store_copy.c). */
 int st_copy(st_store *s, const char *src, const char *dst, const st_precond *pc, st_result *res);
 
 /* Check pieces for patch_many against the current size: ZD_ERANGE if one starts beyond the
@@ -207,5 +263,34 @@ bool st_writes_block(const st_store *s);
 
 /* True if any segment of key[0..len) starts with ST_RESERVED_PREFIX. */
 bool st_key_reserved(const char *key, size_t len);
+
+/* ---- metadata (store_meta.c) ---- */
+
+/* Append the line "name: value" (name lower-cased): ZD_EOVERFLOW when it does not fit,
+ * ZD_EINVAL for a CR, LF or NUL in either or a ':' in the name. */
+int st_meta_add(st_meta *m, const char *name, size_t nlen, const char *value, size_t vlen);
+
+/* The value of line `name` (lower case), or NULL. */
+const char *st_meta_get(const st_meta *m, const char *name, size_t *vlen);
+
+/* Iterate the lines: *pos starts at 0; false at the end. */
+bool st_meta_next(const st_meta *m, size_t *pos, const char **name, size_t *nlen,
+                  const char **value, size_t *vlen);
+
+/* Serialised form (the fs store's extended attribute): the ETag with the identity `stamp` it
+ * was computed for, then the lines. decode drops the ETag unless `stamp` matches the one
+ * recorded; ZD_ECORRUPT for a blob this code did not write. */
+int st_meta_encode(const st_meta *m, const char *stamp, char *out, size_t cap, size_t *len);
+int st_meta_decode(const char *blob, size_t len, const char *stamp, st_meta *out);
+
+/* ---- copying (store_copy.c): generic over the backends ---- */
+
+/* Append bytes [off, off + len) of the value at key (len UINT64_MAX: to its end) to writer
+ * w, as one consistent version of it: pc (may be NULL) is checked against that version
+ * (ST_EPRECOND), ZD_ERANGE if the range is not inside it. observe (may be NULL) sees every
+ * piece in order; *meta (may be NULL) gets the source's metadata. */
+int st_write_from(st_store *s, st_writer *w, const char *key, uint64_t off, uint64_t len,
+                  const st_precond *pc, st_meta *meta,
+                  void (*observe)(void *ctx, const void *data, size_t len), void *ctx);
 
 #endif

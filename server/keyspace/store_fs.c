@@ -19,6 +19,7 @@
  * even two PATCHes within one clock tick -- yields a new ETag. */
 #include "store_fs_internal.h"
 
+#include "ks_dir.h"
 #include "log.h"
 #include "zd_buf.h"
 
@@ -85,13 +86,14 @@ void fs_change_end_pair(fs_store *s, const char *a, const char *b)
 
 /* ---- ETags, mtimes, syncs ---- */
 
-static uint64_t fs_mtime_ns(const struct stat *st)
+uint64_t fs_mtime_ns(const struct stat *st)
 {
     return (uint64_t)st->st_mtim.tv_sec * 1000000000u + (uint64_t)st->st_mtim.tv_nsec;
 }
 
 void fs_etag(const struct stat *st, st_stat *out)
 {
+    out->meta_etag[0] = '\0';
     out->size = (uint64_t)st->st_size;
     out->mtime_ns = fs_mtime_ns(st);
     snprintf(out->etag, sizeof out->etag, "\"%" PRIx64 "-%" PRIx64 "-%" PRIx64 "\"",
@@ -146,12 +148,31 @@ typedef struct fs_reader {
     fc_entry *cached; /* the descriptor belongs to this cache entry, or NULL: to the reader */
     kl_table *keys;
     unsigned stream; /* keylock.h: registered while the reader is open */
+    const fs_store *s;
+    struct stat st; /* of the opened value (the metadata's ETag stamp) */
 } fs_reader;
 
 static int fs_read(st_reader *r, uint64_t off, void *buf, size_t len)
 {
     int rc = ks_pread_all(((fs_reader *)r)->fd, buf, len, off);
     return rc == ZD_ECORRUPT ? ZD_EIO : rc; /* the value never shrinks while a reader is open */
+}
+
+static int fs_reader_meta(st_reader *r, st_meta *out)
+{
+    fs_reader *fr = (fs_reader *)r;
+    return fs_meta_read(fr->s, fr->fd, &fr->st, out);
+}
+
+int fs_precond_stat(const fs_store *s, const st_precond *pc, int fd, const struct stat *st,
+                    st_stat *cur)
+{
+    fs_etag(st, cur);
+    if (!pc->want_meta_etag) return 0;
+    st_meta m;
+    int rc = fs_meta_read(s, fd, st, &m);
+    memcpy(cur->meta_etag, m.etag, sizeof cur->meta_etag);
+    return rc;
 }
 
 static void fs_reader_close(st_reader *r)
@@ -196,10 +217,13 @@ static int fs_open_read(st_store *base, const char *key, st_reader **out, st_sta
         return rc == ZD_EISDIR ? ZD_ENOTFOUND : rc;
     }
     fs_etag(&st, st_out);
-    r->base = (st_reader){.read = fs_read, .close = fs_reader_close, .fd = copy ? -1 : fd};
+    r->base = (st_reader){
+        .read = fs_read, .meta = fs_reader_meta, .close = fs_reader_close, .fd = copy ? -1 : fd};
     r->fd = fd;
     r->cached = cached;
     r->keys = keys;
+    r->s = s;
+    r->st = st;
     *out = &r->base;
     return 0;
 }
@@ -217,9 +241,10 @@ static int fs_open_read(st_store *base, const char *key, st_reader **out, st_sta
 typedef struct fs_writer {
     st_writer base;
     fs_store *s;
-    ks_temp tmp;  /* the new value, in the staging directory (fd -1 while in memory) */
-    zd_buf mem;   /* the body so far, while it is held in memory */
-    uint64_t off; /* next write position */
+    ks_temp tmp;   /* the new value, in the staging directory (fd -1 while in memory) */
+    zd_buf mem;    /* the body so far, while it is held in memory */
+    uint64_t off;  /* next write position */
+    st_meta *meta; /* set_meta's copy, or NULL */
     char key[];
 } fs_writer;
 
@@ -269,7 +294,16 @@ static void fs_writer_free(fs_writer *w)
 {
     fs_mem_drop(w);
     ks_temp_discard(w->s->ks, &w->tmp); /* a published temp has no name: only closed */
+    free(w->meta);
     free(w);
+}
+
+static int fs_set_meta(st_writer *base, const st_meta *m)
+{
+    fs_writer *w = (fs_writer *)base;
+    if (!w->meta && !(w->meta = malloc(sizeof *w->meta))) return ZD_ENOMEM;
+    *w->meta = *m;
+    return 0;
 }
 
 static void fs_abort(st_writer *base)
@@ -277,8 +311,28 @@ static void fs_abort(st_writer *base)
     fs_writer_free((fs_writer *)base);
 }
 
+/* Whether pc allows changing the entry, whose value has stat old (NULL: none): the stat pc
+ * sees carries the content ETag when it wants one. */
+static int fs_check_precond(const fs_store *s, const ks_entry *e, const st_precond *pc,
+                            struct stat *old)
+{
+    st_stat cur;
+    int rc = 0;
+    if (old && pc->want_meta_etag) {
+        int fd;
+        if ((rc = ks_entry_open_file(e, false, &fd, old)) == 0) {
+            rc = fs_precond_stat(s, pc, fd, old, &cur);
+            close(fd);
+        }
+    } else if (old) {
+        fs_etag(old, &cur);
+    }
+    return rc ? rc : pc->check(pc, old ? &cur : NULL);
+}
+
 /* Under the change bracket: what is at the entry now, and whether pc allows replacing it. */
-static int fs_check_current(const ks_entry *e, const st_precond *pc, struct stat *old, bool *exists)
+static int fs_check_current(const fs_store *s, const ks_entry *e, const st_precond *pc,
+                            struct stat *old, bool *exists)
 {
     int rc = ks_entry_stat(e, old);
     *exists = rc == 0;
@@ -288,11 +342,7 @@ static int fs_check_current(const ks_entry *e, const st_precond *pc, struct stat
         rc = ZD_EISDIR;
     else if (rc == 0 && !S_ISREG(old->st_mode))
         rc = ZD_EBADKEY;
-    if (rc == 0 && pc) {
-        st_stat cur;
-        if (*exists) fs_etag(old, &cur);
-        rc = pc->check(pc, *exists ? &cur : NULL);
-    }
+    if (rc == 0 && pc) rc = fs_check_precond(s, e, pc, *exists ? old : NULL);
     return rc;
 }
 
@@ -306,6 +356,10 @@ static int fs_put_in_place(fs_writer *w, const ks_entry *e, const struct stat *o
     struct stat st;
     *done = false;
     if (!fs_in_place_ok(s, w->key) || ks_entry_open_file(e, true, &fd, &st) != 0) return 0;
+    if (fs_meta_present(s, fd)) { /* a new file leaves the old value's metadata behind */
+        close(fd);
+        return 0;
+    }
     uint64_t size = (uint64_t)st.st_size, len = w->mem.len;
     int rc = ks_reserve(fd, size, len);
     st_patch whole = {.off = 0, .data = w->mem.data, .len = w->mem.len};
@@ -325,7 +379,8 @@ static int fs_put_commit(st_writer *base, const st_precond *pc, st_result *res)
 {
     fs_writer *w = (fs_writer *)base;
     fs_store *s = w->s;
-    bool may_in_place = w->tmp.fd < 0 && w->mem.len <= FS_INPLACE_MAX && s->journal.write;
+    bool may_in_place =
+        w->tmp.fd < 0 && w->mem.len <= FS_INPLACE_MAX && s->journal.write && !w->meta;
     const void *origin = may_in_place ? s->journal.ctx : NULL;
     int rc = may_in_place || w->tmp.fd >= 0 ? 0 : fs_writer_spill(w);
     if (rc == 0 && w->tmp.fd >= 0) rc = fs_sync_staged(s, w->tmp.fd);
@@ -338,11 +393,12 @@ static int fs_put_commit(st_writer *base, const st_precond *pc, st_result *res)
     struct stat old, nst;
     bool exists = false, in_place = false;
     rc = ks_entry_open(s->ks, w->key, true, &e);
-    if (rc == 0) rc = fs_check_current(&e, pc, &old, &exists);
+    if (rc == 0) rc = fs_check_current(s, &e, pc, &old, &exists);
     if (rc == 0 && may_in_place && exists) rc = fs_put_in_place(w, &e, &old, &nst, &in_place);
     if (rc == 0 && !in_place && w->tmp.fd < 0 && (rc = fs_writer_spill(w)) == 0)
         rc = fs_sync_staged(s, w->tmp.fd);
     if (rc == 0 && !in_place) rc = fs_bump(w->tmp.fd, exists ? &old : NULL, &nst);
+    if (rc == 0 && !in_place && w->meta) rc = fs_meta_write(s, w->tmp.fd, &nst, w->meta);
     if (rc == 0 && !in_place) rc = ks_publish(s->ks, &e, &w->tmp);
     fs_change_end_from(s, w->key, origin);
     if (origin) s->journal.done(s->journal.ctx);
@@ -367,7 +423,8 @@ static int fs_put_begin(st_store *base, const char *key, uint64_t size_hint, st_
     memcpy(w->key, key, klen + 1);
     w->s = s;
     w->tmp.fd = -1;
-    w->base = (st_writer){.write = fs_write, .commit = fs_put_commit, .abort = fs_abort};
+    w->base = (st_writer){
+        .write = fs_write, .set_meta = fs_set_meta, .commit = fs_put_commit, .abort = fs_abort};
     if (size_hint && size_hint <= FS_PUT_MEM) zd_buf_reserve(&w->mem, (size_t)size_hint);
     *out = &w->base;
     return 0;
@@ -389,13 +446,9 @@ static int fs_remove(st_store *base, const char *key, const st_precond *pc, bool
     }
     struct stat st;
     bool exists;
-    rc = fs_check_current(&e, NULL, &st, &exists);
+    rc = fs_check_current(s, &e, NULL, &st, &exists);
     if (rc == ZD_EISDIR) rc = 0, exists = false; /* a directory is not a value */
-    if (rc == 0 && pc) {
-        st_stat cur;
-        if (exists) fs_etag(&st, &cur);
-        rc = pc->check(pc, exists ? &cur : NULL);
-    }
+    if (rc == 0 && pc) rc = fs_check_precond(s, &e, pc, exists ? &st : NULL);
     if (rc == 0 && exists && (rc = ks_remove(&e)) == ZD_ENOTFOUND) rc = 0;
     fs_change_end(s, key);
     if (rc == 0 && exists) {
@@ -460,6 +513,8 @@ int st_fs_create(const char *root, const ks_opts *opts, st_store **out, zd_error
     s->base.patch_many = fs_patch_many;
     s->base.remove = fs_remove;
     s->base.list = fs_list;
+    s->base.iter_open = fs_iter_open;
+    s->base.keeps_meta = ks_attr_supported(s->ks);
     s->base.lookup = fs_lookup;
     s->base.mkcol = fs_mkcol;
     s->base.rmcol = fs_rmcol;

@@ -63,6 +63,25 @@ int fs_sync_staged(const fs_store *s, int fd);
  * run on I/O threads); none: nothing. */
 int fs_durable(const fs_store *s, const ks_entry *dir, bool published);
 
+/* Metadata in the extended attribute (store_fs_meta.c). read: the metadata of the open value
+ * fd whose stat is st (empty without). write: record m on fd whose final stat is st (nothing
+ * when the store keeps no metadata). copy: the attribute of `from` onto `to` as it is (its
+ * ETag then stale). */
+int fs_meta_read(const fs_store *s, int fd, const struct stat *st, st_meta *out);
+int fs_meta_write(const fs_store *s, int fd, const struct stat *st, const st_meta *m);
+int fs_meta_copy(const fs_store *s, int from, int to);
+/* Whether the open value carries metadata (an overwrite in place would keep it). */
+bool fs_meta_present(const fs_store *s, int fd);
+
+/* The current stat of the open value fd for a precondition: fs_etag of st, plus the recorded
+ * ETag when pc wants it. */
+int fs_precond_stat(const fs_store *s, const st_precond *pc, int fd, const struct stat *st,
+                    st_stat *cur);
+
+/* The lazy walk in byte order of whole keys (store_fs_iter.c). */
+int fs_iter_open(st_store *base, const char *prefix, size_t len, st_iter **out);
+uint64_t fs_mtime_ns(const struct stat *st);
+
 /* The same for a change of two keys at once (a move), kl_change_begin_pair. */
 int fs_change_begin_pair(fs_store *s, const char *a, const char *b);
 void fs_change_end_pair(fs_store *s, const char *a, const char *b);

@@ -117,8 +117,8 @@ static int fs_patcher_commit(st_writer *base, const st_precond *pc, st_result *r
     if (rc == ZD_EISDIR) rc = ZD_ENOTFOUND;
     if (!rc && pc) {
         st_stat cur;
-        fs_etag(&st, &cur);
-        rc = pc->check(pc, &cur);
+        rc = fs_precond_stat(s, pc, fd, &st, &cur);
+        if (!rc) rc = pc->check(pc, &cur);
     }
     uint64_t len = p->spool >= 0 ? p->spooled : p->mem.len;
     if (!rc && p->off > (uint64_t)st.st_size) rc = ZD_ERANGE;
@@ -131,6 +131,7 @@ static int fs_patcher_commit(st_writer *base, const st_precond *pc, st_result *r
         st_patch piece = {.off = p->off, .data = p->mem.data, .len = p->mem.len};
         rc = fs_patched_copy(s, fd, &st, &piece, p->spool >= 0 ? 0 : 1, &tmp);
         if (!rc && p->spool >= 0) rc = ks_copy(p->spool, 0, tmp.fd, p->off, p->spooled);
+        if (!rc) rc = fs_meta_copy(s, fd, tmp.fd); /* as in place: the lines stay */
         if (!rc) rc = fs_sync_staged(s, tmp.fd);
         if (!rc) rc = fs_bump(tmp.fd, &st, &nst);
         if (!rc) rc = ks_publish(s->ks, &e, &tmp);
@@ -201,11 +202,12 @@ int fs_patch_many(st_store *base, const char *key, const st_patch *p, size_t n,
     if (rc == ZD_EISDIR) rc = ZD_ENOTFOUND;
     if (!rc && pc) {
         st_stat cur;
-        fs_etag(&st, &cur);
-        rc = pc->check(pc, &cur);
+        rc = fs_precond_stat(s, pc, src, &st, &cur);
+        if (!rc) rc = pc->check(pc, &cur);
     }
     if (!rc) rc = st_patch_check(p, n, (uint64_t)st.st_size);
     if (!rc) rc = fs_patched_copy(s, src, &st, p, n, &tmp);
+    if (!rc) rc = fs_meta_copy(s, src, tmp.fd); /* the lines stay; the ETag's stamp won't match */
     if (!rc) rc = fs_sync_staged(s, tmp.fd);
     if (!rc) rc = fs_bump(tmp.fd, &st, &nst);
     if (!rc) rc = ks_publish(s->ks, &e, &tmp);

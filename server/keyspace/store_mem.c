@@ -29,6 +29,7 @@ void mem_unref(mem_val *v)
 {
     if (v && atomic_fetch_sub(&v->refs, 1) == 1) {
         free(v->data);
+        free(v->meta);
         free(v);
     }
 }
@@ -41,6 +42,7 @@ mem_val *mem_val_new(mem_store *s, uint8_t *data, size_t len)
     atomic_init(&v->refs, 1);
     v->data = data;
     v->len = len;
+    v->meta = NULL;
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     v->mtime_ns = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
@@ -81,6 +83,10 @@ void mem_stat_of(const mem_val *v, st_stat *out)
     out->size = v->len;
     out->mtime_ns = v->mtime_ns;
     memcpy(out->etag, v->etag, sizeof out->etag);
+    if (v->meta)
+        memcpy(out->meta_etag, v->meta->etag, sizeof out->meta_etag);
+    else
+        out->meta_etag[0] = '\0';
 }
 
 /* The value entry at key, or NULL (absent or a directory). Lock held. */
@@ -101,6 +107,10 @@ static mem_ent *mem_ent_add(mem_store *s, mem_ent **p, const char *key, size_t l
     e->val = v;
     e->below = 0;
     e->next = NULL;
+    if (v && mi_insert(&s->order, e->key, len, e)) {
+        free(e);
+        return NULL;
+    }
     *p = e;
     if (++s->count > s->nbuckets) mem_grow(s);
     return e;
@@ -111,6 +121,7 @@ void mem_ent_unlink(mem_store *s, mem_ent **p)
     mem_ent *e = *p;
     *p = e->next;
     s->count--;
+    if (e->val) mi_remove(&s->order, e->key, e->klen);
     mem_unref(e->val);
     free(e);
 }
@@ -192,6 +203,18 @@ static int mem_read(st_reader *r, uint64_t off, void *buf, size_t len)
     return 0;
 }
 
+static int mem_reader_meta(st_reader *r, st_meta *out)
+{
+    const mem_val *v = ((mem_reader *)r)->val;
+    if (v->meta) {
+        *out = *v->meta;
+    } else {
+        out->etag[0] = '\0';
+        out->len = 0;
+    }
+    return 0;
+}
+
 static void mem_reader_close(st_reader *r)
 {
     mem_unref(((mem_reader *)r)->val);
@@ -215,7 +238,8 @@ static int mem_open_read(st_store *base, const char *key, st_reader **out, st_st
         return ZD_ENOTFOUND;
     }
     mem_stat_of(r->val, st);
-    r->base = (st_reader){.read = mem_read, .close = mem_reader_close, .fd = -1};
+    r->base =
+        (st_reader){.read = mem_read, .meta = mem_reader_meta, .close = mem_reader_close, .fd = -1};
     *out = &r->base;
     return 0;
 }
@@ -228,6 +252,7 @@ typedef struct mem_writer {
     zd_buf buf;
     bool patch;
     uint64_t off;
+    st_meta *meta; /* set_meta's copy, or NULL */
     size_t klen;
     char key[];
 } mem_writer;
@@ -237,10 +262,19 @@ static int mem_write(st_writer *base, const void *data, size_t len)
     return zd_buf_append(&((mem_writer *)base)->buf, data, len);
 }
 
+static int mem_set_meta(st_writer *base, const st_meta *m)
+{
+    mem_writer *w = (mem_writer *)base;
+    if (!w->meta && !(w->meta = malloc(sizeof *w->meta))) return ZD_ENOMEM;
+    *w->meta = *m;
+    return 0;
+}
+
 static void mem_abort(st_writer *base)
 {
     mem_writer *w = (mem_writer *)base;
     zd_buf_free(&w->buf);
+    free(w->meta);
     free(w);
 }
 
@@ -261,6 +295,14 @@ static int mem_patched(mem_store *s, const mem_val *old, const st_patch *p, size
     if (!(*out = mem_val_new(s, data, (size_t)size))) {
         free(data);
         return ZD_ENOMEM;
+    }
+    if (old && old->meta) { /* the lines stay; the content ETag no longer describes the bytes */
+        if (!((*out)->meta = malloc(sizeof *old->meta))) {
+            mem_unref(*out);
+            return ZD_ENOMEM;
+        }
+        *(*out)->meta = *old->meta;
+        (*out)->meta->etag[0] = '\0';
     }
     return 0;
 }
@@ -283,10 +325,10 @@ static int mem_patch_locked(mem_store *s, const char *key, size_t klen, const st
     return 0;
 }
 
-/* Replace key's value with data (taken, also on failure; NULL: no memory) if pc allows. Lock
- * held for writing. */
+/* Replace key's value with data (taken, also on failure; NULL: no memory) and meta (taken
+ * too; may be NULL) if pc allows. Lock held for writing. */
 static int mem_put_locked(mem_store *s, const char *key, size_t klen, uint8_t *data, size_t len,
-                          const st_precond *pc, st_result *res)
+                          st_meta *meta, const st_precond *pc, st_result *res)
 {
     mem_ent *e = mem_value_at(s, key, klen);
     st_stat cur;
@@ -295,7 +337,12 @@ static int mem_put_locked(mem_store *s, const char *key, size_t klen, uint8_t *d
     if (!rc && pc) rc = pc->check(pc, e ? &cur : NULL);
     mem_val *v = NULL;
     if (!rc && (!data || !(v = mem_val_new(s, data, len)))) rc = ZD_ENOMEM;
-    if (!v) free(data);
+    if (!v) {
+        free(data);
+        free(meta);
+    } else {
+        v->meta = meta;
+    }
     bool existed = false;
     if (!rc && (rc = mem_install(s, key, klen, v, &existed)) != 0) mem_unref(v);
     if (!rc) {
@@ -318,7 +365,8 @@ static int mem_commit(st_writer *base, const st_precond *pc, st_result *res)
         size_t len;
         uint8_t *data = zd_buf_steal(&w->buf, &len);
         if (!data) data = malloc(1);
-        rc = mem_put_locked(s, w->key, w->klen, data, len, pc, res);
+        rc = mem_put_locked(s, w->key, w->klen, data, len, w->meta, pc, res);
+        w->meta = NULL; /* taken */
     }
     pthread_rwlock_unlock(&s->lock);
     mem_abort(base);
@@ -333,7 +381,8 @@ static mem_writer *mem_writer_new(mem_store *s, const char *key, uint64_t size_h
     memcpy(w->key, key, klen + 1);
     w->klen = klen;
     w->s = s;
-    w->base = (st_writer){.write = mem_write, .commit = mem_commit, .abort = mem_abort};
+    w->base = (st_writer){
+        .write = mem_write, .set_meta = mem_set_meta, .commit = mem_commit, .abort = mem_abort};
     if (size_hint && size_hint <= (64u << 20)) zd_buf_reserve(&w->buf, (size_t)size_hint);
     return w;
 }
@@ -354,6 +403,7 @@ static int mem_patch_begin(st_store *base, const char *key, uint64_t offset, st_
     if (offset > st.size) return ZD_ERANGE;
     mem_writer *w = mem_writer_new((mem_store *)base, key, 0);
     if (!w) return ZD_ENOMEM;
+    w->base.set_meta = NULL; /* a patch keeps the value's metadata */
     w->patch = true;
     w->off = offset;
     *out = &w->base;
@@ -375,7 +425,7 @@ static int mem_put_owned(st_store *base, const char *key, uint8_t *data, size_t 
 {
     mem_store *s = (mem_store *)base;
     pthread_rwlock_wrlock(&s->lock);
-    int rc = mem_put_locked(s, key, strlen(key), data, len, pc, res);
+    int rc = mem_put_locked(s, key, strlen(key), data, len, NULL, pc, res);
     pthread_rwlock_unlock(&s->lock);
     return rc;
 }
@@ -418,8 +468,9 @@ static int mem_list(st_store *base, const char *prefix, bool recursive, st_list 
                 rlen -= plen + 1;
             }
             const char *slash = recursive ? NULL : memchr(rest, '/', rlen);
-            if (slash) {
-                rc = st_list_add(out, rest, (size_t)(slash - rest), true, NULL);
+            if (slash) { /* not a directory of the server's (multipart staging) */
+                if (!st_key_reserved(rest, (size_t)(slash - rest)))
+                    rc = st_list_add(out, rest, (size_t)(slash - rest), true, NULL);
             } else if (!st_key_reserved(rest, rlen)) { /* not a collection's hidden mark */
                 st_stat st;
                 mem_stat_of(e->val, &st);
@@ -442,6 +493,7 @@ static void mem_destroy(st_store *base)
         }
     }
     free(s->buckets);
+    mi_free(&s->order);
     pthread_rwlock_destroy(&s->lock);
     kl_table_free(s->base.keys);
     free(s);
@@ -459,12 +511,19 @@ int st_mem_create(st_store **out)
         free(s);
         return ZD_ENOMEM;
     }
-    pthread_rwlock_init(&s->lock, NULL);
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
+    if (mi_init(&s->order, (uint64_t)ts.tv_nsec ^ (uint64_t)ts.tv_sec)) {
+        kl_table_free(keys);
+        free(s->buckets);
+        free(s);
+        return ZD_ENOMEM;
+    }
+    pthread_rwlock_init(&s->lock, NULL);
     atomic_init(&s->gen, ((uint64_t)ts.tv_sec << 20) ^ (uint64_t)ts.tv_nsec);
     s->base = (st_store){.kind = "memory",
                          .keys = keys,
+                         .keeps_meta = true,
                          .stat = mem_stat,
                          .open_read = mem_open_read,
                          .put_begin = mem_put_begin,
@@ -473,6 +532,7 @@ int st_mem_create(st_store **out)
                          .put_owned = mem_put_owned,
                          .remove = mem_remove,
                          .list = mem_list,
+                         .iter_open = mem_iter_open,
                          .lookup = mem_lookup,
                          .mkcol = mem_mkcol,
                          .rmcol = mem_rmcol,

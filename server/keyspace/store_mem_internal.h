@@ -1,10 +1,12 @@
-/* store_mem_internal.h: what the memory store's files (store_mem.c, store_mem_col.c) share:
- * the table, its entries and the helpers that keep the directory entries counted. Every
+/* store_mem_internal.h: what the memory store's files (store_mem.c, store_mem_col.c,
+ * store_mem_iter.c) share: the table, its entries, the ordered index of its keys and the
+ * helpers that keep the directory entries counted and the index in step. Every
  * helper expects the table lock held (for writing when it changes anything). */
 #ifndef ZS_STORE_MEM_INTERNAL_H
 #define ZS_STORE_MEM_INTERNAL_H
 
 #include "store.h"
+#include "store_mem_index.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -21,6 +23,7 @@ typedef struct mem_val {
     uint8_t *data;
     size_t len;
     uint64_t mtime_ns; /* when this value was made (Last-Modified) */
+    st_meta *meta;     /* immutable like the bytes, or NULL */
     char etag[ST_ETAG_MAX];
 } mem_val;
 
@@ -38,6 +41,7 @@ typedef struct mem_store {
     mem_ent **buckets;
     size_t nbuckets; /* power of two */
     size_t count;
+    mem_index order; /* the keys of values, in byte order (the walk, store_mem_iter.c) */
     _Atomic uint64_t gen;
 } mem_store;
 
@@ -67,6 +71,9 @@ bool mem_clashes(mem_store *s, const char *key, size_t len);
 
 /* Install v at key (taking the caller's reference); *existed says whether a value was there. */
 int mem_install(mem_store *s, const char *key, size_t len, mem_val *v, bool *existed);
+
+/* The lazy walk in byte order (store_mem_iter.c). */
+int mem_iter_open(st_store *base, const char *prefix, size_t len, st_iter **out);
 
 /* Collections and moves (store_mem_col.c). */
 int mem_lookup(st_store *base, const char *key, st_stat *st, bool *is_dir);

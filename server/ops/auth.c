@@ -26,60 +26,55 @@ struct au_table {
     size_t n;
 };
 
-static int au_parse_line(char *line, au_token *t, const char **why)
+/* Split line into l: nwords words, the mode, an optional prefix. */
+static int au_parse_line(char *line, size_t nwords, au_line *l, const char **why)
 {
     char *save = NULL;
-    char *tok = strtok_r(line, " \t", &save);
-    char *mode = strtok_r(NULL, " \t", &save);
-    char *prefix = strtok_r(NULL, " \t", &save);
-    if (!tok || !mode || strtok_r(NULL, " \t", &save)) {
-        *why = "expected TOKEN rw|ro [PREFIX]";
-        return ZD_EINVAL;
+    char *w[4] = {0};
+    size_t n = 0;
+    for (char *tok = strtok_r(line, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
+        if (n == nwords + 2) return ZD_EINVAL;
+        w[n++] = tok;
     }
-    t->token_len = strlen(tok);
-    if (t->token_len >= AU_TOKEN_MAX) {
-        *why = "token too long";
-        return ZD_EINVAL;
-    }
-    memcpy(t->token, tok, t->token_len + 1);
-    if (strcmp(mode, "rw") == 0)
-        t->rw = true;
-    else if (strcmp(mode, "ro") == 0)
-        t->rw = false;
-    else {
+    if (n < nwords + 1) return ZD_EINVAL;
+    *l = (au_line){.nwords = nwords, .prefix = ""};
+    for (size_t i = 0; i < nwords; i++)
+        l->words[i] = w[i];
+    const char *mode = w[nwords];
+    if (strcmp(mode, "rw") != 0 && strcmp(mode, "ro") != 0) {
         *why = "mode must be rw or ro";
         return ZD_EINVAL;
     }
-    t->prefix_len = 0;
-    t->prefix[0] = '\0';
-    if (prefix) {
+    l->rw = mode[1] == 'w';
+    if (w[nwords + 1]) {
+        const char *prefix = w[nwords + 1];
         while (*prefix == '/')
             prefix++;
-        size_t n = strlen(prefix);
-        while (n > 0 && prefix[n - 1] == '/')
-            n--;
-        if (n > ZD_MAX_KEY) {
+        size_t plen = strlen(prefix);
+        while (plen > 0 && prefix[plen - 1] == '/')
+            plen--;
+        if (plen > ZD_MAX_KEY) {
             *why = "prefix too long";
             return ZD_EINVAL;
         }
-        memcpy(t->prefix, prefix, n);
-        t->prefix[n] = '\0';
-        t->prefix_len = n;
+        l->prefix = prefix;
+        l->prefix_len = plen;
     }
     return 0;
 }
 
-int au_load(const char *path, au_table **out, char *err, size_t errlen)
+int au_read_file(const char *path, size_t nwords, const char *usage,
+                 int (*each)(void *ctx, const au_line *l, const char **why), void *ctx, char *err,
+                 size_t errlen)
 {
-    FILE *f = fopen(path, "r"); /* fs-lint: not a store path: the --token-file */
+    FILE *f = fopen(path, "r"); /* fs-lint: not a store path: --token-file, --s3-keys */
     if (!f) {
         snprintf(err, errlen, "cannot open %s", path);
         return ZD_EIO;
     }
-    au_table *t = calloc(1, sizeof *t);
-    int rc = t ? 0 : ZD_ENOMEM;
-    char line[AU_TOKEN_MAX + ZD_MAX_KEY + 64];
-    int lineno = 0;
+    int rc = 0;
+    char line[2 * AU_TOKEN_MAX + ZD_MAX_KEY + 64];
+    int lineno = 0, entries = 0;
     while (!rc && fgets(line, sizeof line, f)) {
         lineno++;
         size_t len = strlen(line);
@@ -93,28 +88,51 @@ int au_load(const char *path, au_table **out, char *err, size_t errlen)
         while (zd_is_ows((unsigned char)*p))
             p++;
         if (*p == '\0' || *p == '#') continue;
-        if (t->n == AU_MAX_TOKENS) {
-            snprintf(err, errlen, "%s: more than %d tokens", path, AU_MAX_TOKENS);
+        if (entries++ == AU_MAX_TOKENS) {
+            snprintf(err, errlen, "%s: more than %d entries", path, AU_MAX_TOKENS);
             rc = ZD_EOVERFLOW;
             break;
         }
-        au_token *v = realloc(t->v, (t->n + 1) * sizeof *v);
-        if (!v) {
-            rc = ZD_ENOMEM;
-            break;
-        }
-        t->v = v;
-        const char *why = "";
-        if ((rc = au_parse_line(line, &t->v[t->n], &why)) != 0)
-            snprintf(err, errlen, "%s:%d: %s", path, lineno, why);
-        else
-            t->n++;
+        au_line l;
+        const char *why = usage;
+        rc = au_parse_line(line, nwords, &l, &why);
+        if (!rc) rc = each(ctx, &l, &why);
+        if (rc) snprintf(err, errlen, "%s:%d: %s", path, lineno, why);
     }
     fclose(f);
-    if (!rc && t->n == 0) {
-        snprintf(err, errlen, "%s: no tokens", path);
+    if (!rc && entries == 0) {
+        snprintf(err, errlen, "%s: no entries", path);
         rc = ZD_EINVAL;
     }
+    return rc;
+}
+
+static int au_add(void *ctx, const au_line *l, const char **why)
+{
+    au_table *t = ctx;
+    au_token *v = realloc(t->v, (t->n + 1) * sizeof *v);
+    if (!v) return ZD_ENOMEM;
+    t->v = v;
+    au_token *tok = &t->v[t->n];
+    tok->token_len = strlen(l->words[0]);
+    if (tok->token_len >= AU_TOKEN_MAX) {
+        *why = "token too long";
+        return ZD_EINVAL;
+    }
+    memcpy(tok->token, l->words[0], tok->token_len + 1);
+    tok->rw = l->rw;
+    memcpy(tok->prefix, l->prefix, l->prefix_len);
+    tok->prefix[l->prefix_len] = '\0';
+    tok->prefix_len = l->prefix_len;
+    t->n++;
+    return 0;
+}
+
+int au_load(const char *path, au_table **out, char *err, size_t errlen)
+{
+    au_table *t = calloc(1, sizeof *t);
+    if (!t) return ZD_ENOMEM;
+    int rc = au_read_file(path, 1, "expected TOKEN rw|ro [PREFIX]", au_add, t, err, errlen);
     if (rc) {
         au_free(t);
         return rc;

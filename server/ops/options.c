@@ -35,6 +35,12 @@ static const char opt_usage[] =
     "                          or response progress (default 30)\n"
     "  --cors-origin ORIGIN    let pages from ORIGIN (scheme://host[:port], or * for any)\n"
     "                          read and write through browsers (CORS); repeatable\n"
+    "  --s3-listen HOST:PORT   also serve the S3 API over the same keys (bucket = first\n"
+    "                          path segment); port 0 = ephemeral (see server/S3.md)\n"
+    "  --s3-domain DOMAIN      virtual-host buckets: BUCKET.DOMAIN (path style always works)\n"
+    "  --s3-keys FILE          S3 credentials, lines: ACCESS_KEY_ID SECRET rw|ro\n"
+    "                          [BUCKET[/PREFIX]]; without it any request is accepted\n"
+    "  --s3-upload-ttl SECONDS  reclaim multipart uploads idle this long (default 86400)\n"
     "  --help, --version\n";
 
 static int opt_fail(const char *flag, const char *value, const char *why)
@@ -89,7 +95,8 @@ static int opt_parse_int(const char *s, long lo, long hi, int *out)
     return 0;
 }
 
-static int opt_parse_listen(const char *s, opt_config *cfg)
+/* HOST:PORT into host (numeric, resolved once here) and *port. */
+static int opt_parse_listen(const char *s, char *out_host, size_t host_cap, int *port)
 {
     const char *colon;
     const char *host = s;
@@ -105,16 +112,16 @@ static int opt_parse_listen(const char *s, opt_config *cfg)
         if (!colon) return -1;
         hlen = (size_t)(colon - s);
     }
-    if (hlen == 0 || hlen >= sizeof cfg->host) return -1;
-    char name[sizeof cfg->host];
+    if (hlen == 0 || hlen >= host_cap) return -1;
+    char name[256];
     memcpy(name, host, hlen);
     name[hlen] = '\0';
-    if (opt_parse_int(colon + 1, 0, 65535, &cfg->port)) return -1;
+    if (opt_parse_int(colon + 1, 0, 65535, port)) return -1;
     /* A host name ("localhost") is resolved once, here; the numeric address is used after. */
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
     struct addrinfo *res = NULL;
     if (getaddrinfo(name, NULL, &hints, &res) || !res) return -1;
-    int rc = getnameinfo(res->ai_addr, res->ai_addrlen, cfg->host, sizeof cfg->host, NULL, 0,
+    int rc = getnameinfo(res->ai_addr, res->ai_addrlen, out_host, (socklen_t)host_cap, NULL, 0,
                          NI_NUMERICHOST);
     freeaddrinfo(res);
     return rc ? -1 : 0;
@@ -138,6 +145,7 @@ static void opt_defaults(opt_config *cfg)
     cfg->shard_index_memory = (uint64_t)512 << 20;
     cfg->idle_timeout_ms = 60000;
     cfg->request_timeout_ms = 30000;
+    cfg->s3_upload_ttl_s = 86400;
 }
 
 /* An origin as browsers send it (RFC 6454): "*", or scheme "://" host [":" port] with no path
@@ -168,7 +176,22 @@ static int opt_apply(const char *flag, const char *v, opt_config *cfg)
 {
     int n;
     if (strcmp(flag, "--listen") == 0) {
-        if (opt_parse_listen(v, cfg)) return opt_fail(flag, v, "expected HOST:PORT");
+        if (opt_parse_listen(v, cfg->host, sizeof cfg->host, &cfg->port))
+            return opt_fail(flag, v, "expected HOST:PORT");
+    } else if (strcmp(flag, "--s3-listen") == 0) {
+        if (opt_parse_listen(v, cfg->s3_host, sizeof cfg->s3_host, &cfg->s3_port))
+            return opt_fail(flag, v, "expected HOST:PORT");
+        cfg->s3 = true;
+    } else if (strcmp(flag, "--s3-domain") == 0) {
+        if (!*v || strchr(v, ':') || strchr(v, '/'))
+            return opt_fail(flag, v, "expected a domain name such as s3.example.org");
+        cfg->s3_domain = v;
+    } else if (strcmp(flag, "--s3-keys") == 0) {
+        if (!*v) return opt_fail(flag, v, "empty file name");
+        cfg->s3_keys = v;
+    } else if (strcmp(flag, "--s3-upload-ttl") == 0) {
+        if (opt_parse_int(v, 1, 365 * 86400, &n)) return opt_fail(flag, v, "expected 1..31536000");
+        cfg->s3_upload_ttl_s = (uint64_t)n;
     } else if (strcmp(flag, "--root") == 0) {
         if (!*v) return opt_fail(flag, v, "empty directory name");
         cfg->root = v;

@@ -30,6 +30,12 @@ typedef struct opt_config {
     uint64_t shard_index_memory; /* --shard-index-memory: the shard index budget */
     uint64_t idle_timeout_ms;    /* --idle-timeout: keep-alive idle connections */
     uint64_t request_timeout_ms; /* --request-timeout: header section, body and write progress */
+    bool s3;                     /* --s3-listen given */
+    char s3_host[256];           /* its numeric address */
+    int s3_port;                 /* 0 = ephemeral */
+    const char *s3_domain;       /* --s3-domain: virtual-host buckets BUCKET.DOMAIN, or NULL */
+    const char *s3_keys;         /* --s3-keys FILE, or NULL (any request is accepted) */
+    uint64_t s3_upload_ttl_s;    /* --s3-upload-ttl: abandoned multipart uploads reclaimed */
     /* --cors-origin (repeatable): allowed origins, "scheme://host[:port]" or "*"; none: no
      * CORS at all. */
     char cors_origins[OPT_MAX_CORS_ORIGINS][OPT_CORS_ORIGIN_MAX];

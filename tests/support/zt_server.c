@@ -113,6 +113,11 @@ static int parse_address(zt_server *s)
                 found = 1;
             }
         }
+        /* with --s3-listen the S3 line comes in the same write */
+        const char *s3 = strstr((const char *)b.data, "s3 listening on http://");
+        const char *s3nl = s3 ? strchr(s3, '\n') : NULL;
+        const char *s3colon = s3nl ? memrchr(s3, ':', (size_t)(s3nl - s3)) : NULL;
+        if (s3colon) s->s3_port = (int)strtol(s3colon + 1, NULL, 10);
     }
     zd_buf_free(&b);
     close(fd);

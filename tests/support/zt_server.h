@@ -18,6 +18,7 @@ typedef struct zt_server {
     pid_t pid;
     char host[64];
     int port;
+    int s3_port; /* from "s3 listening on http://HOST:PORT" (--s3-listen), or 0 */
     char store[16];
     char dir[PATH_MAX];    /* temporary directory: root/ plus the server's logs */
     char root[PATH_MAX];   /* the server's --root: dir/root, or the caller's (opts.root) */

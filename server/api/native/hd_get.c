@@ -13,8 +13,17 @@
 #include <string.h>
 #include <time.h>
 
-static const char *get_content_type(const cn_conn *c)
+/* The Content-Type stored with the value (an S3 upload's), else by the key's name. */
+static const char *get_content_type(const cn_conn *c, st_reader *rd, char *buf, size_t cap)
 {
+    st_meta m;
+    size_t n;
+    const char *v = rd->meta(rd, &m) == 0 ? st_meta_get(&m, "content-type", &n) : NULL;
+    if (v && n < cap) {
+        memcpy(buf, v, n);
+        buf[n] = '\0';
+        return buf;
+    }
     const zd_key *k = &c->req.key;
     if (k->len >= 5 && memcmp(k->key + k->len - 5, ".json", 5) == 0) return "application/json";
     return "application/octet-stream";
@@ -47,9 +56,9 @@ static uint64_t get_nonce(void)
     return (uint64_t)ts.tv_nsec * 0x9E3779B97F4A7C15ull ^ atomic_fetch_add(&counter, 1);
 }
 
-static void get_multipart(cn_conn *c, st_reader *rd, const st_stat *st, const zd_range *r, size_t n)
+static void get_multipart(cn_conn *c, st_reader *rd, const st_stat *st, const zd_range *r, size_t n,
+                          const char *ctype)
 {
-    const char *ctype = get_content_type(c);
     char boundary[ZD_MAX_BOUNDARY + 1];
     zd_multipart_make_boundary(boundary, get_nonce());
     rs_begin(c, 206);
@@ -87,6 +96,8 @@ static void get_finish(cn_conn *c)
         hd_cond_answer(c, cs, &st);
         return;
     }
+    char ctype_buf[256];
+    const char *ctype = get_content_type(c, rd, ctype_buf, sizeof ctype_buf);
     zd_range ranges[ZD_MAX_RANGES];
     size_t n = 0;
     size_t hlen;
@@ -110,21 +121,13 @@ static void get_finish(cn_conn *c)
             n = zd_range_coalesce(ranges, n);
     }
     if (n > 1) {
-        get_multipart(c, rd, &st, ranges, n);
+        get_multipart(c, rd, &st, ranges, n, ctype);
         return;
     }
     rs_begin(c, n == 1 ? 206 : 200);
     hd_validators(c, &st);
     rs_header(c, "Accept-Ranges", "bytes");
-    if (n == 1) {
-        char cr[ZD_CONTENT_RANGE_MAX];
-        zd_content_range_format(cr, ranges[0].first, ranges[0].last, st.size);
-        rs_header(c, "Content-Range", cr);
-        rs_seg_store(c, ranges[0].first, ranges[0].last - ranges[0].first + 1);
-    } else {
-        rs_seg_store(c, 0, st.size);
-    }
-    rs_send_stream(c, get_content_type(c), rd);
+    rs_send_value(c, ctype, rd, st.size, n == 1 ? &ranges[0] : NULL);
 }
 
 const hd_handler hd_get = {.finish = get_finish};
