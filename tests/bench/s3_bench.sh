@@ -64,7 +64,7 @@ start() {
         >"$tmp/$name.out" 2>"$tmp/$name.err" &
     pids+=($!)
     for _ in $(seq 200); do
-        grep -q '^s3 listening' "$tmp/$name.out" && break
+        grep -qs '^s3 listening' "$tmp/$name.out" && break
         sleep 0.05
     done
     printf -v "${name}_native" '%s' "$(sed -n 's/^listening on \(http:[^ ]*\)$/\1/p' "$tmp/$name.out")"
@@ -98,7 +98,7 @@ wrk_rps() {
 }
 
 best() { printf '%s\n' "$@" | sort -g | tail -1; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b > 0 ? a / b : 0 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 
 echo "# zarrd S3 benchmark"
 echo

@@ -359,3 +359,50 @@ Test(s3_chunked, framing_errors)
     cr_assert_eq(decode("5\r\nhel", 6, 1, &s, &done), 0);
     cr_assert_not(done);
 }
+
+/* %-decoding as S3 does it: "%XX" in either case, '+' stays a '+', no NUL (raw or %00), a
+ * malformed escape refused, a result that does not fit (with its NUL) refused apart. */
+Test(s3_sigv4, percent_decoding)
+{
+    char out[16];
+    cr_assert_eq(s3_pct_decode("a%2Fb%2fc+d~", 12, out, sizeof out), 8);
+    cr_assert_str_eq(out, "a/b/c+d~");
+    cr_assert_eq(s3_pct_decode("", 0, out, sizeof out), 0);
+    cr_assert_str_eq(out, "");
+    cr_assert_eq(s3_pct_decode("%E2%82%AC", 9, out, sizeof out), 3);
+    cr_assert_str_eq(out, "\xE2\x82\xAC");
+    static const char *bad[] = {"%", "a%4", "%zz", "%4g", "a%00b", "%g4"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        cr_assert_eq(s3_pct_decode(bad[i], strlen(bad[i]), out, sizeof out), -1, "%s", bad[i]);
+    cr_assert_eq(s3_pct_decode("a\0b", 3, out, sizeof out), -1);
+    cr_assert_eq(s3_pct_decode("0123456789abcde", 15, out, 16), 15); /* exactly fits */
+    cr_assert_eq(s3_pct_decode("0123456789abcdef", 16, out, 16), -2);
+    cr_assert_eq(s3_pct_decode("0123456789abcde%41", 18, out, 16), -2);
+    cr_assert_eq(s3_pct_decode("0123456789abcd%41", 17, out, 16), 15);
+    cr_assert_str_eq(out, "0123456789abcdA");
+    cr_assert_eq(s3_pct_decode("x", 1, out, 0), -2);
+}
+
+/* %-encoding as SigV4 and encoding-type=url need it: A-Z a-z 0-9 - _ . ~ kept, everything
+ * else %XX in upper case, '/' kept only when asked. */
+Test(s3_sigv4, percent_encoding)
+{
+    zd_buf b = {0};
+    static const char in[] = "AZaz09-_.~ /+=&%\x7f\x80\xff";
+    cr_assert_eq(s3_pct_encode(&b, in, sizeof in - 1, false), 0);
+    zd_buf_append(&b, "", 1);
+    cr_assert_str_eq((char *)b.data, "AZaz09-_.~%20%2F%2B%3D%26%25%7F%80%FF");
+    zd_buf_reset(&b);
+    cr_assert_eq(s3_pct_encode(&b, "a/b c", 5, true), 0);
+    cr_assert_eq(b.len, 7);
+    cr_assert_eq(memcmp(b.data, "a/b%20c", 7), 0);
+    for (int ch = 0; ch < 256; ch++) { /* every byte: kept or %XX, never anything else */
+        char one = (char)ch;
+        zd_buf_reset(&b);
+        s3_pct_encode(&b, &one, 1, false);
+        bool keep = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+                    (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.' || ch == '~';
+        cr_assert_eq(b.len, keep ? 1u : 3u, "byte %d", ch);
+    }
+    zd_buf_free(&b);
+}

@@ -38,8 +38,10 @@ static _Thread_local unsigned s3_sig_next;
 static void s3_signing_key(const s3_cred *cred, const char *date, const char *region, size_t rlen,
                            uint8_t out[32])
 {
-    char dr[80];
-    snprintf(dr, sizeof dr, "%.8s/%.*s", date, (int)rlen, region);
+    char dr[80] = {0}; /* the region is at most 64 bytes (s3_auth_check) */
+    memcpy(dr, date, 8);
+    dr[8] = '/';
+    memcpy(dr + 9, region, rlen < sizeof dr - 10 ? rlen : sizeof dr - 10);
     for (unsigned i = 0; i < S3_SIG_CACHE; i++) {
         s3_sig_key *e = &s3_sig_cache[i];
         if (e->cred == cred && strcmp(e->day_region, dr) == 0) {
@@ -272,7 +274,8 @@ bool s3_auth_check(cn_conn *c, s3_req *q)
         return false;
     }
     memcpy(a->amz_date, sv.date, 17);
-    snprintf(a->scope, sizeof a->scope, "%.*s", (int)(end - s1 - 1), s1 + 1);
+    memcpy(a->scope, s1 + 1, (size_t)(end - s1 - 1)); /* at most 9 + 64 + 16 bytes */
+    a->scope[end - s1 - 1] = '\0';
     s3_signing_key(a->cred, sv.date, s2 + 1, (size_t)(s3 - s2 - 1), a->signing_key);
 
     char chash[65];

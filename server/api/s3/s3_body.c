@@ -134,7 +134,7 @@ static int s3_body_chunk_begin(void *ctx, uint64_t size, const char *sig, size_t
                             "chunk-signature of 64 hex digits");
     memcpy(b->cur_sig, sig, 64);
     b->cur_sig[64] = '\0';
-    EVP_DigestInit_ex(b->chunk, EVP_sha256(), NULL);
+    EVP_DigestInit_ex(b->chunk, s3_md_sha256(), NULL);
     return 0;
 }
 
@@ -258,7 +258,7 @@ static bool s3_body_checksum(cn_conn *c, s3_body *b)
         if (a == CK_SHA1 || a == CK_SHA256) {
             b->ck_md = EVP_MD_CTX_new();
             if (!b->ck_md) return false;
-            EVP_DigestInit_ex(b->ck_md, a == CK_SHA1 ? EVP_sha1() : EVP_sha256(), NULL);
+            EVP_DigestInit_ex(b->ck_md, a == CK_SHA1 ? s3_md_sha1() : s3_md_sha256(), NULL);
         }
         return true;
     }
@@ -327,8 +327,8 @@ bool s3_body_begin(cn_conn *c, st_writer *w, uint64_t limit)
     b->inner = w;
     b->limit = limit;
     b->decoded_expected = s3_body_length(c);
-    EVP_DigestInit_ex(b->md5, EVP_md5(), NULL);
-    EVP_DigestInit_ex(b->sha, EVP_sha256(), NULL);
+    EVP_DigestInit_ex(b->md5, s3_md_md5(), NULL);
+    EVP_DigestInit_ex(b->sha, s3_md_sha256(), NULL);
     s3_chunked_init(&b->dec);
     size_t n;
     const char *md5 = cn_header_get(c, "content-md5", &n);
@@ -387,7 +387,7 @@ static bool s3_body_verify(cn_conn *c, s3_body *b)
         uint8_t h[32];
         char want[65];
         EVP_Digest(b->trailer_canon.data ? b->trailer_canon.data : (uint8_t *)"",
-                   b->trailer_canon.len, h, NULL, EVP_sha256(), NULL);
+                   b->trailer_canon.len, h, NULL, s3_md_sha256(), NULL);
         s3_auth_chunk_signature(&q->auth, b->prev_sig, h, true, want);
         if (!b->trailer_sig[0] || CRYPTO_memcmp(want, b->trailer_sig, 64) != 0) {
             s3_error(c, S3E_SIGNATURE_MISMATCH,

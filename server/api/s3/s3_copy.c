@@ -69,7 +69,7 @@ int s3_copy_into(cn_conn *c, st_writer *w, const char *src, uint64_t off, uint64
     s3_copy_precond(c, &pc);
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     if (!ctx) return ZD_ENOMEM;
-    EVP_DigestInit_ex(ctx, EVP_md5(), NULL);
+    EVP_DigestInit_ex(ctx, s3_md_md5(), NULL);
     int rc = st_write_from(s, w, src, off, len, &pc, src_meta, s3_md5_update, ctx);
     EVP_DigestFinal_ex(ctx, md5, NULL);
     EVP_MD_CTX_free(ctx);

@@ -86,7 +86,10 @@ void s3_request_id(char out[17])
     pthread_once(&s3_id_once, s3_id_init);
     uint64_t x = (s3_id_seed + atomic_fetch_add(&counter, 1)) * 0x9E3779B97F4A7C15ULL;
     x ^= x >> 31;
-    snprintf(out, 17, "%016llX", (unsigned long long)x);
+    static const char hex[] = "0123456789ABCDEF";
+    for (int i = 15; i >= 0; i--, x >>= 4)
+        out[i] = hex[x & 15];
+    out[16] = '\0';
 }
 
 void s3_begin(cn_conn *c, int status)

@@ -161,9 +161,18 @@ typedef struct s3_auth {
     char payload[80];  /* x-amz-content-sha256 as sent ("" if absent) */
 } s3_auth;
 
+/* A query parameter as sent (the value still %-encoded); the name decoded. */
+typedef struct s3_param {
+    const char *name, *value; /* into the request (or s3_req.qnames for an encoded name) */
+    size_t nlen, vlen;
+} s3_param;
+
 typedef struct s3_req {
     s3_op op;
-    char id[17]; /* x-amz-request-id */
+    s3_param params[S3_MAX_QUERY_PARAMS]; /* the query, split once (s3_query_parse) */
+    size_t nparams;
+    char qnames[512]; /* names that were %-encoded, decoded */
+    char id[17];      /* x-amz-request-id */
     size_t blen, klen, plen;
     char bucket[S3_BUCKET_MAX + 1];
     char key[ZD_MAX_KEY + 1];  /* the object key, "" for service and bucket operations */
@@ -257,6 +266,10 @@ void s3_auth_chunk_signature(const s3_auth *a, const char *prev, const uint8_t h
                              bool trailer, char out[65]);
 
 /* ---- query strings ---- */
+
+/* Split the request's query into q->params; answers InvalidArgument and returns false when
+ * it has more than S3_MAX_QUERY_PARAMS parameters. */
+bool s3_query_parse(cn_conn *c, s3_req *q);
 
 /* Decode the value of the first `name` parameter ("%XX" only; '+' stays a '+', as S3 SDKs
  * always encode spaces): 1 found, 0 absent, -1 malformed or longer than cap - 1. */

@@ -389,7 +389,7 @@ static int s3_part_check_fn(const st_precond *pc, const st_stat *cur)
         hex = hi >= 0 && lo >= 0;
         k->md5[i] = (uint8_t)(hi << 4 | lo);
     }
-    if (!hex && (k->hash = EVP_MD_CTX_new()) != NULL) EVP_DigestInit_ex(k->hash, EVP_md5(), NULL);
+    if (!hex && (k->hash = EVP_MD_CTX_new()) != NULL) EVP_DigestInit_ex(k->hash, s3_md_md5(), NULL);
     return 0;
 }
 
@@ -413,7 +413,7 @@ static bool s3_complete_copy(cn_conn *c, st_writer *w, const s3_part_ref *parts,
     st_store *s = s3_store(c);
     EVP_MD_CTX *all = EVP_MD_CTX_new();
     if (!all) return false;
-    EVP_DigestInit_ex(all, EVP_md5(), NULL);
+    EVP_DigestInit_ex(all, s3_md_md5(), NULL);
     int rc = 0;
     for (size_t i = 0; i < n && !rc; i++) {
         char key[ZD_MAX_KEY + 1];

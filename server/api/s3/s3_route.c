@@ -50,6 +50,7 @@ static void s3_request_start(cn_conn *c)
     s3_req *q = s3_q(c);
     c->cors = &s3_cors;
     q->op = S3_OP_NONE;
+    q->nparams = 0;
     q->id[0] = '\0';
     q->blen = q->klen = q->plen = 0;
     q->bucket[0] = q->key[0] = q->path[0] = '\0';
@@ -398,7 +399,7 @@ static void s3_route(cn_conn *c)
         s3_error(c, S3E_SERVICE_UNAVAILABLE, "out of memory");
         return;
     }
-    if (!s3_address(c, q)) return;
+    if (!s3_query_parse(c, q) || !s3_address(c, q)) return;
     int method = c->req.method;
     if (!q->blen)
         q->op = method == HTTP_GET ? S3_LIST_BUCKETS : S3_OP_NONE;

@@ -18,9 +18,13 @@
 
 #include "zd_buf.h"
 
+#include <openssl/types.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* Query parameters a request may have (a signed query string, or any S3 request). */
+#define S3_MAX_QUERY_PARAMS 100
 
 /* A request as the canonical form needs it. header() returns the i-th field named
  * name[0..nlen) (case-insensitively), or NULL past the last. */
@@ -36,6 +40,12 @@ typedef struct s3_sigv4_req {
     const char *(*header)(void *ctx, const char *name, size_t nlen, size_t i, size_t *vlen);
     void *ctx;
 } s3_sigv4_req;
+
+/* The digests, fetched from libcrypto's providers once (EVP_sha256() and friends look them
+ * up on every use). */
+const EVP_MD *s3_md_sha256(void);
+const EVP_MD *s3_md_md5(void);
+const EVP_MD *s3_md_sha1(void);
 
 /* Hex (lower case) of n bytes into out (2n + 1). */
 void s3_hex(const uint8_t *p, size_t n, char *out);
@@ -63,7 +73,8 @@ void s3_sigv4_chunk(const uint8_t key[32], const char *amz_date, const char *sco
 long s3_pct_decode(const char *s, size_t len, char *out, size_t cap);
 
 /* Append s[0..len) %-encoded as S3 does (A-Z a-z 0-9 - _ . ~ kept, everything else %XX in
- * upper-case hex; keep_slash keeps '/'): SigV4's canonical form and encoding-type=url. */
-void s3_pct_encode(zd_buf *out, const char *s, size_t len, bool keep_slash);
+ * upper-case hex; keep_slash keeps '/'): SigV4's canonical form and encoding-type=url.
+ * 0, or ZD_ENOMEM / ZD_EOVERFLOW. */
+int s3_pct_encode(zd_buf *out, const char *s, size_t len, bool keep_slash);
 
 #endif
