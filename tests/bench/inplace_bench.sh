@@ -62,28 +62,9 @@ for i in $(seq 0 999); do
     cp "$tmp/body64k" "$tmp/seed/patch/k$i"
 done
 
-cat >"$tmp/put.lua" <<LUA
-local f = io.open("$tmp/body4k", "rb")
-local body = f:read("*a")
-f:close()
-local n = math.random(0, 999)
-request = function()
-    n = (n + 1) % 1000
-    return wrk.format("PUT", "/put/k" .. n, nil, body)
-end
-LUA
-cat >"$tmp/patch.lua" <<LUA
-local f = io.open("$tmp/body4k", "rb")
-local body = f:read("*a")
-f:close()
-local n = math.random(0, 999)
-request = function()
-    n = (n + 1) % 1000
-    local off = math.random(0, 15) * 4096
-    return wrk.format("PATCH", "/patch/k" .. n,
-        {["Content-Range"] = "bytes " .. off .. "-" .. (off + 4095) .. "/*"}, body)
-end
-LUA
+# The loads (tests/bench/wrk_keys.lua): PUT of the 4 KiB body over 1,000 keys, raw PATCH of it
+# at a random 4 KiB-aligned offset of 1,000 keys of 64 KiB.
+export WRK_BODY="$tmp/body4k" WRK_SPAN=65536
 
 start() { # BIN MODE: a server on a fresh copy of the data; sets pid and url
     rm -rf "$tmp/root"
@@ -103,19 +84,15 @@ stop() {
     pid=
 }
 
-# run BIN MODE LUA -> "req/s p99_ms non2xx", after a 2 s warm-up that is not counted
+# run BIN MODE METHOD PREFIX -> "req/s p99_ms non2xx", after a 2 s warm-up that is not counted
 run() {
     local out
     start "$1" "$2"
-    wrk -t2 -c"$conns" -d2s -s "$3" "$url/" >/dev/null
-    out=$(wrk -t2 -c"$conns" -d"${duration}s" --latency -s "$3" "$url/")
+    export WRK_METHOD=$3 WRK_PREFIX=$4
+    wrk -t2 -c"$conns" -d2s -s tests/bench/wrk_keys.lua "$url/" >/dev/null
+    out=$(wrk -t2 -c"$conns" -d"${duration}s" --latency -s tests/bench/wrk_keys.lua "$url/")
     stop
-    awk '
-        /^Requests\/sec:/ { rps = $2 }
-        /^ +99%/ { v = $2; u = v; sub(/[a-z]+$/, "", v); sub(/^[0-9.]+/, "", u);
-                   p99 = (u == "us") ? v / 1000 : (u == "s") ? v * 1000 : v }
-        /Non-2xx or 3xx responses:/ { bad = $NF }
-        END { printf "%s %s %d\n", rps, p99, bad }' <<<"$out"
+    awk -f tests/bench/wrk_summary.awk <<<"$out"
 }
 
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
@@ -130,14 +107,14 @@ echo
 echo "| case | --fsync | before req/s | after req/s | after/before | before p99 ms | after p99 ms | non-2xx |"
 echo "|---|---|---:|---:|---:|---:|---:|---:|"
 for mode in $modes; do
-    for c in "PUT 4 KiB over 1,000 keys|put.lua" "raw PATCH 4 KiB into 1,000 keys of 64 KiB|patch.lua"; do
-        IFS='|' read -r name lua <<<"$c"
+    for c in "PUT 4 KiB over 1,000 keys|PUT|/put/k" "raw PATCH 4 KiB into 1,000 keys of 64 KiB|PATCH|/patch/k"; do
+        IFS='|' read -r name method prefix <<<"$c"
         b_rps=0 a_rps=0 bad=0
         for _ in $(seq "$reps"); do
-            read -r rps p99 n <<<"$(run "$before_bin" "$mode" "$tmp/$lua")"
+            read -r rps p99 n <<<"$(run "$before_bin" "$mode" "$method" "$prefix")"
             bad=$((bad + n))
             if awk -v a="$rps" -v b="$b_rps" 'BEGIN { exit !(a > b) }'; then b_rps=$rps b_p99=$p99; fi
-            read -r rps p99 n <<<"$(run "$after_bin" "$mode" "$tmp/$lua")"
+            read -r rps p99 n <<<"$(run "$after_bin" "$mode" "$method" "$prefix")"
             bad=$((bad + n))
             if awk -v a="$rps" -v b="$a_rps" 'BEGIN { exit !(a > b) }'; then a_rps=$rps a_p99=$p99; fi
         done

@@ -11,6 +11,7 @@
 #include "zd_batch.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -78,15 +79,20 @@ uint64_t storm_now(void)
 
 /* ---- histories ---- */
 
+/* v (n elements of `size` bytes, room for *cap) with room for one more: doubled when full. */
+static void *grow(void *v, size_t *cap, size_t n, size_t size)
+{
+    if (n < *cap) return v;
+    size_t c = *cap ? *cap * 2 : 8;
+    void *p = realloc(v, c * size);
+    if (!p) abort();
+    *cap = c;
+    return p;
+}
+
 static version *key_push(key_hist *h)
 {
-    if (h->n == h->cap) {
-        size_t cap = h->cap ? h->cap * 2 : 8;
-        version *v = realloc(h->v, cap * sizeof *v);
-        if (!v) abort();
-        h->v = v;
-        h->cap = cap;
-    }
+    h->v = grow(h->v, &h->cap, h->n, sizeof *h->v);
     version *v = &h->v[h->n++];
     memset(v, 0, sizeof *v);
     return v;
@@ -94,13 +100,7 @@ static version *key_push(key_hist *h)
 
 static cversion *chunk_push(chunk_hist *h, uint32_t round)
 {
-    if (h->n == h->cap) {
-        size_t cap = h->cap ? h->cap * 2 : 8;
-        cversion *v = realloc(h->v, cap * sizeof *v);
-        if (!v) abort();
-        h->v = v;
-        h->cap = cap;
-    }
+    h->v = grow(h->v, &h->cap, h->n, sizeof *h->v);
     cversion *v = &h->v[h->n++];
     *v = (cversion){.t_send = storm_now(), .round = round};
     return v;
@@ -408,22 +408,17 @@ static void violation(storm_tally *t, const char *label, const char *fmt, ...)
     t->violations++;
 }
 
-/* The index of the last version acknowledged by t (the base counts, acknowledged at 0). */
-static size_t last_acked_key(const key_hist *h, sv_rule rule, uint64_t t)
+/* The index of the last version acknowledged by t (the base counts, acknowledged at 0) in a
+ * history of n versions of `stride` bytes: a key's or a chunk's, both stamped alike. */
+_Static_assert(offsetof(version, t_ack) == offsetof(cversion, t_ack), "stamps differ");
+static size_t last_acked(const void *v, size_t n, size_t stride, sv_rule rule, uint64_t t)
 {
     size_t a = 0;
-    for (size_t i = 0; i < h->n; i++)
-        if (h->v[i].t_ack || i == 0)
-            if (rule == SV_LIVE || h->v[i].t_ack <= t) a = i;
-    return a;
-}
-
-static size_t last_acked_chunk(const chunk_hist *h, sv_rule rule, uint64_t t)
-{
-    size_t a = 0;
-    for (size_t i = 0; i < h->n; i++)
-        if (h->v[i].t_ack || i == 0)
-            if (rule == SV_LIVE || h->v[i].t_ack <= t) a = i;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t t_ack;
+        memcpy(&t_ack, (const char *)v + i * stride + offsetof(version, t_ack), sizeof t_ack);
+        if ((t_ack || i == 0) && (rule == SV_LIVE || t_ack <= t)) a = i;
+    }
     return a;
 }
 
@@ -456,7 +451,7 @@ static void check_plain(storm *st, zt_conn *c, sv_rule rule, uint64_t t, bool se
                 violation(tl, label, "GET %s: no answer", target);
                 continue;
             }
-            size_t acked = last_acked_key(h, rule, t), match = h->n;
+            size_t acked = last_acked(h->v, h->n, sizeof *h->v, rule, t), match = h->n;
             for (size_t i = h->n; i-- > 0 && match == h->n;)
                 if (allowed(rule, t, acked, i, h->v[i].t_send) &&
                     same_value(&h->v[i], r.status, &r))
@@ -512,7 +507,7 @@ static void check_shards(storm *st, zt_conn *c, const char *root, sv_rule rule, 
                 violation(tl, label, "%s?%s: status %d", key, q, r.status);
                 ok = false;
             }
-            size_t acked = last_acked_chunk(h, rule, t), match = h->n;
+            size_t acked = last_acked(h->v, h->n, sizeof *h->v, rule, t), match = h->n;
             for (size_t i = h->n; ok && i-- > 0 && match == h->n;)
                 if (allowed(rule, t, acked, i, h->v[i].t_send) && h->v[i].round == round) match = i;
             bool inflight = !h->v[h->n - 1].t_ack && h->n - 1 > acked;
