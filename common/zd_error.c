@@ -43,6 +43,8 @@ const char *zd_strerror(int code)
         return "already exists";
     case ZD_ENOTEMPTY:
         return "not empty";
+    case ZD_EBUSY:
+        return "busy, retry later";
     default:
         return "unknown error";
     }

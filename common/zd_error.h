@@ -29,7 +29,8 @@ enum {
     ZD_ELINKED = -14,     /* the file has other hard links: it is not changed in place */
     ZD_EEXIST = -15,      /* something is already where a new collection should be made */
     ZD_ENOTEMPTY = -16,   /* a collection to remove still has members */
-    ZD_EWOULDBLOCK = -17, /* the operation would block (nothing done): redo it where blocking
+    ZD_EBUSY = -17,       /* a server-wide resource (a memory budget) is used up for now: retry */
+    ZD_EWOULDBLOCK = -18, /* the operation would block (nothing done): redo it where blocking
                              is allowed (an I/O thread); never answered to a client */
 };
 

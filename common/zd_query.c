@@ -110,6 +110,38 @@ int zd_query_get(const char *query, size_t len, const char *name, char *out, siz
     return 0;
 }
 
+/* Do two encoded names decode to the same bytes? Both were checked well-formed. */
+static bool names_equal(const zd_query_pair *a, const zd_query_pair *b)
+{
+    size_t i = 0, k = 0;
+    while (i < a->name_len && k < b->name_len)
+        if (decode_one(a->name, a->name_len, &i) != decode_one(b->name, b->name_len, &k))
+            return false;
+    return i == a->name_len && k == b->name_len;
+}
+
+int zd_query_repeated(const char *query, size_t len, size_t max, zd_query_pair *dup, zd_error *err)
+{
+    zd_query_pair seen[ZD_QUERY_MAX_PAIRS];
+    if (max > ZD_QUERY_MAX_PAIRS) max = ZD_QUERY_MAX_PAIRS;
+    size_t n = 0;
+    zd_query_iter it;
+    zd_query_iter_init(&it, query, len);
+    for (zd_query_pair p; zd_query_next(&it, &p);) {
+        for (size_t i = 0; i < p.name_len;)
+            if (decode_one(p.name, p.name_len, &i) < 0)
+                return zd_error_set(err, ZD_EINVAL, "malformed percent-escape in a query name");
+        if (n == max) return zd_error_set(err, ZD_ERANGE, "more than %zu query parameters", max);
+        for (size_t i = 0; i < n; i++)
+            if (names_equal(&seen[i], &p)) {
+                *dup = p;
+                return 1;
+            }
+        seen[n++] = p;
+    }
+    return 0;
+}
+
 int zd_parse_u64_list(const char *s, size_t len, uint64_t *out, size_t max, size_t *n,
                       zd_error *err)
 {

@@ -47,6 +47,14 @@ int zd_query_decode(const char *s, size_t len, char *out, size_t cap, size_t *ou
 int zd_query_get(const char *query, size_t len, const char *name, char *out, size_t cap,
                  size_t *out_len, bool *found, zd_error *err);
 
+#define ZD_QUERY_MAX_PAIRS 64 /* the most pairs zd_query_repeated looks at */
+
+/* Is a name given twice (compared decoded: "chunk" and "%63hunk" are one name)? An ambiguous
+ * request (`?chunk=1,2&chunk=1,1`) is refused rather than read by its first pair. Returns 1
+ * with *dup the second occurrence, 0 if every name is distinct, ZD_ERANGE for more than `max`
+ * pairs (at most ZD_QUERY_MAX_PAIRS), ZD_EINVAL for a malformed escape in a name. */
+int zd_query_repeated(const char *query, size_t len, size_t max, zd_query_pair *dup, zd_error *err);
+
 /* Parse a comma-separated list of decimal non-negative integers ("3,0,7") into out[0..*n),
  * at most `max` entries (callers pass ZD_MAX_DIMS). No signs, spaces or empty entries; each
  * value must fit in uint64. Anything else, including an empty list: ZD_EINVAL. */

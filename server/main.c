@@ -79,7 +79,9 @@ static int zs_open_store(const opt_config *cfg, st_store **store)
 static int zs_open_shards(const opt_config *cfg, st_store *store, sh_backend *shards)
 {
     zd_error err = {0};
-    sh_engine_opts opts = {.fsync = cfg->fsync};
+    sh_engine_opts opts = {.fsync = cfg->fsync,
+                           .max_index_bytes = cfg->max_shard_index,
+                           .index_memory = cfg->shard_index_memory};
     int rc = sh_backend_open(store, &opts, shards, &err);
     if (rc) fprintf(stderr, "zarrd: cannot start the shard engine at %s: %s\n", cfg->root, err.msg);
     return rc;

@@ -14,14 +14,12 @@
 #include "router.h"
 #include "zd_ctype.h"
 
-#include <stdatomic.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-static atomic_int cn_open_total; /* connections open in the process, for the cap */
 static llhttp_settings_t cn_settings;
 static uv_once_t cn_settings_once = UV_ONCE_INIT;
 
@@ -171,6 +169,7 @@ static int cn_cb_fail(cn_conn *c, int status, const char *detail)
 static int cn_on_message_begin(llhttp_t *p)
 {
     cn_conn *c = p->data;
+    cn_idle_leave(c);
     cn_req_start(c);
     if (c->fe->request_start) c->fe->request_start(c);
     c->state = CN_HEADERS;
@@ -216,6 +215,28 @@ static int cn_on_header_value(llhttp_t *p, const char *at, size_t len)
     if (cn_arena_add(c, at, len)) return cn_cb_fail(c, 431, "header section larger than 16 KiB");
     c->req.headers[c->req.nheaders - 1].value_len += (uint32_t)len;
     return 0;
+}
+
+/* The first field that may appear only once but does more often, or NULL. Host twice is a 400
+ * by RFC 9112 section 3.2; the others would make the request ambiguous (which token, which
+ * range, which shard layout applies?), so they are refused rather than read by their first
+ * line. */
+static const char *cn_repeated_singleton(const cn_conn *c)
+{
+    static const char *const once[] = {"host",  "authorization", "content-range",
+                                       "range", "if-range",      "zarr-shard"};
+    unsigned seen = 0; /* bit k: once[k] was met */
+    for (size_t i = 0; i < c->req.nheaders; i++) {
+        const cn_header *h = &c->req.headers[i];
+        for (unsigned k = 0; k < sizeof once / sizeof once[0]; k++) {
+            if (h->name_len != strlen(once[k]) ||
+                !zd_ascii_caseeq(c->arena + h->name, h->name_len, once[k]))
+                continue;
+            if (seen & 1u << k) return once[k];
+            seen |= 1u << k;
+        }
+    }
+    return NULL;
 }
 
 static bool cn_has_body(const cn_request *r)
@@ -265,11 +286,13 @@ static int cn_on_headers_complete(llhttp_t *p)
     const char *expect = cn_header_get(c, "expect", &elen);
     bool expect_continue = expect && zd_ascii_caseeq(expect, elen, "100-continue");
     size_t hlen, telen;
-    const char *te = cn_header_get(c, "transfer-encoding", &telen);
+    const char *te = cn_header_get(c, "transfer-encoding", &telen), *repeated;
     if (llhttp_get_http_major(p) != 1) {
         rs_error(c, 505, "HTTP version not supported", "this server speaks HTTP/1.0 and 1.1");
     } else if (r->http_minor >= 1 && !cn_header_get(c, "host", &hlen)) {
         rs_error(c, 400, "bad request", "an HTTP/1.1 request needs a Host header");
+    } else if ((repeated = cn_repeated_singleton(c)) != NULL) {
+        rs_error(c, 400, "bad request", "more than one %s header field", repeated);
     } else if (te && !zd_ascii_caseeq(te, telen, "chunked")) {
         /* llhttp strips a final "chunked" but would store the bytes still gzip-coded */
         rs_error(c, 501, "not implemented", "the only supported transfer coding is chunked");
@@ -412,6 +435,7 @@ static int cn_on_message_complete(llhttp_t *p)
             return HPE_PAUSED;
         }
         c->state = CN_IDLE;
+        cn_idle_enter(c);
         cn_arm(c, cn_cfg(c)->idle_timeout_ms);
         return 0;
     }
@@ -553,13 +577,14 @@ static void cn_on_close(uv_handle_t *h)
         c->w->conns = c->next;
     if (c->next) c->next->prev = c->prev;
     mt_gauge_add(&c->w->metrics.open_connections, -1);
-    atomic_fetch_sub(&cn_open_total, 1);
+    ag_release(cn_cfg(c)->max_connections);
     free(c);
 }
 
 static void cn_close(cn_conn *c)
 {
     if (c->pending_closes) return;
+    cn_idle_leave(c);
     c->state = CN_CLOSING;
     c->pending_closes = c->resp.poll_open ? 3 : 2;
     uv_close((uv_handle_t *)&c->tcp, cn_on_close);
@@ -650,6 +675,7 @@ void cn_response_done(cn_conn *c)
         return;
     }
     c->state = CN_IDLE;
+    cn_idle_enter(c);
     c->paused = false;
     llhttp_resume(&c->parser);
     cn_arm(c, cn_cfg(c)->idle_timeout_ms);
@@ -673,8 +699,14 @@ void cn_accept(wk_listener *l)
 {
     wk_worker *w = l->w;
     const opt_config *cfg = w->shared->cfg;
+    if (!ag_admit(cfg->max_connections)) {
+        wk_pause_accept(l); /* the client waits in the listen backlog, nothing is closed */
+        return;
+    }
     cn_conn *c = malloc(sizeof *c);
     if (!c) {
+        ag_release(cfg->max_connections);
+        mt_add(&w->metrics.connections_refused, 1);
         uv_tcp_t *t = malloc(sizeof *t); /* accept and drop so the backlog drains */
         if (t && uv_tcp_init(&w->loop, t) == 0) {
             uv_accept((uv_stream_t *)&l->tcp, (uv_stream_t *)t);
@@ -687,12 +719,7 @@ void cn_accept(wk_listener *l)
     uv_tcp_init(&w->loop, &c->tcp);
     /* tcp is the first member: cn_on_refused_close frees the whole connection */
     if (uv_accept((uv_stream_t *)&l->tcp, (uv_stream_t *)&c->tcp) != 0) {
-        uv_close((uv_handle_t *)&c->tcp, cn_on_refused_close);
-        return;
-    }
-    if (atomic_fetch_add(&cn_open_total, 1) >= cfg->max_connections) {
-        atomic_fetch_sub(&cn_open_total, 1);
-        mt_add(&w->metrics.connections_refused, 1);
+        ag_release(cfg->max_connections);
         uv_close((uv_handle_t *)&c->tcp, cn_on_refused_close);
         return;
     }

@@ -138,6 +138,8 @@ typedef struct cn_conn {
     uint64_t bytes_in; /* received since the last finished request (metrics) */
     uint64_t progress; /* body bytes since the body timer was last re-armed */
     char peer[48];     /* client address, for the access log */
+    bool idle_listed;  /* in the worker's idle keep-alive list (conn_idle.c) */
+    struct cn_conn *idle_prev, *idle_next;
     uint32_t arena_len;
     cn_request req;
     rs_state resp;
@@ -161,6 +163,15 @@ void cn_write_progress(cn_conn *c);
 
 /* Close the connection now (write error, stalled client). */
 void cn_abort(cn_conn *c);
+
+/* The worker's idle keep-alive list (conn_idle.c): a connection that answered a request and
+ * waits for the next joins it / leaves it when a request starts or it closes. */
+void cn_idle_enter(cn_conn *c);
+void cn_idle_leave(cn_conn *c);
+
+/* At the connection cap: close up to n of the worker's longest-idle keep-alive connections
+ * that have no request waiting. Returns how many. */
+int cn_idle_reclaim(wk_worker *w, int n);
 
 /* Handlers: look up a request header (case-insensitive); NULL if absent. */
 const char *cn_header_get(const cn_conn *c, const char *lname, size_t *len);

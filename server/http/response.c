@@ -1,6 +1,7 @@
 /* response.c: response building and sending (see response.h). */
 #include "response.h"
 
+#include "accept_gate.h"
 #include "conn.h"
 #include "log.h"
 
@@ -431,7 +432,7 @@ static bool rs_flush_direct(cn_conn *c)
 void rs_flush(cn_conn *c)
 {
     rs_state *r = &c->resp;
-    if (c->close_after || c->w->draining || !llhttp_should_keep_alive(&c->parser))
+    if (c->close_after || c->w->draining || ag_waiting() || !llhttp_should_keep_alive(&c->parser))
         c->close_after = true;
     if (c->close_after)
         zd_buf_append_str(&r->head, "Connection: close\r\n");

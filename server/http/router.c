@@ -21,6 +21,21 @@ static bool rt_is_shard(const cn_request *r)
     return false;
 }
 
+/* A query naming a parameter twice (`?chunk=1,2&chunk=1,1`) is ambiguous: 400, never the first
+ * one silently. Answers and returns false when it is. */
+static bool rt_query_unambiguous(cn_conn *c)
+{
+    zd_query_pair dup;
+    zd_error err = {0};
+    int rc = zd_query_repeated(c->req.query, c->req.query_len, ZD_QUERY_MAX_PAIRS, &dup, &err);
+    if (rc == 1)
+        rs_error(c, 400, "bad request", "the query parameter \"%.*s\" is given more than once",
+                 (int)dup.name_len, dup.name);
+    else if (rc < 0)
+        rs_error(c, 400, "bad request", "%s", err.msg);
+    return rc == 0;
+}
+
 /* Whether the method needs a token with write access (OPTIONS and PROPFIND only read). */
 static bool rt_is_write(int method)
 {
@@ -119,6 +134,7 @@ void rt_route(cn_conn *c)
                 return;
             }
         }
+        if (!rt_query_unambiguous(c)) return;
         r->handler = rt_pick(c);
         if (!r->handler) {
             rs_begin(c, 405);

@@ -18,7 +18,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#define WK_BACKLOG 1024
+/* Connections waiting to be accepted, per worker: the kernel clamps it to net.core.somaxconn
+ * (4096 by default since Linux 5.4). At --max-connections clients wait here (accept_gate.h);
+ * a deep queue lets a burst of thousands wait without SYN retransmissions. */
+#define WK_BACKLOG 4096
 
 static int wk_addr(const char *host, int port, struct sockaddr_storage *ss)
 {
@@ -82,10 +85,42 @@ static void wk_on_connection(uv_stream_t *server, int status)
     cn_accept(l);
 }
 
+void wk_pause_accept(wk_listener *l)
+{
+    wk_worker *w = l->w;
+    int max = w->shared->cfg->max_connections;
+    l->paused = true;
+    if (!w->accept_paused) {
+        w->accept_paused = true;
+        mt_add(&w->metrics.accept_pauses, 1);
+    }
+    /* enough idle ones to reach the resume mark (their closes wake the gate) */
+    cn_idle_reclaim(w, ag_open() - ag_resume_mark(max));
+    ag_wait(&w->gate, max);
+}
+
+/* The gate says connections have closed: accept the connection each paused listener left
+ * waiting, which makes libuv watch it again (or pause once more if other workers took the
+ * slots). */
+static void wk_on_resume(uv_async_t *a)
+{
+    wk_worker *w = a->data;
+    if (!w->accept_paused || w->draining) return;
+    w->accept_paused = false;
+    for (int i = 0; i < w->nlisteners; i++) {
+        wk_listener *l = &w->listeners[i];
+        if (!l->paused) continue;
+        l->paused = false;
+        cn_accept(l);
+    }
+}
+
 static void wk_on_stop(uv_async_t *a)
 {
     wk_worker *w = a->data;
     w->draining = true;
+    ag_forget(&w->gate); /* no wake may reach resume_async once it is closing */
+    uv_close((uv_handle_t *)&w->resume_async, NULL);
     for (int i = 0; i < w->nlisteners; i++)
         uv_close((uv_handle_t *)&w->listeners[i].tcp, NULL);
     uv_close((uv_handle_t *)&w->stop_async, NULL);
@@ -120,6 +155,9 @@ int wk_start(wk_worker *w, const wk_shared *shared, const int *fds,
     }
     uv_async_init(&w->loop, &w->stop_async, wk_on_stop);
     w->stop_async.data = w;
+    uv_async_init(&w->loop, &w->resume_async, wk_on_resume);
+    w->resume_async.data = w;
+    w->gate.wake = &w->resume_async;
     return uv_thread_create(&w->thread, wk_run, w);
 }
 

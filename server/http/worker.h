@@ -6,6 +6,7 @@
 #ifndef ZS_WORKER_H
 #define ZS_WORKER_H
 
+#include "accept_gate.h"
 #include "auth.h"
 #include "metrics.h"
 #include "options.h"
@@ -53,6 +54,7 @@ typedef struct wk_listener {
     uv_tcp_t tcp;
     const struct cn_frontend *fe;
     struct wk_worker *w;
+    bool paused; /* at the cap with a connection left in its queue (wk_pause_accept) */
 } wk_listener;
 
 typedef struct wk_worker {
@@ -63,6 +65,12 @@ typedef struct wk_worker {
     uv_async_t stop_async;
     uv_thread_t thread;
     bool draining;
+    /* At the connection cap the listeners stop accepting (accept_gate.h) until resume_async
+     * says enough connections have closed; true while any listener is paused. */
+    bool accept_paused;
+    uv_async_t resume_async;
+    ag_waiter gate;
+    struct cn_conn *idle_oldest, *idle_newest; /* idle keep-alive connections (conn_idle.c) */
     struct cn_conn *conns; /* every open connection (doubly linked), for draining */
     mt_worker metrics;
     char date[64]; /* "Date: ...\r\n" for date_sec */
@@ -86,6 +94,11 @@ void wk_stop(wk_worker *w);
 
 /* Wait for the worker's thread to end and release its loop. */
 void wk_join(wk_worker *w);
+
+/* At the connection cap: leave the connection the listener has just been told about in its
+ * queue (the listener stops watching for more), close idle keep-alive connections to make
+ * room, and wait for the gate to wake the worker. */
+void wk_pause_accept(wk_listener *l);
 
 /* The worker's current "Date: ...\r\n" header line. */
 const char *wk_date(wk_worker *w);

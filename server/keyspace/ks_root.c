@@ -354,6 +354,19 @@ int ks_private_open(ks_root *ks, const char *path, bool create, int *fd)
     close(d);
     struct stat st;
     if (rc == 0 && (rc = check_value(f, true, &st)) != 0) close(f);
+    /* A created file (the shard journal's) must still be there after a power cut once a
+     * record in it is durable: its directory's entry, and the directory's in the root, are
+     * synced now (a file's fdatasync alone does not promise its name; found by powercut). */
+    if (rc == 0 && create && ks->fsync != KS_FSYNC_NONE) {
+        int dd = ks_resolve(ks, ks->root_fd, dir, O_RDONLY | O_DIRECTORY);
+        if (dd >= 0) {
+            if (ks_fsync(dd, false) != 0 || ks_fsync(ks->root_fd, false) != 0) rc = ks_errno(errno);
+            close(dd);
+        } else {
+            rc = ks_errno(-dd);
+        }
+        if (rc) close(f);
+    }
     if (rc == 0) *fd = f;
     return rc;
 }

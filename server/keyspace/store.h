@@ -218,6 +218,23 @@ struct st_store {
 
 /* Backends. */
 int st_fs_create(const char *root, const ks_opts *opts, st_store **out, zd_error *err);
+
+/* The redo journal the shard engine lends the fs store (at start-up, before the first
+ * request), so plain values can be changed in place atomically: raw PATCHes, and PUTs that
+ * overwrite a small value (server/API.md, "In-place writes"). Without one the store copies.
+ * write(): under key's change bracket (taken with ctx as its origin, so the lender is not told
+ * of a change it journals itself), journal pieces p[0..n) and the new size for the file fd
+ * (of size `size`), durable per --fsync, then apply them. done(): after the bracket ended
+ * (the journal may checkpoint then). */
+typedef struct st_journal {
+    void *ctx;
+    int (*write)(void *ctx, const char *key, int fd, uint64_t size, const st_patch *p, size_t n,
+                 uint64_t new_size, zd_error *err);
+    void (*done)(void *ctx);
+} st_journal;
+
+/* Lend j (copied; NULL: take it back) to the fs store s; other stores ignore it. */
+void st_fs_set_journal(st_store *s, const st_journal *j);
 int st_mem_create(st_store **out);
 
 /* Listing helpers shared by the backends and the handler; st_list_add appends '/' to a

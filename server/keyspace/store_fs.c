@@ -33,17 +33,42 @@
 
 /* ---- the change bracket ---- */
 
-int fs_change_begin(fs_store *s, const char *key)
+int fs_change_begin_from(fs_store *s, const char *key, const void *origin)
 {
     zd_error err = {0};
-    int rc = kl_change_begin(s->base.keys, key, NULL, &err);
+    int rc = kl_change_begin(s->base.keys, key, origin, &err);
     if (rc) lg_log(LG_ERROR, "%s: %s", key, err.msg);
     return rc;
 }
 
+void fs_change_end_from(fs_store *s, const char *key, const void *origin)
+{
+    kl_change_end(s->base.keys, key, origin);
+}
+
+int fs_change_begin(fs_store *s, const char *key)
+{
+    return fs_change_begin_from(s, key, NULL);
+}
+
 void fs_change_end(fs_store *s, const char *key)
 {
-    kl_change_end(s->base.keys, key, NULL);
+    fs_change_end_from(s, key, NULL);
+}
+
+bool fs_in_place_ok(fs_store *s, const char *key)
+{
+    size_t klen = strlen(key);
+    if (kl_streaming(s->base.keys, key, klen)) return false;
+    if (kl_in_place_seen(s->base.keys, key, klen)) return true;
+    kl_note_in_place(s->base.keys, key, klen);
+    return false;
+}
+
+void st_fs_set_journal(st_store *base, const st_journal *j)
+{
+    if (!base->files) return; /* not the fs store */
+    ((fs_store *)base)->journal = j ? *j : (st_journal){0};
 }
 
 int fs_change_begin_pair(fs_store *s, const char *a, const char *b)
@@ -89,6 +114,12 @@ int fs_bump(int fd, const struct stat *old, struct stat *now_st)
 int fs_sync(const fs_store *s, int fd)
 {
     return s->fsync == KS_FSYNC_ALWAYS ? ks_fsync(fd, false) : 0;
+}
+
+int fs_sync_staged(const fs_store *s, int fd)
+{
+    if (s->fsync == KS_FSYNC_BATCH) return ks_commit_batch(s->ks);
+    return fs_sync(s, fd);
 }
 
 int fs_durable(const fs_store *s, const ks_entry *dir, bool published)
@@ -315,30 +346,66 @@ static int fs_check_current(const fs_store *s, const ks_entry *e, const st_preco
     return rc;
 }
 
+/* Overwrite the value at e (the stat `old`) in place through the lent journal, if nothing
+ * stands in the way (fs_in_place_ok, one hard link); *done says whether it did. */
+static int fs_put_in_place(fs_writer *w, const ks_entry *e, const struct stat *old,
+                           struct stat *nst, bool *done)
+{
+    fs_store *s = w->s;
+    int fd;
+    struct stat st;
+    *done = false;
+    if (!fs_in_place_ok(s, w->key) || ks_entry_open_file(e, true, &fd, &st) != 0) return 0;
+    if (fs_meta_present(s, fd)) { /* a new file leaves the old value's metadata behind */
+        close(fd);
+        return 0;
+    }
+    uint64_t size = (uint64_t)st.st_size, len = w->mem.len;
+    int rc = ks_reserve(fd, size, len);
+    st_patch whole = {.off = 0, .data = w->mem.data, .len = w->mem.len};
+    zd_error err = {0};
+    if (rc == 0) rc = s->journal.write(s->journal.ctx, w->key, fd, size, &whole, 1, len, &err);
+    if (rc && err.msg[0]) lg_log(LG_ERROR, "%s: %s", w->key, err.msg);
+    if (rc == 0) rc = fs_bump(fd, old, nst);
+    close(fd);
+    *done = rc == 0;
+    return rc == ZD_ECORRUPT ? ZD_EIO : rc;
+}
+
+/* A body held in memory, up to FS_INPLACE_MAX, with a journal lent: if the key holds a value
+ * at the commit, it is overwritten in place (no new file, one journal append: server/API.md
+ * "In-place writes"). Otherwise, and for other bodies, the staging file replaces the key. */
 static int fs_put_commit(st_writer *base, const st_precond *pc, st_result *res)
 {
     fs_writer *w = (fs_writer *)base;
     fs_store *s = w->s;
-    int rc = w->tmp.fd < 0 ? fs_writer_spill(w) : 0;
-    if (rc == 0) rc = fs_sync(s, w->tmp.fd);
-    if (rc == 0) rc = fs_change_begin(s, w->key);
+    bool may_in_place =
+        w->tmp.fd < 0 && w->mem.len <= FS_INPLACE_MAX && s->journal.write && !w->meta;
+    const void *origin = may_in_place ? s->journal.ctx : NULL;
+    int rc = may_in_place || w->tmp.fd >= 0 ? 0 : fs_writer_spill(w);
+    if (rc == 0 && w->tmp.fd >= 0) rc = fs_sync_staged(s, w->tmp.fd);
+    if (rc == 0) rc = fs_change_begin_from(s, w->key, origin);
     if (rc) {
         fs_writer_free(w);
         return rc;
     }
     ks_entry e;
     struct stat old, nst;
-    bool exists = false;
+    bool exists = false, in_place = false;
     rc = ks_entry_open(s->ks, w->key, true, &e);
     if (rc == 0) rc = fs_check_current(s, &e, pc, &old, &exists);
-    if (rc == 0) rc = fs_bump(w->tmp.fd, exists ? &old : NULL, &nst);
-    if (rc == 0 && w->meta) rc = fs_meta_write(s, w->tmp.fd, &nst, w->meta);
-    if (rc == 0) rc = ks_publish(s->ks, &e, &w->tmp);
-    fs_change_end(s, w->key);
+    if (rc == 0 && may_in_place && exists) rc = fs_put_in_place(w, &e, &old, &nst, &in_place);
+    if (rc == 0 && !in_place && w->tmp.fd < 0 && (rc = fs_writer_spill(w)) == 0)
+        rc = fs_sync_staged(s, w->tmp.fd);
+    if (rc == 0 && !in_place) rc = fs_bump(w->tmp.fd, exists ? &old : NULL, &nst);
+    if (rc == 0 && !in_place && w->meta) rc = fs_meta_write(s, w->tmp.fd, &nst, w->meta);
+    if (rc == 0 && !in_place) rc = ks_publish(s->ks, &e, &w->tmp);
+    fs_change_end_from(s, w->key, origin);
+    if (origin) s->journal.done(s->journal.ctx);
     if (rc == 0) {
         res->created = !exists;
         fs_etag(&nst, &res->stat);
-        rc = fs_durable(s, &e, true);
+        if (!in_place) rc = fs_durable(s, &e, true); /* in place: the journal made it durable */
     }
     ks_entry_close(&e);
     fs_writer_free(w);

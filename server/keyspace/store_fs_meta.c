@@ -68,3 +68,11 @@ int fs_meta_copy(const fs_store *s, int from, int to)
     if (rc == ZD_ENOTFOUND) return 0;
     return rc ? rc : ks_attr_set(to, FS_META_XATTR, blob, n);
 }
+
+bool fs_meta_present(const fs_store *s, int fd)
+{
+    char blob[FS_META_BLOB];
+    size_t n;
+    if (!s->base.keeps_meta) return false;
+    return ks_attr_get(fd, FS_META_XATTR, blob, sizeof blob, &n) != ZD_ENOTFOUND;
+}

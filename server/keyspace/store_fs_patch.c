@@ -1,19 +1,27 @@
 /* store_fs_patch.c: PATCH in the fs store.
  *
- * Raw PATCH (one range, streamed body): the body is spooled -- in memory up to FS_SPOOL_MEM,
+ * Raw PATCH (one range, streamed body): the body is spooled -- in memory up to FS_INPLACE_MAX,
  * beyond that in an anonymous file of the staging directory -- and applied only at commit,
- * under the key's change bracket, to the value the key names at that moment: precondition
- * check, offset <= size check, pwrite (or a copy from the spool) at the offset, fsync per
- * --fsync, mtime rule. A body that never completes changes nothing; concurrent PATCHes of
- * disjoint ranges of one key all land (each applies its own range under the lock). An
- * extension is reserved first, and cut back if writing still fails, so a full disk leaves the
- * value as it was. The value is changed in place, so a file with other hard links is refused
- * (ZD_ELINKED): its other name may be outside the root.
+ * under the key's change bracket, to the value the key names at that moment (precondition and
+ * offset <= size checks, mtime rule), all or nothing for readers and for a crash:
+ *   - in place when the shard engine lent its journal (st_journal), the body is in memory
+ *     and fs_in_place_ok (no GET streaming the key's stripe, whose values go out by copy):
+ *     the range and the new size are journaled (durable per --fsync) and then written into
+ *     the file; a crash in between is completed by the journal's replay;
+ *   - otherwise the value is copied to a staging file, the range applied there (from memory
+ *     or the spool), synced per --fsync and renamed over the key: readers keep the file they
+ *     opened.
+ * A body that never completes changes nothing; concurrent PATCHes of disjoint ranges of one
+ * key all land (each applies its own range under the lock). An extension is reserved first,
+ * and cut back if writing still fails, so a full disk leaves the value as it was. A file with
+ * other hard links is refused (ZD_ELINKED): its other name may be outside the root.
  *
  * Multi-range PATCH (buffered body): under the bracket the value is copied to a staging file,
  * every range is applied there, and the copy is renamed over the key, so readers see all
  * ranges or none (the old file, and any other link to it, is left as it was). */
 #include "store_fs_internal.h"
+
+#include "log.h"
 
 #include "zd_buf.h"
 
@@ -21,7 +29,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#define FS_SPOOL_MEM (1u << 20) /* raw PATCH bodies up to this stay in memory */
+static int fs_patched_copy(const fs_store *s, int src, const struct stat *st, const st_patch *p,
+                           size_t n, ks_temp *tmp);
 
 /* ---- raw PATCH ---- */
 
@@ -29,7 +38,7 @@ typedef struct fs_patcher {
     st_writer base;
     fs_store *s;
     uint64_t off; /* where the body goes in the value */
-    zd_buf mem;   /* the body, while it fits FS_SPOOL_MEM */
+    zd_buf mem;   /* the body, while it fits FS_INPLACE_MAX */
     int spool;    /* anonymous file holding the body beyond that, or -1 */
     uint64_t spooled;
     char key[];
@@ -56,7 +65,8 @@ static int fs_patcher_spill(fs_patcher *p)
 static int fs_patcher_write(st_writer *base, const void *data, size_t len)
 {
     fs_patcher *p = (fs_patcher *)base;
-    if (p->spool < 0 && p->mem.len + len <= FS_SPOOL_MEM) return zd_buf_append(&p->mem, data, len);
+    if (p->spool < 0 && p->mem.len + len <= FS_INPLACE_MAX)
+        return zd_buf_append(&p->mem, data, len);
     int rc = p->spool < 0 ? fs_patcher_spill(p) : 0;
     if (!rc) rc = ks_pwrite_all(p->spool, data, len, p->spooled);
     p->spooled += len;
@@ -68,54 +78,76 @@ static void fs_patcher_abort(st_writer *base)
     fs_patcher_free((fs_patcher *)base);
 }
 
-/* Write the body at off into fd (of size `size`), then sync per mode; on failure the value
- * keeps its size. */
-static int fs_patcher_apply(fs_patcher *p, int fd, const struct stat *st)
+/* In place, through the lent journal: the body (in memory) and the new size are journaled,
+ * then written at off into fd. The extension is reserved first; on failure the value keeps
+ * its size. */
+static int fs_patcher_in_place(fs_patcher *p, int fd, const struct stat *st)
 {
-    uint64_t len = p->spool >= 0 ? p->spooled : p->mem.len;
-    if (p->off > (uint64_t)st->st_size) return ZD_ERANGE;
-    if (p->off + len > (uint64_t)INT64_MAX) return ZD_EOVERFLOW;
-    int rc = ks_reserve(fd, (uint64_t)st->st_size, p->off + len);
+    const st_journal *j = &p->s->journal;
+    uint64_t size = (uint64_t)st->st_size, end = p->off + p->mem.len;
+    int rc = ks_reserve(fd, size, end);
     if (rc) return rc;
-    rc = p->spool >= 0 ? ks_copy(p->spool, 0, fd, p->off, len)
-                       : ks_pwrite_all(fd, p->mem.data, p->mem.len, p->off);
+    st_patch piece = {.off = p->off, .data = p->mem.data, .len = p->mem.len};
+    zd_error err = {0};
+    rc = j->write(j->ctx, p->key, fd, size, &piece, 1, end > size ? end : size, &err);
     if (rc) {
+        lg_log(LG_ERROR, "%s: %s", p->key, err.msg);
         struct stat nst; /* drop a partial extension, and give the value a new ETag */
-        if (ks_truncate(fd, (uint64_t)st->st_size) == 0) fs_bump(fd, st, &nst);
-        return rc == ZD_ECORRUPT ? ZD_EIO : rc;
+        if (ks_truncate(fd, size) == 0) fs_bump(fd, st, &nst);
     }
-    return fs_sync(p->s, fd);
+    return rc == ZD_ECORRUPT ? ZD_EIO : rc;
 }
 
 static int fs_patcher_commit(st_writer *base, const st_precond *pc, st_result *res)
 {
     fs_patcher *p = (fs_patcher *)base;
     fs_store *s = p->s;
-    int fd = -1;
-    struct stat st, nst;
-    int rc = fs_change_begin(s, p->key);
+    const void *origin = s->journal.write ? s->journal.ctx : NULL;
+    ks_entry e;
+    int rc = ks_entry_open(s->ks, p->key, false, &e);
+    if (rc == 0 && (rc = fs_change_begin_from(s, p->key, origin)) != 0) ks_entry_close(&e);
     if (rc) {
         fs_patcher_free(p);
         return rc;
     }
-    rc = ks_open_write(s->ks, p->key, &fd, &st);
+    ks_temp tmp = {.fd = -1};
+    int fd = -1;
+    struct stat st, nst;
+    rc = ks_entry_open_file(&e, true, &fd, &st);
     if (rc == ZD_EISDIR) rc = ZD_ENOTFOUND;
     if (!rc && pc) {
         st_stat cur;
         rc = fs_precond_stat(s, pc, fd, &st, &cur);
         if (!rc) rc = pc->check(pc, &cur);
     }
-    if (!rc) rc = fs_patcher_apply(p, fd, &st);
-    if (!rc) rc = fs_bump(fd, &st, &nst);
-    fs_change_end(s, p->key);
-    if (fd >= 0) close(fd);
+    uint64_t len = p->spool >= 0 ? p->spooled : p->mem.len;
+    if (!rc && p->off > (uint64_t)st.st_size) rc = ZD_ERANGE;
+    if (!rc && p->off + len > (uint64_t)INT64_MAX) rc = ZD_EOVERFLOW;
+    bool in_place = !rc && origin && p->spool < 0 && fs_in_place_ok(s, p->key);
+    if (in_place) {
+        rc = fs_patcher_in_place(p, fd, &st);
+        if (!rc) rc = fs_bump(fd, &st, &nst);
+    } else if (!rc) { /* a copy with the range applied replaces the file */
+        st_patch piece = {.off = p->off, .data = p->mem.data, .len = p->mem.len};
+        rc = fs_patched_copy(s, fd, &st, &piece, p->spool >= 0 ? 0 : 1, &tmp);
+        if (!rc && p->spool >= 0) rc = ks_copy(p->spool, 0, tmp.fd, p->off, p->spooled);
+        if (!rc) rc = fs_meta_copy(s, fd, tmp.fd); /* as in place: the lines stay */
+        if (!rc) rc = fs_sync_staged(s, tmp.fd);
+        if (!rc) rc = fs_bump(tmp.fd, &st, &nst);
+        if (!rc) rc = ks_publish(s->ks, &e, &tmp);
+    }
+    fs_change_end_from(s, p->key, origin);
+    if (origin) s->journal.done(s->journal.ctx);
     if (!rc) {
         res->created = false;
         fs_etag(&nst, &res->stat);
-        rc = fs_durable(s, NULL, false);
+        if (!in_place) rc = fs_durable(s, &e, true); /* in place: the journal made it durable */
     }
+    ks_temp_discard(s->ks, &tmp);
+    if (fd >= 0) close(fd);
+    ks_entry_close(&e);
     fs_patcher_free(p);
-    return rc;
+    return rc == ZD_ECORRUPT ? ZD_EIO : rc;
 }
 
 int fs_patch_begin(st_store *base, const char *key, uint64_t offset, st_writer **out)
@@ -140,7 +172,7 @@ int fs_patch_begin(st_store *base, const char *key, uint64_t offset, st_writer *
 
 /* ---- multi-range PATCH ---- */
 
-/* The patched copy of src (of size st) in tmp: copy, apply every piece, sync per mode. */
+/* The patched copy of src (of size st) in tmp: copy, apply every piece. The caller syncs. */
 static int fs_patched_copy(const fs_store *s, int src, const struct stat *st, const st_patch *p,
                            size_t n, ks_temp *tmp)
 {
@@ -149,7 +181,6 @@ static int fs_patched_copy(const fs_store *s, int src, const struct stat *st, co
     rc = ks_copy(src, 0, tmp->fd, 0, (uint64_t)st->st_size);
     for (size_t i = 0; i < n && !rc; i++)
         rc = ks_pwrite_all(tmp->fd, p[i].data, p[i].len, p[i].off);
-    if (!rc) rc = fs_sync(s, tmp->fd);
     return rc == ZD_ECORRUPT ? ZD_EIO : rc;
 }
 
@@ -177,6 +208,7 @@ int fs_patch_many(st_store *base, const char *key, const st_patch *p, size_t n,
     if (!rc) rc = st_patch_check(p, n, (uint64_t)st.st_size);
     if (!rc) rc = fs_patched_copy(s, src, &st, p, n, &tmp);
     if (!rc) rc = fs_meta_copy(s, src, tmp.fd); /* the lines stay; the ETag's stamp won't match */
+    if (!rc) rc = fs_sync_staged(s, tmp.fd);
     if (!rc) rc = fs_bump(tmp.fd, &st, &nst);
     if (!rc) rc = ks_publish(s->ks, &e, &tmp);
     fs_change_end(s, key);

@@ -1,6 +1,8 @@
 /* metrics.c: per-worker request counters and their Prometheus rendering (see metrics.h). */
 #include "metrics.h"
 
+#include "shard_budget.h"
+
 #include "ks_root.h"
 #include "shard_stats.h"
 
@@ -122,13 +124,22 @@ int mt_render(zd_buf *out, mt_worker *const *workers, int n)
             "# HELP zarrd_connections_total Client connections accepted.\n"
             "# TYPE zarrd_connections_total counter\n"
             "zarrd_connections_total %lu\n"
-            "# HELP zarrd_connections_refused_total Connections closed at once: cap reached.\n"
+            "# HELP zarrd_connections_refused_total Connections closed unanswered: no memory.\n"
             "# TYPE zarrd_connections_refused_total counter\n"
-            "zarrd_connections_refused_total %lu\n",
+            "zarrd_connections_refused_total %lu\n"
+            "# HELP zarrd_accept_pauses_total Times a listener stopped accepting at "
+            "--max-connections.\n"
+            "# TYPE zarrd_accept_pauses_total counter\n"
+            "zarrd_accept_pauses_total %lu\n"
+            "# HELP zarrd_connections_reclaimed_total Idle keep-alive connections closed to make "
+            "room at --max-connections.\n"
+            "# TYPE zarrd_connections_reclaimed_total counter\n"
+            "zarrd_connections_reclaimed_total %lu\n",
             (double)MT_SUM(latency_sum_ns) / 1e9, (unsigned long)MT_SUM(latency_count),
             (unsigned long)MT_SUM(bytes_in), (unsigned long)MT_SUM(bytes_out),
             (long)MT_SUM(open_connections), (unsigned long)MT_SUM(connections_total),
-            (unsigned long)MT_SUM(connections_refused));
+            (unsigned long)MT_SUM(connections_refused), (unsigned long)MT_SUM(accept_pauses),
+            (unsigned long)MT_SUM(connections_reclaimed));
     if (!rc)
         rc = zd_buf_appendf(
             out,
@@ -146,11 +157,20 @@ int mt_render(zd_buf *out, mt_worker *const *workers, int n)
             "bytes.\n"
             "# TYPE zarrd_shard_compactions_total counter\n"
             "zarrd_shard_compactions_total %lu\n"
+            "# HELP zarrd_shard_index_memory_bytes Shard index memory reserved by requests and "
+            "caches (limit --shard-index-memory).\n"
+            "# TYPE zarrd_shard_index_memory_bytes gauge\n"
+            "zarrd_shard_index_memory_bytes %lu\n"
+            "# HELP zarrd_shard_index_memory_refusals_total Shard requests refused with 503: "
+            "the shard index memory was in use.\n"
+            "# TYPE zarrd_shard_index_memory_refusals_total counter\n"
+            "zarrd_shard_index_memory_refusals_total %lu\n"
             "# HELP zarrd_errors_total Failed requests by cause.\n"
             "# TYPE zarrd_errors_total counter\n",
             (unsigned long)ks_syncs_total(), (unsigned long)sh_stat_get(SH_STAT_IN_PLACE),
             (unsigned long)sh_stat_get(SH_STAT_GAP), (unsigned long)sh_stat_get(SH_STAT_APPENDED),
-            (unsigned long)sh_stat_get(SH_STAT_COMPACTIONS));
+            (unsigned long)sh_stat_get(SH_STAT_COMPACTIONS), (unsigned long)sh_budget_used(),
+            (unsigned long)sh_budget_refusals());
     for (int k = MT_EV_ERR_IO; k < MT_EVENTS && !rc; k++)
         rc = zd_buf_appendf(out, "zarrd_errors_total{kind=\"%s\"} %lu\n",
                             mt_error_kinds[k - MT_EV_ERR_IO],

@@ -26,6 +26,8 @@ typedef struct mt_worker {
     _Atomic int64_t open_connections;
     _Atomic uint64_t connections_total;
     _Atomic uint64_t connections_refused;
+    _Atomic uint64_t accept_pauses;
+    _Atomic uint64_t connections_reclaimed;
 } mt_worker;
 
 /* Process-wide event counters, bumped from any thread (rare events: one atomic add). */

@@ -26,6 +26,10 @@ static const char opt_usage[] =
     "  --log-level L           error|warn|info|debug (default info)\n"
     "  --access-log FILE       one line per request to FILE (- = stdout; default off)\n"
     "  --max-connections N     open connections cap (default 10000)\n"
+    "  --max-shard-index BYTES largest shard index the shard endpoints accept, 16 bytes\n"
+    "                          per inner chunk (default 16M: 1,048,576 inner chunks)\n"
+    "  --shard-index-memory BYTES  memory for shard indexes in use or cached, server-wide;\n"
+    "                          past it shard requests get 503 + Retry-After (default 512M)\n"
     "  --idle-timeout SECONDS  close idle keep-alive connections after (default 60)\n"
     "  --request-timeout SECONDS  limit for a header section and for each pause in body\n"
     "                          or response progress (default 30)\n"
@@ -137,6 +141,8 @@ static void opt_defaults(opt_config *cfg)
     cfg->max_body = (uint64_t)64 << 30;
     cfg->log_level = LG_INFO;
     cfg->max_connections = 10000;
+    cfg->max_shard_index = (uint64_t)16 << 20;
+    cfg->shard_index_memory = (uint64_t)512 << 20;
     cfg->idle_timeout_ms = 60000;
     cfg->request_timeout_ms = 30000;
     cfg->s3_upload_ttl_s = 86400;
@@ -225,6 +231,11 @@ static int opt_apply(const char *flag, const char *v, opt_config *cfg)
     } else if (strcmp(flag, "--max-connections") == 0) {
         if (opt_parse_int(v, 1, 1000000, &cfg->max_connections))
             return opt_fail(flag, v, "expected 1..1000000");
+    } else if (strcmp(flag, "--max-shard-index") == 0 ||
+               strcmp(flag, "--shard-index-memory") == 0) {
+        uint64_t *dst = flag[2] == 'm' ? &cfg->max_shard_index : &cfg->shard_index_memory;
+        if (opt_parse_size(v, dst) || *dst < 16)
+            return opt_fail(flag, v, "expected a byte count of at least 16, such as 16M");
     } else if (strcmp(flag, "--idle-timeout") == 0 || strcmp(flag, "--request-timeout") == 0) {
         if (opt_parse_int(v, 1, 86400, &n)) return opt_fail(flag, v, "expected 1..86400 seconds");
         *(flag[2] == 'i' ? &cfg->idle_timeout_ms : &cfg->request_timeout_ms) = (uint64_t)n * 1000;

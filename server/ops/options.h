@@ -26,6 +26,8 @@ typedef struct opt_config {
     uint64_t max_body;           /* --max-body bytes */
     int log_level;               /* LG_* */
     int max_connections;         /* --max-connections, per process */
+    uint64_t max_shard_index;    /* --max-shard-index: index bytes (16 per inner chunk) */
+    uint64_t shard_index_memory; /* --shard-index-memory: the shard index budget */
     uint64_t idle_timeout_ms;    /* --idle-timeout: keep-alive idle connections */
     uint64_t request_timeout_ms; /* --request-timeout: header section, body and write progress */
     bool s3;                     /* --s3-listen given */

@@ -1,12 +1,14 @@
 /* shard_backend.c: picking and opening the shard endpoints' backend (see shard_backend.h). */
 #include "shard_backend.h"
 
+#include "shard_budget.h"
 #include "shard_mem.h"
 
 #include <stdlib.h>
 
 /* The file engine and the zarr.json cache of one key space. */
 typedef struct file_backend {
+    st_store *store; /* borrows the engine's journal (st_fs_set_journal) */
     sh_engine *engine;
     sh_meta *meta;
 } file_backend;
@@ -30,9 +32,26 @@ static int file_apply(void *ctx, const char *key, const zd_shard_layout *l, cons
                      : sh_engine_apply_now(e, key, l, ops, n, err);
 }
 
+static int file_journal_write(void *ctx, const char *key, int fd, uint64_t size, const st_patch *p,
+                              size_t n, uint64_t new_size, zd_error *err)
+{
+    return sh_engine_write_plain(ctx, key, fd, size, p, n, new_size, err);
+}
+
+static void file_journal_done(void *ctx)
+{
+    sh_engine_plain_done(ctx);
+}
+
+static uint64_t file_trim(void *ctx, uint64_t want)
+{
+    return sh_engine_trim(((file_backend *)ctx)->engine, want);
+}
+
 static void file_close(void *ctx)
 {
     file_backend *fb = ctx;
+    st_fs_set_journal(fb->store, NULL);
     sh_meta_free(fb->meta);
     sh_engine_close(fb->engine);
     free(fb);
@@ -40,8 +59,11 @@ static void file_close(void *ctx)
 
 int sh_backend_open(st_store *store, const sh_engine_opts *opts, sh_backend *out, zd_error *err)
 {
+    uint64_t max_index = opts ? opts->max_index_bytes : 0;
+    sh_budget_set_limit(opts ? opts->index_memory : 0);
     if (!store->files) {
         sh_mem_backend(store, out);
+        out->max_index_bytes = max_index;
         return 0;
     }
     file_backend *fb = calloc(1, sizeof *fb);
@@ -55,11 +77,17 @@ int sh_backend_open(st_store *store, const sh_engine_opts *opts, sh_backend *out
         free(fb);
         return rc;
     }
+    st_fs_set_journal(
+        store,
+        &(st_journal){.ctx = fb->engine, .write = file_journal_write, .done = file_journal_done});
+    fb->store = store;
     *out = (sh_backend){.ctx = fb,
                         .layout = file_layout,
                         .get = file_get,
                         .apply = file_apply,
-                        .close = file_close};
+                        .close = file_close,
+                        .trim = file_trim,
+                        .max_index_bytes = max_index};
     return 0;
 }
 

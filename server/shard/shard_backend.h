@@ -27,9 +27,14 @@ typedef struct sh_backend {
     int (*apply)(void *ctx, const char *key, const zd_shard_layout *l, const sh_op *ops, size_t n,
                  bool may_block, zd_error *err);
     void (*close)(void *ctx); /* NULL: nothing to release */
+    /* Give unused cached indexes back to the shard index budget (shard_budget.h), at least
+     * `want` bytes if it can; returns the bytes freed. */
+    uint64_t (*trim)(void *ctx, uint64_t want);
+    uint64_t max_index_bytes; /* largest index (entries) a shard may have; 0: no limit */
 } sh_backend;
 
-/* The backend over store (which must outlive it); opts (may be NULL) tune the file engine. */
+/* The backend over store (which must outlive it); opts (may be NULL) tune the file engine and
+ * set the limits (max_index_bytes; index_memory, the shard index budget: shard_budget.h). */
 int sh_backend_open(st_store *store, const sh_engine_opts *opts, sh_backend *out, zd_error *err);
 void sh_backend_close(sh_backend *b);
 

@@ -3,6 +3,7 @@
  * guards both; loading from disk happens outside it. */
 #include "shard_cache.h"
 
+#include "shard_budget.h"
 #include "zd_hash.h"
 
 #include <pthread.h>
@@ -16,6 +17,7 @@ struct sh_cache_entry {
     sh_file *file;
     int refs;
     bool detached; /* no longer in the table: freed by its last user */
+    bool charged;  /* its decoded index is counted in the shard index budget */
     sh_cache_entry *hnext;
     sh_cache_entry *prev, *next; /* LRU: head is most recent */
 };
@@ -58,6 +60,7 @@ int sh_cache_new(sh_cache **out, ks_root *ks, size_t capacity, uint64_t max_byte
 
 static void entry_free(sh_cache_entry *e)
 {
+    if (e->charged) sh_budget_give(entry_bytes(e));
     sh_file_free(e->file);
     free(e->key);
     free(e);
@@ -115,8 +118,32 @@ static void evict(sh_cache *c)
     }
 }
 
+/* Evict unused entries, least recently used first, until `want` bytes are freed. Caller holds
+ * mu. Returns the bytes freed. */
+static uint64_t evict_bytes(sh_cache *c, uint64_t want)
+{
+    uint64_t freed = 0;
+    for (sh_cache_entry *e = c->tail; e && freed < want;) {
+        sh_cache_entry *prev = e->prev;
+        if (e->refs == 0) {
+            freed += entry_bytes(e);
+            detach(c, e);
+        }
+        e = prev;
+    }
+    return freed;
+}
+
+/* Cache e if its decoded index fits the shard index budget (making room from unused entries
+ * first); otherwise e stays uncached and is freed by its last user. Caller holds mu. */
 static void insert(sh_cache *c, sh_cache_entry *e)
 {
+    if (!sh_budget_take(entry_bytes(e)) &&
+        (evict_bytes(c, entry_bytes(e)) == 0 || !sh_budget_take(entry_bytes(e)))) {
+        e->detached = true;
+        return;
+    }
+    e->charged = true;
     sh_cache_entry **b = &c->buckets[e->hash & (c->nbuckets - 1)];
     e->hnext = *b;
     *b = e;
@@ -190,6 +217,14 @@ void sh_cache_release(sh_cache *c, sh_cache_entry *e)
     else if (e->refs == 0)
         evict(c);
     pthread_mutex_unlock(&c->mu);
+}
+
+uint64_t sh_cache_trim(sh_cache *c, uint64_t want)
+{
+    pthread_mutex_lock(&c->mu);
+    uint64_t freed = evict_bytes(c, want);
+    pthread_mutex_unlock(&c->mu);
+    return freed;
 }
 
 void sh_cache_drop(sh_cache *c, const char *key)

@@ -3,7 +3,9 @@
  *
  * The cache only hands out entries; callers serialise use of one key with the engine's
  * per-key locks. An entry is reference counted: eviction skips entries in use, and an entry
- * dropped while in use (layout change, plain write) is freed by its last user. */
+ * dropped while in use (layout change, plain write) is freed by its last user. The decoded
+ * indexes it keeps are charged to the server's shard index budget (shard_budget.h); an entry
+ * that does not fit even after unused ones are evicted is used uncached. */
 #ifndef SHARD_CACHE_H
 #define SHARD_CACHE_H
 
@@ -27,6 +29,10 @@ void sh_cache_free(sh_cache *c);
 int sh_cache_acquire(sh_cache *c, const char *key, const zd_shard_layout *l, sh_cache_entry **entry,
                      sh_file **file, zd_error *err);
 void sh_cache_release(sh_cache *c, sh_cache_entry *entry);
+
+/* Free unused entries, least recently used first, until `want` bytes of decoded indexes are
+ * given back to the shard index budget (shard_budget.h). Returns the bytes freed. */
+uint64_t sh_cache_trim(sh_cache *c, uint64_t want);
 
 /* Forget key (its file was replaced, or its state is unknown after a failure). */
 void sh_cache_drop(sh_cache *c, const char *key);

@@ -56,6 +56,39 @@ int sh_engine_open(sh_engine **out, ks_root *ks, kl_table *keys, const sh_engine
     return 0;
 }
 
+int sh_engine_write_plain(sh_engine *e, const char *key, int fd, uint64_t size, const st_patch *p,
+                          size_t n, uint64_t new_size, zd_error *err)
+{
+    sh_write one, *w = n == 1 ? &one : calloc(n ? n : 1, sizeof *w);
+    if (!w) return zd_error_set(err, ZD_ENOMEM, "no memory for a journal record");
+    for (size_t i = 0; i < n; i++)
+        w[i] = (sh_write){.offset = p[i].off, .data = p[i].data, .len = p[i].len};
+    ks_id id;
+    int rc = ks_id_of_fd(fd, &id);
+    if (rc) {
+        zd_error_set(err, rc, "cannot identify %s: %s", key, strerror(errno));
+    } else {
+        sh_wal_enter(e->wal);
+        rc = sh_wal_log_write(e->wal, key, &id, new_size, w, n, err);
+        if (rc == 0) rc = sh_io_apply(fd, w, n, size, new_size, err);
+        sh_wal_leave(e->wal);
+    }
+    sh_cache_drop(e->cache, key);
+    if (w != &one) free(w);
+    return rc;
+}
+
+void sh_engine_plain_done(sh_engine *e)
+{
+    zd_error ignored;
+    sh_wal_checkpoint_if_due(e->wal, &ignored);
+}
+
+uint64_t sh_engine_trim(sh_engine *e, uint64_t want)
+{
+    return sh_cache_trim(e->cache, want);
+}
+
 void sh_engine_close(sh_engine *e)
 {
     if (!e) return;

@@ -25,6 +25,7 @@
 #include "ks_root.h"
 #include "shard_plan.h"
 #include "shard_wal.h"
+#include "store.h"
 #include "zd_buf.h"
 #include "zd_error.h"
 #include "zd_shard_index.h"
@@ -41,6 +42,8 @@ typedef struct sh_engine_opts {
     unsigned compact_percent;        /* compact when dead bytes exceed this % ... ; 0: 50 */
     uint64_t compact_min_dead;       /* ... and this many bytes; 0: 1 MiB */
     uint64_t wal_checkpoint_bytes;   /* checkpoint the journal past this size; 0: 64 MiB */
+    uint64_t max_index_bytes; /* shard endpoints: largest index (16 B per inner chunk); 0: any */
+    uint64_t index_memory;    /* shard endpoints: the shard index budget; 0: unlimited */
 } sh_engine_opts;
 
 /* Open the engine over the key space ks whose keys are locked in `keys` (registering as a
@@ -49,6 +52,18 @@ typedef struct sh_engine_opts {
 int sh_engine_open(sh_engine **out, ks_root *ks, kl_table *keys, const sh_engine_opts *opts,
                    zd_error *err);
 void sh_engine_close(sh_engine *e);
+
+/* The journal lent to the fs store (store.h, st_journal; server/API.md "In-place writes"): journal
+ * and apply a plain value's in-place change (pieces p[0..n) and the new size) to fd, the file at
+ * key of size `size`, under key's change bracket taken with e as origin; the key's cached shard
+ * state is dropped. sh_engine_plain_done after the bracket: checkpoint the journal if due. */
+int sh_engine_write_plain(sh_engine *e, const char *key, int fd, uint64_t size, const st_patch *p,
+                          size_t n, uint64_t new_size, zd_error *err);
+void sh_engine_plain_done(sh_engine *e);
+
+/* Give cached decoded indexes nobody uses back to the shard index budget, at least `want`
+ * bytes if there are that many; returns the bytes freed. */
+uint64_t sh_engine_trim(sh_engine *e, uint64_t want);
 
 /* The encoded bytes of the inner chunk at coords, into out (reset first). */
 int sh_engine_get(sh_engine *e, const char *key, const zd_shard_layout *l, const uint64_t *coords,

@@ -196,7 +196,15 @@ static int mem_apply(void *ctx, const char *key, const zd_shard_layout *l, const
     return rc;
 }
 
+static uint64_t mem_trim(void *ctx, uint64_t want)
+{
+    (void)ctx;
+    (void)want;
+    return sh_mem_cache_trim();
+}
+
 void sh_mem_backend(st_store *store, sh_backend *out)
 {
-    *out = (sh_backend){.ctx = store, .layout = mem_layout, .get = mem_get, .apply = mem_apply};
+    *out = (sh_backend){
+        .ctx = store, .layout = mem_layout, .get = mem_get, .apply = mem_apply, .trim = mem_trim};
 }

@@ -1,6 +1,7 @@
 /* shard_mem_cache.c: decoded memory-store shards by key and ETag (see shard_mem_cache.h). */
 #include "shard_mem_cache.h"
 
+#include "shard_budget.h"
 #include "zd_hash.h"
 
 #include <pthread.h>
@@ -33,6 +34,7 @@ void sh_mem_cache_release(const sh_mem_cached *c)
 {
     sh_mem_cached *m = (sh_mem_cached *)c;
     if (m && atomic_fetch_sub(&m->refs, 1) == 1) {
+        sh_budget_give(m->f->layout.nchunks * 16);
         sh_file_free(m->f);
         free(m);
     }
@@ -60,7 +62,11 @@ void sh_mem_cache_store(const st_store *s, const char *key, const char *etag, sh
 {
     size_t klen = strlen(key);
     sh_mem_cached *c = NULL;
-    if (f->layout.nchunks * 16 <= MAX_INDEX_BYTES) c = malloc(sizeof *c + klen + 1);
+    uint64_t bytes = f->layout.nchunks * 16;
+    if (bytes <= MAX_INDEX_BYTES && sh_budget_take(bytes)) {
+        c = malloc(sizeof *c + klen + 1);
+        if (!c) sh_budget_give(bytes);
+    }
     if (!c) {
         sh_file_free(f);
         return;
@@ -76,4 +82,20 @@ void sh_mem_cache_store(const st_store *s, const char *key, const char *etag, sh
     slots[i] = c;
     pthread_mutex_unlock(&cache_mu);
     sh_mem_cache_release(old);
+}
+
+uint64_t sh_mem_cache_trim(void)
+{
+    sh_mem_cached *old[SLOTS];
+    uint64_t bytes = 0;
+    pthread_mutex_lock(&cache_mu);
+    for (size_t i = 0; i < SLOTS; i++) {
+        old[i] = slots[i];
+        slots[i] = NULL;
+        if (old[i]) bytes += old[i]->f->layout.nchunks * 16;
+    }
+    pthread_mutex_unlock(&cache_mu);
+    for (size_t i = 0; i < SLOTS; i++)
+        sh_mem_cache_release(old[i]);
+    return bytes;
 }

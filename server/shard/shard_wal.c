@@ -408,6 +408,11 @@ static int replay_write(int fd, const char *key, const wal_rec *r, zd_error *err
     }
     if (rc == 0 && (rc = ks_truncate(fd, new_size)) != 0)
         rc = zd_error_set(err, rc, "resize of %s failed: %s", key, strerror(errno));
+    /* A new mtime, so the value's ETag (inode, size, mtime) differs from every one given out
+     * before the crash: the bytes may differ from what the file's old mtime stood for. */
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    if (rc == 0) ks_set_mtime(fd, (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec);
     return rc;
 }
 

@@ -128,16 +128,8 @@ done
 nginx_url="http://127.0.0.1:$nginx_port"
 curl -fs -o /dev/null "$nginx_url/get4k" || { cat "$tmp/nginx.err" >&2; exit 1; }
 
-cat >"$tmp/put.lua" <<LUA
-local f = io.open("$tmp/put-body", "rb")
-local body = f:read("*a")
-f:close()
-local n = math.random(0, 999)
-request = function()
-    n = (n + 1) % 1000
-    return wrk.format("PUT", "/put/k" .. n, {["Content-Type"] = "application/octet-stream"}, body)
-end
-LUA
+# PUT overwrites of 1,000 keys (tests/bench/wrk_keys.lua)
+export WRK_BODY="$tmp/put-body" WRK_PREFIX=/put/k WRK_TYPE=application/octet-stream
 
 # run URL PATH [LUA] -> "req/s p99_ms non2xx", after a 2 s warm-up that is not counted
 run() {
@@ -145,12 +137,7 @@ run() {
     wrk -t"$wrk_threads" -c"$conns" -d2s ${3:+-s "$3"} "$1$2" >/dev/null
     out=$(wrk -t"$wrk_threads" -c"$conns" -d"${duration}s" --latency ${3:+-s "$3"} "$1$2")
     echo "$out" >>"$tmp/wrk.log"
-    awk '
-        /^Requests\/sec:/ { rps = $2 }
-        /^ +99%/ { v = $2; u = v; sub(/[a-z]+$/, "", v); sub(/^[0-9.]+/, "", u);
-                   p99 = (u == "us") ? v / 1000 : (u == "s") ? v * 1000 : v }
-        /Non-2xx or 3xx responses:/ { bad = $NF }
-        END { printf "%s %s %d\n", rps, p99, bad }' <<<"$out"
+    awk -f tests/bench/wrk_summary.awk <<<"$out"
 }
 
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
@@ -168,7 +155,7 @@ echo
 echo "| case | server | req/s | MB/s (payload) | p99 ms | non-2xx (all runs) | zarrd/nginx req/s |"
 echo "|---|---|---:|---:|---:|---:|---:|"
 cases=("GET 4 KiB|/get4k||4096" "GET 1 MiB|/get1m||1048576"
-    "PUT 4 KiB, overwrites of 1,000 keys|/put/k0|$tmp/put.lua|4096")
+    "PUT 4 KiB, overwrites of 1,000 keys|/put/k0|tests/bench/wrk_keys.lua|4096")
 for c in "${cases[@]}"; do
     IFS='|' read -r name path lua bytes <<<"$c"
     z_rps=0 n_rps=0 z_bad=0 n_bad=0 # non-2xx: summed over all runs

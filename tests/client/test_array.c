@@ -45,15 +45,16 @@ static size_t block_elems(int ndim, const uint64_t *shape)
     return n;
 }
 
-/* Write a block to the array and the model. */
+/* Write a block to the array (if any) and the model (if any). */
 static void write_both(const ac_case *c, zc_array *a, void *model, const uint64_t *start,
                        const uint64_t *shape, const void *data)
 {
-    ZC_OK_OR_FAIL(zc_array_write(a, start, shape, data));
-    ac_model_write(c, model, start, shape, data);
+    if (a) ZC_OK_OR_FAIL(zc_array_write(a, start, shape, data));
+    if (model) ac_model_write(c, model, start, shape, data);
 }
 
-/* The write sequence of the test matrix; the same seed gives the same writes. */
+/* The write sequence of the test matrix; the same seed gives the same writes. With a == NULL
+ * it builds the model alone, with model == NULL it writes the array alone. */
 static void write_sequence(const ac_case *c, zc_array *a, void *model, uint64_t seed)
 {
     uint64_t rs = seed;
@@ -146,24 +147,21 @@ static void run_layout(ac_layout layout, int write_empty)
             ac_case c;
             ac_case_init(&c, ndim, (ac_chain)ch, layout, ndim + ch);
             uint64_t seed = 0x1234567ULL * (uint64_t)(ndim * 16 + ch + 1);
+            /* The reference: the write sequence applied to the dense model alone, once. Every
+             * mode's array must read back as it. */
             void *model = ac_model_new(&c);
+            write_sequence(&c, NULL, model, seed);
             char *keys[NMODES] = {0};
             char path[NMODES][64];
             for (int m = 0; m < nmodes; m++) {
-                void *mm = ac_model_new(&c);
                 snprintf(path[m], sizeof path[m], "l%d/e%d/d%d/c%d/m%d", layout, write_empty, ndim,
                          ch, m);
                 zc_array *a;
                 ZC_OK_OR_FAIL(zc_array_create_json(cl[m], path[m], ac_zarr_json(&c), &a));
-                write_sequence(&c, a, mm, seed);
-                expect_contents(&c, a, mm, seed);
-                if (m == 0)
-                    memcpy(model, mm, ac_elems(&c) * c.elem);
-                else
-                    cr_assert_eq(memcmp(model, mm, ac_elems(&c) * c.elem), 0);
+                write_sequence(&c, a, NULL, seed);
+                expect_contents(&c, a, model, seed);
                 keys[m] = key_set(cl[m], path[m]);
                 zc_array_close(a);
-                free(mm);
             }
             for (int m = 1; m < nmodes; m++) {
                 cr_assert_str_eq(keys[m], keys[0], "mode %d keys [%s] differ from mode 0 [%s] (%s)",

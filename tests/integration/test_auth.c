@@ -61,11 +61,31 @@ Test(auth, token_must_match_whole_401)
     cr_assert_eq(zt_status("GET", "/k", WRITER, NULL, 0), 404, "a refused PUT stored a value");
 }
 
+/* GET target with token: 200 and exactly want. */
+static void expect_body(const char *target, const char *token, const char *want)
+{
+    zt_response r;
+    zt_do("GET", target, token, NULL, 0, &r);
+    cr_assert_eq(r.status, 200, "GET %s: %d", target, r.status);
+    cr_assert(r.body.len == strlen(want) && memcmp(r.body.data, want, r.body.len) == 0,
+              "GET %s: body [%.*s], expected [%s]", target, (int)r.body.len,
+              (const char *)r.body.data, want);
+    zt_response_free(&r);
+}
+
+/* A read-write token's writes change the stored bytes exactly as asked, and every token may
+ * read them. */
 Test(auth, read_write_token_reads_and_writes)
 {
-    cr_assert_eq(zt_status("PUT", "/k", WRITER, "v", 1), 201);
-    cr_assert_eq(zt_status("GET", "/k", WRITER, NULL, 0), 200);
+    cr_assert_eq(zt_status("PUT", "/k", WRITER, "value", 5), 201);
+    expect_body("/k", WRITER, "value");
+    cr_assert_eq(zt_status("PATCH", "/k", WRITER "Content-Range: bytes 1-3/*\r\n", "ALU", 3), 204);
+    expect_body("/k", WRITER, "vALUe");
+    expect_body("/k", READER, "vALUe");
+    cr_assert_eq(zt_status("PUT", "/k", WRITER, "new", 3), 204);
+    expect_body("/k", WRITER, "new");
     cr_assert_eq(zt_status("DELETE", "/k", WRITER, NULL, 0), 204);
+    zt_expect_error_for("GET", "/k", WRITER, NULL, 0, 404);
 }
 
 Test(auth, read_only_token_cannot_write_403)
@@ -81,6 +101,17 @@ Test(auth, read_only_token_cannot_write_403)
     cr_assert_eq(r.status, 200);
     cr_assert(r.body.len == 1 && r.body.data[0] == 'v', "a refused write changed the value");
     zt_response_free(&r);
+}
+
+/* Two Authorization fields are ambiguous (which token counts?): 400 whatever their order or
+ * validity, and the request changes nothing. */
+Test(auth, two_authorization_headers_400)
+{
+    zt_expect_error_for("PUT", "/k", WRITER READER, "v", 1, 400);
+    zt_expect_error_for("PUT", "/k", READER WRITER, "v", 1, 400);
+    zt_expect_error_for("PUT", "/k", WRITER WRITER, "v", 1, 400);
+    zt_expect_error_for("GET", "/", "Authorization: Bearer nope\r\n" WRITER, NULL, 0, 400);
+    zt_expect_error_for("GET", "/k", WRITER, NULL, 0, 404);
 }
 
 /* The shard endpoints write too: a read-only token is refused before the shard layout is

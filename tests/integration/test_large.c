@@ -1,8 +1,10 @@
 /* test_large.c: a large value streamed through the server. The PUT body comes from a generator
  * and the GET body is checked as it arrives, so the test holds only small buffers. The server
  * must stream too: with the fs store its peak resident memory (VmHWM) may grow by at most
- * 64 MiB; the memory store must hold the value, so it may grow by the value's size plus 64 MiB
- * (one copy, no whole-body staging buffers).
+ * 64 MiB (it grows by ~0); the memory store must hold the value once, so it may grow by 1.5x
+ * the value plus 64 MiB: a second whole-body copy (staging buffer, copy on GET) is 2x and
+ * fails, while the one copy plus the ASan leg's shadow memory (1/8 of it, 576 MiB for 512 MiB,
+ * which an allowance of exactly size + 64 MiB met only at its limit) has real headroom.
  * The size is 512 MiB (not the 2 GiB of the issue) so the test takes a few seconds in both the
  * normal and the ASan leg; ZT_LARGE_MIB overrides it for a manual run at full size. */
 #include <criterion/criterion.h>
@@ -18,15 +20,9 @@
 #define SLACK_KB    (64L * 1024)
 #define PIECE       (256 * 1024)
 
-/* Under ASan, freed memory waits in a quarantine (256 MiB by default) that would count as
- * growth; a small quarantine keeps the bound meaningful for the sanitizer leg too. */
 static void start_large(void)
 {
-    const char *asan = getenv("ASAN_OPTIONS");
-    char opts[1024];
-    snprintf(opts, sizeof opts, "%s%squarantine_size_mb=8", asan ? asan : "",
-             asan && *asan ? ":" : "");
-    setenv("ASAN_OPTIONS", opts, 1);
+    zt_small_asan_quarantine(); /* keeps the bound meaningful in the sanitizer leg too */
     zt_fixture_start_args((const char *[]){"--max-body", "17179869184", NULL});
 }
 
@@ -59,7 +55,7 @@ static long hwm_kb(void)
 static void check_memory(long start_kb, uint64_t size, const char *when)
 {
     long grown = hwm_kb() - start_kb;
-    long allowed = SLACK_KB + (zt_store_is_fs() ? 0 : (long)(size >> 10));
+    long allowed = SLACK_KB + (zt_store_is_fs() ? 0 : (long)(size >> 10) * 3 / 2);
     cr_log_info("%s %llu MiB, store %s: server VmHWM grew by %ld MiB", when,
                 (unsigned long long)(size >> 20), zt_srv()->store, grown >> 10);
     cr_assert(grown <= allowed, "%s: server VmHWM grew by %ld MiB (allowed %ld MiB, store %s)",

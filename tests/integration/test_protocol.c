@@ -2,12 +2,13 @@
  * requests in one write, answers in order; refused requests with bodies in the middle; large
  * answers queued behind a slow reader), a request trickled one byte at a time, chunked request
  * bodies, `Expect: 100-continue`, `Connection: close`, HTTP/1.0, and the refusals RFC 9112 asks
- * for: no Host in HTTP/1.1 (400), another HTTP version (505), a transfer coding but chunked (501).
- */
+ * for: no Host in HTTP/1.1 (400), another HTTP version (505), a transfer coding but chunked (501);
+ * ambiguous requests (a single-valued field or a query parameter given twice) are 400. */
 #include <criterion/criterion.h>
 
 #include "zt_fixture.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -244,4 +245,36 @@ Test(protocol, transfer_codings_other_than_chunked_501)
     raw_refused("PUT /bad HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
                 "1\r\nx\r\n0\r\n\r\n",
                 501);
+}
+
+/* Ambiguous requests are refused, never read by their first line or pair: a field that may
+ * appear once given twice (Host: RFC 9112 section 3.2; Range, Content-Range, If-Range,
+ * Zarr-Shard), a query parameter given twice (names compared decoded), more than 64 query
+ * parameters. 400 with a JSON error; nothing is created or changed. */
+Test(protocol, ambiguous_requests_400)
+{
+    zt_put_str("/v", "0123456789");
+    raw_refused("PUT /bad HTTP/1.1\r\nHost: t\r\nHost: u\r\nContent-Length: 1\r\n\r\nx", 400);
+    zt_expect_error_for("GET", "/v", "Range: bytes=0-1\r\nRange: bytes=5-6\r\n", NULL, 0, 400);
+    zt_expect_error_for("PATCH", "/v",
+                        "Content-Range: bytes 0-1/*\r\nContent-Range: bytes 4-5/*\r\n", "ab", 2,
+                        400);
+    zt_expect_error_for("GET", "/v", "If-Range: \"x\"\r\nIf-Range: \"y\"\r\nRange: bytes=0-1\r\n",
+                        NULL, 0, 400);
+    const char *shard = "Zarr-Shard: chunks=2,2\r\n";
+    zt_expect_error_for("PUT", "/s/c/0?chunk=0,0",
+                        "Zarr-Shard: chunks=2,2\r\nZarr-Shard: chunks=4,4\r\n", "x", 1, 400);
+    zt_expect_error_for("PUT", "/s/c/0?chunk=1,1&chunk=0,0", shard, "x", 1, 400);
+    zt_expect_error_for("PUT", "/s/c/0?chunk=1,1&%63hunk=0,0", shard, "x", 1, 400);
+    zt_expect_error_for("GET", "/s/c/0?chunk=1,1&chunk=0,0", shard, NULL, 0, 400);
+    zt_expect_error_for("PUT", "/bad?x=1&x=2", NULL, "x", 1, 400);
+    zt_expect_error_for("GET", "/?recursive=1&recursive=0", NULL, NULL, 0, 400);
+    char many[1024] = "/bad?";
+    for (int i = 0; i < 65; i++)
+        sprintf(many + strlen(many), "%sp%d=1", i ? "&" : "", i);
+    zt_expect_error_for("PUT", many, NULL, "x", 1, 400);
+    zt_expect_error_for("GET", "/bad?p0=1&p1=1", NULL, NULL, 0, 404); /* a few are fine */
+    zt_expect_value("/v", "0123456789", 10);
+    zt_expect_error_for("GET", "/s/c/0", NULL, NULL, 0, 404);
+    zt_expect_error_for("GET", "/bad", NULL, NULL, 0, 404);
 }

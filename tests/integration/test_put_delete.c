@@ -7,16 +7,50 @@
 #include "zt_fixture.h"
 #include "zt_tmpdir.h"
 
+#include <cjson/cJSON.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 TestSuite(put_delete, .init = zt_fixture_start, .fini = zt_fixture_stop, .timeout = 60);
 
-/* fs store: the file under the root holding key must contain exactly value. */
+/* Every value the store holds, as the recursive root listing names them: "name:size" lines
+ * (keys hold no control characters) in the listing's (byte) order. Caller frees. */
+static char *stored_values(void)
+{
+    zt_response r;
+    zt_do("GET", "/?recursive=1", "Accept: application/json\r\n", NULL, 0, &r);
+    cr_assert_eq(r.status, 200);
+    cJSON *j = cJSON_ParseWithLength((const char *)r.body.data, r.body.len);
+    cr_assert_not_null(j, "the listing is not JSON: %.*s", (int)r.body.len, (char *)r.body.data);
+    zt_response_free(&r);
+    zd_buf out = {0};
+    cJSON *e;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(j, "entries"))
+    {
+        cJSON *name = cJSON_GetObjectItemCaseSensitive(e, "name");
+        cJSON *size = cJSON_GetObjectItemCaseSensitive(e, "size");
+        cr_assert(cJSON_IsString(name) && cJSON_IsNumber(size), "listing entry without name/size");
+        zd_buf_appendf(&out, "%s%s:%.0f", out.len ? "\n" : "", name->valuestring,
+                       size->valuedouble);
+    }
+    cJSON_Delete(j);
+    zd_buf_append(&out, "", 1);
+    return (char *)out.data;
+}
+
+/* The store holds exactly these values (lines as stored_values gives them). */
+static void expect_values(const char *want)
+{
+    char *got = stored_values();
+    cr_assert_str_eq(got, want, "store %s holds [%s], expected [%s]", zt_srv()->store, got, want);
+    free(got);
+}
+
+/* fs store: the file under the root holding key (a plain directory store) is exactly value. */
 static void expect_file(const char *key, const char *value)
 {
-    if (!zt_store_is_fs()) return;
     char path[PATH_MAX + 64];
     snprintf(path, sizeof path, "%s/%s", zt_srv()->root, key);
     FILE *f = fopen(path, "rb");
@@ -28,6 +62,19 @@ static void expect_file(const char *key, const char *value)
     cr_assert_eq(memcmp(buf, value, n), 0, "fs store: %s has wrong bytes", path);
 }
 
+/* Every store lists key with value's size; the fs store also holds it as a plain file. */
+static void expect_stored(const char *key, const char *value)
+{
+    char *all = stored_values(), want[1200];
+    snprintf(want, sizeof want, "%s:%zu", key, strlen(value));
+    bool found = false;
+    for (char *save, *tok = strtok_r(all, "\n", &save); tok; tok = strtok_r(NULL, "\n", &save))
+        found |= strcmp(tok, want) == 0;
+    cr_assert(found, "store %s: the listing has no %s", zt_srv()->store, want);
+    free(all);
+    if (zt_store_is_fs()) expect_file(key, value);
+}
+
 Test(put_delete, new_key_201_then_replace_204)
 {
     cr_assert_eq(zt_status("PUT", "/k", NULL, "first", 5), 201);
@@ -36,7 +83,7 @@ Test(put_delete, new_key_201_then_replace_204)
     zt_expect_value("/k", "second value", 12);
     cr_assert_eq(zt_status("PUT", "/k", NULL, "3", 1), 204);
     zt_expect_value("/k", "3", 1);
-    expect_file("k", "3");
+    expect_stored("k", "3");
 }
 
 Test(put_delete, put_makes_parent_directories)
@@ -45,15 +92,15 @@ Test(put_delete, put_makes_parent_directories)
     cr_assert_eq(zt_status("PUT", "/a/b/c/0/1/2", NULL, "xyz", 3), 201);
     zt_expect_value("/a/b/c/zarr.json", "{}", 2);
     zt_expect_value("/a/b/c/0/1/2", "xyz", 3);
-    expect_file("a/b/c/zarr.json", "{}");
-    expect_file("a/b/c/0/1/2", "xyz");
+    expect_stored("a/b/c/zarr.json", "{}");
+    expect_stored("a/b/c/0/1/2", "xyz");
 }
 
 Test(put_delete, empty_value)
 {
     cr_assert_eq(zt_status("PUT", "/empty", NULL, "", 0), 201);
     zt_expect_value("/empty", "", 0);
-    expect_file("empty", "");
+    expect_stored("empty", "");
 }
 
 Test(put_delete, percent_encoded_key_is_decoded)
@@ -61,20 +108,21 @@ Test(put_delete, percent_encoded_key_is_decoded)
     cr_assert_eq(zt_status("PUT", "/sp%20ace/x%41", NULL, "v", 1), 201);
     zt_expect_value("/sp%20ace/x%41", "v", 1);
     zt_expect_value("/sp%20ace/xA", "v", 1);
-    expect_file("sp ace/xA", "v");
+    expect_stored("sp ace/xA", "v");
 }
 
-Test(put_delete, fs_store_leaves_only_the_keys)
+Test(put_delete, store_holds_only_the_keys)
 {
     cr_assert_eq(zt_status("PUT", "/d/one", NULL, "1", 1), 201);
     cr_assert_eq(zt_status("PUT", "/d/one", NULL, "11", 2), 204);
     cr_assert_eq(zt_status("PUT", "/two", NULL, "2", 1), 201);
-    if (!zt_store_is_fs()) return;
-    /* d/, d/one, two and the (empty) staging directory: no temporary file left anywhere */
-    cr_assert_eq(zt_tmpdir_count(zt_srv()->root), 4);
-    char staging[PATH_MAX + 32];
-    snprintf(staging, sizeof staging, "%s/.zarrd-staging", zt_srv()->root);
-    cr_assert_eq(zt_tmpdir_count(staging), 0, "a temp file was left in the staging area");
+    expect_values("d/one:2\ntwo:1"); /* a replaced value is listed once, with its new size */
+    if (zt_store_is_fs()) { /* the on-disk layout: d/, d/one, two and the empty staging dir */
+        cr_assert_eq(zt_tmpdir_count(zt_srv()->root), 4);
+        char staging[PATH_MAX + 32];
+        snprintf(staging, sizeof staging, "%s/.zarrd-staging", zt_srv()->root);
+        cr_assert_eq(zt_tmpdir_count(staging), 0, "a temp file was left in the staging area");
+    }
 }
 
 Test(put_delete, delete_is_idempotent_204)
@@ -84,6 +132,7 @@ Test(put_delete, delete_is_idempotent_204)
     zt_expect_error_for("GET", "/gone", NULL, NULL, 0, 404);
     cr_assert_eq(zt_status("DELETE", "/gone", NULL, NULL, 0), 204);
     cr_assert_eq(zt_status("DELETE", "/never/existed", NULL, NULL, 0), 204);
+    expect_values(""); /* nothing is listed, on every store */
     if (zt_store_is_fs()) {
         char path[PATH_MAX + 8];
         struct stat st;
@@ -159,5 +208,5 @@ Test(put_delete, other_methods_and_writes_on_listings_405)
     zt_expect_value("/dir/k", "v", 1);
     zt_expect_error_for("GET", "/dir/new", NULL, NULL, 0, 404);
     cr_assert_eq(zt_status("GET", "/_zarrd/health", NULL, NULL, 0), 200);
-    expect_file("dir/k", "v");
+    expect_stored("dir/k", "v");
 }

@@ -3,6 +3,8 @@
  * or a TYPE after samples is caught. */
 #include "pd_metrics.h"
 
+#include <criterion/criterion.h>
+
 #include "zt_http.h"
 
 #include <math.h>
@@ -262,6 +264,16 @@ double pd_metric(const pd_metrics *m, const char *series)
 {
     double v = 0;
     return pd_metric_find(m, series, &v) ? v : 0;
+}
+
+double pd_metric_scrape(const zt_server *s, const char *series)
+{
+    pd_metrics m;
+    zd_error err = {0};
+    cr_assert_eq(pd_metrics_scrape(s, &m, &err), 0, "metrics: %s", err.msg);
+    double v = pd_metric(&m, series);
+    pd_metrics_free(&m);
+    return v;
 }
 
 double pd_metric_settled(const zt_server *s, const char *series, double want)

@@ -45,6 +45,9 @@ bool pd_metric_find(const pd_metrics *m, const char *series, double *value);
 /* Value of series, 0 when absent (Prometheus counters that were never incremented). */
 double pd_metric(const pd_metrics *m, const char *series);
 
+/* One scrape of s: the value of series, 0 when absent; asserts that the scrape succeeds. */
+double pd_metric_scrape(const zt_server *s, const char *series);
+
 /* The value of series on s once it equals want, polling for up to 5 s (a request is counted
  * when its response has been handed to the kernel, a closed connection when the server reads
  * its end: both a moment after the client saw them); the last value read otherwise, or NAN

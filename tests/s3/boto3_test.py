@@ -281,6 +281,17 @@ class Objects(S3Case):
         self.assertNotEqual(o["ETag"], etag, "a stale MD5 ETag was served after a PATCH")
         listed = self.s3.list_objects_v2(Bucket="bkt", Prefix="p")["Contents"][0]["ETag"]
         self.assertEqual(listed, o["ETag"])
+        # a native PUT replaces an S3 object's metadata with none, also when it overwrites the
+        # value in place (the first overwrite of a key since start-up is a copy: "w2" makes it)
+        self.assertIn(self.native("PUT", "bkt/m", b"w")[0], (201, 204))
+        self.assertEqual(self.native("PUT", "bkt/m", b"w2")[0], 204)
+        self.s3.put_object(Bucket="bkt", Key="m", Body=b"s3", ContentType="image/tiff",
+                           Metadata={"color": "blue"})
+        self.assertEqual(self.native("PUT", "bkt/m", b"native")[0], 204)
+        o = self.s3.get_object(Bucket="bkt", Key="m")
+        self.assertEqual(o["Body"].read(), b"native")
+        self.assertNotEqual(o["ContentType"], "image/tiff", "the old object's Content-Type stayed")
+        self.assertEqual(o["Metadata"], {}, "the old object's metadata stayed")
         # staging of multipart uploads shows nowhere
         self.s3.create_multipart_upload(Bucket="bkt", Key="up")
         self.assertEqual([b["Name"] for b in self.s3.list_buckets()["Buckets"]], ["bkt"])

@@ -8,6 +8,7 @@
 #include <criterion/criterion.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -148,3 +149,13 @@ const char zt_sharded_zarr_json[] =
     "\"chunk_shape\":[2],\"codecs\":[{\"name\":\"bytes\"}],\"index_codecs\":[{\"name\":"
     "\"bytes\",\"configuration\":{\"endian\":\"little\"}},{\"name\":\"crc32c\"}],"
     "\"index_location\":\"end\"}}]}";
+
+void zt_small_asan_quarantine(void)
+{
+    const char *asan = getenv("ASAN_OPTIONS");
+    if (asan && strstr(asan, "quarantine_size_mb=8")) return;
+    char opts[1024];
+    snprintf(opts, sizeof opts, "%s%squarantine_size_mb=8", asan ? asan : "",
+             asan && *asan ? ":" : "");
+    setenv("ASAN_OPTIONS", opts, 1);
+}

@@ -339,3 +339,14 @@ int zt_request(const zt_server *s, const char *method, const char *target, const
     zt_conn_close(&c);
     return rc;
 }
+
+int zt_conn_status(zt_conn *c, const char *method, const char *target, const char *headers,
+                   const void *body, size_t len)
+{
+    zt_response r = {0};
+    int rc = zt_send_request(c, method, target, headers, body, len);
+    if (rc == 0) rc = zt_read_response(c, &r, strcmp(method, "HEAD") == 0);
+    int status = rc ? -1 : r.status;
+    zt_response_free(&r);
+    return status;
+}

@@ -72,6 +72,11 @@ ssize_t zt_recv(zt_conn *c, void *buf, size_t cap);
  * nothing more. */
 bool zt_conn_closed_by_peer(zt_conn *c);
 
+/* One request on the open connection c (as zt_send_request), its response read and dropped:
+ * the status, or -1 on a transport error (no complete response). */
+int zt_conn_status(zt_conn *c, const char *method, const char *target, const char *headers,
+                   const void *body, size_t len);
+
 /* One request on a new connection, response read, connection closed. 0 or a ZD_E* code. */
 int zt_request(const zt_server *s, const char *method, const char *target, const char *headers,
                const void *body, size_t len, zt_response *r);

@@ -108,6 +108,32 @@ Test(query, get_errors)
     cr_assert(found);
 }
 
+static int repeated(const char *q, size_t max, zd_query_pair *dup)
+{
+    return zd_query_repeated(q, strlen(q), max, dup, NULL);
+}
+
+Test(query, repeated_names)
+{
+    zd_query_pair d;
+    cr_assert_eq(repeated("", 64, &d), 0);
+    cr_assert_eq(repeated("chunk=1,2&batch&recursive=1", 64, &d), 0);
+    cr_assert_eq(repeated("chunk=1,2&chunk=1,1", 64, &d), 1);
+    cr_assert(d.value_len == 3 && memcmp(d.value, "1,1", 3) == 0, "the second pair is named");
+    cr_assert_eq(repeated("chunk=1&x=2&%63hunk=3", 64, &d), 1); /* names compare decoded */
+    cr_assert_eq(repeated("a+b=1&a%20b=2", 64, &d), 1);
+    cr_assert_eq(repeated("batch&batch=", 64, &d), 1);
+    cr_assert_eq(repeated("ab=1&a=2&abc=3&b=4", 64, &d), 0); /* prefixes are other names */
+    cr_assert_eq(repeated("a=1&&a", 64, &d), 1);             /* empty elements skipped */
+    cr_assert_eq(repeated("%zz=1", 64, &d), ZD_EINVAL);
+    cr_assert_eq(repeated("a&b&c", 3, &d), 0);
+    cr_assert_eq(repeated("a&b&c&d", 3, &d), ZD_ERANGE);
+    char many[1024] = "";
+    for (int i = 0; i < ZD_QUERY_MAX_PAIRS + 1; i++)
+        sprintf(many + strlen(many), "%sp%d", i ? "&" : "", i);
+    cr_assert_eq(repeated(many, 1000, &d), ZD_ERANGE, "the cap is ZD_QUERY_MAX_PAIRS");
+}
+
 static int list(const char *s, uint64_t *out, size_t max, size_t *n)
 {
     return zd_parse_u64_list(s, strlen(s), out, max, n, NULL);

@@ -26,6 +26,8 @@ hd_status hd_status_of(int rc)
         return (hd_status){416, "range not satisfiable"};
     case ZD_ENOMEM:
         return (hd_status){503, "out of memory"};
+    case ZD_EBUSY:
+        return (hd_status){503, "service unavailable"};
     case ZD_ENOSPC:
         return (hd_status){507, "insufficient storage"};
     default: /* ZD_EIO, ZD_ECORRUPT, and codes that should never reach a client */

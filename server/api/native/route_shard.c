@@ -8,6 +8,7 @@
 #include "metrics.h"
 #include "shard_http.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 static sh_method shard_method(int method)
@@ -78,7 +79,13 @@ static void shard_finish(cn_conn *c)
         rs_error(c, 503, "out of memory", "no memory for a shard request");
     } else if (rs->status >= 400) {
         mt_error_status(rs->status);
-        rs_error(c, rs->status, rs->error, "%s", rs->detail.msg);
+        rs_begin(c, rs->status);
+        if (rs->retry_after > 0) { /* the shard index budget is in use: a moment later */
+            char secs[16];
+            snprintf(secs, sizeof secs, "%d", rs->retry_after);
+            rs_header(c, "Retry-After", secs);
+        }
+        rs_error_body(c, rs->error, "%s", rs->detail.msg);
     } else {
         rs_begin(c, rs->status);
         rs_send(c, rs->status == 200 ? "application/octet-stream" : NULL, rs->body.data,

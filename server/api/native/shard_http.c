@@ -3,6 +3,7 @@
 
 #include "shard_batch.h"
 #include "hd_status.h"
+#include "shard_budget.h"
 #include "shard_header.h"
 #include "zd_query.h"
 
@@ -65,6 +66,38 @@ static int find_layout(const sh_backend *b, const sh_http_request *rq, sh_array_
     return rc == ZD_EUNSUPPORTED ? ZD_ECONFLICT : rc;
 }
 
+/* A layout whose index is past the server's limit is refused before anything is read or
+ * written: a 1-byte request must not make the server build a 268 MB index. */
+static int check_index_size(const sh_backend *b, const zd_shard_layout *l, zd_error *err)
+{
+    uint64_t entries = l->nchunks * 16;
+    if (!b->max_index_bytes || entries <= b->max_index_bytes) return 0;
+    return zd_error_set(err, ZD_EOVERFLOW,
+                        "the shard has %llu inner chunks, an index of %llu bytes; this server "
+                        "allows at most %llu bytes (%llu inner chunks, --max-shard-index)",
+                        (unsigned long long)l->nchunks, (unsigned long long)entries,
+                        (unsigned long long)b->max_index_bytes,
+                        (unsigned long long)(b->max_index_bytes / 16));
+}
+
+/* Reserve the request's index memory in the shard index budget: the decoded entries and one
+ * more index-sized buffer. When it does not fit, unused cached indexes are given up first;
+ * then ZD_EBUSY (503, retry). *reserved is what the caller gives back when done. */
+static int reserve_index_memory(const sh_backend *b, const zd_shard_layout *l, uint64_t *reserved,
+                                zd_error *err)
+{
+    uint64_t need = 2 * (uint64_t)zd_shard_index_size(l);
+    if (!sh_budget_take(need) && !(b->trim && b->trim(b->ctx, need) && sh_budget_take(need))) {
+        sh_budget_count_refusal();
+        return zd_error_set(err, ZD_EBUSY,
+                            "the server's memory for shard indexes (--shard-index-memory, %llu "
+                            "bytes) is in use by other requests; this one needs %llu bytes",
+                            (unsigned long long)sh_budget_limit(), (unsigned long long)need);
+    }
+    *reserved = need;
+    return 0;
+}
+
 /* Whether every put carries a whole inner chunk of a fixed-size chain. */
 static bool whole_chunks(const sh_array_shard *as, const sh_op *ops, size_t n, zd_error *err)
 {
@@ -112,9 +145,11 @@ void sh_http_handle(const sh_backend *b, const sh_http_request *rq, sh_http_resp
     }
     sh_array_shard as;
     bool batch = false;
-    uint64_t coords[ZD_MAX_DIMS];
+    uint64_t coords[ZD_MAX_DIMS], reserved = 0;
     int rc = find_layout(b, rq, &as, &rs->detail);
     if (rc == 0) rc = parse_query(rq, &as.layout, &batch, coords, &rs->detail);
+    if (rc == 0) rc = check_index_size(b, &as.layout, &rs->detail);
+    if (rc == 0) rc = reserve_index_memory(b, &as.layout, &reserved, &rs->detail);
     if (rc == 0 && !batch && (rq->method == SH_GET || rq->method == SH_HEAD)) {
         rc = b->get(b->ctx, rq->key, &as.layout, coords, &rs->body, &rs->detail);
         if (rc == 0) answer(rs, 200, NULL);
@@ -127,9 +162,11 @@ void sh_http_handle(const sh_backend *b, const sh_http_request *rq, sh_http_resp
         if (ops != &single) free(ops);
         if (rc == 0) answer(rs, whole ? 204 : 422, whole ? NULL : "unprocessable content");
     }
+    sh_budget_give(reserved);
     if (rc == ZD_EWOULDBLOCK) {
         rs->status = 0; /* not answered: the caller redoes it where it may block */
         return;
     }
     if (rc) answer_code(rs, rc);
+    if (rc == ZD_EBUSY) rs->retry_after = 1;
 }

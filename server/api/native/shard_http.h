@@ -10,8 +10,10 @@
  * The layout comes from the Zarr-Shard header (shard_header.h) or, without it, from the
  * array's zarr.json (shard_meta.h). Statuses for refusals: 400 malformed header / query /
  * batch, coordinates outside the shard, or no layout; 409 the stored shard contradicts the
- * layout or the array is not sharded; 413 a chunk too large; 422 a chunk of the wrong size
- * for a fixed-size inner codec chain; 405 another method. Nothing changes then. */
+ * layout or the array is not sharded; 413 a chunk too large, or a shard whose index is past
+ * the server's --max-shard-index; 422 a chunk of the wrong size for a fixed-size inner codec
+ * chain; 405 another method; 503 + Retry-After when the shard index budget is in use by other
+ * requests (shard_budget.h). Nothing changes then. */
 #ifndef SHARD_HTTP_H
 #define SHARD_HTTP_H
 
@@ -44,6 +46,7 @@ typedef struct sh_http_response {
     const char *error; /* short reason for an error status, e.g. "conflict" */
     zd_error detail;   /* the long reason */
     zd_buf body;       /* 200: the encoded inner chunk */
+    int retry_after;   /* > 0: send Retry-After with these seconds (503, busy) */
 } sh_http_response;
 
 /* Whether the request carries a body the handler must read first (PUT and POST). */
