@@ -15,7 +15,7 @@ static const struct {
     {ZD_EBADKEY, 400},  {ZD_EINVAL, 400},    {ZD_ENOTFOUND, 404}, {ZD_EISDIR, 409},
     {ZD_ELINKED, 409},  {ZD_ECONFLICT, 409}, {ZD_EPRECOND, 412},  {ZD_EOVERFLOW, 413},
     {ZD_ERANGE, 416},   {ZD_ENOSPC, 507},    {ZD_ENOMEM, 503},    {ZD_EIO, 500},
-    {ZD_ECORRUPT, 500}, {ZD_EEXIST, 409},    {ZD_ENOTEMPTY, 409},
+    {ZD_ECORRUPT, 500}, {ZD_EEXIST, 409},    {ZD_ENOTEMPTY, 409}, {ZD_EBUSY, 503},
 };
 
 Test(status, every_code_answers_its_documented_status)
