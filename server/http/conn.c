@@ -382,7 +382,10 @@ static bool cn_offload(cn_conn *c)
     c->state = CN_WORKING;
     c->paused = true;
     cn_read_stop(c); /* nothing can close the connection while a thread works for it */
-    if (iop_queue(&c->w->loop, &c->work_req, cn_work, cn_after_work) == 0) return true;
+    if (iop_queue(&c->w->loop, &c->work_req, cn_work, cn_after_work) == 0) {
+        mt_add(&c->w->metrics.work_offloaded, 1);
+        return true;
+    }
     c->req.offload = false;
     return false;
 }

@@ -134,12 +134,16 @@ int mt_render(zd_buf *out, mt_worker *const *workers, int n)
             "# HELP zarrd_connections_reclaimed_total Idle keep-alive connections closed to make "
             "room at --max-connections.\n"
             "# TYPE zarrd_connections_reclaimed_total counter\n"
-            "zarrd_connections_reclaimed_total %lu\n",
+            "zarrd_connections_reclaimed_total %lu\n"
+            "# HELP zarrd_work_offloaded_total Requests whose work step (a store change that may "
+            "block) ran on an I/O thread.\n"
+            "# TYPE zarrd_work_offloaded_total counter\n"
+            "zarrd_work_offloaded_total %lu\n",
             (double)MT_SUM(latency_sum_ns) / 1e9, (unsigned long)MT_SUM(latency_count),
             (unsigned long)MT_SUM(bytes_in), (unsigned long)MT_SUM(bytes_out),
             (long)MT_SUM(open_connections), (unsigned long)MT_SUM(connections_total),
             (unsigned long)MT_SUM(connections_refused), (unsigned long)MT_SUM(accept_pauses),
-            (unsigned long)MT_SUM(connections_reclaimed));
+            (unsigned long)MT_SUM(connections_reclaimed), (unsigned long)MT_SUM(work_offloaded));
     if (!rc)
         rc = zd_buf_appendf(
             out,

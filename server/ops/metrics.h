@@ -28,6 +28,7 @@ typedef struct mt_worker {
     _Atomic uint64_t connections_refused;
     _Atomic uint64_t accept_pauses;
     _Atomic uint64_t connections_reclaimed;
+    _Atomic uint64_t work_offloaded;
 } mt_worker;
 
 /* Process-wide event counters, bumped from any thread (rare events: one atomic add). */

@@ -291,3 +291,62 @@ Test(dav, delete_collections)
     wx_expect_error_for("DELETE", "/", NULL, NULL, 0, 403, NULL);
     zt_expect_value("/top/other", "o", 1);
 }
+
+/* The zarrd_work_offloaded_total counter of /_zarrd/metrics. */
+static unsigned long offloaded(void)
+{
+    zt_response r;
+    zt_do("GET", "/_zarrd/metrics", NULL, NULL, 0, &r);
+    cr_assert_eq(r.status, 200);
+    static const char name[] = "\nzarrd_work_offloaded_total ";
+    const char *p = memmem(r.body.data, r.body.len, name, sizeof name - 1);
+    cr_assert_not_null(p, "no zarrd_work_offloaded_total in the metrics");
+    unsigned long v = strtoul(p + sizeof name - 1, NULL, 10);
+    zt_response_free(&r);
+    return v;
+}
+
+/* The fs store's changes may block (copies, collection walks, syncs): WebDAV's run on an I/O
+ * thread, as the native API's do, never on the event loop that received the request (one
+ * offload each); the memory store's never block and stay on the loop. A malformed If-Match is
+ * answered before any work (400, nothing offloaded, nothing copied). */
+Test(dav, changes_run_on_io_threads)
+{
+    const char *mode = getenv("ZT_FSYNC");
+    bool fs = strcmp(zt_store(), "fs") == 0;
+    unsigned long heavy = fs, small = fs && mode && strcmp(mode, "none") != 0;
+    zt_put_str("/io/a/v", "value");
+    zt_put_str("/io/a/w", "other");
+    zt_put_str("/io/d/x", "x");
+    static const struct {
+        const char *method, *target, *hdr;
+        int status;
+        bool heavy;
+    } steps[] = {
+        {"COPY", "/io/a/v", "Destination: /io/b\r\n", 201, true},
+        {"MOVE", "/io/a/", "Destination: /io/c/\r\n", 201, true},
+        {"DELETE", "/io/c/", NULL, 204, true},
+        {"DELETE", "/io/d", NULL, 204, true}, /* a key that is a collection */
+        {"MKCOL", "/io/e/", NULL, 201, false},
+    };
+    for (size_t i = 0; i < sizeof steps / sizeof *steps; i++) {
+        unsigned long before = offloaded();
+        zt_response r;
+        zt_do(steps[i].method, steps[i].target, steps[i].hdr, NULL, 0, &r);
+        cr_assert_eq(r.status, steps[i].status, "%s %s: %d %.*s", steps[i].method, steps[i].target,
+                     r.status, (int)r.body.len, (const char *)r.body.data);
+        zt_response_free(&r);
+        cr_assert_eq(offloaded() - before, steps[i].heavy ? heavy : small, "%s %s", steps[i].method,
+                     steps[i].target);
+    }
+    zt_expect_value("/io/b", "value", 5);
+    cr_assert_eq(zt_status("GET", "/io/c/v", NULL, NULL, 0), 404);
+    cr_assert_eq(zt_status("GET", "/io/a/w", NULL, NULL, 0), 404);
+    cr_assert_eq(zt_status("GET", "/io/d/x", NULL, NULL, 0), 404);
+    expect_collection("/io/e/", true);
+    unsigned long before = offloaded();
+    wx_expect_error_for("COPY", "/io/b", "Destination: /io/z\r\nIf-Match: nonsense\r\n", NULL, 0,
+                        400, NULL);
+    cr_assert_eq(offloaded(), before);
+    cr_assert_eq(zt_status("GET", "/io/z", NULL, NULL, 0), 404);
+}

@@ -39,8 +39,13 @@ bool dav_is_method(int method);
 /* The error body writer for WebDAV requests (rs_error_writer): an XML <D:error>. */
 void dav_error_writer(cn_conn *c, const char *error, const char *detail);
 
-/* Delete the collection at the request's key with everything below it and answer (204, or
- * 207 naming the member that failed): DELETE of a prefix, or of a key that is a collection. */
+/* DELETE of a prefix, or of a key that is a collection, as a work step (on an I/O thread for
+ * the fs store): the collection is deleted with everything below it and the outcome recorded
+ * for dav_answer (204; 207 naming the member that failed; 403 the root; 400 a Depth other
+ * than infinity; 404; 412). */
 void dav_delete_collection(cn_conn *c);
+
+/* In finish: answer what a WebDAV work step recorded. */
+void dav_answer(cn_conn *c);
 
 #endif

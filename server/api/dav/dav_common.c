@@ -8,6 +8,7 @@
 #include "zd_error.h"
 
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -226,4 +227,56 @@ void dav_store_error(cn_conn *c, int rc, const char *what)
 {
     c->req.error_writer = dav_error_writer;
     hd_store_error(c, rc, what);
+}
+
+dav_outcome *dav_outcome_of(cn_conn *c)
+{
+    if (!c->req.work_state) c->req.work_state = calloc(1, sizeof(dav_outcome));
+    if (!c->req.work_state) c->req.work_rc = ZD_ENOMEM;
+    return c->req.work_state;
+}
+
+void dav_refuse(dav_outcome *o, int status, const char *precond, const char *error, const char *fmt,
+                ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(o->detail, sizeof o->detail, fmt, ap);
+    va_end(ap);
+    o->status = status;
+    o->precond = precond;
+    o->error = error;
+}
+
+void dav_store_failed(dav_outcome *o, int rc, const char *what)
+{
+    o->status = 0;
+    o->rc = rc;
+    o->what = what;
+}
+
+st_tree_fail *dav_outcome_fail(dav_outcome *o)
+{
+    if (!o->fail) o->fail = malloc(sizeof *o->fail);
+    return o->fail;
+}
+
+void dav_answer(cn_conn *c)
+{
+    dav_outcome *o = c->req.work_state;
+    c->req.work_state = NULL;
+    if (!o) {
+        dav_store_error(c, c->req.work_rc ? c->req.work_rc : ZD_ENOMEM, "WebDAV");
+    } else if (o->walked) {
+        dav_tree_failed(c, o->fail);
+    } else if (o->status == 201 || o->status == 204) {
+        rs_begin(c, o->status);
+        rs_send(c, NULL, NULL, 0);
+    } else if (o->status) {
+        dav_error(c, o->status, o->precond, o->error, "%s", o->detail);
+    } else {
+        dav_store_error(c, o->rc, o->what);
+    }
+    if (o) free(o->fail);
+    free(o);
 }

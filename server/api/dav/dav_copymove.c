@@ -64,11 +64,27 @@ static int cm_check(cn_conn *c, bool move, const zd_key *dst, bool *overwrite, i
     return 0;
 }
 
-static void copymove(cn_conn *c, bool move)
+/* The request's checks from its headers alone (on the loop): 0, or -1 with the answer built. */
+static int cm_begin(cn_conn *c, bool move)
 {
     zd_key dst;
     bool overwrite;
     int depth;
+    if (dav_destination(c, &dst) || cm_check(c, move, &dst, &overwrite, &depth)) return -1;
+    hd_offload(c, true); /* a value copy or a collection walk */
+    return 0;
+}
+
+/* The work step: the source, its conditions, the destination's parent and Overwrite, then the
+ * change; the outcome goes to dav_answer. */
+static void copymove(cn_conn *c, bool move)
+{
+    dav_outcome *o = dav_outcome_of(c);
+    if (!o) return;
+    zd_key dst;
+    bool overwrite;
+    int depth;
+    /* Checked by cm_begin: the same headers give the same answers, none of them an error. */
     if (dav_destination(c, &dst) || cm_check(c, move, &dst, &overwrite, &depth)) return;
     const zd_key *k = &c->req.key;
     const char *what = move ? "MOVE" : "COPY";
@@ -77,13 +93,9 @@ static void copymove(cn_conn *c, bool move)
     bool col, dst_col, parent_col;
     int rc = s->lookup(s, k->key, &st, &col);
     if (rc == 0 && k->is_prefix && !col) rc = ZD_ENOTFOUND;
+    if (rc == 0 && hd_cond_eval(c, col ? NULL : &st)) rc = ZD_EPRECOND;
     if (rc) {
-        dav_store_error(c, rc, what);
-        return;
-    }
-    int cs = hd_cond_eval(c, col ? NULL : &st);
-    if (cs) {
-        hd_cond_answer(c, cs == 304 ? 412 : cs, NULL);
+        dav_store_failed(o, rc, what);
         return;
     }
     const char *slash = strrchr(dst.key, '/');
@@ -91,65 +103,71 @@ static void copymove(cn_conn *c, bool move)
     if (slash) memcpy(parent, dst.key, (size_t)(slash - dst.key));
     if (slash) parent[slash - dst.key] = '\0';
     if (s->lookup(s, parent, &parent_st, &parent_col) != 0 || !parent_col) {
-        dav_error(c, 409, NULL, "no parent collection",
-                  "the destination's parent collection does not exist");
+        dav_refuse(o, 409, NULL, "no parent collection",
+                   "the destination's parent collection does not exist");
         return;
     }
     rc = s->lookup(s, dst.key, &dst_st, &dst_col);
     bool existed = rc == 0;
     if (rc && rc != ZD_ENOTFOUND) {
-        dav_store_error(c, rc, what);
+        dav_store_failed(o, rc, what);
         return;
     }
     /* Value onto value: Overwrite F is checked by the store, atomically with the change. */
     if (existed && !overwrite && (col || dst_col)) {
-        dav_error(c, 412, NULL, "precondition failed", "the destination exists and Overwrite is F");
+        dav_refuse(o, 412, NULL, "precondition failed",
+                   "the destination exists and Overwrite is F");
         return;
     }
-    st_tree_fail *fail = malloc(sizeof *fail);
+    st_tree_fail *fail = dav_outcome_fail(o);
     if (!fail) {
-        dav_store_error(c, ZD_ENOMEM, what);
+        dav_store_failed(o, ZD_ENOMEM, what);
         return;
     }
     rc = 0;
-    bool walked = false; /* rc is a collection walk's, described in *fail */
     if (existed && (col || dst_col)) {
         bool gone;
         rc = dst_col ? st_tree_remove(s, dst.key, fail) : s->remove(s, dst.key, NULL, &gone);
-        walked = dst_col;
+        o->walked = rc && dst_col;
     }
     st_result res;
     if (!rc && col) {
         rc = move ? st_tree_move(s, k->key, dst.key, fail)
                   : st_tree_copy(s, k->key, dst.key, depth == DAV_INFINITY, fail);
-        walked = true;
+        o->walked = rc != 0;
     } else if (!rc) {
         const st_precond *pc = overwrite ? NULL : &cm_must_be_absent;
         rc = move ? s->move(s, k->key, dst.key, pc, &res) : st_copy(s, k->key, dst.key, pc, &res);
         if (rc == 0) existed = existed || !res.created; /* replaced, or deleted first */
     }
-    if (rc == 0) {
-        rs_begin(c, existed ? 204 : 201);
-        rs_send(c, NULL, NULL, 0);
-    } else if (walked) {
-        dav_tree_failed(c, fail);
-    } else if (rc == ZD_EPRECOND) {
-        dav_error(c, 412, NULL, "precondition failed", "the destination exists and Overwrite is F");
-    } else {
-        dav_store_error(c, rc, what);
-    }
-    free(fail);
+    if (rc == 0)
+        o->status = existed ? 204 : 201;
+    else if (rc == ZD_EPRECOND && !o->walked)
+        dav_refuse(o, 412, NULL, "precondition failed",
+                   "the destination exists and Overwrite is F");
+    else if (!o->walked)
+        dav_store_failed(o, rc, what);
 }
 
-static void copy_finish(cn_conn *c)
+static void copy_begin(cn_conn *c)
+{
+    cm_begin(c, false);
+}
+
+static void move_begin(cn_conn *c)
+{
+    cm_begin(c, true);
+}
+
+static void copy_work(cn_conn *c)
 {
     copymove(c, false);
 }
 
-static void move_finish(cn_conn *c)
+static void move_work(cn_conn *c)
 {
     copymove(c, true);
 }
 
-const hd_handler hd_dav_copy = {.finish = copy_finish};
-const hd_handler hd_dav_move = {.finish = move_finish};
+const hd_handler hd_dav_copy = {.begin = copy_begin, .work = copy_work, .finish = dav_answer};
+const hd_handler hd_dav_move = {.begin = move_begin, .work = move_work, .finish = dav_answer};

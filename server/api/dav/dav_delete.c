@@ -12,47 +12,39 @@
 
 void dav_delete_collection(cn_conn *c)
 {
-    c->req.error_writer = dav_error_writer;
+    dav_outcome *o = dav_outcome_of(c);
+    if (!o) return;
+    st_store *s = hd_store(c);
     const zd_key *k = &c->req.key;
     if (k->len == 0) {
-        dav_error(c, 403, NULL, "forbidden", "the root collection cannot be deleted");
+        dav_refuse(o, 403, NULL, "forbidden", "the root collection cannot be deleted");
         return;
     }
     if (dav_depth(c, DAV_INFINITY) != DAV_INFINITY) {
-        dav_error(c, 400, NULL, "bad Depth", "DELETE of a collection is Depth infinity");
+        dav_refuse(o, 400, NULL, "bad Depth", "DELETE of a collection is Depth infinity");
         return;
     }
-    st_store *s = hd_store(c);
     st_stat st;
     bool col;
     int rc = s->lookup(s, k->key, &st, &col);
     if (rc == 0 && !col) rc = ZD_ENOTFOUND; /* "value/" names no collection */
+    if (rc == 0 && hd_cond_eval(c, NULL)) rc = ZD_EPRECOND;
+    st_tree_fail *fail = rc ? NULL : dav_outcome_fail(o);
+    if (rc == 0 && !fail) rc = ZD_ENOMEM;
     if (rc) {
-        dav_store_error(c, rc, "DELETE");
-        return;
-    }
-    int cs = hd_cond_eval(c, NULL);
-    if (cs) {
-        hd_cond_answer(c, cs == 304 ? 412 : cs, NULL);
-        return;
-    }
-    st_tree_fail *fail = malloc(sizeof *fail);
-    if (!fail) {
-        dav_store_error(c, ZD_ENOMEM, "DELETE");
-        return;
-    }
-    if (st_tree_remove(s, k->key, fail) == 0) {
-        rs_begin(c, 204);
-        rs_send(c, NULL, NULL, 0);
+        dav_store_failed(o, rc, "DELETE");
+    } else if (st_tree_remove(s, k->key, fail) == 0) {
+        o->status = 204;
     } else {
-        dav_tree_failed(c, fail);
+        o->walked = true;
     }
-    free(fail);
 }
 
-static void delete_finish(cn_conn *c)
+static void delete_begin(cn_conn *c)
 {
-    dav_delete_collection(c);
+    c->req.error_writer = dav_error_writer;
+    hd_offload(c, true);
 }
 
-const hd_handler hd_dav_delete = {.finish = delete_finish};
+const hd_handler hd_dav_delete = {
+    .begin = delete_begin, .work = dav_delete_collection, .finish = dav_answer};

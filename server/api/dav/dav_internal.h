@@ -5,6 +5,7 @@
 
 #include "dav.h"
 #include "zd_buf.h"
+#include "zd_error.h"
 #include "zd_key.h"
 
 #include <stdbool.h>
@@ -53,6 +54,36 @@ void dav_store_error(cn_conn *c, int rc, const char *what);
 
 /* The status a store error maps to (404, 409, 412, 507, 500...). */
 int dav_status_of(int rc);
+
+/* What a WebDAV change decided. Its work step (store.h changes block on the fs store, so it
+ * runs on an I/O thread: conn.h) records the outcome here and builds no answer; dav_answer
+ * builds it in finish, on the loop. */
+typedef struct dav_outcome {
+    int status;       /* the answer: 201/204 done; >= 400 a dav_error; 0 store error rc */
+    int rc;           /* the store's code (status 0) */
+    const char *what; /* the request, for a store error's detail */
+    const char *precond, *error; /* dav_error's DAV precondition element and reason */
+    bool walked;                 /* a collection walk stopped at fail's member: 207 */
+    struct st_tree_fail *fail;
+    char detail[ZD_ERRMSG_MAX + 128];
+} dav_outcome;
+
+/* The request's outcome record (c->req.work_state), made on first use; NULL without memory
+ * (then c->req.work_rc is ZD_ENOMEM). */
+dav_outcome *dav_outcome_of(cn_conn *c);
+
+/* Record a refusal: what dav_error would answer. */
+void dav_refuse(dav_outcome *o, int status, const char *precond, const char *error, const char *fmt,
+                ...) __attribute__((format(printf, 5, 6)));
+
+/* Record a store error (dav_store_error's answer); ZD_EPRECOND is a failed precondition. */
+void dav_store_failed(dav_outcome *o, int rc, const char *what);
+
+/* The tree-walk failure record of o (allocated on first use), or NULL without memory. */
+struct st_tree_fail *dav_outcome_fail(dav_outcome *o);
+
+/* In finish: answer what the work step recorded, and free the record. */
+void dav_answer(cn_conn *c);
 
 /* Whether the request carries a body (Content-Length > 0 or chunked). */
 bool dav_has_body(cn_conn *c);

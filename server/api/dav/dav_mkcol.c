@@ -14,24 +14,26 @@ static void mkcol_begin(cn_conn *c)
         rs_begin(c, 405);
         rs_header(c, "Allow", "OPTIONS, GET, HEAD, PROPFIND");
         dav_error_writer(c, "method not allowed", "the root collection always exists");
+        return;
     }
+    hd_offload(c, false);
 }
 
-static void mkcol_finish(cn_conn *c)
+static void mkcol_work(cn_conn *c)
 {
+    dav_outcome *o = dav_outcome_of(c);
+    if (!o) return;
     st_store *s = hd_store(c);
     int rc = s->mkcol(s, c->req.key.key);
-    if (rc == ZD_EEXIST) {
-        dav_error(c, 405, NULL, "exists", "a value or collection is already there");
-    } else if (rc == ZD_ENOTFOUND) {
-        dav_error(c, 409, NULL, "no parent collection",
-                  "the parent collection does not exist; make it first");
-    } else if (rc) {
-        dav_store_error(c, rc, "MKCOL");
-    } else {
-        rs_begin(c, 201);
-        rs_send(c, NULL, NULL, 0);
-    }
+    if (rc == ZD_EEXIST)
+        dav_refuse(o, 405, NULL, "exists", "a value or collection is already there");
+    else if (rc == ZD_ENOTFOUND)
+        dav_refuse(o, 409, NULL, "no parent collection",
+                   "the parent collection does not exist; make it first");
+    else if (rc)
+        dav_store_failed(o, rc, "MKCOL");
+    else
+        o->status = 201;
 }
 
-const hd_handler hd_dav_mkcol = {.begin = mkcol_begin, .finish = mkcol_finish};
+const hd_handler hd_dav_mkcol = {.begin = mkcol_begin, .work = mkcol_work, .finish = dav_answer};

@@ -34,7 +34,8 @@ st_store *hd_store(cn_conn *c);
 
 /* Mark the request's work step for an I/O thread when the store keeps files and its changes
  * block (--fsync batch|always) or this one is heavy anyway (a body over HD_LOOP_BODY_MAX, a
- * whole-value copy). The memory store's work never blocks: always on the loop. */
+ * whole-value copy). The memory store's work never blocks: always on the loop. A malformed
+ * If-Match / If-None-Match is answered here (400), so no work step has that answer to build. */
 void hd_offload(cn_conn *c, bool heavy);
 
 /* Under --fsync none, a write whose body is at most this commits on the loop (measured faster

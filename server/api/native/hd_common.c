@@ -13,8 +13,28 @@ st_store *hd_store(cn_conn *c)
     return c->w->shared->store;
 }
 
+/* A malformed If-Match / If-None-Match is answered here, on the loop (400), so that the
+ * precondition a work step checks (hd_cond_eval, maybe on an I/O thread) never has an answer
+ * to build. */
+static bool hd_cond_syntax_ok(cn_conn *c)
+{
+    static const char *const names[] = {"if-match", "if-none-match"};
+    for (int i = 0; i < 2; i++) {
+        size_t n;
+        bool match;
+        zd_error err = {0};
+        const char *h = cn_header_get(c, names[i], &n);
+        if (h && zd_etag_list_match(h, n, NULL, i == 1, &match, &err)) {
+            rs_error(c, 400, i ? "bad If-None-Match" : "bad If-Match", "%s", err.msg);
+            return false;
+        }
+    }
+    return true;
+}
+
 void hd_offload(cn_conn *c, bool heavy)
 {
+    if (!hd_cond_syntax_ok(c)) return;
     st_store *s = hd_store(c);
     c->req.offload = s->files && (heavy || st_writes_block(s)); /* memory never blocks */
 }
