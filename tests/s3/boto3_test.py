@@ -130,18 +130,29 @@ class Objects(S3Case):
         self.assertEqual(o["ContentEncoding"], "identity")
         self.assertEqual(o["ContentLanguage"], "en")
         self.assertEqual(o["Metadata"], {"color": "blue", "shape": "round"})
+        self.assertEqual(o["ResponseMetadata"]["HTTPHeaders"]["expires"], "Wed, 02 Jan 2030 03:04:05 GMT")
         self.assertEqual(o["ContentLength"], len(body))
         self.assertTrue(o["LastModified"].year >= 2024)
         h = self.s3.head_object(Bucket="bkt", Key="dir/obj.bin")
         self.assertEqual((h["ContentLength"], h["ETag"], h["ContentType"]), (len(body), etag, "image/tiff"))
+        # x-amz-request-id on every answer, a different one each time
+        ids = [x["ResponseMetadata"]["HTTPHeaders"].get("x-amz-request-id") for x in
+               (r, o, h, self.s3.list_objects_v2(Bucket="bkt"), self.s3.list_buckets(),
+                self.s3.head_bucket(Bucket="bkt"), self.s3.delete_object(Bucket="bkt", Key="none"))]
+        self.assertTrue(all(ids), ids)
+        self.assertEqual(len(set(ids)), len(ids), ids)
         # the native API sees the same bytes and the stored Content-Type
         status, data, headers = self.native("GET", "bkt/dir/obj.bin")
         self.assertEqual((status, data, headers["Content-Type"]), (200, body, "image/tiff"))
         # response-* overrides
         o = self.s3.get_object(Bucket="bkt", Key="dir/obj.bin", ResponseContentType="text/x-over",
-                               ResponseContentDisposition="inline", ResponseCacheControl="no-store")
-        self.assertEqual((o["ContentType"], o["ContentDisposition"], o["CacheControl"]),
-                         ("text/x-over", "inline", "no-store"))
+                               ResponseContentDisposition="inline", ResponseCacheControl="no-store",
+                               ResponseContentEncoding="gzip", ResponseContentLanguage="fr",
+                               ResponseExpires=datetime.datetime(2031, 5, 6, 7, 8, 9))
+        self.assertEqual((o["ContentType"], o["ContentDisposition"], o["CacheControl"], o["ContentEncoding"],
+                          o["ContentLanguage"], o["ResponseMetadata"]["HTTPHeaders"]["expires"]),
+                         ("text/x-over", "inline", "no-store", "gzip", "fr", "Tue, 06 May 2031 07:08:09 GMT"))
+        self.assertEqual(o["Body"].read(), body)
         # a plain PUT replaces the metadata too
         self.s3.put_object(Bucket="bkt", Key="dir/obj.bin", Body=b"x")
         o = self.s3.get_object(Bucket="bkt", Key="dir/obj.bin")
@@ -259,7 +270,23 @@ class Objects(S3Case):
                          CopySource="bkt/src", CopySourceIfMatch='"nope"')
         self.assertError("PreconditionFailed", 412, self.s3.copy_object, Bucket="bkt", Key="dst/3",
                          CopySource="bkt/src", CopySourceIfNoneMatch=etag)
+        past = datetime.datetime(2000, 1, 1, tzinfo=datetime.timezone.utc)
+        future = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=1)
+        self.assertError("PreconditionFailed", 412, self.s3.copy_object, Bucket="bkt", Key="dst/3",
+                         CopySource="bkt/src", CopySourceIfModifiedSince=future)
+        self.assertError("PreconditionFailed", 412, self.s3.copy_object, Bucket="bkt", Key="dst/3",
+                         CopySource="bkt/src", CopySourceIfUnmodifiedSince=past)
         self.assertFalse(self.exists("dst/3"))
+        # S3's precedence: a matching if-match overrides if-unmodified-since, a non-matching
+        # if-none-match overrides if-modified-since
+        self.s3.copy_object(Bucket="bkt", Key="dst/5", CopySource="bkt/src", CopySourceIfMatch=etag,
+                            CopySourceIfUnmodifiedSince=past)
+        self.s3.copy_object(Bucket="bkt", Key="dst/6", CopySource="bkt/src", CopySourceIfNoneMatch='"other"',
+                            CopySourceIfModifiedSince=future)
+        self.s3.copy_object(Bucket="bkt", Key="dst/7", CopySource="bkt/src", CopySourceIfModifiedSince=past,
+                            CopySourceIfUnmodifiedSince=future)
+        for k in ("dst/5", "dst/6", "dst/7"):
+            self.assertEqual(self.s3.get_object(Bucket="bkt", Key=k)["Body"].read(), b"copy me")
         self.s3.copy_object(Bucket="bkt", Key="dst/3", CopySource="bkt/src", CopySourceIfMatch=etag)
         self.assertError("NoSuchKey", 404, self.s3.copy_object, Bucket="bkt", Key="dst/4", CopySource="bkt/none")
         self.s3.create_bucket(Bucket="second")
@@ -307,12 +334,8 @@ class Auth(S3Case):
         self.assertError("SignatureDoesNotMatch", 403, bad.put_object, Bucket="bkt", Key="k", Body=b"evil")
         unknown = self.srv.client(access="AKIANOBODY")
         self.assertError("InvalidAccessKeyId", 403, unknown.list_buckets)
-        anon = self.srv.client(config=None) if False else None  # noqa
         from botocore import UNSIGNED
-        from botocore.config import Config
-        import boto3
-        anon = boto3.client("s3", endpoint_url=self.srv.s3, region_name="us-east-1",
-                            config=Config(signature_version=UNSIGNED, s3={"addressing_style": "path"}))
+        anon = self.srv.client(signature_version=UNSIGNED)
         self.assertError("AccessDenied", 403, anon.get_object, Bucket="bkt", Key="k")
         self.assertEqual(self.s3.get_object(Bucket="bkt", Key="k")["Body"].read(), b"secret")
         # the server logs at debug level: refused requests are in its log, secrets never
@@ -398,6 +421,26 @@ class Auth(S3Case):
         self.assertError("AccessDenied", 403, sc.copy_object, Bucket="scoped", Key="only/c", CopySource="bkt/k")
 
 
+class Open(unittest.TestCase):
+    """Without --s3-keys the endpoint accepts any request, signed or not, and says so."""
+
+    def test_no_keys(self):
+        srv = Server(ZARRD, STORE, keys=False)
+        try:
+            self.assertIn("no --s3-keys: the S3 endpoint accepts any request", srv.stderr())
+            from botocore import UNSIGNED
+            anon = srv.client(signature_version=UNSIGNED)
+            anon.create_bucket(Bucket="open")
+            anon.put_object(Bucket="open", Key="k", Body=b"anonymous")
+            anyone = srv.client("AKIAWHOEVER", "any-secret-at-all")
+            self.assertEqual(anyone.get_object(Bucket="open", Key="k")["Body"].read(), b"anonymous")
+            url = anyone.generate_presigned_url("get_object", Params={"Bucket": "open", "Key": "k"})
+            with urllib.request.urlopen(url) as r:
+                self.assertEqual(r.read(), b"anonymous")
+        finally:
+            srv.stop()
+
+
 TRICKY = ["a-b", "a/b", "a0", "a", "a+", "a b", "a~", "A", "\u00e9t\u00e9", "z", "a%2F", "\u65e5\u672c",
           "b/c/d/e", "b-", "b0"]
 
@@ -428,6 +471,11 @@ class Listing(S3Case):
                          [k for k in want if k.encode() > b"a/b"])
         r = self.s3.list_objects_v2(Bucket="bkt", MaxKeys=0)
         self.assertEqual(r["KeyCount"], 0)
+        # Owner: always in v1, in v2 only with fetch-owner
+        self.assertTrue(self.s3.list_objects(Bucket="bkt")["Contents"][0]["Owner"]["ID"])
+        self.assertNotIn("Owner", self.s3.list_objects_v2(Bucket="bkt")["Contents"][0])
+        owner = self.s3.list_objects_v2(Bucket="bkt", FetchOwner=True)["Contents"][0]["Owner"]
+        self.assertEqual(owner, self.s3.list_buckets()["Owner"])
         o = self.s3.list_objects_v2(Bucket="bkt", Prefix="a0")["Contents"][0]
         self.assertEqual((o["Size"], o["ETag"], o["StorageClass"]), (2, '"%s"' % hashlib.md5(b"a0").hexdigest(), "STANDARD"))
 
@@ -442,6 +490,9 @@ class Listing(S3Case):
             got += [o["Key"] for o in page["Contents"]]
             pages += 1
         self.assertEqual((got, pages), (want, 3))
+        r = self.s3.list_objects_v2(Bucket="bkt", MaxKeys=5000)  # S3 answers 1,000 at most
+        self.assertEqual((r["KeyCount"], r["IsTruncated"]), (1000, True))
+        self.assertEqual([o["Key"] for o in r["Contents"]], want[:1000])
         got = []
         for page in self.s3.get_paginator("list_objects").paginate(Bucket="bkt", PaginationConfig={"PageSize": 700}):
             got += [o["Key"] for o in page.get("Contents", [])]

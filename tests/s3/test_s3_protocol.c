@@ -654,6 +654,29 @@ Test(s3_protocol, query_parameters)
     req_send(&q, &r);
     expect_s3_error(&r, 400, "InvalidArgument");
     expect_absent("/bkt/q/over");
+    /* listing parameters out of their domain */
+    static const char *bad_lists[] = {
+        "/bkt?list-type=2&max-keys=-1",
+        "/bkt?list-type=2&max-keys=abc",
+        "/bkt?list-type=2&max-keys=",
+        "/bkt?max-keys=99999999999999999999999",
+        "/bkt?list-type=2&encoding-type=utf8",
+        "/bkt?list-type=2&continuation-token=zz",
+        "/bkt?list-type=2&continuation-token=6",
+        "/bkt?list-type=3",
+    };
+    for (size_t i = 0; i < sizeof bad_lists / sizeof *bad_lists; i++) {
+        signed_do("GET", bad_lists[i], &r);
+        expect_s3_error(&r, 400, "InvalidArgument");
+    }
+    /* max-keys=0 of a bucket with keys: an empty page with nothing to continue (as S3) */
+    signed_do("GET", "/bkt?list-type=2&max-keys=0", &r);
+    cr_assert_eq(r.status, 200);
+    cr_assert(memmem(r.body.data, r.body.len, "<KeyCount>0</KeyCount>", 22) &&
+                  memmem(r.body.data, r.body.len, "<IsTruncated>false</IsTruncated>", 32) &&
+                  !memmem(r.body.data, r.body.len, "NextContinuationToken", 21),
+              "max-keys=0: %.*s", (int)r.body.len, (const char *)r.body.data);
+    zt_response_free(&r);
 }
 
 Test(s3_protocol, keys_the_tree_cannot_hold)

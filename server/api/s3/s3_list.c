@@ -5,9 +5,9 @@
  * folds the keys that contain it after the prefix into one CommonPrefix, and the walk then
  * skips everything below that common prefix at once (seek past it) instead of visiting
  * it. Keys and common prefixes count together against max-keys (0..1000, default 1000); a
- * page is truncated when one more entry exists. A common prefix that sorts at or before the
- * marker is not repeated (so NextMarker may be a common prefix). The continuation token is
- * the last entry returned, hex-encoded. */
+ * page is truncated when one more entry exists (never with max-keys=0, as on S3). A common
+ * prefix that sorts at or before the marker is not repeated (so NextMarker may be a common
+ * prefix). The continuation token is the last entry returned, hex-encoded. */
 #include "s3_internal.h"
 
 #include "api_xml.h"
@@ -167,6 +167,7 @@ static void s3_list_objects_finish(cn_conn *c)
     int more = rc == ZD_ENOTFOUND ? 0 : 1;
     if (rc == ZD_ENOTFOUND) rc = 0;
     if (p->alen && base + p->alen > ZD_MAX_KEY) more = 0; /* after every possible key */
+    if (p->max == 0) more = 0; /* an empty page, not truncated (as S3: nothing to continue) */
     while (!rc && more && (more = it->next(it, &item)) == 1) {
         const char *rel = item.key + base;
         size_t rlen = item.len - base;
