@@ -15,6 +15,7 @@ static atomic_int ag_count;    /* connections open in the process */
 static atomic_int ag_nwaiting; /* listeners queued in ag_list */
 static pthread_mutex_t ag_mu = PTHREAD_MUTEX_INITIALIZER;
 static ag_waiter *ag_list;
+static ag_waiter *ag_peers; /* every worker's, for ag_reclaim_all */
 
 int ag_open(void)
 {
@@ -72,9 +73,34 @@ void ag_wait(ag_waiter *w, int max)
     if (atomic_load(&ag_count) <= ag_resume_mark(max)) ag_wake_all();
 }
 
+void ag_join(ag_waiter *w)
+{
+    pthread_mutex_lock(&ag_mu);
+    if (!w->joined) {
+        w->joined = true;
+        w->peer_next = ag_peers;
+        ag_peers = w;
+    }
+    pthread_mutex_unlock(&ag_mu);
+}
+
+void ag_reclaim_all(void)
+{
+    pthread_mutex_lock(&ag_mu);
+    for (ag_waiter *w = ag_peers; w; w = w->peer_next)
+        uv_async_send(w->reclaim);
+    pthread_mutex_unlock(&ag_mu);
+}
+
 void ag_forget(ag_waiter *w)
 {
     pthread_mutex_lock(&ag_mu);
+    for (ag_waiter **p = &ag_peers; w->joined && *p; p = &(*p)->peer_next)
+        if (*p == w) {
+            *p = w->peer_next;
+            break;
+        }
+    w->joined = false;
     for (ag_waiter **p = &ag_list; *p; p = &(*p)->next)
         if (*p == w) {
             *p = w->next;

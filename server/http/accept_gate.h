@@ -9,8 +9,9 @@
  * (hysteresis, as nginx waits for 1/8 of its connections to be free before it accepts again),
  * so a full server does not wake every listener for each single close. While listeners wait,
  * every response closes its connection (Connection: close) and, when a listener pauses, its
- * worker closes its longest-idle keep-alive connections (conn_idle.c), so slots pass to the
- * waiting clients instead of staying with idle ones.
+ * worker closes its longest-idle keep-alive connections (conn_idle.c) and, if that is not
+ * enough, every worker closes its own (ag_reclaim_all), so slots pass to the waiting clients
+ * instead of staying with idle ones.
  *
  * Lock-free on the common path: one atomic counter. The waiter list has a mutex, taken only
  * when a listener pauses or a close finds paused listeners. */
@@ -24,8 +25,9 @@
  * connections fall to the resume mark. Owned by the listener; zeroed before first use. */
 typedef struct ag_waiter {
     uv_async_t *wake;
-    struct ag_waiter *next;
-    bool queued;
+    uv_async_t *reclaim; /* the worker's "close idle connections" signal (ag_reclaim_all) */
+    struct ag_waiter *next, *peer_next;
+    bool queued, joined;
 } ag_waiter;
 
 /* Take a connection slot if fewer than max are open. */
@@ -49,7 +51,15 @@ int ag_resume_mark(int max);
  * Thread-safe; a waiter already queued stays queued once. */
 void ag_wait(ag_waiter *w, int max);
 
-/* Drop w from the list before its async handle is closed (draining). */
+/* Register a worker's reclaim signal (at start). */
+void ag_join(ag_waiter *w);
+
+/* Send every registered worker its reclaim signal: at the cap, the slots waiting clients need
+ * may be held by idle keep-alive connections of any worker, not only the pausing one's (with
+ * SO_REUSEPORT the kernel queues a client on one worker's listener). */
+void ag_reclaim_all(void);
+
+/* Drop w from the lists before its async handles are closed (draining). */
 void ag_forget(ag_waiter *w);
 
 #endif

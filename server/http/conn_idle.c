@@ -25,6 +25,9 @@ void cn_idle_enter(cn_conn *c)
     else
         w->idle_oldest = c;
     w->idle_newest = c;
+    /* Clients wait at the cap: this answer went out as keep-alive before they did, so its
+     * slot is reclaimed now rather than when the next listener pauses (wk_on_reclaim). */
+    if (ag_waiting() && !w->draining) uv_async_send(&w->reclaim_async);
 }
 
 void cn_idle_leave(cn_conn *c)

@@ -94,9 +94,20 @@ void wk_pause_accept(wk_listener *l)
         w->accept_paused = true;
         mt_add(&w->metrics.accept_pauses, 1);
     }
-    /* enough idle ones to reach the resume mark (their closes wake the gate) */
+    /* enough idle ones to reach the resume mark (their closes wake the gate); if this worker
+     * has too few, every worker closes some of its own */
     cn_idle_reclaim(w, ag_open() - ag_resume_mark(max));
-    ag_wait(&w->gate, max);
+    ag_wait(&w->gate, max); /* before the others look: ag_waiting() is what they check */
+    if (ag_open() > ag_resume_mark(max)) ag_reclaim_all();
+}
+
+/* A worker paused at the cap and asks for slots: close idle keep-alive connections while
+ * clients wait, as many as the open count is above the resume mark. */
+static void wk_on_reclaim(uv_async_t *a)
+{
+    wk_worker *w = a->data;
+    int max = w->shared->cfg->max_connections;
+    if (!w->draining && ag_waiting()) cn_idle_reclaim(w, ag_open() - ag_resume_mark(max));
 }
 
 /* The gate says connections have closed: accept the connection each paused listener left
@@ -121,6 +132,7 @@ static void wk_on_stop(uv_async_t *a)
     w->draining = true;
     ag_forget(&w->gate); /* no wake may reach resume_async once it is closing */
     uv_close((uv_handle_t *)&w->resume_async, NULL);
+    uv_close((uv_handle_t *)&w->reclaim_async, NULL);
     for (int i = 0; i < w->nlisteners; i++)
         uv_close((uv_handle_t *)&w->listeners[i].tcp, NULL);
     uv_close((uv_handle_t *)&w->stop_async, NULL);
@@ -157,7 +169,11 @@ int wk_start(wk_worker *w, const wk_shared *shared, const int *fds,
     w->stop_async.data = w;
     uv_async_init(&w->loop, &w->resume_async, wk_on_resume);
     w->resume_async.data = w;
+    uv_async_init(&w->loop, &w->reclaim_async, wk_on_reclaim);
+    w->reclaim_async.data = w;
     w->gate.wake = &w->resume_async;
+    w->gate.reclaim = &w->reclaim_async;
+    ag_join(&w->gate);
     return uv_thread_create(&w->thread, wk_run, w);
 }
 

@@ -69,6 +69,7 @@ typedef struct wk_worker {
      * says enough connections have closed; true while any listener is paused. */
     bool accept_paused;
     uv_async_t resume_async;
+    uv_async_t reclaim_async; /* another worker paused: close idle connections (conn_idle.c) */
     ag_waiter gate;
     struct cn_conn *idle_oldest, *idle_newest; /* idle keep-alive connections (conn_idle.c) */
     struct cn_conn *conns; /* every open connection (doubly linked), for draining */

@@ -7,7 +7,8 @@
  *   all answered, because while clients wait answers end their connections and idle ones are
  *   reclaimed;
  * - keep-alive connections left idle before the cap was reached are reclaimed, the longest
- *   idle first, as many as bring the count to the resume mark (an eighth below the cap);
+ *   idle first, as many as bring the count to the resume mark (an eighth below the cap), by
+ *   every worker, not only the one whose queue holds the waiting client;
  * - connections that have not sent a request yet are never reclaimed: a waiting client is
  *   served once an eighth of the cap has been answered and left.
  * Every answer is checked byte for byte. ZT_BURST_CLIENTS and ZT_BURST_CAP set the burst's
@@ -223,6 +224,45 @@ Test(cap, keep_alive_clients_past_the_cap_all_answered, .init = start_capped_two
     cr_assert_eq(t.answered, CROWD, "%ld of %d keep-alive clients answered (%ld failed, cap %d)",
                  t.answered, CROWD, t.failed, CAP);
     expect_cap_reached_nothing_refused();
+}
+
+/* Many workers, few slots: the idle keep-alive connections holding the slots may all belong
+ * to other workers than the one whose listen queue holds a newcomer (SO_REUSEPORT picks a
+ * worker's queue from the connection's addresses), so every worker must close idle ones, not
+ * only the pausing one. 8 workers and a cap of 16: 16 connections answered and left idle, then
+ * a newcomer must be answered, in fresh servers round after round. Before every worker took
+ * part, a newcomer queued on a worker with fewer than 2 idle connections (the 16 spread over 8
+ * workers: about 4 rounds in 10) waited for the idle timeout, far beyond the client's 10 s. */
+Test(cap, idle_connections_of_every_worker_reclaimed)
+{
+    enum { CAP = 16, ROUNDS = 12 };
+    for (int round = 0; round < ROUNDS; round++) {
+        zt_fixture_start_args((const char *[]){"--max-connections", "16", "--threads", "8",
+                                               "--idle-timeout", "120", NULL});
+        put_value();
+        /* one by one, each answered before the next opens: none waits behind a fresh one */
+        zt_conn *idle = calloc(CAP, sizeof *idle);
+        cr_assert_not_null(idle);
+        zt_response r;
+        for (int i = 0; i < CAP; i++) {
+            cr_assert_eq(zt_conn_open_server(&idle[i], zt_srv()), 0);
+            cr_assert_eq(zt_send_request(&idle[i], "GET", "/cap/v", NULL, NULL, 0), 0);
+            cr_assert_eq(zt_read_response(&idle[i], &r, false), 0, "connection %d: no answer", i);
+            cr_assert_eq(r.status, 200);
+            zt_response_free(&r);
+        }
+        zt_conn late;
+        cr_assert_eq(zt_conn_open_server(&late, zt_srv()), 0);
+        cr_assert_eq(zt_send_request(&late, "GET", "/cap/v", NULL, NULL, 0), 0);
+        cr_assert_eq(zt_read_response(&late, &r, false), 0,
+                     "round %d: the client past the cap was not answered", round);
+        cr_assert(r.status == 200 && r.body.len == VALUE_LEN &&
+                  memcmp(r.body.data, value, VALUE_LEN) == 0);
+        zt_response_free(&r);
+        zt_conn_close(&late);
+        pd_conns_close(idle, CAP);
+        zt_fixture_stop();
+    }
 }
 
 /* Connections that have not sent a request yet hold their slots (their requests are coming);

@@ -82,7 +82,7 @@ static bool s3_list_params(cn_conn *c, s3_listing *p)
             int hi = zd_hex_value((unsigned char)p->token[2 * i]);
             int lo = zd_hex_value((unsigned char)p->token[2 * i + 1]);
             ok = hi >= 0 && lo >= 0;
-            p->after[i] = (char)(hi << 4 | lo);
+            if (ok) p->after[i] = (char)(hi << 4 | lo);
         }
         if (!ok) {
             s3_error(c, S3E_INVALID_ARGUMENT, "The continuation token provided is incorrect");
