@@ -37,6 +37,8 @@ static const char usage[] =
     "  -c, --clients N       concurrent writers, one inner chunk each (default 16, max 256)\n"
     "  -d, --duration S      seconds per mode (default 5, max 3600)\n"
     "      --chunk-size N    bytes per inner chunk (default 4K; K M suffixes; at least 16)\n"
+    "      --shard-chunks N  inner chunks in the shard, all stored before the run (default:\n"
+    "                        one per writer; at most 65536 and 1 GiB of shard)\n"
     "      --mode M          server, rmw or both (default both)\n"
     "      --prefix P        key prefix (default bench/writers)\n"
     "      --keep            leave the arrays on the server\n"
@@ -50,7 +52,8 @@ typedef struct writers_cfg {
     unsigned clients;
     double duration_s;
     uint64_t chunk;
-    int modes; /* bit 0 server, bit 1 rmw */
+    uint64_t shard_chunks; /* inner chunks in the shard (>= clients) */
+    int modes;             /* bit 0 server, bit 1 rmw */
     const char *prefix;
     bool keep, allow_remote;
 } writers_cfg;
@@ -144,11 +147,26 @@ static int count_lost(zc_array *arr, const writers_cfg *cfg, writer *ws, uint64_
     return rc;
 }
 
+/* Store every inner chunk of the shard once (the writers' too), so a read-modify-write carries
+ * a shard of the size asked for, as a real array's shard is full of chunks. */
+static int fill_shard(zc_array *arr, const writers_cfg *cfg)
+{
+    if (cfg->shard_chunks == cfg->clients) return 0; /* the writers fill it themselves */
+    uint64_t n = cfg->shard_chunks * cfg->chunk, start = 0;
+    uint8_t *all = malloc(n);
+    if (!all) return ZD_ENOMEM;
+    for (uint64_t i = 0; i < cfg->shard_chunks; i++)
+        fill_chunk(all + i * cfg->chunk, cfg->chunk, (unsigned)i, 0);
+    int rc = zc_array_write(arr, &start, &n, all);
+    free(all);
+    return rc;
+}
+
 static int run_mode(const writers_cfg *cfg, writers_mode mode, zc_client *admin, mode_result *res)
 {
     char path[256];
     snprintf(path, sizeof path, "%s/%s", cfg->prefix, mode_name[mode]);
-    uint64_t shape = (uint64_t)cfg->clients * cfg->chunk, chunk = cfg->chunk;
+    uint64_t shape = cfg->shard_chunks * cfg->chunk, chunk = cfg->chunk;
     zc_array_spec spec = {.ndim = 1,
                           .shape = &shape,
                           .chunks = &chunk,
@@ -160,6 +178,7 @@ static int run_mode(const writers_cfg *cfg, writers_mode mode, zc_client *admin,
     zc_array *arr = NULL;
     int rc = zb_delete_prefix(admin, path);
     if (rc == 0) rc = zc_array_create(admin, path, &spec, &arr);
+    if (rc == 0) rc = fill_shard(arr, cfg);
     if (rc) {
         fprintf(stderr, "zarrd-bench writers: creating %s: %s\n", path, zc_errmsg());
         return rc;
@@ -225,6 +244,7 @@ static int parse_args(const char *url, int argc, char **argv, writers_cfg *cfg)
         {"clients", required_argument, NULL, 'c'},
         {"duration", required_argument, NULL, 'd'},
         {"chunk-size", required_argument, NULL, 's'},
+        {"shard-chunks", required_argument, NULL, 'n'},
         {"mode", required_argument, NULL, 'm'},
         {"prefix", required_argument, NULL, 'p'},
         {"keep", no_argument, NULL, 'k'},
@@ -256,6 +276,10 @@ static int parse_args(const char *url, int argc, char **argv, writers_cfg *cfg)
             if (zb_parse_size(optarg, 16, 64ull << 20, &cfg->chunk))
                 return zb_bad_value("writers", usage, "--chunk-size", optarg);
             break;
+        case 'n':
+            if (zb_parse_u64(optarg, 1, 65536, &cfg->shard_chunks))
+                return zb_bad_value("writers", usage, "--shard-chunks", optarg);
+            break;
         case 'm':
             if (strcmp(optarg, "server") == 0)
                 cfg->modes = 1;
@@ -281,6 +305,14 @@ static int parse_args(const char *url, int argc, char **argv, writers_cfg *cfg)
             return zb_help_or_usage(opt, usage);
         }
     }
+    if (cfg->shard_chunks == 0) cfg->shard_chunks = cfg->clients;
+    if (cfg->shard_chunks < cfg->clients || cfg->shard_chunks * cfg->chunk > (1ull << 30)) {
+        fprintf(stderr,
+                "zarrd-bench writers: --shard-chunks must be at least --clients (%u), "
+                "and the shard at most 1 GiB\n%s",
+                cfg->clients, usage);
+        return -1;
+    }
     return zb_args_finish("writers", usage, argc, argv, url, cfg->allow_remote);
 }
 
@@ -294,9 +326,10 @@ int zb_writers_cmd(const char *url, int argc, char **argv)
         fprintf(stderr, "zarrd-bench writers: %s: %s\n", url, zc_errmsg());
         return 1;
     }
-    printf("zarrd-bench writers %s: %u clients, one inner chunk of %llu bytes each, one shard, "
-           "%.1f s per mode\n",
-           url, cfg.clients, (unsigned long long)cfg.chunk, cfg.duration_s);
+    printf("zarrd-bench writers %s: %u clients, one inner chunk of %llu bytes each, one shard "
+           "of %llu inner chunks, %.1f s per mode\n",
+           url, cfg.clients, (unsigned long long)cfg.chunk, (unsigned long long)cfg.shard_chunks,
+           cfg.duration_s);
     printf("%-7s %8s %10s %10s %9s %9s %9s %8s %10s %6s\n", "mode", "writers", "writes", "writes/s",
            "p50_ms", "p99_ms", "max_ms", "failed", "412s", "lost");
     mode_result res[2];

@@ -56,7 +56,7 @@ grep -q '"verified":[[:space:]]*true' "$tmp/matrix.json" || {
     exit 1
 }
 echo "== writers against $url"
-"$bench" "$url" writers -c 4 -d 0.3 --chunk-size 256 | tee "$tmp/writers.txt"
+"$bench" "$url" writers -c 4 -d 0.3 --chunk-size 256 --shard-chunks 64 | tee "$tmp/writers.txt"
 # both modes ran, with writes and no lost update (the command exits 1 on a lost update)
 [ "$(awk '$1 == "server" || $1 == "rmw" { if ($3 > 0 && $NF == 0) n++ } END { print n + 0 }' \
     "$tmp/writers.txt")" = 2 ] || { echo "smoke: writers run incomplete"; exit 1; }
