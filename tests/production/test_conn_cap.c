@@ -73,6 +73,20 @@ static void put_value(void)
     cr_assert_eq(pd_metric_settled(zt_srv(), "zarrd_open_connections", 1), 1);
 }
 
+/* Open connection i, GET the value on it and check the answer byte for byte; the connection
+ * stays open (idle keep-alive once answered). */
+static void open_and_get(zt_conn *c, int i)
+{
+    zt_response r;
+    cr_assert_eq(zt_conn_open_server(c, zt_srv()), 0);
+    cr_assert_eq(zt_send_request(c, "GET", "/cap/v", NULL, NULL, 0), 0);
+    cr_assert_eq(zt_read_response(c, &r, false), 0, "connection %d: no answer", i);
+    cr_assert(r.status == 200 && r.body.len == VALUE_LEN &&
+                  memcmp(r.body.data, value, VALUE_LEN) == 0,
+              "connection %d: status %d, %zu bytes", i, r.status, r.body.len);
+    zt_response_free(&r);
+}
+
 /* ---- a crowd of non-blocking clients, one GET each ---- */
 
 typedef enum { B_CONNECTING, B_READING, B_ANSWERED, B_GONE, B_FAILED } b_state;
@@ -244,13 +258,8 @@ Test(cap, idle_connections_of_every_worker_reclaimed)
         zt_conn *idle = calloc(CAP, sizeof *idle);
         cr_assert_not_null(idle);
         zt_response r;
-        for (int i = 0; i < CAP; i++) {
-            cr_assert_eq(zt_conn_open_server(&idle[i], zt_srv()), 0);
-            cr_assert_eq(zt_send_request(&idle[i], "GET", "/cap/v", NULL, NULL, 0), 0);
-            cr_assert_eq(zt_read_response(&idle[i], &r, false), 0, "connection %d: no answer", i);
-            cr_assert_eq(r.status, 200);
-            zt_response_free(&r);
-        }
+        for (int i = 0; i < CAP; i++)
+            open_and_get(&idle[i], i);
         zt_conn late;
         cr_assert_eq(zt_conn_open_server(&late, zt_srv()), 0);
         cr_assert_eq(zt_send_request(&late, "GET", "/cap/v", NULL, NULL, 0), 0);
@@ -328,13 +337,8 @@ Test(cap, idle_keep_alive_connections_reclaimed_oldest_first, .init = start_capp
         if (open != 1) nanosleep(&(struct timespec){0, 20 * 1000000L}, NULL);
     }
     cr_assert_eq(open, 1, "other connections still open");
-    for (int i = 1; i < CAP; i++) {
-        cr_assert_eq(zt_conn_open_server(&idle[i], zt_srv()), 0);
-        cr_assert_eq(zt_send_request(&idle[i], "GET", "/cap/v", NULL, NULL, 0), 0);
-        cr_assert_eq(zt_read_response(&idle[i], &r, false), 0, "connection %d: no answer", i);
-        cr_assert_eq(r.status, 200);
-        zt_response_free(&r);
-    }
+    for (int i = 1; i < CAP; i++)
+        open_and_get(&idle[i], i);
     cr_assert_eq(pd_conns_closed(idle, CAP), 0, "idle connections closed below the cap");
     zt_conn late;
     cr_assert_eq(zt_conn_open_server(&late, zt_srv()), 0);
