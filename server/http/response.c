@@ -273,6 +273,7 @@ void rs_error(cn_conn *c, int status, const char *error, const char *fmt, ...)
 }
 
 static void rs_pump(cn_conn *c);
+static void rs_unlist(cn_conn *c);
 
 static void rs_on_write(uv_write_t *req, int status)
 {
@@ -360,6 +361,102 @@ static int rs_sendfile(cn_conn *c, size_t *budget)
     return rs_wait_writable(c) ? -1 : 1; /* socket full, or our turn is over */
 }
 
+/* ---- writing without libuv's write requests when the socket takes everything ----
+ *
+ * A uv_write that completes at once still costs an epoll_ctl (libuv re-arms the stream's
+ * watcher when its write queue drains) and a trip through the pending queue. Most responses
+ * fit the socket buffer, so rs_write first tries a plain writev (uv_try_write) and only queues
+ * what the socket did not take. A response so written completes from the worker's idle
+ * handle, in the next loop turn before polling, never from here: the caller may be inside
+ * llhttp's callbacks, and completion resumes the parser. */
+
+static void rs_complete_written(uv_idle_t *h)
+{
+    wk_worker *w = h->data;
+    cn_conn *c;
+    while ((c = w->written_head) != NULL) {
+        rs_unlist(c);
+        if (!c->pending_closes) rs_pump(c);
+    }
+    uv_idle_stop(h);
+}
+
+void rs_worker_init(wk_worker *w)
+{
+    uv_idle_init(&w->loop, &w->written_idle);
+    w->written_idle.data = w;
+}
+
+void rs_worker_close(wk_worker *w)
+{
+    rs_complete_written(&w->written_idle);
+    uv_close((uv_handle_t *)&w->written_idle, NULL);
+}
+
+static void rs_list_written(cn_conn *c)
+{
+    wk_worker *w = c->w;
+    rs_state *r = &c->resp;
+    r->written_prev = w->written_tail;
+    r->written_next = NULL;
+    if (w->written_tail)
+        w->written_tail->resp.written_next = c;
+    else
+        w->written_head = c;
+    w->written_tail = c;
+    r->written_listed = true;
+    uv_idle_start(&w->written_idle, rs_complete_written);
+}
+
+static void rs_unlist(cn_conn *c)
+{
+    rs_state *r = &c->resp;
+    if (!r->written_listed) return;
+    wk_worker *w = c->w;
+    if (r->written_prev)
+        r->written_prev->resp.written_next = r->written_next;
+    else
+        w->written_head = r->written_next;
+    if (r->written_next)
+        r->written_next->resp.written_prev = r->written_prev;
+    else
+        w->written_tail = r->written_prev;
+    r->written_prev = r->written_next = NULL;
+    r->written_listed = false;
+}
+
+/* Send r->bufs[0..nbufs): what the socket takes now directly, the rest through uv_write;
+ * either way rs_pump continues once all of it is written. While the worker drains, always
+ * through uv_write (its idle handle is closed). */
+static void rs_write(cn_conn *c, unsigned nbufs)
+{
+    rs_state *r = &c->resp;
+    uv_buf_t *b = r->bufs;
+    if (!c->w->draining) {
+        int n = uv_try_write((uv_stream_t *)&c->tcp, b, nbufs);
+        if (n < 0 && n != UV_EAGAIN) {
+            lg_log(LG_DEBUG, "writing a response failed: %s; closing", uv_strerror(n));
+            cn_abort(c);
+            return;
+        }
+        for (size_t done = n > 0 ? (size_t)n : 0; done > 0 && nbufs > 0;) {
+            if (done < b->len) {
+                b->base += done;
+                b->len -= done;
+                break;
+            }
+            done -= b->len;
+            b++;
+            nbufs--;
+        }
+        if (nbufs == 0) {
+            rs_list_written(c);
+            return;
+        }
+    }
+    if (uv_write(&r->wreq, (uv_stream_t *)&c->tcp, b, nbufs, rs_on_write) != 0) cn_abort(c);
+}
+
 /* Send the rest of a streamed body: copied pieces through uv_write, large file stretches
  * with sendfile; each step continues from a write or writable callback, so one slow client
  * never blocks the loop. Ends in cn_response_done. */
@@ -389,7 +486,7 @@ static void rs_pump(cn_conn *c)
         }
         r->bufs[0] = uv_buf_init((char *)r->iobuf, (unsigned)n);
         r->bytes_out += (uint64_t)n;
-        if (uv_write(&r->wreq, (uv_stream_t *)&c->tcp, r->bufs, 1, rs_on_write) != 0) cn_abort(c);
+        rs_write(c, 1);
         return;
     }
     rs_poll_stop(c);
@@ -399,7 +496,8 @@ static void rs_pump(cn_conn *c)
 /* Start a file-backed body in the same loop turn as its headers: the headers go out with
  * MSG_MORE (so they share packets with the file data) and sendfile follows at once. Only
  * when nothing else is queued on the stream. Completion always comes from the writability
- * callback, never from here (the caller may be inside llhttp). Returns false if the
+ * callback or the worker's idle handle, never from here (the caller may be inside llhttp).
+ * Returns false if the
  * headers could not all be sent directly (the caller then uses uv_write for the rest). */
 static bool rs_flush_direct(cn_conn *c)
 {
@@ -425,7 +523,10 @@ static bool rs_flush_direct(cn_conn *c)
     int rc = 0;
     while (rc == 0 && r->seg < r->nsegs && rs_can_sendfile(r, &r->segs[r->seg]))
         rc = rs_sendfile(c, &budget);
-    if (rc < 0 || rs_wait_writable(c)) cn_abort(c);
+    if (rc == 0 && !c->w->draining)
+        rs_list_written(c); /* what is left (if anything) goes on from rs_pump */
+    else if (rc < 0 || rs_wait_writable(c))
+        cn_abort(c);
     return true;
 }
 
@@ -449,7 +550,7 @@ void rs_flush(cn_conn *c)
     if (r->body.len) r->bufs[nbufs++] = uv_buf_init((char *)r->body.data, (unsigned)r->body.len);
     for (unsigned i = 0; i < nbufs; i++)
         r->bytes_out += r->bufs[i].len;
-    if (uv_write(&r->wreq, (uv_stream_t *)&c->tcp, r->bufs, nbufs, rs_on_write) != 0) cn_abort(c);
+    rs_write(c, nbufs);
 }
 
 void rs_reset(cn_conn *c)
@@ -475,6 +576,7 @@ void rs_reset(cn_conn *c)
 
 void rs_free(cn_conn *c)
 {
+    rs_unlist(c);
     rs_reset(c);
     zd_buf_free(&c->resp.head);
     zd_buf_free(&c->resp.body);

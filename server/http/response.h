@@ -52,6 +52,8 @@ typedef struct rs_state {
     int poll_fd;
     bool poll_open;
     bool poll_active;
+    bool written_listed; /* written directly; completes from the worker's idle handle */
+    struct cn_conn *written_prev, *written_next;
 } rs_state;
 
 void rs_begin(struct cn_conn *c, int status);
@@ -91,6 +93,12 @@ void rs_error_body(struct cn_conn *c, const char *error, const char *fmt, ...)
 /* Send the built response (the connection decides when). Completion calls
  * cn_response_done(); a write error closes the connection. */
 void rs_flush(struct cn_conn *c);
+
+struct wk_worker;
+/* The worker's completion of responses written without a write request (response.c): set up
+ * with its loop / run what is listed and close (when the worker drains). */
+void rs_worker_init(struct wk_worker *w);
+void rs_worker_close(struct wk_worker *w);
 
 /* Release what the response holds (reader, oversized buffers); keeps small buffers. */
 void rs_reset(struct cn_conn *c);

@@ -136,6 +136,7 @@ static void wk_on_stop(uv_async_t *a)
     for (int i = 0; i < w->nlisteners; i++)
         uv_close((uv_handle_t *)&w->listeners[i].tcp, NULL);
     uv_close((uv_handle_t *)&w->stop_async, NULL);
+    rs_worker_close(w);
     cn_drain_all(w);
 }
 
@@ -165,6 +166,7 @@ int wk_start(wk_worker *w, const wk_shared *shared, const int *fds,
             (rc = uv_listen((uv_stream_t *)&l->tcp, WK_BACKLOG, wk_on_connection)) != 0)
             return rc;
     }
+    rs_worker_init(w);
     uv_async_init(&w->loop, &w->stop_async, wk_on_stop);
     w->stop_async.data = w;
     uv_async_init(&w->loop, &w->resume_async, wk_on_resume);

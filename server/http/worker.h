@@ -76,8 +76,10 @@ typedef struct wk_worker {
     mt_worker metrics;
     char date[64]; /* "Date: ...\r\n" for date_sec */
     int64_t date_sec;
-    wk_pool iobufs;   /* RS_IOBUF streaming buffers */
-    wk_pool connbufs; /* CN_BUFS read buffer + header arena of busy connections */
+    wk_pool iobufs;         /* RS_IOBUF streaming buffers */
+    wk_pool connbufs;       /* CN_BUFS read buffer + header arena of busy connections */
+    uv_idle_t written_idle; /* completes responses written directly (response.c) */
+    struct cn_conn *written_head, *written_tail;
 } wk_worker;
 
 /* Create a listening socket (SO_REUSEPORT, bound, not yet listening) for host:*port; if *port

@@ -17,7 +17,9 @@
 #include <unistd.h>
 
 struct fc_entry {
-    atomic_int refs; /* the table's slot holds one, each reader one */
+    atomic_int refs;         /* the table's slot holds one, each reader one */
+    atomic_bool no_meta;     /* the file was found to carry no metadata (fc_no_meta) */
+    _Atomic(uint8_t *) body; /* a copy of the whole value (fc_body), or NULL */
     int fd;
     struct stat st;
     uint64_t filled_ms;
@@ -110,6 +112,8 @@ fc_entry *fc_insert(fc_cache *c, const char *key, size_t len, int fd, const stru
     fc_entry *e = malloc(sizeof *e + len), *old;
     if (!e) return NULL;
     atomic_init(&e->refs, 2); /* the slot's and the caller's */
+    atomic_init(&e->no_meta, false);
+    atomic_init(&e->body, NULL);
     e->fd = fd;
     e->st = *st;
     e->filled_ms = fc_now_ms();
@@ -158,9 +162,49 @@ const struct stat *fc_stat(const fc_entry *e)
     return &e->st;
 }
 
+bool fc_no_meta(const fc_entry *e)
+{
+    return atomic_load_explicit(&e->no_meta, memory_order_relaxed);
+}
+
+void fc_set_no_meta(fc_entry *e)
+{
+    atomic_store_explicit(&e->no_meta, true, memory_order_relaxed);
+}
+
+/* Bytes of values held by entries, process-wide (entries outlive their cache's table while
+ * readers hold them, so the count is not the table's). */
+static atomic_size_t fc_body_bytes;
+
+const uint8_t *fc_body(const fc_entry *e)
+{
+    return atomic_load_explicit(&e->body, memory_order_acquire);
+}
+
+void fc_set_body(fc_entry *e, const void *bytes)
+{
+    size_t n = (size_t)e->st.st_size;
+    if (n == 0 || n > FC_BODY_MAX || atomic_load_explicit(&e->body, memory_order_relaxed)) return;
+    if (atomic_fetch_add(&fc_body_bytes, n) + n > FC_BODY_ALL) {
+        atomic_fetch_sub(&fc_body_bytes, n);
+        return;
+    }
+    uint8_t *copy = malloc(n), *none = NULL;
+    if (copy) memcpy(copy, bytes, n);
+    if (!copy || !atomic_compare_exchange_strong(&e->body, &none, copy)) {
+        free(copy);
+        atomic_fetch_sub(&fc_body_bytes, n);
+    }
+}
+
 void fc_release(fc_entry *e)
 {
     if (atomic_fetch_sub(&e->refs, 1) == 1) {
+        uint8_t *body = atomic_load_explicit(&e->body, memory_order_acquire);
+        if (body) {
+            free(body);
+            atomic_fetch_sub(&fc_body_bytes, (size_t)e->st.st_size);
+        }
         close(e->fd);
         free(e);
     }

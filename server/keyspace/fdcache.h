@@ -17,13 +17,17 @@
 
 #include "keylock.h"
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/stat.h>
 
 #define FC_SLOTS                                                                                   \
     4096                 /* slots (a power of two); entries are also held to a quarter of the      \
                              process's descriptor limit, so connections always have room */
 #define FC_VALID_MS 1000 /* longest use of an entry, for edits behind zarrd's back */
+#define FC_BODY_MAX (16 * 1024) /* values up to this size are kept in memory too ... */
+#define FC_BODY_ALL (32u << 20) /* ... up to this many bytes of them, process-wide */
 
 typedef struct fc_cache fc_cache;
 typedef struct fc_entry fc_entry;
@@ -47,6 +51,22 @@ void fc_forget(fc_cache *c, const char *key, size_t len);
 
 int fc_fd(const fc_entry *e);
 const struct stat *fc_stat(const fc_entry *e);
+
+/* Whether the entry's file is known to carry no metadata (store_fs_meta.c), so a GET needs no
+ * fgetxattr / remember that it has none. A file's metadata changes only with a change of its
+ * key, and that drops the entry first (exactness as above); an entry no longer in the table
+ * may still be marked by a reader that read before the change, which no later lookup sees. */
+bool fc_no_meta(const fc_entry *e);
+void fc_set_no_meta(fc_entry *e);
+
+/* The whole value of the entry's file (fc_stat's st_size bytes) in memory, or NULL: a small
+ * GET then costs no pread. fc_set_body keeps a copy of `bytes`, read from the entry's
+ * descriptor, when the value is at most FC_BODY_MAX bytes and the process holds fewer than
+ * FC_BODY_ALL such bytes. Exact for the same reason: a value is changed in place only with
+ * no reader open and after its entry has left the table, and otherwise replaced by a new
+ * file (keylock.h). */
+const uint8_t *fc_body(const fc_entry *e);
+void fc_set_body(fc_entry *e, const void *bytes);
 
 /* Drop a reference (from any thread); the last one closes the descriptor. */
 void fc_release(fc_entry *e);

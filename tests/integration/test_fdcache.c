@@ -4,7 +4,9 @@
  * and GETs it again on the same connection: every kind of change through the key space (PUT,
  * raw PATCH, multi-range PATCH, DELETE, a shard patch) must show at once, with a new ETag; a
  * deleted value's file must not be kept open; a file replaced in the data directory by another
- * process must show within a few seconds (the cache's bound is 1 s). fs store only. */
+ * process must show within a few seconds (the cache's bound is 1 s). Small values are kept in
+ * memory by the cache once read whole: ranges read before and after that must give the
+ * value's own bytes. fs store only. */
 #include "zt_fixture.h"
 
 #include <criterion/criterion.h>
@@ -141,5 +143,40 @@ Test(fdcache, an_edit_behind_zarrds_back_shows_within_the_bound)
         cr_assert_lt(now.tv_sec - t0.tv_sec, 5, "an outside edit was still unseen after 5 s");
         nanosleep(&pause, NULL);
     }
+    zt_conn_close(&c);
+}
+
+/* GET target with a Range header on c; the body as a string (static, overwritten). */
+static const char *range_on(zt_conn *c, const char *target, const char *range)
+{
+    static char body[256];
+    char h[128];
+    snprintf(h, sizeof h, "Range: bytes=%s\r\n", range);
+    zt_response r;
+    cr_assert_eq(zt_send_request(c, "GET", target, h, NULL, 0), 0);
+    cr_assert_eq(zt_read_response(c, &r, false), 0);
+    cr_assert_eq(r.status, 206, "GET %s bytes=%s: %d", target, range, r.status);
+    size_t n = r.body.len < sizeof body - 1 ? r.body.len : sizeof body - 1;
+    memcpy(body, r.body.data, n);
+    body[n] = '\0';
+    zt_response_free(&r);
+    return body;
+}
+
+Test(fdcache, a_small_value_in_memory_gives_its_own_bytes)
+{
+    zt_conn c;
+    cr_assert_eq(zt_conn_open_server(&c, zt_srv()), 0);
+    cr_assert_eq(status_on(&c, "PUT", "/small", NULL, "0123456789"), 201);
+    /* a part first: it must not be taken for the whole value */
+    cr_assert_str_eq(range_on(&c, "/small", "2-4"), "234");
+    cr_assert_str_eq(get_on(&c, "/small", 200, NULL), "0123456789");
+    /* now from memory */
+    cr_assert_str_eq(get_on(&c, "/small", 200, NULL), "0123456789");
+    cr_assert_str_eq(range_on(&c, "/small", "5-9"), "56789");
+    cr_assert_str_eq(range_on(&c, "/small", "-3"), "789");
+    cr_assert_eq(status_on(&c, "PATCH", "/small", "Content-Range: bytes 0-2/*\r\n", "abc"), 204);
+    cr_assert_str_eq(get_on(&c, "/small", 200, NULL), "abc3456789");
+    cr_assert_str_eq(range_on(&c, "/small", "1-3"), "bc3");
     zt_conn_close(&c);
 }
