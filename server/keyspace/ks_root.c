@@ -240,6 +240,12 @@ int ks_id_of_fd(int fd, ks_id *out)
     return 0;
 }
 
+bool ks_fd_named(int fd)
+{
+    struct stat st;
+    return fstat(fd, &st) == 0 && st.st_nlink > 0;
+}
+
 int ks_id_of_key(ks_root *ks, const char *key, ks_id *out)
 {
     if (!key_ok(key)) return ZD_EBADKEY;

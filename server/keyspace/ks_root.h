@@ -89,6 +89,9 @@ typedef struct ks_id {
 } ks_id;
 
 int ks_id_of_fd(int fd, ks_id *out);
+/* Whether the open file fd still has a name (false once it was deleted or renamed over, or
+ * when it cannot be asked): one fstat, cheaper than resolving its key again. */
+bool ks_fd_named(int fd);
 /* The identity of the file at key: ZD_ENOTFOUND when there is none. */
 int ks_id_of_key(ks_root *ks, const char *key, ks_id *out);
 bool ks_id_equal(const ks_id *a, const ks_id *b);

@@ -52,6 +52,7 @@ int sh_file_adopt_fd(sh_file *f, int fd, zd_error *err)
 
 bool sh_file_is_current(const sh_file *f, ks_root *ks, const char *key)
 {
+    if (f->fd >= 0) return ks_fd_named(f->fd);
     ks_id id;
     int rc = ks_id_of_key(ks, key, &id);
     if (rc != 0) return f->fd < 0 && rc == ZD_ENOTFOUND;

@@ -42,8 +42,11 @@ void sh_file_reset_absent(sh_file *f);
 /* Take fd (the shard's file, now open) and record its identity. */
 int sh_file_adopt_fd(sh_file *f, int fd, zd_error *err);
 
-/* Whether key still names the file f has open (or, for an absent shard, still names nothing):
- * false after a plain write replaced or deleted it without the engine. */
+/* Whether the file f has open is still named (or, for an absent shard, key still names
+ * nothing): false after another process deleted the file or renamed another over it behind
+ * zarrd's back. Changes through zarrd drop the engine's cached shard before they begin
+ * (plain_write_begins), so this guards only against outside edits, at one fstat a patch
+ * instead of resolving the key again (three system calls). */
 bool sh_file_is_current(const sh_file *f, ks_root *ks, const char *key);
 
 /* The crc32c trailer of an encoded index of layout l (little-endian, as the crc32c codec
