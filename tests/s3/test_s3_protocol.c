@@ -699,8 +699,7 @@ static void put_typed(bool s3, const char *key, const char *body, const char *ty
         snprintf(target, sizeof target, "/bkt/%s", key);
         cr_assert_eq(zt_request(zt_srv(), "PUT", target, NULL, body, strlen(body), &r), 0);
     }
-    cr_assert(r.status == 200 || r.status == 201 || r.status == 204, "PUT %s: %d", key,
-              r.status);
+    cr_assert(r.status == 200 || r.status == 201 || r.status == 204, "PUT %s: %d", key, r.status);
     zt_response_free(&r);
 }
 
