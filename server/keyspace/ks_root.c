@@ -339,7 +339,9 @@ int ks_spool_create(ks_root *ks, int *fd)
 
 /* ---- server-private files ---- */
 
-int ks_private_open(ks_root *ks, const char *path, bool create, int *fd)
+/* The directory of a private path ".zarrd-DIR/NAME" (made with create), resolved beneath the
+ * root (O_PATH), and NAME. 0 or a ZD_E* code. */
+static int private_dir(ks_root *ks, const char *path, bool create, int *dirfd, const char **name)
 {
     const char *slash = strchr(path, '/');
     size_t plen = strlen(KS_PRIVATE_PREFIX);
@@ -355,8 +357,34 @@ int ks_private_open(ks_root *ks, const char *path, bool create, int *fd)
         errno = -d;
         return ks_errno(-d);
     }
-    int f = openat(d, slash + 1, O_RDWR | O_NOFOLLOW | O_CLOEXEC | (create ? O_CREAT : 0), 0600);
-    int rc = f >= 0 ? 0 : ks_errno(errno);
+    *dirfd = d;
+    *name = slash + 1;
+    return 0;
+}
+
+int ks_private_rename(ks_root *ks, const char *from, const char *to)
+{
+    const char *fname, *tname, *fs = strchr(from, '/'), *ts = strchr(to, '/');
+    if (!fs || !ts || fs - from != ts - to || strncmp(from, to, (size_t)(fs - from)) != 0)
+        return ZD_EBADKEY; /* one directory */
+    int d, rc = private_dir(ks, from, false, &d, &fname);
+    if (rc) return rc;
+    tname = ts + 1;
+    rc = renameat(d, fname, d, tname) == 0 ? 0 : ks_errno(errno);
+    close(d);
+    return rc;
+}
+
+int ks_private_open(ks_root *ks, const char *path, bool create, int *fd)
+{
+    const char *slash = strchr(path, '/'), *name;
+    int d, rc = private_dir(ks, path, create, &d, &name);
+    if (rc) return rc;
+    char dir[ZD_MAX_KEY + 1];
+    memcpy(dir, path, (size_t)(slash - path));
+    dir[slash - path] = '\0';
+    int f = openat(d, name, O_RDWR | O_NOFOLLOW | O_CLOEXEC | (create ? O_CREAT : 0), 0600);
+    rc = f >= 0 ? 0 : ks_errno(errno);
     close(d);
     struct stat st;
     if (rc == 0 && (rc = check_value(f, true, &st)) != 0) close(f);

@@ -175,6 +175,8 @@ int ks_rename(ks_root *ks, const ks_entry *from, ks_entry *to);
 
 /* Open (create: creating it and its directory) for reading and writing. */
 int ks_private_open(ks_root *ks, const char *path, bool create, int *fd);
+/* Rename private file from over to (the same directory; atomic replace). */
+int ks_private_rename(ks_root *ks, const char *from, const char *to);
 
 /* ---- listings ---- */
 

@@ -33,7 +33,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define WAL_PATH  SH_PRIVATE_DIR "/shard.wal.%d" /* one file per lane */
+#define WAL_PATH  SH_PRIVATE_DIR "/shard.wal.%d"      /* one file per lane */
+#define WAL_NEXT  SH_PRIVATE_DIR "/shard.wal.%d.next" /* a lane's next file (rotate) */
 #define WAL_LANES 4
 #define WAL_MAGIC 0x4C57445Au /* "ZDWL" */
 #define WAL_HEAD  12u         /* magic + body length */
@@ -56,9 +57,12 @@ struct sh_wal {
     ks_root *ks;
     ks_fsync_mode mode;
     uint64_t checkpoint_bytes;
-    pthread_rwlock_t gate;   /* shared: log + apply in progress; exclusive: checkpoint */
-    bool unopened;           /* nothing to replay at startup: no journal files open yet */
-    pthread_mutex_t open_mu; /* serialises opening them later */
+    pthread_rwlock_t gate;     /* shared: log + apply in progress; exclusive: checkpoint */
+    bool unopened;             /* nothing to replay at startup: no journal files open yet */
+    pthread_mutex_t open_mu;   /* serialises opening them later */
+    pthread_mutex_t rotate_mu; /* one rotation at a time (rotate) */
+    pthread_t closer;          /* closes the files of the last rotation ... */
+    bool closer_running;       /* ... until joined */
     wal_lane lanes[WAL_LANES];
 };
 
@@ -293,9 +297,86 @@ bool sh_wal_checkpoint_due(sh_wal *w)
     return wal_bytes(w) >= w->checkpoint_bytes;
 }
 
+static void *close_lanes(void *arg)
+{
+    int *fds = arg;
+    for (int i = 0; i < WAL_LANES; i++)
+        if (fds[i] >= 0) close(fds[i]);
+    free(fds);
+    return NULL;
+}
+
+/* Close the replaced lane files fds (owned) on a thread of their own; with rotate_mu held. If
+ * the previous closer is still at work (rotations seconds apart make that rare), here. */
+static void close_later(sh_wal *w, int *fds)
+{
+    if (w->closer_running && pthread_tryjoin_np(w->closer, NULL) != 0) {
+        close_lanes(fds);
+        return;
+    }
+    w->closer_running = pthread_create(&w->closer, NULL, close_lanes, fds) == 0;
+    if (!w->closer_running) close_lanes(fds);
+}
+
+/* The checkpoint under --fsync none: nothing to sync (a record's bytes are in the page cache
+ * once applied, which is what a crash of the process keeps), so the lanes are emptied by
+ * replacing each with an empty file, renamed over it while the gate is held (no change is then
+ * between its journal record and its last write). A lane's name so always holds either its
+ * whole old log, every record of which is applied (replaying it again redoes the same bytes),
+ * or the new one. Truncating the old files instead held every writer -- event loops included
+ * -- for the time the kernel takes to drop up to 64 MiB of page cache (milliseconds: the
+ * open-loop p99 of tests/bench/load_levels.sh); the old files are freed after the gate is
+ * released, on a thread of their own. A rotation already under way is not waited for. */
+static int rotate(sh_wal *w, zd_error *err)
+{
+    if (pthread_mutex_trylock(&w->rotate_mu) != 0) return 0;
+    int fresh[WAL_LANES], rc = 0, made = 0;
+    char path[64], next[64];
+    for (; made < WAL_LANES && rc == 0; made++) {
+        snprintf(next, sizeof next, WAL_NEXT, made);
+        rc = ks_private_open(w->ks, next, true, &fresh[made]);
+        if (rc == 0 && (rc = ks_truncate(fresh[made], 0)) != 0) close(fresh[made]);
+    }
+    if (rc) made--; /* the one that failed holds no descriptor */
+    int *old = rc ? NULL : malloc(sizeof(int) * WAL_LANES);
+    if (!old && rc == 0) rc = ZD_ENOMEM;
+    int swapped = 0;
+    if (rc == 0) {
+        pthread_rwlock_wrlock(&w->gate);
+        bool due = wal_bytes(w) >= w->checkpoint_bytes;
+        for (; due && swapped < WAL_LANES; swapped++) {
+            wal_lane *l = &w->lanes[swapped];
+            snprintf(path, sizeof path, WAL_PATH, swapped);
+            snprintf(next, sizeof next, WAL_NEXT, swapped);
+            if ((rc = ks_private_rename(w->ks, next, path)) != 0) break;
+            pthread_mutex_lock(&l->mu);
+            old[swapped] = l->fd;
+            l->fd = fresh[swapped];
+            l->end = 0;
+            if (l->keys) memset(l->keys, 0, l->keys_cap * sizeof *l->keys);
+            l->nkeys = 0;
+            pthread_mutex_unlock(&l->mu);
+        }
+        pthread_rwlock_unlock(&w->gate);
+    }
+    for (int i = swapped; i < made; i++)
+        close(fresh[i]);
+    if (old) {
+        for (int i = swapped; i < WAL_LANES; i++)
+            old[i] = -1;
+        close_later(w, old);
+    }
+    pthread_mutex_unlock(&w->rotate_mu);
+    return rc ? zd_error_set(err, rc == ZD_ENOSPC ? rc : ZD_EIO, "journal checkpoint failed: %s",
+                             strerror(errno))
+              : 0;
+}
+
 int sh_wal_checkpoint_if_due(sh_wal *w, zd_error *err)
 {
     if (wal_bytes(w) < w->checkpoint_bytes) return 0;
+    if (w->mode == KS_FSYNC_NONE && !__atomic_load_n(&w->unopened, __ATOMIC_ACQUIRE))
+        return rotate(w, err);
     pthread_rwlock_wrlock(&w->gate);
     int rc = wal_bytes(w) >= w->checkpoint_bytes ? checkpoint(w, err) : 0;
     pthread_rwlock_unlock(&w->gate);
@@ -503,6 +584,7 @@ int sh_wal_open(sh_wal **out, ks_root *ks, ks_fsync_mode mode, uint64_t checkpoi
     pthread_rwlock_init(&w->gate, &attr);
     pthread_rwlockattr_destroy(&attr);
     pthread_mutex_init(&w->open_mu, NULL);
+    pthread_mutex_init(&w->rotate_mu, NULL);
     for (int i = 0; i < WAL_LANES; i++) {
         pthread_mutex_init(&w->lanes[i].mu, NULL);
         w->lanes[i].fd = -1;
@@ -560,7 +642,9 @@ static void wal_free(sh_wal *w)
         ks_group_free(l->group);
         free(l->keys);
     }
+    if (w->closer_running) pthread_join(w->closer, NULL);
     pthread_rwlock_destroy(&w->gate);
     pthread_mutex_destroy(&w->open_mu);
+    pthread_mutex_destroy(&w->rotate_mu);
     free(w);
 }

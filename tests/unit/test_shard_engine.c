@@ -468,7 +468,9 @@ Test(shard_engine, parallel_writers_lose_nothing)
 static void crash_child(int wfd, int seed)
 {
     zd_shard_layout l = layout3(seed & 1, true);
-    sh_engine_opts opts = {.compact_min_dead = 500};
+    /* a small journal: checkpoints (lane files replaced, shard_wal.c rotate) every few writes,
+     * so kill -9 lands in and around them too */
+    sh_engine_opts opts = {.compact_min_dead = 500, .wal_checkpoint_bytes = 4096};
     sh_engine *e;
     if (try_open_engine(&e, &opts, NULL) != 0) _exit(3);
     uint8_t buf[300];
