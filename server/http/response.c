@@ -370,15 +370,20 @@ static int rs_sendfile(cn_conn *c, size_t *budget)
  * handle, in the next loop turn before polling, never from here: the caller may be inside
  * llhttp's callbacks, and completion resumes the parser. */
 
+/* Complete what was listed when this turn began. A response written meanwhile (the next
+ * pipelined request of a connection) waits for the next turn, as libuv's write callbacks do,
+ * so a pipelining client cannot hold the loop for a whole read buffer of requests. */
 static void rs_complete_written(uv_idle_t *h)
 {
     wk_worker *w = h->data;
-    cn_conn *c;
-    while ((c = w->written_head) != NULL) {
+    cn_conn *last = w->written_tail;
+    for (cn_conn *c = w->written_head; c != NULL;) {
+        cn_conn *next = c == last ? NULL : c->resp.written_next; /* closes free only later */
         rs_unlist(c);
         if (!c->pending_closes) rs_pump(c);
+        c = next;
     }
-    uv_idle_stop(h);
+    if (!w->written_head) uv_idle_stop(h);
 }
 
 void rs_worker_init(wk_worker *w)
