@@ -78,7 +78,7 @@ build-bench/server/zarrd --listen 127.0.0.1:0 --root "$tmp/zarrd-root" --store f
     --threads "$workers" --fsync none --max-body 67108864 >"$tmp/zarrd.out" 2>"$tmp/zarrd.err" &
 zarrd_pid=$!
 for _ in $(seq 200); do
-    grep -q 'listening on http://' "$tmp/zarrd.out" && break
+    grep -qs 'listening on http://' "$tmp/zarrd.out" && break
     sleep 0.05
 done
 zarrd_url=$(sed -n 's/^listening on \(http:\/\/[0-9.:]*\).*/\1/p' "$tmp/zarrd.out" | head -1)

@@ -73,7 +73,7 @@ start() { # BIN MODE: a server on a fresh copy of the data; sets pid and url
         >"$tmp/zarrd.out" 2>"$tmp/zarrd.err" &
     pid=$!
     for _ in $(seq 200); do
-        grep -q 'listening on http://' "$tmp/zarrd.out" && break
+        grep -qs 'listening on http://' "$tmp/zarrd.out" && break
         sleep 0.05
     done
     url=$(sed -n 's/^listening on \(http:\/\/[0-9.:]*\).*/\1/p' "$tmp/zarrd.out" | head -1)

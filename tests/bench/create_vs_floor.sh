@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# create_vs_floor.sh: fresh-key unsharded writes through zarrd against the file system's own
+# floor, in one run, in the same place (issue 14: "within 1.3x of the local create floor").
+# The floor (tests/bench/create_floor.c: create temp + write + rename of N keys in one
+# directory, no server, no network) and `zarrd-bench matrix --case e2e/c1000/none/write`
+# (1,000 fresh chunk keys through a release zarrd, fs store, --fsync none) alternate R rounds
+# under one parent directory, so both see the same disk, directory placement and writeback:
+# on this VM the floor of the same program moved from 18 to 250 ms between directories and
+# minutes. Prints each round and the median ratio. Not a test: numbers are reported only.
+# Usage: tests/bench/create_vs_floor.sh [-r ROUNDS] [-d PARENT_DIR]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+rounds=5
+parent=${TMPDIR:-/var/tmp}
+while getopts "r:d:" opt; do
+    case $opt in
+    r) rounds=$OPTARG ;;
+    d) parent=$OPTARG ;;
+    *) echo "usage: $0 [-r ROUNDS] [-d PARENT_DIR]" >&2; exit 2 ;;
+    esac
+done
+build_log=$( ([ -f build-bench/build.ninja ] ||
+    meson setup build-bench --buildtype=release -Dtests=false) 2>&1 &&
+    ninja -C build-bench server/zarrd client/zarrd-bench 2>&1) || { echo "$build_log" >&2; exit 1; }
+floor_bin=$(mktemp /tmp/create_floor.XXXXXX)
+cc -O2 -std=c11 -D_GNU_SOURCE -pthread -o "$floor_bin" tests/bench/create_floor.c
+tmp=$(mktemp -d "$parent/zarrd-floor.XXXXXX")
+zpid=
+cleanup() {
+    [ -n "$zpid" ] && kill "$zpid" 2>/dev/null && wait "$zpid" 2>/dev/null
+    rm -rf "$tmp" "$floor_bin"
+}
+trap cleanup EXIT
+mkdir -p "$tmp/root"
+build-bench/server/zarrd --listen 127.0.0.1:0 --root "$tmp/root" --fsync none \
+    >"$tmp/zarrd.out" 2>"$tmp/zarrd.err" &
+zpid=$!
+for _ in $(seq 200); do
+    grep -qs 'listening on http://' "$tmp/zarrd.out" && break
+    sleep 0.05
+done
+url=$(sed -n 's/^listening on \(http:\/\/[0-9.:]*\).*/\1/p' "$tmp/zarrd.out" | head -1)
+[ -n "$url" ] || { cat "$tmp/zarrd.err" >&2; exit 1; }
+
+echo "## fresh-key writes vs the local create floor, $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo "- command: $0 -r $rounds -d $parent; commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+echo "- load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "- floor: create_floor --keys 1000 --size 1000 --threads $(nproc) --rounds 1 (temp+rename);"
+echo "  zarrd: zarrd-bench matrix --case e2e/c1000/none/write --repeats 1 (1,000 fresh keys)"
+echo
+echo "| round | floor ms | zarrd ms | zarrd/floor |"
+echo "|---:|---:|---:|---:|"
+ratios=()
+for r in $(seq "$rounds"); do
+    mkdir -p "$tmp/floor"
+    f=$("$floor_bin" "$tmp/floor" --keys 1000 --size 1000 --threads "$(nproc)" --rounds 1 |
+        awk '$1 == "temp+rename" {print $2}')
+    rm -rf "$tmp/floor"
+    z=$(build-bench/client/zarrd-bench "$url" matrix --case e2e/c1000/none/write --repeats 1 \
+        --prefix "bench/r$r" | awk '$1 == "e2e/c1000/none/write" {print $2}')
+    ratio=$(awk -v z="$z" -v f="$f" 'BEGIN {printf "%.2f", z / f}')
+    ratios+=("$ratio")
+    echo "| $r | $f | $z | $ratio |"
+done
+median=$(printf '%s\n' "${ratios[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+echo
+echo "median zarrd/floor: ${median}x (goal: within 1.3x)"
