@@ -10,6 +10,7 @@
 # Usage: tests/bench/create_vs_floor.sh [-r ROUNDS] [-d PARENT_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. tests/bench/bench_lib.sh
 rounds=5
 parent=${TMPDIR:-/var/tmp}
 while getopts "r:d:" opt; do
@@ -35,12 +36,7 @@ mkdir -p "$tmp/root"
 build-bench/server/zarrd --listen 127.0.0.1:0 --root "$tmp/root" --fsync none \
     >"$tmp/zarrd.out" 2>"$tmp/zarrd.err" &
 zpid=$!
-for _ in $(seq 200); do
-    grep -qs 'listening on http://' "$tmp/zarrd.out" && break
-    sleep 0.05
-done
-url=$(sed -n 's/^listening on \(http:\/\/[0-9.:]*\).*/\1/p' "$tmp/zarrd.out" | head -1)
-[ -n "$url" ] || { cat "$tmp/zarrd.err" >&2; exit 1; }
+url=$(zarrd_wait_url "$tmp/zarrd.out" "$tmp/zarrd.err") || exit 1
 
 echo "## fresh-key writes vs the local create floor, $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "- command: $0 -r $rounds -d $parent; commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"

@@ -15,6 +15,7 @@
 #                                     [-w WORKERS]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. tests/bench/bench_lib.sh
 
 duration=10
 reps=2
@@ -77,12 +78,7 @@ chmod -R a+rwX "$tmp/nginx-root"
 build-bench/server/zarrd --listen 127.0.0.1:0 --root "$tmp/zarrd-root" --store fs \
     --threads "$workers" --fsync none --max-body 67108864 >"$tmp/zarrd.out" 2>"$tmp/zarrd.err" &
 zarrd_pid=$!
-for _ in $(seq 200); do
-    grep -qs 'listening on http://' "$tmp/zarrd.out" && break
-    sleep 0.05
-done
-zarrd_url=$(sed -n 's/^listening on \(http:\/\/[0-9.:]*\).*/\1/p' "$tmp/zarrd.out" | head -1)
-[ -n "$zarrd_url" ] || { cat "$tmp/zarrd.err" >&2; echo "zarrd did not start" >&2; exit 1; }
+zarrd_url=$(zarrd_wait_url "$tmp/zarrd.out" "$tmp/zarrd.err") || exit 1
 
 nginx_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 mkdir -p "$tmp/nginx-tmp"

@@ -13,6 +13,7 @@
 #                                     [-m "none batch always"]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. tests/bench/bench_lib.sh
 
 before_ref=
 duration=8
@@ -72,12 +73,7 @@ start() { # BIN MODE: a server on a fresh copy of the data; sets pid and url
     "$1" --listen 127.0.0.1:0 --root "$tmp/root" --store fs --fsync "$2" \
         >"$tmp/zarrd.out" 2>"$tmp/zarrd.err" &
     pid=$!
-    for _ in $(seq 200); do
-        grep -qs 'listening on http://' "$tmp/zarrd.out" && break
-        sleep 0.05
-    done
-    url=$(sed -n 's/^listening on \(http:\/\/[0-9.:]*\).*/\1/p' "$tmp/zarrd.out" | head -1)
-    [ -n "$url" ] || { cat "$tmp/zarrd.err" >&2; echo "zarrd did not start" >&2; exit 1; }
+    url=$(zarrd_wait_url "$tmp/zarrd.out" "$tmp/zarrd.err") || exit 1
 }
 stop() {
     kill "$pid" && wait "$pid" 2>/dev/null || true

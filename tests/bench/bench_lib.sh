@@ -1,0 +1,15 @@
+# bench_lib.sh: helpers the benchmark scripts share (sourced, not run).
+
+# zarrd_wait_url OUT ERR: wait up to 10 s for the "listening on http://HOST:PORT" line a zarrd
+# started with --listen 127.0.0.1:0 writes to OUT (its stdout); print the URL. If none comes,
+# print ERR (its stderr) and fail.
+zarrd_wait_url() {
+    local out=$1 err=$2 url=
+    for _ in $(seq 200); do
+        url=$(sed -n 's/^listening on \(http:\/\/[0-9.:]*\).*/\1/p' "$out" 2>/dev/null | head -1)
+        [ -n "$url" ] && break
+        sleep 0.05
+    done
+    [ -n "$url" ] || { cat "$err" >&2; echo "zarrd did not start" >&2; return 1; }
+    echo "$url"
+}
