@@ -502,8 +502,8 @@ static void rs_pump(cn_conn *c)
  * MSG_MORE (so they share packets with the file data) and sendfile follows at once. Only
  * when nothing else is queued on the stream. Completion always comes from the writability
  * callback or the worker's idle handle, never from here (the caller may be inside llhttp).
- * Returns false if the
- * headers could not all be sent directly (the caller then uses uv_write for the rest). */
+ * Returns false if the headers could not all be sent directly (the caller then uses
+ * uv_write for the rest). */
 static bool rs_flush_direct(cn_conn *c)
 {
     rs_state *r = &c->resp;
