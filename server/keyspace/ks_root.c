@@ -339,8 +339,8 @@ int ks_spool_create(ks_root *ks, int *fd)
 
 /* ---- server-private files ---- */
 
-/* The directory of a private path ".zarrd-DIR/NAME" (made with create), resolved beneath the
- * root (O_PATH), and NAME. 0 or a ZD_E* code. */
+/* The directory of a private path ".zarrd-DIR/NAME" (made with create), opened beneath the
+ * root (readable, so it can also be synced), and NAME. 0 or a ZD_E* code. */
 static int private_dir(ks_root *ks, const char *path, bool create, int *dirfd, const char **name)
 {
     const char *slash = strchr(path, '/');
@@ -352,7 +352,7 @@ static int private_dir(ks_root *ks, const char *path, bool create, int *dirfd, c
     memcpy(dir, path, (size_t)(slash - path));
     dir[slash - path] = '\0';
     if (create && mkdirat(ks->root_fd, dir, 0700) != 0 && errno != EEXIST) return ks_errno(errno);
-    int d = ks_resolve(ks, ks->root_fd, dir, O_PATH | O_DIRECTORY);
+    int d = ks_resolve(ks, ks->root_fd, dir, O_RDONLY | O_DIRECTORY);
     if (d < 0) {
         errno = -d;
         return ks_errno(-d);
@@ -377,30 +377,22 @@ int ks_private_rename(ks_root *ks, const char *from, const char *to)
 
 int ks_private_open(ks_root *ks, const char *path, bool create, int *fd)
 {
-    const char *slash = strchr(path, '/'), *name;
+    const char *name;
     int d, rc = private_dir(ks, path, create, &d, &name);
     if (rc) return rc;
-    char dir[ZD_MAX_KEY + 1];
-    memcpy(dir, path, (size_t)(slash - path));
-    dir[slash - path] = '\0';
     int f = openat(d, name, O_RDWR | O_NOFOLLOW | O_CLOEXEC | (create ? O_CREAT : 0), 0600);
     rc = f >= 0 ? 0 : ks_errno(errno);
-    close(d);
     struct stat st;
     if (rc == 0 && (rc = check_value(f, true, &st)) != 0) close(f);
     /* A created file (the shard journal's) must still be there after a power cut once a
      * record in it is durable: its directory's entry, and the directory's in the root, are
      * synced now (a file's fdatasync alone does not promise its name; found by powercut). */
-    if (rc == 0 && create && ks->fsync != KS_FSYNC_NONE) {
-        int dd = ks_resolve(ks, ks->root_fd, dir, O_RDONLY | O_DIRECTORY);
-        if (dd >= 0) {
-            if (ks_fsync(dd, false) != 0 || ks_fsync(ks->root_fd, false) != 0) rc = ks_errno(errno);
-            close(dd);
-        } else {
-            rc = ks_errno(-dd);
-        }
-        if (rc) close(f);
+    if (rc == 0 && create && ks->fsync != KS_FSYNC_NONE &&
+        (ks_fsync(d, false) != 0 || ks_fsync(ks->root_fd, false) != 0)) {
+        rc = ks_errno(errno);
+        close(f);
     }
+    close(d);
     if (rc == 0) *fd = f;
     return rc;
 }

@@ -54,9 +54,7 @@ bool sh_file_is_current(const sh_file *f, ks_root *ks, const char *key)
 {
     if (f->fd >= 0) return ks_fd_named(f->fd);
     ks_id id;
-    int rc = ks_id_of_key(ks, key, &id);
-    if (rc != 0) return f->fd < 0 && rc == ZD_ENOTFOUND;
-    return f->fd >= 0 && ks_id_equal(&id, &f->id);
+    return ks_id_of_key(ks, key, &id) == ZD_ENOTFOUND;
 }
 
 uint64_t sh_file_index_offset(const sh_file *f)

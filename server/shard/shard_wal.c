@@ -262,6 +262,20 @@ ks_fsync_mode sh_wal_mode(const sh_wal *w)
     return w->mode;
 }
 
+/* Start lane l over, empty, in file fd (its own, emptied, or the one replacing it); returns
+ * the file it had. */
+static int lane_restart(wal_lane *l, int fd)
+{
+    pthread_mutex_lock(&l->mu);
+    int had = l->fd;
+    l->fd = fd;
+    l->end = 0;
+    if (l->keys) memset(l->keys, 0, l->keys_cap * sizeof *l->keys);
+    l->nkeys = 0;
+    pthread_mutex_unlock(&l->mu);
+    return had;
+}
+
 /* Flush what the log covers, then empty it. Caller holds the gate exclusively. */
 static int checkpoint(sh_wal *w, zd_error *err)
 {
@@ -274,11 +288,7 @@ static int checkpoint(sh_wal *w, zd_error *err)
             return zd_error_set(err, ZD_EIO, "journal truncate failed: %s", strerror(errno));
         int rc = w->mode != KS_FSYNC_NONE ? sh_io_sync(l->fd, true, err) : 0;
         if (rc) return rc;
-        pthread_mutex_lock(&l->mu);
-        l->end = 0;
-        if (l->keys) memset(l->keys, 0, l->keys_cap * sizeof *l->keys);
-        l->nkeys = 0;
-        pthread_mutex_unlock(&l->mu);
+        lane_restart(l, l->fd);
     }
     return 0;
 }
@@ -345,17 +355,10 @@ static int rotate(sh_wal *w, zd_error *err)
         pthread_rwlock_wrlock(&w->gate);
         bool due = wal_bytes(w) >= w->checkpoint_bytes;
         for (; due && swapped < WAL_LANES; swapped++) {
-            wal_lane *l = &w->lanes[swapped];
             snprintf(path, sizeof path, WAL_PATH, swapped);
             snprintf(next, sizeof next, WAL_NEXT, swapped);
             if ((rc = ks_private_rename(w->ks, next, path)) != 0) break;
-            pthread_mutex_lock(&l->mu);
-            old[swapped] = l->fd;
-            l->fd = fresh[swapped];
-            l->end = 0;
-            if (l->keys) memset(l->keys, 0, l->keys_cap * sizeof *l->keys);
-            l->nkeys = 0;
-            pthread_mutex_unlock(&l->mu);
+            old[swapped] = lane_restart(&w->lanes[swapped], fresh[swapped]);
         }
         pthread_rwlock_unlock(&w->gate);
     }
