@@ -230,14 +230,6 @@ int zc_pipe_run(zc_pipe *p, zc_conn *conn, size_t n, const zc_pipe_ops *ops, voi
     int rc = 0;
     while (r.acked < n) {
         bool moved = false;
-        if (conn->fd < 0 || (r.acked == r.next && r.answers == 0)) {
-            b.reused = conn->fd >= 0 && conn->reused;
-            if ((rc = zc_conn_connect(conn, err)) < 0) {
-                if (may_retry(&r, &b, rc)) continue;
-                break;
-            }
-            b.reused = b.reused && conn->fd >= 0 && conn->reused;
-        }
         /* refill once half the window is answered, so requests go out in batches */
         bool refill = r.next - r.acked <= ZC_PIPE_WINDOW / 2;
         while (refill && !r.alone && r.next < n && r.next - r.acked < ZC_PIPE_WINDOW &&
@@ -251,6 +243,15 @@ int zc_pipe_run(zc_pipe *p, zc_conn *conn, size_t n, const zc_pipe_ops *ops, voi
             r.alone = false;
             r.answers = 0; /* alone() may have reconnected: check the socket again */
             continue;
+        }
+        /* before the first byte on a kept-alive connection (alone() checks its own) */
+        if (conn->fd < 0 || (r.acked == r.sent && r.sent_bytes == 0 && r.answers == 0)) {
+            b.reused = conn->fd >= 0 && conn->reused;
+            if ((rc = zc_conn_connect(conn, err)) < 0) {
+                if (may_retry(&r, &b, rc)) continue;
+                break;
+            }
+            b.reused = b.reused && conn->fd >= 0 && conn->reused;
         }
         if (r.sent < r.next) {
             rc = send_some(&r, err);

@@ -1,4 +1,4 @@
-/* zc_pool.c: worker threads and the job queue (see zc_pool.h). */
+/* zc_pool.c: worker threads, the job queue and the callers' own workers (see zc_pool.h). */
 #include "zc_pool.h"
 
 #include "zc_errmsg.h"
@@ -22,7 +22,14 @@ typedef struct zc_job {
     struct zc_job *queue_next;
 } zc_job;
 
+/* A worker state lent to a calling thread for a one-item job (zc_pool_run_batches). */
+typedef struct caller_worker {
+    zc_worker w;
+    struct caller_worker *next;
+} caller_worker;
+
 struct zc_pool {
+    const zc_conn_cfg *cfg;
     pthread_mutex_t lock;
     pthread_cond_t work; /* a job was queued or the pool is stopping */
     zc_job *head, *tail;
@@ -31,6 +38,7 @@ struct zc_pool {
     size_t max_batch;
     pthread_t *threads;
     zc_worker *workers;
+    caller_worker *idle_callers; /* not in use by any calling thread */
 };
 
 typedef struct worker_start {
@@ -91,6 +99,18 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
+/* Connection (opened on first use) and codec context of a new worker state. */
+static int worker_init(zc_worker *w, const zc_conn_cfg *cfg, zd_error *err)
+{
+    zc_conn_init(&w->conn, cfg);
+    int rc = zd_codec_ctx_new(&w->ctx);
+    if (rc < 0) {
+        zc_conn_free(&w->conn);
+        return zd_error_set(err, rc, "cannot create a codec context");
+    }
+    return 0;
+}
+
 static void worker_free(zc_worker *w)
 {
     zc_conn_free(&w->conn);
@@ -111,6 +131,12 @@ void zc_pool_free(zc_pool *p)
         pthread_join(p->threads[i], NULL);
     for (int i = 0; i < p->nworkers; i++)
         worker_free(&p->workers[i]);
+    while (p->idle_callers) {
+        caller_worker *cw = p->idle_callers;
+        p->idle_callers = cw->next;
+        worker_free(&cw->w);
+        free(cw);
+    }
     pthread_mutex_destroy(&p->lock);
     pthread_cond_destroy(&p->work);
     free(p->threads);
@@ -125,22 +151,18 @@ int zc_pool_new(const zc_conn_cfg *cfg, int n, zc_pool **out, zd_error *err)
     if (!p) return zd_error_set(err, ZD_ENOMEM, "out of memory");
     pthread_mutex_init(&p->lock, NULL);
     pthread_cond_init(&p->work, NULL);
+    p->cfg = cfg;
     p->max_batch = ZC_POOL_MAX_BATCH;
     p->threads = calloc((size_t)n, sizeof *p->threads);
     p->workers = calloc((size_t)n, sizeof *p->workers);
     int rc = p->threads && p->workers ? 0 : zd_error_set(err, ZD_ENOMEM, "out of memory");
     for (int i = 0; rc == 0 && i < n; i++) {
         zc_worker *w = &p->workers[i];
-        zc_conn_init(&w->conn, cfg);
-        if ((rc = zd_codec_ctx_new(&w->ctx)) < 0) {
-            zd_error_set(err, rc, "cannot create a codec context");
-            break;
-        }
+        if ((rc = worker_init(w, cfg, err)) < 0) break;
         worker_start *ws = malloc(sizeof *ws);
         if (!ws) {
             rc = zd_error_set(err, ZD_ENOMEM, "out of memory");
-            zc_conn_free(&w->conn);
-            zd_codec_ctx_free(w->ctx);
+            worker_free(w);
             break;
         }
         ws->pool = p;
@@ -148,8 +170,7 @@ int zc_pool_new(const zc_conn_cfg *cfg, int n, zc_pool **out, zd_error *err)
         if (pthread_create(&p->threads[i], NULL, worker_main, ws) != 0) {
             free(ws);
             rc = zd_error_set(err, ZD_ENOMEM, "cannot start worker thread");
-            zc_conn_free(&w->conn);
-            zd_codec_ctx_free(w->ctx);
+            worker_free(w);
             break;
         }
         p->nworkers++;
@@ -194,9 +215,49 @@ int zc_pool_run(zc_pool *p, size_t nitems, zc_item_fn fn, void *arg, zd_error *e
     return zc_pool_run_batches(p, nitems, run_items, &ij, err);
 }
 
+/* An idle caller worker, or a new one; NULL when out of memory. */
+static caller_worker *caller_get(zc_pool *p)
+{
+    pthread_mutex_lock(&p->lock);
+    caller_worker *cw = p->idle_callers;
+    if (cw) p->idle_callers = cw->next;
+    pthread_mutex_unlock(&p->lock);
+    if (cw) return cw;
+    zd_error ignored = {0};
+    cw = calloc(1, sizeof *cw);
+    if (cw && worker_init(&cw->w, p->cfg, &ignored) < 0) {
+        free(cw);
+        cw = NULL;
+    }
+    return cw;
+}
+
+static void caller_put(zc_pool *p, caller_worker *cw)
+{
+    pthread_mutex_lock(&p->lock);
+    cw->next = p->idle_callers;
+    p->idle_callers = cw;
+    pthread_mutex_unlock(&p->lock);
+}
+
+/* Run a one-item job on the calling thread with the worker state cw. */
+static int run_on_caller(zc_pool *p, caller_worker *cw, zc_batch_fn fn, void *arg, zd_error *err)
+{
+    zd_error e = {0};
+    zc_status_note(0);
+    int rc = fn(&cw->w, 0, 1, arg, &e);
+    caller_put(p, cw);
+    if (rc != 0 && err) *err = e;
+    return rc;
+}
+
 int zc_pool_run_batches(zc_pool *p, size_t nitems, zc_batch_fn fn, void *arg, zd_error *err)
 {
     if (nitems == 0) return 0;
+    /* One item gains nothing from another thread: run it here and save the two thread
+     * switches of a hand-over (about 16 us of a 1-byte chunk's 60 us round trip). */
+    caller_worker *cw = nitems == 1 ? caller_get(p) : NULL;
+    if (cw) return run_on_caller(p, cw, fn, arg, err);
     zc_job j = {.fn = fn, .arg = arg, .nitems = nitems};
     pthread_cond_init(&j.done, NULL);
     pthread_mutex_lock(&p->lock);
@@ -205,7 +266,11 @@ int zc_pool_run_batches(zc_pool *p, size_t nitems, zc_batch_fn fn, void *arg, zd
     else
         p->head = &j;
     p->tail = &j;
-    pthread_cond_broadcast(&p->work);
+    if (nitems >= (size_t)p->nworkers)
+        pthread_cond_broadcast(&p->work);
+    else /* wake only as many workers as there are items */
+        for (size_t i = 0; i < nitems; i++)
+            pthread_cond_signal(&p->work);
     while (j.finished < j.nitems)
         pthread_cond_wait(&j.done, &p->lock);
     pthread_mutex_unlock(&p->lock);

@@ -4,7 +4,9 @@
  * from a shared counter (guided self-scheduling: a batch is a share of what is left, so the
  * per-claim cost — one mutex round trip — stays negligible next to a chunk's network round
  * trip, and the tail stays balanced). Several jobs (from several calling threads) queue up
- * and are served in order. After the first failing item the rest of the job is skipped. */
+ * and are served in order. After the first failing item the rest of the job is skipped.
+ * A job of one item runs on the calling thread instead, with worker state kept for callers
+ * (one per thread calling at the same time): a hand-over would cost two thread switches. */
 #ifndef ZC_POOL_H
 #define ZC_POOL_H
 

@@ -1,6 +1,7 @@
 /* test_pool.c: unit tests for the client's worker pool: every item runs exactly once, the
  * first failure is reported and the rest of the job skipped, jobs from several threads are
- * all served, and workers keep their own state. No server is needed (no item talks HTTP). */
+ * all served, workers keep their own state, and a one-item job runs on the calling thread
+ * with state of its own. No server is needed (no item talks HTTP). */
 #include <criterion/criterion.h>
 
 #include "zc_pool.h"
@@ -117,5 +118,76 @@ Test(pool, workers_have_their_own_state)
     cr_assert_eq(zc_pool_new(&cfg, 4, &p, NULL), 0);
     zd_error err = {0};
     cr_assert_eq(zc_pool_run(p, 200000, own_scratch, NULL, &err), 0, "%s", err.msg);
+    zc_pool_free(p);
+}
+
+static int note_thread(zc_worker *w, size_t i, void *arg, zd_error *err)
+{
+    (void)w;
+    (void)err;
+    ((pthread_t *)arg)[i] = pthread_self();
+    return 0;
+}
+
+/* A one-item job (one chunk) runs on the calling thread: handing it to a worker would only add
+ * two thread switches. Bigger jobs still go to the workers. */
+Test(pool, one_item_runs_on_the_calling_thread)
+{
+    zc_pool *p;
+    cr_assert_eq(zc_pool_new(&cfg, 2, &p, NULL), 0);
+    pthread_t ran[64];
+    cr_assert_eq(zc_pool_run(p, 1, note_thread, ran, NULL), 0);
+    cr_assert(pthread_equal(ran[0], pthread_self()), "a one-item job ran on a worker");
+    cr_assert_eq(zc_pool_run(p, 64, note_thread, ran, NULL), 0);
+    for (int i = 0; i < 64; i++)
+        cr_assert(!pthread_equal(ran[i], pthread_self()), "item %d of 64 ran on the caller", i);
+    struct fail_arg a = {.fail_at = 0};
+    zd_error err = {0};
+    cr_assert_eq(zc_pool_run(p, 1, fail_item, &a, &err), ZD_ECORRUPT);
+    cr_assert_str_eq(err.msg, "item 0 is bad");
+    cr_assert_eq(a.ran, 1);
+    zc_pool_free(p);
+}
+
+struct one_item_caller {
+    zc_pool *p;
+    size_t id;
+    int rc;
+    zd_error err;
+};
+
+/* own_scratch for callers: the one item of every call is item 0, so the value written is the
+ * calling thread's id. */
+static int caller_scratch(zc_worker *w, size_t i, void *arg, zd_error *err)
+{
+    (void)i;
+    return own_scratch(w, ((struct one_item_caller *)arg)->id, NULL, err);
+}
+
+static void *call_one_item_jobs(void *arg)
+{
+    struct one_item_caller *c = arg;
+    for (int r = 0; r < 20000 && c->rc == 0; r++)
+        c->rc = zc_pool_run(c->p, 1, caller_scratch, c, &c->err);
+    return NULL;
+}
+
+/* Threads that run one-item jobs at the same time each get worker state of their own. */
+Test(pool, one_item_jobs_of_several_threads_have_their_own_state)
+{
+    zc_pool *p;
+    cr_assert_eq(zc_pool_new(&cfg, 1, &p, NULL), 0);
+    static struct one_item_caller c[4];
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++) {
+        memset(&c[i], 0, sizeof c[i]);
+        c[i].p = p;
+        c[i].id = (size_t)i + 1;
+        cr_assert_eq(pthread_create(&t[i], NULL, call_one_item_jobs, &c[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        cr_assert_eq(c[i].rc, 0, "%s", c[i].err.msg);
+    }
     zc_pool_free(p);
 }
