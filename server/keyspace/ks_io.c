@@ -1,12 +1,15 @@
 /* ks_io.c: I/O and durability on the descriptors the key-space layer hands out (ks_root.h):
  * whole-buffer positional reads and writes (short transfers and EINTR retried), size changes,
- * copies, mtimes, fsync and syncfs. Every byte the server writes to a store file and every sync
- * passes here, so an I/O interposer (the power-loss test) has one place to hook. */
+ * copies, mtimes, fsync and syncfs, and the mapping of a file (the shard journal under --fsync
+ * none). Every byte the server writes to a store file and every sync passes here, so an I/O
+ * interposer (the power-loss test) has one place to hook -- except stores into a mapping,
+ * which it cannot see (under --fsync none, which promises nothing on power loss). */
 #include "ks_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -66,6 +69,31 @@ int ks_reserve(int fd, uint64_t from, uint64_t to)
     if (to > INT64_MAX) return ZD_EOVERFLOW;
     if (fallocate(fd, FALLOC_FL_KEEP_SIZE, (off_t)from, (off_t)(to - from)) == 0) return 0;
     return errno == EOPNOTSUPP || errno == ENOSYS ? 0 : ks_errno(errno);
+}
+
+int ks_extend(int fd, uint64_t from, uint64_t to)
+{
+    if (to <= from) return 0;
+    if (to > INT64_MAX) return ZD_EOVERFLOW;
+    if (fallocate(fd, 0, (off_t)from, (off_t)(to - from)) == 0) return 0;
+    return ks_errno(errno);
+}
+
+void *ks_map(int fd, size_t len)
+{
+    void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+void ks_unmap(void *map, size_t len)
+{
+    if (map) munmap(map, len);
+}
+
+void ks_map_release(void *map, size_t len)
+{
+    /* a shared file mapping: the pages' dirty state goes to the page cache, nothing is lost */
+    if (len) madvise(map, len, MADV_DONTNEED);
 }
 
 /* The rest of a copy by read and write (no copy offload between these files). */

@@ -198,6 +198,15 @@ int ks_truncate(int fd, uint64_t size);
 /* Reserve the blocks of [from, to) beyond the end of file, so writing an extension cannot run
  * out of space halfway (a no-op where the file system cannot). */
 int ks_reserve(int fd, uint64_t from, uint64_t to);
+/* Grow the file to `to` bytes with [from, to) allocated (zeros), so stores through a mapping
+ * there cannot fault for want of space. 0 or a ZD_E* code (ZD_ENOSPC when full). */
+int ks_extend(int fd, uint64_t from, uint64_t to);
+/* Map len bytes of the file from its start, shared and writable (stores reach the page cache
+ * as writes do; a store beyond the end of the file faults): NULL on failure. */
+void *ks_map(int fd, size_t len);
+void ks_unmap(void *map, size_t len);
+/* Give back the memory of [map, map + len) (page aligned); the bytes stay in the file. */
+void ks_map_release(void *map, size_t len);
 /* Copy len bytes (copy_file_range where it can, else read and write). */
 int ks_copy(int from, uint64_t from_off, int to, uint64_t to_off, uint64_t len);
 /* Set the modification time to ns since the epoch. */

@@ -545,21 +545,26 @@ Test(shard_engine, kill_9_at_random_moments_loses_no_acknowledged_write)
     cr_assert_gt(acknowledged, 100, "the writers got too little done to test anything");
 }
 
-static void copy_file(const char *from, const char *to, long drop_tail)
+static void write_file(const char *path, const uint8_t *data, size_t len)
+{
+    FILE *fp = fopen(path, "wb");
+    cr_assert_not_null(fp);
+    if (len) fwrite(data, 1, len, fp); /* an empty lane: no data pointer at all */
+    fclose(fp);
+}
+
+static void copy_file(const char *from, const char *to)
 {
     zd_buf b = {0};
     slurp(from, &b);
-    FILE *fp = fopen(to, "wb");
-    cr_assert_not_null(fp);
-    if (b.len) /* an empty lane: no data pointer at all */
-        fwrite(b.data, 1, b.len - (b.len < (size_t)drop_tail ? b.len : (size_t)drop_tail), fp);
-    fclose(fp);
+    write_file(to, b.data, b.len);
     zd_buf_free(&b);
 }
 
-/* Copy the journal files shard.wal.N from directory `from` to `to` (created), each without
- * its last drop_tail bytes; a lane the engine has not created yet (it creates the journal with
- * the first journaled change) is absent in `to` too. */
+/* Copy the journal files shard.wal.N from directory `from` to `to` (created); with drop_tail,
+ * each ends drop_tail bytes before the end of its records (a lane file grows ahead of its
+ * records, zeros past them: shard_wal.c). A lane the engine has not created yet (it creates
+ * the journal with the first journaled change) is absent in `to` too. */
 static void copy_journal(const char *from, const char *to, long drop_tail)
 {
     mkdir(to, 0755);
@@ -571,7 +576,16 @@ static void copy_journal(const char *from, const char *to, long drop_tail)
             unlink(b);
             continue;
         }
-        copy_file(a, b, drop_tail);
+        zd_buf log = {0};
+        slurp(a, &log);
+        size_t keep = log.len;
+        if (drop_tail) {
+            while (keep > 0 && log.data[keep - 1] == 0) /* a crc ending in 0 is cut further */
+                keep--;
+            keep = keep > (size_t)drop_tail ? keep - (size_t)drop_tail : 0;
+        }
+        write_file(b, log.data, keep);
+        zd_buf_free(&log);
     }
 }
 
@@ -588,13 +602,13 @@ Test(shard_engine, replay_redoes_journaled_changes_and_ignores_a_torn_tail)
         path_of("r", p, sizeof p);
         snprintf(shard_before, sizeof shard_before, "%s.before", p);
         cr_assert_eq(sh_engine_put(e, "r", &l, c0, "first", 5, NULL), 0); /* a new shard */
-        copy_file(p, shard_before, 0);
+        copy_file(p, shard_before);
         cr_assert_eq(sh_engine_put(e, "r", &l, c1, "second", 6, NULL), 0); /* journaled */
         copy_journal(wal, saved, 0); /* the journal as a crash would leave it */
         close_engine(e);
         /* the same shard file lost the second change (as if never applied); the journal has
          * it */
-        copy_file(shard_before, p, 0);
+        copy_file(shard_before, p);
         copy_journal(saved, wal, torn ? 3 : 0);
         e = open_engine(NULL);
         zd_buf b = {0};
@@ -618,6 +632,50 @@ Test(shard_engine, replay_redoes_journaled_changes_and_ignores_a_torn_tail)
         close_engine(e);
         unlink(p);
     }
+}
+
+/* Under --fsync none a lane file is mapped and grows a step (1 MiB) at a time, the pages of
+ * past steps given back (shard_wal.c): 3 MiB of records, replayed from the saved files onto the
+ * shard as it was before them, give back every chunk. */
+Test(shard_engine, a_journal_of_several_steps_replays_whole)
+{
+    zd_shard_layout l = layout3(true, true);
+    char wal[256], saved[300], p[256], before[300];
+    snprintf(wal, sizeof wal, "%s/.zarrd-shards", root);
+    snprintf(saved, sizeof saved, "%s/saved", root);
+    path_of("s", p, sizeof p);
+    snprintf(before, sizeof before, "%s.before", p);
+    static model m;
+    memset(&m, 0, sizeof m);
+    sh_engine *e = open_engine(NULL);
+    model_put(e, "s", &l, &m, 0, 5, 'a'); /* a new shard: no record */
+    copy_file(p, before);
+    static uint8_t big[100 << 10];
+    zd_error err = {0};
+    for (uint64_t pos = 1; pos < 31; pos++) { /* 30 records of 100 KiB */
+        uint64_t c[3];
+        coords_of(pos, c);
+        memset(big, (int)pos, sizeof big);
+        cr_assert_eq(sh_engine_put(e, "s", &l, c, big, sizeof big, &err), 0, "%s", err.msg);
+    }
+    copy_journal(wal, saved, 0);
+    close_engine(e);
+    copy_file(before, p);
+    copy_journal(saved, wal, 0);
+    e = open_engine(NULL);
+    zd_buf b = {0};
+    for (uint64_t pos = 1; pos < 31; pos++) {
+        uint64_t c[3];
+        coords_of(pos, c);
+        cr_assert_eq(sh_engine_get(e, "s", &l, c, &b, &err), 0, "chunk %llu: %s",
+                     (unsigned long long)pos, err.msg);
+        memset(big, (int)pos, sizeof big);
+        cr_assert(b.len == sizeof big && memcmp(b.data, big, b.len) == 0, "chunk %llu differs",
+                  (unsigned long long)pos);
+    }
+    zd_buf_free(&b);
+    check_shard("s", &l, NULL);
+    close_engine(e);
 }
 
 Test(shard_engine, replacement_behind_the_engines_back_is_noticed)
