@@ -634,9 +634,10 @@ Test(shard_engine, replay_redoes_journaled_changes_and_ignores_a_torn_tail)
     }
 }
 
-/* Under --fsync none a lane file is mapped and grows a step (1 MiB) at a time, the pages of
- * past steps given back (shard_wal.c): 3 MiB of records, replayed from the saved files onto the
- * shard as it was before them, give back every chunk. */
+/* Under --fsync none a lane file is mapped, small records are copied into it, large ones
+ * written, and it grows a step (1 MiB) at a time, the pages of past steps given back
+ * (shard_wal.c): 3 MiB of records of both kinds, replayed from the saved files onto the shard
+ * as it was before them, give back every chunk. */
 Test(shard_engine, a_journal_of_several_steps_replays_whole)
 {
     zd_shard_layout l = layout3(true, true);
@@ -651,12 +652,16 @@ Test(shard_engine, a_journal_of_several_steps_replays_whole)
     model_put(e, "s", &l, &m, 0, 5, 'a'); /* a new shard: no record */
     copy_file(p, before);
     static uint8_t big[100 << 10];
+    uint64_t big_at[3];
+    coords_of(31, big_at);
     zd_error err = {0};
-    for (uint64_t pos = 1; pos < 31; pos++) { /* 30 records of 100 KiB */
-        uint64_t c[3];
-        coords_of(pos, c);
-        memset(big, (int)pos, sizeof big);
-        cr_assert_eq(sh_engine_put(e, "s", &l, c, big, sizeof big, &err), 0, "%s", err.msg);
+    for (int i = 0; i < 9000; i++) { /* records of 360 bytes, and of 100 KiB now and then */
+        model_put(e, "s", &l, &m, 1 + (uint64_t)i % 30, 300, (uint8_t)(i / 30));
+        if (i % 500 == 0) {
+            memset(big, i / 500, sizeof big);
+            cr_assert_eq(sh_engine_put(e, "s", &l, big_at, big, sizeof big, &err), 0, "%s",
+                         err.msg);
+        }
     }
     copy_journal(wal, saved, 0);
     close_engine(e);
@@ -664,15 +669,16 @@ Test(shard_engine, a_journal_of_several_steps_replays_whole)
     copy_journal(saved, wal, 0);
     e = open_engine(NULL);
     zd_buf b = {0};
-    for (uint64_t pos = 1; pos < 31; pos++) {
+    for (uint64_t pos = 0; pos < 31; pos++) {
         uint64_t c[3];
         coords_of(pos, c);
         cr_assert_eq(sh_engine_get(e, "s", &l, c, &b, &err), 0, "chunk %llu: %s",
                      (unsigned long long)pos, err.msg);
-        memset(big, (int)pos, sizeof big);
-        cr_assert(b.len == sizeof big && memcmp(b.data, big, b.len) == 0, "chunk %llu differs",
-                  (unsigned long long)pos);
+        cr_assert(b.len == m.len[pos] && memcmp(b.data, m.data[pos], b.len) == 0,
+                  "chunk %llu differs", (unsigned long long)pos);
     }
+    cr_assert_eq(sh_engine_get(e, "s", &l, big_at, &b, &err), 0, "%s", err.msg);
+    cr_assert(b.len == sizeof big && memcmp(b.data, big, b.len) == 0, "the large chunk differs");
     zd_buf_free(&b);
     check_shard("s", &l, NULL);
     close_engine(e);
