@@ -401,6 +401,18 @@ static void close_later(sh_wal *w, lane_file *files)
     if (!w->closer_running) close_lanes(files);
 }
 
+/* Empty a lane's next file, which is new or left empty by a rotation that stopped early, so
+ * usually is empty already: then it is not truncated, because on ext4 truncating a file to
+ * size 0 marks it to be written back when it is closed (auto_da_alloc). The closer thread
+ * would then write up to 64 MiB of journal to the disk right before deleting it, on the
+ * same cores as the event loops. 0 or a ZD_E* code. */
+static int make_empty(int fd)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0) return ZD_EIO;
+    return st.st_size > 0 ? ks_truncate(fd, 0) : 0;
+}
+
 /* The checkpoint under --fsync none: nothing to sync (a record's bytes are in the page cache
  * once applied, which is what a crash of the process keeps), so the lanes are emptied by
  * replacing each with an empty file, renamed over it while the gate is held (no change is then
@@ -419,7 +431,7 @@ static int rotate(sh_wal *w, zd_error *err)
     for (; made < WAL_LANES && rc == 0; made++) {
         snprintf(next, sizeof next, WAL_NEXT, made);
         rc = open_lane_file(w, next, true, &fresh[made]);
-        if (rc == 0 && (rc = ks_truncate(fresh[made].fd, 0)) != 0) close_lane_file(fresh[made]);
+        if (rc == 0 && (rc = make_empty(fresh[made].fd)) != 0) close_lane_file(fresh[made]);
     }
     if (rc) made--; /* the one that failed holds no descriptor */
     lane_file *old = rc ? NULL : malloc(sizeof(lane_file) * WAL_LANES);
@@ -648,6 +660,26 @@ static bool journal_has_records(ks_root *ks)
     return false;
 }
 
+/* Close and open again the lane files the startup checkpoint emptied: truncated to size 0,
+ * ext4 would write each back when it is closed (make_empty), which for a lane is after up to
+ * 64 MiB of records, just before the file is deleted by a rotation. Closing them empty now
+ * costs nothing. */
+static int reopen_lanes(sh_wal *w, zd_error *err)
+{
+    for (int i = 0; i < WAL_LANES; i++) {
+        close_lane_file(lane_restart(&w->lanes[i], (lane_file){.fd = -1}));
+        char path[64];
+        snprintf(path, sizeof path, WAL_PATH, i);
+        lane_file f;
+        int rc = open_lane_file(w, path, false, &f);
+        if (rc)
+            return zd_error_set(err, rc == ZD_ENOSPC ? rc : ZD_EIO,
+                                "cannot open the shard journal: %s", strerror(errno));
+        lane_restart(&w->lanes[i], f);
+    }
+    return 0;
+}
+
 int sh_wal_open(sh_wal **out, ks_root *ks, ks_fsync_mode mode, uint64_t checkpoint_bytes,
                 zd_error *err)
 {
@@ -694,6 +726,7 @@ int sh_wal_open(sh_wal **out, ks_root *ks, ks_fsync_mode mode, uint64_t checkpoi
         else
             rc = checkpoint(w, err);
     }
+    if (rc == 0) rc = reopen_lanes(w, err);
     if (rc) {
         wal_free(w); /* the log stays as it is for the next start */
         return rc;

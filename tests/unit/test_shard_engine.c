@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -682,6 +683,96 @@ Test(shard_engine, a_journal_of_several_steps_replays_whole)
     zd_buf_free(&b);
     check_shard("s", &l, NULL);
     close_engine(e);
+}
+
+/* Bytes this process dirtied and then dropped unwritten (a deleted or truncated file's pages). */
+static long long cancelled_write_bytes(void)
+{
+    FILE *f = fopen("/proc/self/io", "r");
+    char name[64];
+    long long v, found = -1;
+    while (f && fscanf(f, "%63s %lld", name, &v) == 2)
+        if (strcmp(name, "cancelled_write_bytes:") == 0) found = v;
+    if (f) fclose(f);
+    return found;
+}
+
+/* Writes 4000-byte chunks into shard "r" until rotations dropped at least `want` bytes of
+ * journal unwritten (waiting up to 3 s for the closer thread); returns what was dropped. */
+static long long write_until_dropped(sh_engine *e, int puts, long long want)
+{
+    zd_shard_layout l = layout3(true, true);
+    long long before = cancelled_write_bytes(), dropped = 0;
+    static uint8_t v[4000];
+    zd_error err = {0};
+    for (int i = 0; i < puts; i++) {
+        uint64_t c[3];
+        coords_of(1 + (uint64_t)i % 30, c);
+        memset(v, i, sizeof v);
+        cr_assert_eq(sh_engine_put(e, "r", &l, c, v, sizeof v, &err), 0, "%s", err.msg);
+    }
+    for (int wait = 0; wait < 300 && dropped < want; wait++) {
+        dropped = cancelled_write_bytes() - before;
+        if (dropped < want) usleep(10000);
+    }
+    return dropped;
+}
+
+/* Another process's sync of the whole file system (the suite runs tests side by side, some
+ * with --fsync batch, which syncs it) writes the journal's pages before they are dropped, so
+ * a measurement is taken up to this many times; without the fix every one fails. */
+#define DROP_ATTEMPTS 3
+
+static bool on_ext4_with_io_counters(void)
+{
+    struct statfs fs;
+    return statfs(root, &fs) == 0 && fs.f_type == 0xEF53 && cancelled_write_bytes() >= 0;
+}
+
+/* A rotated journal is deleted with its pages unwritten. On ext4 a file once truncated to size
+ * 0 is written back when it is closed (auto_da_alloc): emptying each new lane file that way
+ * made every rotation write up to 64 MiB of journal to the disk just before deleting it. */
+Test(shard_engine, a_rotated_journal_is_dropped_unwritten)
+{
+    if (!on_ext4_with_io_counters()) cr_skip_test("needs ext4 and /proc/self/io");
+    sh_engine_opts opts = {.wal_checkpoint_bytes = 1u << 20};
+    long long dropped = 0;
+    for (int attempt = 0; attempt < DROP_ATTEMPTS && dropped < (3 << 20); attempt++) {
+        sh_engine *e = open_engine(&opts);
+        /* 8 MB of records, a rotation every 1 MiB; the first lane files were never
+         * truncated, so only later ones tell (about 1 MiB each) */
+        dropped = write_until_dropped(e, 2000, 3 << 20);
+        close_engine(e);
+    }
+    cr_assert_geq(dropped, 3 << 20, "only %lld bytes of rotated journal were dropped unwritten",
+                  dropped);
+}
+
+/* So are the lane files the replay at startup emptied (by truncation): they are closed and
+ * opened again before use. */
+Test(shard_engine, the_first_rotation_after_a_replay_drops_unwritten)
+{
+    if (!on_ext4_with_io_counters()) cr_skip_test("needs ext4 and /proc/self/io");
+    zd_shard_layout l = layout3(true, true);
+    char wal[256], saved[300];
+    snprintf(wal, sizeof wal, "%s/.zarrd-shards", root);
+    snprintf(saved, sizeof saved, "%s/saved", root);
+    sh_engine_opts opts = {.wal_checkpoint_bytes = 1u << 20};
+    long long dropped = 0;
+    for (int attempt = 0; attempt < DROP_ATTEMPTS && dropped < (512 << 10); attempt++) {
+        sh_engine *e = open_engine(&opts);
+        uint64_t c0[3] = {0, 0, 0}, c1[3] = {3, 3, 1};
+        cr_assert_eq(sh_engine_put(e, "r", &l, c0, "first", 5, NULL), 0);
+        cr_assert_eq(sh_engine_put(e, "r", &l, c1, "second", 6, NULL), 0); /* journaled */
+        copy_journal(wal, saved, 0); /* as a crash would leave it */
+        close_engine(e);
+        copy_journal(saved, wal, 0);
+        e = open_engine(&opts);                           /* replays, empties the lanes */
+        dropped = write_until_dropped(e, 300, 512 << 10); /* 1.2 MB: one rotation */
+        close_engine(e);
+    }
+    cr_assert_geq(dropped, 512 << 10, "only %lld bytes of rotated journal were dropped unwritten",
+                  dropped);
 }
 
 Test(shard_engine, replacement_behind_the_engines_back_is_noticed)
