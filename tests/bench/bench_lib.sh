@@ -13,3 +13,18 @@ zarrd_wait_url() {
     [ -n "$url" ] || { cat "$err" >&2; echo "zarrd did not start" >&2; return 1; }
     echo "$url"
 }
+
+# bench_build TARGET...: build TARGETs (e.g. server/zarrd) of this checkout in build-bench/, a
+# release build without the tests, set up on first use; on failure print the log and fail.
+bench_build() {
+    local log
+    log=$( ([ -f build-bench/build.ninja ] ||
+        meson setup build-bench --buildtype=release -Dtests=false) 2>&1 &&
+        ninja -C build-bench "$@" 2>&1) || { echo "$log" >&2; return 1; }
+}
+
+# bench_median VALUE...: the median of numbers (the upper one of the middle two for an even
+# count).
+bench_median() {
+    printf '%s\n' "$@" | sort -g | awk '{a[NR] = $1} END {print a[int(NR / 2) + 1]}'
+}

@@ -20,9 +20,7 @@ while getopts "r:d:" opt; do
     *) echo "usage: $0 [-r ROUNDS] [-d PARENT_DIR]" >&2; exit 2 ;;
     esac
 done
-build_log=$( ([ -f build-bench/build.ninja ] ||
-    meson setup build-bench --buildtype=release -Dtests=false) 2>&1 &&
-    ninja -C build-bench server/zarrd client/zarrd-bench 2>&1) || { echo "$build_log" >&2; exit 1; }
+bench_build server/zarrd client/zarrd-bench || exit 1
 floor_bin=$(mktemp /tmp/create_floor.XXXXXX)
 cc -O2 -std=c11 -D_GNU_SOURCE -pthread -o "$floor_bin" tests/bench/create_floor.c
 tmp=$(mktemp -d "$parent/zarrd-floor.XXXXXX")
@@ -58,6 +56,6 @@ for r in $(seq "$rounds"); do
     ratios+=("$ratio")
     echo "| $r | $f | $z | $ratio |"
 done
-median=$(printf '%s\n' "${ratios[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+median=$(bench_median "${ratios[@]}")
 echo
 echo "median zarrd/floor: ${median}x (goal: within 1.3x)"

@@ -47,9 +47,7 @@ fi
 nginx -V 2>&1 | grep -q with-http_dav_module || { echo "nginx lacks the dav module" >&2; exit 1; }
 
 # A release zarrd; build output is shown only when the build fails.
-build_log=$( ([ -f build-bench/build.ninja ] ||
-    meson setup build-bench --buildtype=release -Dtests=false) 2>&1 &&
-    ninja -C build-bench server/zarrd 2>&1) || { echo "$build_log" >&2; exit 1; }
+bench_build server/zarrd || exit 1
 
 tmp=$(mktemp -d /tmp/zarrd-bench.XXXXXX)
 chmod 755 "$tmp"

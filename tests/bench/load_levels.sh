@@ -12,6 +12,7 @@
 # Usage: tests/bench/load_levels.sh [-c CONNECTIONS] [-d SECONDS] [-r REPEATS] [-t THREADS]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. tests/bench/bench_lib.sh
 
 conns=64
 duration=8
@@ -27,9 +28,7 @@ while getopts "c:d:r:t:" opt; do
     esac
 done
 
-build_log=$( ([ -f build-bench/build.ninja ] ||
-    meson setup build-bench --buildtype=release -Dtests=false) 2>&1 &&
-    ninja -C build-bench server/zarrd client/zarrd-bench 2>&1) || { echo "$build_log" >&2; exit 1; }
+bench_build server/zarrd client/zarrd-bench || exit 1
 
 tmp=$(mktemp -d /tmp/zarrd-load.XXXXXX)
 zarrd_pid=

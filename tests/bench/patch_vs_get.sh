@@ -24,9 +24,7 @@ while getopts "r:d:z:b:" opt; do
     *) echo "usage: $0 [-r ROUNDS] [-d SECONDS] [-z ZARRD] [-b ZARRD_BENCH]" >&2; exit 2 ;;
     esac
 done
-build_log=$( ([ -f build-bench/build.ninja ] ||
-    meson setup build-bench --buildtype=release -Dtests=false) 2>&1 &&
-    ninja -C build-bench server/zarrd client/zarrd-bench 2>&1) || { echo "$build_log" >&2; exit 1; }
+bench_build server/zarrd client/zarrd-bench || exit 1
 tmp=$(mktemp -d "${TMPDIR:-/var/tmp}/zarrd-patch.XXXXXX")
 zpid=
 cleanup() {
@@ -57,6 +55,6 @@ for r in $(seq "$rounds"); do
     ratios+=("$ratio")
     echo "| $r | $g | $s | $ratio | ${wrong:-?} |"
 done
-median=$(printf '%s\n' "${ratios[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+median=$(bench_median "${ratios[@]}")
 echo
 echo "median patch/GET: ${median}x (goal: within 1.2x)"

@@ -18,6 +18,7 @@
 #                                [-w WORKERS] [CASE...]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. tests/bench/bench_lib.sh
 
 duration=10
 reps=3
@@ -40,9 +41,7 @@ cases=${*:-get4k put4k put4k-pre 1g list}
 command -v wrk >/dev/null || { echo "wrk is needed (deploy/setup.sh --test)" >&2; exit 1; }
 py=/usr/bin/python3
 
-build_log=$( ([ -f build-bench/build.ninja ] ||
-    meson setup build-bench --buildtype=release -Dtests=false) 2>&1 &&
-    ninja -C build-bench server/zarrd 2>&1) || { echo "$build_log" >&2; exit 1; }
+bench_build server/zarrd || exit 1
 
 tmp=$(mktemp -d /tmp/zarrd-s3bench.XXXXXX)
 pids=()

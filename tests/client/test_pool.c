@@ -67,9 +67,26 @@ Test(pool, first_failure_is_reported_and_the_rest_skipped)
 
 struct caller {
     zc_pool *p;
+    size_t id; /* 1, 2, ... */
     int hits[5000];
     int rc;
+    zd_error err;
 };
+
+/* Run fn(&c[i]) on n threads at once, c[i] emptied but for the pool and its id, and wait. */
+static void run_callers(zc_pool *p, struct caller *c, int n, void *(*fn)(void *))
+{
+    pthread_t t[8];
+    cr_assert_leq(n, 8);
+    for (int i = 0; i < n; i++) {
+        memset(&c[i], 0, sizeof c[i]);
+        c[i].p = p;
+        c[i].id = (size_t)i + 1;
+        cr_assert_eq(pthread_create(&t[i], NULL, fn, &c[i]), 0);
+    }
+    for (int i = 0; i < n; i++)
+        pthread_join(t[i], NULL);
+}
 
 static void *call(void *arg)
 {
@@ -84,14 +101,8 @@ Test(pool, jobs_from_several_threads)
     zc_pool *p;
     cr_assert_eq(zc_pool_new(&cfg, 2, &p, NULL), 0);
     static struct caller c[4];
-    pthread_t t[4];
+    run_callers(p, c, 4, call);
     for (int i = 0; i < 4; i++) {
-        memset(&c[i], 0, sizeof c[i]);
-        c[i].p = p;
-        cr_assert_eq(pthread_create(&t[i], NULL, call, &c[i]), 0);
-    }
-    for (int i = 0; i < 4; i++) {
-        pthread_join(t[i], NULL);
         cr_assert_eq(c[i].rc, 0);
         for (int k = 0; k < 5000; k++)
             cr_assert_eq(c[i].hits[k], 20);
@@ -149,24 +160,17 @@ Test(pool, one_item_runs_on_the_calling_thread)
     zc_pool_free(p);
 }
 
-struct one_item_caller {
-    zc_pool *p;
-    size_t id;
-    int rc;
-    zd_error err;
-};
-
 /* own_scratch for callers: the one item of every call is item 0, so the value written is the
  * calling thread's id. */
 static int caller_scratch(zc_worker *w, size_t i, void *arg, zd_error *err)
 {
     (void)i;
-    return own_scratch(w, ((struct one_item_caller *)arg)->id, NULL, err);
+    return own_scratch(w, ((struct caller *)arg)->id, NULL, err);
 }
 
 static void *call_one_item_jobs(void *arg)
 {
-    struct one_item_caller *c = arg;
+    struct caller *c = arg;
     for (int r = 0; r < 20000 && c->rc == 0; r++)
         c->rc = zc_pool_run(c->p, 1, caller_scratch, c, &c->err);
     return NULL;
@@ -177,17 +181,9 @@ Test(pool, one_item_jobs_of_several_threads_have_their_own_state)
 {
     zc_pool *p;
     cr_assert_eq(zc_pool_new(&cfg, 1, &p, NULL), 0);
-    static struct one_item_caller c[4];
-    pthread_t t[4];
-    for (int i = 0; i < 4; i++) {
-        memset(&c[i], 0, sizeof c[i]);
-        c[i].p = p;
-        c[i].id = (size_t)i + 1;
-        cr_assert_eq(pthread_create(&t[i], NULL, call_one_item_jobs, &c[i]), 0);
-    }
-    for (int i = 0; i < 4; i++) {
-        pthread_join(t[i], NULL);
+    static struct caller c[4];
+    run_callers(p, c, 4, call_one_item_jobs);
+    for (int i = 0; i < 4; i++)
         cr_assert_eq(c[i].rc, 0, "%s", c[i].err.msg);
-    }
     zc_pool_free(p);
 }
