@@ -7,6 +7,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -370,17 +372,39 @@ static int rs_sendfile(cn_conn *c, size_t *budget)
  * handle, in the next loop turn before polling, never from here: the caller may be inside
  * llhttp's callbacks, and completion resumes the parser. */
 
-/* Complete what was listed when this turn began. A response written meanwhile (the next
- * pipelined request of a connection) waits for the next turn, as libuv's write callbacks do,
- * so a pipelining client cannot hold the loop for a whole read buffer of requests. */
+/* Hold (on) or send (off) what is written to c's socket: TCP_CORK. */
+static void rs_cork(cn_conn *c, int on)
+{
+    uv_os_fd_t fd;
+    if (uv_fileno((uv_handle_t *)&c->tcp, &fd) == 0)
+        setsockopt(fd, IPPROTO_TCP, TCP_CORK, &on, sizeof on);
+}
+
+/* Complete what was listed when this turn began. Completing a response parses the
+ * connection's next pipelined request, and when that is answered at once too, up to
+ * RS_PIPELINED_TURN of them are answered in this turn, with the socket corked so that their
+ * responses leave together: on loopback each send costs the sender the receiver's TCP work
+ * as well, so one write per response made a pipelined run of small GETs cost a send and a
+ * loop turn each. Beyond the bound the rest waits for the next turn, so a pipelining client
+ * cannot hold the loop for a whole read buffer of requests. */
 static void rs_complete_written(uv_idle_t *h)
 {
     wk_worker *w = h->data;
     cn_conn *last = w->written_tail;
     for (cn_conn *c = w->written_head; c != NULL;) {
         cn_conn *next = c == last ? NULL : c->resp.written_next; /* closes free only later */
-        rs_unlist(c);
-        if (!c->pending_closes) rs_pump(c);
+        bool corked = false;
+        for (int n = 1;; n++) {
+            rs_unlist(c);
+            if (c->pending_closes) break;
+            if (!corked && c->rpos < c->rlen) { /* another request follows this one */
+                rs_cork(c, 1);
+                corked = true;
+            }
+            rs_pump(c);
+            if (!c->resp.written_listed || n == RS_PIPELINED_TURN) break;
+        }
+        if (corked && !c->pending_closes) rs_cork(c, 0);
         c = next;
     }
     if (!w->written_head) uv_idle_stop(h);

@@ -19,12 +19,13 @@
 #include <stdint.h>
 #include <uv.h>
 
-#define RS_IOBUF         (256 * 1024) /* streaming piece */
-#define RS_INLINE_MAX    (64 * 1024)  /* bodies up to this are read in one go */
-#define RS_KEEP_BODY     (8 * 1024)   /* a connection keeps an inline body buffer up to this */
-#define RS_MAX_SEGS      (2 * ZD_MAX_RANGES + 1)
-#define RS_SENDFILE_MIN  (64 * 1024) /* file stretches at least this long use sendfile */
-#define RS_SENDFILE_TURN (4u << 20)  /* sendfile bytes per loop turn, for fairness */
+#define RS_IOBUF          (256 * 1024) /* streaming piece */
+#define RS_INLINE_MAX     (64 * 1024)  /* bodies up to this are read in one go */
+#define RS_KEEP_BODY      (8 * 1024)   /* a connection keeps an inline body buffer up to this */
+#define RS_MAX_SEGS       (2 * ZD_MAX_RANGES + 1)
+#define RS_SENDFILE_MIN   (64 * 1024) /* file stretches at least this long use sendfile */
+#define RS_SENDFILE_TURN  (4u << 20)  /* sendfile bytes per loop turn, for fairness */
+#define RS_PIPELINED_TURN 16          /* pipelined responses per connection and turn */
 
 struct cn_conn;
 
