@@ -182,20 +182,33 @@ int ks_check_parents(ks_root *ks, const char *key)
     return fd == -ENOENT ? 0 : fd == -ENOTDIR ? ZD_EISDIR : ks_errno(-fd);
 }
 
-int ks_publish(ks_root *ks, ks_entry *e, ks_temp *t)
+/* Link t (unnamed) at e, or rename it (named) over e: 0 or -1 with errno. */
+static int place(ks_root *ks, int sfd, const ks_entry *e, const ks_temp *t)
+{
+    if (t->unnamed) return ks_link_unnamed(ks, t->fd, e->dirfd, e->name);
+    return renameat(sfd, t->name, e->dirfd, e->name);
+}
+
+int ks_publish(ks_root *ks, ks_entry *e, ks_temp *t, bool replacing)
 {
     int sfd = ks_staging(ks);
     if (sfd < 0) return sfd;
-    for (int tries = 0;; tries++) {
-        if (renameat(sfd, t->name, e->dirfd, e->name) == 0) break;
+    int rc = replacing ? ks_temp_name(ks, t) : 0;
+    for (int tries = 0; rc == 0; tries++) {
+        if (place(ks, sfd, e, t) == 0) break;
         int err = errno;
+        if (err == EEXIST && t->unnamed) { /* a value is there: replace it by a rename */
+            rc = ks_temp_name(ks, t);
+            continue;
+        }
         if (err != ENOENT || !e->own || tries == 8)
             return err == ENOTEMPTY || err == EEXIST ? ZD_EISDIR : ks_errno(err);
         /* A delete pruned the (then empty) directory after it was resolved: make it again. */
         ks_entry_close(e);
-        int rc = ks_entry_open(ks, e->key, true, e);
-        if (rc) return rc;
+        rc = ks_entry_open(ks, e->key, true, e);
     }
+    if (rc) return rc;
+    t->unnamed = false;
     t->name[0] = '\0';
     return 0;
 }

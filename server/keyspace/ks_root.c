@@ -105,6 +105,8 @@ int ks_root_open(const char *path, const ks_opts *opts, ks_root **out, zd_error 
     long probe = syscall(SYS_openat2, ks->root_fd, ".", &how, sizeof how);
     ks->openat2 = probe >= 0 && !(opts && opts->walk);
     if (probe >= 0) close((int)probe);
+    ks->pid = (int)getpid();
+    ks->no_tmpfile = opts && opts->no_tmpfile;
     pthread_mutex_init(&ks->staging_mu, NULL);
     atomic_init(&ks->staging_fd, -1);
     if (ks->fsync == KS_FSYNC_BATCH && ks_group_new(&ks->batch, sync_root, ks) != 0) {
@@ -266,6 +268,39 @@ bool ks_id_equal(const ks_id *a, const ks_id *b)
 
 /* ---- staging ---- */
 
+int ks_link_unnamed(const ks_root *ks, int fd, int dirfd, const char *name)
+{
+    if (ks->link_way == KS_LINK_EMPTY_PATH) return linkat(fd, "", dirfd, name, AT_EMPTY_PATH);
+    char self[40];
+    snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
+    return linkat(AT_FDCWD, self, dirfd, name, AT_SYMLINK_FOLLOW);
+}
+
+/* A fresh name in the staging directory. */
+static void temp_name(ks_root *ks, char name[KS_TEMP_NAME_MAX])
+{
+    snprintf(name, KS_TEMP_NAME_MAX, "tmp-%x-%" PRIx64, (unsigned)ks->pid,
+             atomic_fetch_add(&ks->temp_counter, 1));
+}
+
+/* Which ks_link_way works in the staging directory sfd: the first that links a probe. */
+static ks_link_way probe_link_way(ks_root *ks, int sfd)
+{
+    int fd = openat(sfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd < 0) return KS_LINK_NONE;
+    char name[KS_TEMP_NAME_MAX];
+    temp_name(ks, name);
+    ks_link_way way = KS_LINK_NONE;
+    for (ks->link_way = KS_LINK_EMPTY_PATH; ks->link_way <= KS_LINK_PROC; ks->link_way++) {
+        if (ks_link_unnamed(ks, fd, sfd, name) != 0) continue;
+        unlinkat(sfd, name, 0);
+        way = ks->link_way;
+        break;
+    }
+    close(fd);
+    return way;
+}
+
 int ks_staging(ks_root *ks)
 {
     int fd = atomic_load_explicit(&ks->staging_fd, memory_order_acquire);
@@ -279,7 +314,8 @@ int ks_staging(ks_root *ks)
                (fd = ks_resolve(ks, ks->root_fd, KS_STAGING_DIR, O_RDONLY | O_DIRECTORY)) < 0) {
         errno = -fd;
         rc = ks_errno(-fd);
-    } else {
+    } else if (atomic_load(&ks->staging_fd) < 0) {
+        ks->link_way = ks->no_tmpfile ? KS_LINK_NONE : probe_link_way(ks, fd);
         atomic_store_explicit(&ks->staging_fd, fd, memory_order_release);
     }
     pthread_mutex_unlock(&ks->staging_mu);
@@ -289,14 +325,35 @@ int ks_staging(ks_root *ks)
 int ks_temp_create(ks_root *ks, ks_temp *t)
 {
     t->fd = -1;
+    t->unnamed = false;
     t->name[0] = '\0';
     int sfd = ks_staging(ks);
     if (sfd < 0) return sfd;
+    if (ks->link_way != KS_LINK_NONE &&
+        (t->fd = openat(sfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0644)) >= 0) {
+        t->unnamed = true;
+        return 0;
+    }
     for (int tries = 0; tries < 16; tries++) {
-        snprintf(t->name, sizeof t->name, "tmp-%x-%" PRIx64, (unsigned)getpid(),
-                 atomic_fetch_add(&ks->temp_counter, 1));
+        temp_name(ks, t->name);
         t->fd = openat(sfd, t->name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
         if (t->fd >= 0) return 0;
+        if (errno != EEXIST) break;
+    }
+    t->name[0] = '\0';
+    return ks_errno(errno);
+}
+
+int ks_temp_name(ks_root *ks, ks_temp *t)
+{
+    if (!t->unnamed) return 0;
+    int sfd = atomic_load(&ks->staging_fd);
+    for (int tries = 0; tries < 16; tries++) {
+        temp_name(ks, t->name);
+        if (ks_link_unnamed(ks, t->fd, sfd, t->name) == 0) {
+            t->unnamed = false;
+            return 0;
+        }
         if (errno != EEXIST) break;
     }
     t->name[0] = '\0';
@@ -323,6 +380,7 @@ void ks_temp_discard(ks_root *ks, ks_temp *t)
     int sfd = atomic_load(&ks->staging_fd);
     if (t->name[0] && sfd >= 0) unlinkat(sfd, t->name, 0);
     t->fd = -1;
+    t->unnamed = false;
     t->name[0] = '\0';
     errno = e;
 }
@@ -332,7 +390,7 @@ int ks_spool_create(ks_root *ks, int *fd)
     ks_temp t;
     int rc = ks_temp_create(ks, &t);
     if (rc) return rc;
-    unlinkat(atomic_load(&ks->staging_fd), t.name, 0);
+    if (t.name[0]) unlinkat(atomic_load(&ks->staging_fd), t.name, 0);
     *fd = t.fd;
     return 0;
 }

@@ -16,9 +16,14 @@
  * other name may be outside the root.
  *
  * Staging. Every new file is born in one directory, ROOT/.zarrd-staging/ (created with the first
- * temp file, on the root's file system, so publishing is a rename): plain PUT bodies, PATCH
- * copies and spools, new shards, compactions, shard copies, S3 multipart parts. ks_root_open
- * removes everything in it, so a crash leaves no garbage anywhere under the root. Names starting
+ * temp file, on the root's file system): plain PUT bodies, PATCH copies and spools, new shards,
+ * compactions, shard copies, S3 multipart parts. Where the file system has O_TMPFILE, a temp
+ * file has no name at all until it is published: a new key is then one link into its
+ * directory, and the staging directory is not touched (two directory locks less per new key,
+ * which two event loops creating keys at once contended for). A replaced key, or a file system
+ * without O_TMPFILE, gets a name in the staging directory and a rename over the key.
+ * ks_root_open removes everything in it, and an unnamed temp file vanishes by itself, so a
+ * crash leaves no garbage anywhere under the root. Names starting
  * with ".zarrd-" are refused as key segments by the HTTP layer and never listed, so no request
  * reaches the staging area or the server's private files (the shard journal, ks_private_open).
  *
@@ -58,7 +63,8 @@ typedef struct ks_root ks_root;
 
 typedef struct ks_opts {
     ks_fsync_mode fsync;
-    bool walk; /* resolve with the O_NOFOLLOW walk even where openat2 works (tests) */
+    bool walk;       /* resolve with the O_NOFOLLOW walk even where openat2 works (tests) */
+    bool no_tmpfile; /* name every temp file, as where O_TMPFILE is missing (tests) */
 } ks_opts;
 
 /* Open (creating it and its parents if missing) the root directory `path`, probe openat2 and
@@ -126,10 +132,13 @@ int ks_check_parents(ks_root *ks, const char *key);
 
 typedef struct ks_temp {
     int fd;                      /* -1: none */
-    char name[KS_TEMP_NAME_MAX]; /* in the staging directory; "" once published or discarded */
+    bool unnamed;                /* O_TMPFILE, not yet linked anywhere */
+    char name[KS_TEMP_NAME_MAX]; /* in the staging directory; "" if unnamed, published or
+                                    discarded */
 } ks_temp;
 
-/* A new, empty file in the staging directory (read-write). */
+/* A new, empty file (read-write): unnamed where the file system allows, else named in the
+ * staging directory. */
 int ks_temp_create(ks_root *ks, ks_temp *t);
 /* Reopen a file of the staging directory by the name a ks_temp_create gave (read-write). */
 int ks_temp_open(ks_root *ks, const char *name, ks_temp *t);
@@ -138,12 +147,14 @@ void ks_temp_discard(ks_root *ks, ks_temp *t);
 /* An anonymous scratch file (unlinked at once): gone when closed, whatever happens. */
 int ks_spool_create(ks_root *ks, int *fd);
 
-/* Rename the temp file over the entry (atomic replace; a directory there is ZD_EISDIR). If the
+/* Put the temp file at the entry, replacing what is there (atomic; a directory there is
+ * ZD_EISDIR). An unnamed file is linked there, unless `replacing` says the entry holds a
+ * value (then, or if the link finds one, it is named in staging and renamed over it). If the
  * entry's directory was removed meanwhile (an empty parent pruned by a delete), it is made
  * again. On success t has no name any more; its descriptor stays open. For durability then
  * fsync the entry's directory (ks_fsync(e->dirfd)) and the staging directory
  * (ks_sync_staging): the caller does, by its mode, possibly after releasing its lock. */
-int ks_publish(ks_root *ks, ks_entry *e, ks_temp *t);
+int ks_publish(ks_root *ks, ks_entry *e, ks_temp *t, bool replacing);
 int ks_sync_staging(ks_root *ks);
 
 /* Remove the entry's file (ZD_ENOTFOUND if none; a directory is ZD_EISDIR). */

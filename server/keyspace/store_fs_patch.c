@@ -134,7 +134,7 @@ static int fs_patcher_commit(st_writer *base, const st_precond *pc, st_result *r
         if (!rc) rc = fs_meta_copy(s, fd, tmp.fd); /* as in place: the lines stay */
         if (!rc) rc = fs_sync_staged(s, tmp.fd);
         if (!rc) rc = fs_bump(tmp.fd, &st, &nst);
-        if (!rc) rc = ks_publish(s->ks, &e, &tmp);
+        if (!rc) rc = ks_publish(s->ks, &e, &tmp, true);
     }
     fs_change_end_from(s, p->key, origin);
     if (origin) s->journal.done(s->journal.ctx);
@@ -210,7 +210,7 @@ int fs_patch_many(st_store *base, const char *key, const st_patch *p, size_t n,
     if (!rc) rc = fs_meta_copy(s, src, tmp.fd); /* the lines stay; the ETag's stamp won't match */
     if (!rc) rc = fs_sync_staged(s, tmp.fd);
     if (!rc) rc = fs_bump(tmp.fd, &st, &nst);
-    if (!rc) rc = ks_publish(s->ks, &e, &tmp);
+    if (!rc) rc = ks_publish(s->ks, &e, &tmp, true);
     fs_change_end(s, key);
     if (!rc) {
         res->created = false;

@@ -100,7 +100,7 @@ static int replace_shard(ks_root *ks, const char *key, ks_temp *tmp, int old_fd,
     int rc = sync ? sh_io_sync(tmp->fd, true, err) : 0;
     if (rc == 0 && sync) rc = sh_io_sync(old_fd, true, err);
     if (rc == 0) rc = sh_wal_log_barrier(w, key, err);
-    return rc ? rc : sh_io_replace(ks, key, tmp, sync, err);
+    return rc ? rc : sh_io_replace(ks, key, tmp, true, sync, err);
 }
 
 int sh_compact(ks_root *ks, const char *key, sh_file *f, sh_wal *w, zd_error *err)

@@ -151,7 +151,7 @@ static int create_shard(sh_engine *e, const char *key, sh_file *f, const sh_plan
     if (rc) return rc;
     rc = sh_io_apply(tmp.fd, p->writes, p->nwrites, 0, p->new_size, err);
     if (rc == 0 && sync) rc = sh_io_sync(tmp.fd, true, err);
-    if (rc == 0) rc = sh_io_replace(e->ks, key, &tmp, sync, err);
+    if (rc == 0) rc = sh_io_replace(e->ks, key, &tmp, false, sync, err);
     if (rc) {
         ks_temp_discard(e->ks, &tmp);
         return rc;
@@ -206,7 +206,7 @@ static int move_away_from_streams(sh_engine *e, const char *key, zd_error *err)
         rc = zd_error_set(err, ZD_EIO, "cannot stat shard: %s", strerror(errno));
     if (rc == 0) rc = sh_io_copy(src, tmp.fd, (uint64_t)st.st_size, err);
     if (rc == 0 && sync) rc = sh_io_sync(tmp.fd, true, err);
-    if (rc == 0) rc = sh_io_replace(e->ks, key, &tmp, sync, err);
+    if (rc == 0) rc = sh_io_replace(e->ks, key, &tmp, true, sync, err);
     ks_temp_discard(e->ks, &tmp);
     close(src);
     sh_cache_drop(e->cache, key);

@@ -88,12 +88,13 @@ int sh_io_temp(ks_root *ks, ks_temp *t, zd_error *err)
     return rc ? fail(err, rc == ZD_ENOSPC ? rc : ZD_EIO, "cannot create a staging file", NULL) : 0;
 }
 
-int sh_io_replace(ks_root *ks, const char *key, ks_temp *t, bool sync, zd_error *err)
+int sh_io_replace(ks_root *ks, const char *key, ks_temp *t, bool replacing, bool sync,
+                  zd_error *err)
 {
     ks_entry e;
     errno = 0;
     int rc = ks_entry_open(ks, key, true, &e);
-    if (rc == 0) rc = ks_publish(ks, &e, t);
+    if (rc == 0) rc = ks_publish(ks, &e, t, replacing);
     if (rc == 0 && sync) rc = ks_fsync(e.dirfd, false);
     if (rc == 0 && sync) rc = ks_sync_staging(ks);
     ks_entry_close(&e);

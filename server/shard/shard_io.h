@@ -47,10 +47,12 @@ int sh_io_open(ks_root *ks, const char *key, zd_error *err);
 /* A new staging file for a shard's next content. */
 int sh_io_temp(ks_root *ks, ks_temp *t, zd_error *err);
 
-/* Rename the staged file t over key (parents made), then, with sync, fsync the directories.
- * ZD_ECONFLICT when a directory (or a value where a directory should be) is in the way,
- * ZD_EINVAL when the key crosses a symbolic link. On failure t keeps its name. */
-int sh_io_replace(ks_root *ks, const char *key, ks_temp *t, bool sync, zd_error *err);
+/* Put the staged file t at key (parents made; `replacing`: a shard is there, ks_publish),
+ * then, with sync, fsync the directories. ZD_ECONFLICT when a directory (or a value where a
+ * directory should be) is in the way, ZD_EINVAL when the key crosses a symbolic link. On
+ * failure t is still the caller's to discard. */
+int sh_io_replace(ks_root *ks, const char *key, ks_temp *t, bool replacing, bool sync,
+                  zd_error *err);
 
 /* Remove the shard file at key (absent: nothing to do), then its empty parents. */
 int sh_io_remove(ks_root *ks, const char *key, bool sync, zd_error *err);

@@ -8,6 +8,9 @@
 #include "zt_tmpdir.h"
 
 #include <cjson/cJSON.h>
+#include <dirent.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <signal.h>
@@ -156,29 +159,65 @@ static long staged_files(void)
     return exists(".zarrd-staging") ? zt_tmpdir_count(path) : 0;
 }
 
-Test(persistence, a_put_cut_by_kill_9_leaves_no_temp_file_after_restart)
+/* How many of the server's open files are in its staging area: an unnamed (O_TMPFILE) temp
+ * file shows in /proc as ".zarrd-staging/#INODE (deleted)". */
+static long staging_fds(const zt_server *s)
 {
+    char dir[64], link[PATH_MAX + 64], target[PATH_MAX + 64];
+    snprintf(dir, sizeof dir, "/proc/%d/fd", (int)s->pid);
+    DIR *d = opendir(dir);
+    if (!d) return 0;
+    long n = 0;
+    for (struct dirent *de; (de = readdir(d)) != NULL;) {
+        snprintf(link, sizeof link, "%s/%s", dir, de->d_name);
+        ssize_t len = readlink(link, target, sizeof target - 1);
+        if (len <= 0) continue;
+        target[len] = '\0';
+        n += strstr(target, "/.zarrd-staging/") != NULL;
+    }
+    closedir(d);
+    return n;
+}
+
+/* A PUT of 32 MiB cut by kill -9 after 12 (more than the server holds in memory, 8 MiB, so it
+ * is being staged): nothing of it stays. named: every temp file is named (ZARRD_TMPFILE=off,
+ * as where O_TMPFILE is missing), and the restart reclaims it; otherwise the temp file is
+ * unnamed, and the kill itself leaves nothing. */
+static void put_cut_by_kill_9(bool named)
+{
+    if (named) setenv("ZARRD_TMPFILE", "off", 1);
     zt_server s;
     start_on_root(&s);
+    unsetenv("ZARRD_TMPFILE");
     zt_conn c;
     cr_assert_eq(zt_conn_open_server(&c, &s), 0);
-    /* 12 of 32 MiB: more than the server holds in memory (8 MiB), so it is being staged */
     static char piece[1 << 20];
     memset(piece, 'x', sizeof piece);
     cr_assert_eq(zt_send_request(&c, "PUT", "/big/value", "Content-Length: 33554432\r\n", NULL, 0),
                  0);
     for (int i = 0; i < 12; i++)
         cr_assert_eq(zt_send(&c, piece, sizeof piece), 0);
-    for (int i = 0; i < 1000 && staged_files() == 0; i++) /* the body is being staged */
+    for (int i = 0; i < 1000 && staging_fds(&s) == 0; i++) /* the body is being staged */
         nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
-    cr_assert_eq(staged_files(), 1, "the PUT body is not in the staging area");
+    cr_assert_eq(staging_fds(&s), 1, "the PUT body is not in the staging area");
+    cr_assert_eq(staged_files(), named ? 1 : 0, "%ld names in staging", staged_files());
     int status;
     cr_assert_eq(zt_server_signal(&s, SIGKILL), 0);
     zt_server_wait(&s, 10000, &status);
     zt_conn_close(&c);
-    cr_assert_eq(staged_files(), 1, "kill -9 leaves the temp file");
+    cr_assert_eq(staged_files(), named ? 1 : 0, "kill -9 leaves %ld names", staged_files());
     start_on_root(&s);
     cr_assert_eq(staged_files(), 0, "the restarted server did not reclaim the temp file");
     expect(&s, "/big/value", 404, NULL);
     cr_assert_eq(zt_server_stop(&s, NULL), 0);
+}
+
+Test(persistence, a_put_cut_by_kill_9_leaves_no_temp_file)
+{
+    put_cut_by_kill_9(false);
+}
+
+Test(persistence, a_put_cut_by_kill_9_leaves_no_named_temp_file_after_restart)
+{
+    put_cut_by_kill_9(true);
 }
