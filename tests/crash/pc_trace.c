@@ -1,9 +1,9 @@
 /* pc_trace.c: an LD_PRELOAD library for the power-loss test (powercut.c). Loaded into zarrd,
- * it records every operation that changes the file system -- file and directory creation,
- * rename, unlink, writes (with their bytes), size changes -- and every durability barrier
- * (fsync, fdatasync, syncfs), in the order they take effect, into the file named by
- * $PC_TRACE. Files are named by inode number, so the test can rebuild any state the file
- * system could be in after a power cut from the record alone.
+ * it records every operation that changes the file system -- file and directory creation
+ * (O_TMPFILE's unnamed files too), link, rename, unlink, writes (with their bytes), size changes --
+ * and every durability barrier (fsync, fdatasync, syncfs), in the order they take effect, into the
+ * file named by $PC_TRACE. Files are named by inode number, so the test can rebuild any state the
+ * file system could be in after a power cut from the record alone.
  *
  * Each interposed call takes one process-wide mutex around the real call and its record, so the
  * records are in the order the calls happened. Calls on anything but regular files and
@@ -101,6 +101,20 @@ int openat(int dirfd, const char *path, int flags, ...)
         mode = (mode_t)va_arg(ap, int);
         va_end(ap);
     }
+    if ((flags & O_TMPFILE) == O_TMPFILE && pc_fd >= 0) { /* a new file without a name */
+        pthread_mutex_lock(&pc_mu);
+        int fd = real_openat(dirfd, path, flags, mode);
+        int e = errno;
+        bool d;
+        uint64_t dino = pc_ino(dirfd, &d), ino = pc_ino(fd, &d);
+        if (fd >= 0 && dino && ino) {
+            pc_rec r = {.type = PC_TMPFILE, .a = dino, .b = ino};
+            pc_emit(&r, NULL, 0, NULL, 0);
+        }
+        pthread_mutex_unlock(&pc_mu);
+        errno = e;
+        return fd;
+    }
     if (!(flags & O_CREAT) || pc_fd < 0 || strchr(path, '/'))
         return real_openat(dirfd, path, flags, mode);
     pthread_mutex_lock(&pc_mu);
@@ -151,6 +165,30 @@ int renameat(int olddirfd, const char *oldpath, int newdirfd, const char *newpat
         pc_rec r = {
             .type = PC_RENAME, .a = pc_ino(olddirfd, &d), .b = pc_ino(newdirfd, &d), .c = ino};
         pc_emit(&r, oldpath, ol, newpath, strlen(newpath) + 1);
+    }
+    pthread_mutex_unlock(&pc_mu);
+    errno = e;
+    return rc;
+}
+
+/* A new name for an existing inode (an O_TMPFILE file's first): by descriptor (AT_EMPTY_PATH)
+ * or through /proc/self/fd (AT_SYMLINK_FOLLOW). */
+int linkat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, int flags)
+{
+    REAL(linkat, int, int, const char *, int, const char *, int);
+    if (pc_fd < 0 || strchr(newpath, '/'))
+        return real_linkat(olddirfd, oldpath, newdirfd, newpath, flags);
+    pthread_mutex_lock(&pc_mu);
+    struct stat st;
+    int follow = flags & AT_SYMLINK_FOLLOW ? 0 : AT_SYMLINK_NOFOLLOW;
+    bool known = fstatat(olddirfd, oldpath, &st, (flags & AT_EMPTY_PATH) | follow) == 0;
+    int rc = real_linkat(olddirfd, oldpath, newdirfd, newpath, flags);
+    int e = errno;
+    bool d;
+    uint64_t dino = pc_ino(newdirfd, &d);
+    if (rc == 0 && known && dino) {
+        pc_rec r = {.type = PC_LINK, .a = dino, .b = (uint64_t)st.st_ino};
+        pc_emit(&r, newpath, strlen(newpath), NULL, 0);
     }
     pthread_mutex_unlock(&pc_mu);
     errno = e;

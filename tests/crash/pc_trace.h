@@ -10,6 +10,8 @@
  *   PC_FSYNC   a = inode synced (file or directory), b = the last seq recorded before the sync
  *              began (what it covers), c = 1 for a directory
  *   PC_SYNCFS  b = as for PC_FSYNC: everything up to it is durable
+ *   PC_TMPFILE a = directory it was opened in, b = new file inode (O_TMPFILE: no name yet)
+ *   PC_LINK    a = directory, b = the inode given the new name; bytes: the name
  * seq numbers the records from 1 in the order the calls took effect; t_ns is CLOCK_MONOTONIC
  * when the record was made (after the call returned). */
 #ifndef PC_TRACE_H
@@ -20,7 +22,18 @@
 
 #define PC_MAGIC 0x43504352u /* "RCPC" */
 
-enum { PC_CREATE = 1, PC_MKDIR, PC_RENAME, PC_UNLINK, PC_WRITE, PC_TRUNC, PC_FSYNC, PC_SYNCFS };
+enum {
+    PC_CREATE = 1,
+    PC_MKDIR,
+    PC_RENAME,
+    PC_UNLINK,
+    PC_WRITE,
+    PC_TRUNC,
+    PC_FSYNC,
+    PC_SYNCFS,
+    PC_TMPFILE,
+    PC_LINK
+};
 
 typedef struct pc_rec {
     uint32_t magic;

@@ -14,7 +14,7 @@
  *                       value; every inner chunk an intact one;
  *      and, in every mode, zarrd starts and every shard passes the checker.
  *
- * The model (conservative, POSIX, like ALICE's): directory operations (create, mkdir, rename,
+ * The model (conservative, POSIX, like ALICE's): directory operations (create, mkdir, link, rename,
  * unlink) reach the disk in the order they were made, so a state holds a prefix of them;
  * fsync of a directory and syncfs make every directory operation made before them durable;
  * fsync/fdatasync of a file makes its earlier writes and size changes durable, syncfs every
@@ -145,6 +145,7 @@ static void assign_nodes(trace *t, uint64_t root_ino, uint64_t *root_node)
         switch (r->type) {
         case PC_CREATE:
         case PC_MKDIR:
+        case PC_TMPFILE:
             o->na = node_of(&m, r->a, false);
             o->nb = node_of(&m, r->b, true);
             break;
@@ -154,6 +155,7 @@ static void assign_nodes(trace *t, uint64_t root_ino, uint64_t *root_node)
             o->nc = node_of(&m, r->c, false);
             break;
         case PC_UNLINK:
+        case PC_LINK:
             o->na = node_of(&m, r->a, false);
             o->nb = node_of(&m, r->b, false);
             break;
@@ -173,7 +175,7 @@ static void assign_nodes(trace *t, uint64_t root_ino, uint64_t *root_node)
 static bool is_meta(const op *o)
 {
     return o->r.type == PC_CREATE || o->r.type == PC_MKDIR || o->r.type == PC_RENAME ||
-           o->r.type == PC_UNLINK;
+           o->r.type == PC_UNLINK || o->r.type == PC_TMPFILE || o->r.type == PC_LINK;
 }
 
 static bool is_data(const op *o)
@@ -304,6 +306,12 @@ static void apply(fsm *m, const op *o)
     }
     case PC_UNLINK:
         dir_del(fsm_get(m, o->na, true), name);
+        break;
+    case PC_TMPFILE: /* a file with no name: materialized only once linked */
+        fsm_get(m, o->nb, false)->real_ino = r->b;
+        break;
+    case PC_LINK:
+        dir_set(fsm_get(m, o->na, true), name, o->nb);
         break;
     case PC_WRITE: {
         node *f = fsm_get(m, o->na, false);
