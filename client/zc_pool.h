@@ -6,7 +6,8 @@
  * trip, and the tail stays balanced). Several jobs (from several calling threads) queue up
  * and are served in order. After the first failing item the rest of the job is skipped.
  * A job of one item runs on the calling thread instead, with worker state kept for callers
- * (one per thread calling at the same time): a hand-over would cost two thread switches. */
+ * (one per thread calling at the same time): a hand-over would cost two thread switches; so
+ * does any job its caller asks to run there (zc_pool_run_here). */
 #ifndef ZC_POOL_H
 #define ZC_POOL_H
 
@@ -46,6 +47,11 @@ int zc_pool_run(zc_pool *p, size_t nitems, zc_item_fn fn, void *arg, zd_error *e
 
 /* The same with a function per claimed batch of items. */
 int zc_pool_run_batches(zc_pool *p, size_t nitems, zc_batch_fn fn, void *arg, zd_error *err);
+
+/* Run the whole job as one batch on the calling thread (with worker state kept for callers):
+ * for a job too small to gain from a second thread what two thread switches cost. Falls back
+ * to zc_pool_run_batches when no caller state can be made. */
+int zc_pool_run_here(zc_pool *p, size_t nitems, zc_batch_fn fn, void *arg, zd_error *err);
 
 /* Cap on the items a worker claims at once (default ZC_POOL_MAX_BATCH); for measurements. */
 #define ZC_POOL_MAX_BATCH 64

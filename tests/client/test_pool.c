@@ -1,7 +1,7 @@
 /* test_pool.c: unit tests for the client's worker pool: every item runs exactly once, the
  * first failure is reported and the rest of the job skipped, jobs from several threads are
- * all served, workers keep their own state, and a one-item job runs on the calling thread
- * with state of its own. No server is needed (no item talks HTTP). */
+ * all served, workers keep their own state, and a one-item job (or one run "here") runs on
+ * the calling thread with state of its own. No server is needed (no item talks HTTP). */
 #include <criterion/criterion.h>
 
 #include "zc_pool.h"
@@ -157,6 +157,39 @@ Test(pool, one_item_runs_on_the_calling_thread)
     cr_assert_eq(zc_pool_run(p, 1, fail_item, &a, &err), ZD_ECORRUPT);
     cr_assert_str_eq(err.msg, "item 0 is bad");
     cr_assert_eq(a.ran, 1);
+    zc_pool_free(p);
+}
+
+/* One batch of all the items, and the thread it ran on. */
+struct here_arg {
+    size_t batches, first, count;
+    pthread_t thread;
+};
+
+static int note_batch(zc_worker *w, size_t first, size_t count, void *arg, zd_error *err)
+{
+    (void)w;
+    (void)err;
+    struct here_arg *h = arg;
+    __atomic_add_fetch(&h->batches, 1, __ATOMIC_RELAXED);
+    h->first = first;
+    h->count = count;
+    h->thread = pthread_self();
+    return 0;
+}
+
+/* A job its caller asks to run here is one batch of all its items on the calling thread (a
+ * small array read: its requests pipelined on one connection, no hand-over). */
+Test(pool, a_job_run_here_is_one_batch_on_the_calling_thread)
+{
+    zc_pool *p;
+    cr_assert_eq(zc_pool_new(&cfg, 2, &p, NULL), 0);
+    struct here_arg h = {0};
+    cr_assert_eq(zc_pool_run_here(p, 11, note_batch, &h, NULL), 0);
+    cr_assert_eq(h.batches, 1, "%zu batches", h.batches);
+    cr_assert_eq(h.first, 0);
+    cr_assert_eq(h.count, 11);
+    cr_assert(pthread_equal(h.thread, pthread_self()), "the job ran on a worker");
     zc_pool_free(p);
 }
 
