@@ -28,3 +28,15 @@ bench_build() {
 bench_median() {
     printf '%s\n' "$@" | sort -g | awk '{a[NR] = $1} END {print a[int(NR / 2) + 1]}'
 }
+
+# zarrita_install DIR: npm-install zarrita into DIR/node (made here) and copy zarrita_bench.mjs
+# beside it; print "zarrita VERSION", or "zarrita not installed" and fail.
+zarrita_install() {
+    local node=$1/node version
+    mkdir -p "$node" && cp tests/bench/zarrita_bench.mjs "$node/"
+    version=$(cd "$node" && npm init -y >/dev/null 2>&1 &&
+        npm install --no-audit --no-fund zarrita >/dev/null 2>&1 &&
+        node -p 'require("./node_modules/zarrita/package.json").version' 2>/dev/null) ||
+        { echo "zarrita not installed"; return 1; }
+    echo "zarrita $version"
+}

@@ -11,6 +11,7 @@
 # Needs node + npm for step 3 (skipped with a note when npm cannot install zarrita).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. tests/bench/bench_lib.sh
 repo=$PWD
 repeats=3
 size=512
@@ -74,12 +75,9 @@ start_server fs "$tmp/root"
     tee "$tmp/fs.txt" || echo "(fs store: some cases failed; see the table)"
 
 echo "== zarrita"
-zarrita_note="zarrita $(cd "$tmp" && mkdir node && cd node && npm init -y >/dev/null 2>&1 &&
-    npm install --no-audit --no-fund zarrita >/dev/null 2>&1 &&
-    node -p 'require("./node_modules/zarrita/package.json").version' 2>/dev/null || echo "not installed")"
+zarrita_note=$(zarrita_install "$tmp") || true
 echo "$zarrita_note"
 if [ -d "$tmp/node/node_modules/zarrita" ]; then
-    cp tests/bench/zarrita_bench.mjs "$tmp/node/"
     mkdir -p "$tmp/zarrita-dir"
     node "$tmp/node/zarrita_bench.mjs" local "$tmp/zarrita-dir" "$tmp/root/bench/matrix" \
         "$repeats" "$size" >"$tmp/zl.json" || echo "zarrita local run failed"

@@ -68,7 +68,13 @@ const median = (v) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
+// ZARRITA_CASES=PREFIX,...: run only the cases whose names start with one of the prefixes
+// (tests/bench/writes_vs_zarrita.sh alternates single cases with zarrd's); default all.
+const only = process.env.ZARRITA_CASES ? process.env.ZARRITA_CASES.split(",") : null;
+const wanted = (name) => !only || only.some((p) => name.startsWith(p) || p.startsWith(name));
+
 async function timed(name, source, setup, run, check) {
+  if (!wanted(name)) return false;
   const times = [];
   try {
     for (let r = 0; r < repeats; r++) {
@@ -255,8 +261,8 @@ async function bulk() {
   });
 }
 
-await e2e();
-await indexing();
-await large();
-await bulk();
+if (wanted("e2e/")) await e2e();
+if (wanted("idx/")) await indexing();
+if (wanted("large/")) await large();
+if (wanted("bulk/")) await bulk();
 console.log(JSON.stringify(results, null, 1));
