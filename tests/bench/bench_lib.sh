@@ -40,3 +40,46 @@ zarrita_install() {
         { echo "zarrita not installed"; return 1; }
     echo "zarrita $version"
 }
+
+# bench_rounds_and_parent "$@": parse -r ROUNDS (default 5) and -d PARENT_DIR (default
+# $TMPDIR or /var/tmp) into $rounds and $parent; exit 2 with the usage on anything else.
+bench_rounds_and_parent() {
+    rounds=5
+    parent=${TMPDIR:-/var/tmp}
+    local opt OPTIND=1
+    while getopts "r:d:" opt; do
+        case $opt in
+        r) rounds=$OPTARG ;;
+        d) parent=$OPTARG ;;
+        *) echo "usage: $0 [-r ROUNDS] [-d PARENT_DIR]" >&2; exit 2 ;;
+        esac
+    done
+}
+
+# bench_zarrd_start ZARRD DIR ARGS...: start ZARRD on an ephemeral loopback port with root
+# DIR/root and ARGS, its output in DIR; sets $zpid (for bench_zarrd_stop) and $url. Fails
+# when it does not start.
+bench_zarrd_start() {
+    local zarrd=$1 dir=$2
+    shift 2
+    mkdir -p "$dir/root"
+    "$zarrd" --listen 127.0.0.1:0 --root "$dir/root" "$@" >"$dir/zarrd.out" 2>"$dir/zarrd.err" &
+    zpid=$!
+    url=$(zarrd_wait_url "$dir/zarrd.out" "$dir/zarrd.err")
+}
+
+# bench_zarrd_stop: stop the zarrd bench_zarrd_start started, if any.
+bench_zarrd_stop() {
+    if [ -n "${zpid:-}" ]; then
+        kill "$zpid" 2>/dev/null && wait "$zpid" 2>/dev/null
+        zpid=
+    fi
+    return 0
+}
+
+# bench_workdir PARENT NAME: make the working directory $tmp (PARENT/NAME.XXXXXX), removed on
+# exit after the zarrd of bench_zarrd_start is stopped.
+bench_workdir() {
+    tmp=$(mktemp -d "$1/$2.XXXXXX")
+    trap 'bench_zarrd_stop; rm -rf "$tmp"' EXIT
+}

@@ -11,30 +11,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . tests/bench/bench_lib.sh
-rounds=5
-parent=${TMPDIR:-/var/tmp}
-while getopts "r:d:" opt; do
-    case $opt in
-    r) rounds=$OPTARG ;;
-    d) parent=$OPTARG ;;
-    *) echo "usage: $0 [-r ROUNDS] [-d PARENT_DIR]" >&2; exit 2 ;;
-    esac
-done
+bench_rounds_and_parent "$@"
 bench_build server/zarrd client/zarrd-bench || exit 1
-floor_bin=$(mktemp /tmp/create_floor.XXXXXX)
+bench_workdir "$parent" zarrd-floor
+floor_bin=$tmp/create_floor
 cc -O2 -std=c11 -D_GNU_SOURCE -pthread -o "$floor_bin" tests/bench/create_floor.c
-tmp=$(mktemp -d "$parent/zarrd-floor.XXXXXX")
-zpid=
-cleanup() {
-    [ -n "$zpid" ] && kill "$zpid" 2>/dev/null && wait "$zpid" 2>/dev/null
-    rm -rf "$tmp" "$floor_bin"
-}
-trap cleanup EXIT
-mkdir -p "$tmp/root"
-build-bench/server/zarrd --listen 127.0.0.1:0 --root "$tmp/root" --fsync none \
-    >"$tmp/zarrd.out" 2>"$tmp/zarrd.err" &
-zpid=$!
-url=$(zarrd_wait_url "$tmp/zarrd.out" "$tmp/zarrd.err") || exit 1
+bench_zarrd_start build-bench/server/zarrd "$tmp" --fsync none || exit 1
 
 echo "## fresh-key writes vs the local create floor, $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "- command: $0 -r $rounds -d $parent; commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"

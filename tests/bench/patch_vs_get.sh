@@ -25,18 +25,8 @@ while getopts "r:d:z:b:" opt; do
     esac
 done
 bench_build server/zarrd client/zarrd-bench || exit 1
-tmp=$(mktemp -d "${TMPDIR:-/var/tmp}/zarrd-patch.XXXXXX")
-zpid=
-cleanup() {
-    [ -n "$zpid" ] && kill "$zpid" 2>/dev/null && wait "$zpid" 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-mkdir -p "$tmp/root"
-"$zarrd" --listen 127.0.0.1:0 --root "$tmp/root" --threads 1 --fsync none \
-    >"$tmp/zarrd.out" 2>"$tmp/zarrd.err" &
-zpid=$!
-url=$(zarrd_wait_url "$tmp/zarrd.out" "$tmp/zarrd.err") || exit 1
+bench_workdir "${TMPDIR:-/var/tmp}" zarrd-patch
+bench_zarrd_start "$zarrd" "$tmp" --threads 1 --fsync none || exit 1
 
 echo "## shard patch vs 1-byte GET, $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "- command: $0 -r $rounds -d $seconds -z $zarrd -b $bench"

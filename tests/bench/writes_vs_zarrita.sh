@@ -11,29 +11,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . tests/bench/bench_lib.sh
-rounds=5
-parent=${TMPDIR:-/var/tmp}
-while getopts "r:d:" opt; do
-    case $opt in
-    r) rounds=$OPTARG ;;
-    d) parent=$OPTARG ;;
-    *) echo "usage: $0 [-r ROUNDS] [-d PARENT_DIR]" >&2; exit 2 ;;
-    esac
-done
+bench_rounds_and_parent "$@"
 bench_build server/zarrd client/zarrd-bench || exit 1
-tmp=$(mktemp -d "$parent/zarrd-writes.XXXXXX")
-zpid=
-cleanup() {
-    [ -n "$zpid" ] && kill "$zpid" 2>/dev/null && wait "$zpid" 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
+bench_workdir "$parent" zarrd-writes
 note=$(zarrita_install "$tmp") || { echo "writes_vs_zarrita: $note" >&2; exit 1; }
-mkdir -p "$tmp/root"
-build-bench/server/zarrd --listen 127.0.0.1:0 --root "$tmp/root" --fsync none \
-    >"$tmp/zarrd.out" 2>"$tmp/zarrd.err" &
-zpid=$!
-url=$(zarrd_wait_url "$tmp/zarrd.out" "$tmp/zarrd.err") || exit 1
+bench_zarrd_start build-bench/server/zarrd "$tmp" --fsync none || exit 1
 
 echo "## fresh-key writes: zarrd vs zarrita on a local directory, $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "- command: $0 -r $rounds -d $parent; commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
