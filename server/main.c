@@ -61,14 +61,18 @@ static void zs_on_sighup(uv_signal_t *s, int signum)
 
 /* The store; ZARRD_RESOLVE=walk makes the fs store resolve keys by the O_NOFOLLOW segment
  * walk even where openat2 exists (the path kernels without openat2 take), ZARRD_TMPFILE=off
- * name every temp file (as file systems without O_TMPFILE need); tests use both. */
+ * name every temp file (as file systems without O_TMPFILE need) and ZARRD_TMPFILE=proc link
+ * new files through /proc/self/fd (as an unprivileged process does); tests use them. */
 static int zs_open_store(const opt_config *cfg, st_store **store)
 {
     zd_error err = {0};
     const char *resolve = getenv("ZARRD_RESOLVE"), *tmpfile = getenv("ZARRD_TMPFILE");
     ks_opts ko = {.fsync = cfg->fsync,
                   .walk = resolve && strcmp(resolve, "walk") == 0,
-                  .no_tmpfile = tmpfile && strcmp(tmpfile, "off") == 0};
+                  .tmpfile = !tmpfile                       ? KS_TMPFILE_AUTO
+                             : strcmp(tmpfile, "off") == 0  ? KS_TMPFILE_OFF
+                             : strcmp(tmpfile, "proc") == 0 ? KS_TMPFILE_PROC
+                                                            : KS_TMPFILE_AUTO};
     int rc = cfg->store == OPT_STORE_FS ? st_fs_create(cfg->root, &ko, store, &err)
                                         : st_mem_create(store);
     if (rc)

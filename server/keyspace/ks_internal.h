@@ -18,8 +18,8 @@ struct ks_root {
     pthread_mutex_t staging_mu;
     atomic_int staging_fd; /* -1 until the first temp file makes the directory */
     int link_way;          /* how unnamed temp files get a name (ks_link_way), set with it */
-    bool no_tmpfile;       /* ks_opts.no_tmpfile */
-    int pid;               /* for temp names */
+    ks_tmpfile_mode tmpfile;
+    int pid; /* for temp names */
     _Atomic uint64_t temp_counter;
     ks_group *batch; /* --fsync batch: group commit by syncfs of the root's file system */
 };

@@ -106,7 +106,7 @@ int ks_root_open(const char *path, const ks_opts *opts, ks_root **out, zd_error 
     ks->openat2 = probe >= 0 && !(opts && opts->walk);
     if (probe >= 0) close((int)probe);
     ks->pid = (int)getpid();
-    ks->no_tmpfile = opts && opts->no_tmpfile;
+    ks->tmpfile = opts ? opts->tmpfile : KS_TMPFILE_AUTO;
     pthread_mutex_init(&ks->staging_mu, NULL);
     atomic_init(&ks->staging_fd, -1);
     if (ks->fsync == KS_FSYNC_BATCH && ks_group_new(&ks->batch, sync_root, ks) != 0) {
@@ -291,7 +291,8 @@ static ks_link_way probe_link_way(ks_root *ks, int sfd)
     char name[KS_TEMP_NAME_MAX];
     temp_name(ks, name);
     ks_link_way way = KS_LINK_NONE;
-    for (ks->link_way = KS_LINK_EMPTY_PATH; ks->link_way <= KS_LINK_PROC; ks->link_way++) {
+    ks->link_way = ks->tmpfile == KS_TMPFILE_PROC ? KS_LINK_PROC : KS_LINK_EMPTY_PATH;
+    for (; ks->link_way <= KS_LINK_PROC; ks->link_way++) {
         if (ks_link_unnamed(ks, fd, sfd, name) != 0) continue;
         unlinkat(sfd, name, 0);
         way = ks->link_way;
@@ -315,7 +316,7 @@ int ks_staging(ks_root *ks)
         errno = -fd;
         rc = ks_errno(-fd);
     } else if (atomic_load(&ks->staging_fd) < 0) {
-        ks->link_way = ks->no_tmpfile ? KS_LINK_NONE : probe_link_way(ks, fd);
+        ks->link_way = ks->tmpfile == KS_TMPFILE_OFF ? KS_LINK_NONE : probe_link_way(ks, fd);
         atomic_store_explicit(&ks->staging_fd, fd, memory_order_release);
     }
     pthread_mutex_unlock(&ks->staging_mu);

@@ -61,10 +61,17 @@ typedef enum ks_fsync_mode {
 
 typedef struct ks_root ks_root;
 
+/* How new files are born; tests pick the paths other systems take. */
+typedef enum ks_tmpfile_mode {
+    KS_TMPFILE_AUTO, /* unnamed (O_TMPFILE) where that works, linked the cheapest way */
+    KS_TMPFILE_OFF,  /* every temp file named, as where O_TMPFILE is missing */
+    KS_TMPFILE_PROC, /* linked through /proc/self/fd, as without CAP_DAC_READ_SEARCH */
+} ks_tmpfile_mode;
+
 typedef struct ks_opts {
     ks_fsync_mode fsync;
-    bool walk;       /* resolve with the O_NOFOLLOW walk even where openat2 works (tests) */
-    bool no_tmpfile; /* name every temp file, as where O_TMPFILE is missing (tests) */
+    bool walk; /* resolve with the O_NOFOLLOW walk even where openat2 works (tests) */
+    ks_tmpfile_mode tmpfile;
 } ks_opts;
 
 /* Open (creating it and its parents if missing) the root directory `path`, probe openat2 and

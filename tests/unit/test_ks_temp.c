@@ -1,8 +1,9 @@
 /* test_ks_temp.c: how new files are born and published (server/keyspace/ks_root.h, staging).
  * Where O_TMPFILE works, a temp file has no name until published: the staging directory
  * stays empty while it is written, a new key is one link, and a key that holds a value is
- * replaced by a rename (atomic), whether the caller said so or the link found it. With
- * no_tmpfile every temp file is named in staging (the path of file systems without
+ * replaced by a rename (atomic), whether the caller said so or the link found it, linked by
+ * descriptor or (KS_TMPFILE_PROC, an unprivileged process's way) through /proc/self/fd. With
+ * KS_TMPFILE_OFF every temp file is named in staging (the path of file systems without
  * O_TMPFILE). Each case checks the bytes at the key, its one link, and what staging holds. */
 #include <criterion/criterion.h>
 
@@ -20,11 +21,11 @@
 static char root[64];
 static ks_root *ks;
 
-static void open_root(bool no_tmpfile)
+static void open_root(ks_tmpfile_mode mode)
 {
     snprintf(root, sizeof root, "/tmp/zarrd-ks-temp-XXXXXX");
     cr_assert_not_null(mkdtemp(root));
-    ks_opts o = {.fsync = KS_FSYNC_NONE, .no_tmpfile = no_tmpfile};
+    ks_opts o = {.fsync = KS_FSYNC_NONE, .tmpfile = mode};
     zd_error err = {0};
     cr_assert_eq(ks_root_open(root, &o, &ks, &err), 0, "%s", err.msg);
 }
@@ -85,7 +86,7 @@ static void put(const char *key, const char *value, bool replacing, int staged)
 
 Test(ks_temp, a_new_key_is_born_without_a_name_in_staging)
 {
-    open_root(false);
+    open_root(KS_TMPFILE_AUTO);
     put("a/b/c", "first", false, 0);
     put("d", "second", false, 0);
     close_root();
@@ -93,7 +94,7 @@ Test(ks_temp, a_new_key_is_born_without_a_name_in_staging)
 
 Test(ks_temp, a_value_is_replaced_whether_or_not_the_caller_knew)
 {
-    open_root(false);
+    open_root(KS_TMPFILE_AUTO);
     put("k", "old", false, 0);
     put("k", "told", true, 0);      /* the caller says a value is there */
     put("k", "not told", false, 0); /* the link finds it */
@@ -102,7 +103,7 @@ Test(ks_temp, a_value_is_replaced_whether_or_not_the_caller_knew)
 
 Test(ks_temp, a_directory_in_the_way_is_refused_and_nothing_is_left)
 {
-    open_root(false);
+    open_root(KS_TMPFILE_AUTO);
     put("dir/x", "v", false, 0);
     ks_temp t;
     cr_assert_eq(ks_temp_create(ks, &t), 0);
@@ -118,7 +119,7 @@ Test(ks_temp, a_directory_in_the_way_is_refused_and_nothing_is_left)
 
 Test(ks_temp, a_discarded_temp_file_leaves_nothing)
 {
-    open_root(false);
+    open_root(KS_TMPFILE_AUTO);
     ks_temp t;
     cr_assert_eq(ks_temp_create(ks, &t), 0);
     cr_assert_eq(pwrite(t.fd, "x", 1, 0), 1);
@@ -129,9 +130,18 @@ Test(ks_temp, a_discarded_temp_file_leaves_nothing)
 
 Test(ks_temp, without_tmpfile_every_temp_file_is_named_in_staging)
 {
-    open_root(true);
+    open_root(KS_TMPFILE_OFF);
     put("a/b/c", "first", false, 1);
     put("a/b/c", "second", true, 1);
     put("a/b/c", "third", false, 1);
+    close_root();
+}
+
+Test(ks_temp, linked_through_proc_as_an_unprivileged_process_does)
+{
+    open_root(KS_TMPFILE_PROC);
+    put("a/b/c", "first", false, 0);
+    put("a/b/c", "second", true, 0);
+    put("a/b/c", "third", false, 0);
     close_root();
 }
