@@ -172,6 +172,7 @@ int main(int argc, char **argv)
                         .auth = auth,
                         .s3 = zs_s3,
                         .metrics = metrics,
+                        .workers = zs_workers,
                         .nworkers = zs_nworkers};
     const cn_frontend *fes[] = {&rt_native, &s3_frontend};
 

@@ -14,6 +14,7 @@
 #include "router.h"
 #include "zd_ctype.h"
 
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -580,6 +581,7 @@ static void cn_on_close(uv_handle_t *h)
         c->w->conns = c->next;
     if (c->next) c->next->prev = c->prev;
     mt_gauge_add(&c->w->metrics.open_connections, -1);
+    atomic_fetch_sub(&c->w->nconns, 1);
     ag_release(cn_cfg(c)->max_connections);
     free(c);
 }
@@ -698,6 +700,62 @@ static void cn_on_refused_close(uv_handle_t *h)
     free(h);
 }
 
+/* Set up connection c (tcp initialised on w's loop and connected) and start reading it. */
+static void cn_start(wk_worker *w, const cn_frontend *fe, cn_conn *c)
+{
+    const opt_config *cfg = w->shared->cfg;
+    uv_once(&cn_settings_once, cn_settings_init);
+    c->w = w;
+    c->fe = fe;
+    c->cors = &cors_native;
+    c->tcp.data = c;
+    uv_timer_init(&w->loop, &c->timer);
+    c->timer.data = c;
+    uv_tcp_nodelay(&c->tcp, 1);
+    strcpy(c->peer, "-");
+    if (al_enabled()) {
+        struct sockaddr_storage ss;
+        int len = sizeof ss;
+        if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) == 0)
+            uv_ip_name((struct sockaddr *)&ss, c->peer, sizeof c->peer);
+    }
+    llhttp_init(&c->parser, HTTP_REQUEST, &cn_settings);
+    c->parser.data = c;
+    c->resp.wreq.data = c;
+    c->work_req.data = c;
+    c->state = CN_IDLE;
+    c->next = w->conns;
+    if (w->conns) w->conns->prev = c;
+    w->conns = c;
+    mt_gauge_add(&w->metrics.open_connections, 1);
+    mt_add(&w->metrics.connections_total, 1);
+    cn_req_start(c);
+    cn_arm(c, cfg->idle_timeout_ms);
+    cn_read_start(c);
+}
+
+/* A connection handed over to another worker: only its handle here is closed. */
+static void cn_on_handed_over(uv_handle_t *h)
+{
+    free(h->data);
+}
+
+/* Give the accepted connection c to a worker with fewer connections; true if one took it. */
+static bool cn_hand_over(wk_worker *w, const cn_frontend *fe, cn_conn *c)
+{
+    uv_os_fd_t fd;
+    if (w->shared->nworkers < 2 || uv_fileno((uv_handle_t *)&c->tcp, &fd) != 0) return false;
+    int dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (dup_fd < 0) return false;
+    if (!wk_handoff(w, dup_fd, fe)) {
+        close(dup_fd);
+        return false;
+    }
+    c->tcp.data = c;
+    uv_close((uv_handle_t *)&c->tcp, cn_on_handed_over);
+    return true;
+}
+
 void cn_accept(wk_listener *l)
 {
     wk_worker *w = l->w;
@@ -726,34 +784,30 @@ void cn_accept(wk_listener *l)
         uv_close((uv_handle_t *)&c->tcp, cn_on_refused_close);
         return;
     }
-    uv_once(&cn_settings_once, cn_settings_init);
-    c->w = w;
-    c->fe = l->fe;
-    c->cors = &cors_native;
-    c->tcp.data = c;
-    uv_timer_init(&w->loop, &c->timer);
-    c->timer.data = c;
-    uv_tcp_nodelay(&c->tcp, 1);
-    strcpy(c->peer, "-");
-    if (al_enabled()) {
-        struct sockaddr_storage ss;
-        int len = sizeof ss;
-        if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) == 0)
-            uv_ip_name((struct sockaddr *)&ss, c->peer, sizeof c->peer);
+    if (cn_hand_over(w, l->fe, c)) return;
+    wk_note_conn(w);
+    cn_start(w, l->fe, c);
+}
+
+void cn_adopt(wk_worker *w, int fd, const cn_frontend *fe)
+{
+    cn_conn *c = calloc(1, sizeof *c);
+    if (!c || uv_tcp_init(&w->loop, &c->tcp) != 0) {
+        free(c);
+        close(fd);
+        atomic_fetch_sub(&w->nconns, 1);
+        ag_release(w->shared->cfg->max_connections);
+        mt_add(&w->metrics.connections_refused, 1);
+        return;
     }
-    llhttp_init(&c->parser, HTTP_REQUEST, &cn_settings);
-    c->parser.data = c;
-    c->resp.wreq.data = c;
-    c->work_req.data = c;
-    c->state = CN_IDLE;
-    c->next = w->conns;
-    if (w->conns) w->conns->prev = c;
-    w->conns = c;
-    mt_gauge_add(&w->metrics.open_connections, 1);
-    mt_add(&w->metrics.connections_total, 1);
-    cn_req_start(c);
-    cn_arm(c, cfg->idle_timeout_ms);
-    cn_read_start(c);
+    if (uv_tcp_open(&c->tcp, fd) != 0) {
+        close(fd);
+        atomic_fetch_sub(&w->nconns, 1);
+        ag_release(w->shared->cfg->max_connections);
+        uv_close((uv_handle_t *)&c->tcp, cn_on_refused_close);
+        return;
+    }
+    cn_start(w, fe, c);
 }
 
 void cn_drain_all(wk_worker *w)

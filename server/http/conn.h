@@ -149,8 +149,13 @@ typedef struct cn_conn {
     char *arena;
 } cn_conn;
 
-/* Accept a connection on one of the worker's listeners. */
+/* Accept a connection on one of the worker's listeners: serve it, or hand it to a worker with
+ * fewer connections (worker.h). */
 void cn_accept(wk_listener *l);
+
+/* Serve connection fd (front-end fe) that another worker accepted and handed over; w owns fd
+ * from now on, its slot counted already (nconns, the accept gate). */
+void cn_adopt(wk_worker *w, int fd, const struct cn_frontend *fe);
 
 /* Close idle connections and mark busy ones to close after their response (draining). */
 void cn_drain_all(wk_worker *w);

@@ -126,10 +126,104 @@ static void wk_on_resume(uv_async_t *a)
     }
 }
 
+/* ---- connection handoff ---- */
+
+static int64_t wk_second(void)
+{
+    return (int64_t)(uv_hrtime() / 1000000000u);
+}
+
+/* How many connections w has taken this second. A race between two threads starting a new
+ * second can lose a count: the rule below is a heuristic, and a lost count only weakens it. */
+static int wk_recent(wk_worker *w, int64_t sec)
+{
+    return atomic_load(&w->recent_sec) == sec ? atomic_load(&w->recent_n) : 0;
+}
+
+void wk_note_conn(wk_worker *w)
+{
+    int64_t sec = wk_second();
+    if (atomic_load(&w->recent_sec) != sec) {
+        atomic_store(&w->recent_n, 0);
+        atomic_store(&w->recent_sec, sec);
+    }
+    atomic_fetch_add(&w->recent_n, 1);
+    atomic_fetch_add(&w->nconns, 1);
+}
+
+/* The worker that has taken the fewest connections this second, then has the fewest open, if
+ * that is fewer than w (NULL: w keeps it). */
+static wk_worker *wk_handoff_target(wk_worker *w)
+{
+    const wk_shared *sh = w->shared;
+    int64_t sec = wk_second();
+    wk_worker *best = NULL;
+    int least_recent = wk_recent(w, sec), least_open = atomic_load(&w->nconns);
+    for (int i = 0; i < sh->nworkers; i++) {
+        wk_worker *o = &sh->workers[i];
+        int recent = wk_recent(o, sec), open = atomic_load(&o->nconns);
+        bool fewer = recent < least_recent || (recent == least_recent && open < least_open);
+        if (o != w && fewer && atomic_load(&o->inbox_ready)) {
+            least_recent = recent;
+            least_open = open;
+            best = o;
+        }
+    }
+    return best;
+}
+
+bool wk_handoff(wk_worker *w, int fd, const struct cn_frontend *fe)
+{
+    wk_worker *to = w->shared->workers ? wk_handoff_target(w) : NULL;
+    if (!to) return false;
+    uv_mutex_lock(&to->inbox_mu);
+    bool taken = !to->inbox_closed && to->inbox_n < WK_INBOX;
+    if (taken) {
+        to->inbox_fd[to->inbox_n] = fd;
+        to->inbox_fe[to->inbox_n++] = fe;
+        wk_note_conn(to); /* before the next accept anywhere looks */
+        uv_async_send(&to->handoff_async);
+    }
+    uv_mutex_unlock(&to->inbox_mu);
+    return taken;
+}
+
+/* Adopt the connections other workers handed over. */
+static void wk_on_handoff(uv_async_t *a)
+{
+    wk_worker *w = a->data;
+    int fd[WK_INBOX];
+    const struct cn_frontend *fe[WK_INBOX];
+    uv_mutex_lock(&w->inbox_mu);
+    int n = w->inbox_n;
+    memcpy(fd, w->inbox_fd, (size_t)n * sizeof *fd);
+    memcpy(fe, w->inbox_fe, (size_t)n * sizeof *fe);
+    w->inbox_n = 0;
+    uv_mutex_unlock(&w->inbox_mu);
+    for (int i = 0; i < n; i++)
+        cn_adopt(w, fd[i], fe[i]);
+}
+
+/* Draining: take no more connections, and close those handed over but not adopted. */
+static void wk_inbox_close(wk_worker *w)
+{
+    uv_mutex_lock(&w->inbox_mu);
+    w->inbox_closed = true;
+    for (int i = 0; i < w->inbox_n; i++) {
+        close(w->inbox_fd[i]);
+        atomic_fetch_sub(&w->nconns, 1);
+        ag_release(w->shared->cfg->max_connections);
+    }
+    w->inbox_n = 0;
+    uv_mutex_unlock(&w->inbox_mu);
+    uv_close((uv_handle_t *)&w->handoff_async, NULL);
+}
+
 static void wk_on_stop(uv_async_t *a)
 {
     wk_worker *w = a->data;
     w->draining = true;
+    wk_inbox_close(w);
     ag_forget(&w->gate); /* no wake may reach resume_async once it is closing */
     uv_close((uv_handle_t *)&w->resume_async, NULL);
     uv_close((uv_handle_t *)&w->reclaim_async, NULL);
@@ -173,6 +267,10 @@ int wk_start(wk_worker *w, const wk_shared *shared, const int *fds,
     w->resume_async.data = w;
     uv_async_init(&w->loop, &w->reclaim_async, wk_on_reclaim);
     w->reclaim_async.data = w;
+    uv_mutex_init(&w->inbox_mu);
+    uv_async_init(&w->loop, &w->handoff_async, wk_on_handoff);
+    w->handoff_async.data = w;
+    atomic_store(&w->inbox_ready, true); /* no worker touches the inbox before */
     w->gate.wake = &w->resume_async;
     w->gate.reclaim = &w->reclaim_async;
     ag_join(&w->gate);
@@ -188,6 +286,7 @@ void wk_join(wk_worker *w)
 {
     uv_thread_join(&w->thread);
     uv_loop_close(&w->loop);
+    /* inbox_mu stays: a worker still stopping may look at this closed inbox */
     while (w->iobufs.n > 0)
         munmap(w->iobufs.v[--w->iobufs.n], w->iobufs.size);
     while (w->connbufs.n > 0)

@@ -2,7 +2,15 @@
  * listening socket bound with SO_REUSEPORT to the same address (like nginx workers), so the
  * kernel spreads connections over the loops and a request never changes threads. With
  * --s3-listen every worker has a second such socket; each listener names the protocol
- * front-end (cn_frontend, conn.h) its connections speak. */
+ * front-end (cn_frontend, conn.h) its connections speak.
+ *
+ * The kernel spreads connections by a hash of their addresses, so two connections of one
+ * client land on one loop half the time, and that loop serves both while the other idles. A
+ * worker that accepts a connection hands it, before its first byte is read, to a worker that
+ * has taken fewer connections in this second, or as many but fewer open ones (wk_handoff):
+ * the descriptor goes to that worker's inbox, and its loop adopts it. Counting this second's
+ * first spreads a burst, such as a client's pool opening its connections, even when older
+ * idle connections sit on one loop. */
 #ifndef ZS_WORKER_H
 #define ZS_WORKER_H
 
@@ -13,6 +21,7 @@
 #include "shard_backend.h"
 #include "store.h"
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <uv.h>
@@ -33,17 +42,19 @@ struct cn_conn;
 struct cn_frontend;
 struct s3_service;
 
-#define WK_MAX_LISTENERS 2 /* the native API and the S3 endpoint */
+#define WK_MAX_LISTENERS 2  /* the native API and the S3 endpoint */
+#define WK_INBOX         64 /* connections handed over and not yet adopted, per worker */
 
 /* What every worker shares (read-only after start): the server's services, built in main.c and
  * handed down to every request. */
 typedef struct wk_shared {
     const opt_config *cfg;
-    st_store *store;          /* the key space (store.h) */
-    const sh_backend *shards; /* the shard endpoints' backend over that store */
-    au_table *auth;           /* NULL without --token-file */
-    struct s3_service *s3;    /* the S3 front-end, NULL without --s3-listen */
-    mt_worker **metrics;      /* every worker's counters, for /_zarrd/metrics */
+    st_store *store;           /* the key space (store.h) */
+    const sh_backend *shards;  /* the shard endpoints' backend over that store */
+    au_table *auth;            /* NULL without --token-file */
+    struct s3_service *s3;     /* the S3 front-end, NULL without --s3-listen */
+    mt_worker **metrics;       /* every worker's counters, for /_zarrd/metrics */
+    struct wk_worker *workers; /* all nworkers of them, for connection handoff */
     int nworkers;
 } wk_shared;
 
@@ -80,6 +91,18 @@ typedef struct wk_worker {
     wk_pool connbufs;       /* CN_BUFS read buffer + header arena of busy connections */
     uv_idle_t written_idle; /* completes responses written directly (response.c) */
     struct cn_conn *written_head, *written_tail;
+    /* Connection handoff: open connections plus those handed over and not yet adopted (any
+     * thread reads it; the handoff rule), and the inbox other workers hand them to. */
+    atomic_int nconns;
+    atomic_int recent_n;        /* connections taken in second recent_sec (any thread adds) */
+    _Atomic int64_t recent_sec; /* monotonic second of recent_n */
+    atomic_bool inbox_ready;    /* set once the inbox below is made (wk_start) */
+    uv_async_t handoff_async;
+    uv_mutex_t inbox_mu;
+    int inbox_fd[WK_INBOX];
+    const struct cn_frontend *inbox_fe[WK_INBOX];
+    int inbox_n;
+    bool inbox_closed; /* draining: hand nothing more over */
 } wk_worker;
 
 /* Create a listening socket (SO_REUSEPORT, bound, not yet listening) for host:*port; if *port
@@ -102,6 +125,14 @@ void wk_join(wk_worker *w);
  * queue (the listener stops watching for more), close idle keep-alive connections to make
  * room, and wait for the gate to wake the worker. */
 void wk_pause_accept(wk_listener *l);
+
+/* Hand the connection fd (front-end fe), just accepted by w, to a worker that has taken fewer
+ * this second or has fewer open (above): true if one took it (fd is then its own), false if w
+ * keeps it (and counts it with wk_note_conn). */
+bool wk_handoff(wk_worker *w, int fd, const struct cn_frontend *fe);
+
+/* Count a connection w takes (nconns, and this second's). */
+void wk_note_conn(wk_worker *w);
 
 /* The worker's current "Date: ...\r\n" header line. */
 const char *wk_date(wk_worker *w);

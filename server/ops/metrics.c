@@ -145,6 +145,13 @@ int mt_render(zd_buf *out, mt_worker *const *workers, int n)
             (unsigned long)MT_SUM(connections_refused), (unsigned long)MT_SUM(accept_pauses),
             (unsigned long)MT_SUM(connections_reclaimed), (unsigned long)MT_SUM(work_offloaded));
     if (!rc)
+        rc = zd_buf_append_str(out, "# HELP zarrd_worker_open_connections Client connections "
+                                    "currently open, by event-loop worker.\n"
+                                    "# TYPE zarrd_worker_open_connections gauge\n");
+    for (int i = 0; i < n && !rc; i++)
+        rc = zd_buf_appendf(out, "zarrd_worker_open_connections{worker=\"%d\"} %ld\n", i,
+                            (long)atomic_load(&workers[i]->open_connections));
+    if (!rc)
         rc = zd_buf_appendf(
             out,
             "# HELP zarrd_fsyncs_total fsync calls made for durability "

@@ -4,7 +4,7 @@
  * status, request and response bytes (at least the bodies sent and received), the latency
  * count, accepted connections, fsyncs, failed requests by cause (malformed, too large,
  * timed out), shard patches by placement and compactions (on either store), and the
- * open-connections gauge follows clients coming and going. */
+ * open-connections gauge follows clients coming and going, spread evenly over the workers. */
 #include <criterion/criterion.h>
 
 #include "pd_conns.h"
@@ -191,6 +191,45 @@ Test(metrics, open_connections_gauge_follows_clients, .init = zt_fixture_start)
     pd_metrics_free(&after);
     double without = settled("zarrd_open_connections", 1);
     cr_assert_eq(without, 1, "gauge %.0f after the idle clients left", without);
+}
+
+static void start_four_workers(void)
+{
+    zt_fixture_start_args((const char *[]){"--threads", "4", NULL});
+}
+
+/* Connections a client opens together are spread evenly over the event loops: the kernel's
+ * hash alone (SO_REUSEPORT) puts two of them on one loop half the time, and with 16 over 4
+ * loops almost never gives 4 each. Read per worker from the gauge, on one of the 16. */
+Test(metrics, a_burst_of_connections_is_spread_over_the_workers, .init = start_four_workers)
+{
+    enum { WORKERS = 4, CONNS = 16 };
+    zt_conn *c = pd_conns_open(zt_srv(), CONNS);
+    cr_assert_not_null(c);
+    for (size_t i = 0; i < CONNS; i++) { /* a request each: accepted, and adopted if handed */
+        zt_response r;
+        cr_assert_eq(zt_send_request(&c[i], "GET", "/_zarrd/health", NULL, NULL, 0), 0);
+        cr_assert_eq(zt_read_response(&c[i], &r, false), 0);
+        zt_response_free(&r);
+    }
+    pd_metrics m;
+    zd_error err = {0};
+    cr_assert_eq(pd_metrics_read(&c[0], &m, &err), 0, "metrics: %s", err.msg);
+    double total = 0, least = CONNS, most = 0;
+    for (int w = 0; w < WORKERS; w++) {
+        char series[64];
+        snprintf(series, sizeof series, "zarrd_worker_open_connections{worker=\"%d\"}", w);
+        double v;
+        cr_assert(pd_metric_find(&m, series, &v), "no %s", series);
+        total += v;
+        least = v < least ? v : least;
+        most = v > most ? v : most;
+    }
+    pd_metrics_free(&m);
+    pd_conns_close(c, CONNS);
+    cr_assert_eq(total, CONNS, "%.0f connections counted by the workers", total);
+    cr_assert_leq(most - least, 1, "the workers hold %.0f to %.0f of %d connections", least, most,
+                  CONNS);
 }
 
 Test(metrics, fsyncs_are_counted, .init = start_fsync_always)
