@@ -785,7 +785,7 @@ void cn_accept(wk_listener *l)
         return;
     }
     if (cn_hand_over(w, l->fe, c)) return;
-    wk_note_conn(w);
+    atomic_fetch_add(&w->nconns, 1);
     cn_start(w, l->fe, c);
 }
 

@@ -18,6 +18,7 @@ void cn_idle_enter(cn_conn *c)
     wk_worker *w = c->w;
     if (c->idle_listed) return;
     c->idle_listed = true;
+    atomic_fetch_add(&w->nidle, 1);
     c->idle_next = NULL;
     c->idle_prev = w->idle_newest;
     if (w->idle_newest)
@@ -35,6 +36,7 @@ void cn_idle_leave(cn_conn *c)
     wk_worker *w = c->w;
     if (!c->idle_listed) return;
     c->idle_listed = false;
+    atomic_fetch_sub(&w->nidle, 1);
     if (c->idle_prev)
         c->idle_prev->idle_next = c->idle_next;
     else

@@ -128,43 +128,20 @@ static void wk_on_resume(uv_async_t *a)
 
 /* ---- connection handoff ---- */
 
-static int64_t wk_second(void)
-{
-    return (int64_t)(uv_hrtime() / 1000000000u);
-}
-
-/* How many connections w has taken this second. A race between two threads starting a new
- * second can lose a count: the rule below is a heuristic, and a lost count only weakens it. */
-static int wk_recent(wk_worker *w, int64_t sec)
-{
-    return atomic_load(&w->recent_sec) == sec ? atomic_load(&w->recent_n) : 0;
-}
-
-void wk_note_conn(wk_worker *w)
-{
-    int64_t sec = wk_second();
-    if (atomic_load(&w->recent_sec) != sec) {
-        atomic_store(&w->recent_n, 0);
-        atomic_store(&w->recent_sec, sec);
-    }
-    atomic_fetch_add(&w->recent_n, 1);
-    atomic_fetch_add(&w->nconns, 1);
-}
-
-/* The worker that has taken the fewest connections this second, then has the fewest open, if
- * that is fewer than w (NULL: w keeps it). */
+/* The worker with the fewest active connections, then the fewest open, if that is fewer than
+ * w's (NULL: w keeps it). Other workers' counts move meanwhile: a heuristic. */
 static wk_worker *wk_handoff_target(wk_worker *w)
 {
     const wk_shared *sh = w->shared;
-    int64_t sec = wk_second();
     wk_worker *best = NULL;
-    int least_recent = wk_recent(w, sec), least_open = atomic_load(&w->nconns);
+    int least_open = atomic_load(&w->nconns);
+    int least_active = least_open - atomic_load(&w->nidle);
     for (int i = 0; i < sh->nworkers; i++) {
         wk_worker *o = &sh->workers[i];
-        int recent = wk_recent(o, sec), open = atomic_load(&o->nconns);
-        bool fewer = recent < least_recent || (recent == least_recent && open < least_open);
+        int open = atomic_load(&o->nconns), active = open - atomic_load(&o->nidle);
+        bool fewer = active < least_active || (active == least_active && open < least_open);
         if (o != w && fewer && atomic_load(&o->inbox_ready)) {
-            least_recent = recent;
+            least_active = active;
             least_open = open;
             best = o;
         }
@@ -181,7 +158,7 @@ bool wk_handoff(wk_worker *w, int fd, const struct cn_frontend *fe)
     if (taken) {
         to->inbox_fd[to->inbox_n] = fd;
         to->inbox_fe[to->inbox_n++] = fe;
-        wk_note_conn(to); /* before the next accept anywhere looks */
+        atomic_fetch_add(&to->nconns, 1); /* before the next accept anywhere looks */
         uv_async_send(&to->handoff_async);
     }
     uv_mutex_unlock(&to->inbox_mu);

@@ -6,11 +6,11 @@
  *
  * The kernel spreads connections by a hash of their addresses, so two connections of one
  * client land on one loop half the time, and that loop serves both while the other idles. A
- * worker that accepts a connection hands it, before its first byte is read, to a worker that
- * has taken fewer connections in this second, or as many but fewer open ones (wk_handoff):
- * the descriptor goes to that worker's inbox, and its loop adopts it. Counting this second's
- * first spreads a burst, such as a client's pool opening its connections, even when older
- * idle connections sit on one loop. */
+ * worker that accepts a connection hands it, before its first byte is read, to a worker with
+ * fewer active connections (open and not idle between requests; a new one counts as active),
+ * or as many but fewer open ones (wk_handoff): the descriptor goes to that worker's inbox,
+ * and its loop adopts it. Counting the active ones first spreads a client's pool over the
+ * loops even when that client's idle connection, or another's, sits on one of them. */
 #ifndef ZS_WORKER_H
 #define ZS_WORKER_H
 
@@ -94,9 +94,8 @@ typedef struct wk_worker {
     /* Connection handoff: open connections plus those handed over and not yet adopted (any
      * thread reads it; the handoff rule), and the inbox other workers hand them to. */
     atomic_int nconns;
-    atomic_int recent_n;        /* connections taken in second recent_sec (any thread adds) */
-    _Atomic int64_t recent_sec; /* monotonic second of recent_n */
-    atomic_bool inbox_ready;    /* set once the inbox below is made (wk_start) */
+    atomic_int nidle;        /* of them, idle between requests (conn_idle.c) */
+    atomic_bool inbox_ready; /* set once the inbox below is made (wk_start) */
     uv_async_t handoff_async;
     uv_mutex_t inbox_mu;
     int inbox_fd[WK_INBOX];
@@ -126,13 +125,10 @@ void wk_join(wk_worker *w);
  * room, and wait for the gate to wake the worker. */
 void wk_pause_accept(wk_listener *l);
 
-/* Hand the connection fd (front-end fe), just accepted by w, to a worker that has taken fewer
- * this second or has fewer open (above): true if one took it (fd is then its own), false if w
- * keeps it (and counts it with wk_note_conn). */
+/* Hand the connection fd (front-end fe), just accepted by w, to a worker with fewer active
+ * or open connections (above): true if one took it (fd is then its own, and counted in its
+ * nconns), false if w keeps it. */
 bool wk_handoff(wk_worker *w, int fd, const struct cn_frontend *fe);
-
-/* Count a connection w takes (nconns, and this second's). */
-void wk_note_conn(wk_worker *w);
 
 /* The worker's current "Date: ...\r\n" header line. */
 const char *wk_date(wk_worker *w);
