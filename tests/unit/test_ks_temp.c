@@ -128,20 +128,22 @@ Test(ks_temp, a_discarded_temp_file_leaves_nothing)
     close_root();
 }
 
+/* A new key, then two replacements (told, then found), under mode; staged: see put. */
+static void new_then_replaced(ks_tmpfile_mode mode, int staged)
+{
+    open_root(mode);
+    put("a/b/c", "first", false, staged);
+    put("a/b/c", "second", true, staged);
+    put("a/b/c", "third", false, staged);
+    close_root();
+}
+
 Test(ks_temp, without_tmpfile_every_temp_file_is_named_in_staging)
 {
-    open_root(KS_TMPFILE_OFF);
-    put("a/b/c", "first", false, 1);
-    put("a/b/c", "second", true, 1);
-    put("a/b/c", "third", false, 1);
-    close_root();
+    new_then_replaced(KS_TMPFILE_OFF, 1);
 }
 
 Test(ks_temp, linked_through_proc_as_an_unprivileged_process_does)
 {
-    open_root(KS_TMPFILE_PROC);
-    put("a/b/c", "first", false, 0);
-    put("a/b/c", "second", true, 0);
-    put("a/b/c", "third", false, 0);
-    close_root();
+    new_then_replaced(KS_TMPFILE_PROC, 0);
 }
