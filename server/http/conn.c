@@ -740,14 +740,19 @@ static void cn_on_handed_over(uv_handle_t *h)
     free(h->data);
 }
 
-/* Give the accepted connection c to a worker with fewer connections; true if one took it. */
+/* Give the accepted connection c to a worker with fewer connections: true if one took it;
+ * either way it is counted for the worker that serves it. */
 static bool cn_hand_over(wk_worker *w, const cn_frontend *fe, cn_conn *c)
 {
     uv_os_fd_t fd;
-    if (w->shared->nworkers < 2 || uv_fileno((uv_handle_t *)&c->tcp, &fd) != 0) return false;
-    int dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-    if (dup_fd < 0) return false;
-    if (!wk_handoff(w, dup_fd, fe)) {
+    int dup_fd = -1;
+    if (w->shared->nworkers > 1 && uv_fileno((uv_handle_t *)&c->tcp, &fd) == 0)
+        dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (dup_fd < 0) {
+        atomic_fetch_add(&w->nconns, 1);
+        return false;
+    }
+    if (!wk_handoff(w, dup_fd, fe)) { /* counted for w */
         close(dup_fd);
         return false;
     }
@@ -785,7 +790,6 @@ void cn_accept(wk_listener *l)
         return;
     }
     if (cn_hand_over(w, l->fe, c)) return;
-    atomic_fetch_add(&w->nconns, 1);
     cn_start(w, l->fe, c);
 }
 

@@ -10,6 +10,7 @@
 #include "response.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,19 +150,26 @@ static wk_worker *wk_handoff_target(wk_worker *w)
     return best;
 }
 
+/* One choice at a time: two workers accepting at once must not both pick the same worker. */
+static pthread_mutex_t wk_choice_mu = PTHREAD_MUTEX_INITIALIZER;
+
 bool wk_handoff(wk_worker *w, int fd, const struct cn_frontend *fe)
 {
+    pthread_mutex_lock(&wk_choice_mu);
     wk_worker *to = w->shared->workers ? wk_handoff_target(w) : NULL;
-    if (!to) return false;
-    uv_mutex_lock(&to->inbox_mu);
-    bool taken = !to->inbox_closed && to->inbox_n < WK_INBOX;
-    if (taken) {
-        to->inbox_fd[to->inbox_n] = fd;
-        to->inbox_fe[to->inbox_n++] = fe;
-        atomic_fetch_add(&to->nconns, 1); /* before the next accept anywhere looks */
-        uv_async_send(&to->handoff_async);
+    bool taken = false;
+    if (to) {
+        uv_mutex_lock(&to->inbox_mu);
+        taken = !to->inbox_closed && to->inbox_n < WK_INBOX;
+        if (taken) {
+            to->inbox_fd[to->inbox_n] = fd;
+            to->inbox_fe[to->inbox_n++] = fe;
+            uv_async_send(&to->handoff_async);
+        }
+        uv_mutex_unlock(&to->inbox_mu);
     }
-    uv_mutex_unlock(&to->inbox_mu);
+    atomic_fetch_add(taken ? &to->nconns : &w->nconns, 1); /* before the next choice */
+    pthread_mutex_unlock(&wk_choice_mu);
     return taken;
 }
 

@@ -126,8 +126,9 @@ void wk_join(wk_worker *w);
 void wk_pause_accept(wk_listener *l);
 
 /* Hand the connection fd (front-end fe), just accepted by w, to a worker with fewer active
- * or open connections (above): true if one took it (fd is then its own, and counted in its
- * nconns), false if w keeps it. */
+ * or open connections (above): true if one took it (fd is then its own), false if w keeps it.
+ * Either way the connection is counted (nconns) for the worker that gets it, under one lock
+ * with the choice. */
 bool wk_handoff(wk_worker *w, int fd, const struct cn_frontend *fe);
 
 /* The worker's current "Date: ...\r\n" header line. */
