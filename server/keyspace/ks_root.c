@@ -268,12 +268,18 @@ bool ks_id_equal(const ks_id *a, const ks_id *b)
 
 /* ---- staging ---- */
 
-int ks_link_unnamed(const ks_root *ks, int fd, int dirfd, const char *name)
+/* Link the unnamed file fd at dirfd/name the way `way`: 0 or -1 with errno. */
+static int link_by(ks_link_way way, int fd, int dirfd, const char *name)
 {
-    if (ks->link_way == KS_LINK_EMPTY_PATH) return linkat(fd, "", dirfd, name, AT_EMPTY_PATH);
+    if (way == KS_LINK_EMPTY_PATH) return linkat(fd, "", dirfd, name, AT_EMPTY_PATH);
     char self[40];
     snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
     return linkat(AT_FDCWD, self, dirfd, name, AT_SYMLINK_FOLLOW);
+}
+
+int ks_link_unnamed(const ks_root *ks, int fd, int dirfd, const char *name)
+{
+    return link_by(ks->link_way, fd, dirfd, name);
 }
 
 /* A fresh name in the staging directory. */
@@ -290,37 +296,38 @@ static ks_link_way probe_link_way(ks_root *ks, int sfd)
     if (fd < 0) return KS_LINK_NONE;
     char name[KS_TEMP_NAME_MAX];
     temp_name(ks, name);
-    ks_link_way way = KS_LINK_NONE;
-    ks->link_way = ks->tmpfile == KS_TMPFILE_PROC ? KS_LINK_PROC : KS_LINK_EMPTY_PATH;
-    for (; ks->link_way <= KS_LINK_PROC; ks->link_way++) {
-        if (ks_link_unnamed(ks, fd, sfd, name) != 0) continue;
-        unlinkat(sfd, name, 0);
-        way = ks->link_way;
-        break;
-    }
+    ks_link_way way = ks->tmpfile == KS_TMPFILE_PROC ? KS_LINK_PROC : KS_LINK_EMPTY_PATH;
+    while (way <= KS_LINK_PROC && link_by(way, fd, sfd, name) != 0)
+        way++;
+    if (way <= KS_LINK_PROC) unlinkat(sfd, name, 0);
     close(fd);
-    return way;
+    return way <= KS_LINK_PROC ? way : KS_LINK_NONE;
+}
+
+/* Make the staging directory, open it and probe how unnamed files are linked there; caller
+ * holds staging_mu. */
+static int open_staging(ks_root *ks)
+{
+    if (mkdirat(ks->root_fd, KS_STAGING_DIR, 0700) != 0 && errno != EEXIST) return ks_errno(errno);
+    int fd = ks_resolve(ks, ks->root_fd, KS_STAGING_DIR, O_RDONLY | O_DIRECTORY);
+    if (fd < 0) {
+        errno = -fd;
+        return ks_errno(-fd);
+    }
+    ks->link_way = ks->tmpfile == KS_TMPFILE_OFF ? KS_LINK_NONE : probe_link_way(ks, fd);
+    atomic_store_explicit(&ks->staging_fd, fd, memory_order_release);
+    return fd;
 }
 
 int ks_staging(ks_root *ks)
 {
     int fd = atomic_load_explicit(&ks->staging_fd, memory_order_acquire);
     if (fd >= 0) return fd;
-    int rc = 0;
     pthread_mutex_lock(&ks->staging_mu);
     fd = atomic_load(&ks->staging_fd);
-    if (fd < 0 && mkdirat(ks->root_fd, KS_STAGING_DIR, 0700) != 0 && errno != EEXIST) {
-        rc = ks_errno(errno);
-    } else if (fd < 0 &&
-               (fd = ks_resolve(ks, ks->root_fd, KS_STAGING_DIR, O_RDONLY | O_DIRECTORY)) < 0) {
-        errno = -fd;
-        rc = ks_errno(-fd);
-    } else if (atomic_load(&ks->staging_fd) < 0) {
-        ks->link_way = ks->tmpfile == KS_TMPFILE_OFF ? KS_LINK_NONE : probe_link_way(ks, fd);
-        atomic_store_explicit(&ks->staging_fd, fd, memory_order_release);
-    }
+    if (fd < 0) fd = open_staging(ks);
     pthread_mutex_unlock(&ks->staging_mu);
-    return rc ? rc : fd;
+    return fd;
 }
 
 int ks_temp_create(ks_root *ks, ks_temp *t)
@@ -359,19 +366,6 @@ int ks_temp_name(ks_root *ks, ks_temp *t)
     }
     t->name[0] = '\0';
     return ks_errno(errno);
-}
-
-int ks_temp_open(ks_root *ks, const char *name, ks_temp *t)
-{
-    t->fd = -1;
-    t->name[0] = '\0';
-    if (strlen(name) >= sizeof t->name || strchr(name, '/') || name[0] == '.') return ZD_EBADKEY;
-    int sfd = ks_staging(ks);
-    if (sfd < 0) return sfd;
-    t->fd = openat(sfd, name, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
-    if (t->fd < 0) return ks_errno(errno);
-    strcpy(t->name, name);
-    return 0;
 }
 
 void ks_temp_discard(ks_root *ks, ks_temp *t)

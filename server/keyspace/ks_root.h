@@ -147,8 +147,6 @@ typedef struct ks_temp {
 /* A new, empty file (read-write): unnamed where the file system allows, else named in the
  * staging directory. */
 int ks_temp_create(ks_root *ks, ks_temp *t);
-/* Reopen a file of the staging directory by the name a ks_temp_create gave (read-write). */
-int ks_temp_open(ks_root *ks, const char *name, ks_temp *t);
 /* Close it and remove its name, if it still has one. */
 void ks_temp_discard(ks_root *ks, ks_temp *t);
 /* An anonymous scratch file (unlinked at once): gone when closed, whatever happens. */
