@@ -166,7 +166,9 @@ struct st_store {
     int (*stat)(st_store *s, const char *key, st_stat *out);
     /* ZD_ENOTFOUND if there is no value. */
     int (*open_read)(st_store *s, const char *key, st_reader **out, st_stat *st);
-    /* Start a whole-value replacement; size_hint is the expected length or 0. */
+    /* Start a whole-value replacement; size_hint is the expected length or 0. A body that
+     * st_put_checks_early refuses here when the key cannot hold a value (ZD_EISDIR), before
+     * the client sends it; a smaller one gets the same error from its commit. */
     int (*put_begin)(st_store *s, const char *key, uint64_t size_hint, st_writer **out);
     /* Start a raw PATCH at `offset`: ZD_ENOTFOUND no value, ZD_ERANGE offset > size. The body
      * may be applied as it arrives (pwrite); commit() makes the new ETag visible. */
@@ -245,6 +247,14 @@ void st_list_free(st_list *l);
 /* Sort entries by name (byte order) and drop repeated directory entries (a store may report
  * a directory once per key below it). */
 void st_list_sort(st_list *l);
+
+/* Whether put_begin checks the key before the body arrives: for a body of unknown size (0) or
+ * over 64 KiB. A smaller one is read first: checking twice cost every small PUT two system
+ * calls on the fs store, and its commit checks anyway. */
+static inline bool st_put_checks_early(uint64_t size_hint)
+{
+    return size_hint == 0 || size_hint > (64u << 10);
+}
 
 /* Copy value src to dst as a new value (new ETag and modification time) with src's
  * metadata (its content ETag too: the bytes are the same), replacing dst atomically as a PUT

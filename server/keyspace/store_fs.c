@@ -429,15 +429,10 @@ static int fs_put_commit(st_writer *base, const st_precond *pc, st_result *res)
     return rc;
 }
 
-/* A body announced larger than this (or of unknown size) is refused before it arrives when
- * the key's parents are in the way; a smaller one is received first and refused by its
- * commit, with the same error: checking twice cost every small PUT two system calls. */
-#define FS_PUT_EARLY_CHECK (64u << 10)
-
 static int fs_put_begin(st_store *base, const char *key, uint64_t size_hint, st_writer **out)
 {
     fs_store *s = (fs_store *)base;
-    int rc = size_hint == 0 || size_hint > FS_PUT_EARLY_CHECK ? ks_check_parents(s->ks, key) : 0;
+    int rc = st_put_checks_early(size_hint) ? ks_check_parents(s->ks, key) : 0;
     if (rc) return rc;
     size_t klen = strlen(key);
     fs_writer *w = calloc(1, sizeof *w + klen + 1);

@@ -389,7 +389,15 @@ static mem_writer *mem_writer_new(mem_store *s, const char *key, uint64_t size_h
 
 static int mem_put_begin(st_store *base, const char *key, uint64_t size_hint, st_writer **out)
 {
-    mem_writer *w = mem_writer_new((mem_store *)base, key, size_hint);
+    mem_store *s = (mem_store *)base;
+    if (st_put_checks_early(size_hint)) { /* the check mem_put_locked makes at the commit */
+        size_t klen = strlen(key);
+        pthread_rwlock_rdlock(&s->lock);
+        bool clash = !mem_value_at(s, key, klen) && mem_clashes(s, key, klen);
+        pthread_rwlock_unlock(&s->lock);
+        if (clash) return ZD_EISDIR;
+    }
+    mem_writer *w = mem_writer_new(s, key, size_hint);
     if (!w) return ZD_ENOMEM;
     *out = &w->base;
     return 0;

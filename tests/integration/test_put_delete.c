@@ -161,6 +161,26 @@ Test(put_delete, value_and_prefix_of_one_name_409)
     zt_expect_value("/arr/x", "x", 1);
 }
 
+/* A large body under a value is refused before it is sent: its `Expect: 100-continue` gets
+ * the 409, never a 100 (a body of at most 64 KiB is read first, then refused by the commit
+ * with the same 409: the test above). */
+Test(put_delete, large_body_under_a_value_is_refused_before_it_is_sent)
+{
+    zt_put_str("/f", "w");
+    zt_conn c;
+    zt_response r;
+    cr_assert_eq(zt_conn_open_server(&c, zt_srv()), 0);
+    cr_assert_eq(zt_sendf(&c, "PUT /f/g HTTP/1.1\r\nHost: t\r\nContent-Length: 1048576\r\n"
+                              "Expect: 100-continue\r\n\r\n"),
+                 0);
+    cr_assert_eq(zt_read_response(&c, &r, false), 0);
+    cr_assert_eq(r.status, 409, "status %d before the body", r.status);
+    zt_response_free(&r);
+    zt_conn_close(&c);
+    zt_expect_error_for("GET", "/f/g", NULL, NULL, 0, 404);
+    zt_expect_value("/f", "w", 1);
+}
+
 Test(put_delete, many_nested_keys_all_readable)
 {
     /* Thousands of new names, most with new parent prefixes: the memory store's table grows
