@@ -14,7 +14,6 @@
 #include "router.h"
 #include "zd_ctype.h"
 
-#include <fcntl.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -580,8 +579,7 @@ static void cn_on_close(uv_handle_t *h)
     else
         c->w->conns = c->next;
     if (c->next) c->next->prev = c->prev;
-    mt_gauge_add(&c->w->metrics.open_connections, -1);
-    atomic_fetch_sub(&c->w->nconns, 1);
+    atomic_fetch_sub(&c->w->metrics.open_connections, 1);
     ag_release(cn_cfg(c)->max_connections);
     free(c);
 }
@@ -727,7 +725,6 @@ static void cn_start(wk_worker *w, const cn_frontend *fe, cn_conn *c)
     c->next = w->conns;
     if (w->conns) w->conns->prev = c;
     w->conns = c;
-    mt_gauge_add(&w->metrics.open_connections, 1);
     mt_add(&w->metrics.connections_total, 1);
     cn_req_start(c);
     cn_arm(c, cfg->idle_timeout_ms);
@@ -740,22 +737,13 @@ static void cn_on_handed_over(uv_handle_t *h)
     free(h->data);
 }
 
-/* Give the accepted connection c to a worker with fewer connections: true if one took it;
- * either way it is counted for the worker that serves it. */
+/* Give the accepted connection c to a worker with fewer connections: true if one took it
+ * (then only c's handle here is closed); either way it is counted for the worker that serves
+ * it (wk_handoff). */
 static bool cn_hand_over(wk_worker *w, const cn_frontend *fe, cn_conn *c)
 {
     uv_os_fd_t fd;
-    int dup_fd = -1;
-    if (w->shared->nworkers > 1 && uv_fileno((uv_handle_t *)&c->tcp, &fd) == 0)
-        dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-    if (dup_fd < 0) {
-        atomic_fetch_add(&w->nconns, 1);
-        return false;
-    }
-    if (!wk_handoff(w, dup_fd, fe)) { /* counted for w */
-        close(dup_fd);
-        return false;
-    }
+    if (!wk_handoff(w, uv_fileno((uv_handle_t *)&c->tcp, &fd) == 0 ? fd : -1, fe)) return false;
     c->tcp.data = c;
     uv_close((uv_handle_t *)&c->tcp, cn_on_handed_over);
     return true;
@@ -796,18 +784,14 @@ void cn_accept(wk_listener *l)
 void cn_adopt(wk_worker *w, int fd, const cn_frontend *fe)
 {
     cn_conn *c = calloc(1, sizeof *c);
-    if (!c || uv_tcp_init(&w->loop, &c->tcp) != 0) {
-        free(c);
-        close(fd);
-        atomic_fetch_sub(&w->nconns, 1);
-        ag_release(w->shared->cfg->max_connections);
+    if (!c) {
         mt_add(&w->metrics.connections_refused, 1);
+        wk_handoff_drop(w, fd);
         return;
     }
+    uv_tcp_init(&w->loop, &c->tcp);
     if (uv_tcp_open(&c->tcp, fd) != 0) {
-        close(fd);
-        atomic_fetch_sub(&w->nconns, 1);
-        ag_release(w->shared->cfg->max_connections);
+        wk_handoff_drop(w, fd);
         uv_close((uv_handle_t *)&c->tcp, cn_on_refused_close);
         return;
     }

@@ -154,7 +154,7 @@ typedef struct cn_conn {
 void cn_accept(wk_listener *l);
 
 /* Serve connection fd (front-end fe) that another worker accepted and handed over; w owns fd
- * from now on, its slot counted already (nconns, the accept gate). */
+ * from now on, its slot counted already (open connections, the accept gate). */
 void cn_adopt(wk_worker *w, int fd, const struct cn_frontend *fe);
 
 /* Close idle connections and mark busy ones to close after their response (draining). */

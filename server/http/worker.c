@@ -10,6 +10,7 @@
 #include "response.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -129,17 +130,22 @@ static void wk_on_resume(uv_async_t *a)
 
 /* ---- connection handoff ---- */
 
+/* The open connections of w, counting those handed to it and not yet adopted. */
+static int64_t wk_open(wk_worker *w)
+{
+    return atomic_load(&w->metrics.open_connections);
+}
+
 /* The worker with the fewest active connections, then the fewest open, if that is fewer than
- * w's (NULL: w keeps it). Other workers' counts move meanwhile: a heuristic. */
+ * w's (NULL: w keeps it). Other workers' idle counts move meanwhile: a heuristic. */
 static wk_worker *wk_handoff_target(wk_worker *w)
 {
     const wk_shared *sh = w->shared;
     wk_worker *best = NULL;
-    int least_open = atomic_load(&w->nconns);
-    int least_active = least_open - atomic_load(&w->nidle);
+    int64_t least_open = wk_open(w), least_active = least_open - atomic_load(&w->nidle);
     for (int i = 0; i < sh->nworkers; i++) {
         wk_worker *o = &sh->workers[i];
-        int open = atomic_load(&o->nconns), active = open - atomic_load(&o->nidle);
+        int64_t open = wk_open(o), active = open - atomic_load(&o->nidle);
         bool fewer = active < least_active || (active == least_active && open < least_open);
         if (o != w && fewer && atomic_load(&o->inbox_ready)) {
             least_active = active;
@@ -150,27 +156,38 @@ static wk_worker *wk_handoff_target(wk_worker *w)
     return best;
 }
 
+/* Put a copy of fd in to's inbox; false if it is closed or full, or fd cannot be copied. */
+static bool wk_inbox_put(wk_worker *to, int fd, const struct cn_frontend *fe)
+{
+    uv_mutex_lock(&to->inbox_mu);
+    int copy = !to->inbox_closed && to->inbox_n < WK_INBOX ? fcntl(fd, F_DUPFD_CLOEXEC, 0) : -1;
+    if (copy >= 0) {
+        to->inbox_fd[to->inbox_n] = copy;
+        to->inbox_fe[to->inbox_n++] = fe;
+        uv_async_send(&to->handoff_async);
+    }
+    uv_mutex_unlock(&to->inbox_mu);
+    return copy >= 0;
+}
+
 /* One choice at a time: two workers accepting at once must not both pick the same worker. */
 static pthread_mutex_t wk_choice_mu = PTHREAD_MUTEX_INITIALIZER;
 
 bool wk_handoff(wk_worker *w, int fd, const struct cn_frontend *fe)
 {
     pthread_mutex_lock(&wk_choice_mu);
-    wk_worker *to = w->shared->workers ? wk_handoff_target(w) : NULL;
-    bool taken = false;
-    if (to) {
-        uv_mutex_lock(&to->inbox_mu);
-        taken = !to->inbox_closed && to->inbox_n < WK_INBOX;
-        if (taken) {
-            to->inbox_fd[to->inbox_n] = fd;
-            to->inbox_fe[to->inbox_n++] = fe;
-            uv_async_send(&to->handoff_async);
-        }
-        uv_mutex_unlock(&to->inbox_mu);
-    }
-    atomic_fetch_add(taken ? &to->nconns : &w->nconns, 1); /* before the next choice */
+    wk_worker *to = fd >= 0 ? wk_handoff_target(w) : NULL;
+    bool handed = to && wk_inbox_put(to, fd, fe);
+    atomic_fetch_add(&(handed ? to : w)->metrics.open_connections, 1); /* before the next choice */
     pthread_mutex_unlock(&wk_choice_mu);
-    return taken;
+    return handed;
+}
+
+void wk_handoff_drop(wk_worker *w, int fd)
+{
+    close(fd);
+    atomic_fetch_sub(&w->metrics.open_connections, 1);
+    ag_release(w->shared->cfg->max_connections);
 }
 
 /* Adopt the connections other workers handed over. */
@@ -194,11 +211,8 @@ static void wk_inbox_close(wk_worker *w)
 {
     uv_mutex_lock(&w->inbox_mu);
     w->inbox_closed = true;
-    for (int i = 0; i < w->inbox_n; i++) {
-        close(w->inbox_fd[i]);
-        atomic_fetch_sub(&w->nconns, 1);
-        ag_release(w->shared->cfg->max_connections);
-    }
+    for (int i = 0; i < w->inbox_n; i++)
+        wk_handoff_drop(w, w->inbox_fd[i]);
     w->inbox_n = 0;
     uv_mutex_unlock(&w->inbox_mu);
     uv_close((uv_handle_t *)&w->handoff_async, NULL);

@@ -91,10 +91,10 @@ typedef struct wk_worker {
     wk_pool connbufs;       /* CN_BUFS read buffer + header arena of busy connections */
     uv_idle_t written_idle; /* completes responses written directly (response.c) */
     struct cn_conn *written_head, *written_tail;
-    /* Connection handoff: open connections plus those handed over and not yet adopted (any
-     * thread reads it; the handoff rule), and the inbox other workers hand them to. */
-    atomic_int nconns;
-    atomic_int nidle;        /* of them, idle between requests (conn_idle.c) */
+    /* Connection handoff: of the open connections (metrics.open_connections, which counts
+     * those handed over and not yet adopted too), the idle ones between requests (conn_idle.c),
+     * and the inbox other workers hand connections to. */
+    atomic_int nidle;
     atomic_bool inbox_ready; /* set once the inbox below is made (wk_start) */
     uv_async_t handoff_async;
     uv_mutex_t inbox_mu;
@@ -125,11 +125,15 @@ void wk_join(wk_worker *w);
  * room, and wait for the gate to wake the worker. */
 void wk_pause_accept(wk_listener *l);
 
-/* Hand the connection fd (front-end fe), just accepted by w, to a worker with fewer active
- * or open connections (above): true if one took it (fd is then its own), false if w keeps it.
- * Either way the connection is counted (nconns) for the worker that gets it, under one lock
+/* Place the connection w has just accepted (its descriptor fd, -1 if unknown; front-end fe):
+ * hand a copy of fd to a worker with fewer active or open connections (above) and return
+ * true (w then closes its own handle), or return false (w keeps it). Either way the
+ * connection is counted in the open connections of the worker that gets it, under one lock
  * with the choice. */
 bool wk_handoff(wk_worker *w, int fd, const struct cn_frontend *fe);
+
+/* Drop a handed-over connection w cannot adopt: close fd and give its counts back. */
+void wk_handoff_drop(wk_worker *w, int fd);
 
 /* The worker's current "Date: ...\r\n" header line. */
 const char *wk_date(wk_worker *w);

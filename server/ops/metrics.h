@@ -23,7 +23,8 @@ typedef struct mt_worker {
     _Atomic uint64_t latency_count;
     _Atomic uint64_t bytes_in;
     _Atomic uint64_t bytes_out;
-    _Atomic int64_t open_connections;
+    _Atomic int64_t open_connections; /* any worker adds: the one that hands a connection over
+                                         counts it for its new worker at once (worker.c) */
     _Atomic uint64_t connections_total;
     _Atomic uint64_t connections_refused;
     _Atomic uint64_t accept_pauses;
@@ -58,12 +59,6 @@ void mt_record(mt_worker *m, int method_index, int status, uint64_t latency_ns, 
 static inline void mt_add(_Atomic uint64_t *c, uint64_t delta)
 {
     atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + delta,
-                          memory_order_relaxed);
-}
-
-static inline void mt_gauge_add(_Atomic int64_t *g, int64_t delta)
-{
-    atomic_store_explicit(g, atomic_load_explicit(g, memory_order_relaxed) + delta,
                           memory_order_relaxed);
 }
 
