@@ -248,6 +248,7 @@ static void cn_send_continue(cn_conn *c)
 {
     static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
     uv_buf_t b = uv_buf_init((char *)cont, sizeof cont - 1);
+    rs_out_flush(c); /* answers to earlier requests go first */
     c->cont_req.data = c;
     if (uv_write(&c->cont_req, (uv_stream_t *)&c->tcp, &b, 1, NULL) == 0)
         c->resp.bytes_out += b.len;
@@ -617,6 +618,7 @@ static void cn_shutdown(cn_conn *c)
     cn_read_stop(c);
     cn_arm(c, cn_cfg(c)->request_timeout_ms < 5000 ? cn_cfg(c)->request_timeout_ms : 5000);
     c->shut.data = c;
+    rs_out_flush(c);
     if (uv_shutdown(&c->shut, (uv_stream_t *)&c->tcp, cn_on_shutdown) != 0) cn_close(c);
 }
 

@@ -280,6 +280,10 @@ static void rs_unlist(cn_conn *c);
 static void rs_on_write(uv_write_t *req, int status)
 {
     cn_conn *c = req->data;
+    if (c->resp.out_held == RS_OUT_IN_WREQ) {
+        c->resp.out_held = RS_OUT_FREE;
+        zd_buf_reset(&c->resp.out);
+    }
     if (c->pending_closes) return;
     if (status < 0) {
         cn_abort(c);
@@ -372,39 +376,26 @@ static int rs_sendfile(cn_conn *c, size_t *budget)
  * handle, in the next loop turn before polling, never from here: the caller may be inside
  * llhttp's callbacks, and completion resumes the parser. */
 
-/* Hold (on) or send (off) what is written to c's socket: TCP_CORK. */
-static void rs_cork(cn_conn *c, int on)
-{
-    uv_os_fd_t fd;
-    if (uv_fileno((uv_handle_t *)&c->tcp, &fd) == 0)
-        setsockopt(fd, IPPROTO_TCP, TCP_CORK, &on, sizeof on);
-}
-
 /* Complete what was listed when this turn began. Completing a response parses the
  * connection's next pipelined request, and when that is answered at once too, up to
- * RS_PIPELINED_TURN of them are answered in this turn, with the socket corked so that their
- * responses leave together: on loopback each send costs the sender the receiver's TCP work
- * as well, so one write per response made a pipelined run of small GETs cost a send and a
- * loop turn each. Beyond the bound the rest waits for the next turn, so a pipelining client
- * cannot hold the loop for a whole read buffer of requests. */
+ * RS_PIPELINED_TURN of them are answered in this turn and their responses, gathered by
+ * rs_write, leave in one send at its end: on loopback each send costs the sender the
+ * receiver's TCP work as well, and each write is a system call. Beyond the bound the rest
+ * waits for the next turn, so a pipelining client cannot hold the loop for a whole read
+ * buffer of requests. */
 static void rs_complete_written(uv_idle_t *h)
 {
     wk_worker *w = h->data;
     cn_conn *last = w->written_tail;
     for (cn_conn *c = w->written_head; c != NULL;) {
         cn_conn *next = c == last ? NULL : c->resp.written_next; /* closes free only later */
-        bool corked = false;
         for (int n = 1;; n++) {
             rs_unlist(c);
             if (c->pending_closes) break;
-            if (!corked && c->rpos < c->rlen) { /* another request follows this one */
-                rs_cork(c, 1);
-                corked = true;
-            }
             rs_pump(c);
             if (!c->resp.written_listed || n == RS_PIPELINED_TURN) break;
         }
-        if (corked && !c->pending_closes) rs_cork(c, 0);
+        if (!c->pending_closes) rs_out_flush(c);
         c = next;
     }
     if (!w->written_head) uv_idle_stop(h);
@@ -454,21 +445,78 @@ static void rs_unlist(cn_conn *c)
     r->written_listed = false;
 }
 
-/* Send r->bufs[0..nbufs): what the socket takes now directly, the rest through uv_write;
- * either way rs_pump continues once all of it is written. While the worker drains, always
- * through uv_write (its idle handle is closed). */
+static void rs_on_out_written(uv_write_t *req, int status)
+{
+    cn_conn *c = req->data;
+    c->resp.out_held = RS_OUT_FREE;
+    zd_buf_reset(&c->resp.out);
+    if (status < 0 && !c->pending_closes) cn_abort(c);
+}
+
+void rs_out_flush(cn_conn *c)
+{
+    rs_state *r = &c->resp;
+    if (r->out_held || r->out.len == 0) return;
+    uv_buf_t b = uv_buf_init((char *)r->out.data, (unsigned)r->out.len);
+    int n = uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
+    if (n == (int)b.len) {
+        zd_buf_reset(&r->out);
+        return;
+    }
+    if (n < 0 && n != UV_EAGAIN) {
+        cn_abort(c);
+        return;
+    }
+    size_t sent = n > 0 ? (size_t)n : 0;
+    b = uv_buf_init((char *)r->out.data + sent, (unsigned)(r->out.len - sent));
+    r->out_req.data = c;
+    if (uv_write(&r->out_req, (uv_stream_t *)&c->tcp, &b, 1, rs_on_out_written) != 0) {
+        cn_abort(c);
+        return;
+    }
+    r->out_held = RS_OUT_IN_OUT_REQ;
+}
+
+/* Whether the whole response in r->bufs[0..nbufs) is gathered into `out` instead of sent:
+ * a short response of a connection whose next request is already here (so its answer
+ * follows in this turn, rs_complete_written), with room in `out`. */
+static bool rs_gather(cn_conn *c, unsigned nbufs)
+{
+    rs_state *r = &c->resp;
+    if (r->rd || r->out_held || c->close_after || c->early || c->rpos >= c->rlen) return false;
+    size_t len = 0;
+    for (unsigned i = 0; i < nbufs; i++)
+        len += r->bufs[i].len;
+    if (len > RS_GATHER_ONE || r->out.len + len > RS_GATHER_MAX) return false;
+    for (unsigned i = 0; i < nbufs; i++)
+        if (zd_buf_append(&r->out, r->bufs[i].base, r->bufs[i].len)) return false;
+    return true;
+}
+
+/* Send r->bufs[0..nbufs), after what was gathered before it: what the socket takes now
+ * directly, the rest through uv_write; either way rs_pump continues once all of it is
+ * written. While the worker drains, always through uv_write (its idle handle is closed). */
 static void rs_write(cn_conn *c, unsigned nbufs)
 {
     rs_state *r = &c->resp;
-    uv_buf_t *b = r->bufs;
+    if (!c->w->draining && rs_gather(c, nbufs)) {
+        rs_list_written(c);
+        return;
+    }
+    uv_buf_t all[3], *b = all;
+    unsigned nall = 0;
+    bool with_out = r->out.len > 0 && !r->out_held;
+    if (with_out) all[nall++] = uv_buf_init((char *)r->out.data, (unsigned)r->out.len);
+    for (unsigned i = 0; i < nbufs; i++)
+        all[nall++] = r->bufs[i];
     if (!c->w->draining) {
-        int n = uv_try_write((uv_stream_t *)&c->tcp, b, nbufs);
+        int n = uv_try_write((uv_stream_t *)&c->tcp, b, nall);
         if (n < 0 && n != UV_EAGAIN) {
             lg_log(LG_DEBUG, "writing a response failed: %s; closing", uv_strerror(n));
             cn_abort(c);
             return;
         }
-        for (size_t done = n > 0 ? (size_t)n : 0; done > 0 && nbufs > 0;) {
+        for (size_t done = n > 0 ? (size_t)n : 0; done > 0 && nall > 0;) {
             if (done < b->len) {
                 b->base += done;
                 b->len -= done;
@@ -476,14 +524,19 @@ static void rs_write(cn_conn *c, unsigned nbufs)
             }
             done -= b->len;
             b++;
-            nbufs--;
+            nall--;
         }
-        if (nbufs == 0) {
+        if (nall == 0) {
+            if (with_out) zd_buf_reset(&r->out);
             rs_list_written(c);
             return;
         }
     }
-    if (uv_write(&r->wreq, (uv_stream_t *)&c->tcp, b, nbufs, rs_on_write) != 0) cn_abort(c);
+    if (uv_write(&r->wreq, (uv_stream_t *)&c->tcp, b, nall, rs_on_write) != 0) {
+        cn_abort(c);
+        return;
+    }
+    if (with_out) r->out_held = RS_OUT_IN_WREQ; /* released by rs_on_write */
 }
 
 /* Send the rest of a streamed body: copied pieces through uv_write, large file stretches
@@ -532,7 +585,7 @@ static bool rs_flush_direct(cn_conn *c)
 {
     rs_state *r = &c->resp;
     uv_os_fd_t sock;
-    if (uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) != 0 ||
+    if (uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) != 0 || r->out.len ||
         uv_fileno((uv_handle_t *)&c->tcp, &sock))
         return false;
     ssize_t n = send(sock, r->head.data, r->head.len, MSG_MORE | MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -610,4 +663,5 @@ void rs_free(cn_conn *c)
     zd_buf_free(&c->resp.head);
     zd_buf_free(&c->resp.body);
     zd_buf_free(&c->resp.meta);
+    zd_buf_free(&c->resp.out);
 }

@@ -26,8 +26,12 @@
 #define RS_SENDFILE_MIN   (64 * 1024) /* file stretches at least this long use sendfile */
 #define RS_SENDFILE_TURN  (4u << 20)  /* sendfile bytes per loop turn, for fairness */
 #define RS_PIPELINED_TURN 16          /* pipelined responses per connection and turn */
+#define RS_GATHER_ONE     (16 * 1024) /* a response gathered whole is at most this long */
+#define RS_GATHER_MAX     (64 * 1024) /* bytes gathered per connection before a send */
 
 struct cn_conn;
+
+enum { RS_OUT_FREE, RS_OUT_IN_OUT_REQ, RS_OUT_IN_WREQ };
 
 typedef struct rs_seg {
     uint64_t off, len;
@@ -54,10 +58,17 @@ typedef struct rs_state {
     bool poll_open;
     bool poll_active;
     bool written_listed; /* written directly; completes from the worker's idle handle */
+    zd_buf out;          /* pipelined responses gathered for one send (rs_out_flush) */
+    uv_write_t out_req;  /* sends what of `out` the socket did not take at once */
+    uint8_t out_held;    /* RS_OUT_*: `out` is held by a uv_write until its callback */
     struct cn_conn *written_prev, *written_next;
 } rs_state;
 
 void rs_begin(struct cn_conn *c, int status);
+
+/* Send the responses gathered on c (see rs_write), before anything else is written to its
+ * socket or it is shut down. */
+void rs_out_flush(struct cn_conn *c);
 
 /* The reason phrase of a status ("Not Found"; "Unknown" for one not in the table). */
 const char *rs_reason(int status);

@@ -8,6 +8,7 @@
 #include <criterion/criterion.h>
 
 #include "zt_fixture.h"
+#include "zt_proc.h"
 
 #include <linux/tcp.h>
 #include <netinet/in.h>
@@ -94,10 +95,10 @@ Test(protocol, many_pipelined_gets)
     zd_buf_free(&batch);
 }
 
-/* Pipelined requests answered at once leave together: the first answer as soon as it is
- * ready, the next ones (up to 16 a loop turn) gathered into one send, which on loopback saves
- * the sender the receiver's TCP work for each of them. Counted as the data segments the
- * client's socket received (TCP_INFO). */
+/* Pipelined requests answered at once leave together: their answers (up to 16 a loop turn)
+ * are gathered into one send, which on loopback saves the sender the receiver's TCP work for
+ * each of them, and the server a write system call each. Counted as the data segments the
+ * client's socket received (TCP_INFO) and the server's write system calls (/proc/PID/io). */
 Test(protocol, pipelined_answers_leave_together)
 {
     zt_put_str("/together", "x");
@@ -106,14 +107,18 @@ Test(protocol, pipelined_answers_leave_together)
         cr_assert_eq(zd_buf_appendf(&batch, "GET /together HTTP/1.1\r\nHost: t\r\n\r\n"), 0);
     zt_conn c;
     cr_assert_eq(zt_conn_open_server(&c, zt_srv()), 0);
+    long long writes = zt_proc_io(zt_srv()->pid, "syscw");
+    cr_assert_geq(writes, 0, "no /proc/PID/io");
     cr_assert_eq(zt_send(&c, batch.data, batch.len), 0);
     for (int i = 0; i < 8; i++)
         read_expect(&c, false, 200, "x");
+    writes = zt_proc_io(zt_srv()->pid, "syscw") - writes;
     struct tcp_info ti;
     socklen_t len = sizeof ti;
     cr_assert_eq(getsockopt(c.fd, IPPROTO_TCP, TCP_INFO, &ti, &len), 0);
     cr_assert_leq(ti.tcpi_data_segs_in, 3, "8 pipelined answers came in %u segments",
                   ti.tcpi_data_segs_in);
+    cr_assert_leq(writes, 2, "8 pipelined answers took %lld write calls", writes);
     zt_conn_close(&c);
     zd_buf_free(&batch);
 }
@@ -171,6 +176,34 @@ Test(protocol, expect_100_continue)
     read_expect(&c, false, 201, NULL);
     zt_conn_close(&c);
     zt_expect_value("/x", "12345", 5);
+}
+
+/* Answers gathered for one send still leave before a 100 Continue to the request after them,
+ * and before the connection closes after a last request that asked for it. */
+Test(protocol, gathered_answers_keep_their_place)
+{
+    zt_put_str("/g", "gg");
+    zt_conn c;
+    cr_assert_eq(zt_conn_open_server(&c, zt_srv()), 0);
+    cr_assert_eq(zt_sendf(&c, "GET /g HTTP/1.1\r\nHost: t\r\n\r\n"
+                              "GET /g HTTP/1.1\r\nHost: t\r\n\r\n"
+                              "PUT /h HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n"
+                              "Expect: 100-continue\r\n\r\n"),
+                 0);
+    read_expect(&c, false, 200, "gg");
+    read_expect(&c, false, 200, "gg");
+    read_expect(&c, false, 100, NULL);
+    cr_assert_eq(zt_send(&c, "hhh", 3), 0);
+    read_expect(&c, false, 201, NULL);
+    cr_assert_eq(zt_sendf(&c, "GET /g HTTP/1.1\r\nHost: t\r\n\r\n"
+                              "GET /h HTTP/1.1\r\nHost: t\r\n\r\n"
+                              "GET /g HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"),
+                 0);
+    read_expect(&c, false, 200, "gg");
+    read_expect(&c, false, 200, "hhh");
+    read_expect(&c, false, 200, "gg");
+    cr_assert(zt_conn_closed_by_peer(&c), "connection left open after Connection: close");
+    zt_conn_close(&c);
 }
 
 Test(protocol, connection_close_is_honoured)
