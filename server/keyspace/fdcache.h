@@ -1,7 +1,7 @@
 /* fdcache.h: the fs store's cache of open descriptors and their metadata, so a GET or HEAD of a
  * hot key costs no openat2, fstat or close (three system calls of about six per small GET).
  *
- * One table per fs store (FC_SLOTS entries, direct-mapped by a hash of the key, a mutex held
+ * One table per fs store (FC_SLOTS entries in sets of 4 by a hash of the key, a mutex held
  * only for the table lookup). An entry holds the key, an open read-only descriptor of its file
  * and the file's stat, read under the key's lock. Exactness: every change of a key through the
  * key space (PUT, PATCH, DELETE, shard patches, compaction) passes the key's change bracket
