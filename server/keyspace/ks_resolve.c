@@ -189,7 +189,8 @@ static int place(ks_root *ks, int sfd, const ks_entry *e, const ks_temp *t)
     return renameat(sfd, t->name, e->dirfd, e->name);
 }
 
-int ks_publish(ks_root *ks, ks_entry *e, ks_temp *t, bool replacing)
+/* ks_publish, or with new_only ks_link_new. */
+static int publish(ks_root *ks, ks_entry *e, ks_temp *t, bool replacing, bool new_only)
 {
     int sfd = ks_staging(ks);
     if (sfd < 0) return sfd;
@@ -197,6 +198,7 @@ int ks_publish(ks_root *ks, ks_entry *e, ks_temp *t, bool replacing)
     for (int tries = 0; rc == 0; tries++) {
         if (place(ks, sfd, e, t) == 0) break;
         int err = errno;
+        if (err == EEXIST && new_only) return ZD_EEXIST;
         if (err == EEXIST && t->unnamed) { /* a value is there: replace it by a rename */
             rc = ks_temp_name(ks, t);
             continue;
@@ -211,6 +213,16 @@ int ks_publish(ks_root *ks, ks_entry *e, ks_temp *t, bool replacing)
     t->unnamed = false;
     t->name[0] = '\0';
     return 0;
+}
+
+int ks_publish(ks_root *ks, ks_entry *e, ks_temp *t, bool replacing)
+{
+    return publish(ks, e, t, replacing, false);
+}
+
+int ks_link_new(ks_root *ks, ks_entry *e, ks_temp *t)
+{
+    return t->unnamed ? publish(ks, e, t, false, true) : ZD_EINVAL;
 }
 
 int ks_sync_staging(ks_root *ks)

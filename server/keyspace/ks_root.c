@@ -277,6 +277,12 @@ static int link_by(ks_link_way way, int fd, int dirfd, const char *name)
     return linkat(AT_FDCWD, self, dirfd, name, AT_SYMLINK_FOLLOW);
 }
 
+bool ks_links_unnamed(const ks_root *ks)
+{
+    return atomic_load_explicit(&ks->staging_fd, memory_order_acquire) >= 0 &&
+           ks->link_way != KS_LINK_NONE;
+}
+
 int ks_link_unnamed(const ks_root *ks, int fd, int dirfd, const char *name)
 {
     return link_by(ks->link_way, fd, dirfd, name);

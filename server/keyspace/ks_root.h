@@ -160,6 +160,15 @@ int ks_spool_create(ks_root *ks, int *fd);
  * fsync the entry's directory (ks_fsync(e->dirfd)) and the staging directory
  * (ks_sync_staging): the caller does, by its mode, possibly after releasing its lock. */
 int ks_publish(ks_root *ks, ks_entry *e, ks_temp *t, bool replacing);
+
+/* Link the unnamed file t at e as a new value, as ks_publish does, but ZD_EEXIST if anything
+ * (a value, a directory, another file) is there already: nothing is replaced, and t stays
+ * as it was, for the caller to look and then ks_publish. ZD_EINVAL if t has a name. */
+int ks_link_new(ks_root *ks, ks_entry *e, ks_temp *t);
+
+/* Whether temp files are born unnamed here (O_TMPFILE, and a way to link them found), so a
+ * new key can be published with ks_link_new. False until the first temp file is made. */
+bool ks_links_unnamed(const ks_root *ks);
 int ks_sync_staging(ks_root *ks);
 
 /* Remove the entry's file (ZD_ENOTFOUND if none; a directory is ZD_EISDIR). */

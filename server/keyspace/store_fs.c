@@ -22,6 +22,7 @@
 #include "ks_dir.h"
 #include "log.h"
 #include "zd_buf.h"
+#include "zd_hash.h"
 
 #include <inttypes.h>
 #include <stdatomic.h>
@@ -279,13 +280,14 @@ static void fs_mem_drop(fs_writer *w)
     zd_buf_free(&w->mem);
 }
 
-/* Create the staging file and move the body held in memory there. */
-static int fs_writer_spill(fs_writer *w)
+/* Create the staging file and copy the body held in memory there; unless `keep` (a commit,
+ * which may still write it in place), the memory is given back. */
+static int fs_writer_spill(fs_writer *w, bool keep)
 {
     int rc = ks_temp_create(w->s->ks, &w->tmp);
     if (rc) return rc == ZD_ENOTFOUND || rc == ZD_EBADKEY ? ZD_EIO : rc;
     rc = ks_pwrite_all(w->tmp.fd, w->mem.data, w->mem.len, 0);
-    fs_mem_drop(w);
+    if (!keep) fs_mem_drop(w);
     return rc;
 }
 
@@ -300,7 +302,7 @@ static int fs_write(st_writer *base, const void *data, size_t len)
             w->off += len;
             return rc;
         }
-        if ((rc = fs_writer_spill(w)) != 0) return rc;
+        if ((rc = fs_writer_spill(w, false)) != 0) return rc;
     }
     rc = ks_pwrite_all(w->tmp.fd, data, len, w->off);
     w->off += len;
@@ -389,17 +391,43 @@ static int fs_put_in_place(fs_writer *w, const ks_entry *e, const struct stat *o
     return rc == ZD_ECORRUPT ? ZD_EIO : rc;
 }
 
+/* Where the outcome of the last PUT into key's directory is kept (new_keys_in). */
+static _Atomic uint8_t *fs_new_slot(fs_store *s, const char *key)
+{
+    const char *slash = strrchr(key, '/');
+    return &s->new_keys_in[zd_hash_mem(key, slash ? (size_t)(slash - key) : 0) % FS_NEW_DIRS];
+}
+
+/* Make the staging file ready to publish over `old` (the value it replaces; NULL: none): the
+ * body moved there if it is still in memory, the file dated after old (the ETag rule), its
+ * metadata written. Done again if a guess that the key was new proves wrong. */
+static int fs_put_ready(fs_writer *w, const struct stat *old, struct stat *nst)
+{
+    int rc = 0;
+    if (w->tmp.fd < 0 && (rc = fs_writer_spill(w, true)) == 0) rc = fs_sync_staged(w->s, w->tmp.fd);
+    if (rc == 0) rc = fs_bump(w->tmp.fd, old, nst);
+    if (rc == 0 && w->meta) rc = fs_meta_write(w->s, w->tmp.fd, nst, w->meta);
+    return rc;
+}
+
 /* A body held in memory, up to FS_INPLACE_MAX, with a journal lent: if the key holds a value
  * at the commit, it is overwritten in place (no new file, one journal append: server/API.md
- * "In-place writes"). Otherwise, and for other bodies, the staging file replaces the key. */
+ * "In-place writes"). Otherwise, and for other bodies, the staging file replaces the key.
+ * When the last PUT into the key's directory made a new key, this one is guessed new too
+ * (without conditions, by an unnamed file): it is linked at once, without first looking what
+ * is there, a system call less per key of an array being written. If the link finds anything
+ * there, it looks, and goes on as it would have (the staging file is dropped if the value is
+ * overwritten in place). */
 static int fs_put_commit(st_writer *base, const st_precond *pc, st_result *res)
 {
     fs_writer *w = (fs_writer *)base;
     fs_store *s = w->s;
     bool may_in_place =
         w->tmp.fd < 0 && w->mem.len <= FS_INPLACE_MAX && s->journal.write && !w->meta;
+    bool guess_new = !pc && ks_links_unnamed(s->ks) &&
+                     atomic_load_explicit(fs_new_slot(s, w->key), memory_order_relaxed);
     const void *origin = may_in_place ? s->journal.ctx : NULL;
-    int rc = may_in_place || w->tmp.fd >= 0 ? 0 : fs_writer_spill(w);
+    int rc = may_in_place || w->tmp.fd >= 0 ? 0 : fs_writer_spill(w, false);
     if (rc == 0 && w->tmp.fd >= 0) rc = fs_sync_staged(s, w->tmp.fd);
     if (rc == 0) rc = fs_change_begin_from(s, w->key, origin);
     if (rc) {
@@ -408,15 +436,19 @@ static int fs_put_commit(st_writer *base, const st_precond *pc, st_result *res)
     }
     ks_entry e;
     struct stat old, nst;
-    bool exists = false, in_place = false;
+    bool exists = false, in_place = false, linked = false;
     rc = ks_entry_open(s->ks, w->key, true, &e);
-    if (rc == 0) rc = fs_check_current(s, &e, pc, &old, &exists);
-    if (rc == 0 && may_in_place && exists) rc = fs_put_in_place(w, &e, &old, &nst, &in_place);
-    if (rc == 0 && !in_place && w->tmp.fd < 0 && (rc = fs_writer_spill(w)) == 0)
-        rc = fs_sync_staged(s, w->tmp.fd);
-    if (rc == 0 && !in_place) rc = fs_bump(w->tmp.fd, exists ? &old : NULL, &nst);
-    if (rc == 0 && !in_place && w->meta) rc = fs_meta_write(s, w->tmp.fd, &nst, w->meta);
-    if (rc == 0 && !in_place) rc = ks_publish(s->ks, &e, &w->tmp, exists);
+    if (rc == 0 && guess_new && (rc = fs_put_ready(w, NULL, &nst)) == 0 && w->tmp.unnamed) {
+        rc = ks_link_new(s->ks, &e, &w->tmp);
+        linked = rc == 0;
+        if (rc == ZD_EEXIST) rc = 0; /* something is there: look below */
+    }
+    if (rc == 0 && !linked) rc = fs_check_current(s, &e, pc, &old, &exists);
+    if (rc == 0 && !linked && may_in_place && exists) /* the body is still in memory */
+        rc = fs_put_in_place(w, &e, &old, &nst, &in_place);
+    if (rc == 0 && !linked && !in_place) rc = fs_put_ready(w, exists ? &old : NULL, &nst);
+    if (rc == 0 && !linked && !in_place) rc = ks_publish(s->ks, &e, &w->tmp, exists);
+    if (rc == 0) atomic_store_explicit(fs_new_slot(s, w->key), !exists, memory_order_relaxed);
     fs_change_end_from(s, w->key, origin);
     if (origin) s->journal.done(s->journal.ctx);
     if (rc == 0) {

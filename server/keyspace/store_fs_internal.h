@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
+#define FS_NEW_DIRS 64 /* directories whose last PUT's outcome is remembered (a hash's slot) */
+
 typedef struct fs_store {
     st_store base; /* base.files: the key space on disk; base.keys: the key locks */
     ks_root *ks;
@@ -18,6 +20,8 @@ typedef struct fs_store {
     _Atomic uint64_t put_mem; /* bytes of PUT bodies held in memory (store_fs.c) */
     fc_cache *cache;          /* open descriptors and stats of values read (fdcache.h) */
     st_journal journal;       /* lent by the shard engine (st_fs_set_journal); write NULL: none */
+    _Atomic uint8_t new_keys_in[FS_NEW_DIRS]; /* by a hash of a key's directory: whether the
+                                                 last PUT there made a new key (store_fs.c) */
 } fs_store;
 
 /* Plain values up to this are changed in place through the journal (raw PATCH bodies, PUTs
