@@ -277,12 +277,22 @@ void rs_error(cn_conn *c, int status, const char *error, const char *fmt, ...)
 static void rs_pump(cn_conn *c);
 static void rs_unlist(cn_conn *c);
 
+/* What was gathered in r->out is sent: empty it, and give back a buffer grown past what an
+ * idle connection keeps (like the inline body's). */
+static void rs_out_sent(rs_state *r)
+{
+    if (r->out.cap > RS_KEEP_BODY)
+        zd_buf_free(&r->out);
+    else
+        zd_buf_reset(&r->out);
+}
+
 static void rs_on_write(uv_write_t *req, int status)
 {
     cn_conn *c = req->data;
     if (c->resp.out_held == RS_OUT_IN_WREQ) {
         c->resp.out_held = RS_OUT_FREE;
-        zd_buf_reset(&c->resp.out);
+        rs_out_sent(&c->resp);
     }
     if (c->pending_closes) return;
     if (status < 0) {
@@ -449,7 +459,7 @@ static void rs_on_out_written(uv_write_t *req, int status)
 {
     cn_conn *c = req->data;
     c->resp.out_held = RS_OUT_FREE;
-    zd_buf_reset(&c->resp.out);
+    rs_out_sent(&c->resp);
     if (status < 0 && !c->pending_closes) cn_abort(c);
 }
 
@@ -460,7 +470,7 @@ void rs_out_flush(cn_conn *c)
     uv_buf_t b = uv_buf_init((char *)r->out.data, (unsigned)r->out.len);
     int n = uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
     if (n == (int)b.len) {
-        zd_buf_reset(&r->out);
+        rs_out_sent(r);
         return;
     }
     if (n < 0 && n != UV_EAGAIN) {
@@ -527,7 +537,7 @@ static void rs_write(cn_conn *c, unsigned nbufs)
             nall--;
         }
         if (nall == 0) {
-            if (with_out) zd_buf_reset(&r->out);
+            if (with_out) rs_out_sent(r);
             rs_list_written(c);
             return;
         }
