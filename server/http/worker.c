@@ -229,8 +229,16 @@ static void wk_on_stop(uv_async_t *a)
     for (int i = 0; i < w->nlisteners; i++)
         uv_close((uv_handle_t *)&w->listeners[i].tcp, NULL);
     uv_close((uv_handle_t *)&w->stop_async, NULL);
+    uv_close((uv_handle_t *)&w->turn_end, NULL);
     rs_worker_close(w);
     cn_drain_all(w);
+}
+
+/* What the stores keep for one loop turn (the fs store's last parent directory) goes. */
+static void wk_on_turn_end(uv_check_t *h)
+{
+    (void)h;
+    st_turn_end();
 }
 
 static void wk_run(void *arg)
@@ -260,6 +268,8 @@ int wk_start(wk_worker *w, const wk_shared *shared, const int *fds,
             return rc;
     }
     rs_worker_init(w);
+    uv_check_init(&w->loop, &w->turn_end);
+    uv_check_start(&w->turn_end, wk_on_turn_end);
     uv_async_init(&w->loop, &w->stop_async, wk_on_stop);
     w->stop_async.data = w;
     uv_async_init(&w->loop, &w->resume_async, wk_on_resume);

@@ -90,6 +90,7 @@ typedef struct wk_worker {
     wk_pool iobufs;         /* RS_IOBUF streaming buffers */
     wk_pool connbufs;       /* CN_BUFS read buffer + header arena of busy connections */
     uv_idle_t written_idle; /* completes responses written directly (response.c) */
+    uv_check_t turn_end;    /* after each loop's polling: st_turn_end */
     struct cn_conn *written_head, *written_tail;
     /* Connection handoff: of the open connections (metrics.open_connections, which counts
      * those handed over and not yet adopted too), the idle ones between requests (conn_idle.c),

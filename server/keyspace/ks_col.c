@@ -11,7 +11,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-int ks_mkcol(const ks_entry *e)
+int ks_mkcol(ks_root *ks, const ks_entry *e)
 {
     if (mkdirat(e->dirfd, e->name, 0755) != 0) return errno == EEXIST ? ZD_EEXIST : ks_errno(errno);
     int fd = openat(e->dirfd, e->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -21,7 +21,7 @@ int ks_mkcol(const ks_entry *e)
     }
     int rc = ks_errno(errno);
     if (fd >= 0) close(fd);
-    unlinkat(e->dirfd, e->name, AT_REMOVEDIR);
+    if (unlinkat(e->dirfd, e->name, AT_REMOVEDIR) == 0) ks_dirs_changed(ks);
     return rc;
 }
 
@@ -34,9 +34,12 @@ bool ks_is_made_col(const ks_entry *e)
     return made;
 }
 
-int ks_rmdir(const ks_entry *e)
+int ks_rmdir(ks_root *ks, const ks_entry *e)
 {
-    if (unlinkat(e->dirfd, e->name, AT_REMOVEDIR) == 0) return 0;
+    if (unlinkat(e->dirfd, e->name, AT_REMOVEDIR) == 0) {
+        ks_dirs_changed(ks);
+        return 0;
+    }
     if (errno == ENOTEMPTY || errno == EEXIST) return ZD_ENOTEMPTY;
     return errno == ENOTDIR ? ZD_ENOTFOUND : ks_errno(errno);
 }
@@ -50,6 +53,7 @@ int ks_rename(ks_root *ks, const ks_entry *from, ks_entry *to)
             return err == ENOTEMPTY || err == EEXIST ? ZD_EISDIR : ks_errno(err);
         struct stat st; /* the source is there: the destination's directory was pruned */
         if (fstatat(from->dirfd, from->name, &st, AT_SYMLINK_NOFOLLOW) != 0) return ZD_ENOTFOUND;
+        ks_dirs_changed(ks);
         ks_entry_close(to);
         int rc = ks_entry_open(ks, to->key, true, to);
         if (rc) return rc;

@@ -22,12 +22,28 @@ struct ks_root {
     int pid; /* for temp names */
     _Atomic uint64_t temp_counter;
     ks_group *batch; /* --fsync batch: group commit by syncfs of the root's file system */
+    _Atomic uint64_t dirs_epoch; /* counts directories removed or found gone (ks_turn.c) */
 };
 
 /* Open the relative path beneath dirfd (the root or a directory resolved from it) without
  * following a symbolic link or leaving the root's file system. flags: open(2) flags (O_CREAT
  * is not allowed). Returns a descriptor or -errno (ELOOP / EXDEV for a crossing). */
 int ks_resolve(const ks_root *ks, int dirfd, const char *path, int flags);
+
+/* ---- the turn's directory (ks_turn.c) ----
+ * The last parent directory a worker resolved in its event-loop turn, lent to the next entry
+ * of the same directory in that turn, unless a directory was removed (or found gone) since. */
+
+/* The kept descriptor of directory path (len bytes) for one more entry, or -1. */
+int ks_turn_dir(const ks_root *ks, const char *path, size_t len);
+/* Keep fd, just resolved for path with ks_dirs_epoch() == epoch read before resolving, and
+ * lend it to the caller's entry; false when not kept (the caller keeps owning fd). */
+bool ks_turn_keep(const ks_root *ks, const char *path, size_t len, int fd, uint64_t epoch);
+/* An entry no longer holds the kept fd. */
+void ks_turn_release(int fd);
+uint64_t ks_dirs_epoch(const ks_root *ks);
+/* A directory was removed (or found gone): no kept descriptor is lent again. */
+void ks_dirs_changed(ks_root *ks);
 
 /* The ZD_E* code of an errno value. */
 int ks_errno(int e);

@@ -140,9 +140,16 @@ int ks_entry_open(ks_root *ks, const char *key, bool make_parents, ks_entry *e)
     if (len == 0 || len > ZD_MAX_KEY) return ZD_EBADKEY;
     if (!slash) return 0;
     char parent[ZD_MAX_KEY + 1];
-    memcpy(parent, key, (size_t)(slash - key));
-    parent[slash - key] = '\0';
-    int fd = ks_resolve(ks, ks->root_fd, parent, O_RDONLY | O_DIRECTORY);
+    size_t plen = (size_t)(slash - key);
+    int fd = ks_turn_dir(ks, key, plen);
+    if (fd >= 0) {
+        *e = (ks_entry){.key = key, .name = slash + 1, .dirfd = fd, .own = true, .lent = true};
+        return 0;
+    }
+    memcpy(parent, key, plen);
+    parent[plen] = '\0';
+    uint64_t epoch = ks_dirs_epoch(ks);
+    fd = ks_resolve(ks, ks->root_fd, parent, O_RDONLY | O_DIRECTORY);
     if (fd == -ENOENT && make_parents) fd = make_dirs(ks, parent);
     if (fd < 0) {
         errno = -fd;
@@ -150,13 +157,17 @@ int ks_entry_open(ks_root *ks, const char *key, bool make_parents, ks_entry *e)
     }
     e->dirfd = fd;
     e->own = true;
+    e->lent = ks_turn_keep(ks, key, plen, fd, epoch);
     return 0;
 }
 
 void ks_entry_close(ks_entry *e)
 {
-    if (e->own) close_quietly(e->dirfd);
-    e->own = false;
+    if (e->lent)
+        ks_turn_release(e->dirfd);
+    else if (e->own)
+        close_quietly(e->dirfd);
+    e->own = e->lent = false;
     e->dirfd = -1;
 }
 
@@ -206,6 +217,7 @@ static int publish(ks_root *ks, ks_entry *e, ks_temp *t, bool replacing, bool ne
         if (err != ENOENT || !e->own || tries == 8)
             return err == ENOTEMPTY || err == EEXIST ? ZD_EISDIR : ks_errno(err);
         /* A delete pruned the (then empty) directory after it was resolved: make it again. */
+        ks_dirs_changed(ks);
         ks_entry_close(e);
         rc = ks_entry_open(ks, e->key, true, e);
     }
@@ -247,6 +259,7 @@ void ks_prune(ks_root *ks, const char *key)
         ks_entry e;
         if (ks_entry_open(ks, path, false, &e)) return;
         int rc = ks_is_made_col(&e) ? -1 : unlinkat(e.dirfd, e.name, AT_REMOVEDIR);
+        if (rc == 0) ks_dirs_changed(ks);
         ks_entry_close(&e);
         if (rc) return; /* not empty (or not a directory): its parents are not empty either */
     }

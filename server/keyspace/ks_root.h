@@ -116,6 +116,7 @@ typedef struct ks_entry {
     const char *name; /* the last segment, inside key */
     int dirfd;        /* the parent directory (the root's descriptor for top-level keys) */
     bool own;         /* dirfd is not the root's: ks_entry_close closes it */
+    bool lent;        /* dirfd is the thread's kept one (ks_turn.c): ks_entry_close returns it */
 } ks_entry;
 
 /* Resolve key's parent directory; make_parents: create the missing ones (a value where a
@@ -123,6 +124,11 @@ typedef struct ks_entry {
  * ZD_ENOTFOUND. */
 int ks_entry_open(ks_root *ks, const char *key, bool make_parents, ks_entry *e);
 void ks_entry_close(ks_entry *e);
+
+/* An event-loop worker's turn ends: the parent directory it kept from the turn for entries of
+ * the same directory is closed (server/keyspace/ks_turn.c). A thread that calls this keeps
+ * one; other threads do not. */
+void ks_turn_end(void);
 
 /* lstat of the entry: the caller sees symbolic links and directories as they are. */
 int ks_entry_stat(const ks_entry *e, struct stat *st);
@@ -187,11 +193,11 @@ void ks_prune(ks_root *ks, const char *key);
 /* Make the directory e (its parent exists) and mark it made, so ks_prune keeps it while it is
  * empty; ZD_EEXIST if anything is there. On a file system without user extended attributes
  * it is made unmarked (and then pruned like any directory). */
-int ks_mkcol(const ks_entry *e);
+int ks_mkcol(ks_root *ks, const ks_entry *e);
 /* Whether the directory e is marked made. */
 bool ks_is_made_col(const ks_entry *e);
 /* Remove the empty directory e: ZD_ENOTEMPTY, ZD_ENOTFOUND (absent, or not a directory). */
-int ks_rmdir(const ks_entry *e);
+int ks_rmdir(ks_root *ks, const ks_entry *e);
 /* Rename from's file over to's (atomic replace of a file there; a directory there is
  * ZD_EISDIR). If to's directory was pruned after it was resolved, it is made again. */
 int ks_rename(ks_root *ks, const ks_entry *from, ks_entry *to);

@@ -95,3 +95,8 @@ int st_patch_check(const st_patch *p, size_t n, uint64_t size)
     }
     return 0;
 }
+
+void st_turn_end(void)
+{
+    ks_turn_end();
+}

@@ -248,6 +248,11 @@ void st_list_free(st_list *l);
  * a directory once per key below it). */
 void st_list_sort(st_list *l);
 
+/* The calling event-loop worker's turn ends: what the stores keep for the rest of a turn goes
+ * (the fs store's last parent directory, ks_turn_end). Called by each worker once per loop
+ * iteration. */
+void st_turn_end(void);
+
 /* Whether put_begin checks the key before the body arrives: for a body of unknown size (0) or
  * over 64 KiB. A smaller one is read first: checking twice cost every small PUT two system
  * calls on the fs store, and its commit checks anyway. */

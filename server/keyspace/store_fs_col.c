@@ -33,7 +33,7 @@ int fs_mkcol(st_store *base, const char *key)
     int rc = ks_entry_open(s->ks, key, false, &e);
     if (rc) return rc == ZD_EISDIR ? ZD_ENOTFOUND : rc;
     if ((rc = fs_change_begin(s, key)) == 0) {
-        rc = ks_mkcol(&e);
+        rc = ks_mkcol(s->ks, &e);
         fs_change_end(s, key);
     }
     if (rc == 0) rc = fs_durable(s, &e, false);
@@ -48,7 +48,7 @@ int fs_rmcol(st_store *base, const char *key)
     int rc = ks_entry_open(s->ks, key, false, &e);
     if (rc) return rc == ZD_EISDIR ? ZD_ENOTFOUND : rc;
     if ((rc = fs_change_begin(s, key)) == 0) {
-        rc = ks_rmdir(&e);
+        rc = ks_rmdir(s->ks, &e);
         fs_change_end(s, key);
     }
     if (rc == 0) rc = fs_durable(s, &e, false);

@@ -133,6 +133,38 @@ Test(put_delete, a_put_guessed_new_still_sees_what_is_there)
     expect_file("d/planted", "new");
 }
 
+/* Several writes of one directory answered in one event-loop turn use the directory resolved
+ * for the first (server/keyspace/ks_turn.c) unless it was removed meanwhile: a DELETE that
+ * prunes the emptied directory between two PUTs, in one pipelined send, leaves the second
+ * PUT a new directory, every answer right, and exactly the values written. */
+Test(put_delete, pipelined_writes_outlive_their_directory_being_pruned)
+{
+    static const char batch[] = "PUT /q/a HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\n\r\n1"
+                                "PUT /q/b HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\n\r\n2"
+                                "DELETE /q/a HTTP/1.1\r\nHost: t\r\n\r\n"
+                                "DELETE /q/b HTTP/1.1\r\nHost: t\r\n\r\n"
+                                "PUT /q/c HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\n\r\n3"
+                                "PUT /q/d HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\n\r\n4"
+                                "DELETE /q/c HTTP/1.1\r\nHost: t\r\n\r\n"
+                                "PUT /q/e HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\n\r\n5";
+    static const int want[] = {201, 201, 204, 204, 201, 201, 204, 201};
+    zt_conn c;
+    cr_assert_eq(zt_conn_open_server(&c, zt_srv()), 0);
+    cr_assert_eq(zt_send(&c, batch, sizeof batch - 1), 0);
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        zt_response r;
+        cr_assert_eq(zt_read_response(&c, &r, false), 0, "no answer %zu", i + 1);
+        cr_assert_eq(r.status, want[i], "answer %zu: %d, expected %d", i + 1, r.status, want[i]);
+        zt_response_free(&r);
+    }
+    zt_conn_close(&c);
+    expect_values("q/d:1\nq/e:1");
+    if (zt_store_is_fs()) {
+        expect_file("q/d", "4");
+        expect_file("q/e", "5");
+    }
+}
+
 Test(put_delete, put_makes_parent_directories)
 {
     cr_assert_eq(zt_status("PUT", "/a/b/c/zarr.json", NULL, "{}", 2), 201);
