@@ -42,6 +42,18 @@ static void open_entry(const char *key, ks_entry *e)
     cr_assert_eq(ks_entry_open(ks, key, true, e), 0, "cannot open the entry of %s", key);
 }
 
+/* In a turn (this thread ends one first): the directory descriptor key's entry had, the
+ * entry closed again. */
+static int dirfd_in_turn(const char *key)
+{
+    ks_turn_end();
+    ks_entry e;
+    open_entry(key, &e);
+    int fd = e.dirfd;
+    ks_entry_close(&e);
+    return fd;
+}
+
 static bool is_open(int fd)
 {
     return fcntl(fd, F_GETFD) >= 0 || errno != EBADF;
@@ -59,11 +71,8 @@ Test(ks_turn, a_thread_that_ends_no_turn_resolves_every_time)
 
 Test(ks_turn, one_directory_is_resolved_once_a_turn)
 {
-    ks_turn_end();
     ks_entry a, b;
-    open_entry("arr/c/0", &a);
-    int fd = a.dirfd;
-    ks_entry_close(&a);
+    int fd = dirfd_in_turn("arr/c/0");
     cr_assert(is_open(fd), "the kept directory was closed with its entry");
     open_entry("arr/c/1", &b);
     cr_assert_eq(b.dirfd, fd, "the second key of the directory resolved it again");
@@ -76,11 +85,8 @@ Test(ks_turn, one_directory_is_resolved_once_a_turn)
 
 Test(ks_turn, a_removed_directory_is_never_lent_again)
 {
-    ks_turn_end();
-    ks_entry a, b;
-    open_entry("c/0", &a);
-    int fd = a.dirfd;
-    ks_entry_close(&a);
+    ks_entry b;
+    int fd = dirfd_in_turn("c/0");
     ks_prune(ks, "c/0"); /* c is empty: removed (through the root, nothing else kept) */
     open_entry("c/1", &b);
     cr_assert_neq(b.dirfd, fd, "a removed directory was lent");
