@@ -107,6 +107,10 @@ Test(protocol, pipelined_answers_leave_together)
         cr_assert_eq(zd_buf_appendf(&batch, "GET /together HTTP/1.1\r\nHost: t\r\n\r\n"), 0);
     zt_conn c;
     cr_assert_eq(zt_conn_open_server(&c, zt_srv()), 0);
+    /* one exchange first: the connection is adopted by its worker (a handoff's wakeup is a
+     * write too) before the server's writes are counted */
+    cr_assert_eq(zt_send_request(&c, "GET", "/together", NULL, NULL, 0), 0);
+    read_expect(&c, false, 200, "x");
     long long writes = zt_proc_io(zt_srv()->pid, "syscw");
     cr_assert_geq(writes, 0, "no /proc/PID/io");
     cr_assert_eq(zt_send(&c, batch.data, batch.len), 0);
@@ -116,7 +120,7 @@ Test(protocol, pipelined_answers_leave_together)
     struct tcp_info ti;
     socklen_t len = sizeof ti;
     cr_assert_eq(getsockopt(c.fd, IPPROTO_TCP, TCP_INFO, &ti, &len), 0);
-    cr_assert_leq(ti.tcpi_data_segs_in, 3, "8 pipelined answers came in %u segments",
+    cr_assert_leq(ti.tcpi_data_segs_in, 4, "one answer and 8 pipelined ones came in %u segments",
                   ti.tcpi_data_segs_in);
     cr_assert_leq(writes, 2, "8 pipelined answers took %lld write calls", writes);
     zt_conn_close(&c);

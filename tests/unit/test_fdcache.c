@@ -1,7 +1,7 @@
-/* test_fdcache.c: the fs store's descriptor cache (server/keyspace/fdcache.h) keeps as many hot
- * keys as it has room for (a pass over 1,000 keys finds every one of them the second time:
- * with one slot per hash a quarter of them evicted each other), and a change of a key drops
- * its entry before the change is made. */
+/* test_fdcache.c: the fs store's descriptor cache (server/keyspace/fdcache.h) keeps the hot
+ * keys of an array (a second pass over these 1,000 chunk keys finds every one of them; with
+ * one slot per hash 94 of them had evicted each other; of 1,000 random keys about 4 find their
+ * set of 4 full), and a change of a key drops its entry before the change is made. */
 #include <criterion/criterion.h>
 
 #include "fdcache.h"
