@@ -498,8 +498,12 @@ static bool rs_gather(cn_conn *c, unsigned nbufs)
     for (unsigned i = 0; i < nbufs; i++)
         len += r->bufs[i].len;
     if (len > RS_GATHER_ONE || r->out.len + len > RS_GATHER_MAX) return false;
+    size_t before = r->out.len;
     for (unsigned i = 0; i < nbufs; i++)
-        if (zd_buf_append(&r->out, r->bufs[i].base, r->bufs[i].len)) return false;
+        if (zd_buf_append(&r->out, r->bufs[i].base, r->bufs[i].len)) {
+            r->out.len = before; /* out of memory: sent at once, and only once */
+            return false;
+        }
     return true;
 }
 
