@@ -11,6 +11,13 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+int ks_remove_dir(ks_root *ks, const ks_entry *e)
+{
+    if (unlinkat(e->dirfd, e->name, AT_REMOVEDIR) != 0) return -1;
+    ks_dirs_changed(ks);
+    return 0;
+}
+
 int ks_mkcol(ks_root *ks, const ks_entry *e)
 {
     if (mkdirat(e->dirfd, e->name, 0755) != 0) return errno == EEXIST ? ZD_EEXIST : ks_errno(errno);
@@ -21,7 +28,7 @@ int ks_mkcol(ks_root *ks, const ks_entry *e)
     }
     int rc = ks_errno(errno);
     if (fd >= 0) close(fd);
-    if (unlinkat(e->dirfd, e->name, AT_REMOVEDIR) == 0) ks_dirs_changed(ks);
+    ks_remove_dir(ks, e);
     return rc;
 }
 
@@ -36,10 +43,7 @@ bool ks_is_made_col(const ks_entry *e)
 
 int ks_rmdir(ks_root *ks, const ks_entry *e)
 {
-    if (unlinkat(e->dirfd, e->name, AT_REMOVEDIR) == 0) {
-        ks_dirs_changed(ks);
-        return 0;
-    }
+    if (ks_remove_dir(ks, e) == 0) return 0;
     if (errno == ENOTEMPTY || errno == EEXIST) return ZD_ENOTEMPTY;
     return errno == ENOTDIR ? ZD_ENOTFOUND : ks_errno(errno);
 }

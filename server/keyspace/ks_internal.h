@@ -44,6 +44,9 @@ void ks_turn_release(int fd);
 uint64_t ks_dirs_epoch(const ks_root *ks);
 /* A directory was removed (or found gone): no kept descriptor is lent again. */
 void ks_dirs_changed(ks_root *ks);
+/* Remove the empty directory e, the one way the key space removes a directory (so kept
+ * descriptors hear of it): 0, or -1 with errno. */
+int ks_remove_dir(ks_root *ks, const ks_entry *e);
 
 /* The ZD_E* code of an errno value. */
 int ks_errno(int e);

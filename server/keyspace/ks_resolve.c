@@ -258,8 +258,7 @@ void ks_prune(ks_root *ks, const char *key)
         *slash = '\0'; /* path is now a directory to try */
         ks_entry e;
         if (ks_entry_open(ks, path, false, &e)) return;
-        int rc = ks_is_made_col(&e) ? -1 : unlinkat(e.dirfd, e.name, AT_REMOVEDIR);
-        if (rc == 0) ks_dirs_changed(ks);
+        int rc = ks_is_made_col(&e) ? -1 : ks_remove_dir(ks, &e);
         ks_entry_close(&e);
         if (rc) return; /* not empty (or not a directory): its parents are not empty either */
     }

@@ -424,8 +424,9 @@ static int fs_put_commit(st_writer *base, const st_precond *pc, st_result *res)
     fs_store *s = w->s;
     bool may_in_place =
         w->tmp.fd < 0 && w->mem.len <= FS_INPLACE_MAX && s->journal.write && !w->meta;
-    bool guess_new = !pc && ks_links_unnamed(s->ks) &&
-                     atomic_load_explicit(fs_new_slot(s, w->key), memory_order_relaxed);
+    _Atomic uint8_t *new_in_dir = fs_new_slot(s, w->key);
+    bool guess_new =
+        !pc && ks_links_unnamed(s->ks) && atomic_load_explicit(new_in_dir, memory_order_relaxed);
     const void *origin = may_in_place ? s->journal.ctx : NULL;
     int rc = may_in_place || w->tmp.fd >= 0 ? 0 : fs_writer_spill(w, false);
     if (rc == 0 && w->tmp.fd >= 0) rc = fs_sync_staged(s, w->tmp.fd);
@@ -448,7 +449,7 @@ static int fs_put_commit(st_writer *base, const st_precond *pc, st_result *res)
         rc = fs_put_in_place(w, &e, &old, &nst, &in_place);
     if (rc == 0 && !linked && !in_place) rc = fs_put_ready(w, exists ? &old : NULL, &nst);
     if (rc == 0 && !linked && !in_place) rc = ks_publish(s->ks, &e, &w->tmp, exists);
-    if (rc == 0) atomic_store_explicit(fs_new_slot(s, w->key), !exists, memory_order_relaxed);
+    if (rc == 0) atomic_store_explicit(new_in_dir, !exists, memory_order_relaxed);
     fs_change_end_from(s, w->key, origin);
     if (origin) s->journal.done(s->journal.ctx);
     if (rc == 0) {
