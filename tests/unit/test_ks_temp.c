@@ -7,7 +7,7 @@
  * O_TMPFILE). Each case checks the bytes at the key, its one link, and what staging holds. */
 #include <criterion/criterion.h>
 
-#include "ks_root.h"
+#include "ks_scratch.h"
 #include "zd_error.h"
 
 #include <dirent.h>
@@ -18,24 +18,19 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char root[64];
+static ks_scratch scratch;
+static const char *root = scratch.dir;
 static ks_root *ks;
 
 static void open_root(ks_tmpfile_mode mode)
 {
-    snprintf(root, sizeof root, "/tmp/zarrd-ks-temp-XXXXXX");
-    cr_assert_not_null(mkdtemp(root));
-    ks_opts o = {.fsync = KS_FSYNC_NONE, .tmpfile = mode};
-    zd_error err = {0};
-    cr_assert_eq(ks_root_open(root, &o, &ks, &err), 0, "%s", err.msg);
+    ks_scratch_open(&scratch, "ks-temp", &(ks_opts){.fsync = KS_FSYNC_NONE, .tmpfile = mode});
+    ks = scratch.ks;
 }
 
 static void close_root(void)
 {
-    ks_root_close(ks);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-    cr_assert_eq(system(cmd), 0);
+    ks_scratch_close(&scratch);
 }
 
 /* How many names the staging directory holds. */

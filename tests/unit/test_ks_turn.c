@@ -5,7 +5,7 @@
  * it; a thread that never ends a turn (an I/O thread) always resolves afresh. */
 #include <criterion/criterion.h>
 
-#include "ks_root.h"
+#include "ks_scratch.h"
 #include "zd_error.h"
 
 #include <errno.h>
@@ -15,24 +15,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char root[64];
+static ks_scratch scratch;
 static ks_root *ks;
 
 static void setup(void)
 {
-    snprintf(root, sizeof root, "/tmp/zarrd-ks-turn-XXXXXX");
-    cr_assert_not_null(mkdtemp(root));
-    ks_opts o = {.fsync = KS_FSYNC_NONE};
-    zd_error err = {0};
-    cr_assert_eq(ks_root_open(root, &o, &ks, &err), 0, "%s", err.msg);
+    ks_scratch_open(&scratch, "ks-turn", &(ks_opts){.fsync = KS_FSYNC_NONE});
+    ks = scratch.ks;
 }
 
 static void teardown(void)
 {
-    ks_root_close(ks);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-    cr_assert_eq(system(cmd), 0);
+    ks_scratch_close(&scratch);
 }
 
 TestSuite(ks_turn, .init = setup, .fini = teardown);
