@@ -1,7 +1,9 @@
 /* ks_col.c: collections in the key space (ks_root.h): a made collection is a directory marked
  * with the extended attribute KS_COLLECTION_XATTR, which ks_prune keeps while it is empty;
  * ks_rmdir removes an empty one; ks_rename moves a value's file from one entry to another.
- * Every call is relative to entries resolved beneath the root, never to a path. */
+ * Every directory the key space removes goes through ks_remove_dir, which tells the kept
+ * directories (ks_turn.c). Every call is relative to entries resolved beneath the root, never
+ * to a path. */
 #include "ks_internal.h"
 
 #include <errno.h>
