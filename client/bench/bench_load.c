@@ -1,6 +1,7 @@
 /* bench_load.c: the load generator's run: populate the key space, drive N worker threads
- * (each with its own zc_client, so its own keep-alive connection) closed- or open-loop until
- * the time or request bound, show progress on a terminal, then delete what it wrote.
+ * (each with its own zc_client, so its own keep-alive connection; or, with --loops, that many
+ * event loops of bench_load_events.c) closed- or open-loop until the time or request bound,
+ * show progress on a terminal, then delete what it wrote.
  *
  * Every value holds the same byte pattern (byte i = pattern(i)); PUTs write the whole pattern
  * and PATCHes write pattern[off, off+len) at off, so a value's content never changes and every
@@ -12,7 +13,7 @@
  * inner chunks of one shard (sent as one batch). Every inner chunk written holds the value
  * pattern, so after the run each inner chunk must read back as either never written (fill)
  * or the pattern: anything else is an update lost or mangled by concurrent shard writers. */
-#include "bench_load.h"
+#include "bench_load_impl.h"
 
 #include "bench_clock.h"
 #include "bench_keys.h"
@@ -28,37 +29,20 @@
 #include <string.h>
 #include <unistd.h>
 
-typedef struct load_shared {
-    const zb_load_cfg *cfg;
-    const uint8_t *pattern; /* pattern_len bytes: a value, or a batch of inner chunks */
-    char shard_path[256];   /* the sharded array of shard/batch ops, or "" */
-    uint64_t shards;        /* its number of shards */
-    uint64_t start_ns, end_ns;
-    atomic_uint_fast64_t claimed; /* requests handed out (for --requests) */
-    atomic_uint_fast64_t done;
-    atomic_uint_fast64_t failed;
-    atomic_uint_fast64_t *per_second;
-    uint32_t seconds;
-} load_shared;
-
 typedef enum { PHASE_POPULATE, PHASE_RUN, PHASE_CLEANUP } load_phase;
 
+/* A thread of a phase: one connection of the thread engine, or one event loop (--loops). */
 typedef struct load_worker {
-    load_shared *sh;
+    zb_load_shared *sh;
     unsigned idx;
     load_phase phase;
     zc_client *client;
     zc_array *arr; /* this worker's handle on the sharded array, if any */
     pthread_t tid;
     uint64_t rng;
-    int rc;        /* populate/cleanup: first error */
+    int rc;        /* populate/cleanup, or an event loop that could not start: first error */
     char key[256]; /* scratch for key names */
-    zb_hist all;
-    zb_hist per_op[ZB_OP_COUNT];
-    uint64_t ops[ZB_OP_COUNT];
-    uint64_t outcomes[ZB_OUT_COUNT];
-    char first_error[ZB_OUT_COUNT][ZB_LOAD_ERRMSG];
-    uint64_t missed, bytes_in, bytes_out;
+    zb_load_tally tally;
 } load_worker;
 
 /* Set by SIGINT/SIGTERM during the run phase: workers stop after their current request and
@@ -71,20 +55,54 @@ static void on_interrupt(int sig)
     interrupted = 1;
 }
 
-static uint8_t pattern_byte(uint64_t i)
+bool zb_load_interrupted(void)
 {
-    return (uint8_t)(i * 131u + (i >> 8) * 7u + 17u);
+    return interrupted != 0;
 }
 
-/* xorshift64*: fast, good enough to pick ops and keys. */
-static uint64_t rng_next(uint64_t *s)
+bool zb_load_claim(zb_load_shared *sh)
 {
-    uint64_t x = *s;
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    *s = x;
-    return x * 2685821657736338717ull;
+    return !sh->cfg->max_requests ||
+           atomic_fetch_add_explicit(&sh->claimed, 1, memory_order_relaxed) < sh->cfg->max_requests;
+}
+
+uint64_t zb_load_seed(const zb_load_cfg *cfg, unsigned i)
+{
+    uint64_t s = (cfg->seed + 1) * 0x9E3779B97F4A7C15ull + i * 0xBF58476D1CE4E5B9ull;
+    return s ? s : 1;
+}
+
+zb_load_pick zb_load_pick_next(const zb_load_cfg *cfg, uint64_t *rng)
+{
+    zb_load_pick p = {.op = zb_mix_pick(&cfg->mix, zb_rng_next(rng))};
+    p.key = zb_rng_next(rng) % cfg->keys;
+    uint64_t span = cfg->value_size - cfg->range_size;
+    p.off = span ? zb_rng_next(rng) % (span + 1) : 0;
+    return p;
+}
+
+void zb_load_tally_init(zb_load_tally *t)
+{
+    memset(t, 0, sizeof(*t));
+    zb_hist_init(&t->all);
+    for (int op = 0; op < ZB_OP_COUNT; op++)
+        zb_hist_init(&t->per_op[op]);
+}
+
+void zb_load_record(zb_load_shared *sh, zb_load_tally *t, zb_op op, int out, uint64_t t0,
+                    uint64_t t1, const char *why)
+{
+    uint64_t lat = t1 > t0 ? t1 - t0 : 0;
+    zb_hist_record(&t->all, lat);
+    zb_hist_record(&t->per_op[op], lat);
+    t->ops[op]++;
+    if (out != ZB_OUT_OK && t->outcomes[out] == 0)
+        snprintf(t->first_error[out], sizeof(t->first_error[out]), "%s %s", zb_op_name(op), why);
+    t->outcomes[out]++;
+    uint64_t sec = (t1 - sh->start_ns) / 1000000000ull;
+    if (sec < sh->seconds) atomic_fetch_add_explicit(&sh->per_second[sec], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&sh->done, 1, memory_order_relaxed);
+    if (out != ZB_OUT_OK) atomic_fetch_add_explicit(&sh->failed, 1, memory_order_relaxed);
 }
 
 static const char *key_name(load_worker *w, uint64_t k)
@@ -100,22 +118,22 @@ static int outcome_of(int rc)
 }
 
 /* One operation; returns its outcome class. */
-static int run_op(load_worker *w, zb_op op)
+static int run_op(load_worker *w, zb_load_pick pick)
 {
     const zb_load_cfg *cfg = w->sh->cfg;
     const uint8_t *pat = w->sh->pattern;
-    const char *key = key_name(w, rng_next(&w->rng) % cfg->keys);
-    uint64_t span = cfg->value_size - cfg->range_size;
-    uint64_t off = span ? rng_next(&w->rng) % (span + 1) : 0;
+    const char *key = key_name(w, pick.key);
+    uint64_t off = pick.off;
+    zb_load_tally *t = &w->tally;
     void *data = NULL;
     size_t len = 0;
     int rc, out;
-    switch (op) {
+    switch (pick.op) {
     case ZB_OP_GET:
         rc = zc_get(w->client, key, &data, &len);
         out = outcome_of(rc);
         if (!rc && (len != cfg->value_size || memcmp(data, pat, len) != 0)) out = ZB_OUT_BAD_DATA;
-        w->bytes_in += len;
+        t->bytes_in += len;
         zc_free(data);
         return out;
     case ZB_OP_RANGE:
@@ -123,26 +141,26 @@ static int run_op(load_worker *w, zb_op op)
         out = outcome_of(rc);
         if (!rc && (len != cfg->range_size || memcmp(data, pat + off, len) != 0))
             out = ZB_OUT_BAD_DATA;
-        w->bytes_in += len;
+        t->bytes_in += len;
         zc_free(data);
         return out;
     case ZB_OP_PUT:
         rc = zc_put(w->client, key, pat, cfg->value_size);
-        if (!rc) w->bytes_out += cfg->value_size;
+        if (!rc) t->bytes_out += cfg->value_size;
         return outcome_of(rc);
     case ZB_OP_PATCH:
         rc = zc_patch(w->client, key, off, pat + off, cfg->range_size);
-        if (!rc) w->bytes_out += cfg->range_size;
+        if (!rc) t->bytes_out += cfg->range_size;
         return outcome_of(rc);
     case ZB_OP_SHARD:
     case ZB_OP_BATCH: {
-        uint64_t n = op == ZB_OP_SHARD ? 1 : ZB_LOAD_BATCH_CHUNKS;
-        uint64_t shard = rng_next(&w->rng) % w->sh->shards;
-        uint64_t first = rng_next(&w->rng) % (ZB_LOAD_SHARD_CHUNKS - n + 1);
+        uint64_t n = pick.op == ZB_OP_SHARD ? 1 : ZB_LOAD_BATCH_CHUNKS;
+        uint64_t shard = zb_rng_next(&w->rng) % w->sh->shards;
+        uint64_t first = zb_rng_next(&w->rng) % (ZB_LOAD_SHARD_CHUNKS - n + 1);
         uint64_t start = (shard * ZB_LOAD_SHARD_CHUNKS + first) * cfg->value_size;
         uint64_t shape = n * cfg->value_size;
         rc = zc_array_write(w->arr, &start, &shape, pat);
-        if (!rc) w->bytes_out += shape;
+        if (!rc) t->bytes_out += shape;
         return outcome_of(rc);
     }
     default:
@@ -150,42 +168,16 @@ static int run_op(load_worker *w, zb_op op)
     }
 }
 
-static void record(load_worker *w, zb_op op, int out, uint64_t t0, uint64_t t1)
-{
-    load_shared *sh = w->sh;
-    uint64_t lat = t1 > t0 ? t1 - t0 : 0;
-    zb_hist_record(&w->all, lat);
-    zb_hist_record(&w->per_op[op], lat);
-    w->ops[op]++;
-    if (out != ZB_OUT_OK && w->outcomes[out] == 0)
-        snprintf(w->first_error[out], sizeof(w->first_error[out]), "%s %s", zb_op_name(op),
-                 out == ZB_OUT_BAD_DATA ? "returned wrong data" : zc_errmsg());
-    w->outcomes[out]++;
-    uint64_t sec = (t1 - sh->start_ns) / 1000000000ull;
-    if (sec < sh->seconds) atomic_fetch_add_explicit(&sh->per_second[sec], 1, memory_order_relaxed);
-    atomic_fetch_add_explicit(&sh->done, 1, memory_order_relaxed);
-    if (out != ZB_OUT_OK) atomic_fetch_add_explicit(&sh->failed, 1, memory_order_relaxed);
-}
-
 static void run_loop(load_worker *w)
 {
-    load_shared *sh = w->sh;
-    const zb_load_cfg *cfg = sh->cfg;
-    uint64_t interval = 0, next = sh->start_ns;
-    if (cfg->rate > 0) {
-        interval = (uint64_t)((double)cfg->connections * 1e9 / cfg->rate);
-        if (interval == 0) interval = 1;
-        next += interval * w->idx / cfg->connections; /* spread the threads' phases */
-    }
+    zb_load_shared *sh = w->sh;
+    uint64_t interval = zb_load_interval(sh->cfg);
+    uint64_t next = zb_load_first_send(sh, w->idx);
     for (;;) {
-        if (interrupted) break;
-        if (cfg->max_requests &&
-            atomic_fetch_add_explicit(&sh->claimed, 1, memory_order_relaxed) >= cfg->max_requests)
-            break;
+        if (interrupted || !zb_load_claim(sh)) break;
         uint64_t now = zb_now_ns(), t0;
         if (now >= sh->end_ns) {
-            if (interval && next < sh->end_ns)
-                w->missed += (sh->end_ns - next + interval - 1) / interval;
+            w->tally.missed += zb_load_missed(sh, next, interval);
             break;
         }
         if (interval) {
@@ -200,9 +192,10 @@ static void run_loop(load_worker *w)
         } else {
             t0 = now;
         }
-        zb_op op = zb_mix_pick(&cfg->mix, rng_next(&w->rng));
-        int out = run_op(w, op);
-        record(w, op, out, t0, zb_now_ns());
+        zb_load_pick pick = zb_load_pick_next(sh->cfg, &w->rng);
+        int out = run_op(w, pick);
+        zb_load_record(sh, &w->tally, pick.op, out, t0, zb_now_ns(),
+                       out == ZB_OUT_BAD_DATA ? "returned wrong data" : zc_errmsg());
     }
 }
 
@@ -235,7 +228,10 @@ static void *worker_main(void *arg)
         populate(w);
         break;
     case PHASE_RUN:
-        run_loop(w);
+        if (w->sh->cfg->loops)
+            w->rc = zb_load_events_run(w->sh, w->idx, w->sh->cfg->loops, &w->tally);
+        else
+            run_loop(w);
         break;
     case PHASE_CLEANUP:
         cleanup(w);
@@ -258,7 +254,7 @@ static int run_phase(load_worker *ws, unsigned n, load_phase phase, bool show_pr
         }
     }
     if (show_progress && started == n) {
-        load_shared *sh = ws[0].sh;
+        zb_load_shared *sh = ws[0].sh;
         uint64_t last_done = 0, last_t = sh->start_ns;
         for (;;) {
             uint64_t now = zb_now_ns();
@@ -288,30 +284,31 @@ static int run_phase(load_worker *ws, unsigned n, load_phase phase, bool show_pr
     return rc;
 }
 
-static void collect(const load_shared *sh, load_worker *ws, unsigned n, zb_load_result *res)
+/* Merge the tallies of the first n workers (those that ran) into res. */
+static void collect(const zb_load_shared *sh, load_worker *ws, unsigned n, zb_load_result *res)
 {
     for (unsigned i = 0; i < n; i++) {
-        load_worker *w = &ws[i];
-        zb_hist_merge(&res->all, &w->all);
+        const zb_load_tally *t = &ws[i].tally;
+        zb_hist_merge(&res->all, &t->all);
         for (int op = 0; op < ZB_OP_COUNT; op++) {
-            zb_hist_merge(&res->per_op[op], &w->per_op[op]);
-            res->ops[op] += w->ops[op];
+            zb_hist_merge(&res->per_op[op], &t->per_op[op]);
+            res->ops[op] += t->ops[op];
         }
         for (int o = 0; o < ZB_OUT_COUNT; o++) {
-            res->outcomes[o] += w->outcomes[o];
+            res->outcomes[o] += t->outcomes[o];
             if (!res->first_error[o][0])
-                memcpy(res->first_error[o], w->first_error[o], sizeof(res->first_error[o]));
+                memcpy(res->first_error[o], t->first_error[o], sizeof(res->first_error[o]));
         }
-        res->missed += w->missed;
-        res->bytes_in += w->bytes_in;
-        res->bytes_out += w->bytes_out;
+        res->missed += t->missed;
+        res->bytes_in += t->bytes_in;
+        res->bytes_out += t->bytes_out;
     }
     res->requests = res->all.total;
     for (uint32_t s = 0; s < sh->seconds; s++)
         res->per_second[s] = atomic_load(&sh->per_second[s]);
 }
 
-static int open_workers(const zb_load_cfg *cfg, load_shared *sh, load_worker *ws)
+static int open_workers(const zb_load_cfg *cfg, zb_load_shared *sh, load_worker *ws)
 {
     zc_options opts;
     zc_options_init(&opts);
@@ -320,11 +317,8 @@ static int open_workers(const zb_load_cfg *cfg, load_shared *sh, load_worker *ws
     for (unsigned i = 0; i < cfg->connections; i++) {
         ws[i].sh = sh;
         ws[i].idx = i;
-        ws[i].rng = (cfg->seed + 1) * 0x9E3779B97F4A7C15ull + i * 0xBF58476D1CE4E5B9ull;
-        if (ws[i].rng == 0) ws[i].rng = 1;
-        zb_hist_init(&ws[i].all);
-        for (int op = 0; op < ZB_OP_COUNT; op++)
-            zb_hist_init(&ws[i].per_op[op]);
+        ws[i].rng = zb_load_seed(cfg, i);
+        zb_load_tally_init(&ws[i].tally);
         int rc = zc_client_open(cfg->url, &opts, &ws[i].client);
         if (rc) {
             fprintf(stderr, "zarrd-bench load: cannot open client for %s: %s\n", cfg->url,
@@ -340,7 +334,7 @@ static int open_workers(const zb_load_cfg *cfg, load_shared *sh, load_worker *ws
  * fails is recorded in res->shard_error. 0 or ZD_ENOMEM. */
 static int check_shards(load_worker *w, zb_load_result *res)
 {
-    const load_shared *sh = w->sh;
+    const zb_load_shared *sh = w->sh;
     uint64_t vs = sh->cfg->value_size, per_read = ZB_LOAD_SHARD_CHUNKS;
     if (vs * ZB_LOAD_SHARD_CHUNKS > ((uint64_t)64 << 20)) per_read = 1;
     uint8_t *buf = malloc(vs * per_read);
@@ -375,7 +369,7 @@ static bool uses_shards(const zb_load_cfg *cfg)
 }
 
 /* Create the sharded array of shard/batch ops (main thread) and open it in every worker. */
-static int open_shard_array(const zb_load_cfg *cfg, load_shared *sh, load_worker *ws)
+static int open_shard_array(const zb_load_cfg *cfg, zb_load_shared *sh, load_worker *ws)
 {
     snprintf(sh->shard_path, sizeof(sh->shard_path), "%s/shards", cfg->prefix);
     sh->shards = cfg->keys / ZB_LOAD_SHARD_CHUNKS ? cfg->keys / ZB_LOAD_SHARD_CHUNKS : 1;
@@ -403,7 +397,8 @@ int zb_load_run(const zb_load_cfg *cfg, zb_load_result *res)
     zb_hist_init(&res->all);
     for (int op = 0; op < ZB_OP_COUNT; op++)
         zb_hist_init(&res->per_op[op]);
-    load_shared sh = {.cfg = cfg};
+    zb_load_shared sh = {.cfg = cfg};
+    unsigned runners = cfg->loops ? cfg->loops : cfg->connections; /* threads of the run */
     sh.seconds = (uint32_t)cfg->duration_s + 2;
     /* batches send ZB_LOAD_BATCH_CHUNKS copies of the value: at most 8 x 64 MiB, no overflow */
     uint64_t pattern_len = cfg->value_size * (uses_shards(cfg) ? ZB_LOAD_BATCH_CHUNKS : 1);
@@ -415,7 +410,7 @@ int zb_load_run(const zb_load_cfg *cfg, zb_load_result *res)
     if (!pattern || !ws || !sh.per_second || !res->per_second) goto out;
     res->seconds = sh.seconds;
     for (uint64_t i = 0; i < pattern_len; i++)
-        pattern[i] = pattern_byte(i % cfg->value_size);
+        pattern[i] = zb_pattern_byte(i % cfg->value_size);
     sh.pattern = pattern;
     rc = open_workers(cfg, &sh, ws);
     if (!rc && uses_shards(cfg)) rc = open_shard_array(cfg, &sh, ws);
@@ -433,13 +428,13 @@ int zb_load_run(const zb_load_cfg *cfg, zb_load_result *res)
     interrupted = 0;
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
-    rc = run_phase(ws, cfg->connections, PHASE_RUN, isatty(STDOUT_FILENO));
+    rc = run_phase(ws, runners, PHASE_RUN, isatty(STDOUT_FILENO));
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     res->interrupted = interrupted != 0;
     res->elapsed_s = (double)(zb_now_ns() - sh.start_ns) / 1e9;
     if (rc) goto out;
-    collect(&sh, ws, cfg->connections, res);
+    collect(&sh, ws, runners, res);
     if (sh.shard_path[0]) rc = check_shards(&ws[0], res);
     if (rc) goto out;
     if (!cfg->keep && run_phase(ws, cfg->connections, PHASE_CLEANUP, false) != 0)

@@ -1,7 +1,9 @@
 /* bench_load.h: `zarrd-bench URL load`, the load generator.
  *
  * N threads, each with its own client handle (one keep-alive connection), run a weighted mix
- * of operations on a pre-populated key space for a bounded time and/or request count.
+ * of operations on a pre-populated key space for a bounded time and/or request count; or, with
+ * --loops L, L threads each drive their share of the N connections from one event loop, so
+ * that on a small machine the generator's own scheduling does not add to the latency.
  * Closed loop by default (each thread sends its next request when the previous one is done;
  * latency = send to completion). With a rate (open loop), requests are scheduled at fixed
  * intervals and latency is measured from the scheduled time, so a stalled server shows up as
@@ -34,7 +36,9 @@ typedef struct zb_load_cfg {
     uint64_t value_size;
     uint64_t range_size; /* bytes read by range GETs and written by PATCHes */
     uint64_t keys;
-    double rate; /* total requests per second; 0 = closed loop */
+    double rate;    /* total requests per second; 0 = closed loop */
+    unsigned loops; /* event loops that drive the connections (bench_load_events.c); 0 = a
+                       thread per connection through the public client */
     const char *prefix;
     const char *json_path;
     const char *plot_path;
@@ -80,6 +84,9 @@ typedef struct zb_load_result {
 /* Parse the arguments after `load` (argv[0] is "load") into cfg. 0; 1 if --help was printed;
  * or ZD_EINVAL with a message on stderr. */
 int zb_load_parse_args(const char *url, int argc, char **argv, zb_load_cfg *cfg);
+
+/* True if the event engine (--loops) can run cfg's mix: get, range, put and patch only. */
+bool zb_load_events_can_run(const zb_load_cfg *cfg);
 
 /* Populate the keys, run the load, clean up; fill *res (free with zb_load_result_free). */
 int zb_load_run(const zb_load_cfg *cfg, zb_load_result *res);

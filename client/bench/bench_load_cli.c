@@ -16,7 +16,10 @@
 
 static const char usage[] =
     "usage: zarrd-bench URL load [options]\n"
-    "  -c, --connections N   threads, each with its own connection (default 4, max 256)\n"
+    "  -c, --connections N   connections (default 4, max 256); each its own thread\n"
+    "                        unless --loops\n"
+    "  -l, --loops L         drive the connections from L event-loop threads instead\n"
+    "                        (at most -c; ops get range put patch only)\n"
     "  -d, --duration S      run for S seconds (default 10; max 3600)\n"
     "  -n, --requests K      stop after K requests (then -d defaults to its maximum)\n"
     "      --mix SPEC        op weights, ops get range put patch shard batch\n"
@@ -42,6 +45,7 @@ int zb_load_parse_args(const char *url, int argc, char **argv, zb_load_cfg *cfg)
     static char default_prefix[64];
     static const struct option longopts[] = {
         {"connections", required_argument, NULL, 'c'},
+        {"loops", required_argument, NULL, 'l'},
         {"duration", required_argument, NULL, 'd'},
         {"requests", required_argument, NULL, 'n'},
         {"mix", required_argument, NULL, 'm'},
@@ -72,12 +76,16 @@ int zb_load_parse_args(const char *url, int argc, char **argv, zb_load_cfg *cfg)
     uint64_t u;
     int opt;
     optind = 0; /* glibc: full re-initialisation */
-    while ((opt = getopt_long(argc, argv, "+c:d:n:h", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "+c:l:d:n:h", longopts, NULL)) != -1) {
         switch (opt) {
         case 'c':
             if (zb_parse_u64(optarg, 1, ZB_LOAD_MAX_CONNECTIONS, &u))
                 return bad("--connections", optarg);
             cfg->connections = (unsigned)u;
+            break;
+        case 'l':
+            if (zb_parse_u64(optarg, 1, ZB_LOAD_MAX_CONNECTIONS, &u)) return bad("--loops", optarg);
+            cfg->loops = (unsigned)u;
             break;
         case 'd':
             if (zb_parse_double(optarg, 0.001, ZB_LOAD_MAX_SECONDS, &cfg->duration_s))
@@ -129,6 +137,16 @@ int zb_load_parse_args(const char *url, int argc, char **argv, zb_load_cfg *cfg)
         }
     }
     if (zb_args_finish("load", usage, argc, argv, url, cfg->allow_remote)) return ZD_EINVAL;
+    if (cfg->loops > cfg->connections) {
+        fprintf(stderr, "zarrd-bench load: --loops %u is more than the %u connections\n",
+                cfg->loops, cfg->connections);
+        return ZD_EINVAL;
+    }
+    if (cfg->loops && !zb_load_events_can_run(cfg)) {
+        fprintf(stderr, "zarrd-bench load: --loops drives get, range, put and patch only, "
+                        "not shard or batch\n");
+        return ZD_EINVAL;
+    }
     if (!have_duration) cfg->duration_s = cfg->max_requests ? ZB_LOAD_MAX_SECONDS : 10.0;
     if (cfg->range_size > cfg->value_size) cfg->range_size = cfg->value_size;
     uint64_t dataset;

@@ -86,34 +86,63 @@ int zb_parse_double(const char *s, double min, double max, double *out)
     return 0;
 }
 
-bool zb_url_is_loopback(const char *url)
+/* Copy n bytes of src into dst[cap] as a string; false if they do not fit. */
+static bool copy_part(char *dst, size_t cap, const char *src, size_t n)
+{
+    if (n >= cap) return false;
+    memcpy(dst, src, n);
+    dst[n] = 0;
+    return true;
+}
+
+bool zb_url_split(const char *url, zb_url *out)
 {
     static const char scheme[] = "http://";
     if (!url || strncasecmp(url, scheme, sizeof(scheme) - 1) != 0) return false;
-    const char *host = url + sizeof(scheme) - 1;
-    const char *at = host + strcspn(host, "/");
-    const char *cred = memchr(host, '@', (size_t)(at - host));
-    if (cred) /* userinfo: the host follows it */
-        host = cred + 1;
-    char buf[64];
-    size_t n;
+    const char *auth = url + sizeof(scheme) - 1;
+    const char *path = auth + strcspn(auth, "/?#");
+    if (strpbrk(path, "?#")) return false; /* a base URL has no query or fragment */
+    const char *cred = memchr(auth, '@', (size_t)(path - auth));
+    if (cred) auth = cred + 1; /* userinfo: the host follows it */
+    const char *host = auth, *host_end, *after;
     if (*host == '[') {
-        const char *close = strchr(host, ']');
-        if (!close) return false;
-        n = (size_t)(close - host - 1);
-        if (n >= sizeof(buf)) return false;
-        memcpy(buf, host + 1, n);
-        buf[n] = 0;
-        struct in6_addr a6;
-        return inet_pton(AF_INET6, buf, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
+        host_end = memchr(host, ']', (size_t)(path - host));
+        if (!host_end) return false;
+        host++;
+        after = host_end + 1;
+    } else {
+        host_end = host + strcspn(host, ":/");
+        if (host_end > path) host_end = path;
+        after = host_end;
     }
-    n = strcspn(host, ":/?#");
-    if (n >= sizeof(buf)) return false;
-    memcpy(buf, host, n);
-    buf[n] = 0;
-    if (strcasecmp(buf, "localhost") == 0) return true;
+    if (host_end == host ||
+        !copy_part(out->host, sizeof(out->host), host, (size_t)(host_end - host)))
+        return false;
+    if (after < path && *after != ':') return false;
+    size_t plen = after < path ? (size_t)(path - after - 1) : 0;
+    if (plen == 0) {
+        strcpy(out->port, "80");
+    } else if (plen > 5 || strspn(after + 1, "0123456789") < plen ||
+               !copy_part(out->port, sizeof(out->port), after + 1, plen)) {
+        return false;
+    }
+    size_t n = strlen(path);
+    while (n > 0 && path[n - 1] == '/')
+        n--;
+    return copy_part(out->hostport, sizeof(out->hostport), auth, (size_t)(path - auth)) &&
+           copy_part(out->path, sizeof(out->path), path, n);
+}
+
+bool zb_url_is_loopback(const char *url)
+{
+    zb_url u;
+    if (!zb_url_split(url, &u)) return false;
+    if (strcasecmp(u.host, "localhost") == 0) return true;
+    struct in6_addr a6;
+    if (strchr(u.host, ':'))
+        return inet_pton(AF_INET6, u.host, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
     struct in_addr a4;
-    return inet_pton(AF_INET, buf, &a4) == 1 && (ntohl(a4.s_addr) >> 24) == 127;
+    return inet_pton(AF_INET, u.host, &a4) == 1 && (ntohl(a4.s_addr) >> 24) == 127;
 }
 
 bool zb_prefix_ok(const char *p, size_t max)

@@ -17,6 +17,17 @@ int zb_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 /* A finite non-negative decimal number in [min, max] (seconds, rates). */
 int zb_parse_double(const char *s, double min, double max, double *out);
 
+/* The parts of a base URL http://[user@]HOST[:PORT][/path]. */
+typedef struct zb_url {
+    char host[256];     /* a name or an address, IPv6 without brackets */
+    char port[8];       /* decimal, "80" when absent */
+    char hostport[272]; /* the Host header: HOST[:PORT] as written */
+    char path[1024];    /* "" or "/seg/seg", without a trailing '/' */
+} zb_url;
+
+/* Split url into *out. False if it is not such a URL or a part is too long. */
+bool zb_url_split(const char *url, zb_url *out);
+
 /* True if the URL's host is a loopback address: localhost, 127.0.0.0/8 or [::1]. */
 bool zb_url_is_loopback(const char *url);
 

@@ -20,8 +20,9 @@ void zb_report_load_text(FILE *f, const zb_load_cfg *cfg, const zb_load_result *
 {
     double secs = res->elapsed_s > 0 ? res->elapsed_s : 1e-9;
     double mb = (double)(res->bytes_in + res->bytes_out) / 1e6;
-    fprintf(f, "zarrd-bench load %s: %u connections, %s", cfg->url, cfg->connections,
-            cfg->rate > 0 ? "open loop" : "closed loop");
+    fprintf(f, "zarrd-bench load %s: %u connections", cfg->url, cfg->connections);
+    if (cfg->loops) fprintf(f, " on %u event loop%s", cfg->loops, cfg->loops == 1 ? "" : "s");
+    fprintf(f, ", %s", cfg->rate > 0 ? "open loop" : "closed loop");
     if (cfg->rate > 0) fprintf(f, " at %.0f req/s", cfg->rate);
     fprintf(f, ", %llu keys x %llu bytes, range %llu bytes\n", (unsigned long long)cfg->keys,
             (unsigned long long)cfg->value_size, (unsigned long long)cfg->range_size);
@@ -79,6 +80,7 @@ static cJSON *load_json(const zb_load_cfg *cfg, const zb_load_result *res)
     cJSON *c = cJSON_AddObjectToObject(root, "config");
     cJSON_AddStringToObject(c, "url", cfg->url);
     cJSON_AddNumberToObject(c, "connections", cfg->connections);
+    cJSON_AddNumberToObject(c, "loops", cfg->loops);
     cJSON_AddNumberToObject(c, "duration_s", cfg->duration_s);
     cJSON_AddNumberToObject(c, "max_requests", (double)cfg->max_requests);
     cJSON_AddNumberToObject(c, "rate", cfg->rate);

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # smoke.sh: quick end-to-end check of zarrd-bench against a real zarrd (meson test bench_smoke).
 # Starts zarrd on an ephemeral loopback port (memory store), runs `load` for about a second /
-# a few hundred requests and one small `matrix` case, and checks that both exit 0, that the
-# load run's reads were all verified (no bad_data, no errors) and that the matrix case
-# verified its data. Usage: smoke.sh ZARRD ZARRD_BENCH
+# a few hundred requests with each engine (threads, event loops, closed and open loop), one
+# small `matrix` case and `writers`, and checks that they exit 0, that the load runs' reads
+# were all verified (no bad_data, no errors), that wrong bytes are caught by both engines and
+# that the matrix case verified its data. Usage: smoke.sh ZARRD ZARRD_BENCH
 set -euo pipefail
 zarrd=$1
 bench=$2
@@ -37,16 +38,75 @@ if [ -z "$url" ]; then
     exit 1
 fi
 
+# clean JSON: a run whose requests all succeeded and whose reads all came back right
+clean() {
+    grep -q '"ok":' "$1" || { echo "smoke: no successful requests in $1"; exit 1; }
+    if grep -Eq '"(bad_data|[45][0-9][0-9]|http|io|connect|timeout|other)":' "$1"; then
+        echo "smoke: $1: the load run had failures"
+        exit 1
+    fi
+}
+
 echo "== load against $url"
 "$bench" "$url" load -c 2 -d 1 -n 400 --keys 50 --value-size 2K --range-size 300 \
     --mix get=40,range=20,put=20,patch=20 --json "$tmp/load.json" --plot "$tmp/load.svg" \
     | tee "$tmp/load.txt"
-grep -q '"ok":' "$tmp/load.json" || { echo "smoke: no successful requests"; exit 1; }
-if grep -Eq '"(bad_data|[45][0-9][0-9]|http|io|connect|timeout|other)":' "$tmp/load.json"; then
-    echo "smoke: load run had failures"
-    exit 1
-fi
+clean "$tmp/load.json"
 grep -q '</svg>' "$tmp/load.svg" || { echo "smoke: plot not written"; exit 1; }
+
+echo "== load on event loops against $url"
+"$bench" "$url" load -c 6 -l 2 -d 30 -n 600 --keys 50 --value-size 2K --range-size 300 \
+    --mix get=40,range=20,put=20,patch=20 --json "$tmp/events.json" | tee "$tmp/events.txt"
+clean "$tmp/events.json"
+grep -q '"requests":[[:space:]]*600[,}]' "$tmp/events.json" || { echo "smoke: not 600 requests"; exit 1; }
+# an open loop at 400 req/s for 1 s schedules 400 requests (4 connections, one every 10 ms
+# each): every one is either answered or, if a slow answer held its connection past the end,
+# counted as missed
+"$bench" "$url" load -c 4 -l 1 -d 1 --rate 400 --keys 20 --json "$tmp/open.json" | tee "$tmp/open.txt"
+clean "$tmp/open.json"
+/usr/bin/python3 - "$tmp/open.json" <<'PY' || { echo "smoke: the open loop's sends do not add up to 400"; exit 1; }
+import json, sys
+d = json.load(open(sys.argv[1]))
+sys.exit(not (d["requests"] > 0 and d["requests"] + d["missed"] == 400))
+PY
+# at a rate no server answers on one connection (a request every microsecond for 0.1 s), the
+# sends the connection could not make are counted as missed, and the two still add up
+# (both engines)
+for engine in "" "-l 1"; do
+    # shellcheck disable=SC2086 # the engine's option is one word or none
+    "$bench" "$url" load -c 1 $engine -d 0.1 --rate 1000000 --keys 20 --json "$tmp/over.json" |
+        tee "$tmp/over.txt"
+    /usr/bin/python3 - "$tmp/over.json" <<'PY' || { echo "smoke: an overrun's sends do not add up"; exit 1; }
+import json, sys
+d = json.load(open(sys.argv[1]))
+sys.exit(not (d["requests"] > 0 and d["missed"] > 0 and d["requests"] + d["missed"] == 100000))
+PY
+done
+
+# Both engines catch wrong bytes: while a get-only load runs, another client keeps
+# overwriting its values with zeros through the same server; the run must fail with bad_data.
+port=${url##*:}
+for engine in "" "-l 1"; do
+    echo "== wrong data is caught (engine: ${engine:-threads})"
+    /usr/bin/python3 - "$port" <<'PY' &
+import http.client, sys, time
+end = time.time() + 2.5
+conn = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]))
+while time.time() < end:
+    for k in range(4):
+        conn.request("PUT", "/smoke/bad/k%d" % k, body=bytes(1024))
+        conn.getresponse().read()
+PY
+    writer=$!
+    status=0
+    # shellcheck disable=SC2086 # the engine's option is one word or none
+    "$bench" "$url" load -c 2 $engine -d 2 --keys 4 --value-size 1K --mix get=1 \
+        --prefix smoke/bad --json "$tmp/bad.json" >"$tmp/bad.txt" || status=$?
+    wait "$writer"
+    cat "$tmp/bad.txt"
+    [ "$status" = 1 ] && grep -q '"bad_data":' "$tmp/bad.json" ||
+        { echo "smoke: wrong bytes were not reported (exit $status)"; exit 1; }
+done
 
 echo "== matrix against $url"
 "$bench" "$url" matrix --case idx/none/mixed --repeats 1 --json "$tmp/matrix.json" \

@@ -79,6 +79,35 @@ Test(opts, loopback_urls_only)
     cr_assert_not(zb_url_is_loopback("127.0.0.1:80"));
 }
 
+Test(opts, urls_split_into_their_parts)
+{
+    zb_url u;
+    cr_assert(zb_url_split("http://127.0.0.1:8080/pre/fix/", &u));
+    cr_assert_str_eq(u.host, "127.0.0.1");
+    cr_assert_str_eq(u.port, "8080");
+    cr_assert_str_eq(u.hostport, "127.0.0.1:8080");
+    cr_assert_str_eq(u.path, "/pre/fix");
+    cr_assert(zb_url_split("http://user@[::1]:9/", &u));
+    cr_assert_str_eq(u.host, "::1");
+    cr_assert_str_eq(u.port, "9");
+    cr_assert_str_eq(u.hostport, "[::1]:9");
+    cr_assert_str_eq(u.path, "");
+    cr_assert(zb_url_split("HTTP://localhost", &u));
+    cr_assert_str_eq(u.host, "localhost");
+    cr_assert_str_eq(u.port, "80");
+    cr_assert_str_eq(u.hostport, "localhost");
+    cr_assert_not(zb_url_split("http://:80/", &u));
+    cr_assert(zb_url_split("http://host:/", &u)); /* RFC 3986: an empty port is the default */
+    cr_assert_str_eq(u.port, "80");
+    cr_assert_not(zb_url_split("http://host:80x/", &u));
+    cr_assert_not(zb_url_split("http://host:123456/", &u));
+    cr_assert_not(zb_url_split("http://[::1/", &u));
+    cr_assert_not(zb_url_split("http://[::1]x/", &u));
+    cr_assert_not(zb_url_split("http://host/?q", &u));
+    cr_assert_not(zb_url_split("http://host?q", &u));
+    cr_assert_not(zb_url_split("ftp://host/", &u));
+}
+
 Test(mix, parses_weights_and_picks_in_proportion)
 {
     zb_mix m;

@@ -6,14 +6,19 @@
 #   1. closed loop, C connections, D seconds: the maximum request rate;
 #   2. open loop (--rate, latency from the scheduled send time, so stalls are not hidden) at
 #      50% and 80% of that maximum, same connections and duration.
-# Repeats the three runs R times (alternating levels within each repeat) and prints a markdown
-# table: level, offered rate, achieved rate, p50/p90/p99/p99.9/max (ms), errors, missed sends.
-# Not a test: numbers are reported, never asserted.
+# Each with both of the generator's engines: a thread per connection (the public client), and
+# L event loops driving the same connections (--loops, wrk2-style; default L = 1). On a machine
+# of two cores the 64 threads of the first add their own scheduling to the latency they
+# measure; the second measures the server. Each engine's open loop runs at 50% and 80% of its
+# own closed-loop maximum.
+# Repeats the six runs R times (alternating engines and levels within each repeat) and prints
+# a markdown table: engine, level, offered rate, achieved rate, p50/p90/p99/p99.9/max (ms),
+# errors, missed sends. Not a test: numbers are reported, never asserted.
 # zarrd's root is in a fresh directory under PARENT_DIR (default $TMPDIR or /tmp): on this VM
 # the root file system has no journal, and its slow creates after deletes show in the tail;
 # -D /mnt/e4 (a journaled image, RESULTS-http.md) measures the same server on a steadier one.
 # Usage: tests/bench/load_levels.sh [-c CONNECTIONS] [-d SECONDS] [-r REPEATS] [-t THREADS]
-#        [-D PARENT_DIR]
+#        [-l LOOPS] [-D PARENT_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . tests/bench/bench_lib.sh
@@ -22,15 +27,17 @@ conns=64
 duration=8
 reps=3
 threads=$(nproc)
+loops=1
 parent=${TMPDIR:-/tmp}
-while getopts "c:d:r:t:D:" opt; do
+while getopts "c:d:r:t:l:D:" opt; do
     case $opt in
     c) conns=$OPTARG ;;
     d) duration=$OPTARG ;;
     r) reps=$OPTARG ;;
     t) threads=$OPTARG ;;
+    l) loops=$OPTARG ;;
     D) parent=$OPTARG ;;
-    *) echo "usage: $0 [-c CONNECTIONS] [-d SECONDS] [-r REPEATS] [-t THREADS] [-D PARENT_DIR]" >&2; exit 2 ;;
+    *) echo "usage: $0 [-c CONNECTIONS] [-d SECONDS] [-r REPEATS] [-t THREADS] [-l LOOPS] [-D PARENT_DIR]" >&2; exit 2 ;;
     esac
 done
 
@@ -41,12 +48,14 @@ bench_zarrd_start build-bench/server/zarrd "$tmp" --store fs --threads "$threads
     exit 1
 
 bench=build-bench/client/zarrd-bench
-# run NAME [RATE]: one load run; prints "offered achieved p50 p90 p99 p999 max errors missed"
+# run NAME ENGINE_OPTS [RATE]: one load run; prints
+# "offered achieved p50 p90 p99 p999 max errors missed"
 run() {
     local json="$tmp/$1.json"
-    "$bench" "$url" load -c "$conns" -d "$duration" ${2:+--rate "$2"} --prefix "bench/levels" \
+    # shellcheck disable=SC2086 # the engine's options are words or none
+    "$bench" "$url" load -c "$conns" $2 -d "$duration" ${3:+--rate "$3"} --prefix "bench/levels" \
         --json "$json" >"$tmp/$1.txt"
-    /usr/bin/python3 - "$json" "${2:-}" <<'PY'
+    /usr/bin/python3 - "$json" "${3:-}" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 lat = d["latency"]
@@ -62,19 +71,25 @@ echo "## Load levels: closed-loop maximum and open loop at 50% / 80% of it, $(da
 echo
 echo "- machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//');" \
     "$(uname -sr); load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "- command: tests/bench/load_levels.sh -c $conns -d $duration -r $reps -t $threads -D $parent"
+echo "- command: tests/bench/load_levels.sh -c $conns -d $duration -r $reps -t $threads -l $loops -D $parent"
 echo "- zarrd --threads $threads --store fs --fsync none; zarrd-bench load -c $conns -d $duration," \
     "default mix get=60,range=10,put=20,patch=10, 1000 keys x 4 KiB; open loop: latency from" \
-    "the scheduled send time"
+    "the scheduled send time; engines: threads = a thread per connection, loops = $conns" \
+    "connections on $loops event loop(s)"
 echo
-echo "| repeat | level | offered req/s | achieved req/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | errors | missed |"
-echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "| repeat | engine | level | offered req/s | achieved req/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | errors | missed |"
+echo "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+row() { echo "$1" | tr ' ' '|' | sed 's/|/ | /g'; }
 for r in $(seq "$reps"); do
-    read -r _ max rest <<<"$(run "closed-$r")"
-    echo "| $r | closed loop | - | $max | $(echo "$rest" | tr ' ' '|' | sed 's/|/ | /g') |"
-    for pct in 50 80; do
-        rate=$(awk -v m="$max" -v p="$pct" 'BEGIN { printf "%.0f", m * p / 100 }')
-        read -r offered achieved rest <<<"$(run "open$pct-$r" "$rate")"
-        echo "| $r | open $pct% | $offered | $achieved | $(echo "$rest" | tr ' ' '|' | sed 's/|/ | /g') |"
+    for engine in threads loops; do
+        opts=
+        [ "$engine" = loops ] && opts="-l $loops"
+        read -r _ max rest <<<"$(run "$engine-closed-$r" "$opts")"
+        echo "| $r | $engine | closed loop | - | $max | $(row "$rest") |"
+        for pct in 50 80; do
+            rate=$(awk -v m="$max" -v p="$pct" 'BEGIN { printf "%.0f", m * p / 100 }')
+            read -r offered achieved rest <<<"$(run "$engine-open$pct-$r" "$opts" "$rate")"
+            echo "| $r | $engine | open $pct% | $offered | $achieved | $(row "$rest") |"
+        done
     done
 done
