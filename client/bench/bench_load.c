@@ -85,6 +85,7 @@ void zb_load_tally_init(zb_load_tally *t)
 {
     memset(t, 0, sizeof(*t));
     zb_hist_init(&t->all);
+    zb_hist_init(&t->late);
     for (int op = 0; op < ZB_OP_COUNT; op++)
         zb_hist_init(&t->per_op[op]);
 }
@@ -172,7 +173,7 @@ static void run_loop(load_worker *w)
 {
     zb_load_shared *sh = w->sh;
     uint64_t interval = zb_load_interval(sh->cfg);
-    uint64_t next = zb_load_first_send(sh, w->idx);
+    uint64_t next = zb_load_first_send(sh, w->idx), free_at = sh->start_ns;
     for (;;) {
         if (interrupted || !zb_load_claim(sh)) break;
         uint64_t now = zb_now_ns(), t0;
@@ -189,12 +190,14 @@ static void run_loop(load_worker *w)
             if (interrupted) break;
             t0 = next; /* latency counts from the scheduled time */
             next += interval;
+            zb_load_note_send(&w->tally, t0, free_at, now);
         } else {
             t0 = now;
         }
         zb_load_pick pick = zb_load_pick_next(sh->cfg, &w->rng);
         int out = run_op(w, pick);
-        zb_load_record(sh, &w->tally, pick.op, out, t0, zb_now_ns(),
+        free_at = zb_now_ns();
+        zb_load_record(sh, &w->tally, pick.op, out, t0, free_at,
                        out == ZB_OUT_BAD_DATA ? "returned wrong data" : zc_errmsg());
     }
 }
@@ -299,6 +302,7 @@ static void collect(const zb_load_shared *sh, load_worker *ws, unsigned n, zb_lo
             if (!res->first_error[o][0])
                 memcpy(res->first_error[o], t->first_error[o], sizeof(res->first_error[o]));
         }
+        zb_hist_merge(&res->late, &t->late);
         res->missed += t->missed;
         res->bytes_in += t->bytes_in;
         res->bytes_out += t->bytes_out;
@@ -395,6 +399,7 @@ int zb_load_run(const zb_load_cfg *cfg, zb_load_result *res)
 {
     memset(res, 0, sizeof(*res));
     zb_hist_init(&res->all);
+    zb_hist_init(&res->late);
     for (int op = 0; op < ZB_OP_COUNT; op++)
         zb_hist_init(&res->per_op[op]);
     zb_load_shared sh = {.cfg = cfg};

@@ -70,6 +70,8 @@ typedef struct zb_load_result {
     char first_error[ZB_OUT_COUNT][ZB_LOAD_ERRMSG]; /* the first failure of each class */
     uint64_t requests;                              /* completed, ok or not */
     uint64_t missed; /* open loop: scheduled before the end but never sent */
+    zb_hist late;    /* open loop: how long after its time the generator sent a request whose
+                        connection was free by then (the generator's own lateness) */
     uint64_t bytes_in, bytes_out;
     double elapsed_s;
     bool interrupted;                 /* stopped early by SIGINT / SIGTERM */

@@ -31,6 +31,7 @@ typedef struct zb_load_tally {
     uint64_t ops[ZB_OP_COUNT];
     uint64_t outcomes[ZB_OUT_COUNT];
     char first_error[ZB_OUT_COUNT][ZB_LOAD_ERRMSG];
+    zb_hist late; /* see zb_load_result */
     uint64_t missed, bytes_in, bytes_out;
 } zb_load_tally;
 
@@ -95,6 +96,13 @@ bool zb_load_interrupted(void);
 bool zb_load_claim(zb_load_shared *sh);
 
 void zb_load_tally_init(zb_load_tally *t);
+
+/* Open loop: a request due at t0 was sent at `sent` on a connection free since free_at; the
+ * delay is the generator's own only if the connection was free in time. */
+static inline void zb_load_note_send(zb_load_tally *t, uint64_t t0, uint64_t free_at, uint64_t sent)
+{
+    if (free_at <= t0) zb_hist_record(&t->late, sent > t0 ? sent - t0 : 0);
+}
 
 /* Count one finished request with outcome `out`, scheduled or sent at t0 and done at t1; why
  * is the reason kept for the first failure of its class. */

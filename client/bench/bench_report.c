@@ -35,6 +35,12 @@ void zb_report_load_text(FILE *f, const zb_load_cfg *cfg, const zb_load_result *
                 "open loop: %llu scheduled requests not sent before the end (the server or "
                 "the generator fell behind the rate)\n",
                 (unsigned long long)res->missed);
+    if (res->late.total)
+        fprintf(f,
+                "open loop: the generator's own lateness (sends whose connection was free when "
+                "due): p50 %.1f us, p99 %.1f us, max %.1f us\n",
+                (double)zb_hist_percentile(&res->late, 50) / 1e3,
+                (double)zb_hist_percentile(&res->late, 99) / 1e3, (double)res->late.max_ns / 1e3);
     fprintf(f,
             "latency (us)  requests       p50       p90       p99     p99.9       max      mean\n");
     hist_row(f, "all", res->requests, &res->all);
@@ -95,6 +101,13 @@ static cJSON *load_json(const zb_load_cfg *cfg, const zb_load_result *res)
     cJSON_AddBoolToObject(root, "interrupted", res->interrupted);
     cJSON_AddNumberToObject(root, "requests", (double)res->requests);
     cJSON_AddNumberToObject(root, "missed", (double)res->missed);
+    if (res->late.total) {
+        cJSON *late = cJSON_AddObjectToObject(root, "generator_late");
+        cJSON_AddNumberToObject(late, "sends", (double)res->late.total);
+        cJSON_AddNumberToObject(late, "p50_us", (double)zb_hist_percentile(&res->late, 50) / 1e3);
+        cJSON_AddNumberToObject(late, "p99_us", (double)zb_hist_percentile(&res->late, 99) / 1e3);
+        cJSON_AddNumberToObject(late, "max_us", (double)res->late.max_ns / 1e3);
+    }
     cJSON_AddNumberToObject(root, "requests_per_s", (double)res->requests / secs);
     cJSON_AddNumberToObject(root, "bytes_in", (double)res->bytes_in);
     cJSON_AddNumberToObject(root, "bytes_out", (double)res->bytes_out);

@@ -11,14 +11,20 @@
 # of two cores the 64 threads of the first add their own scheduling to the latency they
 # measure; the second measures the server. Each engine's open loop runs at 50% and 80% of its
 # own closed-loop maximum.
+# -e ENGINES picks the engines ("threads loops", the default; or one of them).
+# -P pins zarrd (all its threads) to CPU 0 and zarrd-bench to CPU 1, so that the generator
+# takes the other core as another machine would, instead of competing with the server's
+# threads for both (use it with -t 1).
 # Repeats the six runs R times (alternating engines and levels within each repeat) and prints
 # a markdown table: engine, level, offered rate, achieved rate, p50/p90/p99/p99.9/max (ms),
-# errors, missed sends. Not a test: numbers are reported, never asserted.
+# errors, missed sends, and the p99 of the generator's own lateness (open loop: how late it
+# sent requests whose connection was free in time; a large one means the generator, not the
+# server, made the latency). Not a test: numbers are reported, never asserted.
 # zarrd's root is in a fresh directory under PARENT_DIR (default $TMPDIR or /tmp): on this VM
 # the root file system has no journal, and its slow creates after deletes show in the tail;
 # -D /mnt/e4 (a journaled image, RESULTS-http.md) measures the same server on a steadier one.
 # Usage: tests/bench/load_levels.sh [-c CONNECTIONS] [-d SECONDS] [-r REPEATS] [-t THREADS]
-#        [-l LOOPS] [-D PARENT_DIR]
+#        [-l LOOPS] [-e ENGINES] [-P] [-D PARENT_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . tests/bench/bench_lib.sh
@@ -28,16 +34,20 @@ duration=8
 reps=3
 threads=$(nproc)
 loops=1
+engines="threads loops"
+pin=
 parent=${TMPDIR:-/tmp}
-while getopts "c:d:r:t:l:D:" opt; do
+while getopts "c:d:r:t:l:e:PD:" opt; do
     case $opt in
     c) conns=$OPTARG ;;
     d) duration=$OPTARG ;;
     r) reps=$OPTARG ;;
     t) threads=$OPTARG ;;
     l) loops=$OPTARG ;;
+    e) engines=$OPTARG ;;
+    P) pin=1 ;;
     D) parent=$OPTARG ;;
-    *) echo "usage: $0 [-c CONNECTIONS] [-d SECONDS] [-r REPEATS] [-t THREADS] [-l LOOPS] [-D PARENT_DIR]" >&2; exit 2 ;;
+    *) echo "usage: $0 [-c CONNECTIONS] [-d SECONDS] [-r REPEATS] [-t THREADS] [-l LOOPS] [-e ENGINES] [-P] [-D PARENT_DIR]" >&2; exit 2 ;;
     esac
 done
 
@@ -48,12 +58,16 @@ bench_zarrd_start build-bench/server/zarrd "$tmp" --store fs --threads "$threads
     exit 1
 
 bench=build-bench/client/zarrd-bench
+if [ -n "$pin" ]; then
+    taskset -a -p -c 0 "$zpid" >/dev/null
+    bench="taskset -c 1 $bench"
+fi
 # run NAME ENGINE_OPTS [RATE]: one load run; prints
-# "offered achieved p50 p90 p99 p999 max errors missed"
+# "offered achieved p50 p90 p99 p999 max errors missed late99"
 run() {
     local json="$tmp/$1.json"
-    # shellcheck disable=SC2086 # the engine's options are words or none
-    "$bench" "$url" load -c "$conns" $2 -d "$duration" ${3:+--rate "$3"} --prefix "bench/levels" \
+    # shellcheck disable=SC2086 # $bench may be taskset's command line, $2 words or none
+    $bench "$url" load -c "$conns" $2 -d "$duration" ${3:+--rate "$3"} --prefix "bench/levels" \
         --json "$json" >"$tmp/$1.txt"
     /usr/bin/python3 - "$json" "${3:-}" <<'PY'
 import json, sys
@@ -63,7 +77,8 @@ errors = sum(v for k, v in d["outcomes"].items() if k != "ok")
 offered = sys.argv[2] or "closed"
 print(offered, "%.0f" % d["requests_per_s"],
       " ".join("%.3f" % (lat[k] / 1000) for k in ("p50_us", "p90_us", "p99_us", "p99_9_us", "max_us")),
-      errors, d["missed"])
+      errors, d["missed"],
+      "%.3f" % (d["generator_late"]["p99_us"] / 1000) if "generator_late" in d else "-")
 PY
 }
 
@@ -71,17 +86,19 @@ echo "## Load levels: closed-loop maximum and open loop at 50% / 80% of it, $(da
 echo
 echo "- machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//');" \
     "$(uname -sr); load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "- command: tests/bench/load_levels.sh -c $conns -d $duration -r $reps -t $threads -l $loops -D $parent"
+echo "- command: tests/bench/load_levels.sh -c $conns -d $duration -r $reps -t $threads -l $loops" \
+    "-e '$engines'${pin:+ -P} -D $parent"
+[ -n "$pin" ] && echo "- pinned: zarrd on CPU 0, zarrd-bench on CPU 1"
 echo "- zarrd --threads $threads --store fs --fsync none; zarrd-bench load -c $conns -d $duration," \
     "default mix get=60,range=10,put=20,patch=10, 1000 keys x 4 KiB; open loop: latency from" \
     "the scheduled send time; engines: threads = a thread per connection, loops = $conns" \
     "connections on $loops event loop(s)"
 echo
-echo "| repeat | engine | level | offered req/s | achieved req/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | errors | missed |"
-echo "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "| repeat | engine | level | offered req/s | achieved req/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | errors | missed | generator late p99 ms |"
+echo "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 row() { echo "$1" | tr ' ' '|' | sed 's/|/ | /g'; }
 for r in $(seq "$reps"); do
-    for engine in threads loops; do
+    for engine in $engines; do
         opts=
         [ "$engine" = loops ] && opts="-l $loops"
         read -r _ max rest <<<"$(run "$engine-closed-$r" "$opts")"
