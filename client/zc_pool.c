@@ -115,6 +115,7 @@ static void worker_free(zc_worker *w)
 {
     zc_conn_free(&w->conn);
     zc_pipe_free(&w->pipe);
+    zc_pipe_free(&w->inner);
     zd_codec_ctx_free(w->ctx);
     for (size_t i = 0; i < sizeof w->scratch / sizeof w->scratch[0]; i++)
         zd_buf_free(&w->scratch[i]);

@@ -23,7 +23,9 @@ typedef struct zc_worker {
     /* Per-worker buffers, reused across items: [0] a decoded grid chunk (or shard),
      * [1] encoded bytes, [2] a decoded inner chunk. */
     zd_buf scratch[3];
-    zc_pipe pipe; /* pipelining state for the worker's connection */
+    zc_pipe pipe;  /* pipelining state for the worker's connection */
+    zc_pipe inner; /* ... for the requests of one item run alone from inside `pipe` (the
+                      inner chunks of a partial shard read) */
 } zc_worker;
 
 typedef struct zc_pool zc_pool;

@@ -296,6 +296,64 @@ static int read_one(zc_worker *w, const zc_array *a, const char *key, const zc_i
     return rc;
 }
 
+/* The wanted inner chunks as `GET shard?chunk=C` requests pipelined on the worker's
+ * connection (zc_pipe.h): their round trips overlap. */
+typedef struct by_chunk {
+    zc_worker *w;
+    const zc_array *a;
+    const char *key;
+    const zc_inner_sel *is;
+    const wanted *wt;
+    void *out;
+    char hdr[ZC_SHARD_HEADER_MAX];
+    char q[ZC_CHUNK_QUERY_MAX]; /* the query of the request being prepared */
+} by_chunk;
+
+static const uint64_t *by_chunk_coords(const by_chunk *b, size_t k)
+{
+    return b->wt->coords + k * (size_t)b->a->grid.ndim;
+}
+
+static int by_chunk_prepare(void *arg, size_t k, zc_pipe_rq *rq, zd_error *err)
+{
+    by_chunk *b = arg;
+    if (zc_chunk_query(b->a->grid.ndim, by_chunk_coords(b, k), b->q, sizeof b->q) < 0)
+        return zd_error_set(err, ZD_EOVERFLOW, "inner chunk request too long");
+    /* the pipe copies key, query and headers when prepare returns */
+    *rq = (zc_pipe_rq){.method = "GET", .key = b->key, .query = b->q, .headers = b->hdr};
+    return 0;
+}
+
+/* 404 is the fill value, as in read_one. */
+static int by_chunk_done(void *arg, size_t k, const zc_request *rq, zc_response *rs, zd_error *err)
+{
+    by_chunk *b = arg;
+    bool found = rs->status != 404;
+    int rc = found ? zc_answer_status(rq, rs, err) : 0;
+    return rc < 0
+               ? rc
+               : place_inner(b->w, b->a, b->is, by_chunk_coords(b, k), found ? rs->body.data : NULL,
+                             found ? rs->body.len : 0, b->out, err);
+}
+
+static int by_chunk_alone(void *arg, size_t k, zd_error *err)
+{
+    by_chunk *b = arg;
+    return read_one(b->w, b->a, b->key, b->is, by_chunk_coords(b, k), b->out, err);
+}
+
+static const zc_pipe_ops by_chunk_ops = {by_chunk_prepare, by_chunk_done, by_chunk_alone};
+
+static int read_by_chunk(zc_worker *w, const zc_array *a, const char *key, const zc_inner_sel *is,
+                         const wanted *wt, void *out, zd_error *err)
+{
+    if (wt->n == 1) return read_one(w, a, key, is, wt->coords, out, err);
+    by_chunk b = {.w = w, .a = a, .key = key, .is = is, .wt = wt, .out = out};
+    if (zc_shard_header(a, b.hdr, sizeof b.hdr) < 0)
+        return zd_error_set(err, ZD_EOVERFLOW, "inner chunk request too long");
+    return zc_pipe_run(&w->inner, &w->conn, wt->n, &by_chunk_ops, &b, err);
+}
+
 bool zc_shard_read_is_whole(const zc_array *a, const zd_selection *outer, const zd_chunk_part *part)
 {
     zc_inner_sel is;
@@ -338,8 +396,7 @@ int zc_shard_read_part(zc_worker *w, const zc_array *a, const char *key, const z
     if (rc == 0 && all) {
         rc = read_whole(w, a, key, &is, &wt, out, err);
     } else if (rc == 0 && by_chunk) {
-        for (size_t i = 0; rc == 0 && i < wt.n; i++)
-            rc = read_one(w, a, key, &is, wt.coords + i * (size_t)a->grid.ndim, out, err);
+        rc = read_by_chunk(w, a, key, &is, &wt, out, err);
     } else if (rc == 0) {
         rc = read_ranges(w, a, key, &is, &wt, out, err);
     }
