@@ -19,6 +19,7 @@
 #include "bench_clock.h"
 #include "bench_opts.h"
 #include "zd_error.h"
+#include "zd_key.h"
 
 #include <llhttp.h>
 
@@ -37,8 +38,8 @@
 #include <unistd.h>
 
 #define EV_READ_BUF (64 * 1024)
-#define EV_HEAD_MAX 2048                    /* a request's head: the key is at most 1 KiB */
-#define EV_ERR_KEEP 120                     /* bytes of an error answer's body kept */
+#define EV_HEAD_MAX 2560 /* a request's head: its path is at most 1,664 + 22 bytes */
+#define EV_ERR_KEEP 120  /* bytes of an error answer's body kept */
 #define EV_DRAIN_NS (10ull * 1000000000ull) /* how long answers in flight are awaited */
 #define EV_POLL_NS  100000000ull            /* longest wait, so an interrupt is seen */
 #define EV_SLACK_NS 1000                    /* how late the kernel may wake the loop */
@@ -84,6 +85,7 @@ struct ev_loop {
     struct sockaddr_storage addr;
     socklen_t addrlen;
     zb_url url;
+    char keys[1664]; /* the keys' request path: the URL's path, then "/" + the prefix encoded */
     uint64_t interval;
     ev_conn *conns;
     unsigned n, inflight;
@@ -273,9 +275,8 @@ static bool build_request(ev_conn *c)
     if (body)
         snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra), "Content-Length: %llu\r\n",
                  (unsigned long long)body);
-    int n = snprintf(c->head, sizeof(c->head), "%s %s/%s/k%llu HTTP/1.1\r\nHost: %s\r\n%s\r\n",
-                     method[p->op], lp->url.path, cfg->prefix, (unsigned long long)p->key,
-                     lp->url.hostport, extra);
+    int n = snprintf(c->head, sizeof(c->head), "%s %s/k%llu HTTP/1.1\r\nHost: %s\r\n%s\r\n",
+                     method[p->op], lp->keys, (unsigned long long)p->key, lp->url.hostport, extra);
     if (n < 0 || (size_t)n >= sizeof(c->head)) return false;
     c->iov[0] = (struct iovec){c->head, (size_t)n};
     c->iov[1] = (struct iovec){(void *)(lp->sh->pattern + (p->op == ZB_OP_PATCH ? p->off : 0)),
@@ -415,6 +416,16 @@ static int setup(ev_loop *lp, unsigned first, unsigned step)
     const zb_load_cfg *cfg = lp->sh->cfg;
     if (!zb_url_split(cfg->url, &lp->url)) {
         fprintf(stderr, "zarrd-bench load: cannot parse URL %s\n", cfg->url);
+        return ZD_EINVAL;
+    }
+    zd_buf keys = {0};
+    int rc = zd_key_to_path(cfg->prefix, strlen(cfg->prefix), &keys);
+    if (rc == 0 && snprintf(lp->keys, sizeof(lp->keys), "%s%.*s", lp->url.path, (int)keys.len,
+                            (const char *)keys.data) >= (int)sizeof(lp->keys))
+        rc = ZD_EOVERFLOW;
+    zd_buf_free(&keys);
+    if (rc) {
+        fprintf(stderr, "zarrd-bench load: the key prefix %s is too long\n", cfg->prefix);
         return ZD_EINVAL;
     }
     struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai = NULL;

@@ -59,6 +59,22 @@ echo "== load on event loops against $url"
     --mix get=40,range=20,put=20,patch=20 --json "$tmp/events.json" | tee "$tmp/events.txt"
 clean "$tmp/events.json"
 grep -q '"requests":[[:space:]]*600[,}]' "$tmp/events.json" || { echo "smoke: not 600 requests"; exit 1; }
+# a prefix that must be percent-encoded: the event engine's requests name the same keys as
+# the client's (the values it PUT and kept are there under the decoded name)
+"$bench" "$url" load -c 2 -l 1 -d 30 -n 100 --keys 5 --mix get=1,put=1 --prefix 'smoke/a b%c' \
+    --keep --json "$tmp/enc.json" | tee "$tmp/enc.txt"
+clean "$tmp/enc.json"
+/usr/bin/python3 - "${url##*:}" <<'PY' || { echo "smoke: the encoded prefix's keys are not there"; exit 1; }
+import http.client, sys
+conn = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]))
+for k in range(5):
+    conn.request("GET", "/smoke/a%%20b%%25c/k%d" % k)
+    r = conn.getresponse()
+    body = r.read()
+    if r.status != 200 or len(body) != 4096:
+        sys.exit("k%d: %d, %d bytes" % (k, r.status, len(body)))
+PY
+
 # an open loop at 400 req/s for 1 s schedules 400 requests (4 connections, one every 10 ms
 # each): every one is either answered or, if a slow answer held its connection past the end,
 # counted as missed; the generator's lateness is reported for the sends it made on time
