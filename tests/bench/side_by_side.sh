@@ -8,6 +8,8 @@
 #   4. `zstd -b0` on data like the bulk case's, for the codec's per-core decompression speed;
 #   5. one table with the ratio peer/zarrd (tests/bench/side_by_side_table.mjs).
 # Usage: tests/bench/side_by_side.sh [--repeats N] [--size N] [--out FILE]
+# zarrd's fs root and zarrita's directory are made under $TMPDIR (default /tmp): it picks the
+# file system both write to (this VM's root fs has no journal; TMPDIR=/mnt/e4 is a journaled one).
 # Needs node + npm for step 3 (skipped with a note when npm cannot install zarrita).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -121,6 +123,7 @@ console.log(Number.isFinite(r) ? (r / n).toFixed(1) : "n/a");' "$bulk_read" "$co
     echo "Machine: $cores cores ($(nproc --all) online), CPU \"$cpu\", $(uname -sr);" \
         "load average (1/5/15 min) $load_before before the run, $load_after after it" \
         "(other work on the machine shares the cores and the disk: numbers are noisy)."
+    echo "zarrd's fs root and zarrita's local directory: $(dirname "$tmp") ($(findmnt -no FSTYPE,SOURCE -T "$tmp" | tr -s ' ')${TMPDIR:+; TMPDIR=$TMPDIR})."
     echo "zarrd and zarrd-bench: release build, one machine, loopback; zarrd-bench uses" \
         "one client with a worker per core. $zarrita_note, node $(node --version); its" \
         "built-in gzip codec only decodes, so numcodecs.js's gzip (fflate; a dependency of" \
