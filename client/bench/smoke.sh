@@ -113,11 +113,15 @@ for engine in "" "-l 1"; do
     /usr/bin/python3 - "$port" <<'PY' &
 import http.client, sys, time
 end = time.time() + 2.5
-conn = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]))
+conn = None
 while time.time() < end:
-    for k in range(4):
-        conn.request("PUT", "/smoke/bad/k%d" % k, body=bytes(1024))
-        conn.getresponse().read()
+    try:  # a connection that fails is opened again: the zeros must keep coming
+        conn = conn or http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=5)
+        for k in range(4):
+            conn.request("PUT", "/smoke/bad/k%d" % k, body=bytes(1024))
+            conn.getresponse().read()
+    except (OSError, http.client.HTTPException):
+        conn = None
 PY
     writer=$!
     status=0
