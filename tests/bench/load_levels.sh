@@ -11,6 +11,7 @@
 # of two cores the 64 threads of the first add their own scheduling to the latency they
 # measure; the second measures the server. Each engine's open loop runs at 50% and 80% of its
 # own closed-loop maximum.
+# Before the runs, the header gives the machine's own stalls on each idle CPU (hiccups.c, 5 s).
 # -e ENGINES picks the engines ("threads loops", the default; or one of them).
 # -P pins zarrd (all its threads) to CPU 0 and zarrd-bench to CPU 1, so that the generator
 # takes the other core as another machine would, instead of competing with the server's
@@ -86,6 +87,19 @@ echo "## Load levels: closed-loop maximum and open loop at 50% / 80% of it, $(da
 echo
 echo "- machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//');" \
     "$(uname -sr); load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+# the machine's own stalls before the runs (tests/bench/hiccups.c, one copy per CPU, 5 s):
+# the floor under every tail below
+if cc -O2 -o "$tmp/hiccups" tests/bench/hiccups.c 2>/dev/null; then
+    pids=()
+    for cpu in $(seq 0 $(($(nproc) - 1))); do
+        taskset -c "$cpu" "$tmp/hiccups" 5 >"$tmp/hiccups.$cpu" &
+        pids+=($!)
+    done
+    wait "${pids[@]}" # not zarrd, also a job of this shell
+    for cpu in $(seq 0 $(($(nproc) - 1))); do
+        echo "- CPU $cpu idle, $(sed 's/^hiccups over 5.0 s/stalls in 5 s/' "$tmp/hiccups.$cpu")"
+    done
+fi
 echo "- command: tests/bench/load_levels.sh -c $conns -d $duration -r $reps -t $threads -l $loops" \
     "-e '$engines'${pin:+ -P} -D $parent"
 [ -n "$pin" ] && echo "- pinned: zarrd on CPU 0, zarrd-bench on CPU 1"
