@@ -212,6 +212,10 @@ static void conn_finish(ev_conn *c, int out, const char *why)
     zb_load_record(lp->sh, lp->t, c->pick.op, out, c->t0, c->free_at, why);
     c->busy = false;
     lp->inflight--;
+    if (c->iovcnt > 0) { /* answered before the whole request went out: the rest would be */
+        conn_close(c);   /* taken for the next request, so this connection is done */
+        c->iovcnt = 0;
+    }
 }
 
 /* The connection failed with a request in flight: count it as `io` and close; the next
