@@ -54,6 +54,18 @@ echo "== load against $url"
 clean "$tmp/load.json"
 grep -q '</svg>' "$tmp/load.svg" || { echo "smoke: plot not written"; exit 1; }
 
+echo "== bad uses of --loops are refused (exit 2) with a message, before any request"
+refused() {
+    local status=0
+    "$bench" "$url" load "$@" >"$tmp/refused.out" 2>"$tmp/refused.err" || status=$?
+    [ "$status" = 2 ] && grep -q "zarrd-bench load: " "$tmp/refused.err" ||
+        { echo "smoke: 'load $*' exited $status"; cat "$tmp/refused.err"; exit 1; }
+}
+refused -c 2 -l 0
+refused -c 2 -l 3
+refused -c 2 -l 1 --mix get=1,shard=1
+refused -c 2 -l x
+
 echo "== load on event loops against $url"
 "$bench" "$url" load -c 6 -l 2 -d 30 -n 600 --keys 50 --value-size 2K --range-size 300 \
     --mix get=40,range=20,put=20,patch=20 --json "$tmp/events.json" | tee "$tmp/events.txt"
