@@ -55,6 +55,12 @@ static void on_interrupt(int sig)
     interrupted = 1;
 }
 
+/* Byte i of every value (the event engine reads the pattern made from it, sh->pattern). */
+static uint8_t pattern_byte(uint64_t i)
+{
+    return (uint8_t)(i * 131u + (i >> 8) * 7u + 17u);
+}
+
 bool zb_load_interrupted(void)
 {
     return interrupted != 0;
@@ -415,7 +421,7 @@ int zb_load_run(const zb_load_cfg *cfg, zb_load_result *res)
     if (!pattern || !ws || !sh.per_second || !res->per_second) goto out;
     res->seconds = sh.seconds;
     for (uint64_t i = 0; i < pattern_len; i++)
-        pattern[i] = zb_pattern_byte(i % cfg->value_size);
+        pattern[i] = pattern_byte(i % cfg->value_size);
     sh.pattern = pattern;
     rc = open_workers(cfg, &sh, ws);
     if (!rc && uses_shards(cfg)) rc = open_shard_array(cfg, &sh, ws);

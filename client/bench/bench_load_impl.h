@@ -1,7 +1,7 @@
 /* bench_load_impl.h: what the load generator's two engines share (bench_load.c, a thread per
  * connection through the public client; bench_load_events.c, event loops that drive many
- * connections each): the run's shared state, a thread's tally of results, the value pattern
- * and the random choices of an operation. Private to zarrd-bench. */
+ * connections each): the run's shared state, a thread's tally of results, the open loop's
+ * schedule and the random choices of an operation. Private to zarrd-bench. */
 #ifndef BENCH_LOAD_IMPL_H
 #define BENCH_LOAD_IMPL_H
 
@@ -41,12 +41,6 @@ typedef struct zb_load_pick {
     uint64_t key;
     uint64_t off;
 } zb_load_pick;
-
-/* Byte i of every value. */
-static inline uint8_t zb_pattern_byte(uint64_t i)
-{
-    return (uint8_t)(i * 131u + (i >> 8) * 7u + 17u);
-}
 
 /* xorshift64*: fast, good enough to pick ops and keys. The state must not be 0. */
 static inline uint64_t zb_rng_next(uint64_t *s)
