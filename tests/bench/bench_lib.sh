@@ -78,8 +78,91 @@ bench_zarrd_stop() {
 }
 
 # bench_workdir PARENT NAME: make the working directory $tmp (PARENT/NAME.XXXXXX), removed on
-# exit after the zarrd of bench_zarrd_start is stopped.
+# exit after the zarrd of bench_zarrd_start and the nginx of bench_nginx_start are stopped.
 bench_workdir() {
     tmp=$(mktemp -d "$1/$2.XXXXXX")
-    trap 'bench_zarrd_stop; rm -rf "$tmp"' EXIT
+    trap 'bench_zarrd_stop; bench_nginx_stop; rm -rf "$tmp"' EXIT
+}
+
+# bench_nginx_install: install Debian's nginx and wrk if either is missing (the package's own
+# service is stopped: benchmarks run their own nginx); fail without the dav module.
+bench_nginx_install() {
+    local need=()
+    command -v nginx >/dev/null || need+=(nginx)
+    command -v wrk >/dev/null || need+=(wrk)
+    if [ ${#need[@]} -gt 0 ]; then
+        apt-get update -qq &&
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+        if [[ " ${need[*]} " == *" nginx "* ]]; then
+            service nginx stop >/dev/null 2>&1 || true
+        fi
+    fi
+    nginx -V 2>&1 | grep -q with-http_dav_module ||
+        { echo "nginx lacks the dav module" >&2; return 1; }
+}
+
+# bench_nginx_start DIR WORKERS: start nginx as it is deployed for static files (sendfile,
+# access_log off, open_file_cache max=10000, i.e. descriptors and metadata revalidated every
+# 60 s) with WORKERS worker processes on an ephemeral loopback port, serving DIR/nginx-root
+# (made here, world-writable: the workers run as another user) with PUT and DELETE through the
+# dav module; its files in DIR. Sets $npid (for bench_nginx_stop) and $nginx_url. Fails when it
+# does not answer.
+bench_nginx_start() {
+    local dir=$1 workers=$2 port
+    mkdir -p "$dir/nginx-root" "$dir/nginx-tmp"
+    chmod 755 "$dir"
+    chmod -R a+rwX "$dir/nginx-root" "$dir/nginx-tmp"
+    port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])')
+    cat >"$dir/nginx.conf" <<CONF
+worker_processes $workers;
+daemon off;
+pid $dir/nginx.pid;
+error_log $dir/nginx-error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    sendfile on;
+    open_file_cache max=10000;
+    tcp_nopush on;
+    tcp_nodelay on;
+    keepalive_requests 100000000;
+    keepalive_timeout 60;
+    default_type application/octet-stream;
+    client_max_body_size 64m;
+    client_body_temp_path $dir/nginx-tmp/body;
+    proxy_temp_path $dir/nginx-tmp/proxy;
+    fastcgi_temp_path $dir/nginx-tmp/fastcgi;
+    uwsgi_temp_path $dir/nginx-tmp/uwsgi;
+    scgi_temp_path $dir/nginx-tmp/scgi;
+    server {
+        listen 127.0.0.1:$port;
+        root $dir/nginx-root;
+        location / {
+            dav_methods PUT DELETE;
+            create_full_put_path on;
+            dav_access user:rw group:r all:r;
+        }
+    }
+}
+CONF
+    nginx -c "$dir/nginx.conf" -p "$dir" 2>"$dir/nginx.err" &
+    npid=$!
+    nginx_url="http://127.0.0.1:$port"
+    for _ in $(seq 200); do
+        curl -s -o /dev/null "$nginx_url/" && return 0
+        sleep 0.05
+    done
+    cat "$dir/nginx.err" >&2
+    echo "nginx did not start" >&2
+    return 1
+}
+
+# bench_nginx_stop: stop the nginx bench_nginx_start started, if any.
+bench_nginx_stop() {
+    if [ -n "${npid:-}" ]; then
+        kill "$npid" 2>/dev/null && wait "$npid" 2>/dev/null
+        npid=
+    fi
+    return 0
 }

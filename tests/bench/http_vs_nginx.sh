@@ -34,93 +34,29 @@ while getopts "d:r:c:t:w:" opt; do
     esac
 done
 
-need=()
-command -v nginx >/dev/null || need+=(nginx)
-command -v wrk >/dev/null || need+=(wrk)
-if [ ${#need[@]} -gt 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
-    # The package may start its system service; the benchmark runs its own nginx.
-    if [[ " ${need[*]} " == *" nginx "* ]]; then
-        service nginx stop >/dev/null 2>&1 || true
-    fi
-fi
-nginx -V 2>&1 | grep -q with-http_dav_module || { echo "nginx lacks the dav module" >&2; exit 1; }
+bench_nginx_install || exit 1
 
 # A release zarrd; build output is shown only when the build fails.
 bench_build server/zarrd || exit 1
 
-tmp=$(mktemp -d /tmp/zarrd-bench.XXXXXX)
-chmod 755 "$tmp"
-zarrd_pid=
-nginx_pid=
-cleanup() {
-    [ -n "$zarrd_pid" ] && kill "$zarrd_pid" 2>/dev/null && wait "$zarrd_pid" 2>/dev/null
-    [ -n "$nginx_pid" ] && kill "$nginx_pid" 2>/dev/null && wait "$nginx_pid" 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
+bench_workdir /tmp zarrd-bench
 
 # The same data for both servers.
-mkdir -p "$tmp/zarrd-root" "$tmp/nginx-root"
-head -c 4096 /dev/urandom >"$tmp/zarrd-root/get4k"
-head -c 1048576 /dev/urandom >"$tmp/zarrd-root/get1m"
-cp "$tmp/zarrd-root/get4k" "$tmp/zarrd-root/get1m" "$tmp/nginx-root/"
+mkdir -p "$tmp/root/put" "$tmp/nginx-root/put" # PUTs overwrite these 1,000 keys
+head -c 4096 /dev/urandom >"$tmp/root/get4k"
+head -c 1048576 /dev/urandom >"$tmp/root/get1m"
+cp "$tmp/root/get4k" "$tmp/root/get1m" "$tmp/nginx-root/"
 head -c 4096 /dev/urandom >"$tmp/put-body"
-mkdir -p "$tmp/zarrd-root/put" "$tmp/nginx-root/put" # PUTs overwrite these 1,000 keys
 for i in $(seq 0 999); do
-    cp "$tmp/put-body" "$tmp/zarrd-root/put/k$i"
+    cp "$tmp/put-body" "$tmp/root/put/k$i"
     cp "$tmp/put-body" "$tmp/nginx-root/put/k$i"
 done
-chmod -R a+rwX "$tmp/nginx-root"
 
-build-bench/server/zarrd --listen 127.0.0.1:0 --root "$tmp/zarrd-root" --store fs \
-    --threads "$workers" --fsync none --max-body 67108864 >"$tmp/zarrd.out" 2>"$tmp/zarrd.err" &
-zarrd_pid=$!
-zarrd_url=$(zarrd_wait_url "$tmp/zarrd.out" "$tmp/zarrd.err") || exit 1
-
-nginx_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-mkdir -p "$tmp/nginx-tmp"
-chmod 777 "$tmp/nginx-tmp"
-cat >"$tmp/nginx.conf" <<CONF
-worker_processes $workers;
-daemon off;
-pid $tmp/nginx.pid;
-error_log $tmp/nginx-error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    sendfile on;
-    open_file_cache max=10000;
-    tcp_nopush on;
-    tcp_nodelay on;
-    keepalive_requests 100000000;
-    keepalive_timeout 60;
-    default_type application/octet-stream;
-    client_max_body_size 64m;
-    client_body_temp_path $tmp/nginx-tmp/body;
-    proxy_temp_path $tmp/nginx-tmp/proxy;
-    fastcgi_temp_path $tmp/nginx-tmp/fastcgi;
-    uwsgi_temp_path $tmp/nginx-tmp/uwsgi;
-    scgi_temp_path $tmp/nginx-tmp/scgi;
-    server {
-        listen 127.0.0.1:$nginx_port;
-        root $tmp/nginx-root;
-        location / {
-            dav_methods PUT;
-            create_full_put_path on;
-            dav_access user:rw group:r all:r;
-        }
-    }
-}
-CONF
-nginx -c "$tmp/nginx.conf" -p "$tmp" 2>"$tmp/nginx.err" &
-nginx_pid=$!
-for _ in $(seq 200); do
-    curl -fs -o /dev/null "http://127.0.0.1:$nginx_port/get4k" && break
-    sleep 0.05
-done
-nginx_url="http://127.0.0.1:$nginx_port"
-curl -fs -o /dev/null "$nginx_url/get4k" || { cat "$tmp/nginx.err" >&2; exit 1; }
+bench_zarrd_start build-bench/server/zarrd "$tmp" --store fs --threads "$workers" --fsync none \
+    --max-body 67108864 || exit 1
+zarrd_url=$url
+bench_nginx_start "$tmp" "$workers" || exit 1
+curl -fs -o /dev/null "$nginx_url/get4k" || { echo "nginx does not serve get4k" >&2; exit 1; }
 
 # PUT overwrites of 1,000 keys (tests/bench/wrk_keys.lua)
 export WRK_BODY="$tmp/put-body" WRK_PREFIX=/put/k WRK_TYPE=application/octet-stream

@@ -16,16 +16,21 @@
 # -P pins zarrd (all its threads) to CPU 0 and zarrd-bench to CPU 1, so that the generator
 # takes the other core as another machine would, instead of competing with the server's
 # threads for both (use it with -t 1).
-# Repeats the six runs R times (alternating engines and levels within each repeat) and prints
-# a markdown table: engine, level, offered rate, achieved rate, p50/p90/p99/p99.9/max (ms),
-# errors, missed sends, and the p99 of the generator's own lateness (open loop: how late it
-# sent requests whose connection was free in time; a large one means the generator, not the
-# server, made the latency). Not a test: numbers are reported, never asserted.
+# -m MIX sets the mix (zarrd-bench's --mix). -N adds nginx as it is deployed (the settings of
+# http_vs_nginx.sh, worker_processes THREADS, pinned as zarrd with -P), driven by the same
+# generator at its own closed-loop maximum and 50% / 80% of it; nginx serves get, range and
+# put (dav), so -N takes a mix of those only, by default get=60,range=20,put=20.
+# Repeats the runs (three levels per server and engine) R times, alternating servers, engines
+# and levels within each repeat, and prints a markdown table: server, engine, level, offered
+# rate, achieved rate, p50/p90/p99/p99.9/max (ms), errors, missed sends, and the p99 of the
+# generator's own lateness (open loop: how late it sent requests whose connection was free in
+# time; a large one means the generator, not the server, made the latency). Not a test:
+# numbers are reported, never asserted.
 # zarrd's root is in a fresh directory under PARENT_DIR (default $TMPDIR or /tmp): on this VM
 # the root file system has no journal, and its slow creates after deletes show in the tail;
 # -D /mnt/e4 (a journaled image, RESULTS-http.md) measures the same server on a steadier one.
 # Usage: tests/bench/load_levels.sh [-c CONNECTIONS] [-d SECONDS] [-r REPEATS] [-t THREADS]
-#        [-l LOOPS] [-e ENGINES] [-P] [-D PARENT_DIR]
+#        [-l LOOPS] [-e ENGINES] [-m MIX] [-N] [-P] [-D PARENT_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . tests/bench/bench_lib.sh
@@ -36,9 +41,12 @@ reps=3
 threads=$(nproc)
 loops=1
 engines="threads loops"
+mix=
+peer=
 pin=
 parent=${TMPDIR:-/tmp}
-while getopts "c:d:r:t:l:e:PD:" opt; do
+usage="usage: $0 [-c CONNECTIONS] [-d SECONDS] [-r REPEATS] [-t THREADS] [-l LOOPS] [-e ENGINES] [-m MIX] [-N] [-P] [-D PARENT_DIR]"
+while getopts "c:d:r:t:l:e:m:NPD:" opt; do
     case $opt in
     c) conns=$OPTARG ;;
     d) duration=$OPTARG ;;
@@ -46,11 +54,22 @@ while getopts "c:d:r:t:l:e:PD:" opt; do
     t) threads=$OPTARG ;;
     l) loops=$OPTARG ;;
     e) engines=$OPTARG ;;
+    m) mix=$OPTARG ;;
+    N) peer=1 ;;
     P) pin=1 ;;
     D) parent=$OPTARG ;;
-    *) echo "usage: $0 [-c CONNECTIONS] [-d SECONDS] [-r REPEATS] [-t THREADS] [-l LOOPS] [-e ENGINES] [-P] [-D PARENT_DIR]" >&2; exit 2 ;;
+    *) echo "$usage" >&2; exit 2 ;;
     esac
 done
+if [ -n "$peer" ]; then
+    mix=${mix:-get=60,range=20,put=20}
+    if [[ $mix =~ patch|shard|batch ]]; then
+        echo "$0: -N takes a mix of get, range and put only (nginx serves no other)" >&2
+        exit 2
+    fi
+    bench_nginx_install || exit 1
+fi
+mix=${mix:-get=60,range=10,put=20,patch=10}
 
 bench_build server/zarrd client/zarrd-bench || exit 1
 
@@ -58,19 +77,30 @@ bench_workdir "$parent" zarrd-load
 bench_zarrd_start build-bench/server/zarrd "$tmp" --store fs --threads "$threads" --fsync none ||
     exit 1
 
+servers="zarrd"
+declare -A server_url=([zarrd]=$url)
+if [ -n "$peer" ]; then
+    bench_nginx_start "$tmp" "$threads" || exit 1
+    servers="zarrd nginx"
+    server_url[nginx]=$nginx_url
+fi
 bench=build-bench/client/zarrd-bench
 if [ -n "$pin" ]; then
     taskset -a -p -c 0 "$zpid" >/dev/null
+    if [ -n "$peer" ]; then # the master and its workers
+        for p in "$npid" $(pgrep -P "$npid"); do taskset -a -p -c 0 "$p" >/dev/null; done
+    fi
     bench="taskset -c 1 $bench"
 fi
-# run NAME ENGINE_OPTS [RATE]: one load run; prints
+# run NAME URL ENGINE_OPTS [RATE]: one load run; prints
 # "offered achieved p50 p90 p99 p999 max errors missed late99"
 run() {
     local json="$tmp/$1.json"
-    # shellcheck disable=SC2086 # $bench may be taskset's command line, $2 words or none
-    $bench "$url" load -c "$conns" $2 -d "$duration" ${3:+--rate "$3"} --prefix "bench/levels" \
-        --json "$json" >"$tmp/$1.txt"
-    /usr/bin/python3 - "$json" "${3:-}" <<'PY'
+    sync # the writeback of the run before happens now, not during this one
+    # shellcheck disable=SC2086 # $bench may be taskset's command line, $3 words or none
+    $bench "$2" load -c "$conns" $3 -d "$duration" ${4:+--rate "$4"} --mix "$mix" \
+        --prefix "bench/levels" --json "$json" >"$tmp/$1.txt"
+    /usr/bin/python3 - "$json" "${4:-}" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 lat = d["latency"]
@@ -101,26 +131,35 @@ if cc -O2 -o "$tmp/hiccups" tests/bench/hiccups.c 2>/dev/null; then
     done
 fi
 echo "- command: tests/bench/load_levels.sh -c $conns -d $duration -r $reps -t $threads -l $loops" \
-    "-e '$engines'${pin:+ -P} -D $parent"
-[ -n "$pin" ] && echo "- pinned: zarrd on CPU 0, zarrd-bench on CPU 1"
-echo "- zarrd --threads $threads --store fs --fsync none; zarrd-bench load -c $conns -d $duration," \
-    "default mix get=60,range=10,put=20,patch=10, 1000 keys x 4 KiB; open loop: latency from" \
-    "the scheduled send time; engines: threads = a thread per connection, loops = $conns" \
+    "-e '$engines' -m $mix${peer:+ -N}${pin:+ -P} -D $parent"
+[ -n "$pin" ] && echo "- pinned: the server${peer:+s} on CPU 0, zarrd-bench on CPU 1"
+nginx_desc=
+if [ -n "$peer" ]; then
+    nginx_desc="; $(nginx -v 2>&1 | sed 's/.*: //') worker_processes $threads, sendfile,"
+    nginx_desc+=" access_log off, open_file_cache max=10000"
+fi
+echo "- zarrd --threads $threads --store fs --fsync none$nginx_desc; zarrd-bench" \
+    "load -c $conns -d $duration, mix $mix, 1000 keys x 4 KiB; open loop: latency from the" \
+    "scheduled send time; engines: threads = a thread per connection, loops = $conns" \
     "connections on $loops event loop(s)"
 echo
-echo "| repeat | engine | level | offered req/s | achieved req/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | errors | missed | generator late p99 ms |"
-echo "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "| repeat | server | engine | level | offered req/s | achieved req/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | errors | missed | generator late p99 ms |"
+echo "|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 row() { echo "$1" | tr ' ' '|' | sed 's/|/ | /g'; }
 for r in $(seq "$reps"); do
-    for engine in $engines; do
-        opts=
-        [ "$engine" = loops ] && opts="-l $loops"
-        read -r _ max rest <<<"$(run "$engine-closed-$r" "$opts")"
-        echo "| $r | $engine | closed loop | - | $max | $(row "$rest") |"
-        for pct in 50 80; do
-            rate=$(awk -v m="$max" -v p="$pct" 'BEGIN { printf "%.0f", m * p / 100 }')
-            read -r offered achieved rest <<<"$(run "$engine-open$pct-$r" "$opts" "$rate")"
-            echo "| $r | $engine | open $pct% | $offered | $achieved | $(row "$rest") |"
+    for server in $servers; do
+        for engine in $engines; do
+            opts=
+            [ "$engine" = loops ] && opts="-l $loops"
+            name=$server-$engine
+            read -r _ max rest <<<"$(run "$name-closed-$r" "${server_url[$server]}" "$opts")"
+            echo "| $r | $server | $engine | closed loop | - | $max | $(row "$rest") |"
+            for pct in 50 80; do
+                rate=$(awk -v m="$max" -v p="$pct" 'BEGIN { printf "%.0f", m * p / 100 }')
+                read -r offered achieved rest <<<"$(run "$name-open$pct-$r" "${server_url[$server]}" \
+                    "$opts" "$rate")"
+                echo "| $r | $server | $engine | open $pct% | $offered | $achieved | $(row "$rest") |"
+            done
         done
     done
 done
