@@ -106,47 +106,107 @@ Test(concurrency, disjoint_patches_of_one_key_all_land)
     pthread_barrier_destroy(&barrier);
 }
 
-#define VALUE_SIZE (1 << 20)
-#define PUTS       24
+/* A PUT over 64 KiB and a multi-range PATCH run on the I/O threads, which the disk can hold up
+ * for many seconds (ZT_WAIT_MS). A writer that gets no answer stops its readers before it
+ * fails: a reader left running on a test that has ended crashed the test process. */
+#define READERS 4
 
 typedef struct reader {
     atomic_bool *stop;
+    bool (*whole)(const zt_response *r, char *why, size_t cap); /* one state, or why not */
+    const char *target;
     int reads, torn;
     char why[128];
 } reader;
 
-/* GET /atomic until told to stop; every answer must be all 'a' or all 'b'. */
+/* GET rd->target until told to stop or an answer is not whole. */
 static void *read_until_stopped(void *arg)
 {
     reader *rd = arg;
     zt_conn c;
-    if (zt_conn_open_server(&c, zt_srv()) != 0) {
+    bool ok = zt_conn_open_server(&c, zt_srv()) == 0;
+    if (!ok) {
         rd->torn++;
         snprintf(rd->why, sizeof rd->why, "could not connect");
-        return NULL;
     }
-    while (!atomic_load(rd->stop)) {
+    while (ok && !atomic_load(rd->stop) && rd->torn == 0) {
         zt_response r = {0};
-        if (zt_send_request(&c, "GET", "/atomic", NULL, NULL, 0) ||
-            zt_read_response(&c, &r, false) || r.status != 200 || r.body.len != VALUE_SIZE) {
+        if (zt_send_request(&c, "GET", rd->target, NULL, NULL, 0) ||
+            zt_read_response(&c, &r, false) || r.status != 200) {
             rd->torn++;
             snprintf(rd->why, sizeof rd->why, "status %d, %zu bytes", r.status, r.body.len);
-            zt_response_free(&r);
-            break;
+        } else if (!rd->whole(&r, rd->why, sizeof rd->why)) {
+            rd->torn++;
+        } else {
+            rd->reads++;
         }
-        uint8_t first = r.body.data[0];
-        for (size_t i = 0; i < r.body.len; i++)
-            if (r.body.data[i] != first) {
-                rd->torn++;
-                snprintf(rd->why, sizeof rd->why, "byte %zu is %c after %c", i, r.body.data[i],
-                         first);
-                break;
-            }
-        rd->reads++;
         zt_response_free(&r);
     }
     zt_conn_close(&c);
     return NULL;
+}
+
+typedef struct racing {
+    atomic_bool stop;
+    reader rds[READERS];
+    pthread_t tids[READERS];
+} racing;
+
+static void readers_start(racing *rc, const char *target,
+                          bool (*whole)(const zt_response *, char *, size_t))
+{
+    atomic_init(&rc->stop, false);
+    for (int i = 0; i < READERS; i++) {
+        rc->rds[i] = (reader){.stop = &rc->stop, .whole = whole, .target = target};
+        cr_assert_eq(pthread_create(&rc->tids[i], NULL, read_until_stopped, &rc->rds[i]), 0);
+    }
+}
+
+/* Stop and join the readers, then fail if the writer (writer_failed: why, or "") or any
+ * reader did. The number of reads. */
+static int readers_stop(racing *rc, const char *writer_failed)
+{
+    atomic_store(&rc->stop, true);
+    int reads = 0;
+    for (int i = 0; i < READERS; i++)
+        pthread_join(rc->tids[i], NULL);
+    cr_assert_eq(writer_failed[0], 0, "%s", writer_failed);
+    for (int i = 0; i < READERS; i++) {
+        cr_assert_eq(rc->rds[i].torn, 0, "reader %d: %s", i, rc->rds[i].why);
+        reads += rc->rds[i].reads;
+    }
+    return reads;
+}
+
+/* Send one write on c and expect `want`; on failure say why in failed (cap bytes). */
+static bool write_ok(zt_conn *c, const char *method, const char *target, const char *headers,
+                     const void *body, size_t len, int want, char *failed, size_t cap)
+{
+    zt_response r = {0};
+    if (zt_send_request(c, method, target, headers, body, len) || zt_read_response(c, &r, false))
+        snprintf(failed, cap, "%s %s: no answer within %d ms", method, target, ZT_WAIT_MS);
+    else if (r.status != want)
+        snprintf(failed, cap, "%s %s: status %d, expected %d", method, target, r.status, want);
+    zt_response_free(&r);
+    return failed[0] == 0;
+}
+
+#define VALUE_SIZE (1 << 20)
+#define PUTS       24
+
+/* A whole PUT: VALUE_SIZE bytes, all 'a' or all 'b'. */
+static bool one_put(const zt_response *r, char *why, size_t cap)
+{
+    if (r->body.len != VALUE_SIZE) {
+        snprintf(why, cap, "%zu bytes", r->body.len);
+        return false;
+    }
+    for (size_t i = 0; i < r->body.len; i++)
+        if (r->body.data[i] != r->body.data[0]) {
+            snprintf(why, cap, "byte %zu is %c after %c", i, r->body.data[i], r->body.data[0]);
+            return false;
+        }
+    return true;
 }
 
 Test(concurrency, readers_never_see_a_half_written_put)
@@ -155,28 +215,17 @@ Test(concurrency, readers_never_see_a_half_written_put)
     memset(a, 'a', VALUE_SIZE);
     memset(b, 'b', VALUE_SIZE);
     cr_assert_eq(zt_status("PUT", "/atomic", NULL, a, VALUE_SIZE), 201);
-    atomic_bool stop = false;
-    reader rds[4] = {0};
-    pthread_t tids[4];
-    for (int i = 0; i < 4; i++) {
-        rds[i].stop = &stop;
-        cr_assert_eq(pthread_create(&tids[i], NULL, read_until_stopped, &rds[i]), 0);
-    }
+    static racing rc;
+    readers_start(&rc, "/atomic", one_put);
     zt_conn c;
+    char failed[160] = "";
     cr_assert_eq(zt_conn_open_server(&c, zt_srv()), 0);
-    for (int i = 0; i < PUTS; i++) {
-        zt_response r;
-        cr_assert_eq(zt_send_request(&c, "PUT", "/atomic", NULL, i % 2 ? a : b, VALUE_SIZE), 0);
-        cr_assert_eq(zt_read_response(&c, &r, false), 0);
-        cr_assert_eq(r.status, 204);
-        zt_response_free(&r);
-    }
+    for (int i = 0; i < PUTS; i++)
+        if (!write_ok(&c, "PUT", "/atomic", NULL, i % 2 ? a : b, VALUE_SIZE, 204, failed,
+                      sizeof failed))
+            break;
     zt_conn_close(&c);
-    atomic_store(&stop, true);
-    for (int i = 0; i < 4; i++) {
-        pthread_join(tids[i], NULL);
-        cr_assert_eq(rds[i].torn, 0, "reader %d: %s", i, rds[i].why);
-    }
+    readers_stop(&rc, failed);
     free(a);
     free(b);
 }
@@ -184,48 +233,21 @@ Test(concurrency, readers_never_see_a_half_written_put)
 #define MULTI_SIZE   (64 * 1024)
 #define MULTI_SLICE  4096
 #define MULTI_ROUNDS 40
-/* What torn reads are about is not speed: a PATCH copies the value and renames it, which the
- * kernel may hold up for seconds while other tests' writeback runs (seen once: more than the
- * default 10 s, under the whole suite on 2 cores). */
-#define MULTI_WAIT_MS 60000
 
-typedef struct multi_reader {
-    atomic_bool *stop;
-    int reads, torn;
-    char why[128];
-} multi_reader;
-
-/* GET /multi until told to stop; its first and last slice must always hold one value. */
-static void *read_multi(void *arg)
+/* A whole multi-range PATCH: the first and last slice hold one value. */
+static bool one_patch(const zt_response *r, char *why, size_t cap)
 {
-    multi_reader *rd = arg;
-    zt_conn c;
-    bool ok = zt_conn_open_server(&c, zt_srv()) == 0 && zt_conn_set_timeout(&c, MULTI_WAIT_MS) == 0;
-    while (ok && !atomic_load(rd->stop) && rd->torn == 0) {
-        zt_response r = {0};
-        if (zt_send_request(&c, "GET", "/multi", NULL, NULL, 0) ||
-            zt_read_response(&c, &r, false) || r.status != 200 || r.body.len != MULTI_SIZE) {
-            rd->torn++;
-            snprintf(rd->why, sizeof rd->why, "status %d, %zu bytes", r.status, r.body.len);
-        } else {
-            uint8_t v = r.body.data[0];
-            for (size_t i = 0; i < MULTI_SLICE; i++)
-                if (r.body.data[i] != v || r.body.data[MULTI_SIZE - 1 - i] != v) {
-                    rd->torn++;
-                    snprintf(rd->why, sizeof rd->why, "ranges differ: %d vs %d", v,
-                             r.body.data[MULTI_SIZE - 1 - i]);
-                    break;
-                }
-            rd->reads++;
+    if (r->body.len != MULTI_SIZE) {
+        snprintf(why, cap, "%zu bytes", r->body.len);
+        return false;
+    }
+    uint8_t v = r->body.data[0];
+    for (size_t i = 0; i < MULTI_SLICE; i++)
+        if (r->body.data[i] != v || r->body.data[MULTI_SIZE - 1 - i] != v) {
+            snprintf(why, cap, "ranges differ: %d vs %d", v, r->body.data[MULTI_SIZE - 1 - i]);
+            return false;
         }
-        zt_response_free(&r);
-    }
-    if (!ok) {
-        rd->torn++;
-        snprintf(rd->why, sizeof rd->why, "could not connect");
-    }
-    zt_conn_close(&c);
-    return NULL;
+    return true;
 }
 
 /* A multipart/byteranges PATCH body setting the first and last slice to v. */
@@ -248,37 +270,21 @@ Test(concurrency, readers_never_see_half_a_multi_range_patch)
 {
     static uint8_t zeros[MULTI_SIZE];
     cr_assert_eq(zt_status("PUT", "/multi", NULL, zeros, sizeof zeros), 201);
-    atomic_bool stop = false;
-    multi_reader rds[4] = {0};
-    pthread_t tids[4];
-    for (int i = 0; i < 4; i++) {
-        rds[i].stop = &stop;
-        cr_assert_eq(pthread_create(&tids[i], NULL, read_multi, &rds[i]), 0);
-    }
+    static racing rc;
+    readers_start(&rc, "/multi", one_patch);
     zt_conn c;
     zd_buf body = {0};
+    char failed[160] = "";
     cr_assert_eq(zt_conn_open_server(&c, zt_srv()), 0);
-    cr_assert_eq(zt_conn_set_timeout(&c, MULTI_WAIT_MS), 0);
     for (int i = 1; i <= MULTI_ROUNDS; i++) {
         multi_body(&body, (uint8_t)i);
-        zt_response r;
-        cr_assert_eq(zt_send_request(&c, "PATCH", "/multi",
-                                     "Content-Type: multipart/byteranges; boundary=B\r\n",
-                                     body.data, body.len),
-                     0);
-        cr_assert_eq(zt_read_response(&c, &r, false), 0);
-        cr_assert_eq(r.status, 204);
-        zt_response_free(&r);
+        if (!write_ok(&c, "PATCH", "/multi", "Content-Type: multipart/byteranges; boundary=B\r\n",
+                      body.data, body.len, 204, failed, sizeof failed))
+            break;
     }
     zt_conn_close(&c);
     zd_buf_free(&body);
-    atomic_store(&stop, true);
-    int reads = 0;
-    for (int i = 0; i < 4; i++) {
-        pthread_join(tids[i], NULL);
-        cr_assert_eq(rds[i].torn, 0, "reader %d: %s", i, rds[i].why);
-        reads += rds[i].reads;
-    }
+    int reads = readers_stop(&rc, failed);
     cr_log_info("%d GETs raced %d multi-range PATCHes", reads, MULTI_ROUNDS);
 }
 

@@ -19,10 +19,9 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#define DEFAULT_TIMEOUT_MS 10000
-#define MAX_LINE           (64 * 1024)
-#define MAX_BODY           ((uint64_t)1 << 30) /* bodies read into memory */
-#define READ_CHUNK         (64 * 1024)
+#define MAX_LINE   (64 * 1024)
+#define MAX_BODY   ((uint64_t)1 << 30) /* bodies read into memory */
+#define READ_CHUNK (64 * 1024)
 
 int zt_conn_set_timeout(zt_conn *c, int ms)
 {
@@ -42,7 +41,7 @@ int zt_conn_open(zt_conn *c, const char *host, int port)
     if (c->fd < 0) return ZD_EIO;
     int one = 1;
     setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    if (zt_conn_set_timeout(c, DEFAULT_TIMEOUT_MS) ||
+    if (zt_conn_set_timeout(c, ZT_WAIT_MS) ||
         connect(c->fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
         close(c->fd);
         c->fd = -1;

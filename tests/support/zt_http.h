@@ -2,7 +2,7 @@
  * arbitrary bytes (malformed requests, pipelined batches, bodies in pieces) and reads
  * responses strictly: status line, headers, then a body framed by Content-Length, chunked
  * transfer coding or connection close (none for HEAD, 1xx, 204 and 304). Every socket
- * operation has a timeout (10 s by default) so a test never hangs on a silent server. */
+ * operation has a timeout (ZT_WAIT_MS by default) so a test never hangs on a silent server. */
 #ifndef ZT_HTTP_H
 #define ZT_HTTP_H
 
@@ -15,6 +15,13 @@
 #include "zt_server.h"
 
 #define ZT_MAX_HEADERS 64
+
+/* How long a socket operation waits by default: a minute. Writes that reach the disk run on
+ * zarrd's I/O threads, and on the 2-core CI machine the kernel has held one up for 10-25 s
+ * when the disk fell behind (while the same server went on answering GETs: 1.09 million in
+ * one such stall), about once in a few hundred runs of the racing tests. A test is about what
+ * the answer is, not how fast it comes; the suites' own timeouts still bound a silent server. */
+#define ZT_WAIT_MS 60000
 
 typedef struct zt_conn {
     int fd;
