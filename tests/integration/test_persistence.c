@@ -204,6 +204,7 @@ static void put_cut_by_kill_9(bool named)
     int status;
     cr_assert_eq(zt_server_signal(&s, SIGKILL), 0);
     zt_server_wait(&s, 10000, &status);
+    zt_server_stop(&s, NULL); /* reaped already; removes the server's own temp dir */
     zt_conn_close(&c);
     cr_assert_eq(staged_files(), named ? 1 : 0, "kill -9 leaves %ld names", staged_files());
     start_on_root(&s);

@@ -218,6 +218,7 @@ Test(swap_race, nothing_outside_is_touched_and_replay_stays_inside)
     cr_assert_eq(zt_server_signal(&server, SIGKILL), 0);
     int status;
     zt_server_wait(&server, 10000, &status);
+    zt_server_stop(&server, NULL); /* reaped already; removes the server's own temp dir */
     atomic_store(&stop, true);
     pthread_join(sw, NULL);
     for (int i = 0; i < CLIENTS; i++)

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #define AKID   "AKIAPROTOCOLTEST"
@@ -36,6 +37,7 @@ static void start(void)
     zt_fixture_start_args((const char *[]){"--s3-listen", "127.0.0.1:0", "--s3-keys", keyfile,
                                            "--s3-domain", "s3.test", "--cors-origin",
                                            "http://viewer.test", NULL});
+    unlink(keyfile); /* read once, at start-up */
     cr_assert_gt(zt_srv()->s3_port, 0, "no s3 listening line");
 }
 

@@ -51,7 +51,9 @@ int zt_server_signal(const zt_server *s, int sig);
 int zt_server_wait(zt_server *s, int timeout_ms, int *wstatus);
 
 /* SIGTERM, wait up to 20 s (then SIGKILL), remove the temporary directory. *wstatus (may be
- * NULL) gets the wait status. 0 when the server exited with status 0. */
+ * NULL) gets the wait status. 0 when the server exited with status 0. After zt_server_wait
+ * (a server killed on purpose) it only removes the directory: call it before the struct is
+ * started again, or the directory is left behind. */
 int zt_server_stop(zt_server *s, int *wstatus);
 
 /* Run zarrd with args (NULL-terminated, not counting argv[0]) to completion, capturing stdout
