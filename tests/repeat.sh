@@ -28,9 +28,11 @@ for i in $(seq 1 "$n"); do
     [ "$rc" -eq 0 ] && green=$((green + 1))
 done
 
-# meson prints one line per test: " 12/94 zarrd:integration / integ_large_memory   FAIL  4.32s"
+# meson prints one line per test: " 12/94 zarrd:integration / integ_large_memory   FAIL  4.32s";
+# run.sh's check of a leg's TMPDIR: "TMPDIR check: the tests of build left this behind:"
 failures=$(cat "$logs"/run-*.log |
-    sed -nE 's#^ *[0-9]+/[0-9]+ +[^ ]+ / ([^ ]+) +(FAIL|TIMEOUT) .*#\1 \2#p' |
+    sed -nE -e 's#^ *[0-9]+/[0-9]+ +[^ ]+ / ([^ ]+) +(FAIL|TIMEOUT) .*#\1 \2#p' \
+        -e 's#^TMPDIR check: the tests of ([^ ]+) left.*#tmpdir_leftovers_\1 FAIL#p' |
     sort | uniq -c | sort -rn)
 if [ -n "$failures" ]; then
     echo "repeat: failed tests (count, name, kind):"

@@ -3,7 +3,9 @@
 #   1. installs missing Debian packages, the test peers included (deploy/setup.sh --test --no-build),
 #   2. builds and tests a normal build in build/,
 #   3. builds and tests an ASan+UBSan build in build-asan/ (the sanitizer leg),
-# and ends with one line "tests: N passed, N failed" summed over both legs.
+# and ends with one line "tests: N passed, N failed" summed over both legs. Each leg's tests get
+# a TMPDIR of their own; anything they leave in it counts as one more failed test (a test
+# cleans up after itself, also when it is skipped or kills its server on purpose).
 # Usage: tests/run.sh [--quick]   (--quick: skip the sanitizer leg)
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -30,10 +32,19 @@ run_leg() {
         failed=$((failed + 1))
         return
     fi
-    local log
+    local log tmp
     log=$(mktemp)
-    meson test -C "$dir" --print-errorlogs --num-processes 2 2>&1 | tee "$log"
+    tmp=$(mktemp -d /tmp/zarrd-suite.XXXXXX)
+    chmod 755 "$tmp" # as /tmp: helpers that drop privileges (nginx workers) can reach in
+    TMPDIR=$tmp meson test -C "$dir" --print-errorlogs --num-processes 2 2>&1 | tee "$log"
     [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+    if [ -n "$(ls -A "$tmp")" ]; then
+        echo "TMPDIR check: the tests of $dir left this behind:"
+        ls -la "$tmp"
+        failed=$((failed + 1))
+        status=1
+    fi
+    rm -rf "$tmp"
     local ok fail timeout
     ok=$(awk '/^Ok:/ {print $2}' "$log" | tail -1)
     fail=$(awk '/^Fail:/ {print $2}' "$log" | tail -1)
