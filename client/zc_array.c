@@ -402,6 +402,7 @@ typedef struct chunk_job {
     const zc_array *a;
     zd_selection sel;
     const uint64_t *coords;
+    size_t n; /* grid chunks in coords */
     const zc_chunk_ops *ops;
     void *arg;
 } chunk_job;
@@ -463,18 +464,20 @@ static int run_batch(zc_worker *w, size_t first, size_t count, void *arg, zd_err
 }
 
 /* A job of at most ZC_HERE_ITEMS chunks of an unsharded array, ZC_HERE_BYTES decoded bytes in
- * all, runs as one pipelined batch on the calling thread: its requests leave together and
- * come back together either way, and its decoding is too little to gain from a second thread
- * what the two hand-overs cost (matrix idx/none/mixed, 11 chunks of 1,000 bytes: 0.20-0.34
- * ms on the workers, 0.10-0.14 ms here). A shard's part is not one request (index, then
- * ranges): several shards keep the workers, which overlap their round trips. */
-#define ZC_HERE_ITEMS 16u
-#define ZC_HERE_BYTES (64u << 10)
-
+ * all, runs as one pipelined batch on the calling thread (zc_array_impl.h). A shard's part is
+ * not always one request (index, then ranges): several shards keep the workers, which overlap
+ * their round trips, unless ops->few takes the whole job. */
 static bool runs_here(const zc_array *a, size_t n)
 {
     return !a->shard && n > 0 && n <= ZC_HERE_ITEMS && a->chunk_bytes > 0 &&
            a->chunk_bytes <= ZC_HERE_BYTES / n;
+}
+
+static int run_few(zc_worker *w, size_t first, size_t count, void *arg, zd_error *err)
+{
+    (void)first, (void)count;
+    chunk_job *j = arg;
+    return j->ops->few_run(w, j->a, &j->sel, j->coords, j->n, j->arg, err);
 }
 
 int zc_array_each_chunk(zc_array *a, const uint64_t *start, const uint64_t *shape,
@@ -487,7 +490,10 @@ int zc_array_each_chunk(zc_array *a, const uint64_t *start, const uint64_t *shap
     int rc = plan(a, start, shape, step, &j.sel, &coords, &n, err);
     if (rc == 0) rc = zc_array_pool(a, &pool, err);
     j.coords = coords;
-    if (rc == 0 && runs_here(a, n))
+    j.n = n;
+    if (rc == 0 && ops->few && ops->few(a, &j.sel, coords, n))
+        rc = zc_pool_run_here(pool, 1, run_few, &j, err);
+    else if (rc == 0 && runs_here(a, n))
         rc = zc_pool_run_here(pool, n, run_batch, &j, err);
     else if (rc == 0)
         rc = zc_pool_run_batches(pool, n, run_batch, &j, err);

@@ -2,7 +2,8 @@
  * elements is one pool item: fetch → decode → scatter into the caller's buffer. A chunk that is
  * one GET (an unsharded chunk, or a shard every inner chunk of which is selected) is pipelined
  * with its neighbours on the worker's connection; a shard that is only partly selected is read
- * inner chunk by inner chunk (zc_shard_read.c). */
+ * inner chunk by inner chunk (zc_shard_read.c); a read of a few inner chunks from several
+ * shards is one pipelined run of all of them on the calling thread. */
 #include "zc_array_impl.h"
 
 #include "zc_chunkio.h"
@@ -44,7 +45,11 @@ static int read_chunk(zc_worker *w, const zc_array *a, const zd_selection *sel,
     return rc;
 }
 
-static const zc_chunk_ops read_ops = {read_prepare, read_done, read_chunk};
+static const zc_chunk_ops read_ops = {.prepare = read_prepare,
+                                      .done = read_done,
+                                      .run = read_chunk,
+                                      .few = zc_shard_read_few,
+                                      .few_run = zc_shard_read_few_run};
 
 int zc_array_read(zc_array *a, const uint64_t *start, const uint64_t *shape, const uint64_t *step,
                   void *buf)

@@ -52,26 +52,47 @@ typedef struct wanted {
     size_t n;
 } wanted;
 
-static int collect_wanted(const zc_array *a, const zc_inner_sel *is, wanted *wt, zd_error *err)
+/* Room for count more inner chunks in wt (nd coordinates each). */
+static int wanted_grow(wanted *wt, size_t count, int nd, zd_error *err)
+{
+    size_t cap = wt->n + count, bytes;
+    uint64_t *index, *coords;
+    if (cap < count || !zd_mul_size(cap ? cap : 1, (size_t)nd * sizeof *coords, &bytes))
+        return zd_error_set(err, ZD_EOVERFLOW, "too many inner chunks");
+    if (!(index = realloc(wt->index, (cap ? cap : 1) * sizeof *index)))
+        return zd_error_set(err, ZD_ENOMEM, "out of memory");
+    wt->index = index;
+    if (!(coords = realloc(wt->coords, bytes)))
+        return zd_error_set(err, ZD_ENOMEM, "out of memory");
+    wt->coords = coords;
+    return 0;
+}
+
+/* Append the inner chunks of is (count of them at most) to wt. */
+static int wanted_append(const zc_array *a, const zc_inner_sel *is, uint64_t count, wanted *wt,
+                         zd_error *err)
 {
     int nd = a->grid.ndim;
-    uint64_t count;
-    if (zd_selection_count_chunks(&is->sel, &count) < 0 || count > a->shard->nchunks)
-        return zd_error_set(err, ZD_EOVERFLOW, "too many inner chunks");
-    wt->index = malloc((size_t)(count ? count : 1) * sizeof *wt->index);
-    wt->coords = malloc((size_t)(count ? count : 1) * (size_t)nd * sizeof *wt->coords);
-    if (!wt->index || !wt->coords) return zd_error_set(err, ZD_ENOMEM, "out of memory");
+    if (count > a->shard->nchunks) return zd_error_set(err, ZD_EOVERFLOW, "too many inner chunks");
+    int rc = wanted_grow(wt, (size_t)count, nd, err);
     zd_chunk_iter it;
     zd_chunk_part p;
     zd_chunk_iter_init(&it, &is->sel);
-    wt->n = 0;
-    while (wt->n < count && zd_chunk_iter_next(&it, &p)) {
+    for (size_t end = wt->n + (size_t)count; rc == 0 && wt->n < end && zd_chunk_iter_next(&it, &p);
+         wt->n++) {
         if (zd_shard_chunk_index(a->shard, p.coords, &wt->index[wt->n]) < 0)
             return zd_error_set(err, ZD_ERANGE, "inner chunk outside the shard");
         memcpy(wt->coords + wt->n * (size_t)nd, p.coords, (size_t)nd * sizeof(uint64_t));
-        wt->n++;
     }
-    return 0;
+    return rc;
+}
+
+static int collect_wanted(const zc_array *a, const zc_inner_sel *is, wanted *wt, zd_error *err)
+{
+    uint64_t count;
+    if (zd_selection_count_chunks(&is->sel, &count) < 0)
+        return zd_error_set(err, ZD_EOVERFLOW, "too many inner chunks");
+    return wanted_append(a, is, count, wt, err);
 }
 
 /* Decode inner chunk bytes (or the fill value when data is NULL) and scatter it. */
@@ -296,13 +317,19 @@ static int read_one(zc_worker *w, const zc_array *a, const char *key, const zc_i
     return rc;
 }
 
-/* The wanted inner chunks as `GET shard?chunk=C` requests pipelined on the worker's
- * connection (zc_pipe.h): their round trips overlap. */
+/* A shard's part of a read: its key and inner selection. */
+typedef struct shard_part {
+    const char *key;
+    const zc_inner_sel *is;
+} shard_part;
+
+/* The wanted inner chunks, of one shard or several, as `GET shard?chunk=C` requests pipelined
+ * on one connection (zc_pipe.h): their round trips overlap. */
 typedef struct by_chunk {
     zc_worker *w;
     const zc_array *a;
-    const char *key;
-    const zc_inner_sel *is;
+    const shard_part *shards;
+    const size_t *shard_of; /* inner chunk k is in shards[shard_of[k]]; NULL: all in shards[0] */
     const wanted *wt;
     void *out;
     char hdr[ZC_SHARD_HEADER_MAX];
@@ -314,13 +341,19 @@ static const uint64_t *by_chunk_coords(const by_chunk *b, size_t k)
     return b->wt->coords + k * (size_t)b->a->grid.ndim;
 }
 
+static const shard_part *by_chunk_shard(const by_chunk *b, size_t k)
+{
+    return &b->shards[b->shard_of ? b->shard_of[k] : 0];
+}
+
 static int by_chunk_prepare(void *arg, size_t k, zc_pipe_rq *rq, zd_error *err)
 {
     by_chunk *b = arg;
     if (zc_chunk_query(b->a->grid.ndim, by_chunk_coords(b, k), b->q, sizeof b->q) < 0)
         return zd_error_set(err, ZD_EOVERFLOW, "inner chunk request too long");
     /* the pipe copies key, query and headers when prepare returns */
-    *rq = (zc_pipe_rq){.method = "GET", .key = b->key, .query = b->q, .headers = b->hdr};
+    *rq = (zc_pipe_rq){
+        .method = "GET", .key = by_chunk_shard(b, k)->key, .query = b->q, .headers = b->hdr};
     return 0;
 }
 
@@ -332,26 +365,57 @@ static int by_chunk_done(void *arg, size_t k, const zc_request *rq, zc_response 
     int rc = found ? zc_answer_status(rq, rs, err) : 0;
     return rc < 0
                ? rc
-               : place_inner(b->w, b->a, b->is, by_chunk_coords(b, k), found ? rs->body.data : NULL,
-                             found ? rs->body.len : 0, b->out, err);
+               : place_inner(b->w, b->a, by_chunk_shard(b, k)->is, by_chunk_coords(b, k),
+                             found ? rs->body.data : NULL, found ? rs->body.len : 0, b->out, err);
 }
 
 static int by_chunk_alone(void *arg, size_t k, zd_error *err)
 {
     by_chunk *b = arg;
-    return read_one(b->w, b->a, b->key, b->is, by_chunk_coords(b, k), b->out, err);
+    const shard_part *sp = by_chunk_shard(b, k);
+    return read_one(b->w, b->a, sp->key, sp->is, by_chunk_coords(b, k), b->out, err);
 }
 
 static const zc_pipe_ops by_chunk_ops = {by_chunk_prepare, by_chunk_done, by_chunk_alone};
+
+/* Run b's wt->n requests on pipe. */
+static int by_chunk_run(by_chunk *b, zc_pipe *pipe, zd_error *err)
+{
+    if (zc_shard_header(b->a, b->hdr, sizeof b->hdr) < 0)
+        return zd_error_set(err, ZD_EOVERFLOW, "inner chunk request too long");
+    return zc_pipe_run(pipe, &b->w->conn, b->wt->n, &by_chunk_ops, b, err);
+}
 
 static int read_by_chunk(zc_worker *w, const zc_array *a, const char *key, const zc_inner_sel *is,
                          const wanted *wt, void *out, zd_error *err)
 {
     if (wt->n == 1) return read_one(w, a, key, is, wt->coords, out, err);
-    by_chunk b = {.w = w, .a = a, .key = key, .is = is, .wt = wt, .out = out};
-    if (zc_shard_header(a, b.hdr, sizeof b.hdr) < 0)
-        return zd_error_set(err, ZD_EOVERFLOW, "inner chunk request too long");
-    return zc_pipe_run(&w->inner, &w->conn, wt->n, &by_chunk_ops, &b, err);
+    shard_part sp = {key, is};
+    by_chunk b = {.w = w, .a = a, .shards = &sp, .wt = wt, .out = out};
+    return by_chunk_run(&b, &w->inner, err);
+}
+
+/* How zc_shard_read_part reads the part of shard `coords` that wants `count` inner chunks. */
+typedef enum { READ_WHOLE, READ_BY_CHUNK, READ_RANGES } read_path;
+
+static read_path path_for(const zc_array *a, const uint64_t *coords, uint64_t count)
+{
+    if (a->shard_read == ZC_SHARD_READ_AUTO && count == inner_chunks_inside(a, coords))
+        return READ_WHOLE;
+    if (a->shard_read == ZC_SHARD_READ_CHUNK ||
+        (a->shard_read == ZC_SHARD_READ_AUTO && count <= ZC_SHARD_READ_CHUNK_MAX))
+        return READ_BY_CHUNK;
+    return READ_RANGES;
+}
+
+/* The inner selection of outer part `part` and the number of inner chunks it wants. */
+static int part_sel(const zc_array *a, const zd_selection *outer, const zd_chunk_part *part,
+                    zc_inner_sel *is, uint64_t *count, zd_error *err)
+{
+    int rc = zc_inner_sel_init(is, a, outer, part, err);
+    if (rc == 0 && zd_selection_count_chunks(&is->sel, count) < 0)
+        rc = zd_error_set(err, ZD_EOVERFLOW, "too many inner chunks");
+    return rc;
 }
 
 bool zc_shard_read_is_whole(const zc_array *a, const zd_selection *outer, const zd_chunk_part *part)
@@ -359,10 +423,8 @@ bool zc_shard_read_is_whole(const zc_array *a, const zd_selection *outer, const 
     zc_inner_sel is;
     uint64_t count;
     zd_error err = {0};
-    return a->shard_read == ZC_SHARD_READ_AUTO &&
-           zc_inner_sel_init(&is, a, outer, part, &err) == 0 &&
-           zd_selection_count_chunks(&is.sel, &count) == 0 &&
-           count == inner_chunks_inside(a, part->coords);
+    return part_sel(a, outer, part, &is, &count, &err) == 0 &&
+           path_for(a, part->coords, count) == READ_WHOLE;
 }
 
 int zc_shard_read_whole_answer(zc_worker *w, const zc_array *a, const char *key,
@@ -388,21 +450,77 @@ int zc_shard_read_part(zc_worker *w, const zc_array *a, const char *key, const z
 {
     zc_inner_sel is;
     wanted wt = {0};
-    int rc = zc_inner_sel_init(&is, a, outer, part, err);
-    if (rc == 0) rc = collect_wanted(a, &is, &wt, err);
-    bool all = a->shard_read == ZC_SHARD_READ_AUTO && wt.n == inner_chunks_inside(a, part->coords);
-    bool by_chunk = a->shard_read == ZC_SHARD_READ_CHUNK ||
-                    (a->shard_read == ZC_SHARD_READ_AUTO && wt.n <= ZC_SHARD_READ_CHUNK_MAX);
-    if (rc == 0 && all) {
+    uint64_t count = 0;
+    int rc = part_sel(a, outer, part, &is, &count, err);
+    if (rc == 0) rc = wanted_append(a, &is, count, &wt, err);
+    read_path path = path_for(a, part->coords, wt.n);
+    if (rc == 0 && path == READ_WHOLE) {
         rc = read_whole(w, a, key, &is, &wt, out, err);
-    } else if (rc == 0 && by_chunk) {
+    } else if (rc == 0 && path == READ_BY_CHUNK) {
         rc = read_by_chunk(w, a, key, &is, &wt, out, err);
     } else if (rc == 0) {
         rc = read_ranges(w, a, key, &is, &wt, out, err);
     }
-    if (rc == ZD_ENOTFOUND && (all || !by_chunk)) /* no shard: all the fill value */
+    if (rc == ZD_ENOTFOUND && path != READ_BY_CHUNK) /* no shard: all the fill value */
         rc = place_fill(w, a, &is, &wt, out, err);
     free(wt.index);
     free(wt.coords);
+    return rc;
+}
+
+bool zc_shard_read_few(const zc_array *a, const zd_selection *outer, const uint64_t *coords,
+                       size_t n)
+{
+    if (!a->shard || n < 2 || n > ZC_HERE_ITEMS) return false;
+    uint64_t total = 0, count;
+    zc_inner_sel is;
+    zd_chunk_part part;
+    zd_error err = {0};
+    for (size_t i = 0; i < n; i++)
+        if (!zd_selection_part(outer, coords + i * (size_t)a->grid.ndim, &part) ||
+            part_sel(a, outer, &part, &is, &count, &err) < 0 ||
+            path_for(a, part.coords, count) != READ_BY_CHUNK || count > ZC_HERE_ITEMS - total)
+            return false;
+        else
+            total += count;
+    return total > 0 && a->inner_bytes <= ZC_HERE_BYTES / total;
+}
+
+/* A shard's key and inner selection, kept for the pipelined run of zc_shard_read_few_run. */
+typedef struct few_shard {
+    char key[ZD_MAX_KEY + 1];
+    zc_inner_sel is;
+} few_shard;
+
+int zc_shard_read_few_run(zc_worker *w, const zc_array *a, const zd_selection *outer,
+                          const uint64_t *coords, size_t n, void *out, zd_error *err)
+{
+    few_shard *store = calloc(n, sizeof *store);
+    shard_part *parts = calloc(n, sizeof *parts);
+    size_t shard_of[ZC_HERE_ITEMS];
+    wanted wt = {0};
+    int rc = store && parts ? 0 : zd_error_set(err, ZD_ENOMEM, "out of memory");
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        const uint64_t *co = coords + i * (size_t)a->grid.ndim;
+        zd_chunk_part part;
+        uint64_t count = 0;
+        size_t from = wt.n;
+        if (!zd_selection_part(outer, co, &part))
+            rc = zd_error_set(err, ZD_ERANGE, "a shard without selected elements");
+        if (rc == 0) rc = part_sel(a, outer, &part, &store[i].is, &count, err);
+        if (rc == 0 && count > ZC_HERE_ITEMS - wt.n)
+            rc = zd_error_set(err, ZD_EOVERFLOW, "too many inner chunks for one run");
+        if (rc == 0) rc = zc_array_chunk_key(a, co, store[i].key, err);
+        if (rc == 0) rc = wanted_append(a, &store[i].is, count, &wt, err);
+        for (size_t k = from; rc == 0 && k < wt.n; k++)
+            shard_of[k] = i;
+        parts[i] = (shard_part){store[i].key, &store[i].is};
+    }
+    by_chunk b = {.w = w, .a = a, .shards = parts, .shard_of = shard_of, .wt = &wt, .out = out};
+    if (rc == 0) rc = by_chunk_run(&b, &w->pipe, err);
+    free(wt.index);
+    free(wt.coords);
+    free(parts);
+    free(store);
     return rc;
 }

@@ -2,7 +2,9 @@
  * selection needs are fetched, decoded with the inner chain and scattered straight into the
  * caller's result:
  *   - up to ZC_SHARD_READ_CHUNK_MAX inner chunks: `GET shard?chunk=C` each (the server reads
- *     its cached index), pipelined on the worker's connection: one round trip for all;
+ *     its cached index), pipelined on the worker's connection: one round trip for all (and
+ *     when a read wants only a few inner chunks of several shards, those of all the shards
+ *     together, on the calling thread);
  *   - more: the shard index with a range GET, then the needed inner chunks as byte ranges,
  *     neighbours less than ZC_SHARD_READ_GAP apart coalesced into one range, all ranges in
  *     one multi-range GET (multipart/byteranges answer; 64 ranges per request): two round
@@ -49,5 +51,16 @@ int zc_shard_read_whole_answer(zc_worker *w, const zc_array *a, const char *key,
 /* Read the part of shard `key` described by `part` into out (the outer result). */
 int zc_shard_read_part(zc_worker *w, const zc_array *a, const char *key, const zd_selection *outer,
                        const zd_chunk_part *part, void *out, zd_error *err);
+
+/* Whether a read of grid chunks (shards) coords[0..n), n >= 2, wants so few inner chunks that
+ * they are best read together: every shard's part is read with `?chunk=` requests, and all of
+ * them together are at most ZC_HERE_ITEMS inner chunks of ZC_HERE_BYTES decoded bytes. */
+bool zc_shard_read_few(const zc_array *a, const zd_selection *outer, const uint64_t *coords,
+                       size_t n);
+
+/* Read them as one pipelined run of `GET shard?chunk=C` on w's connection, whatever shard each
+ * is in: one round trip for all, where reading shard by shard costs one per shard. */
+int zc_shard_read_few_run(zc_worker *w, const zc_array *a, const zd_selection *outer,
+                          const uint64_t *coords, size_t n, void *out, zd_error *err);
 
 #endif

@@ -46,7 +46,8 @@ static int write_chunk(zc_worker *w, const zc_array *a, const zd_selection *sel,
     return rc < 0 ? rc : zc_store_chunk(w, a, key, w->scratch[0].data, err);
 }
 
-static const zc_chunk_ops write_ops = {write_prepare, write_done, write_chunk};
+static const zc_chunk_ops write_ops = {
+    .prepare = write_prepare, .done = write_done, .run = write_chunk};
 
 int zc_array_write(zc_array *a, const uint64_t *start, const uint64_t *shape, const void *buf)
 {

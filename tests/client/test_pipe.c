@@ -7,6 +7,8 @@
  *   - a peer that closes the connection after a few answers with requests still in flight
  *     (nginx with keepalive_requests, as a proxy in front of zarrd is deployed): the unanswered
  *     requests go again on a new connection and every byte reads back right;
+ *   - a read of a few inner chunks of several shards sends all of them at once (the same
+ *     relay);
  *   - an error answer in the middle of a run (a corrupt chunk) fails the call with that
  *     chunk's name, and the next calls on the same client get their own answers, not the
  *     ones that were still in flight. */
@@ -237,6 +239,50 @@ Test(pipe, requests_go_out_ahead_of_the_answers)
     cr_assert_eq(atomic_load(&r.stalled), 0,
                  "%d of %d connections: the client waited for an answer before sending its "
                  "next request (no pipelining)",
+                 atomic_load(&r.stalled), atomic_load(&r.connections));
+}
+
+/* A read that wants a few inner chunks of each of several shards sends all of them together,
+ * on one connection (client/zc_shard_read.c, zc_shard_read_few): read shard by shard, a
+ * connection would carry two of them and wait for their answers. A missing shard reads as the
+ * fill value on that path too. */
+Test(pipe, a_few_inner_chunks_of_several_shards_go_out_together)
+{
+    enum { INNER = 10, SHARD = 100, LEN = 400, WRITTEN = 300 };
+    uint64_t shape[1] = {LEN}, chunks[1] = {INNER}, shards[1] = {SHARD};
+    zc_array_spec spec = {.ndim = 1,
+                          .shape = shape,
+                          .chunks = chunks,
+                          .shards = shards,
+                          .dtype = "uint8",
+                          .codec = "zstd"};
+    static uint8_t in[LEN];
+    pattern(in, WRITTEN, 5); /* the last shard is never written */
+    zc_client *direct = client_at(zt_srv()->port, 1);
+    zc_array *a = NULL;
+    ZC_OK_OR_FAIL(zc_array_create(direct, "few", &spec, &a));
+    ZC_OK_OR_FAIL(zc_array_write(a, (uint64_t[]){0}, (uint64_t[]){WRITTEN}, in));
+    zc_array_close(a);
+    zc_client_close(direct);
+
+    static relay r;
+    relay_start(&r);
+    zc_client *c = client_at(r.port, 2);
+    ZC_OK_OR_FAIL(zc_array_open(c, "few", &a)); /* one GET, on a connection not held */
+    atomic_store(&r.hold, true);
+    /* [85, 115): inner chunks 8 and 9 of shard 0, 10 and 11 of shard 1 */
+    uint8_t out[30];
+    ZC_OK_OR_FAIL(zc_array_read(a, (uint64_t[]){85}, (uint64_t[]){30}, NULL, out));
+    cr_assert_eq(memcmp(out, in + 85, sizeof out), 0, "[85, 115) read back wrong");
+    /* [285, 315): inner chunks 28 and 29 of shard 2, 30 and 31 of the missing shard 3 */
+    ZC_OK_OR_FAIL(zc_array_read(a, (uint64_t[]){285}, (uint64_t[]){30}, NULL, out));
+    cr_assert_eq(memcmp(out, in + 285, sizeof out), 0, "[285, 315) read back wrong");
+    zc_array_close(a);
+    zc_client_close(c);
+    relay_stop(&r);
+    cr_assert_eq(atomic_load(&r.stalled), 0,
+                 "%d of %d connections: the client waited for the answers of one shard before "
+                 "asking for the next shard's inner chunks",
                  atomic_load(&r.stalled), atomic_load(&r.connections));
 }
 
