@@ -50,7 +50,7 @@ static fc_entry **fc_set(fc_cache *c, uint64_t h)
 /* The slot of set `set` holding key, or NULL. */
 static fc_entry **fc_find(fc_entry **set, uint64_t h, const char *key, size_t len);
 
-static uint64_t fc_now_ms(void)
+uint64_t fc_now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);

@@ -46,6 +46,10 @@ fc_entry *fc_lookup(fc_cache *c, const char *key, size_t len);
  * memory, and then the caller still owns fd. */
 fc_entry *fc_insert(fc_cache *c, const char *key, size_t len, int fd, const struct stat *st);
 
+/* The coarse monotonic clock, in milliseconds, that FC_VALID_MS is counted in (the shard
+ * cache bounds its reads' staleness with it too). */
+uint64_t fc_now_ms(void);
+
 /* Drop key's entry (the watcher does this when a change of key begins). */
 void fc_forget(fc_cache *c, const char *key, size_t len);
 

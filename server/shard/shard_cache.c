@@ -3,10 +3,12 @@
  * guards both; loading from disk happens outside it. */
 #include "shard_cache.h"
 
+#include "fdcache.h"
 #include "shard_budget.h"
 #include "zd_hash.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,8 +18,9 @@ struct sh_cache_entry {
     uint64_t hash;
     sh_file *file;
     int refs;
-    bool detached; /* no longer in the table: freed by its last user */
-    bool charged;  /* its decoded index is counted in the shard index budget */
+    bool detached;               /* no longer in the table: freed by its last user */
+    bool charged;                /* its decoded index is counted in the shard index budget */
+    _Atomic uint64_t checked_ms; /* when its file was last found current (fc_now_ms) */
     sh_cache_entry *hnext;
     sh_cache_entry *prev, *next; /* LRU: head is most recent */
 };
@@ -152,8 +155,20 @@ static void insert(sh_cache *c, sh_cache_entry *e)
     c->bytes += entry_bytes(e);
 }
 
-int sh_cache_acquire(sh_cache *c, const char *key, const zd_shard_layout *l, sh_cache_entry **entry,
-                     sh_file **file, zd_error *err)
+/* Whether e's file may still be used: checked now, or recently enough for a read. */
+static bool entry_current(sh_cache *c, sh_cache_entry *e, const char *key, sh_use use)
+{
+    uint64_t now = fc_now_ms();
+    if (use == SH_FOR_READ &&
+        now - atomic_load_explicit(&e->checked_ms, memory_order_relaxed) < FC_VALID_MS)
+        return true;
+    if (!sh_file_is_current(e->file, c->ks, key)) return false;
+    atomic_store_explicit(&e->checked_ms, now, memory_order_relaxed);
+    return true;
+}
+
+int sh_cache_acquire(sh_cache *c, const char *key, const zd_shard_layout *l, sh_use use,
+                     sh_cache_entry **entry, sh_file **file, zd_error *err)
 {
     uint64_t h = zd_hash_str(key);
     pthread_mutex_lock(&c->mu);
@@ -168,7 +183,7 @@ int sh_cache_acquire(sh_cache *c, const char *key, const zd_shard_layout *l, sh_
         lru_push_front(c, e);
     }
     pthread_mutex_unlock(&c->mu);
-    if (e && sh_file_is_current(e->file, c->ks, key)) {
+    if (e && entry_current(c, e, key, use)) {
         *entry = e;
         *file = e->file;
         return 0;
@@ -186,6 +201,7 @@ int sh_cache_acquire(sh_cache *c, const char *key, const zd_shard_layout *l, sh_
         return zd_error_set(err, ZD_ENOMEM, "no memory for a cached shard");
     }
     fresh->hash = h;
+    atomic_init(&fresh->checked_ms, fc_now_ms());
     int rc = sh_file_load(c->ks, key, l, &fresh->file, err);
     if (rc) {
         free(fresh->key);

@@ -22,12 +22,23 @@ typedef struct sh_cache_entry sh_cache_entry;
 int sh_cache_new(sh_cache **out, ks_root *ks, size_t capacity, uint64_t max_bytes);
 void sh_cache_free(sh_cache *c);
 
+/* What a caller does with the shard it acquires. */
+typedef enum {
+    SH_FOR_CHANGE, /* its file is checked now: still named (not replaced or deleted) */
+    SH_FOR_READ,   /* a file checked (or loaded) less than FC_VALID_MS ago is used as it is */
+} sh_use;
+
 /* The shard at key loaded with layout l: from the cache, or loaded from disk (an entry cached
  * under another layout, or whose file was replaced or deleted since, is dropped and the file
- * validated again). *file is the entry's shard;
- * release it with sh_cache_release. Errors as sh_file_load. */
-int sh_cache_acquire(sh_cache *c, const char *key, const zd_shard_layout *l, sh_cache_entry **entry,
-                     sh_file **file, zd_error *err);
+ * validated again). *file is the entry's shard; release it with sh_cache_release. Errors as
+ * sh_file_load.
+ * zarrd's own writes never leave a stale entry: a plain write of key drops it (the engine
+ * watches the key locks), and the engine's changes update it. Only a file replaced or deleted
+ * behind zarrd's back can be stale, and a read sees that within FC_VALID_MS, as a plain GET
+ * does (fdcache.h); a change sees it at once, so it never patches a file that has lost its
+ * name. The check is an fstat: one of the two system calls of a `?chunk=` GET. */
+int sh_cache_acquire(sh_cache *c, const char *key, const zd_shard_layout *l, sh_use use,
+                     sh_cache_entry **entry, sh_file **file, zd_error *err);
 void sh_cache_release(sh_cache *c, sh_cache_entry *entry);
 
 /* Free unused entries, least recently used first, until `want` bytes of decoded indexes are

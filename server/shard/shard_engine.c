@@ -124,7 +124,7 @@ int sh_engine_get(sh_engine *e, const char *key, const zd_shard_layout *l, const
     kl_lock_shared(e->keys, key, klen);
     sh_cache_entry *ce;
     sh_file *f;
-    rc = sh_cache_acquire(e->cache, key, l, &ce, &f, err);
+    rc = sh_cache_acquire(e->cache, key, l, SH_FOR_READ, &ce, &f, err);
     if (rc == 0) {
         zd_shard_entry en = f->entries[pos];
         if (en.offset == ZD_SHARD_EMPTY)
@@ -229,7 +229,7 @@ static int apply_locked(sh_engine *e, const char *key, const zd_shard_layout *l,
     sh_file *f;
     bool due;
     int rc = may_block ? move_away_from_streams(e, key, err) : 0;
-    if (rc == 0) rc = sh_cache_acquire(e->cache, key, l, &ce, &f, err);
+    if (rc == 0) rc = sh_cache_acquire(e->cache, key, l, SH_FOR_CHANGE, &ce, &f, err);
     if (rc) return rc;
     due = sh_compact_due(f, e->opts.compact_percent, e->opts.compact_min_dead);
     if (!may_block && (due || (f->fd >= 0 && move_needed(e, key)))) {
