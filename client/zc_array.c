@@ -338,6 +338,15 @@ int zc_array_chunk_key(const zc_array *a, const uint64_t *coords, char *out, zd_
     return 0;
 }
 
+void *zc_decode_target(const zd_selection *sel, const zd_chunk_part *part, size_t elem_size,
+                       size_t bytes, void *out, zd_buf *scratch, bool *direct)
+{
+    size_t off;
+    *direct = zd_part_is_dense_run(sel, part, elem_size, &off);
+    if (*direct) return (uint8_t *)out + off;
+    return zd_buf_reserve(scratch, bytes) < 0 ? NULL : scratch->data;
+}
+
 int zc_array_pool(zc_array *a, zc_pool **out, zd_error *err)
 {
     zc_client *c = a->client;

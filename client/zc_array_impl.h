@@ -39,6 +39,13 @@ struct zc_array {
 /* The key of grid chunk `coords` (path + "/" + encoded chunk key) into out[ZD_MAX_KEY + 1]. */
 int zc_array_chunk_key(const zc_array *a, const uint64_t *coords, char *out, zd_error *err);
 
+/* Where to decode a grid or inner chunk whose share of sel is part (part placed in out's
+ * coordinates): straight into out when the chunk is one contiguous run there (*direct =
+ * true, nothing to scatter afterwards), else into scratch, grown to `bytes` (*direct =
+ * false; NULL when out of memory). */
+void *zc_decode_target(const zd_selection *sel, const zd_chunk_part *part, size_t elem_size,
+                       size_t bytes, void *out, zd_buf *scratch, bool *direct);
+
 /* The client's worker pool, started on first use. */
 int zc_array_pool(zc_array *a, zc_pool **out, zd_error *err);
 

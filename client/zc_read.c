@@ -25,11 +25,12 @@ static int read_done(zc_worker *w, const zc_array *a, const zd_selection *sel,
                      zc_response *rs, zd_error *err)
 {
     if (a->shard) return zc_shard_read_whole_answer(w, a, key, sel, part, rq, rs, out, err);
-    zd_buf *chunk = &w->scratch[0];
-    if (zd_buf_reserve(chunk, a->chunk_bytes) < 0)
-        return zd_error_set(err, ZD_ENOMEM, "out of memory");
-    int rc = zc_decode_answer(w, a, a->chain, key, rq, rs, chunk->data, err);
-    if (rc == 0) zd_part_scatter(sel, part, a->elem_size, chunk->data, out);
+    bool direct;
+    void *dst =
+        zc_decode_target(sel, part, a->elem_size, a->chunk_bytes, out, &w->scratch[0], &direct);
+    if (!dst) return zd_error_set(err, ZD_ENOMEM, "out of memory");
+    int rc = zc_decode_answer(w, a, a->chain, key, rq, rs, dst, err);
+    if (rc == 0 && !direct) zd_part_scatter(sel, part, a->elem_size, dst, out);
     return rc;
 }
 
@@ -37,11 +38,12 @@ static int read_chunk(zc_worker *w, const zc_array *a, const zd_selection *sel,
                       const zd_chunk_part *part, const char *key, void *out, zd_error *err)
 {
     if (a->shard) return zc_shard_read_part(w, a, key, sel, part, out, err);
-    zd_buf *chunk = &w->scratch[0];
-    if (zd_buf_reserve(chunk, a->chunk_bytes) < 0)
-        return zd_error_set(err, ZD_ENOMEM, "out of memory");
-    int rc = zc_fetch_decode(w, a, a->chain, key, NULL, NULL, chunk->data, NULL, err);
-    if (rc == 0) zd_part_scatter(sel, part, a->elem_size, chunk->data, out);
+    bool direct;
+    void *dst =
+        zc_decode_target(sel, part, a->elem_size, a->chunk_bytes, out, &w->scratch[0], &direct);
+    if (!dst) return zd_error_set(err, ZD_ENOMEM, "out of memory");
+    int rc = zc_fetch_decode(w, a, a->chain, key, NULL, NULL, dst, NULL, err);
+    if (rc == 0 && !direct) zd_part_scatter(sel, part, a->elem_size, dst, out);
     return rc;
 }
 

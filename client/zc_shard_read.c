@@ -95,24 +95,26 @@ static int collect_wanted(const zc_array *a, const zc_inner_sel *is, wanted *wt,
     return wanted_append(a, is, count, wt, err);
 }
 
-/* Decode inner chunk bytes (or the fill value when data is NULL) and scatter it. */
+/* Decode inner chunk bytes (or the fill value when data is NULL) and scatter it (or decode it
+ * straight into its place, zc_decode_target). */
 static int place_inner(zc_worker *w, const zc_array *a, const zc_inner_sel *is,
                        const uint64_t *coords, const uint8_t *data, size_t len, void *out,
                        zd_error *err)
 {
-    zd_buf *ib = &w->scratch[2];
-    if (zd_buf_reserve(ib, a->inner_bytes) < 0)
-        return zd_error_set(err, ZD_ENOMEM, "out of memory");
-    if (!data) {
-        zd_fill_buffer(ib->data, a->inner_bytes / a->elem_size, a->spec.dtype, a->spec.fill);
-    } else {
-        int rc = zd_codec_chain_decode(a->inner, w->ctx, data, len, ib->data, a->inner_bytes, err);
-        if (rc < 0) return rc;
-    }
     zd_chunk_part p;
     zd_selection_part(&is->sel, coords, &p);
     zc_inner_part_place(is, &p);
-    zd_part_scatter(&is->place, &p, a->elem_size, ib->data, out);
+    bool direct;
+    void *dst = zc_decode_target(&is->place, &p, a->elem_size, a->inner_bytes, out, &w->scratch[2],
+                                 &direct);
+    if (!dst) return zd_error_set(err, ZD_ENOMEM, "out of memory");
+    if (!data) {
+        zd_fill_buffer(dst, a->inner_bytes / a->elem_size, a->spec.dtype, a->spec.fill);
+    } else {
+        int rc = zd_codec_chain_decode(a->inner, w->ctx, data, len, dst, a->inner_bytes, err);
+        if (rc < 0) return rc;
+    }
+    if (!direct) zd_part_scatter(&is->place, &p, a->elem_size, dst, out);
     return 0;
 }
 

@@ -282,6 +282,19 @@ void zd_part_scatter(const zd_selection *s, const zd_chunk_part *part, size_t el
     plan_run(&p, (const uint8_t *)chunk + chunk_off, (uint8_t *)out + out_off, elem_size);
 }
 
+bool zd_part_is_dense_run(const zd_selection *s, const zd_chunk_part *part, size_t elem_size,
+                          size_t *out_off)
+{
+    /* as many elements as the chunk: every dimension whole, step 1 */
+    if (part->elems != s->grid.chunk_elems) return false;
+    copy_plan p;
+    size_t chunk_off;
+    plan_part(s, part, elem_size, true, &p, &chunk_off, out_off);
+    int in = ZD_MAX_DIMS - 1; /* plan_part fills dimensions from the end */
+    return chunk_off == 0 && (p.ndim == 0 || (p.ndim == 1 && p.src_stride[in] == elem_size &&
+                                              p.dst_stride[in] == elem_size));
+}
+
 void zd_part_gather(const zd_selection *s, const zd_chunk_part *part, size_t elem_size,
                     const void *in, void *chunk)
 {

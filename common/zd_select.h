@@ -76,6 +76,12 @@ bool zd_chunk_iter_next(zd_chunk_iter *it, zd_chunk_part *part);
 void zd_part_scatter(const zd_selection *s, const zd_chunk_part *part, size_t elem_size,
                      const void *chunk, void *out);
 
+/* Whether the part is its whole chunk and lands in the result as one contiguous run, at byte
+ * *out_off: then a read can decode the chunk straight into the result, with nothing to scatter
+ * (a read of one whole chunk, or of whole rows of chunks in C order). */
+bool zd_part_is_dense_run(const zd_selection *s, const zd_chunk_part *part, size_t elem_size,
+                          size_t *out_off);
+
 /* Write: copy the part's place in `in` (shaped like the result) into its region of `chunk`. */
 void zd_part_gather(const zd_selection *s, const zd_chunk_part *part, size_t elem_size,
                     const void *in, void *chunk);

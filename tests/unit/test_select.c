@@ -194,6 +194,17 @@ static void check_scatter(const fixture *f, const zd_selection *s)
                          (unsigned long long)o, i);
     }
     cr_assert_eq(out[bytes], 0xCC, "wrote past the result");
+    /* a part said to be one run of the result holds exactly its chunk's bytes there (a read
+     * decodes such a chunk straight into the result) */
+    size_t chunk_bytes = (size_t)f->grid.chunk_elems * f->elem, off;
+    zd_chunk_iter_init(&it, s);
+    while (zd_chunk_iter_next(&it, &part))
+        if (zd_part_is_dense_run(s, &part, f->elem, &off)) {
+            cr_assert_leq(off + chunk_bytes, bytes, "a dense run past the result");
+            cr_assert_eq(
+                memcmp(out + off, f->chunks[chunk_linear(&f->grid, part.coords)], chunk_bytes), 0,
+                "a dense run that is not the chunk's bytes");
+        }
     free(out);
 }
 
@@ -397,8 +408,46 @@ Test(select, whole_chunk_reads_are_one_contiguous_copy)
     cr_assert(p.covers_chunk);
     zd_part_scatter(&s, &p, 4, f.chunks[chunk_linear(&f.grid, p.coords)], out);
     cr_assert_eq(memcmp(out, f.chunks[chunk_linear(&f.grid, p.coords)], sizeof out), 0);
+    size_t off = 1;
+    cr_assert(zd_part_is_dense_run(&s, &p, 4, &off), "one whole chunk is one run");
+    cr_assert_eq(off, 0);
     cr_assert_not(zd_chunk_iter_next(&it, &p));
     fixture_free(&f);
+}
+
+/* Which parts a read may decode straight into the result: known answers. */
+static bool dense_run(int ndim, const uint64_t *shape, const uint64_t *chunk, const zd_slice *sl,
+                      const uint64_t *coords, size_t *off)
+{
+    zd_grid g;
+    zd_selection s;
+    zd_chunk_part p;
+    cr_assert_eq(zd_grid_init(&g, ndim, shape, chunk, NULL), 0);
+    cr_assert_eq(zd_selection_init(&s, &g, sl, NULL), 0);
+    cr_assert(zd_selection_part(&s, coords, &p));
+    return zd_part_is_dense_run(&s, &p, 2, off);
+}
+
+Test(select, dense_runs_are_whole_chunks_contiguous_in_the_result)
+{
+    size_t off = 0;
+    /* 1-D, whole array: each full chunk is a run at its place; the edge chunk is not */
+    uint64_t s1[] = {25}, c1[] = {10};
+    zd_slice all1[] = {{0, 25, 1}};
+    cr_assert(dense_run(1, s1, c1, all1, (uint64_t[]){1}, &off));
+    cr_assert_eq(off, 10 * 2);
+    cr_assert_not(dense_run(1, s1, c1, all1, (uint64_t[]){2}, &off), "edge chunk");
+    cr_assert_not(dense_run(1, s1, c1, (zd_slice[]){{0, 20, 2}}, (uint64_t[]){0}, &off), "step");
+    cr_assert_not(dense_run(1, s1, c1, (zd_slice[]){{1, 20, 1}}, (uint64_t[]){0}, &off), "part");
+    /* 2-D: chunks spanning the whole inner dimension are runs, rows of narrower ones are not */
+    uint64_t s2[] = {8, 6};
+    zd_slice all2[] = {{0, 8, 1}, {0, 6, 1}};
+    cr_assert(dense_run(2, s2, (uint64_t[]){4, 6}, all2, (uint64_t[]){1, 0}, &off));
+    cr_assert_eq(off, 4 * 6 * 2);
+    cr_assert_not(dense_run(2, s2, (uint64_t[]){4, 3}, all2, (uint64_t[]){1, 0}, &off));
+    /* ... unless the chunk is one row: a 1 x 3 chunk is a run inside its row */
+    cr_assert(dense_run(2, s2, (uint64_t[]){1, 3}, all2, (uint64_t[]){2, 1}, &off));
+    cr_assert_eq(off, (2 * 6 + 3) * 2);
 }
 
 /* zd_copy_strided with the strides of a random permutation (a transpose, as the transpose
