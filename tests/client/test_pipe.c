@@ -13,6 +13,7 @@
  *     chunk's name, and the next calls on the same client get their own answers, not the
  *     ones that were still in flight. */
 #include "client_test.h"
+#include "zt_tmpdir.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -338,7 +339,8 @@ static pid_t nginx_start(const char *dir, int *port)
 Test(pipe, a_peer_closing_mid_pipeline_loses_nothing)
 {
     if (system("command -v nginx >/dev/null 2>&1") != 0) cr_skip_test("nginx is not installed");
-    char dir[] = "/tmp/zt-pipe-nginx-XXXXXX";
+    char dir[256];
+    cr_assert_eq(zt_tmp_path(dir, sizeof dir, "zt-pipe-nginx-XXXXXX"), 0);
     cr_assert(mkdtemp(dir));
     int port;
     pid_t ng = nginx_start(dir, &port);
@@ -351,7 +353,7 @@ Test(pipe, a_peer_closing_mid_pipeline_loses_nothing)
     zc_client_close(c);
     kill(ng, SIGTERM);
     waitpid(ng, NULL, 0);
-    char cmd[128];
+    char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     cr_assert_eq(system(cmd), 0);
 }

@@ -2,6 +2,7 @@
  * get/put/patch/delete/head/range/list round trips, the server's 4xx reasons in zc_errmsg(),
  * a server that is not running, one client shared by many threads, bearer tokens. */
 #include "client_test.h"
+#include "zt_tmpdir.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -210,11 +211,11 @@ Test(raw, one_client_shared_by_threads)
 
 /* A server run with --token-file: the client's bearer token opens it, a read-only token gets
  * 403 with the server's reason, no token 401. */
-static char token_file[64];
+static char token_file[256];
 
 static void start_with_tokens(void)
 {
-    snprintf(token_file, sizeof token_file, "/tmp/zc-tokens-XXXXXX");
+    cr_assert_eq(zt_tmp_path(token_file, sizeof token_file, "zc-tokens-XXXXXX"), 0);
     int fd = mkstemp(token_file);
     cr_assert(fd >= 0);
     const char *lines = "writer-token rw\nreader-token ro\n";

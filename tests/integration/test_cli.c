@@ -4,6 +4,7 @@
 #include <criterion/criterion.h>
 
 #include "zt_fixture.h"
+#include "zt_tmpdir.h"
 
 #include <signal.h>
 #include <string.h>
@@ -155,7 +156,8 @@ Test(cli, thread_counts_serve_requests)
 
 Test(cli, root_that_is_a_file_exits_1_with_the_reason)
 {
-    char path[] = "/tmp/zarrd-test-rootfile.XXXXXX";
+    char path[256];
+    cr_assert_eq(zt_tmp_path(path, sizeof path, "zarrd-test-rootfile.XXXXXX"), 0);
     int fd = mkstemp(path);
     cr_assert(fd >= 0);
     close(fd);

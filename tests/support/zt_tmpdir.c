@@ -14,10 +14,7 @@
 
 int zt_tmpdir_create(char *out, size_t cap)
 {
-    const char *base = getenv("TMPDIR");
-    if (!base || !*base) base = "/tmp";
-    int n = snprintf(out, cap, "%s/zarrd-test.XXXXXX", base);
-    if (n < 0 || (size_t)n >= cap) return ZD_EOVERFLOW;
+    if (zt_tmp_path(out, cap, "zarrd-test.XXXXXX") < 0) return ZD_EOVERFLOW;
     return mkdtemp(out) ? 0 : ZD_EIO;
 }
 

@@ -4,6 +4,20 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+/* $TMPDIR (or /tmp) + "/" + name into out[cap], e.g. a template for mkdtemp or mkstemp: every
+ * file a test makes goes under the TMPDIR that tests/run.sh checks for leftovers. 0, or -1
+ * when it does not fit. Header-only, so unit tests that link nothing of tests/support use it
+ * too. */
+static inline int zt_tmp_path(char *out, size_t cap, const char *name)
+{
+    const char *base = getenv("TMPDIR");
+    if (!base || !*base) base = "/tmp";
+    int n = snprintf(out, cap, "%s/%s", base, name);
+    return n < 0 || (size_t)n >= cap ? -1 : 0;
+}
 
 /* Create a new private directory under $TMPDIR (or /tmp) named zarrd-test.XXXXXX; its path goes
  * to out (cap bytes). 0 or ZD_EIO / ZD_EOVERFLOW. */

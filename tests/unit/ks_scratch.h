@@ -6,19 +6,22 @@
 
 #include "ks_root.h"
 #include "zd_error.h"
+#include "zt_tmpdir.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 
 typedef struct ks_scratch {
-    char dir[64];
+    char dir[96]; /* $TMPDIR/zarrd-NAME-XXXXXX */
     ks_root *ks;
 } ks_scratch;
 
-/* Open a root with options o in a new directory /tmp/zarrd-NAME-XXXXXX. */
+/* Open a root with options o in a new directory $TMPDIR/zarrd-NAME-XXXXXX. */
 static inline void ks_scratch_open(ks_scratch *s, const char *name, const ks_opts *o)
 {
-    snprintf(s->dir, sizeof s->dir, "/tmp/zarrd-%.16s-XXXXXX", name);
+    char leaf[64];
+    snprintf(leaf, sizeof leaf, "zarrd-%.16s-XXXXXX", name);
+    cr_assert_eq(zt_tmp_path(s->dir, sizeof s->dir, leaf), 0);
     cr_assert_not_null(mkdtemp(s->dir));
     zd_error err = {0};
     cr_assert_eq(ks_root_open(s->dir, o, &s->ks, &err), 0, "%s", err.msg);

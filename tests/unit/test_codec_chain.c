@@ -3,6 +3,7 @@
  * detection, and known answers for bytes, transpose, crc32c, gzip and zstd — the compressors
  * checked against the gzip and zstd command-line tools in both directions. */
 #include "test_codec_util.h"
+#include "zt_tmpdir.h"
 
 #include <unistd.h>
 #include <zstd.h>
@@ -238,8 +239,9 @@ static void check_cli(const char *chain_json, const char *decompress_cmd, const 
     zd_buf enc = {0}, got = {0};
     cr_assert_eq(zd_codec_chain_encode(c, ctx, chunk, n, &enc, NULL), 0);
 
-    char path[64], cmd[256];
-    snprintf(path, sizeof path, "/tmp/zd_codec_cli_%d", (int)getpid());
+    char path[256], name[64], cmd[512];
+    snprintf(name, sizeof name, "zd_codec_cli_%d", (int)getpid());
+    cr_assert_eq(zt_tmp_path(path, sizeof path, name), 0);
     tc_write_file(path, enc.data, enc.len);
     snprintf(cmd, sizeof cmd, "%s < %s", decompress_cmd, path);
     tc_run(cmd, &got);

@@ -7,6 +7,7 @@
 
 #include "shard_check_file.h"
 #include "shard_engine.h"
+#include "zt_tmpdir.h"
 
 #include <fcntl.h>
 #include <pthread.h>
@@ -20,17 +21,17 @@
 #include <time.h>
 #include <unistd.h>
 
-static char root[64];
+static char root[96]; /* $TMPDIR/zd-shard-XXXXXX */
 
 static void make_root(void)
 {
-    strcpy(root, "/tmp/zd-shard-XXXXXX");
+    cr_assert_eq(zt_tmp_path(root, sizeof root, "zd-shard-XXXXXX"), 0);
     cr_assert_not_null(mkdtemp(root));
 }
 
 static void remove_root(void)
 {
-    char cmd[128];
+    char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", root);
     cr_assert_eq(system(cmd), 0);
 }
