@@ -31,4 +31,16 @@ static inline zc_client *ct_client(const zc_options *opts)
     return c;
 }
 
+/* A 1-D uint8 array's spec (shards may be NULL); the arrays hold the pointers. */
+static inline zc_array_spec ct_spec_1d(const uint64_t *shape, const uint64_t *chunks,
+                                       const uint64_t *shards, const char *codec)
+{
+    return (zc_array_spec){.ndim = 1,
+                           .shape = shape,
+                           .chunks = chunks,
+                           .shards = shards,
+                           .dtype = "uint8",
+                           .codec = codec};
+}
+
 #endif

@@ -251,12 +251,7 @@ Test(pipe, a_few_inner_chunks_of_several_shards_go_out_together)
 {
     enum { INNER = 10, SHARD = 100, LEN = 400, WRITTEN = 300 };
     uint64_t shape[1] = {LEN}, chunks[1] = {INNER}, shards[1] = {SHARD};
-    zc_array_spec spec = {.ndim = 1,
-                          .shape = shape,
-                          .chunks = chunks,
-                          .shards = shards,
-                          .dtype = "uint8",
-                          .codec = "zstd"};
+    zc_array_spec spec = ct_spec_1d(shape, chunks, shards, "zstd");
     static uint8_t in[LEN];
     pattern(in, WRITTEN, 5); /* the last shard is never written */
     zc_client *direct = client_at(zt_srv()->port, 1);

@@ -38,12 +38,7 @@ static void writers_of_one_chunk(const uint64_t *chunks, const uint64_t *shards,
                                  zc_shard_write_mode mode)
 {
     uint64_t shape[1] = {NWRITERS * PART};
-    zc_array_spec s = {.ndim = 1,
-                       .shape = shape,
-                       .chunks = chunks,
-                       .shards = shards,
-                       .dtype = "uint8",
-                       .codec = "gzip"};
+    zc_array_spec s = ct_spec_1d(shape, chunks, shards, "gzip");
     zc_client *setup = ct_client(NULL);
     zc_array *a;
     ZC_OK_OR_FAIL(zc_array_create(setup, "one", &s, &a));
