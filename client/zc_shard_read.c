@@ -470,21 +470,29 @@ int zc_shard_read_part(zc_worker *w, const zc_array *a, const char *key, const z
     return rc;
 }
 
+/* Shard `co`'s share of a few-shards read: its inner selection and wanted inner chunks' count;
+ * false when the shard is not read by `?chunk=` (or holds no selected element). */
+static bool few_shard_sel(const zc_array *a, const zd_selection *outer, const uint64_t *co,
+                          zc_inner_sel *is, uint64_t *count, zd_error *err)
+{
+    zd_chunk_part part;
+    return zd_selection_part(outer, co, &part) && part_sel(a, outer, &part, is, count, err) == 0 &&
+           path_for(a, co, *count) == READ_BY_CHUNK;
+}
+
 bool zc_shard_read_few(const zc_array *a, const zd_selection *outer, const uint64_t *coords,
                        size_t n)
 {
     if (!a->shard || n < 2 || n > ZC_HERE_ITEMS) return false;
     uint64_t total = 0, count;
     zc_inner_sel is;
-    zd_chunk_part part;
     zd_error err = {0};
-    for (size_t i = 0; i < n; i++)
-        if (!zd_selection_part(outer, coords + i * (size_t)a->grid.ndim, &part) ||
-            part_sel(a, outer, &part, &is, &count, &err) < 0 ||
-            path_for(a, part.coords, count) != READ_BY_CHUNK || count > ZC_HERE_ITEMS - total)
+    for (size_t i = 0; i < n; i++) {
+        if (!few_shard_sel(a, outer, coords + i * (size_t)a->grid.ndim, &is, &count, &err) ||
+            count > ZC_HERE_ITEMS - total)
             return false;
-        else
-            total += count;
+        total += count;
+    }
     return total > 0 && a->inner_bytes <= ZC_HERE_BYTES / total;
 }
 
@@ -504,14 +512,10 @@ int zc_shard_read_few_run(zc_worker *w, const zc_array *a, const zd_selection *o
     int rc = store && parts ? 0 : zd_error_set(err, ZD_ENOMEM, "out of memory");
     for (size_t i = 0; rc == 0 && i < n; i++) {
         const uint64_t *co = coords + i * (size_t)a->grid.ndim;
-        zd_chunk_part part;
         uint64_t count = 0;
         size_t from = wt.n;
-        if (!zd_selection_part(outer, co, &part))
-            rc = zd_error_set(err, ZD_ERANGE, "a shard without selected elements");
-        if (rc == 0) rc = part_sel(a, outer, &part, &store[i].is, &count, err);
-        if (rc == 0 && count > ZC_HERE_ITEMS - wt.n)
-            rc = zd_error_set(err, ZD_EOVERFLOW, "too many inner chunks for one run");
+        if (!few_shard_sel(a, outer, co, &store[i].is, &count, err) || count > ZC_HERE_ITEMS - wt.n)
+            rc = zd_error_set(err, ZD_EOVERFLOW, "the shards' inner chunks do not fit one run");
         if (rc == 0) rc = zc_array_chunk_key(a, co, store[i].key, err);
         if (rc == 0) rc = wanted_append(a, &store[i].is, count, &wt, err);
         for (size_t k = from; rc == 0 && k < wt.n; k++)
