@@ -2,6 +2,7 @@
 #include "metrics.h"
 
 #include "shard_budget.h"
+#include "shard_bytes.h"
 
 #include "ks_root.h"
 #include "shard_stats.h"
@@ -168,6 +169,15 @@ int mt_render(zd_buf *out, mt_worker *const *workers, int n)
             "bytes.\n"
             "# TYPE zarrd_shard_compactions_total counter\n"
             "zarrd_shard_compactions_total %lu\n"
+            "# HELP zarrd_shard_chunk_reads_total Inner chunks read by shard requests of the fs "
+            "store, by where their bytes came from.\n"
+            "# TYPE zarrd_shard_chunk_reads_total counter\n"
+            "zarrd_shard_chunk_reads_total{from=\"memory\"} %lu\n"
+            "zarrd_shard_chunk_reads_total{from=\"file\"} %lu\n"
+            "# HELP zarrd_shard_chunk_memory_bytes Memory holding small inner chunks of cached "
+            "shards (at most 32 MiB).\n"
+            "# TYPE zarrd_shard_chunk_memory_bytes gauge\n"
+            "zarrd_shard_chunk_memory_bytes %lu\n"
             "# HELP zarrd_shard_index_memory_bytes Shard index memory reserved by requests and "
             "caches (limit --shard-index-memory).\n"
             "# TYPE zarrd_shard_index_memory_bytes gauge\n"
@@ -180,8 +190,10 @@ int mt_render(zd_buf *out, mt_worker *const *workers, int n)
             "# TYPE zarrd_errors_total counter\n",
             (unsigned long)ks_syncs_total(), (unsigned long)sh_stat_get(SH_STAT_IN_PLACE),
             (unsigned long)sh_stat_get(SH_STAT_GAP), (unsigned long)sh_stat_get(SH_STAT_APPENDED),
-            (unsigned long)sh_stat_get(SH_STAT_COMPACTIONS), (unsigned long)sh_budget_used(),
-            (unsigned long)sh_budget_refusals());
+            (unsigned long)sh_stat_get(SH_STAT_COMPACTIONS),
+            (unsigned long)sh_stat_get(SH_STAT_READS_KEPT),
+            (unsigned long)sh_stat_get(SH_STAT_READS_FILE), (unsigned long)sh_bytes_held(),
+            (unsigned long)sh_budget_used(), (unsigned long)sh_budget_refusals());
     for (int k = MT_EV_ERR_IO; k < MT_EVENTS && !rc; k++)
         rc = zd_buf_appendf(out, "zarrd_errors_total{kind=\"%s\"} %lu\n",
                             mt_error_kinds[k - MT_EV_ERR_IO],

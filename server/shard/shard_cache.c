@@ -5,6 +5,7 @@
 
 #include "fdcache.h"
 #include "shard_budget.h"
+#include "shard_bytes.h"
 #include "zd_hash.h"
 
 #include <pthread.h>
@@ -21,6 +22,7 @@ struct sh_cache_entry {
     bool detached;               /* no longer in the table: freed by its last user */
     bool charged;                /* its decoded index is counted in the shard index budget */
     _Atomic uint64_t checked_ms; /* when its file was last found current (fc_now_ms) */
+    sh_bytes bytes;              /* its small inner chunks' bytes (shard_bytes.h) */
     sh_cache_entry *hnext;
     sh_cache_entry *prev, *next; /* LRU: head is most recent */
 };
@@ -64,6 +66,7 @@ int sh_cache_new(sh_cache **out, ks_root *ks, size_t capacity, uint64_t max_byte
 static void entry_free(sh_cache_entry *e)
 {
     if (e->charged) sh_budget_give(entry_bytes(e));
+    sh_bytes_clear(&e->bytes);
     sh_file_free(e->file);
     free(e->key);
     free(e);
@@ -184,6 +187,7 @@ int sh_cache_acquire(sh_cache *c, const char *key, const zd_shard_layout *l, sh_
     }
     pthread_mutex_unlock(&c->mu);
     if (e && entry_current(c, e, key, use)) {
+        if (use == SH_FOR_CHANGE) sh_bytes_clear(&e->bytes); /* no reader: the key is locked */
         *entry = e;
         *file = e->file;
         return 0;
@@ -208,6 +212,7 @@ int sh_cache_acquire(sh_cache *c, const char *key, const zd_shard_layout *l, sh_
         free(fresh);
         return rc;
     }
+    fresh->bytes.nslots = l->nchunks;
     pthread_mutex_lock(&c->mu);
     e = find(c, key, h); /* a concurrent reader may have loaded it meanwhile */
     if (e && zd_shard_layout_equal(&e->file->layout, l)) {
@@ -223,6 +228,11 @@ int sh_cache_acquire(sh_cache *c, const char *key, const zd_shard_layout *l, sh_
     *entry = e;
     *file = e->file;
     return 0;
+}
+
+sh_bytes *sh_cache_bytes(sh_cache_entry *e)
+{
+    return &e->bytes;
 }
 
 void sh_cache_release(sh_cache *c, sh_cache_entry *e)

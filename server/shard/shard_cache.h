@@ -9,6 +9,7 @@
 #ifndef SHARD_CACHE_H
 #define SHARD_CACHE_H
 
+#include "shard_bytes.h"
 #include "shard_file.h"
 
 #include <stddef.h>
@@ -36,10 +37,15 @@ typedef enum {
  * watches the key locks), and the engine's changes update it. Only a file replaced or deleted
  * behind zarrd's back can be stale, and a read sees that within FC_VALID_MS, as a plain GET
  * does (fdcache.h); a change sees it at once, so it never patches a file that has lost its
- * name. The check is an fstat: one of the two system calls of a `?chunk=` GET. */
+ * name. The check is an fstat.
+ * An entry acquired for a change has forgotten its kept inner chunks (shard_bytes.h): the
+ * caller holds the key's exclusive lock, so no reader is copying from them. */
 int sh_cache_acquire(sh_cache *c, const char *key, const zd_shard_layout *l, sh_use use,
                      sh_cache_entry **entry, sh_file **file, zd_error *err);
 void sh_cache_release(sh_cache *c, sh_cache_entry *entry);
+
+/* The acquired entry's kept inner chunks. */
+sh_bytes *sh_cache_bytes(sh_cache_entry *entry);
 
 /* Free unused entries, least recently used first, until `want` bytes of decoded indexes are
  * given back to the shard index budget (shard_budget.h). Returns the bytes freed. */

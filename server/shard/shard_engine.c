@@ -10,6 +10,7 @@
 #include "shard_cache.h"
 #include "shard_compact.h"
 #include "shard_io.h"
+#include "shard_stats.h"
 #include "zd_key.h"
 
 #include <errno.h>
@@ -111,6 +112,25 @@ static int check_key(const char *key, zd_error *err)
     return zd_key_validate(key, len, err);
 }
 
+/* Inner chunk pos (its entry not empty) into out, which has room for it: from the kept bytes,
+ * or read from the file and kept for the next reader. */
+static int read_chunk(const sh_file *f, sh_bytes *kept, uint64_t pos, zd_buf *out, zd_error *err)
+{
+    zd_shard_entry en = f->entries[pos];
+    const uint8_t *bytes = sh_bytes_get(kept, pos, en.nbytes);
+    if (bytes) {
+        memcpy(out->data, bytes, (size_t)en.nbytes);
+        sh_stat_add(SH_STAT_READS_KEPT, 1);
+    } else {
+        int rc = sh_io_pread_all(f->fd, out->data, (size_t)en.nbytes, en.offset, err);
+        if (rc) return rc;
+        sh_bytes_keep(kept, pos, out->data, (size_t)en.nbytes);
+        sh_stat_add(SH_STAT_READS_FILE, 1);
+    }
+    out->len = (size_t)en.nbytes;
+    return 0;
+}
+
 int sh_engine_get(sh_engine *e, const char *key, const zd_shard_layout *l, const uint64_t *coords,
                   zd_buf *out, zd_error *err)
 {
@@ -132,8 +152,8 @@ int sh_engine_get(sh_engine *e, const char *key, const zd_shard_layout *l, const
         else if (zd_buf_reserve(out, (size_t)en.nbytes))
             rc = zd_error_set(err, ZD_ENOMEM, "no memory for a %llu-byte chunk",
                               (unsigned long long)en.nbytes);
-        else if ((rc = sh_io_pread_all(f->fd, out->data, (size_t)en.nbytes, en.offset, err)) == 0)
-            out->len = (size_t)en.nbytes;
+        else
+            rc = read_chunk(f, sh_cache_bytes(ce), pos, out, err);
         sh_cache_release(e->cache, ce);
     }
     kl_unlock(e->keys, key, klen);

@@ -3,8 +3,9 @@
  * and ends in +Inf = _count. Its counters move as known requests say: requests by method and
  * status, request and response bytes (at least the bodies sent and received), the latency
  * count, accepted connections, fsyncs, failed requests by cause (malformed, too large,
- * timed out), shard patches by placement and compactions (on either store), and the
- * open-connections gauge follows clients coming and going, spread evenly over the workers. */
+ * timed out), shard patches by placement and compactions (on either store), inner chunk reads
+ * by where their bytes came from (fs), and the open-connections gauge follows clients coming
+ * and going, spread evenly over the workers. */
 #include <criterion/criterion.h>
 
 #include "pd_conns.h"
@@ -297,6 +298,52 @@ Test(metrics, shard_placements_compactions_and_fsyncs_are_counted, .init = start
                       fsyncs);
     else
         cr_assert_eq(fsyncs, 0, "the memory store fsynced %.0f times", fsyncs);
+    pd_metrics_free(&a);
+    pd_metrics_free(&b);
+}
+
+/* GET of inner chunk `chunk` (layout as shard_status's): it must be len bytes of fill. */
+static void shard_get_is(int chunk, size_t len, char fill)
+{
+    char target[64];
+    snprintf(target, sizeof target, "/sh?chunk=%d", chunk);
+    zt_response r;
+    cr_assert_eq(zt_request(zt_srv(), "GET", target,
+                            "Zarr-Shard: chunks=8; index=end; crc32c=1\r\n", NULL, 0, &r),
+                 0);
+    cr_assert_eq(r.status, 200, "GET %s: %d", target, r.status);
+    cr_assert_eq(r.body.len, len, "GET %s: %zu bytes, expected %zu", target, r.body.len, len);
+    for (size_t i = 0; i < len; i++)
+        cr_assert_eq(r.body.data[i], (uint8_t)fill, "GET %s: byte %zu", target, i);
+    zt_response_free(&r);
+}
+
+#define CHUNK_READS(from) "zarrd_shard_chunk_reads_total{from=\"" from "\"}"
+
+/* On the fs store a small inner chunk is read from its file once, then from memory; a large
+ * one from its file every time. The memory store has no file to read. */
+Test(metrics, shard_chunk_reads_are_counted_by_where_they_came_from, .init = zt_fixture_start)
+{
+    cr_assert_eq(shard_status("PUT", 0, 100, 'a'), 204);
+    cr_assert_eq(shard_status("PUT", 1, 20000, 'b'), 204);
+    pd_metrics a, b;
+    scrape(&a);
+    for (int i = 0; i < 3; i++) {
+        shard_get_is(0, 100, 'a');
+        shard_get_is(1, 20000, 'b');
+    }
+    scrape(&b);
+    bool fs = zt_store_is_fs();
+    cr_assert_eq(delta(&a, &b, CHUNK_READS("file")), fs ? 4 : 0);
+    cr_assert_eq(delta(&a, &b, CHUNK_READS("memory")), fs ? 2 : 0);
+    if (fs) cr_assert_gt(pd_metric(&b, "zarrd_shard_chunk_memory_bytes"), 100);
+    cr_assert_eq(shard_status("PUT", 0, 100, 'c'), 204); /* forgets the kept copy */
+    shard_get_is(0, 100, 'c');
+    shard_get_is(0, 100, 'c');
+    pd_metrics_free(&a);
+    scrape(&a);
+    cr_assert_eq(delta(&b, &a, CHUNK_READS("file")), fs ? 1 : 0);
+    cr_assert_eq(delta(&b, &a, CHUNK_READS("memory")), fs ? 1 : 0);
     pd_metrics_free(&a);
     pd_metrics_free(&b);
 }

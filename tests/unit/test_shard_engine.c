@@ -6,12 +6,15 @@
 #include <criterion/criterion.h>
 
 #include "shard_check_file.h"
+#include "shard_bytes.h"
 #include "shard_engine.h"
+#include "shard_stats.h"
 #include "zt_tmpdir.h"
 
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1055,5 +1058,149 @@ Test(shard_engine, apply_now_takes_small_writes_and_declines_the_rest)
     e = open_engine(&batch);
     cr_assert_eq(put_now(e, "s", &l, 1, 10, 'q'), ZD_EWOULDBLOCK);
     expect_model(e, "s", &l, &m);
+    close_engine(e);
+}
+
+/* Small inner chunks are kept in memory after their first read (shard_bytes.h): a second read
+ * costs no pread, a chunk over SH_BYTES_CHUNK_MAX is read from the file every time, and the
+ * memory is given back when the engine lets its shards go. */
+Test(shard_engine, small_inner_chunks_are_read_from_memory_after_the_first_read)
+{
+    zd_shard_layout l = layout3(true, true);
+    sh_engine *e = open_engine(NULL);
+    model m = {0};
+    model_put(e, "s", &l, &m, 3, 100, 'a');
+    size_t big_len = SH_BYTES_CHUNK_MAX + 1;
+    uint8_t *big = malloc(big_len);
+    memset(big, 'B', big_len);
+    uint64_t c[3];
+    coords_of(7, c);
+    zd_error err = {0};
+    cr_assert_eq(sh_engine_put(e, "s", &l, c, big, big_len, &err), 0, "%s", err.msg);
+    zd_buf b = {0};
+    char why[256];
+    uint64_t file0 = sh_stat_get(SH_STAT_READS_FILE), kept0 = sh_stat_get(SH_STAT_READS_KEPT);
+    cr_assert(chunk_as_model(e, "s", &l, &m, 3, &b, why, sizeof why), "%s", why);
+    cr_assert_eq(sh_stat_get(SH_STAT_READS_FILE) - file0, 1, "the first read is a pread");
+    cr_assert_gt(sh_bytes_held(), 100);
+    for (int i = 0; i < 3; i++)
+        cr_assert(chunk_as_model(e, "s", &l, &m, 3, &b, why, sizeof why), "%s", why);
+    cr_assert_eq(sh_stat_get(SH_STAT_READS_FILE) - file0, 1, "a kept chunk was read again");
+    cr_assert_eq(sh_stat_get(SH_STAT_READS_KEPT) - kept0, 3);
+    for (int i = 0; i < 2; i++) {
+        cr_assert_eq(sh_engine_get(e, "s", &l, c, &b, &err), 0, "%s", err.msg);
+        cr_assert(b.len == big_len && memcmp(b.data, big, big_len) == 0);
+    }
+    cr_assert_eq(sh_stat_get(SH_STAT_READS_FILE) - file0, 3, "a large chunk is never kept");
+    close_engine(e);
+    cr_assert_eq(sh_bytes_held(), 0, "%llu bytes still held", (unsigned long long)sh_bytes_held());
+    zd_buf_free(&b);
+    free(big);
+}
+
+/* A change forgets the kept chunks of its shard before it is made: every read after a put
+ * (in place, moved, deleted, or in a batch) returns the new bytes. */
+Test(shard_engine, a_change_replaces_kept_chunks)
+{
+    zd_shard_layout l = layout3(false, true);
+    sh_engine *e = open_engine(NULL);
+    model m = {0};
+    for (uint64_t pos = 0; pos < 32; pos++)
+        model_put(e, "s", &l, &m, pos, 1 + pos * 9, (uint8_t)pos);
+    expect_model(e, "s", &l, &m); /* every chunk kept */
+    uint64_t kept0 = sh_stat_get(SH_STAT_READS_KEPT);
+    expect_model(e, "s", &l, &m);
+    cr_assert_eq(sh_stat_get(SH_STAT_READS_KEPT) - kept0, 32);
+    for (int round = 0; round < 20; round++) {
+        uint64_t pos = (uint64_t)round * 7 % 32;
+        model_put(e, "s", &l, &m, pos, m.len[pos], (uint8_t)('a' + round)); /* in place */
+        expect_model(e, "s", &l, &m);
+        model_put(e, "s", &l, &m, pos, m.len[pos] + 3, (uint8_t)('A' + round)); /* moved */
+        expect_model(e, "s", &l, &m);
+    }
+    uint64_t c[3];
+    coords_of(9, c);
+    zd_error err = {0};
+    cr_assert_eq(sh_engine_delete(e, "s", &l, c, &err), 0, "%s", err.msg);
+    m.len[9] = 0;
+    expect_model(e, "s", &l, &m);
+    sh_op ops[2] = {{.kind = SH_OP_PUT, .data = (const uint8_t *)"xyz", .len = 3},
+                    {.kind = SH_OP_DELETE}};
+    coords_of(10, ops[0].coords);
+    coords_of(11, ops[1].coords);
+    cr_assert_eq(sh_engine_apply(e, "s", &l, ops, 2, &err), 0, "%s", err.msg);
+    memcpy(m.data[10], "xyz", 3);
+    m.len[10] = 3;
+    m.len[11] = 0;
+    expect_model(e, "s", &l, &m);
+    check_shard("s", &l, NULL);
+    close_engine(e);
+}
+
+/* Readers of kept chunks while a writer patches them: each read is one whole version, and no
+ * reader sees a version older than one it saw before. */
+typedef struct version_reader_arg {
+    sh_engine *e;
+    const zd_shard_layout *l;
+    _Atomic bool *done;
+    char why[128];
+} version_reader_arg;
+
+static size_t version_len(unsigned v)
+{
+    return 1 + v % 150; /* so a version's length tells it from the previous one's */
+}
+
+static void *version_reader(void *p)
+{
+    version_reader_arg *a = p;
+    zd_buf b = {0};
+    uint64_t c[3];
+    coords_of(6, c);
+    unsigned last = 0;
+    while (!atomic_load(a->done) && !a->why[0]) {
+        if (sh_engine_get(a->e, "s", a->l, c, &b, NULL) != 0) {
+            snprintf(a->why, sizeof a->why, "a read failed");
+            break;
+        }
+        unsigned v = b.data[0];
+        bool whole = b.len == version_len(v);
+        for (size_t i = 0; whole && i < b.len; i++)
+            whole = b.data[i] == v;
+        if (!whole)
+            snprintf(a->why, sizeof a->why, "a torn read: %zu bytes of version %u", b.len, v);
+        else if (v < last)
+            snprintf(a->why, sizeof a->why, "version %u read after version %u", v, last);
+        last = v;
+    }
+    zd_buf_free(&b);
+    return NULL;
+}
+
+Test(shard_engine, reads_of_kept_chunks_during_patches_see_whole_current_versions)
+{
+    zd_shard_layout l = layout3(true, true);
+    sh_engine *e = open_engine(NULL);
+    model m = {0};
+    model_put(e, "s", &l, &m, 6, version_len(0), 0);
+    _Atomic bool done = false;
+    pthread_t t[3];
+    version_reader_arg args[3];
+    for (int i = 0; i < 3; i++) {
+        args[i] = (version_reader_arg){.e = e, .l = &l, .done = &done};
+        pthread_create(&t[i], NULL, version_reader, &args[i]);
+    }
+    char why[256];
+    zd_buf b = {0};
+    for (unsigned v = 1; v < 256; v++) {
+        model_put(e, "s", &l, &m, 6, version_len(v), (uint8_t)v);
+        cr_assert(chunk_as_model(e, "s", &l, &m, 6, &b, why, sizeof why), "version %u: %s", v, why);
+    }
+    zd_buf_free(&b);
+    atomic_store(&done, true);
+    for (int i = 0; i < 3; i++) {
+        pthread_join(t[i], NULL);
+        cr_assert_eq(args[i].why[0], 0, "reader %d: %s", i, args[i].why);
+    }
     close_engine(e);
 }
