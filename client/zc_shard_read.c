@@ -325,8 +325,9 @@ typedef struct shard_part {
     const zc_inner_sel *is;
 } shard_part;
 
-/* The wanted inner chunks, of one shard or several, as `GET shard?chunk=C` requests pipelined
- * on one connection (zc_pipe.h): their round trips overlap. */
+/* The wanted inner chunks, of one shard or several, as `GET shard?chunks=C;C;...` requests,
+ * one per shard and ZC_CHUNKS_PER_GET inner chunks (fewer large ones), pipelined on one
+ * connection (zc_pipe.h): their round trips overlap. */
 typedef struct by_chunk {
     zc_worker *w;
     const zc_array *a;
@@ -334,8 +335,10 @@ typedef struct by_chunk {
     const size_t *shard_of; /* inner chunk k is in shards[shard_of[k]]; NULL: all in shards[0] */
     const wanted *wt;
     void *out;
+    size_t *group; /* request g asks for inner chunks group[g] .. group[g + 1] - 1 */
+    size_t ngroups;
     char hdr[ZC_SHARD_HEADER_MAX];
-    char q[ZC_CHUNK_QUERY_MAX]; /* the query of the request being prepared */
+    zd_buf q; /* the query of the request being prepared */
 } by_chunk;
 
 static const uint64_t *by_chunk_coords(const by_chunk *b, size_t k)
@@ -348,44 +351,86 @@ static const shard_part *by_chunk_shard(const by_chunk *b, size_t k)
     return &b->shards[b->shard_of ? b->shard_of[k] : 0];
 }
 
-static int by_chunk_prepare(void *arg, size_t k, zc_pipe_rq *rq, zd_error *err)
+static int by_chunk_prepare(void *arg, size_t g, zc_pipe_rq *rq, zd_error *err)
 {
     by_chunk *b = arg;
-    if (zc_chunk_query(b->a->grid.ndim, by_chunk_coords(b, k), b->q, sizeof b->q) < 0)
-        return zd_error_set(err, ZD_EOVERFLOW, "inner chunk request too long");
+    int rc = 0, nd = b->a->grid.ndim;
+    zd_buf_reset(&b->q);
+    rc = zd_buf_append_str(&b->q, "chunks=");
+    for (size_t k = b->group[g]; rc == 0 && k < b->group[g + 1]; k++)
+        for (int d = 0; rc == 0 && d < nd; d++)
+            rc = zd_buf_appendf(&b->q, "%s%" PRIu64,
+                                d                 ? ","
+                                : k > b->group[g] ? ";"
+                                                  : "",
+                                by_chunk_coords(b, k)[d]);
+    if (rc == 0) rc = zd_buf_append(&b->q, "", 1); /* the NUL */
+    if (rc < 0) return zd_error_set(err, rc, "out of memory");
     /* the pipe copies key, query and headers when prepare returns */
-    *rq = (zc_pipe_rq){
-        .method = "GET", .key = by_chunk_shard(b, k)->key, .query = b->q, .headers = b->hdr};
+    *rq = (zc_pipe_rq){.method = "GET",
+                       .key = by_chunk_shard(b, b->group[g])->key,
+                       .query = (const char *)b->q.data,
+                       .headers = b->hdr};
     return 0;
 }
 
-/* 404 is the fill value, as in read_one. */
-static int by_chunk_done(void *arg, size_t k, const zc_request *rq, zc_response *rs, zd_error *err)
+/* The answer is laid out as a 1-D shard of the inner chunks asked for (server/SHARDS.md): its
+ * index, at the end, says where each is; an empty one is the fill value. */
+static int by_chunk_done(void *arg, size_t g, const zc_request *rq, zc_response *rs, zd_error *err)
 {
     by_chunk *b = arg;
-    bool found = rs->status != 404;
-    int rc = found ? zc_answer_status(rq, rs, err) : 0;
-    return rc < 0
-               ? rc
-               : place_inner(b->w, b->a, by_chunk_shard(b, k)->is, by_chunk_coords(b, k),
-                             found ? rs->body.data : NULL, found ? rs->body.len : 0, b->out, err);
+    size_t first = b->group[g];
+    uint64_t m = b->group[g + 1] - first;
+    zd_shard_entry at[ZC_CHUNKS_PER_GET];
+    zd_shard_layout l;
+    int rc = zc_answer_status(rq, rs, err);
+    if (rc == 0) rc = zd_shard_layout_init(&l, 1, &m, true, false, false, err);
+    size_t isz = rc == 0 ? zd_shard_index_size(&l) : 0;
+    if (rc == 0 && rs->body.len < isz)
+        rc = zd_error_set(err, ZD_ECORRUPT,
+                          "%s: %zu bytes cannot hold the index of %" PRIu64 " inner chunks",
+                          rq->target, rs->body.len, m);
+    if (rc == 0)
+        rc = zd_shard_index_decode(&l, rs->body.data + rs->body.len - isz, isz, rs->body.len, at,
+                                   err);
+    for (size_t i = 0; rc == 0 && i < m; i++) {
+        bool empty = at[i].offset == ZD_SHARD_EMPTY;
+        rc = place_inner(b->w, b->a, by_chunk_shard(b, first + i)->is,
+                         by_chunk_coords(b, first + i), empty ? NULL : rs->body.data + at[i].offset,
+                         empty ? 0 : (size_t)at[i].nbytes, b->out, err);
+    }
+    return rc;
 }
 
-static int by_chunk_alone(void *arg, size_t k, zd_error *err)
+/* Never asked for: every request of a run is a GET. */
+static int by_chunk_alone(void *arg, size_t g, zd_error *err)
 {
-    by_chunk *b = arg;
-    const shard_part *sp = by_chunk_shard(b, k);
-    return read_one(b->w, b->a, sp->key, sp->is, by_chunk_coords(b, k), b->out, err);
+    (void)arg;
+    return zd_error_set(err, ZD_EINVAL, "inner chunk request %zu cannot run alone", g);
 }
 
 static const zc_pipe_ops by_chunk_ops = {by_chunk_prepare, by_chunk_done, by_chunk_alone};
 
-/* Run b's wt->n requests on pipe. */
+/* Run b's requests on pipe: the wanted inner chunks grouped by shard (consecutive in wt). */
 static int by_chunk_run(by_chunk *b, zc_pipe *pipe, zd_error *err)
 {
+    size_t n = b->wt->n;
     if (zc_shard_header(b->a, b->hdr, sizeof b->hdr) < 0)
         return zd_error_set(err, ZD_EOVERFLOW, "inner chunk request too long");
-    return zc_pipe_run(pipe, &b->w->conn, b->wt->n, &by_chunk_ops, b, err);
+    if (!(b->group = malloc((n + 1) * sizeof *b->group)))
+        return zd_error_set(err, ZD_ENOMEM, "out of memory");
+    size_t per = ZC_CHUNKS_GET_BYTES / (b->a->inner_bytes ? b->a->inner_bytes : 1);
+    per = per < 1 ? 1 : per > ZC_CHUNKS_PER_GET ? ZC_CHUNKS_PER_GET : per;
+    b->ngroups = 0;
+    for (size_t k = 0; k < n; k++)
+        if (k == 0 || by_chunk_shard(b, k) != by_chunk_shard(b, k - 1) ||
+            k - b->group[b->ngroups - 1] == per)
+            b->group[b->ngroups++] = k;
+    b->group[b->ngroups] = n;
+    int rc = zc_pipe_run(pipe, &b->w->conn, b->ngroups, &by_chunk_ops, b, err);
+    free(b->group);
+    zd_buf_free(&b->q);
+    return rc;
 }
 
 static int read_by_chunk(zc_worker *w, const zc_array *a, const char *key, const zc_inner_sel *is,

@@ -1,10 +1,12 @@
 /* zc_shard_read.h: reading part of one shard without fetching all of it. The inner chunks the
  * selection needs are fetched, decoded with the inner chain and scattered straight into the
  * caller's result:
- *   - up to ZC_SHARD_READ_CHUNK_MAX inner chunks: `GET shard?chunk=C` each (the server reads
- *     its cached index), pipelined on the worker's connection: one round trip for all (and
+ *   - up to ZC_SHARD_READ_CHUNK_MAX inner chunks: `GET shard?chunks=C;C;...` (the server
+ *     reads its cached index and answers the chunks, of one version of the shard, framed as a
+ *     small shard; one of them: `GET shard?chunk=C`), up to ZC_CHUNKS_PER_GET a request,
+ *     pipelined on the worker's connection: one round trip for all (and
  *     when a read wants only a few inner chunks of several shards, those of all the shards
- *     together, on the calling thread);
+ *     together, one request per shard, on the calling thread);
  *   - more: the shard index with a range GET, then the needed inner chunks as byte ranges,
  *     neighbours less than ZC_SHARD_READ_GAP apart coalesced into one range, all ranges in
  *     one multi-range GET (multipart/byteranges answer; 64 ranges per request): two round
@@ -15,8 +17,15 @@
 
 #include "zc_array_impl.h"
 
-/* Most inner chunks read with `?chunk=` requests, pipelined (measured crossover: 8). */
-#define ZC_SHARD_READ_CHUNK_MAX 8
+/* Most inner chunks read with `?chunks=` requests, pipelined (the two ways meet at about 256
+ * inner chunks of a shard: client/README.md). */
+#define ZC_SHARD_READ_CHUNK_MAX 128
+
+/* Most inner chunks one `?chunks=` request asks for: 64 (its target stays far below the
+ * server's 16 KiB header limit), and fewer when they decode to more than ZC_CHUNKS_GET_BYTES,
+ * so an answer stays a few MiB (at least one inner chunk a request). */
+#define ZC_CHUNKS_PER_GET   64
+#define ZC_CHUNKS_GET_BYTES (4u << 20)
 
 /* Ranges closer than this are fetched as one (skipped bytes cost less than a round trip). */
 #define ZC_SHARD_READ_GAP (64 * 1024)

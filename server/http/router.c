@@ -8,16 +8,17 @@
 
 #include <string.h>
 
-/* Does the query name a shard endpoint (`chunk=...` or `batch`)? */
+/* Does the query name a shard endpoint (`chunk=...`, `chunks=...` or `batch`)? */
 static bool rt_is_shard(const cn_request *r)
 {
+    static const char *const names[] = {"chunk", "chunks", "batch"};
     zd_query_iter it;
     zd_query_pair p;
     zd_query_iter_init(&it, r->query, r->query_len);
     while (zd_query_next(&it, &p))
-        if ((p.name_len == 5 && memcmp(p.name, "chunk", 5) == 0) ||
-            (p.name_len == 5 && memcmp(p.name, "batch", 5) == 0))
-            return true;
+        for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+            if (p.name_len == strlen(names[i]) && memcmp(p.name, names[i], p.name_len) == 0)
+                return true;
     return false;
 }
 

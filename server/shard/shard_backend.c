@@ -18,10 +18,10 @@ static int file_layout(void *ctx, const char *key, sh_array_shard *out, zd_error
     return sh_meta_lookup(((file_backend *)ctx)->meta, key, out, err);
 }
 
-static int file_get(void *ctx, const char *key, const zd_shard_layout *l, const uint64_t *coords,
-                    zd_buf *out, zd_error *err)
+static int file_read(void *ctx, const char *key, const zd_shard_layout *l, const uint64_t *pos,
+                     size_t n, zd_buf *out, zd_shard_entry *at, zd_error *err)
 {
-    return sh_engine_get(((file_backend *)ctx)->engine, key, l, coords, out, err);
+    return sh_engine_read(((file_backend *)ctx)->engine, key, l, pos, n, out, at, err);
 }
 
 static int file_apply(void *ctx, const char *key, const zd_shard_layout *l, const sh_op *ops,
@@ -83,7 +83,7 @@ int sh_backend_open(st_store *store, const sh_engine_opts *opts, sh_backend *out
     fb->store = store;
     *out = (sh_backend){.ctx = fb,
                         .layout = file_layout,
-                        .get = file_get,
+                        .read = file_read,
                         .apply = file_apply,
                         .close = file_close,
                         .trim = file_trim,

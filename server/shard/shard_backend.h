@@ -1,5 +1,5 @@
 /* shard_backend.h: the shard endpoints' one interface over either store. The endpoints
- * (api/native/shard_http.c) ask a backend for a shard's layout, read an inner chunk and apply
+ * (api/native/shard_http.c) ask a backend for a shard's layout, read inner chunks and apply
  * a batch of puts and deletes; sh_backend_open builds the backend the store calls for:
  *   - a store that keeps files (st_store.files, the fs store): the file engine (shard_engine.h)
  *     over its key space, journaled, patching shards in place, with layouts from zarr.json
@@ -20,8 +20,9 @@ typedef struct sh_backend {
     void *ctx;
     /* The layout of the array that claims key as a chunk key (sh_meta_lookup's codes). */
     int (*layout)(void *ctx, const char *key, sh_array_shard *out, zd_error *err);
-    int (*get)(void *ctx, const char *key, const zd_shard_layout *l, const uint64_t *coords,
-               zd_buf *out, zd_error *err);
+    /* Inner chunks pos[0..n) of one version of the shard at key, as sh_engine_read. */
+    int (*read)(void *ctx, const char *key, const zd_shard_layout *l, const uint64_t *pos, size_t n,
+                zd_buf *out, zd_shard_entry *at, zd_error *err);
     /* may_block false (an event loop): ZD_EWOULDBLOCK, nothing changed, when the change is more
      * than small writes into the page cache (sh_engine_apply_now); redo it on an I/O thread. */
     int (*apply)(void *ctx, const char *key, const zd_shard_layout *l, const sh_op *ops, size_t n,

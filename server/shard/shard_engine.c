@@ -112,51 +112,90 @@ static int check_key(const char *key, zd_error *err)
     return zd_key_validate(key, len, err);
 }
 
-/* Inner chunk pos (its entry not empty) into out, which has room for it: from the kept bytes,
- * or read from the file and kept for the next reader. */
+/* Inner chunk pos (its entry not empty) appended to out: from the kept bytes, or read from the
+ * file and kept for the next reader. */
 static int read_chunk(const sh_file *f, sh_bytes *kept, uint64_t pos, zd_buf *out, zd_error *err)
 {
     zd_shard_entry en = f->entries[pos];
+    if (zd_buf_reserve(out, (size_t)en.nbytes))
+        return zd_error_set(err, ZD_ENOMEM, "no memory for a %llu-byte chunk",
+                            (unsigned long long)en.nbytes);
+    uint8_t *dst = out->data + out->len;
     const uint8_t *bytes = sh_bytes_get(kept, pos, en.nbytes);
     if (bytes) {
-        memcpy(out->data, bytes, (size_t)en.nbytes);
+        memcpy(dst, bytes, (size_t)en.nbytes);
         sh_stat_add(SH_STAT_READS_KEPT, 1);
     } else {
-        int rc = sh_io_pread_all(f->fd, out->data, (size_t)en.nbytes, en.offset, err);
+        int rc = sh_io_pread_all(f->fd, dst, (size_t)en.nbytes, en.offset, err);
         if (rc) return rc;
-        sh_bytes_keep(kept, pos, out->data, (size_t)en.nbytes);
+        sh_bytes_keep(kept, pos, dst, (size_t)en.nbytes);
         sh_stat_add(SH_STAT_READS_FILE, 1);
     }
-    out->len = (size_t)en.nbytes;
+    out->len += (size_t)en.nbytes;
     return 0;
 }
 
-int sh_engine_get(sh_engine *e, const char *key, const zd_shard_layout *l, const uint64_t *coords,
-                  zd_buf *out, zd_error *err)
+int sh_read_count(uint64_t *total, uint64_t nbytes, zd_error *err)
 {
-    uint64_t pos;
-    zd_buf_reset(out);
+    if (nbytes > SH_READ_MAX - *total)
+        return zd_error_set(err, ZD_EOVERFLOW,
+                            "the inner chunks asked for hold more than %llu bytes; ask for fewer "
+                            "at a time",
+                            (unsigned long long)SH_READ_MAX);
+    *total += nbytes;
+    return 0;
+}
+
+/* sh_engine_read's reading, with the shard acquired. */
+static int read_chunks(const sh_file *f, sh_bytes *kept, const uint64_t *pos, size_t n, zd_buf *out,
+                       zd_shard_entry *at, zd_error *err)
+{
+    uint64_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+        zd_shard_entry en = f->entries[pos[i]];
+        at[i] = (zd_shard_entry){ZD_SHARD_EMPTY, ZD_SHARD_EMPTY};
+        if (en.offset == ZD_SHARD_EMPTY) continue;
+        int rc = sh_read_count(&total, en.nbytes, err);
+        if (rc) return rc;
+        at[i] = (zd_shard_entry){out->len, en.nbytes};
+        if ((rc = read_chunk(f, kept, pos[i], out, err)) != 0) return rc;
+    }
+    return 0;
+}
+
+int sh_engine_read(sh_engine *e, const char *key, const zd_shard_layout *l, const uint64_t *pos,
+                   size_t n, zd_buf *out, zd_shard_entry *at, zd_error *err)
+{
     int rc = check_key(key, err);
     if (rc) return rc;
-    if (zd_shard_chunk_index(l, coords, &pos) != 0)
-        return zd_error_set(err, ZD_ERANGE, "chunk coordinates lie outside the shard");
+    for (size_t i = 0; i < n; i++)
+        if (pos[i] >= l->nchunks)
+            return zd_error_set(err, ZD_ERANGE, "inner chunk %llu lies outside the shard",
+                                (unsigned long long)pos[i]);
     size_t klen = strlen(key);
     kl_lock_shared(e->keys, key, klen);
     sh_cache_entry *ce;
     sh_file *f;
     rc = sh_cache_acquire(e->cache, key, l, SH_FOR_READ, &ce, &f, err);
     if (rc == 0) {
-        zd_shard_entry en = f->entries[pos];
-        if (en.offset == ZD_SHARD_EMPTY)
-            rc = zd_error_set(err, ZD_ENOTFOUND, "the inner chunk is empty");
-        else if (zd_buf_reserve(out, (size_t)en.nbytes))
-            rc = zd_error_set(err, ZD_ENOMEM, "no memory for a %llu-byte chunk",
-                              (unsigned long long)en.nbytes);
-        else
-            rc = read_chunk(f, sh_cache_bytes(ce), pos, out, err);
+        rc = read_chunks(f, sh_cache_bytes(ce), pos, n, out, at, err);
         sh_cache_release(e->cache, ce);
     }
     kl_unlock(e->keys, key, klen);
+    return rc;
+}
+
+int sh_engine_get(sh_engine *e, const char *key, const zd_shard_layout *l, const uint64_t *coords,
+                  zd_buf *out, zd_error *err)
+{
+    uint64_t pos;
+    zd_shard_entry at;
+    zd_buf_reset(out);
+    if (zd_shard_chunk_index(l, coords, &pos) != 0)
+        return zd_error_set(err, ZD_ERANGE, "chunk coordinates lie outside the shard");
+    int rc = sh_engine_read(e, key, l, &pos, 1, out, &at, err);
+    if (rc == 0 && at.offset == ZD_SHARD_EMPTY)
+        rc = zd_error_set(err, ZD_ENOTFOUND, "the inner chunk is empty");
     return rc;
 }
 

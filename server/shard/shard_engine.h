@@ -65,7 +65,23 @@ void sh_engine_plain_done(sh_engine *e);
  * bytes if there are that many; returns the bytes freed. */
 uint64_t sh_engine_trim(sh_engine *e, uint64_t want);
 
-/* The encoded bytes of the inner chunk at coords, into out (reset first). */
+/* Most bytes one read of several inner chunks returns (sh_engine_read). */
+#define SH_READ_MAX ((uint64_t)1 << 30)
+
+/* The inner chunks at C-order positions pos[0..n) (zd_shard_chunk_index) of the shard at key,
+ * all of one version of it (read under one shared lock): their encoded bytes appended to out
+ * one after another, and at[i] where chunk i's bytes are (offset from out's start, nbytes), or
+ * ZD_SHARD_EMPTY twice for an empty chunk (every chunk of an absent shard). A position outside
+ * the shard: ZD_ERANGE; more than SH_READ_MAX bytes in all: ZD_EOVERFLOW. */
+int sh_engine_read(sh_engine *e, const char *key, const zd_shard_layout *l, const uint64_t *pos,
+                   size_t n, zd_buf *out, zd_shard_entry *at, zd_error *err);
+
+/* Count an inner chunk of nbytes toward a read's *total: ZD_EOVERFLOW past SH_READ_MAX (for
+ * every backend's reads, shard_backend.h). */
+int sh_read_count(uint64_t *total, uint64_t nbytes, zd_error *err);
+
+/* The encoded bytes of the inner chunk at coords, into out (reset first); ZD_ENOTFOUND when it
+ * is empty. */
 int sh_engine_get(sh_engine *e, const char *key, const zd_shard_layout *l, const uint64_t *coords,
                   zd_buf *out, zd_error *err);
 

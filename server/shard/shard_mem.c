@@ -76,21 +76,45 @@ static int mem_layout(void *ctx, const char *key, sh_array_shard *out, zd_error 
     return sh_meta_find(key, mem_meta_get, &m, out, err);
 }
 
-/* Index entry pos of the shard r holds (version st), from the cache or decoded (and cached). */
-static int chunk_entry(st_store *s, const char *key, st_reader *r, const st_stat *st,
-                       const zd_shard_layout *l, uint64_t pos, zd_shard_entry *out, zd_error *err)
+/* Index entries pos[0..n) of the shard r holds (version st), from the cache or decoded (and
+ * cached), into at[]. */
+static int chunk_entries(st_store *s, const char *key, st_reader *r, const st_stat *st,
+                         const zd_shard_layout *l, const uint64_t *pos, size_t n,
+                         zd_shard_entry *at, zd_error *err)
 {
     const sh_mem_cached *c = sh_mem_cache_find(s, key, st->etag, l);
     if (c) {
-        *out = sh_mem_cached_file(c)->entries[pos];
+        for (size_t i = 0; i < n; i++)
+            at[i] = sh_mem_cached_file(c)->entries[pos[i]];
         sh_mem_cache_release(c);
         return 0;
     }
     sh_file *f;
     int rc = sh_mem_load(r, st->size, l, &f, err);
     if (rc) return rc;
-    *out = f->entries[pos];
+    for (size_t i = 0; i < n; i++)
+        at[i] = f->entries[pos[i]];
     sh_mem_cache_store(s, key, st->etag, f);
+    return 0;
+}
+
+/* The bytes of the inner chunks at[0..n) locates in r, appended to out; at[] then says where
+ * they are in out. */
+static int read_entries(st_reader *r, size_t n, zd_buf *out, zd_shard_entry *at, zd_error *err)
+{
+    uint64_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (at[i].offset == ZD_SHARD_EMPTY) continue;
+        int rc = sh_read_count(&total, at[i].nbytes, err);
+        if (rc) return rc;
+        if (zd_buf_reserve(out, (size_t)at[i].nbytes))
+            return zd_error_set(err, ZD_ENOMEM, "no memory for a %llu-byte chunk",
+                                (unsigned long long)at[i].nbytes);
+        rc = r->read(r, at[i].offset, out->data + out->len, (size_t)at[i].nbytes);
+        if (rc) return zd_error_set(err, rc, "cannot read the inner chunk");
+        at[i].offset = out->len;
+        out->len += (size_t)at[i].nbytes;
+    }
     return 0;
 }
 
@@ -106,28 +130,24 @@ static int load_shard(st_store *s, const char *key, st_reader *r, const st_stat 
     return rc;
 }
 
-static int mem_get(void *ctx, const char *key, const zd_shard_layout *l, const uint64_t *coords,
-                   zd_buf *out, zd_error *err)
+/* A version of the shard is one reader of the store's value: no lock is needed. */
+static int mem_read(void *ctx, const char *key, const zd_shard_layout *l, const uint64_t *pos,
+                    size_t n, zd_buf *out, zd_shard_entry *at, zd_error *err)
 {
     st_store *s = ctx;
-    uint64_t pos;
-    if (zd_shard_chunk_index(l, coords, &pos) != 0)
-        return zd_error_set(err, ZD_ERANGE, "chunk coordinates lie outside the shard");
+    for (size_t i = 0; i < n; i++) {
+        if (pos[i] >= l->nchunks)
+            return zd_error_set(err, ZD_ERANGE, "inner chunk %llu lies outside the shard",
+                                (unsigned long long)pos[i]);
+        at[i] = (zd_shard_entry){ZD_SHARD_EMPTY, ZD_SHARD_EMPTY};
+    }
     st_reader *r;
     st_stat st;
     int rc = s->open_read(s, key, &r, &st);
-    if (rc == ZD_ENOTFOUND) return zd_error_set(err, rc, "no shard at %s", key);
+    if (rc == ZD_ENOTFOUND) return 0;
     if (rc) return store_error(rc, key, err);
-    zd_shard_entry e = {ZD_SHARD_EMPTY, ZD_SHARD_EMPTY};
-    if (st.size > 0) rc = chunk_entry(s, key, r, &st, l, pos, &e, err);
-    if (rc == 0 && e.offset == ZD_SHARD_EMPTY)
-        rc = zd_error_set(err, ZD_ENOTFOUND, "the inner chunk is empty");
-    zd_buf_reset(out);
-    if (rc == 0 && (rc = zd_buf_reserve(out, (size_t)e.nbytes)) != 0)
-        zd_error_set(err, rc, "no memory for a %llu-byte chunk", (unsigned long long)e.nbytes);
-    if (rc == 0 && (rc = r->read(r, e.offset, out->data, (size_t)e.nbytes)) != 0)
-        zd_error_set(err, rc, "cannot read the inner chunk");
-    if (rc == 0) out->len = (size_t)e.nbytes;
+    if (st.size > 0) rc = chunk_entries(s, key, r, &st, l, pos, n, at, err);
+    if (rc == 0) rc = read_entries(r, n, out, at, err);
     r->close(r);
     return rc;
 }
@@ -206,5 +226,5 @@ static uint64_t mem_trim(void *ctx, uint64_t want)
 void sh_mem_backend(st_store *store, sh_backend *out)
 {
     *out = (sh_backend){
-        .ctx = store, .layout = mem_layout, .get = mem_get, .apply = mem_apply, .trim = mem_trim};
+        .ctx = store, .layout = mem_layout, .read = mem_read, .apply = mem_apply, .trim = mem_trim};
 }

@@ -2,8 +2,9 @@
  * client/README.md (numbers are printed, never asserted; not a test):
  *   1. pool dispatch: cost per item of the worker pool for no-op items and for tiny chunk
  *      reads, with the claim size capped at 1, 4, 16 and 64 items;
- *   2. partial shard reads: `GET shard?chunk=C` per inner chunk versus the index plus
- *      coalesced byte ranges, for 1..1024 wanted inner chunks, contiguous and scattered;
+ *   2. partial shard reads: `GET shard?chunks=C;C;...` (64 inner chunks a request, pipelined)
+ *      versus the index plus coalesced byte ranges, for 1..1023 wanted inner chunks,
+ *      contiguous and scattered;
  *   3. the three shard write modes writing one inner chunk of zarr-python's "large shard"
  *      case (shape 64³, inner chunks 1³, shards 32³: 32768 inner chunks per shard).
  * Usage: client_measure URL   (a running zarrd; writes under measure/). */
@@ -103,9 +104,9 @@ static void shard_reads(zc_client *c)
         buf[i] = (uint8_t)(i % 251 + 1);
     uint64_t start[1] = {0};
     check(zc_array_write(a, start, shape, buf), "write");
-    printf("\npartial shard reads (best of 5, ms)\ninner chunks  layout      ?chunk=  "
+    printf("\npartial shard reads (best of 5, ms)\ninner chunks  layout     ?chunks=  "
            "index+ranges\n");
-    static const uint64_t wants[] = {1, 2, 8, 64, 512, 1023};
+    static const uint64_t wants[] = {1, 2, 8, 64, 128, 256, 512, 1023};
     for (int scattered = 0; scattered <= 1; scattered++) {
         for (size_t k = 0; k < sizeof wants / sizeof wants[0]; k++) {
             uint64_t n = wants[k];

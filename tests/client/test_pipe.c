@@ -7,8 +7,9 @@
  *   - a peer that closes the connection after a few answers with requests still in flight
  *     (nginx with keepalive_requests, as a proxy in front of zarrd is deployed): the unanswered
  *     requests go again on a new connection and every byte reads back right;
- *   - a read of a few inner chunks of several shards sends all of them at once (the same
- *     relay);
+ *   - a read of a few inner chunks of several shards asks for them with one request per shard
+ *     and sends all of those at once (the same relay), and a read of many inner chunks of one
+ *     shard asks for 64 a request, fewer when they are large (the relay counts requests);
  *   - an error answer in the middle of a run (a corrupt chunk) fails the call with that
  *     chunk's name, and the next calls on the same client get their own answers, not the
  *     ones that were still in flight. */
@@ -34,7 +35,7 @@ TestSuite(pipe, .init = zt_fixture_start, .fini = zt_fixture_stop);
 
 enum { CHUNK = 100, NCHUNKS = 200, HOLD_REQUESTS = 4, HOLD_MS = 4000 };
 
-/* ---- a relay that withholds answers until the client has sent HOLD_REQUESTS requests ---- */
+/* ---- a relay that withholds answers until the client has sent hold_requests requests ---- */
 
 enum { RELAY_MAX_CONNS = 16 };
 
@@ -52,7 +53,9 @@ typedef struct relay {
     int nconns;
     atomic_bool stop;
     atomic_bool hold;       /* hold the answers of connections accepted from now on */
+    int hold_requests;      /* ... until this many requests came (HOLD_REQUESTS by default) */
     atomic_int connections; /* relayed connections */
+    atomic_int requests;    /* request heads relayed, on every connection */
     atomic_int stalled;     /* connections whose client waited for an answer before sending */
 } relay;
 
@@ -85,7 +88,7 @@ static int count_heads(const char *p, size_t n, int *match)
 }
 
 /* One client connection: client → server at once; server → client, once r->hold is set, only
- * after the client has sent HOLD_REQUESTS requests (or after HOLD_MS, counted as a stall). */
+ * after the client has sent r->hold_requests requests (or after HOLD_MS, counted as a stall). */
 static void relay_one(relay *r, int cfd)
 {
     int sfd = connect_server();
@@ -107,9 +110,11 @@ static void relay_one(relay *r, int cfd)
         if (p[0].revents) {
             ssize_t k = recv(cfd, buf, sizeof buf, 0);
             if (k <= 0) break;
-            heads += count_heads(buf, (size_t)k, &match);
+            int more = count_heads(buf, (size_t)k, &match);
+            heads += more;
+            atomic_fetch_add(&r->requests, more);
             if (send(sfd, buf, (size_t)k, MSG_NOSIGNAL) != k) break;
-            if (heads >= HOLD_REQUESTS) holding = false;
+            if (heads >= r->hold_requests) holding = false;
         }
         if (p[1].revents) {
             ssize_t k = recv(sfd, held + held_len, sizeof held - held_len, 0);
@@ -156,9 +161,10 @@ static void *relay_main(void *arg)
     return NULL;
 }
 
-static void relay_start(relay *r)
+static void relay_start(relay *r, int hold_requests)
 {
     memset(r, 0, sizeof *r);
+    r->hold_requests = hold_requests;
     r->listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     struct sockaddr_in sa = {.sin_family = AF_INET};
     inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
@@ -227,7 +233,7 @@ Test(pipe, requests_go_out_ahead_of_the_answers)
     zc_array_close(create_array(direct, "piped", "none"));
     zc_client_close(direct);
     static relay r;
-    relay_start(&r);
+    relay_start(&r, HOLD_REQUESTS);
     zc_client *c = client_at(r.port, 1);
     zc_array *a;
     ZC_OK_OR_FAIL(zc_array_open(c, "piped", &a)); /* one GET, on a connection not held */
@@ -243,10 +249,11 @@ Test(pipe, requests_go_out_ahead_of_the_answers)
                  atomic_load(&r.stalled), atomic_load(&r.connections));
 }
 
-/* A read that wants a few inner chunks of each of several shards sends all of them together,
- * on one connection (client/zc_shard_read.c, zc_shard_read_few): read shard by shard, a
- * connection would carry two of them and wait for their answers. A missing shard reads as the
- * fill value on that path too. */
+/* A read that wants a few inner chunks of each of several shards asks for them with one
+ * `?chunks=` request per shard, and sends those requests together on one connection
+ * (client/zc_shard_read.c, zc_shard_read_few): read shard by shard, a connection would carry
+ * one request and wait for its answer. A missing shard reads as the fill value on that path
+ * too. */
 Test(pipe, a_few_inner_chunks_of_several_shards_go_out_together)
 {
     enum { INNER = 10, SHARD = 100, LEN = 400, WRITTEN = 300 };
@@ -262,10 +269,11 @@ Test(pipe, a_few_inner_chunks_of_several_shards_go_out_together)
     zc_client_close(direct);
 
     static relay r;
-    relay_start(&r);
+    relay_start(&r, 2);
     zc_client *c = client_at(r.port, 2);
     ZC_OK_OR_FAIL(zc_array_open(c, "few", &a)); /* one GET, on a connection not held */
     atomic_store(&r.hold, true);
+    int before = atomic_load(&r.requests);
     /* [85, 115): inner chunks 8 and 9 of shard 0, 10 and 11 of shard 1 */
     uint8_t out[30];
     ZC_OK_OR_FAIL(zc_array_read(a, (uint64_t[]){85}, (uint64_t[]){30}, NULL, out));
@@ -273,6 +281,9 @@ Test(pipe, a_few_inner_chunks_of_several_shards_go_out_together)
     /* [285, 315): inner chunks 28 and 29 of shard 2, 30 and 31 of the missing shard 3 */
     ZC_OK_OR_FAIL(zc_array_read(a, (uint64_t[]){285}, (uint64_t[]){30}, NULL, out));
     cr_assert_eq(memcmp(out, in + 285, sizeof out), 0, "[285, 315) read back wrong");
+    int requests = atomic_load(&r.requests) - before;
+    cr_assert_eq(requests, 4, "%d requests for 8 inner chunks of 4 shards, not one per shard",
+                 requests);
     zc_array_close(a);
     zc_client_close(c);
     relay_stop(&r);
@@ -280,6 +291,47 @@ Test(pipe, a_few_inner_chunks_of_several_shards_go_out_together)
                  "%d of %d connections: the client waited for the answers of one shard before "
                  "asking for the next shard's inner chunks",
                  atomic_load(&r.stalled), atomic_load(&r.connections));
+}
+
+/* Requests a read of `count` inner chunks of `inner` bytes from one shard of 1-D array `path`
+ * makes (the relay counts them); the bytes read must be those written. */
+static int requests_for(relay *r, zc_client *direct, const char *path, uint64_t inner,
+                        uint64_t per_shard, uint64_t count)
+{
+    uint64_t shape[1] = {inner * per_shard}, chunks[1] = {inner}, shards[1] = {inner * per_shard};
+    zc_array_spec spec = ct_spec_1d(shape, chunks, shards, "none");
+    uint8_t *in = malloc(shape[0]), *out = malloc(shape[0]);
+    pattern(in, shape[0], 9);
+    zc_array *a = NULL;
+    ZC_OK_OR_FAIL(zc_array_create(direct, path, &spec, &a));
+    ZC_OK_OR_FAIL(zc_array_write(a, (uint64_t[]){0}, shape, in));
+    zc_array_close(a);
+    zc_client *c = client_at(r->port, 1);
+    ZC_OK_OR_FAIL(zc_array_open(c, path, &a));
+    int before = atomic_load(&r->requests);
+    ZC_OK_OR_FAIL(zc_array_read(a, (uint64_t[]){0}, (uint64_t[]){inner * count}, NULL, out));
+    int requests = atomic_load(&r->requests) - before;
+    cr_assert_eq(memcmp(out, in, inner * count), 0, "%s read back wrong", path);
+    zc_array_close(a);
+    zc_client_close(c);
+    free(in);
+    free(out);
+    return requests;
+}
+
+/* A read of many inner chunks of one shard asks for up to 64 with one `?chunks=` request, and
+ * for fewer when they are large (an answer stays about 4 MiB). */
+Test(pipe, many_inner_chunks_of_a_shard_take_few_requests)
+{
+    zc_client *direct = client_at(zt_srv()->port, 1);
+    static relay r;
+    relay_start(&r, HOLD_REQUESTS); /* never holding: it only counts */
+    int small = requests_for(&r, direct, "small", 100, 128, 100);
+    int large = requests_for(&r, direct, "large", 256 * 1024, 24, 20);
+    relay_stop(&r);
+    zc_client_close(direct);
+    cr_assert_eq(small, 2, "100 inner chunks of 100 bytes: %d requests, not 64 + 36", small);
+    cr_assert_eq(large, 2, "20 inner chunks of 256 KiB: %d requests, not 16 + 4", large);
 }
 
 /* nginx in front of zarrd closing every connection after 7 requests. */

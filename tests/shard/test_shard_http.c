@@ -149,6 +149,18 @@ Test(shard_http, bad_requests_leave_the_shard_unchanged)
         {"POST", "batch", SHC_LAYOUT_16X8, "ZSB1\2D\1\1X", 400, 0},    /* unknown op */
         {"POST", "batch", SHC_LAYOUT_16X8, "ZSB1\2P\1\1\1aP\20\0\1b", 400, 14}, /* 2nd op outside */
         {"POST", "batch", SHC_LAYOUT_16X8, "ZSB1\2P\1\1\0", 400, 9},            /* empty chunk */
+        {"PUT", "chunks=0,1", SHC_LAYOUT_16X8, "x", 400, 0},     /* chunks= takes GET */
+        {"DELETE", "chunks=0,1", SHC_LAYOUT_16X8, NULL, 400, 0}, /* ... and HEAD */
+        {"POST", "chunks=0,1", SHC_LAYOUT_16X8, "x", 400, 0},
+        {"GET", "chunks=", SHC_LAYOUT_16X8, NULL, 400, 0},              /* none named */
+        {"GET", "chunks=0,1;;0,2", SHC_LAYOUT_16X8, NULL, 400, 0},      /* an empty one */
+        {"GET", "chunks=0,1;", SHC_LAYOUT_16X8, NULL, 400, 0},          /* a trailing ; */
+        {"GET", "chunks=0,1;16,0", SHC_LAYOUT_16X8, NULL, 400, 0},      /* outside */
+        {"GET", "chunks=0,1;0", SHC_LAYOUT_16X8, NULL, 400, 0},         /* too few coords */
+        {"GET", "chunks=0,1;0,x", SHC_LAYOUT_16X8, NULL, 400, 0},       /* not numbers */
+        {"GET", "chunks=0,1&chunk=0,1", SHC_LAYOUT_16X8, NULL, 400, 0}, /* both */
+        {"GET", "chunks=0,1&batch", SHC_LAYOUT_16X8, NULL, 400, 0},     /* both */
+        {"GET", "chunks=0,1", "chunks=16,4", NULL, 409, 0},             /* other index size */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const bad_case *bc = &cases[i];

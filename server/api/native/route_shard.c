@@ -1,8 +1,8 @@
-/* route_shard.c: the shard endpoints (`?chunk=C` on GET/HEAD/PUT/DELETE, `?batch` on POST; see
- * DESIGN.md and server/SHARDS.md). The router sends every such request here. This file is the
- * connection glue only: it buffers the body, hands the request to shard_http.c with the
- * server's shard backend (shard_backend.h: the file engine or the memory store's, whichever
- * main.c opened) and sends the answer. */
+/* route_shard.c: the shard endpoints (`?chunk=C` on GET/HEAD/PUT/DELETE, `?chunks=C;C;...` on
+ * GET/HEAD, `?batch` on POST; see DESIGN.md and server/SHARDS.md). The router sends every such
+ * request here. This file is the connection glue only: it buffers the body, hands the request
+ * to shard_http.c with the server's shard backend (shard_backend.h: the file engine or the
+ * memory store's, whichever main.c opened) and sends the answer. */
 #include "handlers.h"
 
 #include "metrics.h"

@@ -7,6 +7,7 @@
 #include "shard_header.h"
 #include "zd_query.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,29 +29,82 @@ static void answer_code(sh_http_response *rs, int rc)
     answer(rs, st.status, st.reason);
 }
 
-/* The query: exactly one of chunk=C (coords of ndim values) or batch. */
-static int parse_query(const sh_http_request *rq, const zd_shard_layout *l, bool *batch,
-                       uint64_t *coords, zd_error *err)
+/* What the query names: one inner chunk, several, or a batch (the body). */
+typedef struct shard_query {
+    enum { Q_CHUNK, Q_CHUNKS, Q_BATCH } kind;
+    uint64_t coords[ZD_MAX_DIMS]; /* chunk=, and its C-order position: */
+    uint64_t one;
+    uint64_t *pos; /* chunks=: C-order positions (allocated) */
+    size_t npos;
+} shard_query;
+
+/* One inner chunk's coordinates (ndim comma-separated values) as its C-order position. */
+static int parse_coords(const char *s, size_t len, const zd_shard_layout *l, const char *what,
+                        uint64_t *coords, uint64_t *pos, zd_error *err)
+{
+    size_t n;
+    if (zd_parse_u64_list(s, len, coords, ZD_MAX_DIMS, &n, NULL) != 0)
+        return zd_error_set(err, ZD_EINVAL, "%s must be comma-separated coordinates", what);
+    if (n != (size_t)l->ndim)
+        return zd_error_set(err, ZD_EINVAL, "%s has %zu coordinates, the shard has %d", what, n,
+                            l->ndim);
+    if (zd_shard_chunk_index(l, coords, pos) != 0)
+        return zd_error_set(err, ZD_EINVAL, "%s lies outside the shard", what);
+    return 0;
+}
+
+/* chunks=C;C;...: up to SH_HTTP_CHUNKS_MAX inner chunks into q->pos. */
+static int parse_chunk_list(const char *s, size_t len, const zd_shard_layout *l, shard_query *q,
+                            zd_error *err)
+{
+    size_t n = 1;
+    for (size_t i = 0; i < len; i++)
+        n += s[i] == ';';
+    if (n > SH_HTTP_CHUNKS_MAX)
+        return zd_error_set(err, ZD_EINVAL, "chunks= names %zu inner chunks, at most %d at a time",
+                            n, SH_HTTP_CHUNKS_MAX);
+    if (!(q->pos = malloc(n * sizeof *q->pos)))
+        return zd_error_set(err, ZD_ENOMEM, "no memory for %zu inner chunks", n);
+    uint64_t coords[ZD_MAX_DIMS];
+    char what[48];
+    for (const char *c = s, *end = s + len; q->npos < n; q->npos++) {
+        const char *semi = memchr(c, ';', (size_t)(end - c));
+        size_t clen = semi ? (size_t)(semi - c) : (size_t)(end - c);
+        snprintf(what, sizeof what, "inner chunk %zu of chunks=", q->npos + 1);
+        int rc = parse_coords(c, clen, l, what, coords, &q->pos[q->npos], err);
+        if (rc) return rc;
+        c += clen + 1;
+    }
+    return 0;
+}
+
+/* The query: exactly one of chunk=C (coords of ndim values), chunks=C;C;... or batch. */
+static int parse_query(const sh_http_request *rq, const zd_shard_layout *l, shard_query *q,
+                       zd_error *err)
 {
     char value[ZD_MAX_DIMS * 21 + 1], flag[16];
-    size_t vlen, flen, n;
-    bool has_chunk, has_batch;
-    int rc = zd_query_get(rq->query, rq->query_len, "chunk", value, sizeof value, &vlen, &has_chunk,
-                          err);
+    char *list = malloc(rq->query_len + 1);
+    size_t vlen, flen, llen;
+    bool has_chunk = false, has_batch = false, has_chunks = false;
+    int rc = list ? 0 : zd_error_set(err, ZD_ENOMEM, "no memory for the query");
+    if (rc == 0)
+        rc = zd_query_get(rq->query, rq->query_len, "chunk", value, sizeof value, &vlen, &has_chunk,
+                          NULL);
     if (rc == 0)
         rc = zd_query_get(rq->query, rq->query_len, "batch", flag, sizeof flag, &flen, &has_batch,
                           NULL);
-    if (rc) return zd_error_set(err, ZD_EINVAL, "malformed query string");
-    if (has_chunk == has_batch)
-        return zd_error_set(err, ZD_EINVAL, "the query needs exactly one of chunk=C or batch");
-    *batch = has_batch;
-    if (has_batch) return 0;
-    if (zd_parse_u64_list(value, vlen, coords, ZD_MAX_DIMS, &n, NULL) != 0)
-        return zd_error_set(err, ZD_EINVAL, "chunk= must be comma-separated coordinates");
-    if (n != (size_t)l->ndim)
-        return zd_error_set(err, ZD_EINVAL, "chunk= has %zu coordinates, the shard has %d", n,
-                            l->ndim);
-    return 0;
+    if (rc == 0)
+        rc = zd_query_get(rq->query, rq->query_len, "chunks", list, rq->query_len + 1, &llen,
+                          &has_chunks, NULL);
+    if (rc == ZD_EINVAL) rc = zd_error_set(err, ZD_EINVAL, "malformed query string");
+    if (rc == 0 && has_chunk + has_batch + has_chunks != 1)
+        rc = zd_error_set(err, ZD_EINVAL,
+                          "the query needs exactly one of chunk=C, chunks=C;C;... or batch");
+    q->kind = has_batch ? Q_BATCH : has_chunks ? Q_CHUNKS : Q_CHUNK;
+    if (rc == 0 && has_chunk) rc = parse_coords(value, vlen, l, "chunk=", q->coords, &q->one, err);
+    if (rc == 0 && has_chunks) rc = parse_chunk_list(list, llen, l, q, err);
+    free(list);
+    return rc;
 }
 
 /* The layout: from the Zarr-Shard header, else from the array's zarr.json. */
@@ -134,6 +188,40 @@ static int request_ops(const sh_http_request *rq, const zd_shard_layout *l, bool
     return 0;
 }
 
+/* GET ?chunk=: the inner chunk's bytes; ZD_ENOTFOUND when it is empty. */
+static int read_one(const sh_backend *b, const char *key, const zd_shard_layout *l, uint64_t pos,
+                    zd_buf *out, zd_error *err)
+{
+    zd_shard_entry at;
+    int rc = b->read(b->ctx, key, l, &pos, 1, out, &at, err);
+    if (rc == 0 && at.offset == ZD_SHARD_EMPTY)
+        rc = zd_error_set(err, ZD_ENOTFOUND, "the inner chunk is empty");
+    return rc;
+}
+
+/* GET ?chunks=: the inner chunks' bytes one after another, then their index, laid out as a
+ * 1-D shard of n inner chunks in the order asked (index at the end, little endian, no crc32c;
+ * an empty chunk's entry is 2^64-1 twice). */
+static int read_several(const sh_backend *b, const char *key, const zd_shard_layout *l,
+                        const uint64_t *pos, size_t n, zd_buf *out, zd_error *err)
+{
+    zd_shard_entry *at = malloc(n * sizeof *at);
+    zd_shard_layout answer_layout;
+    uint64_t count = n;
+    int rc = at ? 0 : zd_error_set(err, ZD_ENOMEM, "no memory for %zu index entries", n);
+    if (rc == 0) rc = b->read(b->ctx, key, l, pos, n, out, at, err);
+    if (rc == 0) rc = zd_shard_layout_init(&answer_layout, 1, &count, true, false, false, err);
+    size_t isz = rc == 0 ? zd_shard_index_size(&answer_layout) : 0;
+    if (rc == 0 && zd_buf_reserve(out, isz))
+        rc = zd_error_set(err, ZD_ENOMEM, "no memory for a %zu-byte index", isz);
+    if (rc == 0) {
+        zd_shard_index_encode(&answer_layout, at, out->data + out->len);
+        out->len += isz;
+    }
+    free(at);
+    return rc;
+}
+
 void sh_http_handle(const sh_backend *b, const sh_http_request *rq, sh_http_response *rs)
 {
     zd_buf_reset(&rs->body);
@@ -144,25 +232,33 @@ void sh_http_handle(const sh_backend *b, const sh_http_request *rq, sh_http_resp
         return;
     }
     sh_array_shard as;
-    bool batch = false;
-    uint64_t coords[ZD_MAX_DIMS], reserved = 0;
+    shard_query q = {0};
+    uint64_t reserved = 0;
+    bool reads = rq->method == SH_GET || rq->method == SH_HEAD;
     int rc = find_layout(b, rq, &as, &rs->detail);
-    if (rc == 0) rc = parse_query(rq, &as.layout, &batch, coords, &rs->detail);
+    if (rc == 0) rc = parse_query(rq, &as.layout, &q, &rs->detail);
+    if (rc == 0 && q.kind == Q_CHUNKS && !reads)
+        rc = zd_error_set(&rs->detail, ZD_EINVAL, "?chunks= takes GET or HEAD");
     if (rc == 0) rc = check_index_size(b, &as.layout, &rs->detail);
     if (rc == 0) rc = reserve_index_memory(b, &as.layout, &reserved, &rs->detail);
-    if (rc == 0 && !batch && (rq->method == SH_GET || rq->method == SH_HEAD)) {
-        rc = b->get(b->ctx, rq->key, &as.layout, coords, &rs->body, &rs->detail);
+    if (rc == 0 && q.kind == Q_CHUNK && reads) {
+        rc = read_one(b, rq->key, &as.layout, q.one, &rs->body, &rs->detail);
+        if (rc == 0) answer(rs, 200, NULL);
+    } else if (rc == 0 && q.kind == Q_CHUNKS) {
+        rc = read_several(b, rq->key, &as.layout, q.pos, q.npos, &rs->body, &rs->detail);
         if (rc == 0) answer(rs, 200, NULL);
     } else if (rc == 0) {
         sh_op single, *ops = NULL;
         size_t n = 0;
-        rc = request_ops(rq, &as.layout, batch, coords, &single, &ops, &n, &rs->detail);
+        rc = request_ops(rq, &as.layout, q.kind == Q_BATCH, q.coords, &single, &ops, &n,
+                         &rs->detail);
         bool whole = rc == 0 && whole_chunks(&as, ops, n, &rs->detail);
         if (whole) rc = b->apply(b->ctx, rq->key, &as.layout, ops, n, rq->may_block, &rs->detail);
         if (ops != &single) free(ops);
         if (rc == 0) answer(rs, whole ? 204 : 422, whole ? NULL : "unprocessable content");
     }
     sh_budget_give(reserved);
+    free(q.pos);
     if (rc == ZD_EWOULDBLOCK) {
         rs->status = 0; /* not answered: the caller redoes it where it may block */
         return;

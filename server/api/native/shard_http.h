@@ -3,6 +3,8 @@
  * connection glue (route_shard.c) only buffers the body and sends what this returns.
  *
  *   GET    /shard?chunk=C   200 encoded inner chunk; 404 empty chunk or no shard
+ *   GET    /shard?chunks=C;C;...  200 the inner chunks of one version of the shard, in the order
+ *                           asked, framed as a 1-D shard (read_several in shard_http.c)
  *   PUT    /shard?chunk=C   204; body = the encoded inner chunk
  *   DELETE /shard?chunk=C   204 (also when already empty); the last chunk deletes the shard
  *   POST   /shard?batch     204; body = batch framing (zd_batch.h), applied atomically
@@ -26,6 +28,10 @@
 
 /* Largest body a shard request may carry (a chunk or a batch), whatever --max-body says. */
 #define SH_HTTP_BODY_MAX ((uint64_t)1 << 30)
+
+/* Most inner chunks one `?chunks=` may name (the request target's own limit, 16 KiB, is
+ * usually reached first). */
+#define SH_HTTP_CHUNKS_MAX 4096
 
 typedef enum sh_method { SH_GET, SH_HEAD, SH_PUT, SH_DELETE, SH_POST, SH_OTHER } sh_method;
 
