@@ -351,24 +351,53 @@ static const shard_part *by_chunk_shard(const by_chunk *b, size_t k)
     return &b->shards[b->shard_of ? b->shard_of[k] : 0];
 }
 
+int zc_chunks_query(zd_buf *q, int nd, const uint64_t *coords, size_t n, zd_error *err)
+{
+    zd_buf_reset(q);
+    int rc = zd_buf_append_str(q, "chunks=");
+    for (size_t k = 0; rc == 0 && k < n; k++)
+        for (int d = 0; rc == 0 && d < nd; d++)
+            rc = zd_buf_appendf(q, "%s%" PRIu64,
+                                d   ? ","
+                                : k ? ";"
+                                    : "",
+                                coords[k * (size_t)nd + (size_t)d]);
+    if (rc == 0) rc = zd_buf_append(q, "", 1); /* the NUL */
+    return rc < 0 ? zd_error_set(err, rc, "out of memory") : 0;
+}
+
+int zc_chunks_locate(const char *what, const zd_buf *body, size_t n, zd_shard_entry *at,
+                     zd_error *err)
+{
+    zd_shard_layout l;
+    uint64_t count = n;
+    int rc = zd_shard_layout_init(&l, 1, &count, true, false, false, err);
+    size_t isz = rc == 0 ? zd_shard_index_size(&l) : 0;
+    if (rc == 0 && body->len < isz)
+        rc = zd_error_set(err, ZD_ECORRUPT,
+                          "%s: %zu bytes cannot hold the index of %zu inner chunks", what,
+                          body->len, n);
+    if (rc == 0)
+        rc = zd_shard_index_decode(&l, body->data + body->len - isz, isz, body->len, at, err);
+    return rc;
+}
+
+size_t zc_chunks_per_get(const zc_array *a)
+{
+    size_t per = ZC_CHUNKS_GET_BYTES / (a->inner_bytes ? a->inner_bytes : 1);
+    return per < 1 ? 1 : per > ZC_CHUNKS_PER_GET ? ZC_CHUNKS_PER_GET : per;
+}
+
 static int by_chunk_prepare(void *arg, size_t g, zc_pipe_rq *rq, zd_error *err)
 {
     by_chunk *b = arg;
-    int rc = 0, nd = b->a->grid.ndim;
-    zd_buf_reset(&b->q);
-    rc = zd_buf_append_str(&b->q, "chunks=");
-    for (size_t k = b->group[g]; rc == 0 && k < b->group[g + 1]; k++)
-        for (int d = 0; rc == 0 && d < nd; d++)
-            rc = zd_buf_appendf(&b->q, "%s%" PRIu64,
-                                d                 ? ","
-                                : k > b->group[g] ? ";"
-                                                  : "",
-                                by_chunk_coords(b, k)[d]);
-    if (rc == 0) rc = zd_buf_append(&b->q, "", 1); /* the NUL */
-    if (rc < 0) return zd_error_set(err, rc, "out of memory");
+    size_t first = b->group[g];
+    int rc = zc_chunks_query(&b->q, b->a->grid.ndim, by_chunk_coords(b, first),
+                             b->group[g + 1] - first, err);
+    if (rc < 0) return rc;
     /* the pipe copies key, query and headers when prepare returns */
     *rq = (zc_pipe_rq){.method = "GET",
-                       .key = by_chunk_shard(b, b->group[g])->key,
+                       .key = by_chunk_shard(b, first)->key,
                        .query = (const char *)b->q.data,
                        .headers = b->hdr};
     return 0;
@@ -379,20 +408,10 @@ static int by_chunk_prepare(void *arg, size_t g, zc_pipe_rq *rq, zd_error *err)
 static int by_chunk_done(void *arg, size_t g, const zc_request *rq, zc_response *rs, zd_error *err)
 {
     by_chunk *b = arg;
-    size_t first = b->group[g];
-    uint64_t m = b->group[g + 1] - first;
+    size_t first = b->group[g], m = b->group[g + 1] - first;
     zd_shard_entry at[ZC_CHUNKS_PER_GET];
-    zd_shard_layout l;
     int rc = zc_answer_status(rq, rs, err);
-    if (rc == 0) rc = zd_shard_layout_init(&l, 1, &m, true, false, false, err);
-    size_t isz = rc == 0 ? zd_shard_index_size(&l) : 0;
-    if (rc == 0 && rs->body.len < isz)
-        rc = zd_error_set(err, ZD_ECORRUPT,
-                          "%s: %zu bytes cannot hold the index of %" PRIu64 " inner chunks",
-                          rq->target, rs->body.len, m);
-    if (rc == 0)
-        rc = zd_shard_index_decode(&l, rs->body.data + rs->body.len - isz, isz, rs->body.len, at,
-                                   err);
+    if (rc == 0) rc = zc_chunks_locate(rq->target, &rs->body, m, at, err);
     for (size_t i = 0; rc == 0 && i < m; i++) {
         bool empty = at[i].offset == ZD_SHARD_EMPTY;
         rc = place_inner(b->w, b->a, by_chunk_shard(b, first + i)->is,
@@ -419,8 +438,7 @@ static int by_chunk_run(by_chunk *b, zc_pipe *pipe, zd_error *err)
         return zd_error_set(err, ZD_EOVERFLOW, "inner chunk request too long");
     if (!(b->group = malloc((n + 1) * sizeof *b->group)))
         return zd_error_set(err, ZD_ENOMEM, "out of memory");
-    size_t per = ZC_CHUNKS_GET_BYTES / (b->a->inner_bytes ? b->a->inner_bytes : 1);
-    per = per < 1 ? 1 : per > ZC_CHUNKS_PER_GET ? ZC_CHUNKS_PER_GET : per;
+    size_t per = zc_chunks_per_get(b->a);
     b->ngroups = 0;
     for (size_t k = 0; k < n; k++)
         if (k == 0 || by_chunk_shard(b, k) != by_chunk_shard(b, k - 1) ||

@@ -30,6 +30,18 @@
 /* Ranges closer than this are fetched as one (skipped bytes cost less than a round trip). */
 #define ZC_SHARD_READ_GAP (64 * 1024)
 
+/* `chunks=C;C;...` for inner chunks coords[0..n) (nd coordinates each) into q, NUL-terminated. */
+int zc_chunks_query(zd_buf *q, int nd, const uint64_t *coords, size_t n, zd_error *err);
+
+/* Where the n inner chunks asked for are in the body of a `?chunks=` answer (a 1-D shard of
+ * them, server/SHARDS.md): at[i] (offset into body, nbytes), ZD_SHARD_EMPTY for an empty one.
+ * An index that does not fit the body: ZD_ECORRUPT, naming `what` (the request). */
+int zc_chunks_locate(const char *what, const zd_buf *body, size_t n, zd_shard_entry *at,
+                     zd_error *err);
+
+/* How many inner chunks of a asks for at most (ZC_CHUNKS_PER_GET, ZC_CHUNKS_GET_BYTES). */
+size_t zc_chunks_per_get(const zc_array *a);
+
 /* The inner selection of a shard: a selection over the shard (grid: shard shape cut into
  * inner chunks) of the part's region, sharing the outer selection's result shape. */
 typedef struct zc_inner_sel {

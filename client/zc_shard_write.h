@@ -1,6 +1,7 @@
 /* zc_shard_write.h: partial writes of one shard, by the client's shard write mode:
- *   ZC_SHARD_WRITE_SERVER — each touched inner chunk is merged (a partly written one is
- *     fetched with `GET shard?chunk=C` first) and encoded with the inner chain; all of them go
+ *   ZC_SHARD_WRITE_SERVER — each touched inner chunk is merged (the partly written ones are
+ *     fetched first, up to 64 with one `GET shard?chunks=C;C;...`, all of one version of the
+ *     shard) and encoded with the inner chain; all of them go
  *     to the server in one `POST shard?batch` (puts, and deletes for chunks equal to the fill
  *     value), which the server applies atomically under the shard's lock.
  *   ZC_SHARD_WRITE_RANGE — client-side sharding over byte-range PATCH (zc_shard_range.c).

@@ -9,7 +9,8 @@
  *     requests go again on a new connection and every byte reads back right;
  *   - a read of a few inner chunks of several shards asks for them with one request per shard
  *     and sends all of those at once (the same relay), and a read of many inner chunks of one
- *     shard asks for 64 a request, fewer when they are large (the relay counts requests);
+ *     shard asks for 64 a request, fewer when they are large, and a write that merges with
+ *     inner chunks it covers partly fetches them together (the relay counts requests);
  *   - an error answer in the middle of a run (a corrupt chunk) fails the call with that
  *     chunk's name, and the next calls on the same client get their own answers, not the
  *     ones that were still in flight. */
@@ -332,6 +333,46 @@ Test(pipe, many_inner_chunks_of_a_shard_take_few_requests)
     zc_client_close(direct);
     cr_assert_eq(small, 2, "100 inner chunks of 100 bytes: %d requests, not 64 + 36", small);
     cr_assert_eq(large, 2, "20 inner chunks of 256 KiB: %d requests, not 16 + 4", large);
+}
+
+/* A write that covers 20 inner chunks of a shard only partly fetches their old bytes with one
+ * `?chunks=` request, then sends one batch: two requests, where fetching each was 20 more. */
+Test(pipe, a_partial_write_fetches_the_inner_chunks_it_merges_with_one_request)
+{
+    enum { N = 40, INNER = 4 }; /* a 40 x 40 shard of 10 x 10 inner chunks of 4 x 4 */
+    uint64_t shape[2] = {N, N}, chunks[2] = {INNER, INNER}, shards[2] = {N, N};
+    zc_array_spec spec = {.ndim = 2,
+                          .shape = shape,
+                          .chunks = chunks,
+                          .shards = shards,
+                          .dtype = "uint8",
+                          .codec = "zstd"};
+    static uint8_t in[N * N], patch[N * N], out[N * N];
+    pattern(in, sizeof in, 3);
+    zc_client *direct = client_at(zt_srv()->port, 1);
+    zc_array *a = NULL;
+    ZC_OK_OR_FAIL(zc_array_create(direct, "merge", &spec, &a));
+    ZC_OK_OR_FAIL(zc_array_write(a, (uint64_t[]){0, 0}, shape, in));
+    zc_array_close(a);
+    static relay r;
+    relay_start(&r, HOLD_REQUESTS); /* never holding: it only counts */
+    zc_client *c = client_at(r.port, 1);
+    ZC_OK_OR_FAIL(zc_array_open(c, "merge", &a));
+    /* rows [2, 38): inner chunk rows 1..8 whole, rows 0 and 9 (20 inner chunks) partly */
+    pattern(patch, sizeof patch, 11);
+    int before = atomic_load(&r.requests);
+    ZC_OK_OR_FAIL(zc_array_write(a, (uint64_t[]){2, 0}, (uint64_t[]){36, N}, patch));
+    int requests = atomic_load(&r.requests) - before;
+    zc_array_close(a);
+    zc_client_close(c);
+    relay_stop(&r);
+    memcpy(in + 2 * N, patch, 36 * N);
+    ZC_OK_OR_FAIL(zc_array_open(direct, "merge", &a));
+    ZC_OK_OR_FAIL(zc_array_read(a, (uint64_t[]){0, 0}, shape, NULL, out));
+    cr_assert_eq(memcmp(out, in, sizeof in), 0, "the merged shard read back wrong");
+    zc_array_close(a);
+    zc_client_close(direct);
+    cr_assert_eq(requests, 2, "%d requests for a write that merges 20 inner chunks", requests);
 }
 
 /* nginx in front of zarrd closing every connection after 7 requests. */
