@@ -137,7 +137,7 @@ static int read_chunk(const sh_file *f, sh_bytes *kept, uint64_t pos, zd_buf *ou
 
 int sh_read_count(uint64_t *total, uint64_t nbytes, zd_error *err)
 {
-    if (nbytes > SH_READ_MAX - *total)
+    if (*total > 0 && (*total > SH_READ_MAX || nbytes > SH_READ_MAX - *total))
         return zd_error_set(err, ZD_EOVERFLOW,
                             "the inner chunks asked for hold more than %llu bytes; ask for fewer "
                             "at a time",

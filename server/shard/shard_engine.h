@@ -72,12 +72,14 @@ uint64_t sh_engine_trim(sh_engine *e, uint64_t want);
  * all of one version of it (read under one shared lock): their encoded bytes appended to out
  * one after another, and at[i] where chunk i's bytes are (offset from out's start, nbytes), or
  * ZD_SHARD_EMPTY twice for an empty chunk (every chunk of an absent shard). A position outside
- * the shard: ZD_ERANGE; more than SH_READ_MAX bytes in all: ZD_EOVERFLOW. */
+ * the shard: ZD_ERANGE; chunks past the first that take the total past SH_READ_MAX bytes:
+ * ZD_EOVERFLOW (sh_read_count). */
 int sh_engine_read(sh_engine *e, const char *key, const zd_shard_layout *l, const uint64_t *pos,
                    size_t n, zd_buf *out, zd_shard_entry *at, zd_error *err);
 
-/* Count an inner chunk of nbytes toward a read's *total: ZD_EOVERFLOW past SH_READ_MAX (for
- * every backend's reads, shard_backend.h). */
+/* Count an inner chunk of nbytes toward a read's *total: ZD_EOVERFLOW when it is not the first
+ * and would take the total past SH_READ_MAX (one inner chunk is always read whole, as a
+ * `?chunk=` GET always was). For every backend's reads, shard_backend.h. */
 int sh_read_count(uint64_t *total, uint64_t nbytes, zd_error *err);
 
 /* The encoded bytes of the inner chunk at coords, into out (reset first); ZD_ENOTFOUND when it

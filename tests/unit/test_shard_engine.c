@@ -1204,3 +1204,20 @@ Test(shard_engine, reads_of_kept_chunks_during_patches_see_whole_current_version
     }
     close_engine(e);
 }
+
+/* One read of several inner chunks returns at most SH_READ_MAX bytes past its first chunk,
+ * which is always read whole (a `?chunk=` GET of a large inner chunk works as it did). */
+Test(shard_engine, a_read_of_several_chunks_is_bounded_past_its_first)
+{
+    zd_error err = {0};
+    uint64_t total = 0;
+    cr_assert_eq(sh_read_count(&total, 2 * SH_READ_MAX, &err), 0, "the first chunk, whatever size");
+    cr_assert_eq(sh_read_count(&total, 1, &err), ZD_EOVERFLOW);
+    total = 0;
+    cr_assert_eq(sh_read_count(&total, SH_READ_MAX - 1, &err), 0);
+    cr_assert_eq(sh_read_count(&total, 1, &err), 0, "exactly SH_READ_MAX in all");
+    cr_assert_eq(total, SH_READ_MAX);
+    cr_assert_eq(sh_read_count(&total, 1, &err), ZD_EOVERFLOW);
+    cr_assert_eq(total, SH_READ_MAX, "a refused chunk is not counted");
+    cr_assert_eq(sh_read_count(&(uint64_t){1}, UINT64_MAX, &err), ZD_EOVERFLOW, "no wrap-around");
+}

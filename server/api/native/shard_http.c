@@ -210,6 +210,7 @@ static int read_several(const sh_backend *b, const char *key, const zd_shard_lay
     uint64_t count = n;
     int rc = at ? 0 : zd_error_set(err, ZD_ENOMEM, "no memory for %zu index entries", n);
     if (rc == 0) rc = b->read(b->ctx, key, l, pos, n, out, at, err);
+    if (rc == ZD_EOVERFLOW) rc = ZD_EINVAL; /* an answer too large: ask for fewer (400) */
     if (rc == 0) rc = zd_shard_layout_init(&answer_layout, 1, &count, true, false, false, err);
     size_t isz = rc == 0 ? zd_shard_index_size(&answer_layout) : 0;
     if (rc == 0 && zd_buf_reserve(out, isz))
