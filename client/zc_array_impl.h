@@ -14,8 +14,8 @@
 /* How partial shard reads fetch inner chunks (zc_shard_read.c); AUTO unless a measurement
  * tool forces one. */
 typedef enum zc_shard_read_mode {
-    ZC_SHARD_READ_AUTO,   /* all: the whole shard; a few: ?chunk=; more: index + ranges */
-    ZC_SHARD_READ_CHUNK,  /* always GET ?chunk=C, one request per inner chunk */
+    ZC_SHARD_READ_AUTO,   /* all: the whole shard; up to 128: ?chunks=; more: index + ranges */
+    ZC_SHARD_READ_CHUNK,  /* always GET ?chunks= (?chunk= for one), 64 inner chunks a request */
     ZC_SHARD_READ_RANGES, /* always the index, then coalesced byte ranges */
 } zc_shard_read_mode;
 

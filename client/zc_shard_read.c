@@ -534,7 +534,7 @@ int zc_shard_read_part(zc_worker *w, const zc_array *a, const char *key, const z
 }
 
 /* Shard `co`'s share of a few-shards read: its inner selection and wanted inner chunks' count;
- * false when the shard is not read by `?chunk=` (or holds no selected element). */
+ * false when the shard is not read by `?chunks=` (or holds no selected element). */
 static bool few_shard_sel(const zc_array *a, const zd_selection *outer, const uint64_t *co,
                           zc_inner_sel *is, uint64_t *count, zd_error *err)
 {

@@ -86,27 +86,38 @@ static int decoded_equals(const char *s, size_t len, const char *name, bool *eq,
     return 0;
 }
 
+int zd_query_find(const char *query, size_t len, const char *name, zd_query_pair *pair, bool *found,
+                  zd_error *err)
+{
+    zd_query_iter it;
+    *found = false;
+    zd_query_iter_init(&it, query, len);
+    while (zd_query_next(&it, pair)) {
+        bool eq;
+        int rc = decoded_equals(pair->name, pair->name_len, name, &eq, err);
+        if (rc < 0) return rc;
+        if (eq) {
+            *found = true;
+            return 0;
+        }
+    }
+    return 0;
+}
+
 int zd_query_get(const char *query, size_t len, const char *name, char *out, size_t cap,
                  size_t *out_len, bool *found, zd_error *err)
 {
-    zd_query_iter it;
     zd_query_pair p;
-    *found = false;
     *out_len = 0;
     if (cap > 0) out[0] = '\0';
-    zd_query_iter_init(&it, query, len);
-    while (zd_query_next(&it, &p)) {
-        bool eq;
-        int rc = decoded_equals(p.name, p.name_len, name, &eq, err);
-        if (rc < 0) return rc;
-        if (!eq) continue;
-        if (cap == 0) return zd_error_set(err, ZD_EINVAL, "no room for the value of '%s'", name);
-        rc = zd_query_decode(p.value, p.value_len, out, cap - 1, out_len, err);
-        if (rc < 0) return rc;
-        out[*out_len] = '\0';
-        *found = true;
-        return 0;
-    }
+    int rc = zd_query_find(query, len, name, &p, found, err);
+    if (rc < 0 || !*found) return rc;
+    *found = false;
+    if (cap == 0) return zd_error_set(err, ZD_EINVAL, "no room for the value of '%s'", name);
+    rc = zd_query_decode(p.value, p.value_len, out, cap - 1, out_len, err);
+    if (rc < 0) return rc;
+    out[*out_len] = '\0';
+    *found = true;
     return 0;
 }
 

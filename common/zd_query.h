@@ -40,6 +40,12 @@ bool zd_query_next(zd_query_iter *it, zd_query_pair *pair);
 int zd_query_decode(const char *s, size_t len, char *out, size_t cap, size_t *out_len,
                     zd_error *err);
 
+/* The first pair whose decoded name equals `name` (NUL-terminated, compared exactly), still
+ * encoded, into *pair: 0 with *found set, or ZD_EINVAL if a name is malformed. For a value of
+ * unknown length, decoded by the caller (zd_query_decode) into a buffer of value_len bytes. */
+int zd_query_find(const char *query, size_t len, const char *name, zd_query_pair *pair, bool *found,
+                  zd_error *err);
+
 /* Find the first pair whose decoded name equals `name` (NUL-terminated, compared exactly) and
  * decode its value into out (cap bytes; NUL-terminated, so at most cap-1 value bytes).
  * Returns 0 with *found set (false: out is ""), or ZD_EINVAL if a name or that value is

@@ -112,29 +112,6 @@ static int check_key(const char *key, zd_error *err)
     return zd_key_validate(key, len, err);
 }
 
-/* Inner chunk pos (its entry not empty) appended to out: from the kept bytes, or read from the
- * file and kept for the next reader. */
-static int read_chunk(const sh_file *f, sh_bytes *kept, uint64_t pos, zd_buf *out, zd_error *err)
-{
-    zd_shard_entry en = f->entries[pos];
-    if (zd_buf_reserve(out, (size_t)en.nbytes))
-        return zd_error_set(err, ZD_ENOMEM, "no memory for a %llu-byte chunk",
-                            (unsigned long long)en.nbytes);
-    uint8_t *dst = out->data + out->len;
-    const uint8_t *bytes = sh_bytes_get(kept, pos, en.nbytes);
-    if (bytes) {
-        memcpy(dst, bytes, (size_t)en.nbytes);
-        sh_stat_add(SH_STAT_READS_KEPT, 1);
-    } else {
-        int rc = sh_io_pread_all(f->fd, dst, (size_t)en.nbytes, en.offset, err);
-        if (rc) return rc;
-        sh_bytes_keep(kept, pos, dst, (size_t)en.nbytes);
-        sh_stat_add(SH_STAT_READS_FILE, 1);
-    }
-    out->len += (size_t)en.nbytes;
-    return 0;
-}
-
 int sh_read_count(uint64_t *total, uint64_t nbytes, zd_error *err)
 {
     if (*total > 0 && (*total > SH_READ_MAX || nbytes > SH_READ_MAX - *total))
@@ -146,20 +123,47 @@ int sh_read_count(uint64_t *total, uint64_t nbytes, zd_error *err)
     return 0;
 }
 
-/* sh_engine_read's reading, with the shard acquired. */
-static int read_chunks(const sh_file *f, sh_bytes *kept, const uint64_t *pos, size_t n, zd_buf *out,
-                       zd_shard_entry *at, zd_error *err)
+int sh_read_into(zd_shard_entry *at, size_t n, sh_copy_fn copy, void *ctx, zd_buf *out,
+                 zd_error *err)
 {
     uint64_t total = 0;
     for (size_t i = 0; i < n; i++) {
-        zd_shard_entry en = f->entries[pos[i]];
-        at[i] = (zd_shard_entry){ZD_SHARD_EMPTY, ZD_SHARD_EMPTY};
-        if (en.offset == ZD_SHARD_EMPTY) continue;
-        int rc = sh_read_count(&total, en.nbytes, err);
+        if (at[i].offset == ZD_SHARD_EMPTY) continue;
+        int rc = sh_read_count(&total, at[i].nbytes, err);
         if (rc) return rc;
-        at[i] = (zd_shard_entry){out->len, en.nbytes};
-        if ((rc = read_chunk(f, kept, pos[i], out, err)) != 0) return rc;
+        if (zd_buf_reserve(out, (size_t)at[i].nbytes))
+            return zd_error_set(err, ZD_ENOMEM, "no memory for a %llu-byte chunk",
+                                (unsigned long long)at[i].nbytes);
+        if ((rc = copy(ctx, i, &at[i], out->data + out->len, err)) != 0) return rc;
+        at[i].offset = out->len;
+        out->len += (size_t)at[i].nbytes;
     }
+    return 0;
+}
+
+/* An acquired shard's inner chunks at positions pos[], for sh_read_into. */
+typedef struct file_chunks {
+    const sh_file *f;
+    sh_bytes *kept;
+    const uint64_t *pos;
+} file_chunks;
+
+/* Chunk i: from the kept bytes, or read from the file and kept for the next reader. */
+static int copy_chunk(void *ctx, size_t i, const zd_shard_entry *stored, uint8_t *dst,
+                      zd_error *err)
+{
+    file_chunks *fc = ctx;
+    size_t len = (size_t)stored->nbytes;
+    const uint8_t *bytes = sh_bytes_get(fc->kept, fc->pos[i], stored->nbytes);
+    if (bytes) {
+        memcpy(dst, bytes, len);
+        sh_stat_add(SH_STAT_READS_KEPT, 1);
+        return 0;
+    }
+    int rc = sh_io_pread_all(fc->f->fd, dst, len, stored->offset, err);
+    if (rc) return rc;
+    sh_bytes_keep(fc->kept, fc->pos[i], dst, len);
+    sh_stat_add(SH_STAT_READS_FILE, 1);
     return 0;
 }
 
@@ -178,7 +182,10 @@ int sh_engine_read(sh_engine *e, const char *key, const zd_shard_layout *l, cons
     sh_file *f;
     rc = sh_cache_acquire(e->cache, key, l, SH_FOR_READ, &ce, &f, err);
     if (rc == 0) {
-        rc = read_chunks(f, sh_cache_bytes(ce), pos, n, out, at, err);
+        for (size_t i = 0; i < n; i++)
+            at[i] = f->entries[pos[i]];
+        file_chunks fc = {f, sh_cache_bytes(ce), pos};
+        rc = sh_read_into(at, n, copy_chunk, &fc, out, err);
         sh_cache_release(e->cache, ce);
     }
     kl_unlock(e->keys, key, klen);

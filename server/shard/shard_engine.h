@@ -79,8 +79,17 @@ int sh_engine_read(sh_engine *e, const char *key, const zd_shard_layout *l, cons
 
 /* Count an inner chunk of nbytes toward a read's *total: ZD_EOVERFLOW when it is not the first
  * and would take the total past SH_READ_MAX (one inner chunk is always read whole, as a
- * `?chunk=` GET always was). For every backend's reads, shard_backend.h. */
+ * `?chunk=` GET always was). */
 int sh_read_count(uint64_t *total, uint64_t nbytes, zd_error *err);
+
+/* Every backend's reading of inner chunks (shard_backend.h): at[0..n) are their entries in the
+ * stored shard; each one that is not empty is counted (sh_read_count), copied by
+ * copy(ctx, i, &at[i], dst, err) into out after what is there, and at[i] then says where it
+ * is in out. */
+typedef int (*sh_copy_fn)(void *ctx, size_t i, const zd_shard_entry *stored, uint8_t *dst,
+                          zd_error *err);
+int sh_read_into(zd_shard_entry *at, size_t n, sh_copy_fn copy, void *ctx, zd_buf *out,
+                 zd_error *err);
 
 /* The encoded bytes of the inner chunk at coords, into out (reset first); ZD_ENOTFOUND when it
  * is empty. */

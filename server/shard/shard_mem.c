@@ -98,24 +98,14 @@ static int chunk_entries(st_store *s, const char *key, st_reader *r, const st_st
     return 0;
 }
 
-/* The bytes of the inner chunks at[0..n) locates in r, appended to out; at[] then says where
- * they are in out. */
-static int read_entries(st_reader *r, size_t n, zd_buf *out, zd_shard_entry *at, zd_error *err)
+/* Chunk i's bytes from the value reader ctx, for sh_read_into. */
+static int copy_from_value(void *ctx, size_t i, const zd_shard_entry *stored, uint8_t *dst,
+                           zd_error *err)
 {
-    uint64_t total = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (at[i].offset == ZD_SHARD_EMPTY) continue;
-        int rc = sh_read_count(&total, at[i].nbytes, err);
-        if (rc) return rc;
-        if (zd_buf_reserve(out, (size_t)at[i].nbytes))
-            return zd_error_set(err, ZD_ENOMEM, "no memory for a %llu-byte chunk",
-                                (unsigned long long)at[i].nbytes);
-        rc = r->read(r, at[i].offset, out->data + out->len, (size_t)at[i].nbytes);
-        if (rc) return zd_error_set(err, rc, "cannot read the inner chunk");
-        at[i].offset = out->len;
-        out->len += (size_t)at[i].nbytes;
-    }
-    return 0;
+    (void)i;
+    st_reader *r = ctx;
+    int rc = r->read(r, stored->offset, dst, (size_t)stored->nbytes);
+    return rc ? zd_error_set(err, rc, "cannot read the inner chunk") : 0;
 }
 
 /* The shard r holds (version st; r NULL: none) as a private sh_file to plan on: a copy of the
@@ -147,7 +137,7 @@ static int mem_read(void *ctx, const char *key, const zd_shard_layout *l, const 
     if (rc == ZD_ENOTFOUND) return 0;
     if (rc) return store_error(rc, key, err);
     if (st.size > 0) rc = chunk_entries(s, key, r, &st, l, pos, n, at, err);
-    if (rc == 0) rc = read_entries(r, n, out, at, err);
+    if (rc == 0) rc = sh_read_into(at, n, copy_from_value, r, out, err);
     r->close(r);
     return rc;
 }

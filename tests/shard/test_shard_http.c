@@ -158,6 +158,7 @@ Test(shard_http, bad_requests_leave_the_shard_unchanged)
         {"GET", "chunks=0,1;16,0", SHC_LAYOUT_16X8, NULL, 400, 0},      /* outside */
         {"GET", "chunks=0,1;0", SHC_LAYOUT_16X8, NULL, 400, 0},         /* too few coords */
         {"GET", "chunks=0,1;0,x", SHC_LAYOUT_16X8, NULL, 400, 0},       /* not numbers */
+        {"GET", "chunks=0,1;0,%2", SHC_LAYOUT_16X8, NULL, 400, 0},      /* bad escape */
         {"GET", "chunks=0,1&chunk=0,1", SHC_LAYOUT_16X8, NULL, 400, 0}, /* both */
         {"GET", "chunks=0,1&batch", SHC_LAYOUT_16X8, NULL, 400, 0},     /* both */
         {"GET", "chunks=0,1", "chunks=16,4", NULL, 409, 0},             /* other index size */

@@ -78,25 +78,26 @@ static int parse_chunk_list(const char *s, size_t len, const zd_shard_layout *l,
     return 0;
 }
 
-/* The query: exactly one of chunk=C (coords of ndim values), chunks=C;C;... or batch. */
+/* The query: exactly one of chunk=C (coords of ndim values), chunks=C;C;... or batch. The
+ * list of chunks= is decoded into memory of its own only when it is there. */
 static int parse_query(const sh_http_request *rq, const zd_shard_layout *l, shard_query *q,
                        zd_error *err)
 {
-    char value[ZD_MAX_DIMS * 21 + 1], flag[16];
-    char *list = malloc(rq->query_len + 1);
-    size_t vlen, flen, llen;
+    char value[ZD_MAX_DIMS * 21 + 1], flag[16], *list = NULL;
+    size_t vlen, flen, llen = 0;
     bool has_chunk = false, has_batch = false, has_chunks = false;
-    int rc = list ? 0 : zd_error_set(err, ZD_ENOMEM, "no memory for the query");
-    if (rc == 0)
-        rc = zd_query_get(rq->query, rq->query_len, "chunk", value, sizeof value, &vlen, &has_chunk,
+    zd_query_pair chunks;
+    int rc = zd_query_get(rq->query, rq->query_len, "chunk", value, sizeof value, &vlen, &has_chunk,
                           NULL);
     if (rc == 0)
         rc = zd_query_get(rq->query, rq->query_len, "batch", flag, sizeof flag, &flen, &has_batch,
                           NULL);
-    if (rc == 0)
-        rc = zd_query_get(rq->query, rq->query_len, "chunks", list, rq->query_len + 1, &llen,
-                          &has_chunks, NULL);
-    if (rc == ZD_EINVAL) rc = zd_error_set(err, ZD_EINVAL, "malformed query string");
+    if (rc == 0) rc = zd_query_find(rq->query, rq->query_len, "chunks", &chunks, &has_chunks, NULL);
+    if (rc == 0 && has_chunks && !(list = malloc(chunks.value_len + 1)))
+        return zd_error_set(err, ZD_ENOMEM, "no memory for the query");
+    if (rc == 0 && has_chunks)
+        rc = zd_query_decode(chunks.value, chunks.value_len, list, chunks.value_len, &llen, NULL);
+    if (rc) rc = zd_error_set(err, ZD_EINVAL, "malformed query string");
     if (rc == 0 && has_chunk + has_batch + has_chunks != 1)
         rc = zd_error_set(err, ZD_EINVAL,
                           "the query needs exactly one of chunk=C, chunks=C;C;... or batch");
