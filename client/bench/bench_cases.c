@@ -253,6 +253,7 @@ static int idx_prepare(zb_case_ctx *ctx, const zb_case *c)
     fill_pattern8(ctx->data, IDX_N);
     const uint64_t *shape = idx_sel[c->sel].shape;
     ctx->bytes = shape[0] * shape[1] * shape[2];
+    ctx->out_used = (size_t)ctx->bytes;
     uint64_t full[3] = {IDX_N, IDX_N, IDX_N}, chunks[3] = {10, 10, 10}, shards[3] = {50, 50, 50};
     return ensure_written(ctx, 3, full, chunks, c->shards ? shards : NULL, "uint8", "none", 0);
 }
@@ -291,6 +292,7 @@ static int large_prepare(zb_case_ctx *ctx, const zb_case *c)
     if (rc) return rc;
     fill_pattern8(ctx->data, LARGE_N);
     ctx->bytes = c->sel ? 32u * 32u * 32u : 1;
+    ctx->out_used = c->op == ZB_WRITE ? 2u * 2u * 2u : (size_t)ctx->bytes; /* see large_check */
     uint64_t full[3] = {LARGE_N, LARGE_N, LARGE_N}, shards[3] = {32, 32, 32};
     return ensure_written(ctx, 3, full, one3, shards, "uint8", "none", 0);
 }
@@ -470,5 +472,6 @@ void zb_case_ctx_reset(zb_case_ctx *ctx)
     ctx->data = ctx->out = NULL;
     ctx->len = 0;
     ctx->bytes = 0;
+    ctx->out_used = 0;
     ctx->why[0] = 0;
 }

@@ -20,6 +20,7 @@ typedef struct zb_case_ctx {
     uint8_t *out;    /* what a read returns */
     size_t len;      /* bytes of data and out */
     uint64_t bytes;  /* array bytes one timed run moves (for MB/s) */
+    size_t out_used; /* bytes of out that a run writes and its check reads (0: all of len) */
     unsigned repeat; /* 0-based repeat being run */
     char why[160];   /* what a failed verification found */
 } zb_case_ctx;
