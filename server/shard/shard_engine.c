@@ -127,14 +127,18 @@ int sh_read_into(zd_shard_entry *at, size_t n, sh_copy_fn copy, void *ctx, zd_bu
                  zd_error *err)
 {
     uint64_t total = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++) { /* the whole answer is bounded before any of it is read */
         if (at[i].offset == ZD_SHARD_EMPTY) continue;
         int rc = sh_read_count(&total, at[i].nbytes, err);
         if (rc) return rc;
-        if (zd_buf_reserve(out, (size_t)at[i].nbytes))
-            return zd_error_set(err, ZD_ENOMEM, "no memory for a %llu-byte chunk",
-                                (unsigned long long)at[i].nbytes);
-        if ((rc = copy(ctx, i, &at[i], out->data + out->len, err)) != 0) return rc;
+    }
+    if (total > SIZE_MAX || zd_buf_reserve(out, (size_t)total))
+        return zd_error_set(err, ZD_ENOMEM, "no memory for %llu bytes of inner chunks",
+                            (unsigned long long)total);
+    for (size_t i = 0; i < n; i++) {
+        if (at[i].offset == ZD_SHARD_EMPTY) continue;
+        int rc = copy(ctx, i, &at[i], out->data + out->len, err);
+        if (rc) return rc;
         at[i].offset = out->len;
         out->len += (size_t)at[i].nbytes;
     }

@@ -83,7 +83,8 @@ int sh_engine_read(sh_engine *e, const char *key, const zd_shard_layout *l, cons
 int sh_read_count(uint64_t *total, uint64_t nbytes, zd_error *err);
 
 /* Every backend's reading of inner chunks (shard_backend.h): at[0..n) are their entries in the
- * stored shard; each one that is not empty is counted (sh_read_count), copied by
+ * stored shard. Those that are not empty are counted first (sh_read_count), so a read past the
+ * bound reads nothing, and out grows once for all of them; then each is copied by
  * copy(ctx, i, &at[i], dst, err) into out after what is there, and at[i] then says where it
  * is in out. */
 typedef int (*sh_copy_fn)(void *ctx, size_t i, const zd_shard_entry *stored, uint8_t *dst,
