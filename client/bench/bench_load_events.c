@@ -228,11 +228,13 @@ static void conn_fail(ev_conn *c, const char *why)
     conn_close(c);
 }
 
-/* Send what is left of the request; watch for room when the socket is full. */
+/* Send what is left of the request; watch for room when the socket is full. A peer that closed
+ * is an error of this request (MSG_NOSIGNAL), never a SIGPIPE that ends the run unreported. */
 static void conn_send_rest(ev_conn *c)
 {
     while (c->iovcnt > 0) {
-        ssize_t n = writev(c->fd, c->iov, c->iovcnt);
+        struct msghdr m = {.msg_iov = c->iov, .msg_iovlen = (size_t)c->iovcnt};
+        ssize_t n = sendmsg(c->fd, &m, MSG_NOSIGNAL);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
             conn_watch(c, true);
