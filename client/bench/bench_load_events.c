@@ -228,6 +228,8 @@ static void conn_fail(ev_conn *c, const char *why)
     conn_close(c);
 }
 
+static void conn_read(ev_conn *c);
+
 /* Send what is left of the request; watch for room when the socket is full. A peer that closed
  * is an error of this request (MSG_NOSIGNAL), never a SIGPIPE that ends the run unreported. */
 static void conn_send_rest(ev_conn *c)
@@ -240,8 +242,11 @@ static void conn_send_rest(ev_conn *c)
             conn_watch(c, true);
             return;
         }
-        if (n < 0) {
-            conn_fail(c, "sending a request");
+        if (n < 0) { /* a server that refused the request may have answered, then closed */
+            int e = errno;
+            conn_read(c); /* that answer is the outcome, if it is whole */
+            errno = e;
+            if (c->fd >= 0 && c->busy) conn_fail(c, "sending a request");
             return;
         }
         size_t left = (size_t)n;
@@ -407,8 +412,10 @@ static void run(ev_loop *lp)
         for (int i = 0; i < k; i++) {
             ev_conn *c = &lp->conns[evs[i].data.u64];
             if (c->fd < 0) continue;
-            if ((evs[i].events & EPOLLOUT) && c->iovcnt > 0) conn_send_rest(c);
-            if (c->fd >= 0 && (evs[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP))) conn_read(c);
+            /* the answer first: one that came before a failed send (a server that refused
+             * the request and closed) is the request's outcome, not the failure */
+            if (evs[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP)) conn_read(c);
+            if (c->fd >= 0 && (evs[i].events & EPOLLOUT) && c->iovcnt > 0) conn_send_rest(c);
         }
     }
     if (!zb_load_interrupted())

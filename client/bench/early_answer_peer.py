@@ -4,14 +4,17 @@ bench_early_answer). It answers a PUT as soon as its head is in, before any of i
 way a server refuses a value too large, so zarrd-bench load --loops gets its answer while
 most of the body is still unsent.
 
-Usage: early_answer_peer.py PORT_FILE LOG_FILE POPULATE
+Usage: early_answer_peer.py PORT_FILE LOG_FILE POPULATE [close]
 
 Listens on 127.0.0.1, port 0, and writes the port to PORT_FILE. Keep-alive, one request at a
 time per connection. The first POPULATE PUTs (the keys load fills before its run) are read
 whole and answered 201, and so are later PUTs of any key but k0. A later PUT of k0 is answered
 413 at once; its body is then read and dropped up to its Content-Length, as a keep-alive
 server must before the next request: if the client closes the connection first, the PUT was
-cut short (what a client that got its answer early must do). PATCH and DELETE are read whole
+cut short (what a client that got its answer early must do). With `close`, the 413 says
+`Connection: close` and the peer closes at once without reading the body, as a server that
+refuses a request may: the client's send then fails, and the answer that came before the
+failure is still the request's outcome. PATCH and DELETE are read whole
 and answered 204, anything else 404. A request line that is not METHOD /path HTTP/1.1 (the
 bytes of a body taken for the next request, say) is a protocol violation: it is logged,
 answered 400, and the connection closed.
@@ -19,6 +22,7 @@ answered 400, and the connection closed.
 LOG_FILE gets one line per event, flushed as it happens:
   REQ <request line>     a request line parsed
   EARLY <path>           a PUT answered before its body was read
+  CLOSED <path>          ... and its connection closed at once (close)
   CUT <path> <got>/<len> ... whose client closed after sending <got> of its <len> body bytes
   WHOLE <path>           ... whose Content-Length bytes all came (its whole body, or more)
   GARBAGE <bytes>        a request line that is not one (the first 60 bytes, repr)
@@ -36,6 +40,7 @@ TOO_LARGE = b"value too large\n"
 lock = threading.Lock()
 log = None
 populate_left = 0
+close_early = False
 
 
 def event(text):
@@ -85,8 +90,9 @@ class Conn:
         return got
 
 
-def answer(sock, status, body=b""):
-    sock.sendall(b"HTTP/1.1 %s\r\nContent-Length: %d\r\n\r\n%s" % (status, len(body), body))
+def answer(sock, status, body=b"", close=False):
+    sock.sendall(b"HTTP/1.1 %s\r\n%sContent-Length: %d\r\n\r\n%s" %
+                 (status, b"Connection: close\r\n" if close else b"", len(body), body))
 
 
 class Handler(socketserver.BaseRequestHandler):
@@ -126,7 +132,10 @@ class Handler(socketserver.BaseRequestHandler):
                     populate_left -= 1 if populate_left else 0
                 if early:
                     event("EARLY " + path)
-                    answer(self.request, b"413 Content Too Large", TOO_LARGE)
+                    answer(self.request, b"413 Content Too Large", TOO_LARGE, close_early)
+                    if close_early:
+                        event("CLOSED " + path)
+                        return
                     got = c.skip(length)
                     if got < length:
                         event("CUT %s %d/%d" % (path, got, length))
@@ -152,9 +161,10 @@ class Server(socketserver.ThreadingTCPServer):
 
 
 def main():
-    global log, populate_left
+    global log, populate_left, close_early
     port_file, log_file, populate = sys.argv[1], sys.argv[2], int(sys.argv[3])
     populate_left = populate
+    close_early = sys.argv[4:] == ["close"]
     log = open(log_file, "w")
     with Server(("127.0.0.1", 0), Handler) as srv:
         with open(port_file + ".tmp", "w") as f:
