@@ -193,15 +193,23 @@ void zc_conn_free(zc_conn *c)
 
 /* ---- socket helpers ---- */
 
-int zc_conn_wait(const zc_conn *c, short events, int timeout_ms)
+/* Wait for events on fd; *revents says which came. 0, ZC_ETIMEDOUT or ZD_EIO. */
+static int wait_fd(int fd, short events, int timeout_ms, short *revents)
 {
-    struct pollfd pfd = {.fd = c->fd, .events = events};
+    struct pollfd pfd = {.fd = fd, .events = events};
     for (;;) {
         int n = poll(&pfd, 1, timeout_ms);
+        *revents = pfd.revents;
         if (n > 0) return 0;
         if (n == 0) return ZC_ETIMEDOUT;
         if (errno != EINTR) return ZD_EIO;
     }
+}
+
+int zc_conn_wait(const zc_conn *c, short events, int timeout_ms)
+{
+    short revents;
+    return wait_fd(c->fd, events, timeout_ms, &revents);
 }
 
 static int connect_addr(const struct addrinfo *ai, int timeout_ms, int *fd_out, int *why)
@@ -271,6 +279,16 @@ int zc_conn_connect(zc_conn *c, zd_error *err)
     return c->fd < 0 ? open_socket(c, err) : 0;
 }
 
+/* send_all's result when the server spoke before the whole request went out: an answer given
+ * early (a refusal such as 413, whose rest would only be dropped) or the connection's end. */
+#define SENT_CUT 1
+
+/* Send the request; *sent_fully once all of it is in the kernel. Between the sends of a large
+ * request and while the socket is full, the answer is watched for too: a server that answered
+ * before the body was all sent has refused it, so sending the rest (gigabytes, maybe) would
+ * only delay that answer (SENT_CUT). A send
+ * that fails where an answer may have come first (the server answered, then closed) is
+ * SENT_CUT as well, with err set, for the caller to look for that answer. */
 static int send_all(zc_conn *c, const zc_request *rq, bool *sent_fully, zd_error *err)
 {
     struct iovec iov[2] = {{c->tx.data, c->tx.len}, {(void *)rq->body, rq->body_len}};
@@ -282,14 +300,17 @@ static int send_all(zc_conn *c, const zc_request *rq, bool *sent_fully, zd_error
         if (n < 0) {
             if (errno == EINTR) continue;
             if (errno == EAGAIN || errno == EWOULDBLOCK) {
-                int rc = zc_conn_wait(c, POLLOUT, c->cfg->io_timeout_ms);
+                short revents = 0;
+                int rc = wait_fd(c->fd, POLLOUT | POLLIN, c->cfg->io_timeout_ms, &revents);
                 if (rc < 0)
                     return zd_error_set(err, rc, "sending %s %s: %s", rq->method, rq->target,
                                         rc == ZC_ETIMEDOUT ? "timed out" : "poll failed");
+                if (revents & POLLIN) return SENT_CUT;
                 continue;
             }
-            return zd_error_set(err, ZD_EIO, "sending %s %s: %s", rq->method, rq->target,
-                                strerror(errno));
+            int e = errno;
+            zd_error_set(err, ZD_EIO, "sending %s %s: %s", rq->method, rq->target, strerror(e));
+            return e == EPIPE || e == ECONNRESET ? SENT_CUT : ZD_EIO;
         }
         size_t done = (size_t)n;
         while (niov > 0 && done >= v->iov_len) {
@@ -301,6 +322,9 @@ static int send_all(zc_conn *c, const zc_request *rq, bool *sent_fully, zd_error
             v->iov_base = (char *)v->iov_base + done;
             v->iov_len -= done;
         }
+        short revents = 0; /* a server that reads as fast as we send never fills the socket */
+        if (niov > 0 && wait_fd(c->fd, POLLIN, 0, &revents) == 0 && (revents & POLLIN))
+            return SENT_CUT;
     }
     *sent_fully = true;
     return 0;
@@ -423,10 +447,18 @@ int zc_conn_exchange(zc_conn *c, const zc_request *rq, zc_response *rs, bool *se
         return zd_error_set(err, ZD_ENOMEM, "out of memory");
     zc_conn_expect(c, rs, strcmp(rq->method, "HEAD") == 0);
     rc = send_all(c, rq, sent_fully, err);
-    if (rc == 0) rc = receive(c, rq, err);
+    if (rc == SENT_CUT) { /* the answer that came before the end of the request, if any */
+        zd_error why = *err;
+        rc = receive(c, rq, err);
+        if (rc < 0 && why.code) *err = why; /* none: the send's failure says more */
+        if (rc < 0 && why.code) rc = why.code;
+    } else if (rc == 0) {
+        rc = receive(c, rq, err);
+    }
     c->resp = NULL;
-    /* bytes after the one answer expected mean the stream is out of step: start afresh */
-    if (rc < 0 || !llhttp_should_keep_alive(&c->parser) || c->rx_pos != c->rx_len)
+    /* bytes after the one answer expected, or a request not all sent, put the stream out of
+     * step: start afresh */
+    if (rc < 0 || !*sent_fully || !llhttp_should_keep_alive(&c->parser) || c->rx_pos != c->rx_len)
         zc_conn_close(c);
     else
         c->reused = true;

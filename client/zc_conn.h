@@ -84,7 +84,9 @@ void zc_conn_close(zc_conn *c);
 
 /* Send `rq` and read the whole response into `rs` (reset first; free with
  * zc_response_free). Returns 0 when a response arrived, whatever its status. On failure,
- * *sent_fully tells whether the whole request had been handed to the kernel.
+ * *sent_fully tells whether the whole request had been handed to the kernel. A server that
+ * answers before the whole body is sent (a refusal such as 413) gets no more of it: that
+ * answer is the response, and the connection is closed after it.
  * Codes: ZC_ECONNECT, ZC_ETIMEDOUT, ZD_EIO (connection lost, malformed response),
  * ZD_EOVERFLOW (response too large), ZD_ENOMEM. */
 int zc_conn_exchange(zc_conn *c, const zc_request *rq, zc_response *rs, bool *sent_fully,

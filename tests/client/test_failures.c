@@ -1,8 +1,10 @@
 /* test_failures.c: the client when things go wrong — the server killed between and during
- * writes, a peer that never answers (timeouts), and the server's refusals surfacing with their
+ * writes, a peer that never answers (timeouts), the server's refusals surfacing with their
  * reasons and exact HTTP status (zc_last_status, per thread, also for requests run on the
- * client's workers). Many writers of one shard at once: test_update.c. */
+ * client's workers), and a body the server refused before it was sent not being sent on. Many
+ * writers of one shard at once: test_update.c. */
 #include "client_test.h"
+#include "zt_proc.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -171,5 +173,36 @@ Test(failures, last_status_is_the_exact_status_per_thread)
     cr_assert_eq(pthread_create(&t, NULL, last_status_of_new_thread, &other), 0);
     pthread_join(t, NULL);
     cr_assert_eq(other, 0);
+    zc_client_close(c);
+}
+
+static void start_small_bodies(void)
+{
+    zt_fixture_start_args((const char *[]){"--max-body", "1M", NULL});
+}
+
+/* The server answers 413 as soon as it has the head of a PUT past --max-body, and drops what
+ * still comes: the client reads that answer instead of sending 64 MiB first. */
+Test(failures, a_body_refused_early_is_not_sent_on, .init = start_small_bodies)
+{
+    zc_client *c = ct_client(NULL);
+    size_t len = (size_t)64 << 20;
+    uint8_t *big = calloc(1, len);
+    cr_assert_not_null(big);
+    pid_t pid = zt_srv()->pid;
+    long long before = zt_proc_io(pid, "rchar");
+    cr_assert_geq(before, 0);
+    int rc = zc_put(c, "big", big, len);
+    long long read = zt_proc_io(pid, "rchar") - before;
+    cr_assert_eq(zc_last_status(), 413, "status %d: %s", zc_last_status(), zc_errmsg());
+    cr_assert_neq(rc, 0);
+    cr_assert(strstr(zc_errmsg(), "HTTP 413") && strstr(zc_errmsg(), "exceeds the limit"),
+              "message: %s", zc_errmsg());
+    cr_assert_lt(read, 32ll << 20, "the server read %lld bytes of a refused 64 MiB body", read);
+    ZC_OK_OR_FAIL(zc_put(c, "small", "v", 1)); /* the client goes on, on a new connection */
+    void *d;
+    size_t n;
+    cr_assert_eq(zc_get(c, "big", &d, &n), ZC_ENOTFOUND, "nothing was stored");
+    free(big);
     zc_client_close(c);
 }
