@@ -132,16 +132,18 @@ int sh_read_into(zd_shard_entry *at, size_t n, sh_copy_fn copy, void *ctx, zd_bu
         int rc = sh_read_count(&total, at[i].nbytes, err);
         if (rc) return rc;
     }
-    if (total > SIZE_MAX || zd_buf_reserve(out, (size_t)total))
+    if (total > SIZE_MAX || (out && zd_buf_reserve(out, (size_t)total)))
         return zd_error_set(err, ZD_ENOMEM, "no memory for %llu bytes of inner chunks",
                             (unsigned long long)total);
+    size_t end = out ? out->len : 0;
     for (size_t i = 0; i < n; i++) {
         if (at[i].offset == ZD_SHARD_EMPTY) continue;
-        int rc = copy(ctx, i, &at[i], out->data + out->len, err);
+        int rc = out ? copy(ctx, i, &at[i], out->data + end, err) : 0;
         if (rc) return rc;
-        at[i].offset = out->len;
-        out->len += (size_t)at[i].nbytes;
+        at[i].offset = end;
+        end += (size_t)at[i].nbytes;
     }
+    if (out) out->len = end;
     return 0;
 }
 

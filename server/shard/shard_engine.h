@@ -71,7 +71,8 @@ uint64_t sh_engine_trim(sh_engine *e, uint64_t want);
 /* The inner chunks at C-order positions pos[0..n) (zd_shard_chunk_index) of the shard at key,
  * all of one version of it (read under one shared lock): their encoded bytes appended to out
  * one after another, and at[i] where chunk i's bytes are (offset from out's start, nbytes), or
- * ZD_SHARD_EMPTY twice for an empty chunk (every chunk of an absent shard). A position outside
+ * ZD_SHARD_EMPTY twice for an empty chunk (every chunk of an absent shard); out NULL: their
+ * places only, nothing read (sh_read_into). A position outside
  * the shard: ZD_ERANGE; chunks past the first that take the total past SH_READ_MAX bytes:
  * ZD_EOVERFLOW (sh_read_count). */
 int sh_engine_read(sh_engine *e, const char *key, const zd_shard_layout *l, const uint64_t *pos,
@@ -86,7 +87,8 @@ int sh_read_count(uint64_t *total, uint64_t nbytes, zd_error *err);
  * stored shard. Those that are not empty are counted first (sh_read_count), so a read past the
  * bound reads nothing, and out grows once for all of them; then each is copied by
  * copy(ctx, i, &at[i], dst, err) into out after what is there, and at[i] then says where it
- * is in out. */
+ * is in out. With out NULL (a HEAD: the answer's size only) nothing is read, and at[i] says
+ * where chunk i would be in an answer of them all. */
 typedef int (*sh_copy_fn)(void *ctx, size_t i, const zd_shard_entry *stored, uint8_t *dst,
                           zd_error *err);
 int sh_read_into(zd_shard_entry *at, size_t n, sh_copy_fn copy, void *ctx, zd_buf *out,

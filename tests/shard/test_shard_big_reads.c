@@ -2,8 +2,9 @@
  * past its first inner chunk) against a real zarrd on the fs store. The shard is a sparse file
  * of more than 1 GiB placed in the server's root, as a client-side sharder could have written
  * it: asking for its large inner chunks together is a JSON 400 that reads none of them (the
- * server's read bytes and peak memory stay where they were), and small inner chunks of the
- * same shard are still answered. */
+ * server's read bytes and peak memory stay where they were), a HEAD of them is the same 400
+ * and a HEAD of a large one within the bound has its length without reading it, and small
+ * inner chunks of the same shard are still answered. */
 #include <criterion/criterion.h>
 
 #include "shard_http_client.h"
@@ -55,6 +56,12 @@ static void get_chunks(zt_conn *c, const char *key, const char *query, zt_respon
     cr_assert_eq(shc_request(c, "GET", key, query, SHC_LAYOUT_16X8, NULL, 0, r), 0);
 }
 
+static void head_chunks(zt_conn *c, const char *key, const char *query, zt_response *r)
+{
+    zt_response_free(r);
+    cr_assert_eq(shc_request(c, "HEAD", key, query, SHC_LAYOUT_16X8, NULL, 0, r), 0);
+}
+
 Test(shard_big_reads, an_answer_past_the_bound_is_400_and_reads_nothing)
 {
     place_sparse_shard("big");
@@ -83,9 +90,18 @@ Test(shard_big_reads, an_answer_past_the_bound_is_400_and_reads_nothing)
         zt_conn_close(&c); /* an error answer may close the connection */
         cr_assert_eq(zt_conn_open_server(&c, zt_srv()), 0);
     }
+    head_chunks(&c, "big", "chunks=0,1;0,2", &r); /* the GET's status; a HEAD has no body */
+    cr_assert_eq(r.status, 400, "HEAD big?chunks=0,1;0,2: %d", r.status);
+    zt_conn_close(&c);
+    cr_assert_eq(zt_conn_open_server(&c, zt_srv()), 0);
+    head_chunks(&c, "big", "chunks=0,1;0,0", &r); /* 600 MiB and 1 byte: the length, nothing read */
+    uint64_t len = 0;
+    cr_assert_eq(r.status, 200, "HEAD big?chunks=0,1;0,0: %d", r.status);
+    cr_assert(zt_content_length(&r, &len));
+    cr_assert_eq(len, BIG + 1 + 2 * 16, "Content-Length %llu", (unsigned long long)len);
     long long read = zt_proc_io(pid, "rchar") - read_before;
     long grown = zt_proc_status_kb(pid, "VmHWM") - peak_before;
-    cr_assert_lt(read, 16ll << 20, "refused requests read %lld bytes", read);
+    cr_assert_lt(read, 16ll << 20, "refused requests and a HEAD read %lld bytes", read);
     cr_assert_lt(grown, 64 * 1024, "refused requests raised the peak by %ld KiB", grown);
 
     get_chunks(&c, "big", "chunks=0,3;0,0", &r); /* and the shard is still answered */

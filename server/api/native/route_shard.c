@@ -86,6 +86,9 @@ static void shard_finish(cn_conn *c)
             rs_header(c, "Retry-After", secs);
         }
         rs_error_body(c, rs->error, "%s", rs->detail.msg);
+    } else if (rs->status == 200 && c->req.method == HTTP_HEAD) { /* its length, no bytes */
+        rs_begin(c, 200);
+        rs_send(c, "application/octet-stream", NULL, (size_t)rs->length);
     } else {
         rs_begin(c, rs->status);
         rs_send(c, rs->status == 200 ? "application/octet-stream" : NULL, rs->body.data,

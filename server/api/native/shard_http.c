@@ -189,37 +189,44 @@ static int request_ops(const sh_http_request *rq, const zd_shard_layout *l, bool
     return 0;
 }
 
-/* GET ?chunk=: the inner chunk's bytes; ZD_ENOTFOUND when it is empty. */
+/* GET ?chunk=: the inner chunk's bytes in out, *len of them; ZD_ENOTFOUND when it is empty.
+ * HEAD (out NULL): *len only, nothing read. */
 static int read_one(const sh_backend *b, const char *key, const zd_shard_layout *l, uint64_t pos,
-                    zd_buf *out, zd_error *err)
+                    zd_buf *out, uint64_t *len, zd_error *err)
 {
     zd_shard_entry at;
     int rc = b->read(b->ctx, key, l, &pos, 1, out, &at, err);
     if (rc == 0 && at.offset == ZD_SHARD_EMPTY)
         rc = zd_error_set(err, ZD_ENOTFOUND, "the inner chunk is empty");
+    *len = rc == 0 ? at.nbytes : 0;
     return rc;
 }
 
 /* GET ?chunks=: the inner chunks' bytes one after another, then their index, laid out as a
  * 1-D shard of n inner chunks in the order asked (index at the end, little endian, no crc32c;
- * an empty chunk's entry is 2^64-1 twice). */
+ * an empty chunk's entry is 2^64-1 twice), in out, *len bytes. HEAD (out NULL): *len only,
+ * from the shard's index; no inner chunk is read. */
 static int read_several(const sh_backend *b, const char *key, const zd_shard_layout *l,
-                        const uint64_t *pos, size_t n, zd_buf *out, zd_error *err)
+                        const uint64_t *pos, size_t n, zd_buf *out, uint64_t *len, zd_error *err)
 {
     zd_shard_entry *at = malloc(n * sizeof *at);
     zd_shard_layout answer_layout;
-    uint64_t count = n;
+    uint64_t count = n, data = 0;
     int rc = at ? 0 : zd_error_set(err, ZD_ENOMEM, "no memory for %zu index entries", n);
     if (rc == 0) rc = b->read(b->ctx, key, l, pos, n, out, at, err);
     if (rc == ZD_EOVERFLOW) rc = ZD_EINVAL; /* an answer too large: ask for fewer (400) */
     if (rc == 0) rc = zd_shard_layout_init(&answer_layout, 1, &count, true, false, false, err);
     size_t isz = rc == 0 ? zd_shard_index_size(&answer_layout) : 0;
-    if (rc == 0 && zd_buf_reserve(out, isz))
+    for (size_t i = 0; rc == 0 && i < n; i++) /* where the index goes: past the last chunk */
+        if (at[i].offset != ZD_SHARD_EMPTY && at[i].offset + at[i].nbytes > data)
+            data = at[i].offset + at[i].nbytes;
+    if (rc == 0 && out && zd_buf_reserve(out, isz))
         rc = zd_error_set(err, ZD_ENOMEM, "no memory for a %zu-byte index", isz);
-    if (rc == 0) {
+    if (rc == 0 && out) {
         zd_shard_index_encode(&answer_layout, at, out->data + out->len);
         out->len += isz;
     }
+    *len = rc == 0 ? data + isz : 0;
     free(at);
     return rc;
 }
@@ -243,11 +250,12 @@ void sh_http_handle(const sh_backend *b, const sh_http_request *rq, sh_http_resp
         rc = zd_error_set(&rs->detail, ZD_EINVAL, "?chunks= takes GET or HEAD");
     if (rc == 0) rc = check_index_size(b, &as.layout, &rs->detail);
     if (rc == 0) rc = reserve_index_memory(b, &as.layout, &reserved, &rs->detail);
+    zd_buf *out = rq->method == SH_HEAD ? NULL : &rs->body; /* HEAD: the length only */
     if (rc == 0 && q.kind == Q_CHUNK && reads) {
-        rc = read_one(b, rq->key, &as.layout, q.one, &rs->body, &rs->detail);
+        rc = read_one(b, rq->key, &as.layout, q.one, out, &rs->length, &rs->detail);
         if (rc == 0) answer(rs, 200, NULL);
     } else if (rc == 0 && q.kind == Q_CHUNKS) {
-        rc = read_several(b, rq->key, &as.layout, q.pos, q.npos, &rs->body, &rs->detail);
+        rc = read_several(b, rq->key, &as.layout, q.pos, q.npos, out, &rs->length, &rs->detail);
         if (rc == 0) answer(rs, 200, NULL);
     } else if (rc == 0) {
         sh_op single, *ops = NULL;

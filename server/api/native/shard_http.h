@@ -51,7 +51,8 @@ typedef struct sh_http_response {
     int status;
     const char *error; /* short reason for an error status, e.g. "conflict" */
     zd_error detail;   /* the long reason */
-    zd_buf body;       /* 200: the encoded inner chunk */
+    zd_buf body;       /* 200 to a GET: the encoded inner chunk(s) */
+    uint64_t length;   /* 200 to a GET or HEAD: the answer's length (a HEAD reads no chunk) */
     int retry_after;   /* > 0: send Retry-After with these seconds (503, busy) */
 } sh_http_response;
 
