@@ -286,9 +286,9 @@ int zc_conn_connect(zc_conn *c, zd_error *err)
 /* Send the request; *sent_fully once all of it is in the kernel. Between the sends of a large
  * request and while the socket is full, the answer is watched for too: a server that answered
  * before the body was all sent has refused it, so sending the rest (gigabytes, maybe) would
- * only delay that answer (SENT_CUT). A send
- * that fails where an answer may have come first (the server answered, then closed) is
- * SENT_CUT as well, with err set, for the caller to look for that answer. */
+ * only delay that answer (SENT_CUT). A send that fails where an answer may have come first
+ * (the server answered, then closed) is SENT_CUT as well, with err set, for the caller to look
+ * for that answer. */
 static int send_all(zc_conn *c, const zc_request *rq, bool *sent_fully, zd_error *err)
 {
     struct iovec iov[2] = {{c->tx.data, c->tx.len}, {(void *)rq->body, rq->body_len}};
@@ -450,8 +450,10 @@ int zc_conn_exchange(zc_conn *c, const zc_request *rq, zc_response *rs, bool *se
     if (rc == SENT_CUT) { /* the answer that came before the end of the request, if any */
         zd_error why = *err;
         rc = receive(c, rq, err);
-        if (rc < 0 && why.code) *err = why; /* none: the send's failure says more */
-        if (rc < 0 && why.code) rc = why.code;
+        if (rc < 0 && why.code) { /* none: the send's failure says more */
+            *err = why;
+            rc = why.code;
+        }
     } else if (rc == 0) {
         rc = receive(c, rq, err);
     }

@@ -11,7 +11,8 @@
 # proved nothing), or if the run was not clean: every PUT of k0 413, of k1 ok, nothing else.
 # A second round has the peer close the connection right after its 413 (`close`): the client's
 # send then fails, and the run must still count every such PUT as 413, not io, and must not
-# die of SIGPIPE. Usage: early_answer.sh ZARRD_BENCH
+# die of SIGPIPE. A third does the same with the thread engine (no --loops), whose requests go
+# through the client library (client/zc_conn.c). Usage: early_answer.sh ZARRD_BENCH
 set -euo pipefail
 bench=$1
 peer=$(dirname "$0")/early_answer_peer.py
@@ -43,9 +44,11 @@ trap cleanup EXIT
 keys=2
 requests=40
 
-# One round against a fresh peer (mode: keep or close); sets early, cut and status.
+# One round against a fresh peer (mode: keep or close) with the engine's options (-l 1 for the
+# event loop, none for threads); sets early, cut and status.
 run_round() {
     local mode=$1
+    shift
     rm -f "$tmp/port" "$tmp/load.json"
     /usr/bin/python3 "$peer" "$tmp/port" "$tmp/peer.log" "$keys" "$mode" 2>"$tmp/peer.err" &
     peer_pid=$!
@@ -58,9 +61,9 @@ run_round() {
     done
     [ -n "$port" ] || { echo "early_answer: the peer did not start"; exit 1; }
 
-    echo "== load on an event loop against the early-answering peer ($mode) on port $port"
+    echo "== load ($*) against the early-answering peer ($mode) on port $port"
     status=0
-    timeout 30 "$bench" "http://127.0.0.1:$port" load -c 2 -l 1 -n "$requests" -d 10 \
+    timeout 30 "$bench" "http://127.0.0.1:$port" load -c 2 "$@" -n "$requests" -d 10 \
         --keys "$keys" --value-size 16M --mix put=1 --prefix early --json "$tmp/load.json" \
         >"$tmp/load.txt" 2>&1 || status=$?
     cat "$tmp/load.txt"
@@ -92,7 +95,7 @@ PY
         { echo "early_answer: the run was not clean"; exit 1; }
 }
 
-run_round keep
+run_round keep -l 1
 echo "early_answer: $early PUTs answered early, $cut of them cut short by the client"
 [ "$cut" -gt 0 ] || {
     echo "early_answer: no PUT was answered while its body was still being sent; the test" \
@@ -101,9 +104,12 @@ echo "early_answer: $early PUTs answered early, $cut of them cut short by the cl
 }
 expect_clean
 
-run_round close
-closed=$(grep -c '^CLOSED' "$tmp/peer.log" || true)
-echo "early_answer: $early PUTs answered early, $closed connections closed by the peer"
-[ "$closed" -gt 0 ] || { echo "early_answer: the peer closed no connection"; exit 1; }
-expect_clean
+for engine in "-l 1" ""; do
+    # shellcheck disable=SC2086 # the engine's options are words
+    run_round close $engine
+    closed=$(grep -c '^CLOSED' "$tmp/peer.log" || true)
+    echo "early_answer: $early PUTs answered early, $closed connections closed by the peer"
+    [ "$closed" -gt 0 ] || { echo "early_answer: the peer closed no connection"; exit 1; }
+    expect_clean
+done
 echo "early_answer: ok"
