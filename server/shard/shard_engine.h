@@ -72,9 +72,8 @@ uint64_t sh_engine_trim(sh_engine *e, uint64_t want);
  * all of one version of it (read under one shared lock): their encoded bytes appended to out
  * one after another, and at[i] where chunk i's bytes are (offset from out's start, nbytes), or
  * ZD_SHARD_EMPTY twice for an empty chunk (every chunk of an absent shard); out NULL: their
- * places only, nothing read (sh_read_into). A position outside
- * the shard: ZD_ERANGE; chunks past the first that take the total past SH_READ_MAX bytes:
- * ZD_EOVERFLOW (sh_read_count). */
+ * places only, nothing read (sh_read_into). A position outside the shard: ZD_ERANGE; chunks
+ * past the first that take the total past SH_READ_MAX bytes: ZD_EOVERFLOW (sh_read_count). */
 int sh_engine_read(sh_engine *e, const char *key, const zd_shard_layout *l, const uint64_t *pos,
                    size_t n, zd_buf *out, zd_shard_entry *at, zd_error *err);
 
