@@ -279,6 +279,19 @@ int zc_conn_connect(zc_conn *c, zd_error *err)
     return c->fd < 0 ? open_socket(c, err) : 0;
 }
 
+ssize_t zc_conn_send_step(const zc_conn *c, const struct iovec *v, size_t n)
+{
+    struct iovec step[64];
+    size_t k = 0, left = ZC_SEND_STEP;
+    for (; k < n && k < sizeof step / sizeof step[0] && left > 0; k++) {
+        step[k] = v[k];
+        if (step[k].iov_len > left) step[k].iov_len = left;
+        left -= step[k].iov_len;
+    }
+    struct msghdr mh = {.msg_iov = step, .msg_iovlen = k};
+    return sendmsg(c->fd, &mh, MSG_NOSIGNAL);
+}
+
 /* send_all's result when the server spoke before the whole request went out: an answer given
  * early (a refusal such as 413, whose rest would only be dropped) or the connection's end. */
 #define SENT_CUT 1
@@ -295,8 +308,7 @@ static int send_all(zc_conn *c, const zc_request *rq, bool *sent_fully, zd_error
     int niov = rq->body_len ? 2 : 1;
     struct iovec *v = iov;
     while (niov > 0) {
-        struct msghdr mh = {.msg_iov = v, .msg_iovlen = (size_t)niov};
-        ssize_t n = sendmsg(c->fd, &mh, MSG_NOSIGNAL);
+        ssize_t n = zc_conn_send_step(c, v, (size_t)niov);
         if (n < 0) {
             if (errno == EINTR) continue;
             if (errno == EAGAIN || errno == EWOULDBLOCK) {

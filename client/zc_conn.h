@@ -17,6 +17,8 @@
 #include <llhttp.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
+#include <sys/uio.h>
 
 /* Largest response body the client accepts (a whole shard can be large; bounded anyway). */
 #define ZC_MAX_RESPONSE_BODY ((uint64_t)1 << 36)
@@ -123,6 +125,17 @@ int zc_conn_parse(zc_conn *c);
 /* Receive what the socket holds without waiting: 1 bytes (or the server's close) arrived,
  * 0 nothing yet, ZD_EIO on a socket error. */
 int zc_conn_recv(zc_conn *c);
+
+/* A request goes out at most this much per send, and the answer is looked for between two
+ * sends: a server that refuses a body answers once it has the head, then reads what still
+ * comes as fast as it comes (to drop it), so one send could push a whole body of any size
+ * before that answer is seen. One step is a few hundred microseconds of copying, against one
+ * look (a recv or poll) of about one. */
+#define ZC_SEND_STEP ((size_t)1 << 20)
+
+/* sendmsg() of at most ZC_SEND_STEP bytes from the front of v[0..n), without SIGPIPE: what
+ * sendmsg returns (errno set). */
+ssize_t zc_conn_send_step(const zc_conn *c, const struct iovec *v, size_t n);
 
 /* poll() the socket for `events`: 0 ready, ZC_ETIMEDOUT, ZD_EIO. */
 int zc_conn_wait(const zc_conn *c, short events, int timeout_ms);

@@ -33,6 +33,7 @@ typedef struct pipe_run {
     size_t sent_bytes; /* bytes of request `sent` already handed to the kernel */
     bool expecting;    /* the parser is set up for request `acked`'s answer */
     bool alone;        /* request `next` runs alone once everything before it is answered */
+    bool send_closed;  /* the peer stopped taking requests; its answers may still be there */
     size_t answers;    /* answers on the current connection */
 } pipe_run;
 
@@ -83,8 +84,19 @@ static int prepare(pipe_run *r, zd_error *err)
     return 0;
 }
 
-/* Send what is prepared, in one sendmsg, as far as the socket takes it: 1 something went out,
- * 0 the socket is full, ZD_EIO. */
+/* An answer may be on its way: for a request sent whole, or for request `sent`, of which some
+ * bytes are out (a server may answer before it has read a body it refuses). */
+static bool answer_due(const pipe_run *r)
+{
+    return r->acked < r->sent || r->sent_bytes > 0;
+}
+
+#define SEND_CLOSED 2
+
+/* Send what is prepared, in one sendmsg, as far as the socket and ZC_SEND_STEP take it (an
+ * early answer is looked for between two such sends): 1 something went out,
+ * 0 the socket is full, SEND_CLOSED the peer closed (err set: it may have answered first),
+ * ZD_EIO. */
 static int send_some(pipe_run *r, zd_error *err)
 {
     struct iovec iov[2 * ZC_PIPE_WINDOW];
@@ -102,14 +114,15 @@ static int send_some(pipe_run *r, zd_error *err)
             skip = 0;
         }
     }
-    struct msghdr mh = {.msg_iov = iov, .msg_iovlen = niov};
-    ssize_t n = sendmsg(r->c->fd, &mh, MSG_NOSIGNAL);
+    ssize_t n = zc_conn_send_step(r->c, iov, niov);
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return 0;
     if (n < 0 && errno == EINTR) return 1;
     if (n < 0) {
+        int e = errno;
         zc_pipe_slot *s = slot_of(r, r->sent);
-        return zd_error_set(err, ZD_EIO, "sending %s %s: %s", s->method,
-                            (const char *)s->target.data, strerror(errno));
+        int rc = zd_error_set(err, ZD_EIO, "sending %s %s: %s", s->method,
+                              (const char *)s->target.data, strerror(e));
+        return e == EPIPE || e == ECONNRESET ? SEND_CLOSED : rc;
     }
     size_t done = r->sent_bytes + (size_t)n;
     while (r->sent < r->next) {
@@ -169,6 +182,7 @@ static void rewind_unanswered(pipe_run *r)
     r->sent_bytes = 0;
     r->expecting = false;
     r->alone = false;
+    r->send_closed = false;
     r->answers = 0;
 }
 
@@ -201,6 +215,7 @@ static int answer(pipe_run *r, retry_budget *b, zd_error *err)
 {
     zc_pipe_slot *s = slot_of(r, r->acked);
     zc_response *rs = &r->p->rs;
+    bool cut = r->acked == r->sent; /* answered before it was all sent */
     r->expecting = false;
     zc_status_note(rs->status);
     if (rs->status >= 502 && rs->status <= 504 && b->left > 0) {
@@ -216,9 +231,10 @@ static int answer(pipe_run *r, retry_budget *b, zd_error *err)
     r->acked++;
     r->answers++;
     r->c->reused = true;
-    if (!keep)
-        rewind_unanswered(r); /* the server closes after this answer: the rest go
-                                  again on a new connection */
+    if (!keep || cut)
+        rewind_unanswered(r); /* the server closes after this answer, or the rest of a cut
+                                  request would be taken for the next: the rest go again on
+                                  a new connection */
     return 0;
 }
 
@@ -253,15 +269,26 @@ int zc_pipe_run(zc_pipe *p, zc_conn *conn, size_t n, const zc_pipe_ops *ops, voi
             }
             b.reused = b.reused && conn->fd >= 0 && conn->reused;
         }
-        if (r.sent < r.next) {
+        if (r.sent < r.next && !r.send_closed) {
             rc = send_some(&r, err);
-            if (rc < 0) {
-                if (may_retry(&r, &b, rc)) continue;
+            if (rc == SEND_CLOSED && answer_due(&r)) {
+                r.send_closed = true; /* read what the server said before it closed */
+                rc = 1;
+            }
+            if (rc < 0 || rc == SEND_CLOSED) {
+                if (may_retry(&r, &b, rc < 0 ? rc : ZD_EIO)) continue;
                 break;
             }
             moved = moved || rc > 0;
         }
-        if (r.acked < r.sent) {
+        if (r.send_closed && !answer_due(&r)) { /* every answer that came is taken */
+            zc_pipe_slot *s = slot_of(&r, r.sent);
+            rc = zd_error_set(err, ZD_EIO, "the server closed the connection before %s %s",
+                              s->method, (const char *)s->target.data);
+            if (may_retry(&r, &b, rc)) continue;
+            break;
+        }
+        if (answer_due(&r)) {
             rc = receive_some(&r, &moved, err);
             if (rc < 0) {
                 if (may_retry(&r, &b, rc)) continue;
@@ -273,8 +300,8 @@ int zc_pipe_run(zc_pipe *p, zc_conn *conn, size_t n, const zc_pipe_ops *ops, voi
             }
         }
         if (!moved) {
-            short events =
-                (short)((r.acked < r.sent ? POLLIN : 0) | (r.sent < r.next ? POLLOUT : 0));
+            short events = (short)((answer_due(&r) ? POLLIN : 0) |
+                                   (r.sent < r.next && !r.send_closed ? POLLOUT : 0));
             rc = zc_conn_wait(conn, events, conn->cfg->io_timeout_ms);
             if (rc < 0) {
                 zc_pipe_slot *s = slot_of(&r, r.acked);

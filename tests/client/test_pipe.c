@@ -13,8 +13,14 @@
  *     inner chunks it covers partly fetches them together (the relay counts requests);
  *   - an error answer in the middle of a run (a corrupt chunk) fails the call with that
  *     chunk's name, and the next calls on the same client get their own answers, not the
- *     ones that were still in flight. */
+ *     ones that were still in flight;
+ *   - a chunk the server refuses as soon as it has the request's head (past --max-body) is
+ *     not sent on: the run reads the 413 between its sends, from zarrd directly (which reads
+ *     and drops the rest), through the relay (which closes the connection once zarrd has
+ *     answered), and through a relay that waits until the client's socket is full before it
+ *     answers and closes at once, so that the client's next send fails after the answer came. */
 #include "client_test.h"
+#include "zt_proc.h"
 #include "zt_tmpdir.h"
 
 #include <arpa/inet.h>
@@ -53,11 +59,13 @@ typedef struct relay {
     relay_conn conns[RELAY_MAX_CONNS];
     int nconns;
     atomic_bool stop;
-    atomic_bool hold;       /* hold the answers of connections accepted from now on */
-    int hold_requests;      /* ... until this many requests came (HOLD_REQUESTS by default) */
-    atomic_int connections; /* relayed connections */
-    atomic_int requests;    /* request heads relayed, on every connection */
-    atomic_int stalled;     /* connections whose client waited for an answer before sending */
+    atomic_bool hold;        /* hold the answers of connections accepted from now on */
+    int hold_requests;       /* ... until this many requests came (HOLD_REQUESTS by default) */
+    atomic_int connections;  /* relayed connections */
+    atomic_int requests;     /* request heads relayed, on every connection */
+    atomic_int stalled;      /* connections whose client waited for an answer before sending */
+    atomic_bool refuse_late; /* hold the server's next answer until the client has filled its
+                                socket and waits, then pass it on and close at once */
 } relay;
 
 static int connect_server(void)
@@ -121,6 +129,11 @@ static void relay_one(relay *r, int cfd)
             ssize_t k = recv(sfd, held + held_len, sizeof held - held_len, 0);
             if (k <= 0) break;
             held_len += (size_t)k;
+            if (atomic_load(&r->refuse_late)) {
+                usleep(300 * 1000); /* reading nothing from the client meanwhile */
+                send(cfd, held, held_len, MSG_NOSIGNAL);
+                break; /* the close, with the client's bytes unread, resets the connection */
+            }
         }
         if (!holding && held_len) {
             if (send(cfd, held, held_len, MSG_NOSIGNAL) != (ssize_t)held_len) break;
@@ -468,4 +481,61 @@ Test(pipe, an_error_mid_run_leaves_the_connection_in_step)
     cr_assert_eq(memcmp(out, want, sizeof want), 0, "the array read back wrong after the error");
     zc_array_close(a);
     zc_client_close(c);
+}
+
+static void start_small_bodies(void)
+{
+    zt_fixture_start_args((const char *[]){"--max-body", "1M", NULL});
+}
+
+/* One chunk of 64 MiB written at port (zarrd's, or the relay's in front of it) to a server
+ * that takes 1 MiB at most: the call fails with the server's 413, zarrd reads far less than
+ * the chunk, nothing is stored, and the client goes on. */
+static void refused_chunk(relay *via, bool late, const char *path)
+{
+    enum { BIG = 64 << 20 };
+    zc_client *c = client_at(via ? via->port : zt_srv()->port, 1);
+    uint64_t shape[1] = {BIG};
+    zc_array_spec s = ct_spec_1d(shape, shape, NULL, "none");
+    zc_array *a = NULL;
+    ZC_OK_OR_FAIL(zc_array_create(c, path, &s, &a));
+    uint8_t *big = malloc(BIG);
+    cr_assert_not_null(big);
+    memset(big, 1, BIG); /* not the fill value, so the chunk is sent */
+    pid_t pid = zt_srv()->pid;
+    long long before = zt_proc_io(pid, "rchar");
+    cr_assert_geq(before, 0);
+    int heads = via ? atomic_load(&via->requests) : 0;
+    if (late) atomic_store(&via->refuse_late, true);
+    int rc = zc_array_write(a, (uint64_t[]){0}, shape, big);
+    if (late) atomic_store(&via->refuse_late, false);
+    long long read = zt_proc_io(pid, "rchar") - before;
+    if (via) /* it was answered: sending it again would only be refused again */
+        cr_assert_eq(atomic_load(&via->requests) - heads, 1, "%s: the refused chunk went %d times",
+                     path, atomic_load(&via->requests) - heads);
+    cr_assert_neq(rc, 0, "a chunk past --max-body was written");
+    cr_assert_eq(zc_last_status(), 413, "status %d: %s", zc_last_status(), zc_errmsg());
+    cr_assert(strstr(zc_errmsg(), "exceeds the limit"), "message: %s", zc_errmsg());
+    cr_assert_lt(read, 16ll << 20, "%s: the server read %lld bytes of a refused 64 MiB chunk", path,
+                 read);
+    char key[128];
+    snprintf(key, sizeof key, "%s/c/0", path);
+    void *d;
+    size_t n;
+    cr_assert_eq(zc_get(c, key, &d, &n), ZC_ENOTFOUND, "nothing was stored");
+    snprintf(key, sizeof key, "%s-after", path); /* the client goes on */
+    ZC_OK_OR_FAIL(zc_put(c, key, "v", 1));
+    free(big);
+    zc_array_close(a);
+    zc_client_close(c);
+}
+
+Test(pipe, a_chunk_refused_early_is_not_sent_on, .init = start_small_bodies)
+{
+    refused_chunk(NULL, false, "refused");
+    relay r;
+    relay_start(&r, HOLD_REQUESTS);
+    refused_chunk(&r, false, "refused-relayed");
+    refused_chunk(&r, true, "refused-late");
+    relay_stop(&r);
 }
