@@ -5,6 +5,7 @@
 #include "zd_checked.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -84,6 +86,12 @@ static int on_header_value(llhttp_t *p, const char *at, size_t n)
     return 0;
 }
 
+/* The body being parsed goes to the caller's sink, not into the response. */
+static bool sinking(const zc_conn *c)
+{
+    return c->sink && c->resp->status >= 200 && c->resp->status < 300;
+}
+
 static int on_headers_complete(llhttp_t *p)
 {
     zc_conn *c = conn_of(p);
@@ -94,7 +102,7 @@ static int on_headers_complete(llhttp_t *p)
     c->resp->status = llhttp_get_status_code(p);
     if (c->head_request || c->resp->status == 204 || c->resp->status == 304) return 1; /* no body */
     uint64_t cl = c->resp->content_length;
-    if (cl != UINT64_MAX) {
+    if (cl != UINT64_MAX && !sinking(c)) {
         if (cl > ZC_MAX_RESPONSE_BODY) {
             c->body_error = ZD_EOVERFLOW;
             return -1;
@@ -110,10 +118,21 @@ static int on_headers_complete(llhttp_t *p)
 static int on_body(llhttp_t *p, const char *at, size_t n)
 {
     zc_conn *c = conn_of(p);
+    bool sink = sinking(c);
     uint64_t total;
-    if (!zd_add_u64(c->resp->body.len, n, &total) || total > ZC_MAX_RESPONSE_BODY) {
+    if (!zd_add_u64(sink ? c->sunk : c->resp->body.len, n, &total) ||
+        total > ZC_MAX_RESPONSE_BODY) {
         c->body_error = ZD_EOVERFLOW;
         return -1;
+    }
+    if (sink) {
+        if (c->sink(c->sink_arg, at, n) != 0) {
+            c->sink_failed = true;
+            c->body_error = ZD_EIO;
+            return -1;
+        }
+        c->sunk = total;
+        return 0;
     }
     if (zd_buf_append(&c->resp->body, at, n) < 0) {
         c->body_error = ZD_ENOMEM;
@@ -301,14 +320,20 @@ ssize_t zc_conn_send_step(const zc_conn *c, const struct iovec *v, size_t n)
  * before the body was all sent has refused it, so sending the rest (gigabytes, maybe) would
  * only delay that answer (SENT_CUT). A send that fails where an answer may have come first
  * (the server answered, then closed) is SENT_CUT as well, with err set, for the caller to look
- * for that answer. */
+ * for that answer. A body in a file goes out from the page cache (sendfile), in the same steps. */
 static int send_all(zc_conn *c, const zc_request *rq, bool *sent_fully, zd_error *err)
 {
-    struct iovec iov[2] = {{c->tx.data, c->tx.len}, {(void *)rq->body, rq->body_len}};
-    int niov = rq->body_len ? 2 : 1;
+    bool file = rq->body_is_file;
+    struct iovec iov[2] = {{c->tx.data, c->tx.len}, {(void *)rq->body, file ? 0 : rq->body_len}};
+    int niov = iov[1].iov_len ? 2 : 1;
     struct iovec *v = iov;
-    while (niov > 0) {
-        ssize_t n = zc_conn_send_step(c, v, (size_t)niov);
+    off_t file_at = 0; /* a file body goes out once the head is out, by sendfile */
+    uint64_t file_left = file ? rq->body_len : 0;
+    while (niov > 0 || file_left > 0) {
+        ssize_t n = niov > 0
+                        ? zc_conn_send_step(c, v, (size_t)niov)
+                        : sendfile(c->fd, rq->body_fd, &file_at,
+                                   file_left < ZC_SEND_STEP ? (size_t)file_left : ZC_SEND_STEP);
         if (n < 0) {
             if (errno == EINTR) continue;
             if (errno == EAGAIN || errno == EWOULDBLOCK) {
@@ -324,7 +349,12 @@ static int send_all(zc_conn *c, const zc_request *rq, bool *sent_fully, zd_error
             zd_error_set(err, ZD_EIO, "sending %s %s: %s", rq->method, rq->target, strerror(e));
             return e == EPIPE || e == ECONNRESET ? SENT_CUT : ZD_EIO;
         }
+        if (niov == 0 && n == 0) /* the file shrank after its size was taken */
+            return zd_error_set(err, ZD_EIO,
+                                "sending %s %s: the file ended %" PRIu64 " bytes before its size",
+                                rq->method, rq->target, file_left);
         size_t done = (size_t)n;
+        if (niov == 0) file_left -= done;
         while (niov > 0 && done >= v->iov_len) {
             done -= v->iov_len;
             v++;
@@ -335,7 +365,8 @@ static int send_all(zc_conn *c, const zc_request *rq, bool *sent_fully, zd_error
             v->iov_len -= done;
         }
         short revents = 0; /* a server that reads as fast as we send never fills the socket */
-        if (niov > 0 && wait_fd(c->fd, POLLIN, 0, &revents) == 0 && (revents & POLLIN))
+        if ((niov > 0 || file_left > 0) && wait_fd(c->fd, POLLIN, 0, &revents) == 0 &&
+            (revents & POLLIN))
             return SENT_CUT;
     }
     *sent_fully = true;
@@ -371,6 +402,7 @@ void zc_conn_expect(zc_conn *c, zc_response *rs, bool head)
     c->in_value = false;
     c->field_len = 0;
     c->body_error = 0;
+    c->sink_failed = false;
 }
 
 int zc_conn_parse(zc_conn *c)
@@ -424,6 +456,9 @@ static int receive(zc_conn *c, const zc_request *rq, zd_error *err)
     for (;;) {
         int rc = zc_conn_parse(c);
         if (rc == 1) return 0;
+        if (rc == ZD_EIO && c->sink_failed)
+            return zd_error_set(err, ZD_EIO, "%s %s: the body's reader stopped the transfer",
+                                rq->method, rq->target);
         if (rc == ZD_EIO && c->rx_eof)
             return zd_error_set(err, ZD_EIO, "server closed the connection during %s %s",
                                 rq->method, rq->target);

@@ -41,6 +41,8 @@ typedef struct zc_request {
     const char *headers; /* extra header lines each ending in "\r\n", or NULL */
     const void *body;
     size_t body_len;
+    bool body_is_file; /* the body_len bytes are read from body_fd, from offset 0 (not body) */
+    int body_fd;
 } zc_request;
 
 typedef struct zc_response {
@@ -69,6 +71,14 @@ typedef struct zc_conn {
     size_t value_len;
     bool value_truncated;
     int body_error;
+    /* Set by the caller for one request: a 2xx answer's body goes to sink piece by piece as it
+     * arrives instead of into the response (any other answer's body is kept, for its message).
+     * sunk counts the bytes passed on; sink_failed: sink returned nonzero, which ends the
+     * request. */
+    int (*sink)(void *arg, const void *data, size_t len);
+    void *sink_arg;
+    uint64_t sunk;
+    bool sink_failed;
     uint8_t *rx; /* received bytes, [rx_pos, rx_len) not parsed yet */
     size_t rx_pos, rx_len;
     bool rx_eof;          /* the server closed its side */

@@ -85,7 +85,9 @@ int zc_list(zc_client *c, const char *prefix, int recursive, zc_entry **entries,
     if (rc == 0 && (rc = zd_buf_append(&target, "", 1)) < 0)
         zd_error_set(&err, rc, "out of memory");
     if (rc == 0) {
-        zc_request rq = {"GET", (const char *)target.data, "Accept: application/json\r\n", NULL, 0};
+        zc_request rq = {.method = "GET",
+                         .target = (const char *)target.data,
+                         .headers = "Accept: application/json\r\n"};
         rc = zc_client_request(c, &rq, &rs, &err);
     }
     if (rc == 0) rc = parse_listing(&rs, entries, n, &err);

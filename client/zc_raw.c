@@ -1,24 +1,50 @@
-/* zc_raw.c: the raw key/value operations of the public API: zc_get, zc_get_range, zc_head,
- * zc_put, zc_patch, zc_delete. */
+/* zc_raw.c: the raw key/value operations of the public API: zc_get, zc_get_stream,
+ * zc_get_range, zc_head, zc_put, zc_put_file, zc_patch, zc_delete. */
 #include "zc_client_impl.h"
 
 #include "zc_errmsg.h"
 #include "zc_request.h"
 
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
-/* Run method on key with a connection borrowed for the call; the answer stays in rs. */
-static int key_request(zc_client *c, const char *method, const char *key, const char *headers,
-                       const void *body, size_t len, zc_response *rs, zd_error *err)
+/* Where a 2xx answer's body goes instead of rs (zc_conn.sink), and how much went. */
+typedef struct body_sink {
+    zc_sink fn;
+    void *arg;
+    uint64_t passed;
+} body_sink;
+
+/* Run rq on key with a connection borrowed for the call; the answer stays in rs, or its body
+ * goes to sink (when not NULL). */
+static int key_run(zc_client *c, const char *key, zc_request *rq, body_sink *sink, zc_response *rs,
+                   zd_error *err)
 {
     zc_conn *conn = zc_client_conn_get(c);
     if (!conn) return zd_error_set(err, ZD_ENOMEM, "out of memory");
-    int rc = zc_key_request(conn, method, key, NULL, headers, body, len, rs, err);
+    if (sink) {
+        conn->sink = sink->fn;
+        conn->sink_arg = sink->arg;
+    }
+    int rc = zc_key_run(conn, key, NULL, rq, rs, err);
+    if (sink) sink->passed = conn->sunk;
+    conn->sink = NULL;
+    conn->sink_arg = NULL;
+    conn->sunk = 0;
     zc_client_conn_put(c, conn);
     return rc;
+}
+
+/* Run method on key with a body from memory; the answer stays in rs. */
+static int key_request(zc_client *c, const char *method, const char *key, const char *headers,
+                       const void *body, size_t len, zc_response *rs, zd_error *err)
+{
+    zc_request rq = {.method = method, .headers = headers, .body = body, .body_len = len};
+    return key_run(c, key, &rq, NULL, rs, err);
 }
 
 /* Hand the body over as a caller-owned buffer (never NULL on success). */
@@ -50,6 +76,19 @@ int zc_get(zc_client *c, const char *key, void **data, size_t *len)
             rc = take_body(&rs, 0, 0, data, len);
         }
     }
+    zc_response_free(&rs);
+    return zc_report(rc, &err);
+}
+
+int zc_get_stream(zc_client *c, const char *key, zc_sink sink, void *arg, uint64_t *len)
+{
+    zd_error err = {0};
+    zc_response rs;
+    zc_response_init(&rs);
+    body_sink to = {sink, arg, 0};
+    zc_request rq = {.method = "GET"};
+    int rc = key_run(c, key, &rq, &to, &rs, &err);
+    if (len) *len = to.passed;
     zc_response_free(&rs);
     return zc_report(rc, &err);
 }
@@ -111,6 +150,22 @@ int zc_put(zc_client *c, const char *key, const void *data, size_t len)
     zc_response rs;
     zc_response_init(&rs);
     int rc = key_request(c, "PUT", key, NULL, data, len, &rs, &err);
+    zc_response_free(&rs);
+    return zc_report(rc, &err);
+}
+
+int zc_put_file(zc_client *c, const char *key, int fd)
+{
+    zd_error err = {0};
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > SIZE_MAX)
+        return zc_report(
+            zd_error_set(&err, ZD_EINVAL, "PUT %s: the body is not a regular file", key), &err);
+    zc_response rs;
+    zc_response_init(&rs);
+    zc_request rq = {
+        .method = "PUT", .body_len = (size_t)st.st_size, .body_is_file = true, .body_fd = fd};
+    int rc = key_run(c, key, &rq, NULL, &rs, &err);
     zc_response_free(&rs);
     return zc_report(rc, &err);
 }

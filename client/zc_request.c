@@ -89,7 +89,9 @@ int zc_request_run(zc_conn *c, const zc_request *rq, zc_response *rs, zd_error *
             if (!transient || left <= 0)
                 return rs->status >= 200 && rs->status < 300 ? 0 : zc_status_error(rq, rs, err);
         } else {
-            bool retryable = (idem || !sent_fully) && rc != ZD_ENOMEM && rc != ZD_EOVERFLOW;
+            /* bytes already passed to a sink cannot be taken back, nor a sink's stop undone */
+            bool retryable = (idem || !sent_fully) && rc != ZD_ENOMEM && rc != ZD_EOVERFLOW &&
+                             c->sunk == 0 && !c->sink_failed;
             if (!retryable) return rc;
             if (reused && !stale_retry_used) {
                 stale_retry_used = true;
@@ -102,17 +104,25 @@ int zc_request_run(zc_conn *c, const zc_request *rq, zc_response *rs, zd_error *
     }
 }
 
-int zc_key_request(zc_conn *c, const char *method, const char *key, const char *query,
-                   const char *headers, const void *body, size_t len, zc_response *rs,
-                   zd_error *err)
+int zc_key_run(zc_conn *c, const char *key, const char *query, zc_request *rq, zc_response *rs,
+               zd_error *err)
 {
     zd_buf target = {0};
     int rc = zc_url_target(&c->cfg->url, key, 0, query, &target, err);
     if (rc == 0 && (rc = zd_buf_append(&target, "", 1)) < 0) zd_error_set(err, rc, "out of memory");
     if (rc == 0) {
-        zc_request rq = {method, (const char *)target.data, headers, body, len};
-        rc = zc_request_run(c, &rq, rs, err);
+        rq->target = (const char *)target.data;
+        rc = zc_request_run(c, rq, rs, err);
+        rq->target = NULL;
     }
     zd_buf_free(&target);
     return rc;
+}
+
+int zc_key_request(zc_conn *c, const char *method, const char *key, const char *query,
+                   const char *headers, const void *body, size_t len, zc_response *rs,
+                   zd_error *err)
+{
+    zc_request rq = {.method = method, .headers = headers, .body = body, .body_len = len};
+    return zc_key_run(c, key, query, &rq, rs, err);
 }

@@ -4,8 +4,9 @@
  * exponential backoff (50 ms doubling, capped at 2 s, with jitter) on connection failures,
  * timeouts and 502/503/504 answers. PATCH and POST are retried only when the request could not
  * be sent completely. A failure on a reused keep-alive socket is retried once at once for
- * every method when nothing reached the server. Non-2xx answers become error codes whose
- * message names the request, the status and the server's JSON "error"/"detail". */
+ * every method when nothing reached the server. A GET whose body has begun to go to a sink
+ * (zc_conn.sink) is not retried: those bytes cannot be taken back. Non-2xx answers become error
+ * codes whose message names the request, the status and the server's JSON "error"/"detail". */
 #ifndef ZC_REQUEST_H
 #define ZC_REQUEST_H
 
@@ -15,7 +16,12 @@
  * answer when there was one, rs->status 0 otherwise). */
 int zc_request_run(zc_conn *c, const zc_request *rq, zc_response *rs, zd_error *err);
 
-/* zc_request_run for `method` on a key (relative to the URL prefix) with an optional query. */
+/* zc_request_run of rq (its target unset) on a key, relative to the URL prefix, with an
+ * optional query. */
+int zc_key_run(zc_conn *c, const char *key, const char *query, zc_request *rq, zc_response *rs,
+               zd_error *err);
+
+/* zc_key_run for `method` with headers and a body from memory. */
 int zc_key_request(zc_conn *c, const char *method, const char *key, const char *query,
                    const char *headers, const void *body, size_t len, zc_response *rs,
                    zd_error *err);

@@ -61,6 +61,16 @@ int cli_region(const char *s, int ndim, const uint64_t *shape, uint64_t *start, 
 /* Read a whole file ("-" = stdin) into a new buffer. 0 or -1 (message printed). */
 int cli_read_input(const char *path, uint8_t **data, size_t *len);
 
+/* Store the file at path ("-" = stdin) as key's value: a regular file is sent from the page
+ * cache (zc_put_file), so of any size; stdin or a pipe is read whole first. *bytes (may be NULL)
+ * gets the size. CLI_OK or CLI_FAIL (message printed). */
+int cli_put_path(zc_client *c, const char *key, const char *path, uint64_t *bytes);
+
+/* Write key's value to fd as it arrives (zc_get_stream, 64 KiB at a time), so of any size.
+ * *bytes (may be NULL) gets how many were written. CLI_OK or CLI_FAIL (message printed: the
+ * server's, or "writing <out_name>: <why>"). After a failure fd may hold a part of the value. */
+int cli_get_to_fd(zc_client *c, const char *key, int fd, const char *out_name, uint64_t *bytes);
+
 /* Write all bytes to stdout. 0 or -1. */
 int cli_write_stdout(const void *data, size_t len);
 

@@ -7,8 +7,10 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,6 +94,36 @@ static int mkdirs_for(const char *file)
     return 0;
 }
 
+/* key's value into the file at path, streamed into a new file beside it that replaces it only
+ * once the whole value is there: a failed copy leaves no part of a value behind, nor harms a
+ * file that was there. 0 or -1 (message printed). */
+static int download(zc_client *c, const char *key, const char *path, uint64_t *bytes)
+{
+    static atomic_uint serial;
+    char part[PATH_MAX];
+    if (snprintf(part, sizeof part, "%s.zarrd-cli-%ld-%u", path, (long)getpid(),
+                 atomic_fetch_add(&serial, 1)) >= (int)sizeof part) {
+        fprintf(stderr, "zarrd-cli: path too long: %s\n", path);
+        return -1;
+    }
+    int fd = mkdirs_for(path) == 0 ? open(part, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666) : -1;
+    if (fd < 0) {
+        fprintf(stderr, "zarrd-cli: %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    int st = cli_get_to_fd(c, key, fd, path, bytes);
+    if (close(fd) != 0 && st == CLI_OK) {
+        fprintf(stderr, "zarrd-cli: writing %s: %s\n", part, strerror(errno));
+        st = CLI_FAIL;
+    }
+    if (st == CLI_OK && rename(part, path) != 0) {
+        fprintf(stderr, "zarrd-cli: %s: %s\n", path, strerror(errno));
+        st = CLI_FAIL;
+    }
+    if (st != CLI_OK) unlink(part);
+    return st == CLI_OK ? 0 : -1;
+}
+
 static int copy_one(cp_job *j, const char *name, uint64_t *bytes)
 {
     char key[PATH_MAX], path[PATH_MAX];
@@ -100,25 +132,8 @@ static int copy_one(cp_job *j, const char *name, uint64_t *bytes)
         fprintf(stderr, "zarrd-cli: path too long: %s\n", name);
         return -1;
     }
-    if (j->upload) {
-        uint8_t *data;
-        size_t len;
-        if (cli_read_input(path, &data, &len) < 0) return -1;
-        int rc = zc_put(j->c, key, data, len);
-        free(data);
-        *bytes = len;
-        return cli_report(rc, key) == CLI_OK ? 0 : -1;
-    }
-    void *data;
-    size_t len;
-    if (cli_report(zc_get(j->c, key, &data, &len), key) != CLI_OK) return -1;
-    FILE *f = mkdirs_for(path) == 0 ? fopen(path, "wb") : NULL;
-    int ok = f && fwrite(data, 1, len, f) == len;
-    if (f && fclose(f) != 0) ok = 0;
-    if (!ok) fprintf(stderr, "zarrd-cli: %s: %s\n", path, strerror(errno));
-    zc_free(data);
-    *bytes = len;
-    return ok ? 0 : -1;
+    if (j->upload) return cli_put_path(j->c, key, path, bytes) == CLI_OK ? 0 : -1;
+    return download(j->c, key, path, bytes);
 }
 
 static void draw(const cp_job *j)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static int run_get(zc_client *c, const cli_args *a)
 {
@@ -27,7 +28,7 @@ static int run_get(zc_client *c, const cli_args *a)
             return cli_usage_error("bad --range '%s' (want A-B or A-)", range);
         rc = zc_get_range(c, a->pos[0], first, dash[1] ? last - first + 1 : ZC_TO_END, &data, &len);
     } else {
-        rc = zc_get(c, a->pos[0], &data, &len);
+        return cli_get_to_fd(c, a->pos[0], STDOUT_FILENO, "output", NULL);
     }
     if (rc < 0) return cli_report(rc, a->pos[0]);
     rc = cli_write_stdout(data, len);
@@ -37,12 +38,7 @@ static int run_get(zc_client *c, const cli_args *a)
 
 static int run_put(zc_client *c, const cli_args *a)
 {
-    uint8_t *data;
-    size_t len;
-    if (cli_read_input(a->pos[1], &data, &len) < 0) return CLI_FAIL;
-    int rc = zc_put(c, a->pos[0], data, len);
-    free(data);
-    return cli_report(rc, a->pos[0]);
+    return cli_put_path(c, a->pos[0], a->pos[1], NULL);
 }
 
 static int run_patch(zc_client *c, const cli_args *a)
@@ -99,7 +95,7 @@ static const char *const ls_flags[] = {"-r", "-l", NULL};
 
 const cli_command cli_get = {"get",
                              "KEY [--range A-B]",
-                             "Write the value of KEY to stdout.\n"
+                             "Write the value of KEY to stdout (streamed: any size).\n"
                              "  --range A-B   only bytes A..B (inclusive); A- to the end\n",
                              no_names,
                              range_opt,
@@ -107,9 +103,15 @@ const cli_command cli_get = {"get",
                              1,
                              run_get};
 const cli_command cli_put = {
-    "put",    "KEY FILE|-", "Store FILE (- = stdin) as the value of KEY (atomic replace).\n",
-    no_names, no_names,     2,
-    2,        run_put};
+    "put",
+    "KEY FILE|-",
+    "Store FILE (- = stdin) as the value of KEY (atomic replace). A regular file is sent\n"
+    "from the page cache (any size); stdin or a pipe is read into memory first.\n",
+    no_names,
+    no_names,
+    2,
+    2,
+    run_put};
 const cli_command cli_patch = {"patch",
                                "KEY OFFSET FILE|-",
                                "Write FILE (- = stdin) into KEY at byte OFFSET (at most the "

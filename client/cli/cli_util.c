@@ -2,10 +2,12 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 const char *cli_opt(const cli_args *a, const char *name)
@@ -159,6 +161,59 @@ int cli_read_input(const char *path, uint8_t **data, size_t *len)
     *data = buf;
     *len = n;
     return 0;
+}
+
+int cli_put_path(zc_client *c, const char *key, const char *path, uint64_t *bytes)
+{
+    int fd = strcmp(path, "-") == 0 ? -1 : open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+        int rc = zc_put_file(c, key, fd);
+        close(fd);
+        if (bytes) *bytes = (uint64_t)st.st_size;
+        return cli_report(rc, key);
+    }
+    if (fd >= 0) close(fd); /* a pipe or a device: read whole, as stdin */
+    uint8_t *data;
+    size_t len;
+    if (cli_read_input(path, &data, &len) < 0) return CLI_FAIL;
+    int rc = zc_put(c, key, data, len);
+    free(data);
+    if (bytes) *bytes = len;
+    return cli_report(rc, key);
+}
+
+typedef struct fd_out {
+    int fd;
+    int error; /* errno of the failed write */
+} fd_out;
+
+/* zc_get_stream's sink: each piece of the value to the descriptor as it comes. */
+static int write_piece(void *arg, const void *data, size_t len)
+{
+    fd_out *o = arg;
+    for (const char *p = data; len > 0;) {
+        ssize_t n = write(o->fd, p, len);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            o->error = n < 0 ? errno : EIO;
+            return -1;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+int cli_get_to_fd(zc_client *c, const char *key, int fd, const char *out_name, uint64_t *bytes)
+{
+    fd_out o = {fd, 0};
+    int rc = zc_get_stream(c, key, write_piece, &o, bytes);
+    if (o.error) {
+        fprintf(stderr, "zarrd-cli: writing %s: %s\n", out_name, strerror(o.error));
+        return CLI_FAIL;
+    }
+    return cli_report(rc, key);
 }
 
 int cli_write_stdout(const void *data, size_t len)

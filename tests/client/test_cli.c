@@ -1,13 +1,14 @@
 /* test_cli.c: zarrd-cli end to end against a real zarrd: every command, --help, exit codes
  * (0 ok, 1 server/IO error, 2 usage), cp of a directory to the server and back, and the
  * papercuts of issue 12 (implicit parent groups, cp of a missing source, ls of a missing
- * prefix, ls -l). Commands
+ * prefix, ls -l), and values larger than the CLI's memory use: get and put stream them. Commands
  * run through /bin/sh in the test server's temporary directory (the working directory). */
 #include "client_test.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,6 +21,8 @@ static void start(void)
 
 TestSuite(cli, .init = start, .fini = zt_fixture_stop);
 
+static long last_max_rss_kib; /* the peak resident memory of the last cli() run */
+
 /* Run `zarrd-cli URL <fmt...>` (stdout to ./out, stderr to ./err); its exit code. */
 static int cli(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int cli(const char *fmt, ...)
@@ -31,7 +34,16 @@ static int cli(const char *fmt, ...)
     va_end(ap);
     ct_url(url, sizeof url, NULL);
     snprintf(cmd, sizeof cmd, "'%s' %s %s >out 2>err", ZC_CLI_PATH, url, args);
-    int st = system(cmd);
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+        _exit(127);
+    }
+    int st;
+    struct rusage ru; /* the shell's, with the peak of the zarrd-cli it waited for */
+    cr_assert_eq(wait4(pid, &st, 0, &ru), pid);
+    last_max_rss_kib = ru.ru_maxrss;
     cr_assert(WIFEXITED(st), "zarrd-cli did not exit: %s", cmd);
     return WEXITSTATUS(st);
 }
@@ -261,4 +273,54 @@ Test(cli, server_down_exits_1)
              ZC_CLI_PATH, url, ZC_CLI_PATH, url);
     int st = system(cmd);
     cr_assert_eq(WEXITSTATUS(st), 1);
+}
+
+/* A value of 256 MiB goes up from a file and comes back to the output through a fraction of
+ * that in memory (the library sends the file from the page cache and passes what it receives
+ * on, 64 KiB at a time), byte for byte, with put and get and with cp both ways. zarrd-cli read
+ * a whole file into memory before it sent it, and took a whole value before it wrote it: a
+ * value larger than the memory failed. */
+Test(cli, large_values_stream_through_little_memory)
+{
+    enum { BIG = 256 << 20, LIMIT_KIB = 64 << 10 };
+    FILE *f = fopen("big", "wb");
+    cr_assert_not_null(f);
+    static uint32_t block[1 << 16];
+    for (uint32_t i = 0; i < BIG / sizeof block; i++) {
+        for (size_t j = 0; j < sizeof block / sizeof block[0]; j++)
+            block[j] = i * 2654435761u + (uint32_t)j;
+        cr_assert_eq(fwrite(block, sizeof block, 1, f), 1);
+    }
+    cr_assert_eq(fclose(f), 0);
+    cr_assert_eq(cli("put v/big big"), 0);
+    long put_kib = last_max_rss_kib;
+    cr_assert_eq(cli("get v/big"), 0);
+    long get_kib = last_max_rss_kib;
+    cr_assert_eq(system("cmp -s big out"), 0, "the value that came back is not the file");
+    cr_assert_lt(put_kib, LIMIT_KIB, "put of 256 MiB peaked at %ld KiB", put_kib);
+    cr_assert_lt(get_kib, LIMIT_KIB, "get of 256 MiB peaked at %ld KiB", get_kib);
+    /* cp both ways streams too; a download goes through a file beside the target, renamed */
+    cr_assert_eq(cli("cp :v back"), 0);
+    long down_kib = last_max_rss_kib;
+    cr_assert_eq(system("cmp -s big back/big"), 0, "cp brought back other bytes");
+    cr_assert_eq(system("test \"$(ls -A back)\" = big"), 0, "cp left more than the file");
+    cr_assert_eq(cli("cp back :w"), 0);
+    long up_kib = last_max_rss_kib;
+    cr_assert_eq(cli("get w/big"), 0);
+    cr_assert_eq(system("cmp -s big out"), 0, "cp sent other bytes");
+    cr_assert_lt(down_kib, LIMIT_KIB, "cp of 256 MiB from the server peaked at %ld KiB", down_kib);
+    cr_assert_lt(up_kib, LIMIT_KIB, "cp of 256 MiB to the server peaked at %ld KiB", up_kib);
+    cr_assert_eq(system("rm -r back"), 0);
+    /* stdin is not a file: read whole, as before */
+    spit("small", "12345", 5);
+    cr_assert_eq(cli("put v/small - <small"), 0);
+    cr_assert_eq(cli("get v/small"), 0);
+    expect_out("12345");
+    /* an output that takes nothing (./out is where cli() sends it): the write's error, exit 1 */
+    cr_assert_eq(unlink("out"), 0);
+    cr_assert_eq(symlink("/dev/full", "out"), 0);
+    cr_assert_eq(cli("get v/big"), 1);
+    cr_assert_eq(unlink("out"), 0);
+    expect_err_has("writing output: No space left on device");
+    cr_assert_eq(unlink("big"), 0);
 }

@@ -1,9 +1,11 @@
 /* test_raw.c: the client's raw key/value operations and error reporting against a real zarrd:
- * get/put/patch/delete/head/range/list round trips, the server's 4xx reasons in zc_errmsg(),
- * a server that is not running, one client shared by many threads, bearer tokens. */
+ * get/put/patch/delete/head/range/list round trips, values streamed to a sink and sent from a
+ * file, the server's 4xx reasons in zc_errmsg(), a server that is not running, one client
+ * shared by many threads, bearer tokens. */
 #include "client_test.h"
 #include "zt_tmpdir.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +54,114 @@ Test(raw, empty_value_and_odd_key_characters)
     cr_assert_not_null(data);
     cr_assert_eq(len, 0);
     zc_free(data);
+    zc_client_close(c);
+}
+
+/* ---- values that never pass through memory whole: zc_get_stream, zc_put_file ---- */
+
+typedef struct collected {
+    uint8_t *data;
+    size_t len, cap;
+    int pieces;
+    int stop_at; /* refuse this piece (1-based); 0: take them all */
+} collected;
+
+static int collect(void *arg, const void *piece, size_t n)
+{
+    collected *k = arg;
+    if (++k->pieces == k->stop_at) return -1;
+    cr_assert_leq(k->len + n, k->cap, "more bytes than the value has");
+    memcpy(k->data + k->len, piece, n);
+    k->len += n;
+    return 0;
+}
+
+static uint8_t *patterned(size_t n)
+{
+    uint8_t *v = malloc(n);
+    cr_assert_not_null(v);
+    for (size_t i = 0; i < n; i++)
+        v[i] = (uint8_t)(i * 131 + (i >> 12));
+    return v;
+}
+
+Test(raw, get_stream_passes_the_value_in_pieces)
+{
+    zc_client *c = ct_client(NULL);
+    size_t n = 3 << 20;
+    uint8_t *v = patterned(n), *back = malloc(n);
+    ZC_OK_OR_FAIL(zc_put(c, "stream/v", v, n));
+    collected k = {.data = back, .cap = n};
+    uint64_t got = 0;
+    ZC_OK_OR_FAIL(zc_get_stream(c, "stream/v", collect, &k, &got));
+    cr_assert_eq(got, n);
+    cr_assert_eq(k.len, n);
+    cr_assert_eq(memcmp(back, v, n), 0, "the pieces do not make the value");
+    cr_assert_gt(k.pieces, 8, "%d pieces: the value was held whole first", k.pieces);
+    /* a sink that stops the transfer: ZC_EIO, never asked again, and the client goes on */
+    for (int stop_at = 1; stop_at <= 2; stop_at++) {
+        collected s = {.data = back, .cap = n, .stop_at = stop_at};
+        cr_assert_eq(zc_get_stream(c, "stream/v", collect, &s, &got), ZC_EIO, "%s", zc_errmsg());
+        cr_assert(strstr(zc_errmsg(), "stopped the transfer"), "message: %s", zc_errmsg());
+        cr_assert_eq(s.pieces, stop_at, "the GET went again after its sink stopped it");
+        cr_assert_eq(got, s.len);
+    }
+    uint64_t size = 0;
+    ZC_OK_OR_FAIL(zc_head(c, "stream/v", &size));
+    cr_assert_eq(size, n);
+    /* an error answer's body is kept for its message, not passed on */
+    collected none = {.data = back, .cap = n};
+    cr_assert_eq(zc_get_stream(c, "stream/missing", collect, &none, &got), ZC_ENOTFOUND);
+    cr_assert_eq(none.pieces, 0);
+    cr_assert(strstr(zc_errmsg(), "HTTP 404") && strstr(zc_errmsg(), "not found"), "message: %s",
+              zc_errmsg());
+    ZC_OK_OR_FAIL(zc_put(c, "stream/empty", "", 0));
+    ZC_OK_OR_FAIL(zc_get_stream(c, "stream/empty", collect, &none, &got));
+    cr_assert_eq(got, 0);
+    cr_assert_eq(none.pieces, 0);
+    free(v);
+    free(back);
+    zc_client_close(c);
+}
+
+/* A temporary file holding v[0..n), open for reading (unlinked: it goes with its descriptor). */
+static int file_of(const uint8_t *v, size_t n)
+{
+    char path[256];
+    cr_assert_eq(zt_tmp_path(path, sizeof path, "zt-raw-XXXXXX"), 0);
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    unlink(path);
+    cr_assert_eq(write(fd, v, n), (ssize_t)n);
+    return fd;
+}
+
+Test(raw, put_file_sends_a_regular_file)
+{
+    zc_client *c = ct_client(NULL);
+    size_t n = (5 << 20) + 3;
+    uint8_t *v = patterned(n);
+    int fd = file_of(v, n);
+    ZC_OK_OR_FAIL(zc_put_file(c, "file/v", fd)); /* from offset 0, wherever the file is at */
+    void *data;
+    size_t len;
+    ZC_OK_OR_FAIL(zc_get(c, "file/v", &data, &len));
+    cr_assert_eq(len, n);
+    cr_assert_eq(memcmp(data, v, n), 0, "the value is not the file");
+    zc_free(data);
+    cr_assert_eq(ftruncate(fd, 0), 0); /* an empty file: an empty value */
+    ZC_OK_OR_FAIL(zc_put_file(c, "file/v", fd));
+    ZC_OK_OR_FAIL(zc_get(c, "file/v", &data, &len));
+    cr_assert_eq(len, 0);
+    zc_free(data);
+    close(fd);
+    int p[2];
+    cr_assert_eq(pipe(p), 0);
+    cr_assert_eq(zc_put_file(c, "file/p", p[0]), ZC_EINVAL);
+    cr_assert(strstr(zc_errmsg(), "not a regular file"), "message: %s", zc_errmsg());
+    close(p[0]);
+    close(p[1]);
+    free(v);
     zc_client_close(c);
 }
 

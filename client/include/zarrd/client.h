@@ -96,6 +96,14 @@ void zc_free(void *p);
 /* Whole value into a new buffer (*data, *len; free with zc_free). ZC_ENOTFOUND if absent. */
 int zc_get(zc_client *c, const char *key, void **data, size_t *len);
 
+/* The whole value, passed to sink(arg, piece, n) piece by piece as it arrives instead of held
+ * in memory: a value of any size (zarrd-cli get writes to its output this way). sink returns 0
+ * to go on; anything else stops the transfer (ZC_EIO). *len (may be NULL) gets the bytes passed
+ * on. Once a piece has been passed on the request is not retried, so after a failure midway
+ * the sink has seen a part of the value. ZC_ENOTFOUND if absent. */
+typedef int (*zc_sink)(void *arg, const void *data, size_t len);
+int zc_get_stream(zc_client *c, const char *key, zc_sink sink, void *arg, uint64_t *len);
+
 /* Bytes [offset, offset + length) (length ZC_TO_END: to the end); a range that ends past the
  * value is clipped; ZC_ERANGE if offset is at or past the end. */
 int zc_get_range(zc_client *c, const char *key, uint64_t offset, uint64_t length, void **data,
@@ -106,6 +114,11 @@ int zc_head(zc_client *c, const char *key, uint64_t *size);
 
 /* Atomically create or replace a value. */
 int zc_put(zc_client *c, const char *key, const void *data, size_t len);
+
+/* zc_put of the regular file open at fd: its bytes from offset 0 to its size at the call, sent
+ * from the page cache (sendfile) rather than from memory, so a file of any size. ZC_EINVAL if
+ * fd is not a regular file; ZC_EIO if it shrinks during the transfer. */
+int zc_put_file(zc_client *c, const char *key, int fd);
 
 /* Write `len` bytes at `offset` of an existing value (offset <= its size; may extend it). */
 int zc_patch(zc_client *c, const char *key, uint64_t offset, const void *data, size_t len);
