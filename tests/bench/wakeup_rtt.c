@@ -3,7 +3,9 @@
  * read() for them: one round trip, two wakeups, as between any client and server. Measured
  * over a Unix socket pair and over TCP on 127.0.0.1 (TCP_NODELAY), and for comparison with
  * both ends in one thread (the same system calls, no wakeup). A one-request array read over
- * the network cannot take less than the round trip, whatever either side does.
+ * the network cannot take less than the round trip, whatever either side does. Last, the two
+ * processes again with both ends busy-polling (recv with MSG_DONTWAIT in a loop, a core each
+ * spinning while it waits): what removing the wakeups would buy, at the price of those cores.
  *
  * Prints the best and the median of ROUNDS rounds of N round trips each, in us per round
  * trip. A program, not a test: numbers are reported, never asserted.
@@ -11,6 +13,8 @@
  *   wakeup_rtt [N] [ROUNDS]   (default 20000, 5)
  */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <stdbool.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -31,20 +35,23 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* Read exactly n bytes; 0 ok, -1 on error or end of stream. */
-static int read_all(int fd, char *buf, size_t n)
+/* Read exactly n bytes, waiting in read() or spinning on a non-blocking recv(); 0 ok, -1 on
+ * error or end of stream. */
+static int read_all(int fd, char *buf, size_t n, bool spin)
 {
     for (size_t got = 0; got < n;) {
-        ssize_t r = read(fd, buf + got, n - got);
+        ssize_t r =
+            spin ? recv(fd, buf + got, n - got, MSG_DONTWAIT) : read(fd, buf + got, n - got);
+        if (r < 0 && spin && (errno == EAGAIN || errno == EWOULDBLOCK)) continue;
         if (r <= 0) return -1;
         got += (size_t)r;
     }
     return 0;
 }
 
-static int exchange(int fd, char *buf, size_t out, size_t in)
+static int exchange(int fd, char *buf, size_t out, size_t in, bool spin)
 {
-    return write(fd, buf, out) == (ssize_t)out ? read_all(fd, buf, in) : -1;
+    return write(fd, buf, out) == (ssize_t)out ? read_all(fd, buf, in, spin) : -1;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -56,7 +63,7 @@ static int cmp_double(const void *a, const void *b)
 static void report(const char *name, double *us, int rounds)
 {
     qsort(us, (size_t)rounds, sizeof(*us), cmp_double);
-    printf("%-34s best %7.2f us, median %7.2f us per round trip\n", name, us[0], us[rounds / 2]);
+    printf("%-38s best %7.2f us, median %7.2f us per round trip\n", name, us[0], us[rounds / 2]);
 }
 
 /* Both ends in this thread: a's request, b's answer, each read right after its write. */
@@ -67,8 +74,8 @@ static int same_thread(int a, int b, long n, int rounds, const char *name)
     for (int r = 0; r < rounds; r++) {
         double t0 = now_s();
         for (long i = 0; i < n; i++)
-            if (write(a, buf, ASK) != ASK || read_all(b, buf, ASK) ||
-                write(b, buf, ANSWER) != ANSWER || read_all(a, buf, ANSWER))
+            if (write(a, buf, ASK) != ASK || read_all(b, buf, ASK, false) ||
+                write(b, buf, ANSWER) != ANSWER || read_all(a, buf, ANSWER, false))
                 return -1;
         us[r] = (now_s() - t0) / (double)n * 1e6;
     }
@@ -77,14 +84,14 @@ static int same_thread(int a, int b, long n, int rounds, const char *name)
 }
 
 /* A child answers on b until the parent closes a; the parent times its round trips on a. */
-static int two_processes(int a, int b, long n, int rounds, const char *name)
+static int two_processes(int a, int b, long n, int rounds, bool spin, const char *name)
 {
     char buf[ANSWER] = {0};
     pid_t pid = fork();
     if (pid < 0) return -1;
     if (pid == 0) {
         close(a);
-        while (read_all(b, buf, ASK) == 0)
+        while (read_all(b, buf, ASK, spin) == 0)
             if (write(b, buf, ANSWER) != ANSWER) break;
         _exit(0);
     }
@@ -94,7 +101,7 @@ static int two_processes(int a, int b, long n, int rounds, const char *name)
     for (int r = 0; r < rounds && !rc; r++) {
         double t0 = now_s();
         for (long i = 0; i < n && !rc; i++)
-            rc = exchange(a, buf, ASK, ANSWER);
+            rc = exchange(a, buf, ASK, ANSWER, spin);
         us[r] = (now_s() - t0) / (double)n * 1e6;
     }
     close(a);
@@ -139,11 +146,17 @@ int main(int argc, char **argv)
         goto fail;
     close(sv[0]);
     close(sv[1]);
-    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) ||
-        two_processes(sv[0], sv[1], n, rounds, "unix socket, two processes"))
-        goto fail;
-    if (tcp_pair(sv) || two_processes(sv[0], sv[1], n, rounds, "tcp 127.0.0.1, two processes"))
-        goto fail;
+    for (int spin = 0; spin <= 1; spin++) {
+        if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) ||
+            two_processes(sv[0], sv[1], n, rounds, spin,
+                          spin ? "unix socket, two processes spinning"
+                               : "unix socket, two processes"))
+            goto fail;
+        if (tcp_pair(sv) || two_processes(sv[0], sv[1], n, rounds, spin,
+                                          spin ? "tcp 127.0.0.1, two processes spinning"
+                                               : "tcp 127.0.0.1, two processes"))
+            goto fail;
+    }
     return 0;
 fail:
     perror("wakeup_rtt");
