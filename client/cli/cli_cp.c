@@ -113,7 +113,7 @@ static int download(zc_client *c, const char *key, const char *path, uint64_t *b
     }
     int st = cli_get_to_fd(c, key, fd, path, bytes);
     if (close(fd) != 0 && st == CLI_OK) {
-        fprintf(stderr, "zarrd-cli: writing %s: %s\n", part, strerror(errno));
+        fprintf(stderr, "zarrd-cli: writing %s: %s\n", path, strerror(errno));
         st = CLI_FAIL;
     }
     if (st == CLI_OK && rename(part, path) != 0) {
