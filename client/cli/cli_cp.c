@@ -100,13 +100,17 @@ static int mkdirs_for(const char *file)
 static int download(zc_client *c, const char *key, const char *path, uint64_t *bytes)
 {
     static atomic_uint serial;
+    static _Thread_local long pid;
+    if (!pid) pid = (long)getpid();
     char part[PATH_MAX];
-    if (snprintf(part, sizeof part, "%s.zarrd-cli-%ld-%u", path, (long)getpid(),
+    if (snprintf(part, sizeof part, "%s.zarrd-cli-%ld-%u", path, pid,
                  atomic_fetch_add(&serial, 1)) >= (int)sizeof part) {
         fprintf(stderr, "zarrd-cli: path too long: %s\n", path);
         return -1;
     }
-    int fd = mkdirs_for(path) == 0 ? open(part, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666) : -1;
+    int flags = O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC;
+    int fd = open(part, flags, 0666); /* its directory is made only when missing */
+    if (fd < 0 && errno == ENOENT && mkdirs_for(path) == 0) fd = open(part, flags, 0666);
     if (fd < 0) {
         fprintf(stderr, "zarrd-cli: %s: %s\n", path, strerror(errno));
         return -1;
