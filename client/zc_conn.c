@@ -481,6 +481,9 @@ static int receive(zc_conn *c, const zc_request *rq, zd_error *err)
     }
 }
 
+/* A file body up to this size is read into the request's buffer and sent with its head. */
+#define ZC_FILE_INLINE_MAX (64 * 1024)
+
 int zc_conn_exchange(zc_conn *c, const zc_request *rq, zc_response *rs, bool *sent_fully,
                      zd_error *err)
 {
@@ -493,7 +496,20 @@ int zc_conn_exchange(zc_conn *c, const zc_request *rq, zc_response *rs, bool *se
                      &c->tx) < 0)
         return zd_error_set(err, ZD_ENOMEM, "out of memory");
     zc_conn_expect(c, rs, strcmp(rq->method, "HEAD") == 0);
-    rc = send_all(c, rq, sent_fully, err);
+    zc_request inlined = {.method = rq->method, .target = rq->target, .headers = rq->headers};
+    const zc_request *out = rq;
+    if (rq->body_is_file && rq->body_len <= ZC_FILE_INLINE_MAX) { /* one send, no sendfile */
+        if (zd_buf_reserve(&c->tx, c->tx.len + rq->body_len) < 0)
+            return zd_error_set(err, ZD_ENOMEM, "out of memory");
+        ssize_t got =
+            rq->body_len ? pread(rq->body_fd, c->tx.data + c->tx.len, rq->body_len, 0) : 0;
+        if (got != (ssize_t)rq->body_len)
+            return zd_error_set(err, ZD_EIO, "reading the body of %s %s: %s", rq->method,
+                                rq->target, got < 0 ? strerror(errno) : "the file shrank");
+        c->tx.len += rq->body_len;
+        out = &inlined;
+    }
+    rc = send_all(c, out, sent_fully, err);
     if (rc == SENT_CUT) { /* the answer that came before the end of the request, if any */
         zd_error why = *err;
         rc = receive(c, rq, err);

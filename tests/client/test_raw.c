@@ -149,6 +149,13 @@ Test(raw, put_file_sends_a_regular_file)
     cr_assert_eq(len, n);
     cr_assert_eq(memcmp(data, v, n), 0, "the value is not the file");
     zc_free(data);
+    close(fd);
+    fd = file_of(v + 7, 3000); /* a small file goes with the head, read into one buffer */
+    ZC_OK_OR_FAIL(zc_put_file(c, "file/v", fd));
+    ZC_OK_OR_FAIL(zc_get(c, "file/v", &data, &len));
+    cr_assert_eq(len, 3000);
+    cr_assert_eq(memcmp(data, v + 7, 3000), 0, "the value is not the small file");
+    zc_free(data);
     cr_assert_eq(ftruncate(fd, 0), 0); /* an empty file: an empty value */
     ZC_OK_OR_FAIL(zc_put_file(c, "file/v", fd));
     ZC_OK_OR_FAIL(zc_get(c, "file/v", &data, &len));
