@@ -105,8 +105,9 @@ const cli_command cli_get = {"get",
 const cli_command cli_put = {
     "put",
     "KEY FILE|-",
-    "Store FILE (- = stdin) as the value of KEY (atomic replace). A regular file is sent\n"
-    "from the page cache (any size); stdin or a pipe is read into memory first.\n",
+    "Store FILE (- = stdin) as the value of KEY (atomic replace). A regular file, stdin\n"
+    "too when redirected from one, is sent from the page cache (any size); a pipe is read\n"
+    "into memory first.\n",
     no_names,
     no_names,
     2,

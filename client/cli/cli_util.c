@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,15 +166,19 @@ int cli_read_input(const char *path, uint8_t **data, size_t *len)
 
 int cli_put_path(zc_client *c, const char *key, const char *path, uint64_t *bytes)
 {
-    int fd = strcmp(path, "-") == 0 ? -1 : open(path, O_RDONLY | O_CLOEXEC);
+    bool std_in = strcmp(path, "-") == 0;
+    /* stdin redirected from a file, and not read from yet, is that file (zc_put_file sends a
+     * file from its start) */
+    int fd = std_in ? (lseek(STDIN_FILENO, 0, SEEK_CUR) == 0 ? STDIN_FILENO : -1)
+                    : open(path, O_RDONLY | O_CLOEXEC);
     struct stat st;
     if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
         int rc = zc_put_file(c, key, fd);
-        close(fd);
+        if (!std_in) close(fd);
         if (bytes) *bytes = (uint64_t)st.st_size;
         return cli_report(rc, key);
     }
-    if (fd >= 0) close(fd); /* a pipe or a device: read whole, as stdin */
+    if (fd >= 0 && !std_in) close(fd); /* a pipe or a device: read whole */
     uint8_t *data;
     size_t len;
     if (cli_read_input(path, &data, &len) < 0) return CLI_FAIL;

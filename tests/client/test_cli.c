@@ -311,7 +311,17 @@ Test(cli, large_values_stream_through_little_memory)
     cr_assert_lt(down_kib, LIMIT_KIB, "cp of 128 MiB from the server peaked at %ld KiB", down_kib);
     cr_assert_lt(up_kib, LIMIT_KIB, "cp of 128 MiB to the server peaked at %ld KiB", up_kib);
     cr_assert_eq(system("rm -r back"), 0);
-    /* stdin is not a file: read whole, as before */
+    /* stdin redirected from a file is sent as that file; other stdin is read whole */
+    cr_assert_eq(cli("put v/stdin - <big"), 0);
+    long stdin_kib = last_max_rss_kib;
+    cr_assert_eq(cli("get v/stdin"), 0);
+    cr_assert_eq(system("cmp -s big out"), 0, "put - <big stored other bytes");
+    cr_assert_lt(stdin_kib, LIMIT_KIB, "put - of 128 MiB peaked at %ld KiB", stdin_kib);
+    char url[128], cmd[512];
+    ct_url(url, sizeof url, NULL);
+    snprintf(cmd, sizeof cmd, "printf piped | '%s' %s put v/piped -", ZC_CLI_PATH, url);
+    cr_assert_eq(system(cmd), 0);
+    zt_expect_value("/v/piped", "piped", 5);
     spit("small", "12345", 5);
     cr_assert_eq(cli("put v/small - <small"), 0);
     cr_assert_eq(cli("get v/small"), 0);
@@ -323,5 +333,5 @@ Test(cli, large_values_stream_through_little_memory)
     cr_assert_eq(unlink("out"), 0);
     expect_err_has("writing output: No space left on device");
     cr_assert_eq(unlink("big"), 0);
-    cr_assert_eq(cli("rm v/big") | cli("rm w/big"), 0); /* the disk back for the next tests */
+    cr_assert_eq(cli("rm v/big") | cli("rm w/big") | cli("rm v/stdin"), 0); /* the disk back */
 }
