@@ -127,7 +127,7 @@ static int on_body(llhttp_t *p, const char *at, size_t n)
     }
     if (sink) {
         if (c->sink(c->sink_arg, at, n) != 0) {
-            c->sink_failed = true;
+            c->local_failed = true;
             c->body_error = ZD_EIO;
             return -1;
         }
@@ -349,10 +349,12 @@ static int send_all(zc_conn *c, const zc_request *rq, bool *sent_fully, zd_error
             zd_error_set(err, ZD_EIO, "sending %s %s: %s", rq->method, rq->target, strerror(e));
             return e == EPIPE || e == ECONNRESET ? SENT_CUT : ZD_EIO;
         }
-        if (niov == 0 && n == 0) /* the file shrank after its size was taken */
+        if (niov == 0 && n == 0) { /* the file shrank after its size was taken */
+            c->local_failed = true;
             return zd_error_set(err, ZD_EIO,
                                 "sending %s %s: the file ended %" PRIu64 " bytes before its size",
                                 rq->method, rq->target, file_left);
+        }
         size_t done = (size_t)n;
         if (niov == 0) file_left -= done;
         while (niov > 0 && done >= v->iov_len) {
@@ -402,7 +404,6 @@ void zc_conn_expect(zc_conn *c, zc_response *rs, bool head)
     c->in_value = false;
     c->field_len = 0;
     c->body_error = 0;
-    c->sink_failed = false;
 }
 
 int zc_conn_parse(zc_conn *c)
@@ -456,7 +457,7 @@ static int receive(zc_conn *c, const zc_request *rq, zd_error *err)
     for (;;) {
         int rc = zc_conn_parse(c);
         if (rc == 1) return 0;
-        if (rc == ZD_EIO && c->sink_failed)
+        if (rc == ZD_EIO && c->local_failed)
             return zd_error_set(err, ZD_EIO, "%s %s: the body's reader stopped the transfer",
                                 rq->method, rq->target);
         if (rc == ZD_EIO && c->rx_eof)
@@ -484,10 +485,26 @@ static int receive(zc_conn *c, const zc_request *rq, zd_error *err)
 /* A file body up to this size is read into the request's buffer and sent with its head. */
 #define ZC_FILE_INLINE_MAX (64 * 1024)
 
+/* Append rq's file body to the request's buffer, after its head. 0, ZD_ENOMEM, ZD_EIO. */
+static int append_file(zc_conn *c, const zc_request *rq, zd_error *err)
+{
+    if (zd_buf_reserve(&c->tx, c->tx.len + rq->body_len) < 0)
+        return zd_error_set(err, ZD_ENOMEM, "out of memory");
+    ssize_t got = rq->body_len ? pread(rq->body_fd, c->tx.data + c->tx.len, rq->body_len, 0) : 0;
+    if (got != (ssize_t)rq->body_len) {
+        c->local_failed = true;
+        return zd_error_set(err, ZD_EIO, "reading the body of %s %s: %s", rq->method, rq->target,
+                            got < 0 ? strerror(errno) : "the file shrank");
+    }
+    c->tx.len += rq->body_len;
+    return 0;
+}
+
 int zc_conn_exchange(zc_conn *c, const zc_request *rq, zc_response *rs, bool *sent_fully,
                      zd_error *err)
 {
     *sent_fully = false;
+    c->local_failed = false;
     zc_response_free(rs);
     int rc = zc_conn_connect(c, err);
     if (rc < 0) return rc;
@@ -495,21 +512,12 @@ int zc_conn_exchange(zc_conn *c, const zc_request *rq, zc_response *rs, bool *se
     if (zc_conn_head(c->cfg, rq->method, rq->target, strlen(rq->target), rq->headers, rq->body_len,
                      &c->tx) < 0)
         return zd_error_set(err, ZD_ENOMEM, "out of memory");
+    /* a small file goes with the head, in one send: what is sent is then all in memory */
+    bool inline_file = rq->body_is_file && rq->body_len <= ZC_FILE_INLINE_MAX;
+    if (inline_file && (rc = append_file(c, rq, err)) < 0) return rc;
+    zc_request in_memory = {.method = rq->method, .target = rq->target, .headers = rq->headers};
     zc_conn_expect(c, rs, strcmp(rq->method, "HEAD") == 0);
-    zc_request inlined = {.method = rq->method, .target = rq->target, .headers = rq->headers};
-    const zc_request *out = rq;
-    if (rq->body_is_file && rq->body_len <= ZC_FILE_INLINE_MAX) { /* one send, no sendfile */
-        if (zd_buf_reserve(&c->tx, c->tx.len + rq->body_len) < 0)
-            return zd_error_set(err, ZD_ENOMEM, "out of memory");
-        ssize_t got =
-            rq->body_len ? pread(rq->body_fd, c->tx.data + c->tx.len, rq->body_len, 0) : 0;
-        if (got != (ssize_t)rq->body_len)
-            return zd_error_set(err, ZD_EIO, "reading the body of %s %s: %s", rq->method,
-                                rq->target, got < 0 ? strerror(errno) : "the file shrank");
-        c->tx.len += rq->body_len;
-        out = &inlined;
-    }
-    rc = send_all(c, out, sent_fully, err);
+    rc = send_all(c, inline_file ? &in_memory : rq, sent_fully, err);
     if (rc == SENT_CUT) { /* the answer that came before the end of the request, if any */
         zd_error why = *err;
         rc = receive(c, rq, err);

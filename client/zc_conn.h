@@ -73,12 +73,13 @@ typedef struct zc_conn {
     int body_error;
     /* Set by the caller for one request: a 2xx answer's body goes to sink piece by piece as it
      * arrives instead of into the response (any other answer's body is kept, for its message).
-     * sunk counts the bytes passed on; sink_failed: sink returned nonzero, which ends the
-     * request. */
+     * sunk counts the bytes passed on. */
     int (*sink)(void *arg, const void *data, size_t len);
     void *sink_arg;
     uint64_t sunk;
-    bool sink_failed;
+    /* The exchange failed on this side, not the connection's: the sink stopped it, or the body's
+     * file could not be read whole. Sending it again would fail the same way. */
+    bool local_failed;
     uint8_t *rx; /* received bytes, [rx_pos, rx_len) not parsed yet */
     size_t rx_pos, rx_len;
     bool rx_eof;          /* the server closed its side */

@@ -91,12 +91,10 @@ static bool answer_due(const pipe_run *r)
     return r->acked < r->sent || r->sent_bytes > 0;
 }
 
-#define SEND_CLOSED 2
-
 /* Send what is prepared, in one sendmsg, as far as the socket and ZC_SEND_STEP take it (an
- * early answer is looked for between two such sends): 1 something went out,
- * 0 the socket is full, SEND_CLOSED the peer closed (err set: it may have answered first),
- * ZD_EIO. */
+ * early answer is looked for between two such sends): 1 something went out, or the peer
+ * closed with an answer due (send_closed: what it said before is read first), 0 the socket
+ * is full, ZD_EIO. */
 static int send_some(pipe_run *r, zd_error *err)
 {
     struct iovec iov[2 * ZC_PIPE_WINDOW];
@@ -118,11 +116,13 @@ static int send_some(pipe_run *r, zd_error *err)
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return 0;
     if (n < 0 && errno == EINTR) return 1;
     if (n < 0) {
-        int e = errno;
+        if ((errno == EPIPE || errno == ECONNRESET) && answer_due(r)) {
+            r->send_closed = true;
+            return 1;
+        }
         zc_pipe_slot *s = slot_of(r, r->sent);
-        int rc = zd_error_set(err, ZD_EIO, "sending %s %s: %s", s->method,
-                              (const char *)s->target.data, strerror(e));
-        return e == EPIPE || e == ECONNRESET ? SEND_CLOSED : rc;
+        return zd_error_set(err, ZD_EIO, "sending %s %s: %s", s->method,
+                            (const char *)s->target.data, strerror(errno));
     }
     size_t done = r->sent_bytes + (size_t)n;
     while (r->sent < r->next) {
@@ -271,12 +271,8 @@ int zc_pipe_run(zc_pipe *p, zc_conn *conn, size_t n, const zc_pipe_ops *ops, voi
         }
         if (r.sent < r.next && !r.send_closed) {
             rc = send_some(&r, err);
-            if (rc == SEND_CLOSED && answer_due(&r)) {
-                r.send_closed = true; /* read what the server said before it closed */
-                rc = 1;
-            }
-            if (rc < 0 || rc == SEND_CLOSED) {
-                if (may_retry(&r, &b, rc < 0 ? rc : ZD_EIO)) continue;
+            if (rc < 0) {
+                if (may_retry(&r, &b, rc)) continue;
                 break;
             }
             moved = moved || rc > 0;

@@ -4,9 +4,11 @@
  * exponential backoff (50 ms doubling, capped at 2 s, with jitter) on connection failures,
  * timeouts and 502/503/504 answers. PATCH and POST are retried only when the request could not
  * be sent completely. A failure on a reused keep-alive socket is retried once at once for
- * every method when nothing reached the server. A GET whose body has begun to go to a sink
- * (zc_conn.sink) is not retried: those bytes cannot be taken back. Non-2xx answers become error
- * codes whose message names the request, the status and the server's JSON "error"/"detail". */
+ * every method when nothing reached the server. Nothing is retried once a GET's body has begun
+ * to go to a sink (zc_conn.sink: those bytes cannot be taken back), nor after a failure on this
+ * side (zc_conn.local_failed: a sink that stopped, a body file that shrank). Non-2xx answers
+ * become error codes whose message names the request, the status and the server's JSON
+ * "error"/"detail". */
 #ifndef ZC_REQUEST_H
 #define ZC_REQUEST_H
 

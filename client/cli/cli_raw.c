@@ -12,24 +12,20 @@
 static int run_get(zc_client *c, const cli_args *a)
 {
     const char *range = cli_opt(a, "--range");
+    if (!range) return cli_get_to_fd(c, a->pos[0], STDOUT_FILENO, "output", NULL);
+    uint64_t first, last = 0;
+    char buf[64];
+    const char *dash = strchr(range, '-');
+    size_t n = dash ? (size_t)(dash - range) : 0;
+    if (!dash || n == 0 || n >= sizeof buf)
+        return cli_usage_error("bad --range '%s' (want A-B or A-)", range);
+    memcpy(buf, range, n);
+    buf[n] = '\0';
+    if (cli_u64(buf, &first) < 0 || (dash[1] && (cli_u64(dash + 1, &last) < 0 || last < first)))
+        return cli_usage_error("bad --range '%s' (want A-B or A-)", range);
     void *data = NULL;
     size_t len = 0;
-    int rc;
-    if (range) {
-        uint64_t first, last = 0;
-        char buf[64];
-        const char *dash = strchr(range, '-');
-        size_t n = dash ? (size_t)(dash - range) : 0;
-        if (!dash || n == 0 || n >= sizeof buf)
-            return cli_usage_error("bad --range '%s' (want A-B or A-)", range);
-        memcpy(buf, range, n);
-        buf[n] = '\0';
-        if (cli_u64(buf, &first) < 0 || (dash[1] && (cli_u64(dash + 1, &last) < 0 || last < first)))
-            return cli_usage_error("bad --range '%s' (want A-B or A-)", range);
-        rc = zc_get_range(c, a->pos[0], first, dash[1] ? last - first + 1 : ZC_TO_END, &data, &len);
-    } else {
-        return cli_get_to_fd(c, a->pos[0], STDOUT_FILENO, "output", NULL);
-    }
+    int rc = zc_get_range(c, a->pos[0], first, dash[1] ? last - first + 1 : ZC_TO_END, &data, &len);
     if (rc < 0) return cli_report(rc, a->pos[0]);
     rc = cli_write_stdout(data, len);
     zc_free(data);

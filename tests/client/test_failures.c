@@ -9,8 +9,10 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -123,6 +125,74 @@ Test(failures, silent_peer_times_out)
     cr_assert_eq(zc_last_status(), 0);
     zc_client_close(c);
     close(s);
+}
+
+/* A peer that takes a body slowly (64 KiB a millisecond) and counts its connections. */
+typedef struct slow_peer {
+    int listen_fd;
+    atomic_int connections;
+    atomic_bool stop;
+} slow_peer;
+
+static void *slow_peer_main(void *arg)
+{
+    slow_peer *p = arg;
+    static char buf[64 * 1024];
+    while (!atomic_load(&p->stop)) {
+        struct pollfd l = {.fd = p->listen_fd, .events = POLLIN};
+        if (poll(&l, 1, 50) <= 0) continue;
+        int fd = accept(p->listen_fd, NULL, NULL);
+        if (fd < 0) continue;
+        atomic_fetch_add(&p->connections, 1);
+        while (!atomic_load(&p->stop) && recv(fd, buf, sizeof buf, 0) > 0)
+            usleep(1000);
+        close(fd);
+    }
+    return NULL;
+}
+
+static void *shrink_later(void *arg)
+{
+    usleep(200 * 1000);
+    if (ftruncate(*(int *)arg, 0) != 0) perror("ftruncate");
+    return NULL;
+}
+
+/* A file that shrinks while zc_put_file sends it: the request fails with what happened to the
+ * file, and is not sent again (the file would only fail again; it is not the connection's
+ * fault). */
+Test(failures, a_file_that_shrinks_while_sent_fails_once)
+{
+    slow_peer p = {.listen_fd = socket(AF_INET, SOCK_STREAM, 0)};
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t sl = sizeof sa;
+    cr_assert_eq(bind(p.listen_fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    cr_assert_eq(listen(p.listen_fd, 4), 0);
+    cr_assert_eq(getsockname(p.listen_fd, (struct sockaddr *)&sa, &sl), 0);
+    pthread_t t;
+    cr_assert_eq(pthread_create(&t, NULL, slow_peer_main, &p), 0);
+    char url[64], path[256];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", ntohs(sa.sin_port));
+    zc_client *c;
+    ZC_OK_OR_FAIL(zc_client_open(url, NULL, &c));
+    cr_assert_eq(zt_tmp_path(path, sizeof path, "zt-shrinks-XXXXXX"), 0);
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    unlink(path);
+    cr_assert_eq(ftruncate(fd, 64 << 20), 0); /* a second at the peer's pace */
+    pthread_t shrinker;
+    cr_assert_eq(pthread_create(&shrinker, NULL, shrink_later, &fd), 0);
+    int rc = zc_put_file(c, "k", fd);
+    pthread_join(shrinker, NULL);
+    cr_assert_eq(rc, ZC_EIO, "%s (%d): %s", zc_strerror(rc), rc, zc_errmsg());
+    cr_assert(strstr(zc_errmsg(), "the file ended"), "message: %s", zc_errmsg());
+    cr_assert_eq(atomic_load(&p.connections), 1, "the PUT went %d times",
+                 atomic_load(&p.connections));
+    atomic_store(&p.stop, true);
+    zc_client_close(c);
+    pthread_join(t, NULL);
+    close(p.listen_fd);
+    close(fd);
 }
 
 Test(failures, refusals_carry_the_server_reason)

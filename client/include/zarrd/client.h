@@ -118,7 +118,7 @@ int zc_put(zc_client *c, const char *key, const void *data, size_t len);
 /* zc_put of the regular file open at fd: its bytes from offset 0 to its size at the call, sent
  * from the page cache (sendfile) rather than from memory, so a file of any size (one of at most
  * 64 KiB is read and sent with the request's head). ZC_EINVAL if fd is not a regular file;
- * ZC_EIO if it shrinks during the transfer. */
+ * ZC_EIO if it shrinks during the transfer (not retried). */
 int zc_put_file(zc_client *c, const char *key, int fd);
 
 /* Write `len` bytes at `offset` of an existing value (offset <= its size; may extend it). */
