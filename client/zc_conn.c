@@ -311,24 +311,27 @@ ssize_t zc_conn_send_step(const zc_conn *c, const struct iovec *v, size_t n)
     return sendmsg(c->fd, &mh, MSG_NOSIGNAL);
 }
 
-/* send_all's result when the server spoke before the whole request went out: an answer given
+/* What a send returns when the server spoke before the whole request went out: an answer given
  * early (a refusal such as 413, whose rest would only be dropped) or the connection's end. */
 #define SENT_CUT 1
 
-/* Send the request; *sent_fully once all of it is in the kernel. Between the sends of a large
- * request and while the socket is full, the answer is watched for too: a server that answered
- * before the body was all sent has refused it, so sending the rest (gigabytes, maybe) would
- * only delay that answer (SENT_CUT). A send that fails where an answer may have come first
- * (the server answered, then closed) is SENT_CUT as well, with err set, for the caller to look
- * for that answer. A body in a file goes out from the page cache (sendfile), in the same steps. */
-static int send_all(zc_conn *c, const zc_request *rq, bool *sent_fully, zd_error *err)
+/* The server has said something (an answer, or its close) while the request is still going. */
+static bool answer_waiting(const zc_conn *c)
 {
-    bool file = rq->body_is_file;
-    struct iovec iov[2] = {{c->tx.data, c->tx.len}, {(void *)rq->body, file ? 0 : rq->body_len}};
-    int niov = iov[1].iov_len ? 2 : 1;
-    struct iovec *v = iov;
-    off_t file_at = 0; /* a file body goes out once the head is out, by sendfile */
-    uint64_t file_left = file ? rq->body_len : 0;
+    short revents = 0;
+    return wait_fd(c->fd, POLLIN, 0, &revents) == 0 && (revents & POLLIN);
+}
+
+/* Send v[0..niov), then file_left bytes of rq's body file from its start. Between the sends of a
+ * large request and while the socket is full, the answer is watched for too: a server that
+ * answered before the body was all sent has refused it, so sending the rest (gigabytes, maybe)
+ * would only delay that answer (SENT_CUT). A send that fails where an answer may have come
+ * first (the server answered, then closed) is SENT_CUT as well, with err set, for the caller to
+ * look for that answer. A file goes out from the page cache (sendfile), in the same steps. */
+static int send_pieces(zc_conn *c, const zc_request *rq, struct iovec *v, int niov,
+                       uint64_t file_left, zd_error *err)
+{
+    off_t file_at = 0;
     while (niov > 0 || file_left > 0) {
         ssize_t n = niov > 0
                         ? zc_conn_send_step(c, v, (size_t)niov)
@@ -366,13 +369,64 @@ static int send_all(zc_conn *c, const zc_request *rq, bool *sent_fully, zd_error
             v->iov_base = (char *)v->iov_base + done;
             v->iov_len -= done;
         }
-        short revents = 0; /* a server that reads as fast as we send never fills the socket */
-        if ((niov > 0 || file_left > 0) && wait_fd(c->fd, POLLIN, 0, &revents) == 0 &&
-            (revents & POLLIN))
-            return SENT_CUT;
+        /* a server that reads as fast as we send never fills the socket */
+        if ((niov > 0 || file_left > 0) && answer_waiting(c)) return SENT_CUT;
     }
-    *sent_fully = true;
     return 0;
+}
+
+/* The largest piece taken from a body source, and the room kept before it for its chunk-size
+ * line (at most 16 hex digits and CRLF) and after it for its CRLF. */
+#define STREAM_PIECE ((size_t)256 * 1024)
+#define CHUNK_LINE   18
+
+/* Send the head in c->tx, then rq's source piece by piece, each piece one chunk, until the
+ * source's end (the last chunk, "0" CRLF CRLF). A source that fails stops the request there:
+ * without its last chunk, the server stores nothing. */
+static int send_stream(zc_conn *c, const zc_request *rq, zd_error *err)
+{
+    struct iovec head = {c->tx.data, c->tx.len};
+    int rc = send_pieces(c, rq, &head, 1, 0, err);
+    uint8_t *buf = rc == 0 ? malloc(CHUNK_LINE + STREAM_PIECE + 2) : NULL;
+    if (rc == 0 && !buf) rc = zd_error_set(err, ZD_ENOMEM, "out of memory");
+    while (rc == 0) {
+        if (answer_waiting(c)) {
+            rc = SENT_CUT;
+            break;
+        }
+        c->body_taken = true;
+        ssize_t n = rq->body_source(rq->body_source_arg, buf + CHUNK_LINE, STREAM_PIECE);
+        if (n < 0 || (size_t)n > STREAM_PIECE) {
+            c->local_failed = true;
+            rc = zd_error_set(err, ZD_EIO, "%s %s: the body's source stopped the transfer",
+                              rq->method, rq->target);
+            break;
+        }
+        char line[CHUNK_LINE + 1];
+        int k = snprintf(line, sizeof line, "%zx\r\n", (size_t)n);
+        memcpy(buf + CHUNK_LINE - k, line, (size_t)k);
+        memcpy(buf + CHUNK_LINE + n, "\r\n", 2); /* the piece's end; after "0\r\n", the body's */
+        struct iovec chunk = {buf + CHUNK_LINE - k, (size_t)k + (size_t)n + 2};
+        rc = send_pieces(c, rq, &chunk, 1, 0, err);
+        if (n == 0) break;
+    }
+    free(buf);
+    return rc;
+}
+
+/* Send the request; *sent_fully once all of it is in the kernel. 0, SENT_CUT or an error. */
+static int send_all(zc_conn *c, const zc_request *rq, bool *sent_fully, zd_error *err)
+{
+    int rc;
+    if (rq->body_source) {
+        rc = send_stream(c, rq, err);
+    } else {
+        bool file = rq->body_is_file;
+        struct iovec v[2] = {{c->tx.data, c->tx.len}, {(void *)rq->body, file ? 0 : rq->body_len}};
+        rc = send_pieces(c, rq, v, v[1].iov_len ? 2 : 1, file ? rq->body_len : 0, err);
+    }
+    if (rc == 0) *sent_fully = true;
+    return rc;
 }
 
 static bool takes_body(const char *method)
@@ -386,7 +440,9 @@ int zc_conn_head(const zc_conn_cfg *cfg, const char *method, const char *target,
 {
     int rc = zd_buf_appendf(out, "%s %.*s HTTP/1.1\r\nHost: %s\r\n%s", method, (int)target_len,
                             target, cfg->url.hostport, cfg->auth_header);
-    if (rc == 0 && (body_len || takes_body(method)))
+    if (rc == 0 && body_len == ZC_BODY_CHUNKED)
+        rc = zd_buf_append_str(out, "Transfer-Encoding: chunked\r\n");
+    else if (rc == 0 && (body_len || takes_body(method)))
         rc = zd_buf_appendf(out, "Content-Length: %zu\r\n", body_len);
     if (rc == 0 && headers) rc = zd_buf_append_str(out, headers);
     if (rc == 0) rc = zd_buf_append(out, "\r\n", 2);
@@ -505,12 +561,13 @@ int zc_conn_exchange(zc_conn *c, const zc_request *rq, zc_response *rs, bool *se
 {
     *sent_fully = false;
     c->local_failed = false;
+    c->body_taken = false;
     zc_response_free(rs);
     int rc = zc_conn_connect(c, err);
     if (rc < 0) return rc;
     zd_buf_reset(&c->tx);
-    if (zc_conn_head(c->cfg, rq->method, rq->target, strlen(rq->target), rq->headers, rq->body_len,
-                     &c->tx) < 0)
+    if (zc_conn_head(c->cfg, rq->method, rq->target, strlen(rq->target), rq->headers,
+                     rq->body_source ? ZC_BODY_CHUNKED : rq->body_len, &c->tx) < 0)
         return zd_error_set(err, ZD_ENOMEM, "out of memory");
     /* a small file goes with the head, in one send: what is sent is then all in memory */
     bool inline_file = rq->body_is_file && rq->body_len <= ZC_FILE_INLINE_MAX;

@@ -43,6 +43,11 @@ typedef struct zc_request {
     size_t body_len;
     bool body_is_file; /* the body_len bytes are read from body_fd, from offset 0 (not body) */
     int body_fd;
+    /* When set, the body has no length known ahead: it goes out in chunked transfer coding, a
+     * chunk for each piece the source gives (see zc_source in zarrd/client.h), and body,
+     * body_len and body_is_file are not used. */
+    ssize_t (*body_source)(void *arg, void *buf, size_t cap);
+    void *body_source_arg;
 } zc_request;
 
 typedef struct zc_response {
@@ -80,6 +85,8 @@ typedef struct zc_conn {
     /* The exchange failed on this side, not the connection's: the sink stopped it, or the body's
      * file could not be read whole. Sending it again would fail the same way. */
     bool local_failed;
+    /* The request's body source has been read from: the request cannot be sent again. */
+    bool body_taken;
     uint8_t *rx; /* received bytes, [rx_pos, rx_len) not parsed yet */
     size_t rx_pos, rx_len;
     bool rx_eof;          /* the server closed its side */
@@ -119,9 +126,13 @@ void zc_response_free(zc_response *rs);
  * ZC_ETIMEDOUT. */
 int zc_conn_connect(zc_conn *c, zd_error *err);
 
+/* body_len of a request head whose body goes in chunked transfer coding. */
+#define ZC_BODY_CHUNKED SIZE_MAX
+
 /* Append a request head to out: "METHOD TARGET HTTP/1.1", Host, the client's Authorization,
- * Content-Length (when there is a body or the method takes one), `headers` (lines ending in
- * CRLF, or NULL) and the empty line. 0 or ZD_ENOMEM. */
+ * Content-Length (when there is a body or the method takes one; Transfer-Encoding: chunked
+ * for ZC_BODY_CHUNKED), `headers` (lines ending in CRLF, or NULL) and the empty line. 0 or
+ * ZD_ENOMEM. */
 int zc_conn_head(const zc_conn_cfg *cfg, const char *method, const char *target, size_t target_len,
                  const char *headers, size_t body_len, zd_buf *out);
 

@@ -1,5 +1,5 @@
 /* zc_raw.c: the raw key/value operations of the public API: zc_get, zc_get_stream,
- * zc_get_range, zc_head, zc_put, zc_put_file, zc_patch, zc_delete. */
+ * zc_get_range, zc_head, zc_put, zc_put_file, zc_put_stream, zc_patch, zc_delete. */
 #include "zc_client_impl.h"
 
 #include "zc_errmsg.h"
@@ -166,6 +166,34 @@ int zc_put_file(zc_client *c, const char *key, int fd)
     zc_request rq = {
         .method = "PUT", .body_len = (size_t)st.st_size, .body_is_file = true, .body_fd = fd};
     int rc = key_run(c, key, &rq, NULL, &rs, &err);
+    zc_response_free(&rs);
+    return zc_report(rc, &err);
+}
+
+/* Where a streamed body comes from (zc_request.body_source), and how much came. */
+typedef struct body_source {
+    zc_source fn;
+    void *arg;
+    uint64_t taken;
+} body_source;
+
+static ssize_t take_piece(void *arg, void *buf, size_t cap)
+{
+    body_source *from = arg;
+    ssize_t n = from->fn(from->arg, buf, cap);
+    if (n > 0 && (size_t)n <= cap) from->taken += (uint64_t)n;
+    return n;
+}
+
+int zc_put_stream(zc_client *c, const char *key, zc_source source, void *arg, uint64_t *len)
+{
+    zd_error err = {0};
+    zc_response rs;
+    zc_response_init(&rs);
+    body_source from = {source, arg, 0};
+    zc_request rq = {.method = "PUT", .body_source = take_piece, .body_source_arg = &from};
+    int rc = key_run(c, key, &rq, NULL, &rs, &err);
+    if (len) *len = from.taken;
     zc_response_free(&rs);
     return zc_report(rc, &err);
 }

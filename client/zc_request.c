@@ -89,10 +89,11 @@ int zc_request_run(zc_conn *c, const zc_request *rq, zc_response *rs, zd_error *
             if (!transient || left <= 0)
                 return rs->status >= 200 && rs->status < 300 ? 0 : zc_status_error(rq, rs, err);
         } else {
-            /* bytes already passed to a sink cannot be taken back, and a failure on this side
-             * (a sink's stop, a body file that shrank) would only come again */
+            /* bytes already passed to a sink, or taken from a body's source, cannot be taken
+             * back, and a failure on this side (a sink's stop, a body file that shrank) would
+             * only come again */
             bool retryable = (idem || !sent_fully) && rc != ZD_ENOMEM && rc != ZD_EOVERFLOW &&
-                             c->sunk == 0 && !c->local_failed;
+                             c->sunk == 0 && !c->body_taken && !c->local_failed;
             if (!retryable) return rc;
             if (reused && !stale_retry_used) {
                 stale_retry_used = true;

@@ -5,10 +5,10 @@
  * timeouts and 502/503/504 answers. PATCH and POST are retried only when the request could not
  * be sent completely. A failure on a reused keep-alive socket is retried once at once for
  * every method when nothing reached the server. Nothing is retried once a GET's body has begun
- * to go to a sink (zc_conn.sink: those bytes cannot be taken back), nor after a failure on this
- * side (zc_conn.local_failed: a sink that stopped, a body file that shrank). Non-2xx answers
- * become error codes whose message names the request, the status and the server's JSON
- * "error"/"detail". */
+ * to go to a sink (zc_conn.sink: those bytes cannot be taken back), once a body's source has
+ * been read from (zc_conn.body_taken), nor after a failure on this side (zc_conn.local_failed: a
+ * sink that stopped, a body file that shrank). Non-2xx answers become error codes whose message
+ * names the request, the status and the server's JSON "error"/"detail". */
 #ifndef ZC_REQUEST_H
 #define ZC_REQUEST_H
 

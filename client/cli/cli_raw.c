@@ -101,9 +101,9 @@ const cli_command cli_get = {"get",
 const cli_command cli_put = {
     "put",
     "KEY FILE|-",
-    "Store FILE (- = stdin) as the value of KEY (atomic replace). A regular file, stdin\n"
-    "too when redirected from one, is sent from the page cache (any size); a pipe is read\n"
-    "into memory first.\n",
+    "Store FILE (- = stdin) as the value of KEY (atomic replace). Any size: a regular\n"
+    "file, stdin too when redirected from one, is sent from the page cache; a pipe is sent\n"
+    "as it is read (chunked), and stored only if it arrives whole.\n",
     no_names,
     no_names,
     2,

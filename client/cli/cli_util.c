@@ -164,27 +164,51 @@ int cli_read_input(const char *path, uint8_t **data, size_t *len)
     return 0;
 }
 
+typedef struct fd_in {
+    int fd;
+    int error; /* errno of the failed read */
+} fd_in;
+
+/* zc_put_stream's source: what the descriptor gives, a read at a time. */
+static ssize_t read_piece(void *arg, void *buf, size_t cap)
+{
+    fd_in *in = arg;
+    for (;;) {
+        ssize_t n = read(in->fd, buf, cap);
+        if (n >= 0) return n;
+        if (errno != EINTR) {
+            in->error = errno;
+            return -1;
+        }
+    }
+}
+
 int cli_put_path(zc_client *c, const char *key, const char *path, uint64_t *bytes)
 {
     bool std_in = strcmp(path, "-") == 0;
-    /* stdin redirected from a file, and not read from yet, is that file (zc_put_file sends a
-     * file from its start) */
-    int fd = std_in ? (lseek(STDIN_FILENO, 0, SEEK_CUR) == 0 ? STDIN_FILENO : -1)
-                    : open(path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
-        int rc = zc_put_file(c, key, fd);
-        if (!std_in) close(fd);
-        if (bytes) *bytes = (uint64_t)st.st_size;
-        return cli_report(rc, key);
+    int fd = std_in ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        fprintf(stderr, "zarrd-cli: %s: %s\n", path, strerror(errno));
+        return CLI_FAIL;
     }
-    if (fd >= 0 && !std_in) close(fd); /* a pipe or a device: read whole */
-    uint8_t *data;
-    size_t len;
-    if (cli_read_input(path, &data, &len) < 0) return CLI_FAIL;
-    int rc = zc_put(c, key, data, len);
-    free(data);
-    if (bytes) *bytes = len;
+    /* a regular file goes from the page cache; stdin redirected from one too, when it has not
+     * been read from yet (zc_put_file sends a file from its start) */
+    struct stat st;
+    int rc;
+    fd_in in = {fd, 0};
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (!std_in || lseek(fd, 0, SEEK_CUR) == 0)) {
+        rc = zc_put_file(c, key, fd);
+        if (bytes) *bytes = (uint64_t)st.st_size;
+    } else { /* a pipe or a device: sent as it is read */
+        uint64_t taken = 0;
+        rc = zc_put_stream(c, key, read_piece, &in, &taken);
+        if (bytes) *bytes = taken;
+    }
+    if (!std_in) close(fd);
+    if (in.error) {
+        fprintf(stderr, "zarrd-cli: reading %s: %s\n", path, strerror(in.error));
+        return CLI_FAIL;
+    }
     return cli_report(rc, key);
 }
 

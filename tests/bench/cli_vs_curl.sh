@@ -3,8 +3,9 @@
 # otherwise reach for, in one run: a release zarrd on the memory store, then on the fs store
 # under PARENT_DIR, each round running the clients in a rotating order (so none always follows
 # another's writeback). With -o, a second zarrd-cli (say one built from an older commit) runs
-# beside them. put sends a file of SIZE MiB of random bytes; get writes to /dev/null; each
-# `get` is checked against the file once. Prints seconds per operation for every round and the
+# beside them. put sends a file of SIZE MiB of random bytes; pipe sends the same bytes through a
+# pipe (`cat FILE | zarrd-cli put KEY -`, `cat FILE | curl -T -`: chunked, the length unknown);
+# get writes to /dev/null; what each client stored is checked against the file once. Prints seconds per operation for every round and the
 # medians. Not a test: numbers are reported only.
 # Usage: tests/bench/cli_vs_curl.sh [-r ROUNDS] [-d PARENT_DIR] [-s SIZE_MIB] [-o OLD_ZARRD_CLI]
 set -euo pipefail
@@ -43,13 +44,20 @@ put_with() {
         timed "$(cli_of "$1")" "$url" put "k-$1" "$tmp/value"
     fi
 }
+pipe_with() {
+    if [ "$1" = curl ]; then
+        timed sh -c 'cat "$1" | curl -sf -T - "$2" -o /dev/null' _ "$tmp/value" "$url/p-curl"
+    else
+        timed sh -c 'cat "$1" | "$2" "$3" put "$4" -' _ "$tmp/value" "$(cli_of "$1")" "$url" "p-$1"
+    fi
+}
 get_with() {
     if [ "$1" = curl ]; then timed curl -sf "$url/k-curl" -o /dev/null; else timed "$(cli_of "$1")" "$url" get "k-$1"; fi
 }
-# what client $1 stored reads back as the file (each client reading its own key)
+# what client $1 stored under key prefix $2 reads back as the file (each client its own key)
 check() {
-    if [ "$1" = curl ]; then curl -sf "$url/k-curl"; else "$(cli_of "$1")" "$url" get "k-$1"; fi |
-        cmp -s - "$tmp/value" || { echo "$1: the value read back is not the file" >&2; exit 1; }
+    if [ "$1" = curl ]; then curl -sf "$url/$2-curl"; else "$(cli_of "$1")" "$url" get "$2-$1"; fi |
+        cmp -s - "$tmp/value" || { echo "$1: the value read back from $2 is not the file" >&2; exit 1; }
 }
 
 echo "## zarrd-cli vs curl, one value of $size MiB, $(date -u '+%Y-%m-%d %H:%M UTC')"
@@ -62,23 +70,21 @@ for store in memory fs; do
     declare -A times=()
     for r in $(seq "$rounds"); do
         line="round $r:"
-        for i in "${!clients[@]}"; do
-            c=${clients[$(((i + r) % ${#clients[@]}))]}
-            times[put-$c]+=" $(put_with "$c")"
+        for op in put pipe get; do
+            for i in "${!clients[@]}"; do
+                c=${clients[$(((i + r) % ${#clients[@]}))]}
+                times[$op-$c]+=" $("${op}_with" "$c")"
+            done
         done
-        for i in "${!clients[@]}"; do
-            c=${clients[$(((i + r) % ${#clients[@]}))]}
-            times[get-$c]+=" $(get_with "$c")"
-            [ "$r" != 1 ] || check "$c"
-        done
-        for op in put get; do
+        if [ "$r" = 1 ]; then for c in "${clients[@]}"; do check "$c" k; check "$c" p; done; fi
+        for op in put pipe get; do
             line+=" $op"
             for c in "${clients[@]}"; do line+=" $c $(awk '{print $NF}' <<<"${times[$op-$c]}")"; done
             line+=" |"
         done
         echo "${line% |}"
     done
-    for op in put get; do
+    for op in put pipe get; do
         med="median $op:"
         # shellcheck disable=SC2086
         for c in "${clients[@]}"; do med+=" $c $(bench_median ${times[$op-$c]})"; done

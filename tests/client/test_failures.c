@@ -127,28 +127,84 @@ Test(failures, silent_peer_times_out)
     close(s);
 }
 
-/* A peer that takes a body slowly (64 KiB a millisecond) and counts its connections. */
-typedef struct slow_peer {
-    int listen_fd;
-    atomic_int connections;
-    atomic_bool stop;
-} slow_peer;
+/* What the test's peer does with each connection. */
+typedef enum peer_way {
+    PEER_SLOW,   /* takes what comes slowly, 64 KiB a millisecond */
+    PEER_CUTS,   /* takes 1 MiB, then closes without an answer */
+    PEER_REFUSES /* answers 413 once it has the head, then reads and drops what still comes, as
+                    nginx does before it closes (lingering close) */
+} peer_way;
 
-static void *slow_peer_main(void *arg)
+/* A peer on an ephemeral loopback port that counts its connections and the bytes it read. */
+typedef struct peer {
+    peer_way way;
+    int listen_fd;
+    pthread_t thread;
+    char url[64];
+    atomic_int connections;
+    atomic_llong bytes;
+    atomic_bool stop;
+} peer;
+
+static const char refusal[] = "HTTP/1.1 413 Content Too Large\r\nConnection: close\r\n"
+                              "Content-Type: application/json\r\nContent-Length: 30\r\n\r\n"
+                              "{\"error\":\"the body exceeds 1\"}";
+
+static void peer_serve(peer *p, int fd)
 {
-    slow_peer *p = arg;
     static char buf[64 * 1024];
+    char tail[4] = {0}; /* the last bytes read, to find the head's end across reads */
+    bool answered = p->way != PEER_REFUSES;
+    ssize_t n;
+    while (!atomic_load(&p->stop) && (n = recv(fd, buf, sizeof buf, 0)) > 0) {
+        long long total = atomic_fetch_add(&p->bytes, n) + n;
+        for (ssize_t i = 0; !answered && i < n; i++) {
+            memmove(tail, tail + 1, 3);
+            tail[3] = buf[i];
+            if (memcmp(tail, "\r\n\r\n", 4) == 0) {
+                answered = true;
+                cr_assert_eq(send(fd, refusal, sizeof refusal - 1, MSG_NOSIGNAL),
+                             (ssize_t)sizeof refusal - 1);
+            }
+        }
+        if (p->way == PEER_SLOW) usleep(1000);
+        if (p->way == PEER_CUTS && total >= 1 << 20) break;
+    }
+    close(fd);
+}
+
+static void *peer_main(void *arg)
+{
+    peer *p = arg;
     while (!atomic_load(&p->stop)) {
         struct pollfd l = {.fd = p->listen_fd, .events = POLLIN};
         if (poll(&l, 1, 50) <= 0) continue;
         int fd = accept(p->listen_fd, NULL, NULL);
         if (fd < 0) continue;
         atomic_fetch_add(&p->connections, 1);
-        while (!atomic_load(&p->stop) && recv(fd, buf, sizeof buf, 0) > 0)
-            usleep(1000);
-        close(fd);
+        peer_serve(p, fd);
     }
     return NULL;
+}
+
+static void peer_start(peer *p, peer_way way)
+{
+    p->way = way;
+    p->listen_fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t sl = sizeof sa;
+    cr_assert_eq(bind(p->listen_fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    cr_assert_eq(listen(p->listen_fd, 4), 0);
+    cr_assert_eq(getsockname(p->listen_fd, (struct sockaddr *)&sa, &sl), 0);
+    snprintf(p->url, sizeof p->url, "http://127.0.0.1:%d", ntohs(sa.sin_port));
+    cr_assert_eq(pthread_create(&p->thread, NULL, peer_main, p), 0);
+}
+
+static void peer_stop(peer *p)
+{
+    atomic_store(&p->stop, true);
+    pthread_join(p->thread, NULL);
+    close(p->listen_fd);
 }
 
 static void *shrink_later(void *arg)
@@ -163,18 +219,11 @@ static void *shrink_later(void *arg)
  * fault). */
 Test(failures, a_file_that_shrinks_while_sent_fails_once)
 {
-    slow_peer p = {.listen_fd = socket(AF_INET, SOCK_STREAM, 0)};
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t sl = sizeof sa;
-    cr_assert_eq(bind(p.listen_fd, (struct sockaddr *)&sa, sizeof sa), 0);
-    cr_assert_eq(listen(p.listen_fd, 4), 0);
-    cr_assert_eq(getsockname(p.listen_fd, (struct sockaddr *)&sa, &sl), 0);
-    pthread_t t;
-    cr_assert_eq(pthread_create(&t, NULL, slow_peer_main, &p), 0);
-    char url[64], path[256];
-    snprintf(url, sizeof url, "http://127.0.0.1:%d", ntohs(sa.sin_port));
+    peer p = {0};
+    peer_start(&p, PEER_SLOW);
+    char path[256];
     zc_client *c;
-    ZC_OK_OR_FAIL(zc_client_open(url, NULL, &c));
+    ZC_OK_OR_FAIL(zc_client_open(p.url, NULL, &c));
     cr_assert_eq(zt_tmp_path(path, sizeof path, "zt-shrinks-XXXXXX"), 0);
     int fd = mkstemp(path);
     cr_assert_geq(fd, 0);
@@ -188,11 +237,71 @@ Test(failures, a_file_that_shrinks_while_sent_fails_once)
     cr_assert(strstr(zc_errmsg(), "the file ended"), "message: %s", zc_errmsg());
     cr_assert_eq(atomic_load(&p.connections), 1, "the PUT went %d times",
                  atomic_load(&p.connections));
-    atomic_store(&p.stop, true);
     zc_client_close(c);
-    pthread_join(t, NULL);
-    close(p.listen_fd);
+    peer_stop(&p);
     close(fd);
+}
+
+/* A source of `left` zero bytes, a buffer at a time (zc_put_stream). */
+static ssize_t zeros(void *arg, void *buf, size_t cap)
+{
+    size_t *left = arg, k = *left < cap ? *left : cap;
+    memset(buf, 0, k);
+    *left -= k;
+    return (ssize_t)k;
+}
+
+/* zeros, a millisecond a piece: a source slower than the peer reads, so the socket never fills
+ * and only the client's own look for an answer can stop the transfer early. */
+static ssize_t zeros_slowly(void *arg, void *buf, size_t cap)
+{
+    usleep(1000);
+    return zeros(arg, buf, cap);
+}
+
+/* A stream whose connection is lost midway fails, and is not sent again: what its source gave
+ * cannot be given again, and sending the rest alone would store the value's tail. */
+Test(failures, a_stream_cut_off_midway_is_not_sent_again)
+{
+    peer p = {0};
+    peer_start(&p, PEER_CUTS);
+    zc_client *c;
+    ZC_OK_OR_FAIL(zc_client_open(p.url, NULL, &c));
+    size_t left = (size_t)64 << 20;
+    int rc = zc_put_stream(c, "k", zeros, &left, NULL);
+    cr_assert(is_connection_error(rc), "%s (%d): %s", zc_strerror(rc), rc, zc_errmsg());
+    cr_assert_eq(atomic_load(&p.connections), 1, "the PUT went %d times",
+                 atomic_load(&p.connections));
+    zc_client_close(c);
+    peer_stop(&p);
+}
+
+/* A peer that answers 413 to the head and then reads on (nginx's lingering close): the answer is
+ * seen between two pieces, not after all of them, for a body in memory and from a source. */
+Test(failures, a_refusal_is_seen_while_the_peer_still_reads)
+{
+    peer p = {0};
+    peer_start(&p, PEER_REFUSES);
+    zc_client *c;
+    ZC_OK_OR_FAIL(zc_client_open(p.url, NULL, &c));
+    size_t len = (size_t)64 << 20, left = len;
+    int rc = zc_put_stream(c, "k", zeros_slowly, &left, NULL);
+    cr_assert_eq(zc_last_status(), 413, "status %d, %s: %s", zc_last_status(), zc_strerror(rc),
+                 zc_errmsg());
+    cr_assert(strstr(zc_errmsg(), "exceeds 1"), "message: %s", zc_errmsg());
+    cr_assert_gt(left, len - (16 << 20), "%zu bytes of a refused stream were taken", len - left);
+    uint8_t *big = calloc(1, len);
+    cr_assert_not_null(big);
+    long long before = atomic_load(&p.bytes);
+    rc = zc_put(c, "k", big, len);
+    cr_assert_eq(zc_last_status(), 413, "status %d, %s: %s", zc_last_status(), zc_strerror(rc),
+                 zc_errmsg());
+    long long sent = atomic_load(&p.bytes) - before;
+    cr_assert_lt(sent, 16ll << 20, "%lld bytes of a refused body were sent", sent);
+    cr_assert_eq(atomic_load(&p.connections), 2);
+    free(big);
+    zc_client_close(c);
+    peer_stop(&p);
 }
 
 Test(failures, refusals_carry_the_server_reason)
@@ -252,34 +361,41 @@ static void start_small_bodies(void)
     zt_fixture_start_args((const char *[]){"--max-body", "1M", NULL});
 }
 
-/* The server answers 413 as soon as it has the head of a PUT past --max-body, and drops what
- * still comes: the client reads that answer instead of sending 64 MiB first, whether the body
- * is in memory (zc_put) or in a file (zc_put_file, sent by sendfile). */
-static void refused_early(bool from_file)
+typedef enum body_kind { IN_MEMORY, IN_FILE, FROM_SOURCE } body_kind;
+
+/* The server answers 413 as soon as it has the head of a PUT past --max-body (or, for a
+ * chunked body, as soon as the body passes it), and drops what still comes: the client reads
+ * that answer instead of sending 64 MiB first, whether the body is in memory (zc_put), in a file
+ * (zc_put_file, sent by sendfile) or comes from a source (zc_put_stream, chunked). */
+static void refused_early(body_kind kind)
 {
     zc_client *c = ct_client(NULL);
-    size_t len = (size_t)64 << 20;
+    size_t len = (size_t)64 << 20, left = len;
     uint8_t *big = NULL;
     int fd = -1;
-    if (from_file) { /* sparse: 64 MiB of zeros that take no disk */
+    if (kind == IN_FILE) { /* sparse: 64 MiB of zeros that take no disk */
         char path[256];
         cr_assert_eq(zt_tmp_path(path, sizeof path, "zt-refused-XXXXXX"), 0);
         cr_assert_geq(fd = mkstemp(path), 0);
         unlink(path);
         cr_assert_eq(ftruncate(fd, (off_t)len), 0);
-    } else {
+    } else if (kind == IN_MEMORY) {
         cr_assert_not_null(big = calloc(1, len));
     }
     pid_t pid = zt_srv()->pid;
     long long before = zt_proc_io(pid, "rchar");
     cr_assert_geq(before, 0);
-    int rc = from_file ? zc_put_file(c, "big", fd) : zc_put(c, "big", big, len);
+    int rc = kind == IN_FILE     ? zc_put_file(c, "big", fd)
+             : kind == IN_MEMORY ? zc_put(c, "big", big, len)
+                                 : zc_put_stream(c, "big", zeros, &left, NULL);
     long long read = zt_proc_io(pid, "rchar") - before;
     cr_assert_eq(zc_last_status(), 413, "status %d: %s", zc_last_status(), zc_errmsg());
     cr_assert_neq(rc, 0);
-    cr_assert(strstr(zc_errmsg(), "HTTP 413") && strstr(zc_errmsg(), "exceeds the limit"),
-              "message: %s", zc_errmsg());
+    cr_assert(strstr(zc_errmsg(), "HTTP 413") && strstr(zc_errmsg(), "exceeds"), "message: %s",
+              zc_errmsg());
     cr_assert_lt(read, 16ll << 20, "the server read %lld bytes of a refused 64 MiB body", read);
+    cr_assert_gt(left, len - (16 << 20), "%zu bytes of a refused body were taken from its source",
+                 len - left);
     ZC_OK_OR_FAIL(zc_put(c, "small", "v", 1)); /* the client goes on, on a new connection */
     void *d;
     size_t n;
@@ -291,10 +407,15 @@ static void refused_early(bool from_file)
 
 Test(failures, a_body_refused_early_is_not_sent_on, .init = start_small_bodies)
 {
-    refused_early(false);
+    refused_early(IN_MEMORY);
 }
 
 Test(failures, a_file_refused_early_is_not_sent_on, .init = start_small_bodies)
 {
-    refused_early(true);
+    refused_early(IN_FILE);
+}
+
+Test(failures, a_stream_refused_early_is_not_sent_on, .init = start_small_bodies)
+{
+    refused_early(FROM_SOURCE);
 }

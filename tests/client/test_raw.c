@@ -1,7 +1,7 @@
 /* test_raw.c: the client's raw key/value operations and error reporting against a real zarrd:
  * get/put/patch/delete/head/range/list round trips, values streamed to a sink and sent from a
- * file, the server's 4xx reasons in zc_errmsg(), a server that is not running, one client
- * shared by many threads, bearer tokens. */
+ * file or a source of unknown length, the server's 4xx reasons in zc_errmsg(), a server that is not
+ * running, one client shared by many threads, bearer tokens. */
 #include "client_test.h"
 #include "zt_tmpdir.h"
 
@@ -13,14 +13,20 @@
 
 TestSuite(raw, .init = zt_fixture_start, .fini = zt_fixture_stop);
 
-static void expect_value(zc_client *c, const char *key, const char *expect)
+/* The value at key is v[0..n); `what` names it in a failure. */
+static void expect_bytes(zc_client *c, const char *key, const void *v, size_t n, const char *what)
 {
     void *data;
     size_t len;
     ZC_OK_OR_FAIL(zc_get(c, key, &data, &len));
-    cr_assert_eq(len, strlen(expect), "%s: %zu bytes", key, len);
-    cr_assert_eq(memcmp(data, expect, len), 0);
+    cr_assert_eq(len, n, "%s: %zu bytes, not %zu", key, len, n);
+    cr_assert_eq(memcmp(data, v, n), 0, "%s: the value is not %s", key, what);
     zc_free(data);
+}
+
+static void expect_value(zc_client *c, const char *key, const char *expect)
+{
+    expect_bytes(c, key, expect, strlen(expect), expect);
 }
 
 Test(raw, put_get_head_delete)
@@ -57,7 +63,8 @@ Test(raw, empty_value_and_odd_key_characters)
     zc_client_close(c);
 }
 
-/* ---- values that never pass through memory whole: zc_get_stream, zc_put_file ---- */
+/* ---- values that never pass through memory whole: zc_get_stream, zc_put_file,
+ * zc_put_stream ---- */
 
 typedef struct collected {
     uint8_t *data;
@@ -143,24 +150,14 @@ Test(raw, put_file_sends_a_regular_file)
     uint8_t *v = patterned(n);
     int fd = file_of(v, n);
     ZC_OK_OR_FAIL(zc_put_file(c, "file/v", fd)); /* from offset 0, wherever the file is at */
-    void *data;
-    size_t len;
-    ZC_OK_OR_FAIL(zc_get(c, "file/v", &data, &len));
-    cr_assert_eq(len, n);
-    cr_assert_eq(memcmp(data, v, n), 0, "the value is not the file");
-    zc_free(data);
+    expect_bytes(c, "file/v", v, n, "the file");
     close(fd);
     fd = file_of(v + 7, 3000); /* a small file goes with the head, read into one buffer */
     ZC_OK_OR_FAIL(zc_put_file(c, "file/v", fd));
-    ZC_OK_OR_FAIL(zc_get(c, "file/v", &data, &len));
-    cr_assert_eq(len, 3000);
-    cr_assert_eq(memcmp(data, v + 7, 3000), 0, "the value is not the small file");
-    zc_free(data);
+    expect_bytes(c, "file/v", v + 7, 3000, "the small file");
     cr_assert_eq(ftruncate(fd, 0), 0); /* an empty file: an empty value */
     ZC_OK_OR_FAIL(zc_put_file(c, "file/v", fd));
-    ZC_OK_OR_FAIL(zc_get(c, "file/v", &data, &len));
-    cr_assert_eq(len, 0);
-    zc_free(data);
+    expect_bytes(c, "file/v", "", 0, "empty");
     close(fd);
     int p[2];
     cr_assert_eq(pipe(p), 0);
@@ -168,6 +165,60 @@ Test(raw, put_file_sends_a_regular_file)
     cr_assert(strstr(zc_errmsg(), "not a regular file"), "message: %s", zc_errmsg());
     close(p[0]);
     close(p[1]);
+    free(v);
+    zc_client_close(c);
+}
+
+/* A source of v[0..n) in pieces of uneven sizes (1 to 100,000 bytes, never more than asked). */
+typedef struct given {
+    const uint8_t *v;
+    size_t n, at;
+    int calls;
+    int stop_at;   /* fail this call (1-based); 0: give it all */
+    bool overfill; /* claim one byte more than the buffer holds */
+} given;
+
+static ssize_t give(void *arg, void *buf, size_t cap)
+{
+    given *g = arg;
+    if (++g->calls == g->stop_at) return -1;
+    if (g->overfill) return (ssize_t)cap + 1;
+    size_t k = (size_t)g->calls * 7919 % 100000 + 1;
+    if (k > cap) k = cap;
+    if (k > g->n - g->at) k = g->n - g->at;
+    memcpy(buf, g->v + g->at, k);
+    g->at += k;
+    return (ssize_t)k;
+}
+
+Test(raw, put_stream_sends_a_value_of_unknown_length)
+{
+    zc_client *c = ct_client(NULL);
+    size_t n = (3 << 20) + 17;
+    uint8_t *v = patterned(n);
+    given g = {.v = v, .n = n};
+    uint64_t taken = 0;
+    ZC_OK_OR_FAIL(zc_put_stream(c, "source/v", give, &g, &taken));
+    cr_assert_eq(taken, n);
+    cr_assert_gt(g.calls, 8, "%d calls: the value was taken in few pieces", g.calls);
+    expect_bytes(c, "source/v", v, n, "what the source gave");
+    /* a source that stops, or gives more than it was asked for: ZC_EIO, the source is not asked
+     * again, and the key keeps its value (the server stores a chunked body only when it ends) */
+    for (int stop_at = 1; stop_at <= 3; stop_at++) {
+        given s = {.v = v + 1, .n = n - 1, .stop_at = stop_at};
+        cr_assert_eq(zc_put_stream(c, "source/v", give, &s, &taken), ZC_EIO, "%s", zc_errmsg());
+        cr_assert(strstr(zc_errmsg(), "source stopped the transfer"), "message: %s", zc_errmsg());
+        cr_assert_eq(s.calls, stop_at, "the PUT went again after its source stopped it");
+        cr_assert_eq(taken, s.at);
+    }
+    given over = {.v = v, .n = n, .overfill = true};
+    cr_assert_eq(zc_put_stream(c, "source/v", give, &over, &taken), ZC_EIO, "%s", zc_errmsg());
+    cr_assert_eq(over.calls, 1);
+    expect_bytes(c, "source/v", v, n, "the one before the stopped streams");
+    given none = {.v = v, .n = 0}; /* an empty source: an empty value */
+    ZC_OK_OR_FAIL(zc_put_stream(c, "source/v", give, &none, &taken));
+    cr_assert_eq(taken, 0);
+    expect_bytes(c, "source/v", "", 0, "empty");
     free(v);
     zc_client_close(c);
 }

@@ -19,6 +19,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -120,6 +121,16 @@ int zc_put(zc_client *c, const char *key, const void *data, size_t len);
  * 64 KiB is read and sent with the request's head). ZC_EINVAL if fd is not a regular file;
  * ZC_EIO if it shrinks during the transfer (not retried). */
 int zc_put_file(zc_client *c, const char *key, int fd);
+
+/* zc_put of a value whose length is not known ahead (a pipe, a socket, a generator), taken from
+ * source(arg, buf, cap) piece by piece and sent as it comes (HTTP chunked transfer coding), so
+ * through constant memory. source puts up to cap bytes into buf and returns how many; it
+ * returns 0 at the end of the value, and -1 to stop the transfer (ZC_EIO). The value is stored
+ * only once all of it has arrived: a transfer that stops or fails midway leaves the key as it
+ * was. Once source has been called the request is not retried. *len (may be NULL) gets the
+ * bytes taken from source. */
+typedef ssize_t (*zc_source)(void *arg, void *buf, size_t cap);
+int zc_put_stream(zc_client *c, const char *key, zc_source source, void *arg, uint64_t *len);
 
 /* Write `len` bytes at `offset` of an existing value (offset <= its size; may extend it). */
 int zc_patch(zc_client *c, const char *key, uint64_t offset, const void *data, size_t len);
