@@ -4,6 +4,7 @@
  * client's workers), and a body the server refused before it was sent not being sent on. Many
  * writers of one shard at once: test_update.c. */
 #include "client_test.h"
+#include "zt_peer.h"
 #include "zt_proc.h"
 #include "zt_tmpdir.h"
 
@@ -135,76 +136,43 @@ typedef enum peer_way {
                     nginx does before it closes (lingering close) */
 } peer_way;
 
-/* A peer on an ephemeral loopback port that counts its connections and the bytes it read. */
+/* The test's peer: how it serves, and the bytes it read on all its connections. */
 typedef struct peer {
+    zt_peer z;
     peer_way way;
-    int listen_fd;
-    pthread_t thread;
-    char url[64];
-    atomic_int connections;
     atomic_llong bytes;
-    atomic_bool stop;
 } peer;
 
 static const char refusal[] = "HTTP/1.1 413 Content Too Large\r\nConnection: close\r\n"
                               "Content-Type: application/json\r\nContent-Length: 30\r\n\r\n"
                               "{\"error\":\"the body exceeds 1\"}";
 
-static void peer_serve(peer *p, int fd)
+static void peer_serve(zt_peer *z, int fd)
 {
+    peer *p = z->arg;
     static char buf[64 * 1024];
     char tail[4] = {0}; /* the last bytes read, to find the head's end across reads */
     bool answered = p->way != PEER_REFUSES;
     ssize_t n;
-    while (!atomic_load(&p->stop) && (n = recv(fd, buf, sizeof buf, 0)) > 0) {
+    while (!atomic_load(&z->stop) && (n = recv(fd, buf, sizeof buf, 0)) > 0) {
         long long total = atomic_fetch_add(&p->bytes, n) + n;
         for (ssize_t i = 0; !answered && i < n; i++) {
             memmove(tail, tail + 1, 3);
             tail[3] = buf[i];
             if (memcmp(tail, "\r\n\r\n", 4) == 0) {
                 answered = true;
-                cr_assert_eq(send(fd, refusal, sizeof refusal - 1, MSG_NOSIGNAL),
-                             (ssize_t)sizeof refusal - 1);
+                if (send(fd, refusal, sizeof refusal - 1, MSG_NOSIGNAL) < 0) return;
             }
         }
         if (p->way == PEER_SLOW) usleep(1000);
         if (p->way == PEER_CUTS && total >= 1 << 20) break;
     }
-    close(fd);
-}
-
-static void *peer_main(void *arg)
-{
-    peer *p = arg;
-    while (!atomic_load(&p->stop)) {
-        struct pollfd l = {.fd = p->listen_fd, .events = POLLIN};
-        if (poll(&l, 1, 50) <= 0) continue;
-        int fd = accept(p->listen_fd, NULL, NULL);
-        if (fd < 0) continue;
-        atomic_fetch_add(&p->connections, 1);
-        peer_serve(p, fd);
-    }
-    return NULL;
 }
 
 static void peer_start(peer *p, peer_way way)
 {
     p->way = way;
-    p->listen_fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t sl = sizeof sa;
-    cr_assert_eq(bind(p->listen_fd, (struct sockaddr *)&sa, sizeof sa), 0);
-    cr_assert_eq(listen(p->listen_fd, 4), 0);
-    cr_assert_eq(getsockname(p->listen_fd, (struct sockaddr *)&sa, &sl), 0);
-    snprintf(p->url, sizeof p->url, "http://127.0.0.1:%d", ntohs(sa.sin_port));
-    cr_assert_eq(pthread_create(&p->thread, NULL, peer_main, p), 0);
-}
-
-static void peer_stop(peer *p)
-{
-    atomic_store(&p->stop, true);
-    pthread_join(p->thread, NULL);
-    close(p->listen_fd);
+    zt_peer_start(&p->z, peer_serve, p);
 }
 
 static void *shrink_later(void *arg)
@@ -223,7 +191,7 @@ Test(failures, a_file_that_shrinks_while_sent_fails_once)
     peer_start(&p, PEER_SLOW);
     char path[256];
     zc_client *c;
-    ZC_OK_OR_FAIL(zc_client_open(p.url, NULL, &c));
+    ZC_OK_OR_FAIL(zc_client_open(p.z.url, NULL, &c));
     cr_assert_eq(zt_tmp_path(path, sizeof path, "zt-shrinks-XXXXXX"), 0);
     int fd = mkstemp(path);
     cr_assert_geq(fd, 0);
@@ -235,10 +203,10 @@ Test(failures, a_file_that_shrinks_while_sent_fails_once)
     pthread_join(shrinker, NULL);
     cr_assert_eq(rc, ZC_EIO, "%s (%d): %s", zc_strerror(rc), rc, zc_errmsg());
     cr_assert(strstr(zc_errmsg(), "the file ended"), "message: %s", zc_errmsg());
-    cr_assert_eq(atomic_load(&p.connections), 1, "the PUT went %d times",
-                 atomic_load(&p.connections));
+    cr_assert_eq(atomic_load(&p.z.connections), 1, "the PUT went %d times",
+                 atomic_load(&p.z.connections));
     zc_client_close(c);
-    peer_stop(&p);
+    zt_peer_stop(&p.z);
     close(fd);
 }
 
@@ -266,14 +234,14 @@ Test(failures, a_stream_cut_off_midway_is_not_sent_again)
     peer p = {0};
     peer_start(&p, PEER_CUTS);
     zc_client *c;
-    ZC_OK_OR_FAIL(zc_client_open(p.url, NULL, &c));
+    ZC_OK_OR_FAIL(zc_client_open(p.z.url, NULL, &c));
     size_t left = (size_t)64 << 20;
     int rc = zc_put_stream(c, "k", zeros, &left, NULL);
     cr_assert(is_connection_error(rc), "%s (%d): %s", zc_strerror(rc), rc, zc_errmsg());
-    cr_assert_eq(atomic_load(&p.connections), 1, "the PUT went %d times",
-                 atomic_load(&p.connections));
+    cr_assert_eq(atomic_load(&p.z.connections), 1, "the PUT went %d times",
+                 atomic_load(&p.z.connections));
     zc_client_close(c);
-    peer_stop(&p);
+    zt_peer_stop(&p.z);
 }
 
 /* A peer that answers 413 to the head and then reads on (nginx's lingering close): the answer is
@@ -283,7 +251,7 @@ Test(failures, a_refusal_is_seen_while_the_peer_still_reads)
     peer p = {0};
     peer_start(&p, PEER_REFUSES);
     zc_client *c;
-    ZC_OK_OR_FAIL(zc_client_open(p.url, NULL, &c));
+    ZC_OK_OR_FAIL(zc_client_open(p.z.url, NULL, &c));
     size_t len = (size_t)64 << 20, left = len;
     int rc = zc_put_stream(c, "k", zeros_slowly, &left, NULL);
     cr_assert_eq(zc_last_status(), 413, "status %d, %s: %s", zc_last_status(), zc_strerror(rc),
@@ -298,10 +266,10 @@ Test(failures, a_refusal_is_seen_while_the_peer_still_reads)
                  zc_errmsg());
     long long sent = atomic_load(&p.bytes) - before;
     cr_assert_lt(sent, 16ll << 20, "%lld bytes of a refused body were sent", sent);
-    cr_assert_eq(atomic_load(&p.connections), 2);
+    cr_assert_eq(atomic_load(&p.z.connections), 2);
     free(big);
     zc_client_close(c);
-    peer_stop(&p);
+    zt_peer_stop(&p.z);
 }
 
 Test(failures, refusals_carry_the_server_reason)
