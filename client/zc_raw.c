@@ -39,12 +39,24 @@ static int key_run(zc_client *c, const char *key, zc_request *rq, body_sink *sin
     return rc;
 }
 
-/* Run method on key with a body from memory; the answer stays in rs. */
+/* Run a bodiless method (GET, HEAD) on key; the answer stays in rs. */
 static int key_request(zc_client *c, const char *method, const char *key, const char *headers,
-                       const void *body, size_t len, zc_response *rs, zd_error *err)
+                       zc_response *rs, zd_error *err)
 {
-    zc_request rq = {.method = method, .headers = headers, .body = body, .body_len = len};
+    zc_request rq = {.method = method, .headers = headers};
     return key_run(c, key, &rq, NULL, rs, err);
+}
+
+/* Run rq on key for its status alone (what a 2xx answer says is dropped, or goes to sink): the
+ * public API's code, with the message set. */
+static int key_status(zc_client *c, const char *key, zc_request *rq, body_sink *sink)
+{
+    zd_error err = {0};
+    zc_response rs;
+    zc_response_init(&rs);
+    int rc = key_run(c, key, rq, sink, &rs, &err);
+    zc_response_free(&rs);
+    return zc_report(rc, &err);
 }
 
 /* Hand the body over as a caller-owned buffer (never NULL on success). */
@@ -65,7 +77,7 @@ int zc_get(zc_client *c, const char *key, void **data, size_t *len)
     zc_response_init(&rs);
     *data = NULL;
     *len = 0;
-    int rc = key_request(c, "GET", key, NULL, NULL, 0, &rs, &err);
+    int rc = key_request(c, "GET", key, NULL, &rs, &err);
     if (rc == 0) {
         size_t n;
         uint8_t *p = zd_buf_steal(&rs.body, &n);
@@ -82,15 +94,10 @@ int zc_get(zc_client *c, const char *key, void **data, size_t *len)
 
 int zc_get_stream(zc_client *c, const char *key, zc_sink sink, void *arg, uint64_t *len)
 {
-    zd_error err = {0};
-    zc_response rs;
-    zc_response_init(&rs);
     body_sink to = {sink, arg, 0};
-    zc_request rq = {.method = "GET"};
-    int rc = key_run(c, key, &rq, &to, &rs, &err);
+    int rc = key_status(c, key, &(zc_request){.method = "GET"}, &to);
     if (len) *len = to.passed;
-    zc_response_free(&rs);
-    return zc_report(rc, &err);
+    return rc;
 }
 
 int zc_get_range(zc_client *c, const char *key, uint64_t offset, uint64_t length, void **data,
@@ -108,7 +115,7 @@ int zc_get_range(zc_client *c, const char *key, uint64_t offset, uint64_t length
                  offset + length - 1);
     zc_response rs;
     zc_response_init(&rs);
-    int rc = key_request(c, "GET", key, hdr, NULL, 0, &rs, &err);
+    int rc = key_request(c, "GET", key, hdr, &rs, &err);
     if (rc == 0 && rs.status == 206) {
         uint64_t first, last;
         if (zc_content_range(rs.content_range, &first, &last, NULL) < 0 || first != offset ||
@@ -136,7 +143,7 @@ int zc_head(zc_client *c, const char *key, uint64_t *size)
     zd_error err = {0};
     zc_response rs;
     zc_response_init(&rs);
-    int rc = key_request(c, "HEAD", key, NULL, NULL, 0, &rs, &err);
+    int rc = key_request(c, "HEAD", key, NULL, &rs, &err);
     if (rc == 0 && rs.content_length == UINT64_MAX)
         rc = zd_error_set(&err, ZD_EIO, "HEAD %s: no Content-Length in the answer", key);
     if (rc == 0) *size = rs.content_length;
@@ -146,12 +153,7 @@ int zc_head(zc_client *c, const char *key, uint64_t *size)
 
 int zc_put(zc_client *c, const char *key, const void *data, size_t len)
 {
-    zd_error err = {0};
-    zc_response rs;
-    zc_response_init(&rs);
-    int rc = key_request(c, "PUT", key, NULL, data, len, &rs, &err);
-    zc_response_free(&rs);
-    return zc_report(rc, &err);
+    return key_status(c, key, &(zc_request){.method = "PUT", .body = data, .body_len = len}, NULL);
 }
 
 int zc_put_file(zc_client *c, const char *key, int fd)
@@ -161,13 +163,9 @@ int zc_put_file(zc_client *c, const char *key, int fd)
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > SIZE_MAX)
         return zc_report(
             zd_error_set(&err, ZD_EINVAL, "PUT %s: the body is not a regular file", key), &err);
-    zc_response rs;
-    zc_response_init(&rs);
     zc_request rq = {
         .method = "PUT", .body_len = (size_t)st.st_size, .body_is_file = true, .body_fd = fd};
-    int rc = key_run(c, key, &rq, NULL, &rs, &err);
-    zc_response_free(&rs);
-    return zc_report(rc, &err);
+    return key_status(c, key, &rq, NULL);
 }
 
 /* Where a streamed body comes from (zc_request.body_source), and how much came. */
@@ -187,15 +185,17 @@ static ssize_t take_piece(void *arg, void *buf, size_t cap)
 
 int zc_put_stream(zc_client *c, const char *key, zc_source source, void *arg, uint64_t *len)
 {
-    zd_error err = {0};
-    zc_response rs;
-    zc_response_init(&rs);
+    if (len) *len = 0;
+    if (!source) {
+        zd_error err = {0};
+        return zc_report(zd_error_set(&err, ZD_EINVAL, "PUT %s: no source for the body", key),
+                         &err);
+    }
     body_source from = {source, arg, 0};
     zc_request rq = {.method = "PUT", .body_source = take_piece, .body_source_arg = &from};
-    int rc = key_run(c, key, &rq, NULL, &rs, &err);
+    int rc = key_status(c, key, &rq, NULL);
     if (len) *len = from.taken;
-    zc_response_free(&rs);
-    return zc_report(rc, &err);
+    return rc;
 }
 
 int zc_patch(zc_client *c, const char *key, uint64_t offset, const void *data, size_t len)
@@ -207,19 +207,11 @@ int zc_patch(zc_client *c, const char *key, uint64_t offset, const void *data, s
     char hdr[128];
     snprintf(hdr, sizeof hdr, "Content-Range: bytes %" PRIu64 "-%" PRIu64 "/*\r\n", offset,
              offset + len - 1);
-    zc_response rs;
-    zc_response_init(&rs);
-    int rc = key_request(c, "PATCH", key, hdr, data, len, &rs, &err);
-    zc_response_free(&rs);
-    return zc_report(rc, &err);
+    zc_request rq = {.method = "PATCH", .headers = hdr, .body = data, .body_len = len};
+    return key_status(c, key, &rq, NULL);
 }
 
 int zc_delete(zc_client *c, const char *key)
 {
-    zd_error err = {0};
-    zc_response rs;
-    zc_response_init(&rs);
-    int rc = key_request(c, "DELETE", key, NULL, NULL, 0, &rs, &err);
-    zc_response_free(&rs);
-    return zc_report(rc, &err);
+    return key_status(c, key, &(zc_request){.method = "DELETE"}, NULL);
 }

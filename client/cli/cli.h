@@ -61,10 +61,10 @@ int cli_region(const char *s, int ndim, const uint64_t *shape, uint64_t *start, 
 /* Read a whole file ("-" = stdin) into a new buffer. 0 or -1 (message printed). */
 int cli_read_input(const char *path, uint8_t **data, size_t *len);
 
-/* Store the file at path ("-" = stdin) as key's value: a regular file (stdin too, when it is
- * one, unread) is sent from the page cache (zc_put_file), so of any size; a pipe or a device
- * is read whole first. *bytes (may be NULL)
- * gets the size. CLI_OK or CLI_FAIL (message printed). */
+/* Store the file at path ("-" = stdin) as key's value, of any size: a regular file (stdin too,
+ * when it is one, unread) is sent from the page cache (zc_put_file); a pipe or a device is sent
+ * as it is read (zc_put_stream). *bytes (may be NULL) gets the size. CLI_OK or CLI_FAIL
+ * (message printed). */
 int cli_put_path(zc_client *c, const char *key, const char *path, uint64_t *bytes);
 
 /* Write key's value to fd as it arrives (zc_get_stream, 64 KiB at a time), so of any size.

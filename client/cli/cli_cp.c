@@ -100,10 +100,8 @@ static int mkdirs_for(const char *file)
 static int download(zc_client *c, const char *key, const char *path, uint64_t *bytes)
 {
     static atomic_uint serial;
-    static _Thread_local long pid;
-    if (!pid) pid = (long)getpid();
     char part[PATH_MAX];
-    if (snprintf(part, sizeof part, "%s.zarrd-cli-%ld-%u", path, pid,
+    if (snprintf(part, sizeof part, "%s.zarrd-cli-%ld-%u", path, (long)getpid(),
                  atomic_fetch_add(&serial, 1)) >= (int)sizeof part) {
         fprintf(stderr, "zarrd-cli: path too long: %s\n", path);
         return -1;

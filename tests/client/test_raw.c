@@ -215,6 +215,9 @@ Test(raw, put_stream_sends_a_value_of_unknown_length)
     cr_assert_eq(zc_put_stream(c, "source/v", give, &over, &taken), ZC_EIO, "%s", zc_errmsg());
     cr_assert_eq(over.calls, 1);
     expect_bytes(c, "source/v", v, n, "the one before the stopped streams");
+    cr_assert_eq(zc_put_stream(c, "source/v", NULL, NULL, &taken), ZC_EINVAL);
+    cr_assert(strstr(zc_errmsg(), "no source"), "message: %s", zc_errmsg());
+    cr_assert_eq(taken, 0);
     given none = {.v = v, .n = 0}; /* an empty source: an empty value */
     ZC_OK_OR_FAIL(zc_put_stream(c, "source/v", give, &none, &taken));
     cr_assert_eq(taken, 0);

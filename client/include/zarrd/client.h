@@ -128,7 +128,7 @@ int zc_put_file(zc_client *c, const char *key, int fd);
  * returns 0 at the end of the value, and -1 to stop the transfer (ZC_EIO). The value is stored
  * only once all of it has arrived: a transfer that stops or fails midway leaves the key as it
  * was. Once source has been called the request is not retried. *len (may be NULL) gets the
- * bytes taken from source. */
+ * bytes taken from source. ZC_EINVAL if source is NULL. */
 typedef ssize_t (*zc_source)(void *arg, void *buf, size_t cap);
 int zc_put_stream(zc_client *c, const char *key, zc_source source, void *arg, uint64_t *len);
 
